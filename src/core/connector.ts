@@ -1,0 +1,267 @@
+/**
+ * The connector contract. A connector declares what it is once (settings, entities, limits) and
+ * implements a small protocol the engine drives: check, discover, readChanges(since), get, find,
+ * write, writeBatch, webhook verify/parse. Connectors import only `core`; the engine never
+ * special-cases a system.
+ */
+import type { Fields, JsonObject } from './json.js';
+import type { SyncError } from './errors.js';
+
+/** The data types a field can carry; mapping validation and the console use them. */
+export type FieldType =
+  | 'string'
+  | 'text'
+  | 'email'
+  | 'phone'
+  | 'integer'
+  | 'number'
+  | 'decimal'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'id'
+  | 'reference'
+  | 'picklist'
+  | 'object'
+  | 'array';
+
+/** One field of an entity, as the target's schema defines it. */
+export interface FieldSpec {
+  /** API name, exactly as the system spells it (`CustomerName`, `Email`, `erp_customer_number__c`). */
+  name: string;
+  /** Human label shown in the console. */
+  label?: string;
+  type: FieldType;
+  /** The system refuses a create without it. */
+  required?: boolean;
+  /** Longest accepted string (Sage 100 `CustomerName` is 30). */
+  maxLength?: number;
+  /** Allowed values for picklists and codes. */
+  enum?: readonly string[];
+  /** Cannot be written (system-stamped, formula). */
+  readOnly?: boolean;
+  /** Usable as an upsert / match key. */
+  externalId?: boolean;
+  /** For `reference` fields: the entity it points to. */
+  references?: string;
+  /** For `decimal`: digits after the point. */
+  scale?: number;
+  /** One line on what the field holds. */
+  description?: string;
+}
+
+/** The operations an entity supports on this system. */
+export type EntityOperation = 'read' | 'changes' | 'get' | 'find' | 'create' | 'update' | 'upsert' | 'delete' | 'batch';
+
+/** One entity (object type) of a system. */
+export interface EntitySpec {
+  /** API name (`Account`, `prospect`, `AR_Customer`). */
+  name: string;
+  label?: string;
+  /** The field that holds the record's id on this system. */
+  idField: string;
+  /** The field that holds the last-modified stamp, when the entity supports change polling. */
+  updatedField?: string;
+  fields: FieldSpec[];
+  operations: readonly EntityOperation[];
+  /** Largest batch the system accepts in one call for writeBatch (200 for sObject Collections). */
+  maxBatchSize?: number;
+  description?: string;
+}
+
+/** A record as a connector reads it. */
+export interface SourceRecord {
+  /** The record's id on its system, as one string (Sage 100 `01-ABF`). */
+  id: string;
+  entity: string;
+  /** Last-modified stamp, ISO 8601 with offset, used for watermarks. */
+  updatedAt?: string;
+  /** True when the system reports the record deleted. */
+  deleted?: boolean;
+  data: Fields;
+}
+
+/** Where change polling stands: the newest stamp seen and, for ties, the greatest key at that stamp. */
+export interface Watermark {
+  /** ISO 8601 timestamp of the newest record already produced. */
+  at: string;
+  /** Key tie-break: records with the same stamp and a key at or below this one were already produced. */
+  key?: string;
+  /** Connector-specific cursor data (a page token, a replay id). */
+  extra?: JsonObject;
+}
+
+/** Options for one readChanges call. */
+export interface ReadChangesOptions {
+  /** Largest number of records to return in this call. */
+  limit: number;
+  /** Fields the flow needs; connectors may use it to trim requests (`fields=` on Pardot). */
+  fields?: string[];
+  /** Aborts a long read when the worker stops. */
+  signal?: AbortSignal;
+}
+
+/** One page of changes. The connector never moves the watermark itself: the engine commits `next`. */
+export interface ChangePage {
+  /** Records sorted by (updatedAt, id) ascending. */
+  records: SourceRecord[];
+  /** The watermark after this page, or the input watermark when nothing changed. */
+  next: Watermark | null;
+  /** More records are waiting beyond `limit`. */
+  hasMore: boolean;
+}
+
+/** The write verbs a flow can ask for. */
+export type WriteVerb = 'create' | 'update' | 'upsert' | 'delete';
+
+/** One write a flow asks a connector to make. */
+export interface WriteOp {
+  verb: WriteVerb;
+  /** The target record's id, for update and delete (known from the cross-reference or a match). */
+  id?: string;
+  /** For upsert: the external-id field and its value. */
+  match?: { field: string; value: unknown };
+  /** The fields to write (already mapped and validated). */
+  data: Fields;
+  /** Stable key for this write so a retried call can be recognised (source record + flow). */
+  idempotencyKey?: string;
+}
+
+/** The result of one write. */
+export type WriteOutcome =
+  | {
+      ok: true;
+      /** The target record's id. */
+      id: string;
+      /** True when the write created the record. */
+      created: boolean;
+      /** Values the system returned (a generated number, stamps) for write-back and request-reply. */
+      data?: Fields;
+    }
+  | { ok: false; error: SyncError };
+
+/** An incoming webhook request as the server hands it to a connector. */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact bytes received, for signature checks. */
+  rawBody: Buffer;
+  /** The parsed JSON body. */
+  body: unknown;
+}
+
+/** One event carried by a webhook. */
+export interface WebhookEvent {
+  /** The sender's delivery id, used by the inbox to drop repeats. */
+  deliveryId?: string;
+  /** Event type as the sender names it (`order.created`, `cart.abandoned`). */
+  type?: string;
+  entity?: string;
+  /** The record's id on the sending system, when present. */
+  recordId?: string;
+  data: Fields;
+}
+
+/** Declared rate limits; the engine's limiter enforces them for every connector alike. */
+export interface RateLimits {
+  /** Steady calls per second. */
+  perSecond?: number;
+  /** Calls in flight at once (Pardot: 5 per business unit). */
+  concurrent?: number;
+  /** Calls per rolling 24 hours (the API budget). */
+  perDay?: number;
+}
+
+/** API usage a connector observed (from `Sforce-Limit-Info`, `/limits`, a vendor header). */
+export interface UsageReport {
+  /** Calls used in the current daily window. */
+  used: number;
+  /** The daily limit. */
+  limit: number;
+  /** When the window resets (epoch ms), when the vendor tells. */
+  resetAt?: number;
+}
+
+/** Durable per-connection key/value state (cached tokens, discovered ids); persisted by the engine. */
+export interface ConnectionState {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+/** Minimal logger shape (pino-compatible) so connectors need not import pino. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** What the engine hands a connector when it opens a connection. */
+export interface ConnectorContext {
+  /** Connection name as configured (`salesforce-prod`). */
+  connectionName: string;
+  /** Settings and decrypted secrets, validated against the connector's settings schema. */
+  settings: Record<string, unknown>;
+  state: ConnectionState;
+  logger: Logger;
+  /** Called after every vendor answer that reveals usage; feeds the API budget. */
+  reportUsage(usage: UsageReport): void;
+  /** Counts one outbound API call, for the budget and the metrics. */
+  countCall(operation: string): void;
+}
+
+/** The result of a connection test. */
+export interface CheckResult {
+  ok: boolean;
+  message: string;
+  /** Extra facts shown in the console (org id, API version, business unit). */
+  info?: Record<string, string>;
+}
+
+/** An open connection to one system. */
+export interface Connector {
+  /** Verifies credentials and reachability without changing anything. */
+  check(): Promise<CheckResult>;
+  /** Lists the entities and fields, from the live system where it can describe itself. */
+  discover(): Promise<EntitySpec[]>;
+  /** Records changed after `since` (null: from the beginning), sorted by (updatedAt, id). */
+  readChanges(entity: string, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage>;
+  /** One record by id, or null. */
+  get(entity: string, id: string): Promise<SourceRecord | null>;
+  /** Records whose `field` equals `value` (used for match rules, e.g. by email). */
+  find(entity: string, field: string, value: unknown): Promise<SourceRecord[]>;
+  /** One write. Throws SyncError on failure. */
+  write(entity: string, op: WriteOp): Promise<WriteOutcome & { ok: true }>;
+  /** Many writes in the system's bulk form; one outcome per op, in order. Never throws for a single record's failure. */
+  writeBatch?(entity: string, ops: WriteOp[]): Promise<WriteOutcome[]>;
+  /** Releases sockets, ODBC handles, timers. */
+  close(): Promise<void>;
+}
+
+/** Webhook handling a connector offers for systems that push events. */
+export interface WebhookSupport {
+  /** Throws SyncError('invalid_data' or 'auth_expired') when the request is not authentic. */
+  verify(req: WebhookRequest, settings: Record<string, unknown>): void;
+  /** Splits one request into events. */
+  parse(req: WebhookRequest): WebhookEvent[];
+}
+
+/** The one declaration of a connector: it validates connections, renders their form, lists fields for mapping and writes the reference page. */
+export interface ConnectorDefinition {
+  /** Stable type name used in connection configs (`salesforce`, `pardot`, `sage100`, `http`). */
+  type: string;
+  label: string;
+  description: string;
+  /** JSON Schema of the connection settings. Fields with `"x-secret": true` are encrypted at rest and never returned. */
+  settingsSchema: JsonObject;
+  /** Entities known without a live system (discover() may add custom ones). */
+  entities: EntitySpec[];
+  /** Default limits, overridable per connection. */
+  rateLimits: RateLimits;
+  /** Present when the system pushes webhooks. */
+  webhook?: WebhookSupport;
+  /** Opens a connection. Must not do I/O until first used. */
+  create(ctx: ConnectorContext): Connector;
+}
+
+/** The connectors a server or worker was started with, by type. */
+export type ConnectorRegistry = ReadonlyMap<string, ConnectorDefinition>;

@@ -1,0 +1,48 @@
+/**
+ * What the server, the CLI and the console reach the engine through. The admin API calls these and
+ * the Store's read methods; nothing else.
+ */
+import type { CheckResult, ConnectorRegistry, EntitySpec } from '../core/connector.js';
+import type { FlowIssue } from '../core/flow.js';
+import type { Fields } from '../core/json.js';
+import type { LineageEntry } from '../core/lineage.js';
+import type { SerializedError } from '../core/errors.js';
+import type { FlowVersionRow, Store } from '../store/types.js';
+
+/** The result of previewing one flow's mapping on a sample record. */
+export interface MappingPreview {
+  /** False when the flow's filter rejects the record. */
+  passedFilter: boolean;
+  targets: Array<{
+    name: string;
+    connection: string;
+    entity: string;
+    /** The mapped fields as they would be written, or null when the target's `when` is false. */
+    fields: Fields | null;
+    lineage: LineageEntry[];
+    /** Validation failures against the target entity (field, value, rule). */
+    errors: SerializedError[];
+  }>;
+}
+
+/** The running hub: store, connectors, flows, workers. */
+export interface Hub {
+  readonly store: Store;
+  readonly connectors: ConnectorRegistry;
+  /** Parses and validates a flow file's text; returns every problem with line and column. */
+  validateFlow(source: string, file?: string): FlowIssue[];
+  /** Validates and stores a new version (or returns the current one when the text is unchanged). */
+  deployFlow(source: string, actor: string): Promise<{ version: FlowVersionRow; created: boolean }>;
+  /** Starts one run of a flow now (a poll or a full read, as its trigger says). */
+  runFlowNow(flow: string, actor: string): Promise<{ jobId: string }>;
+  /** Runs a flow version's mapping over a sample record without writing anything. */
+  previewMapping(flow: string, sample: Fields, version?: number): Promise<MappingPreview>;
+  /** Opens the named connection and runs its check. */
+  testConnection(name: string): Promise<CheckResult>;
+  /** The entities of a connection (live discovery where supported). */
+  discoverConnection(name: string): Promise<EntitySpec[]>;
+  /** API calls used today per connection against its daily budget. */
+  apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>>;
+  /** Prometheus text exposition for /metrics. */
+  metricsText(): Promise<string>;
+}

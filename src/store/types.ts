@@ -1,0 +1,380 @@
+/**
+ * The Store: everything durable, behind one interface with two adapters (SQLite, PostgreSQL).
+ * Multi-step changes that must be atomic are single methods here (ingest, commitPoll, completeJob,
+ * replayDeadLetters), so each adapter owns its transaction and callers cannot get it half right.
+ */
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { SerializedError, ErrorKind } from '../core/errors.js';
+import type { Watermark } from '../core/connector.js';
+
+export type Iso = string;
+
+// ---------- connections ----------
+export interface ConnectionInput {
+  name: string;
+  type: string;
+  /** Non-secret settings, stored as JSON. */
+  settings: Record<string, unknown>;
+  /** Secret settings, encrypted with AES-256-GCM under the master key before they touch the database. */
+  secrets: Record<string, string>;
+}
+export interface ConnectionRow {
+  name: string;
+  type: string;
+  settings: Record<string, unknown>;
+  /** Names of the secrets that are set; values are never returned by list/get. */
+  secretNames: string[];
+  createdAt: Iso;
+  updatedAt: Iso;
+}
+export interface ConnectionWithSecrets extends ConnectionRow {
+  secrets: Record<string, string>;
+}
+
+// ---------- flows ----------
+export type FlowStatus = 'active' | 'paused';
+export interface FlowVersionRow {
+  flow: string;
+  version: number;
+  /** The YAML text as deployed. */
+  source: string;
+  /** The parsed, validated definition. */
+  definition: JsonObject;
+  /** sha256 of the source; deploying identical text twice makes no new version. */
+  hash: string;
+  deployedAt: Iso;
+  deployedBy: string;
+}
+export interface FlowRow {
+  name: string;
+  status: FlowStatus;
+  currentVersion: number;
+  updatedAt: Iso;
+}
+
+// ---------- inbox and jobs ----------
+export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
+export type JobKind = 'event' | 'poll' | 'replay' | 'manual';
+export interface NewJob {
+  flow: string;
+  flowVersion: number;
+  kind: JobKind;
+  /** The source record (or, for poll/manual jobs, the read instructions). */
+  payload: JsonValue;
+  /** The source record's id, for tracing and per-record ordering. */
+  recordKey?: string;
+  maxAttempts: number;
+  /** Earliest time to run (default now). */
+  runAt?: Iso;
+}
+export interface JobRow extends Required<Omit<NewJob, 'runAt' | 'recordKey'>> {
+  id: string;
+  recordKey: string | null;
+  status: JobStatus;
+  attempts: number;
+  runAt: Iso;
+  leaseOwner: string | null;
+  leaseExpiresAt: Iso | null;
+  lastError: SerializedError | null;
+  createdAt: Iso;
+  updatedAt: Iso;
+}
+/** One webhook event for the inbox. */
+export interface InboxEvent {
+  flow: string;
+  /** The sender's delivery id; a second event with the same (flow, deliveryId) is dropped. */
+  deliveryId: string;
+  payload: JsonValue;
+  recordKey?: string;
+}
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  jobIds: string[];
+}
+
+// ---------- runs, traces, lineage ----------
+export type RunStatus = 'succeeded' | 'skipped' | 'failed' | 'retrying' | 'dead';
+export interface RunInput {
+  jobId: string;
+  flow: string;
+  flowVersion: number;
+  trigger: JobKind;
+  status: RunStatus;
+  recordKey: string | null;
+  startedAt: Iso;
+  finishedAt: Iso;
+  error?: SerializedError | null;
+  /** Free-form counters (writes, skipped writes, api calls). */
+  stats?: JsonObject;
+}
+export interface RunRow extends RunInput {
+  id: string;
+  attempt: number;
+}
+export type { LineageEntry } from '../core/lineage.js';
+import type { LineageEntry } from '../core/lineage.js';
+export interface TraceInput {
+  /** Step name: `trigger`, `filter`, `map:<target>`, `write:<target>`, `writeback:<target>`. */
+  step: string;
+  status: 'ok' | 'skipped' | 'unchanged' | 'failed';
+  connection?: string;
+  entity?: string;
+  /** The id on that system, once known. */
+  externalId?: string;
+  before?: JsonValue;
+  after?: JsonValue;
+  lineage?: LineageEntry[];
+  error?: SerializedError | null;
+  /** Search keys: every id and email this step touched, lowercased. */
+  keys?: string[];
+}
+export interface TraceRow extends TraceInput {
+  id: string;
+  runId: string;
+  flow: string;
+  at: Iso;
+}
+export interface RunFilter {
+  flow?: string;
+  status?: RunStatus;
+  since?: Iso;
+  until?: Iso;
+  /** Any id or email a trace step of the run recorded. */
+  key?: string;
+  limit?: number;
+  /** Return runs with id lower than this (paging newest first). */
+  before?: string;
+}
+
+// ---------- cross-reference ----------
+/** One id of a real-world record on one system. Ids with the same linkId are the same record. */
+export interface XrefId {
+  connection: string;
+  entity: string;
+  id: string;
+}
+export interface XrefLink {
+  a: XrefId;
+  b: XrefId;
+}
+/** The last payload written to a target record, to suppress no-op writes and echoes. */
+export interface TargetHash {
+  target: XrefId;
+  hash: string;
+}
+
+// ---------- completion ----------
+export interface JobCompletion {
+  jobId: string;
+  workerId: string;
+  run: RunInput;
+  traces: TraceInput[];
+  xref?: XrefLink[];
+  hashes?: TargetHash[];
+  /** For poll jobs that also produce follow-up jobs. */
+  enqueue?: NewJob[];
+}
+export interface JobRetry {
+  jobId: string;
+  workerId: string;
+  runAt: Iso;
+  error: SerializedError;
+  run: RunInput;
+  traces: TraceInput[];
+  xref?: XrefLink[];
+  hashes?: TargetHash[];
+}
+export interface JobDeadLetter {
+  jobId: string;
+  workerId: string;
+  error: SerializedError;
+  run: RunInput;
+  traces: TraceInput[];
+  xref?: XrefLink[];
+  hashes?: TargetHash[];
+}
+
+// ---------- dead letters ----------
+export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
+export interface DeadLetterRow {
+  id: string;
+  jobId: string;
+  flow: string;
+  flowVersion: number;
+  recordKey: string | null;
+  payload: JsonValue;
+  error: SerializedError;
+  errorKind: ErrorKind;
+  /** Groups similar failures (kind:system:code:field). */
+  signature: string;
+  status: DeadLetterStatus;
+  attempts: number;
+  createdAt: Iso;
+  updatedAt: Iso;
+  /** The job created by the last replay. */
+  replayJobId: string | null;
+}
+export interface DeadLetterFilter {
+  flow?: string;
+  status?: DeadLetterStatus;
+  signature?: string;
+  limit?: number;
+  offset?: number;
+}
+
+// ---------- audit ----------
+export interface AuditInput {
+  actor: string;
+  action: string;
+  target: string;
+  details?: JsonObject;
+}
+export interface AuditRow extends AuditInput {
+  id: string;
+  at: Iso;
+}
+
+// ---------- stats ----------
+export interface QueueStats {
+  queued: number;
+  running: number;
+  /** Queued jobs whose runAt is in the future (waiting on backoff). */
+  delayed: number;
+  deadLetters: number;
+}
+export interface FlowStats {
+  flow: string;
+  runs: number;
+  succeeded: number;
+  failed: number;
+  dead: number;
+  skipped: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+// ---------- users, sessions, API tokens (console sign-in) ----------
+export type Role = 'admin' | 'operator' | 'viewer';
+export interface UserRow {
+  id: string;
+  username: string;
+  role: Role;
+  /** Memory-hard hash (scrypt) with its parameters, `scrypt$N$r$p$salt$hash`. */
+  passwordHash: string;
+  /** Must change the password at next sign-in (one-time first-start password). */
+  mustChangePassword: boolean;
+  disabled: boolean;
+  createdAt: Iso;
+  lastLoginAt: Iso | null;
+}
+export interface SessionRow {
+  /** sha256 of the session cookie value; the cookie itself is never stored. */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  expiresAt: Iso;
+  createdAt: Iso;
+}
+export interface ApiTokenRow {
+  id: string;
+  userId: string;
+  name: string;
+  /** sha256 of the token; shown once at creation. */
+  tokenHash: string;
+  createdAt: Iso;
+  lastUsedAt: Iso | null;
+  revoked: boolean;
+}
+
+/** The store every other layer uses. All methods are safe to call from many workers at once. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations (idempotent). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // connections
+  putConnection(input: ConnectionInput): Promise<ConnectionRow>;
+  getConnection(name: string): Promise<ConnectionWithSecrets | null>;
+  listConnections(): Promise<ConnectionRow[]>;
+  deleteConnection(name: string): Promise<boolean>;
+  getConnectionState(name: string, key: string): Promise<unknown>;
+  setConnectionState(name: string, key: string, value: unknown): Promise<void>;
+
+  // flows
+  /** Stores a new version when the hash differs from the current one; returns the current version either way. */
+  deployFlow(input: { flow: string; source: string; definition: JsonObject; hash: string; deployedBy: string }): Promise<{ version: FlowVersionRow; created: boolean }>;
+  getFlow(name: string): Promise<FlowRow | null>;
+  listFlows(): Promise<FlowRow[]>;
+  getFlowVersion(name: string, version: number): Promise<FlowVersionRow | null>;
+  listFlowVersions(name: string): Promise<FlowVersionRow[]>;
+  setFlowStatus(name: string, status: FlowStatus): Promise<void>;
+
+  // inbox and queue
+  /** Inserts events in the inbox and enqueues one job per new event, in one transaction; repeats are counted, not enqueued. */
+  ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number }): Promise<IngestResult>;
+  /** Enqueues jobs (manual runs, replays). */
+  enqueue(jobs: NewJob[]): Promise<string[]>;
+  /** Enqueues the jobs a poll produced and advances the watermark in one transaction. */
+  commitPoll(input: { flow: string; watermarkKey: string; watermark: Watermark | null; jobs: NewJob[] }): Promise<string[]>;
+  getWatermark(flow: string, key: string): Promise<Watermark | null>;
+  /** Claims up to `limit` due jobs (queued and runAt <= now, or running with an expired lease). */
+  claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]>;
+  /** Extends the lease of jobs this worker still holds; returns the ids it no longer holds. */
+  renewLeases(input: { workerId: string; jobIds: string[]; leaseMs: number }): Promise<string[]>;
+  /** Marks a job done and records its run, traces, xref links and hashes atomically. Returns false if the lease was lost. */
+  completeJob(input: JobCompletion): Promise<boolean>;
+  /** Puts a job back in the queue for a later attempt, recording this attempt's run. */
+  retryJob(input: JobRetry): Promise<boolean>;
+  /** Moves a job to the dead-letter queue, recording its run. */
+  deadLetterJob(input: JobDeadLetter): Promise<boolean>;
+  getJob(id: string): Promise<JobRow | null>;
+  queueStats(): Promise<QueueStats>;
+  /** Calls `listener` when jobs may be available (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). Returns an unsubscribe. */
+  onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+
+  // runs and traces
+  listRuns(filter: RunFilter): Promise<RunRow[]>;
+  getRun(id: string): Promise<RunRow | null>;
+  listTraces(runId: string): Promise<TraceRow[]>;
+  /** Every trace step that recorded this key (an id on any system, or an email), newest first. */
+  findTraces(key: string, limit?: number): Promise<TraceRow[]>;
+  flowStats(since: Iso): Promise<FlowStats[]>;
+
+  // cross-reference
+  /** Every id linked to this one (including itself), across systems. */
+  xrefLinked(id: XrefId): Promise<XrefId[]>;
+  /** The id on (connection, entity) linked to `from`, if any. */
+  xrefFind(from: XrefId, connection: string, entity: string): Promise<string | null>;
+  link(links: XrefLink[]): Promise<void>;
+  getTargetHash(target: XrefId): Promise<string | null>;
+
+  // dead letters
+  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]>;
+  /** Open dead letters grouped by signature with counts, for the console. */
+  deadLetterGroups(flow?: string): Promise<Array<{ signature: string; errorKind: ErrorKind; flow: string; count: number; example: string }>>;
+  getDeadLetter(id: string): Promise<DeadLetterRow | null>;
+  updateDeadLetterPayload(id: string, payload: JsonValue, actor: string): Promise<void>;
+  /** Re-enqueues the payloads (edited or not) as new jobs on the flow's current version and marks them replayed, atomically. */
+  replayDeadLetters(ids: string[], actor: string): Promise<Array<{ id: string; jobId: string }>>;
+  discardDeadLetters(ids: string[], actor: string): Promise<number>;
+
+  // users, sessions, tokens
+  createUser(input: { username: string; role: Role; passwordHash: string; mustChangePassword?: boolean }): Promise<UserRow>;
+  getUser(idOrUsername: string): Promise<UserRow | null>;
+  listUsers(): Promise<UserRow[]>;
+  updateUser(id: string, patch: Partial<Pick<UserRow, 'role' | 'passwordHash' | 'mustChangePassword' | 'disabled' | 'lastLoginAt'>>): Promise<void>;
+  countUsers(): Promise<number>;
+  createSession(row: SessionRow): Promise<void>;
+  getSession(idHash: string): Promise<SessionRow | null>;
+  deleteSession(idHash: string): Promise<void>;
+  createApiToken(row: Omit<ApiTokenRow, 'lastUsedAt' | 'revoked'>): Promise<void>;
+  findApiToken(tokenHash: string): Promise<ApiTokenRow | null>;
+  listApiTokens(userId?: string): Promise<ApiTokenRow[]>;
+  revokeApiToken(id: string): Promise<void>;
+
+  // audit
+  audit(entry: AuditInput): Promise<void>;
+  listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]>;
+}
