@@ -1,3 +1,5 @@
+import type { FaultInjector } from './faults.js';
+
 /** What every sandbox emulator exposes once started. */
 export interface RunningEmulator {
   /** Which system it emulates (`salesforce`, `pardot`, `sage100`, `http-sink`). */
