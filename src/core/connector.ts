@@ -241,8 +241,8 @@ export interface Connector {
 export interface WebhookSupport {
   /** Throws SyncError('invalid_data' or 'auth_expired') when the request is not authentic. */
   verify(req: WebhookRequest, settings: Record<string, unknown>): void;
-  /** Splits one request into events. */
-  parse(req: WebhookRequest): WebhookEvent[];
+  /** Splits one request into events; `settings` are the connection's (for connectors whose body layout is configured). */
+  parse(req: WebhookRequest, settings?: Record<string, unknown>): WebhookEvent[];
 }
 
 /** The one declaration of a connector: it validates connections, renders their form, lists fields for mapping and writes the reference page. */
@@ -257,6 +257,8 @@ export interface ConnectorDefinition {
   entities: EntitySpec[];
   /** Default limits, overridable per connection. */
   rateLimits: RateLimits;
+  /** The limits of one connection from its settings, when they can override the defaults (absent: `rateLimits`). */
+  rateLimitsFor?(settings: Record<string, unknown>): RateLimits;
   /** Present when the system pushes webhooks. */
   webhook?: WebhookSupport;
   /** Opens a connection. Must not do I/O until first used. */

@@ -295,10 +295,12 @@ export interface Store {
   close(): Promise<void>;
 
   // connections
-  putConnection(input: ConnectionInput): Promise<ConnectionRow>;
+  /** Creates or updates a connection. Secrets merge into the stored ones; a secret set to '' is removed. `actor` goes to the audit log (default 'system'). */
+  putConnection(input: ConnectionInput, actor?: string): Promise<ConnectionRow>;
   getConnection(name: string): Promise<ConnectionWithSecrets | null>;
   listConnections(): Promise<ConnectionRow[]>;
-  deleteConnection(name: string): Promise<boolean>;
+  deleteConnection(name: string, actor?: string): Promise<boolean>;
+  /** The stored value, or undefined when the key was never set. */
   getConnectionState(name: string, key: string): Promise<unknown>;
   setConnectionState(name: string, key: string, value: unknown): Promise<void>;
 
@@ -309,15 +311,23 @@ export interface Store {
   listFlows(): Promise<FlowRow[]>;
   getFlowVersion(name: string, version: number): Promise<FlowVersionRow | null>;
   listFlowVersions(name: string): Promise<FlowVersionRow[]>;
-  setFlowStatus(name: string, status: FlowStatus): Promise<void>;
+  setFlowStatus(name: string, status: FlowStatus, actor?: string): Promise<void>;
 
   // inbox and queue
   /** Inserts events in the inbox and enqueues one job per new event, in one transaction; repeats are counted, not enqueued. */
-  ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number }): Promise<IngestResult>;
+  ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number; /** default 'event' */ kind?: JobKind }): Promise<IngestResult>;
   /** Enqueues jobs (manual runs, replays). */
   enqueue(jobs: NewJob[]): Promise<string[]>;
   /** Enqueues the jobs a poll produced and advances the watermark in one transaction. */
-  commitPoll(input: { flow: string; watermarkKey: string; watermark: Watermark | null; jobs: NewJob[] }): Promise<string[]>;
+  commitPoll(input: {
+    flow: string;
+    watermarkKey: string;
+    watermark: Watermark | null;
+    jobs: NewJob[];
+    /** Records the poll read, passed through the inbox (repeats by deliveryId dropped) with their jobs enqueued in the same transaction. */
+    events?: InboxEvent[];
+    eventJob?: { flowVersion: number; maxAttempts: number };
+  }): Promise<string[]>;
   getWatermark(flow: string, key: string): Promise<Watermark | null>;
   /** Claims up to `limit` due jobs (queued and runAt <= now, or running with an expired lease). */
   claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]>;

@@ -1,0 +1,84 @@
+/** `syncline start` (server + workers in one process) and `syncline worker` (workers only). */
+import type { Command } from 'commander';
+import { buildApp } from '../../server/app.js';
+import { createLogger } from '../../server/logger.js';
+import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime } from '../../server/runtime.js';
+import { configFrom } from '../shared.js';
+import { existsSync } from 'node:fs';
+
+/** Stops the runtime cleanly on SIGINT/SIGTERM (jobs in flight finish; unfinished leases expire and are retried). */
+export function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const handler = (sig: string) => {
+    if (closing) process.exit(1);
+    closing = true;
+    console.error(`\n${sig}: stopping (jobs in flight finish first; press Ctrl-C again to force)`);
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+/** Starts server and workers from a runtime; used by `start` and the demo. */
+export async function startServer(rt: Runtime, options: { workers?: number; quiet?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const { config, hub, logger } = rt;
+  await applyConfiguredConnections(rt);
+  if (config.deployFlowsOnStart && config.flowsDir) {
+    for (const d of await deployFlowsFrom(hub, config.flowsDir, 'startup')) {
+      logger.info({ flow: d.flow, version: d.version, created: d.created }, 'flow deployed');
+    }
+  }
+  const consoleDir = existsSync('web/dist/index.html') ? 'web/dist' : undefined;
+  const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  await hub.startWorkers(options.workers ?? config.workers, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs });
+  const url = `http://${config.host}:${port}`;
+  return {
+    url,
+    async close() {
+      await app.close();
+      await rt.close();
+    },
+  };
+}
+
+/** Registers `start` and `worker`. */
+export function startCommands(program: Command): void {
+  program
+    .command('start')
+    .description('run the server and workers in one process (embedded SQLite unless configured otherwise)')
+    .option('--port <port>', 'listen on this port')
+    .option('--flows <dir>', 'deploy the flows in this folder at start')
+    .action(async (o: { port?: string; flows?: string }, cmd: Command) => {
+      const config = configFrom(cmd);
+      if (o.port) config.port = Number(o.port);
+      if (o.flows) {
+        config.flowsDir = o.flows;
+        config.deployFlowsOnStart = true;
+      }
+      const logger = createLogger(config.logLevel);
+      const rt = await openRuntime(config, logger);
+      const server = await startServer(rt);
+      console.error(`Syncline is running at ${server.url} (store: ${rt.store.kind}). Webhooks: POST ${server.url}/hooks/<flow>. Metrics: ${server.url}/metrics.`);
+      closeOnSignals(server.close);
+    });
+
+  program
+    .command('worker')
+    .description('run workers only, sharing the configured database with other processes (PostgreSQL for many)')
+    .option('--concurrency <n>', 'jobs at once')
+    .option('--no-schedule', 'do not enqueue poll and schedule ticks from this process')
+    .action(async (o: { concurrency?: string; schedule: boolean }, cmd: Command) => {
+      const config = configFrom(cmd);
+      const logger = createLogger(config.logLevel);
+      const rt = await openRuntime(config, logger);
+      await rt.hub.startWorkers(1, { concurrency: o.concurrency ? Number(o.concurrency) : config.workerConcurrency, leaseMs: config.leaseMs }, o.schedule);
+      console.error(`worker ${process.pid} started on ${rt.store.kind}`);
+      closeOnSignals(rt.close);
+    });
+}

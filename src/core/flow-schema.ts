@@ -1,0 +1,176 @@
+/**
+ * The published JSON Schema of a flow file (`syncline flow schema`). It describes exactly the types of
+ * ./flow.ts; descriptions here are what editors show when a person writes a flow.
+ */
+import type { JsonObject } from './json.js';
+import { ERROR_KINDS } from './errors.js';
+
+const duration = { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', description: 'A duration: 500ms, 30s, 5m, 1h, 1d.' };
+
+const mappingRule: JsonObject = {
+  description: 'A bare string copies that source path; an object gives the long form.',
+  oneOf: [
+    { type: 'string', minLength: 1, description: 'Source path to copy, e.g. BillingAddress.City.' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        from: { type: 'string', minLength: 1, description: 'Source path to copy.' },
+        expr: { type: 'string', minLength: 1, description: 'JSONata expression over the source record.' },
+        value: { description: 'A constant value.' },
+        default: { description: 'Used when the value is null, missing or empty.' },
+        when: { type: 'string', minLength: 1, description: 'Map only when this JSONata expression is true.' },
+        required: { type: 'boolean', description: 'Fail the record when the value is empty.' },
+        map: {
+          description: 'A value map: the name of one in valueMaps, or an inline map.',
+          oneOf: [{ type: 'string' }, { type: 'object' }],
+        },
+        each: { type: 'object', additionalProperties: { $ref: '#/$defs/mappingRule' }, description: 'Map each element of the array at `from`.' },
+        note: { type: 'string', description: 'A note for people reading the flow.' },
+      },
+    },
+  ],
+};
+
+const mapping: JsonObject = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: { $ref: '#/$defs/mappingRule' },
+  description: 'Target field name: rule.',
+};
+
+/** The JSON Schema (draft 2020-12) every flow file must satisfy. */
+export const flowSchema: JsonObject = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://syncline.dev/schemas/flow.json',
+  title: 'Syncline flow',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'trigger', 'source', 'targets'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Unique name, lowercase with dashes; also the webhook path.' },
+    description: { type: 'string' },
+    trigger: {
+      type: 'object',
+      required: ['type'],
+      description: 'How the flow starts.',
+      discriminator: { propertyName: 'type' },
+      oneOf: [
+        {
+          additionalProperties: false,
+          required: ['type'],
+          properties: {
+            type: { const: 'webhook' },
+            secret: { type: 'string', description: 'HMAC-SHA256 shared secret; env:NAME reads an environment variable.' },
+            signatureHeader: { type: 'string' },
+            timestampHeader: { type: 'string' },
+            toleranceSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
+            deliveryIdHeader: { type: 'string' },
+            recordsPath: { type: 'string' },
+            idPath: { type: 'string' },
+            maxBodyBytes: { type: 'integer', minimum: 1024, maximum: 104857600 },
+            useConnectorParser: { type: 'boolean' },
+          },
+        },
+        {
+          additionalProperties: false,
+          required: ['type', 'every'],
+          properties: { type: { const: 'poll' }, every: duration, overlap: duration, pageSize: { type: 'integer', minimum: 1, maximum: 10000 } },
+        },
+        {
+          additionalProperties: false,
+          required: ['type', 'cron'],
+          properties: {
+            type: { const: 'schedule' },
+            cron: { type: 'string', minLength: 9 },
+            timezone: { type: 'string' },
+            read: { enum: ['changes', 'all'] },
+          },
+        },
+        { additionalProperties: false, required: ['type'], properties: { type: { const: 'manual' } } },
+      ],
+    },
+    source: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['connection', 'entity'],
+      properties: { connection: { type: 'string', minLength: 1 }, entity: { type: 'string', minLength: 1 } },
+    },
+    filter: { type: 'string', minLength: 1, description: 'JSONata; records for which it is false are skipped.' },
+    valueMaps: { type: 'object', additionalProperties: { type: 'object' }, description: 'Named value maps for `map:` rules.' },
+    targets: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'connection', 'entity', 'mapping'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },
+          connection: { type: 'string', minLength: 1 },
+          entity: { type: 'string', minLength: 1 },
+          when: { type: 'string', minLength: 1 },
+          mapping,
+          match: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              xref: { type: 'boolean' },
+              keys: { type: 'array', items: { type: 'string' } },
+              onMultiple: { enum: ['error', 'first'] },
+            },
+          },
+          write: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              verb: { enum: ['upsert', 'create', 'update'] },
+              externalIdField: { type: 'string' },
+              batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
+              skipUnchanged: { type: 'boolean' },
+            },
+          },
+          writeBack: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['connection', 'entity', 'mapping'],
+            properties: {
+              connection: { type: 'string' },
+              entity: { type: 'string' },
+              id: { type: 'string' },
+              mapping: { type: 'object', minProperties: 1, additionalProperties: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    errorPolicy: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 100 },
+        initialInterval: duration,
+        multiplier: { type: 'number', minimum: 1, maximum: 10 },
+        maxInterval: duration,
+        nonRetryable: { type: 'array', items: { enum: [...ERROR_KINDS] } },
+      },
+    },
+    tests: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'input'],
+        properties: {
+          name: { type: 'string' },
+          input: { type: 'object' },
+          expect: { type: 'object', additionalProperties: { type: 'object' } },
+          filtered: { type: 'boolean' },
+          invalidField: { type: 'string' },
+        },
+      },
+    },
+    testsFile: { type: 'string' },
+  },
+  $defs: { mappingRule },
+};

@@ -1,0 +1,200 @@
+/**
+ * Reads a flow file: YAML → validated FlowDef, with every problem located by line and column so a
+ * person can fix the file without guessing.
+ */
+import { createHash } from 'node:crypto';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import jsonata from 'jsonata';
+import type { FlowDef, FlowIssue, MappingDef, MappingRule } from '../core/flow.js';
+import { flowSchema } from '../core/flow-schema.js';
+import { parseDuration } from './durations.js';
+
+const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
+const validateSchema = ajv.compile(flowSchema);
+
+/** A parsed flow with its source text and the hash deployments compare. */
+export interface LoadedFlow {
+  def: FlowDef;
+  source: string;
+  hash: string;
+}
+
+/** The result of reading a flow file: the flow, or every problem found. */
+export type FlowLoadResult = { ok: true; flow: LoadedFlow } | { ok: false; issues: FlowIssue[] };
+
+/** Thrown by deploy paths when a flow file is invalid; carries the located issues. */
+export class FlowValidationError extends Error {
+  constructor(readonly issues: FlowIssue[]) {
+    super(`flow file is invalid:\n${formatIssues(issues)}`);
+    this.name = 'FlowValidationError';
+  }
+}
+
+/** sha256 of a flow's text; identical text deploys no new version. */
+export function flowHash(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
+}
+
+/** Parses and validates a flow file's text. */
+export function loadFlow(source: string, file?: string): FlowLoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues: FlowIssue[] = [];
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    const pos = err.linePos?.[0];
+    issues.push({ path: '', message: err.message.split('\n')[0], file, line: pos?.line, column: pos?.col });
+  }
+  if (issues.length) return { ok: false, issues };
+  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, issues: [{ path: '', message: 'a flow file must be a YAML mapping (name:, trigger:, source:, targets:)', file, line: 1, column: 1 }] };
+  }
+  const locate = (path: (string | number)[]): Pick<FlowIssue, 'line' | 'column'> => locateNode(doc, lineCounter, path);
+  if (!validateSchema(value)) {
+    for (const e of simplifyErrors(validateSchema.errors ?? [])) {
+      const path = pointerToPath(e.instancePath);
+      const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+      const where = extra ? [...path, extra] : path;
+      issues.push({ path: where.join('/'), message: describeAjvError(e, extra), file, ...locate(where) });
+    }
+    return { ok: false, issues };
+  }
+  const def = value as FlowDef;
+  for (const issue of semanticIssues(def)) issues.push({ ...issue, file, ...locate(issue.path.split('/').filter(Boolean).map(asKey)) });
+  if (issues.length) return { ok: false, issues };
+  return { ok: true, flow: { def, source, hash: flowHash(source) } };
+}
+
+/** Formats issues one per line as `file:line:column  path  message`. */
+export function formatIssues(issues: FlowIssue[]): string {
+  return issues
+    .map((i) => {
+      const at = [i.file ?? '<flow>', i.line, i.column].filter((x) => x !== undefined).join(':');
+      return `${at}  ${i.path ? `${i.path}: ` : ''}${i.message}`;
+    })
+    .join('\n');
+}
+
+/** Checks the schema cannot express: unique names, one value source per rule, known value maps, valid JSONata, durations. */
+function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
+  const out: Array<Omit<FlowIssue, 'file'>> = [];
+  const expr = (path: string, text: string | undefined) => {
+    if (text === undefined) return;
+    try {
+      jsonata(text);
+    } catch (err) {
+      const e = err as { message: string; position?: number };
+      out.push({ path, message: `invalid expression: ${e.message}${e.position !== undefined ? ` (at character ${e.position})` : ''}` });
+    }
+  };
+  expr('filter', def.filter);
+  if (def.trigger.type === 'poll') {
+    for (const k of ['every', 'overlap'] as const) {
+      const v = def.trigger[k];
+      if (v !== undefined) {
+        try {
+          parseDuration(v);
+        } catch (err) {
+          out.push({ path: `trigger/${k}`, message: (err as Error).message });
+        }
+      }
+    }
+  }
+  const names = new Set<string>();
+  def.targets.forEach((t, i) => {
+    if (names.has(t.name)) out.push({ path: `targets/${i}/name`, message: `target name "${t.name}" is used twice` });
+    names.add(t.name);
+    expr(`targets/${i}/when`, t.when);
+    checkMapping(t.mapping, `targets/${i}/mapping`, def, out, expr);
+    for (const [field, e] of Object.entries(t.writeBack?.mapping ?? {})) expr(`targets/${i}/writeBack/mapping/${field}`, e);
+    expr(`targets/${i}/writeBack/id`, t.writeBack?.id);
+    if (t.write?.verb === 'update' && t.match?.xref === false && !t.match?.keys?.length) {
+      out.push({ path: `targets/${i}/match`, message: 'an update-only target needs the cross-reference or match keys to find the record' });
+    }
+  });
+  return out;
+}
+
+function checkMapping(
+  mapping: MappingDef,
+  base: string,
+  def: FlowDef,
+  out: Array<Omit<FlowIssue, 'file'>>,
+  expr: (path: string, text: string | undefined) => void,
+): void {
+  for (const [field, rule] of Object.entries(mapping) as Array<[string, MappingRule]>) {
+    if (typeof rule === 'string') continue;
+    const path = `${base}/${field}`;
+    const sources = ['from', 'expr', 'value'].filter((k) => k in rule);
+    if (rule.each) {
+      if (!rule.from) out.push({ path, message: '`each` needs `from`: the path of the array to map' });
+      checkMapping(rule.each, `${path}/each`, def, out, expr);
+    } else if (sources.length === 0 && rule.default === undefined) {
+      out.push({ path, message: 'give the value with one of `from`, `expr`, `value` (or at least a `default`)' });
+    } else if (sources.length > 1) {
+      out.push({ path, message: `use only one of ${sources.map((s) => `\`${s}\``).join(', ')}` });
+    }
+    expr(`${path}/expr`, rule.expr);
+    expr(`${path}/when`, rule.when);
+    if (typeof rule.map === 'string' && !def.valueMaps?.[rule.map]) {
+      out.push({ path: `${path}/map`, message: `no value map named "${rule.map}" in valueMaps` });
+    }
+  }
+}
+
+function asKey(segment: string): string | number {
+  return /^\d+$/.test(segment) ? Number(segment) : segment;
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => asKey(s.replace(/~1/g, '/').replace(/~0/g, '~')));
+}
+
+function locateNode(doc: Document, lc: LineCounter, path: (string | number)[]): { line?: number; column?: number } {
+  // Walk up until a node exists (a missing property is reported at its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const pos = lc.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return {};
+}
+
+/** Drops the noise ajv produces for oneOf (the failed string branch when an object was given, the oneOf summary itself). */
+function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
+  const specific = errors.filter((e) => e.keyword !== 'oneOf' && !(e.keyword === 'type' && e.schemaPath.includes('oneOf/0')));
+  const chosen = specific.length ? specific : errors;
+  const seen = new Set<string>();
+  return chosen.filter((e) => {
+    const k = `${e.instancePath}|${e.message}|${JSON.stringify(e.params)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function describeAjvError(e: ErrorObject, extra?: string): string {
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown setting "${extra}"`;
+    case 'required':
+      return `missing required setting "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'enum':
+      return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    case 'discriminator':
+      return 'trigger type must be one of "webhook", "poll", "schedule", "manual"';
+    case 'pattern':
+      return `${e.message ?? 'has the wrong format'}`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The hub: store + connectors + flows + workers, assembled. The server and CLI build one and reach
+ * the engine only through it.
+ */
+import type { CheckResult, ConnectorRegistry, EntitySpec, Logger } from '../core/connector.js';
+import type { FlowDef, FlowIssue } from '../core/flow.js';
+import type { Fields, JsonObject } from '../core/json.js';
+import { compileFlow, previewFlow } from '../mapping/index.js';
+import type { FlowVersionRow, Store } from '../store/types.js';
+import { ConnectionPool } from './connections.js';
+import { FlowCache } from './flow-cache.js';
+import { FlowValidationError, loadFlow } from './flow-loader.js';
+import type { Hub, MappingPreview } from './hub-types.js';
+import { Intake } from './intake.js';
+import { EngineMetrics } from './metrics.js';
+import type { ReadPayload } from './payloads.js';
+import { Scheduler } from './scheduler.js';
+import { Worker, type WorkerOptions } from './worker.js';
+
+/** What building a hub needs. */
+export interface HubOptions {
+  store: Store;
+  connectors: ConnectorRegistry;
+  logger: Logger;
+}
+
+/** The engine behind the admin API, the webhook routes and the CLI. */
+export class SynclineHub implements Hub {
+  readonly store: Store;
+  readonly connectors: ConnectorRegistry;
+  readonly metrics: EngineMetrics;
+  readonly pool: ConnectionPool;
+  readonly flows: FlowCache;
+  readonly intake: Intake;
+  readonly scheduler: Scheduler;
+  private readonly workers: Worker[] = [];
+  private readonly logger: Logger;
+
+  constructor(options: HubOptions) {
+    this.store = options.store;
+    this.connectors = options.connectors;
+    this.logger = options.logger;
+    this.metrics = new EngineMetrics(this.store);
+    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics);
+    this.flows = new FlowCache(this.store);
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics);
+    this.scheduler = new Scheduler(this.store, this.flows, this.logger);
+  }
+
+  /** Starts `count` workers in this process and the scheduler. */
+  async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics }, options);
+      await w.start();
+      this.workers.push(w);
+    }
+    if (schedule) this.scheduler.start();
+  }
+
+  /** Stops scheduling and workers (finishing jobs in flight), then closes connections. */
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    await Promise.all(this.workers.splice(0).map((w) => w.stop()));
+    await this.pool.close();
+  }
+
+  validateFlow(source: string, file?: string): FlowIssue[] {
+    const res = loadFlow(source, file);
+    if (!res.ok) return res.issues;
+    const issues: FlowIssue[] = [];
+    try {
+      compileFlow(res.flow.def);
+    } catch (err) {
+      issues.push({ path: '', message: (err as Error).message, file });
+    }
+    return issues;
+  }
+
+  async deployFlow(source: string, actor: string): Promise<{ version: FlowVersionRow; created: boolean }> {
+    const res = loadFlow(source);
+    if (!res.ok) throw new FlowValidationError(res.issues);
+    try {
+      compileFlow(res.flow.def);
+    } catch (err) {
+      throw new FlowValidationError([{ path: '', message: (err as Error).message }]);
+    }
+    const out = await this.store.deployFlow({
+      flow: res.flow.def.name,
+      source,
+      definition: res.flow.def as unknown as JsonObject,
+      hash: res.flow.hash,
+      deployedBy: actor,
+    });
+    this.flows.invalidate();
+    return out;
+  }
+
+  async runFlowNow(flow: string, actor: string): Promise<{ jobId: string }> {
+    const runtime = await this.flows.get(flow);
+    const trig = runtime.def.trigger;
+    const payload: ReadPayload = { read: trig.type === 'schedule' ? (trig.read ?? 'changes') : trig.type === 'manual' ? 'all' : 'changes', reason: `manual run by ${actor}` };
+    const [jobId] = await this.store.enqueue([
+      { flow, flowVersion: runtime.version, kind: 'manual', payload: payload as unknown as JsonObject, maxAttempts: runtime.policy.maxAttempts },
+    ]);
+    await this.store.audit({ actor, action: 'flow.run', target: flow, details: { jobId } });
+    return { jobId };
+  }
+
+  async previewMapping(flow: string, sample: Fields, version?: number): Promise<MappingPreview> {
+    const runtime = await this.flows.get(flow, version);
+    const preview = await previewFlow(runtime.def as FlowDef, sample, {
+      flow,
+      xref: (connection, entity, id, targetConnection, targetEntity) => this.store.xrefFind({ connection, entity, id }, targetConnection, targetEntity),
+    });
+    return preview;
+  }
+
+  async testConnection(name: string): Promise<CheckResult> {
+    await this.pool.close(name);
+    try {
+      const c = await this.pool.get(name);
+      return await c.connector.check();
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+
+  async discoverConnection(name: string): Promise<EntitySpec[]> {
+    return this.pool.discover(name);
+  }
+
+  async apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>> {
+    const open = new Map(this.pool.budgets().map((b) => [b.connection, b]));
+    return (await this.store.listConnections()).map((c) => open.get(c.name) ?? { connection: c.name, used: 0, limit: this.connectors.get(c.type)?.rateLimits.perDay ?? null, resetAt: null });
+  }
+
+  metricsText(): Promise<string> {
+    return this.metrics.text();
+  }
+}

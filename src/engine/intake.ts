@@ -1,0 +1,157 @@
+/**
+ * Webhook intake: size limit, optional HMAC-SHA256 signature with a timestamp tolerance, JSON parsing,
+ * splitting into records, and the inbox insert. The caller acknowledges only after `ingest` returns,
+ * i.e. after the inbox rows and their jobs are committed.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { ConnectorRegistry, WebhookEvent } from '../core/connector.js';
+import type { WebhookTriggerDef } from '../core/flow.js';
+import type { Fields } from '../core/json.js';
+import type { InboxEvent, Store } from '../store/types.js';
+import type { FlowCache } from './flow-cache.js';
+import type { EngineMetrics } from './metrics.js';
+import type { EventPayload } from './payloads.js';
+import { resolveEnvRefs } from './settings.js';
+
+/** The HTTP answer intake wants sent. */
+export interface IntakeResponse {
+  status: number;
+  body: { accepted?: number; duplicates?: number; error?: string; message?: string };
+}
+
+/** An incoming webhook request. */
+export interface IntakeRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+}
+
+/** Default largest webhook body: 1 MiB. */
+export const DEFAULT_MAX_BODY = 1_048_576;
+
+/** Handles webhook deliveries for flows with a webhook trigger. */
+export class Intake {
+  constructor(
+    private readonly store: Store,
+    private readonly flows: FlowCache,
+    private readonly connectors: ConnectorRegistry,
+    private readonly metrics?: EngineMetrics,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Verifies, parses and stores one delivery to `/hooks/<flowName>`. Never throws for bad input. */
+  async receive(flowName: string, req: IntakeRequest): Promise<IntakeResponse> {
+    const row = (await this.flows.flows()).find((f) => f.name === flowName) ?? (await this.store.getFlow(flowName));
+    if (!row) return { status: 404, body: { error: 'not_found', message: `no flow named "${flowName}" is deployed` } };
+    const flow = await this.flows.get(row.name, row.currentVersion);
+    const trig = flow.def.trigger;
+    if (trig.type !== 'webhook') return { status: 404, body: { error: 'not_found', message: `flow "${flowName}" is not started by webhooks (its trigger is ${trig.type})` } };
+    if (req.rawBody.length > (trig.maxBodyBytes ?? DEFAULT_MAX_BODY)) {
+      return { status: 413, body: { error: 'payload_too_large', message: `body is ${req.rawBody.length} bytes; this flow accepts at most ${trig.maxBodyBytes ?? DEFAULT_MAX_BODY}` } };
+    }
+    const sigError = this.verifySignature(trig, req);
+    if (sigError) return { status: 401, body: { error: 'invalid_signature', message: sigError } };
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch (err) {
+      return { status: 400, body: { error: 'invalid_json', message: `body is not valid JSON: ${(err as Error).message}` } };
+    }
+    let events: WebhookEvent[];
+    try {
+      events = trig.useConnectorParser ? await this.parseWithConnector(flow.def.source.connection, req, body) : splitRecords(trig, body, header(req.headers, trig.deliveryIdHeader ?? 'x-delivery-id'));
+    } catch (err) {
+      return { status: 400, body: { error: 'invalid_payload', message: (err as Error).message } };
+    }
+    if (events.length === 0) return { status: 400, body: { error: 'invalid_payload', message: 'the body holds no records' } };
+    const inbox: InboxEvent[] = events.map((e) => {
+      const payload: EventPayload = { record: e.data, id: e.recordId ?? null, type: e.type };
+      return {
+        flow: flowName,
+        deliveryId: e.deliveryId ?? `sha256:${createHash('sha256').update(JSON.stringify(e.data)).digest('hex')}`,
+        payload: payload as unknown as InboxEvent['payload'],
+        recordKey: e.recordId,
+      };
+    });
+    const res = await this.store.ingest(inbox, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
+    this.metrics?.eventsIn.inc({ flow: flowName }, res.accepted);
+    if (res.duplicates) this.metrics?.eventsDuplicate.inc({ flow: flowName }, res.duplicates);
+    return { status: 202, body: { accepted: res.accepted, duplicates: res.duplicates } };
+  }
+
+  /** Returns a reason when the signature is required and wrong, else null. */
+  private verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): string | null {
+    if (!trig.secret) return null;
+    let secret: string;
+    try {
+      secret = resolveEnvRefs(trig.secret);
+    } catch (err) {
+      return `the flow's signing secret is not configured: ${(err as Error).message}`;
+    }
+    const sigHeader = trig.signatureHeader ?? 'x-syncline-signature';
+    const tsHeader = trig.timestampHeader ?? 'x-syncline-timestamp';
+    const signature = header(req.headers, sigHeader);
+    const timestamp = header(req.headers, tsHeader);
+    if (!signature || !timestamp) return `missing ${!signature ? sigHeader : tsHeader} header`;
+    const ts = Number(timestamp);
+    if (!Number.isFinite(ts)) return `${tsHeader} must be a Unix time in seconds`;
+    const tolerance = (trig.toleranceSeconds ?? 300) * 1000;
+    if (Math.abs(this.clock() - ts * 1000) > tolerance) return `timestamp is outside the ${tolerance / 1000}s tolerance (replayed or clock skew)`;
+    return checkSignature(secret, timestamp, req.rawBody, signature) ? null : 'signature does not match the body';
+  }
+
+  private async parseWithConnector(connection: string, req: IntakeRequest, body: unknown): Promise<WebhookEvent[]> {
+    const row = await this.store.getConnection(connection);
+    const def = row ? this.connectors.get(row.type) : undefined;
+    if (!row || !def?.webhook) throw new Error(`connection "${connection}" has no webhook parser`);
+    const settings = resolveEnvRefs({ ...row.settings, ...row.secrets });
+    const wreq = { headers: req.headers, rawBody: req.rawBody, body };
+    def.webhook.verify(wreq, settings);
+    return def.webhook.parse(wreq);
+  }
+}
+
+/** Signs `<timestamp>.<body>` the way senders must: hex HMAC-SHA256, optionally prefixed `sha256=`. */
+export function signWebhook(secret: string, timestamp: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+}
+
+function checkSignature(secret: string, timestamp: string, body: Buffer, given: string): boolean {
+  const expected = Buffer.from(signWebhook(secret, timestamp, body).slice(7), 'hex');
+  const hex = given.startsWith('sha256=') ? given.slice(7) : given;
+  if (!/^[0-9a-f]+$/i.test(hex)) return false;
+  const actual = Buffer.from(hex, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function header(headers: IntakeRequest['headers'], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Splits a generic JSON body into records using the trigger's recordsPath / idPath. */
+function splitRecords(trig: WebhookTriggerDef, body: unknown, deliveryId: string | undefined): WebhookEvent[] {
+  let records: unknown = trig.recordsPath ? getPath(body, trig.recordsPath) : body;
+  if (records === undefined) throw new Error(`no records at "${trig.recordsPath}" in the body`);
+  const many = Array.isArray(records);
+  if (!many) records = [records];
+  return (records as unknown[]).map((r, i) => {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new Error(`record ${i} is not a JSON object`);
+    const id = getPath(r, trig.idPath ?? 'id');
+    return {
+      deliveryId: deliveryId ? (many ? `${deliveryId}#${i}` : deliveryId) : undefined,
+      recordId: id === undefined || id === null ? undefined : String(id),
+      data: r as Fields,
+    };
+  });
+}
+
+/** Reads a dotted path (`data.records`), refusing prototype keys. */
+function getPath(value: unknown, path: string): unknown {
+  let cur: unknown = value;
+  for (const part of path.split('.')) {
+    if (part === '__proto__' || part === 'constructor' || part === 'prototype') return undefined;
+    if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}

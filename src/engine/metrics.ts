@@ -1,0 +1,38 @@
+/** Prometheus metrics of the engine (served at /metrics). One registry per hub, no globals. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/types.js';
+
+/** The engine's metrics. */
+export class EngineMetrics {
+  readonly registry = new Registry();
+  readonly eventsIn = new Counter({ name: 'syncline_events_in_total', help: 'Events accepted into the inbox', labelNames: ['flow'], registers: [this.registry] });
+  readonly eventsDuplicate = new Counter({ name: 'syncline_events_duplicate_total', help: 'Repeated deliveries dropped by the inbox', labelNames: ['flow'], registers: [this.registry] });
+  readonly jobsDone = new Counter({ name: 'syncline_jobs_done_total', help: 'Jobs finished successfully', labelNames: ['flow'], registers: [this.registry] });
+  readonly jobsRetried = new Counter({ name: 'syncline_jobs_retried_total', help: 'Attempts that failed and were scheduled again', labelNames: ['flow', 'kind'], registers: [this.registry] });
+  readonly jobsFailed = new Counter({ name: 'syncline_jobs_failed_total', help: 'Attempts that failed, any kind', labelNames: ['flow', 'kind'], registers: [this.registry] });
+  readonly deadLetters = new Counter({ name: 'syncline_dead_letters_total', help: 'Jobs moved to the dead-letter queue', labelNames: ['flow', 'kind'], registers: [this.registry] });
+  readonly writes = new Counter({ name: 'syncline_writes_total', help: 'Writes to targets', labelNames: ['connection', 'entity', 'result'], registers: [this.registry] });
+  readonly apiCalls = new Counter({ name: 'syncline_api_calls_total', help: 'Outbound API calls', labelNames: ['connection', 'operation'], registers: [this.registry] });
+  readonly latency = new Histogram({
+    name: 'syncline_job_latency_seconds',
+    help: 'From event receipt (job creation) to job completion',
+    labelNames: ['flow'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
+
+  constructor(private readonly store: Store) {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Renders the exposition text, refreshing the queue gauges from the store first. */
+  async text(): Promise<string> {
+    const q = await this.store.queueStats();
+    this.queueDepth.set({ state: 'queued' }, q.queued);
+    this.queueDepth.set({ state: 'running' }, q.running);
+    this.queueDepth.set({ state: 'delayed' }, q.delayed);
+    this.queueDepth.set({ state: 'dead_letters' }, q.deadLetters);
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Runs one source record through a flow: filter, then for each target map → validate → match →
+ * write (idempotently, through the cross-reference) → write back. Returns what happened as data
+ * (traces, xref links, payload hashes) for the worker to commit with the job in one transaction.
+ */
+import type { Fields, JsonValue } from '../core/json.js';
+import { SyncError, toSyncError } from '../core/errors.js';
+import type { TargetDef } from '../core/flow.js';
+import type { WriteOp } from '../core/connector.js';
+import type { MappingContext } from '../mapping/index.js';
+import { validateRecord } from '../mapping/index.js';
+import type { RunStatus, Store, TargetHash, TraceInput, XrefId, XrefLink } from '../store/types.js';
+import type { ConnectionPool } from './connections.js';
+import type { FlowRuntime } from './flow-cache.js';
+import type { EventPayload } from './payloads.js';
+import { stableHash } from './stable-hash.js';
+import type { EngineMetrics } from './metrics.js';
+
+/** What a record run produced, committed with the job. */
+export interface RecordRunResult {
+  status: RunStatus;
+  traces: TraceInput[];
+  xref: XrefLink[];
+  hashes: TargetHash[];
+  /** Target name → id written, for request-reply callers. */
+  written: Record<string, { id: string; created: boolean; data?: Fields }>;
+}
+
+/** A failed record run: the error plus the progress already made (kept so a retry does not redo it). */
+export class RecordRunFailure extends Error {
+  constructor(
+    readonly error: SyncError,
+    readonly partial: Omit<RecordRunResult, 'status'>,
+  ) {
+    super(error.message);
+  }
+}
+
+/** Dependencies of the record runner. */
+export interface RecordRunnerDeps {
+  store: Store;
+  pool: ConnectionPool;
+  metrics?: EngineMetrics;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Runs one event through the flow. Throws RecordRunFailure on any failure. */
+export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: RecordRunnerDeps): Promise<RecordRunResult> {
+  const source = flow.def.source;
+  const record = event.record;
+  const sourceId = event.id ?? null;
+  const keys = searchKeys(record, sourceId);
+  const result: RecordRunResult = { status: 'succeeded', traces: [], xref: [], hashes: [], written: {} };
+  result.traces.push({ step: 'trigger', status: 'ok', connection: source.connection, entity: source.entity, externalId: sourceId ?? undefined, after: record as JsonValue, keys });
+
+  const sourceRef: XrefId | null = sourceId ? { connection: source.connection, entity: source.entity, id: sourceId } : null;
+  const ctx: MappingContext = {
+    flow: flow.name,
+    recordKey: sourceId ?? undefined,
+    xref: async (connection, entity, id, targetConnection, targetEntity) =>
+      deps.store.xrefFind({ connection, entity, id: String(id) }, targetConnection, targetEntity),
+  };
+  const fail = (err: unknown, step?: TraceInput): never => {
+    const error = toSyncError(err);
+    if (!error.details.recordKey && sourceId) error.details.recordKey = sourceId;
+    if (step) result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
+    throw new RecordRunFailure(error, result);
+  };
+
+  let passed: boolean;
+  try {
+    passed = await flow.compiled.filter(record, ctx);
+  } catch (err) {
+    return fail(err, { step: 'filter', status: 'failed', keys });
+  }
+  if (!passed) {
+    result.status = 'skipped';
+    result.traces.push({ step: 'filter', status: 'skipped', keys });
+    return result;
+  }
+
+  for (const target of flow.compiled.targets) {
+    const t = target.def;
+    try {
+      if (!(await target.when(record, ctx))) {
+        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
+        continue;
+      }
+    } catch (err) {
+      fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys });
+    }
+    let mapped;
+    try {
+      mapped = await target.map(record, ctx);
+    } catch (err) {
+      return fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, before: record as JsonValue, keys });
+    }
+    const fields = mapped.fields;
+    const mapTrace: TraceInput = { step: `map:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, before: record as JsonValue, after: fields as JsonValue, lineage: mapped.lineage, keys };
+    result.traces.push(mapTrace);
+
+    const writeStep: TraceInput = { step: `write:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, keys: [...keys] };
+    try {
+      const conn = await deps.pool.get(t.connection);
+      const verb = t.write?.verb ?? 'upsert';
+      const existingId = await findTarget(t, fields, sourceRef, conn.connector, deps.store);
+      const spec = await deps.pool.entitySpec(t.connection, t.entity);
+      if (spec) {
+        const errors = validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: sourceId ?? undefined, verb: existingId ? 'update' : verb });
+        if (errors.length) {
+          const first = errors[0];
+          throw new SyncError('invalid_data', errors.map((e) => e.message).join('; '), { ...first.details, recordKey: sourceId ?? undefined });
+        }
+      }
+      const op = planWrite(t, verb, existingId, fields, flow.name, sourceId);
+      if (!op) {
+        writeStep.status = 'unchanged';
+        writeStep.externalId = existingId ?? undefined;
+        result.traces.push(writeStep);
+        continue;
+      }
+      const hash = stableHash(op.data);
+      if (existingId && (t.write?.skipUnchanged ?? true)) {
+        const last = await deps.store.getTargetHash({ connection: t.connection, entity: t.entity, id: existingId });
+        if (last === hash) {
+          writeStep.status = 'unchanged';
+          writeStep.externalId = existingId;
+          writeStep.keys!.push(existingId.toLowerCase());
+          result.traces.push(writeStep);
+          if (sourceRef) result.xref.push({ a: sourceRef, b: { connection: t.connection, entity: t.entity, id: existingId } });
+          result.written[t.name] = { id: existingId, created: false };
+          continue;
+        }
+      }
+      writeStep.after = op.data as JsonValue;
+      const outcome = await conn.connector.write(t.entity, op);
+      deps.metrics?.writes.inc({ connection: t.connection, entity: t.entity, result: outcome.created ? 'created' : 'updated' });
+      writeStep.externalId = outcome.id;
+      writeStep.keys!.push(outcome.id.toLowerCase());
+      writeStep.before = existingId ? { id: existingId } : null;
+      result.traces.push(writeStep);
+      const targetRef = { connection: t.connection, entity: t.entity, id: outcome.id };
+      result.hashes.push({ target: targetRef, hash });
+      if (sourceRef) result.xref.push({ a: sourceRef, b: targetRef });
+      result.written[t.name] = { id: outcome.id, created: outcome.created, data: outcome.data };
+
+      if (t.writeBack && target.writeBack) {
+        await writeBack(t, target.writeBack, record, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, result, keys);
+      }
+    } catch (err) {
+      if (err instanceof RecordRunFailure) throw err;
+      return fail(err, writeStep);
+    }
+  }
+  return result;
+}
+
+/** The target record's id: the cross-reference first, then the match keys in order. */
+async function findTarget(
+  t: TargetDef,
+  fields: Fields,
+  sourceRef: XrefId | null,
+  connector: { find(entity: string, field: string, value: unknown): Promise<Array<{ id: string }>> },
+  store: Store,
+): Promise<string | null> {
+  if (sourceRef && t.match?.xref !== false) {
+    const id = await store.xrefFind(sourceRef, t.connection, t.entity);
+    if (id) return id;
+  }
+  for (const key of t.match?.keys ?? []) {
+    const value = fields[key];
+    if (value === undefined || value === null || value === '') continue;
+    const found = await connector.find(t.entity, key, value);
+    if (found.length === 1) return found[0].id;
+    if (found.length > 1) {
+      if (t.match?.onMultiple === 'first') return found[0].id;
+      throw new SyncError('conflict', `${found.length} ${t.entity} records on "${t.connection}" have ${key} = ${JSON.stringify(value)}; cannot tell which one to update`, {
+        field: key,
+        value,
+        rule: 'match must find at most one record',
+      });
+    }
+  }
+  return null;
+}
+
+/** Turns the verb and what matching found into one write (or null when a create-only target already exists). */
+function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
+  const idempotencyKey = sourceId ? `${flow}:${t.name}:${sourceId}` : undefined;
+  if (existingId) {
+    if (verb === 'create') return null;
+    return { verb: 'update', id: existingId, data: fields, idempotencyKey };
+  }
+  if (verb === 'update') {
+    throw new SyncError('not_found', `no ${t.entity} on "${t.connection}" matches this record yet (update-only target "${t.name}")`, { rule: 'update needs an existing record' });
+  }
+  const ext = t.write?.externalIdField;
+  if (verb === 'upsert' && ext && fields[ext] !== undefined && fields[ext] !== null && fields[ext] !== '') {
+    return { verb: 'upsert', match: { field: ext, value: fields[ext] }, data: fields, idempotencyKey };
+  }
+  return { verb: 'create', data: fields, idempotencyKey };
+}
+
+async function writeBack(
+  t: TargetDef,
+  compiled: { id(source: Fields, result: Fields, ctx: MappingContext): Promise<string | null>; map(source: Fields, result: Fields, ctx: MappingContext): Promise<Fields> },
+  record: Fields,
+  written: Fields,
+  sourceId: string | null,
+  ctx: MappingContext,
+  deps: RecordRunnerDeps,
+  result: RecordRunResult,
+  keys: string[],
+): Promise<void> {
+  const wb = t.writeBack!;
+  const step: TraceInput = { step: `writeback:${t.name}`, status: 'ok', connection: wb.connection, entity: wb.entity, keys: [...keys] };
+  try {
+    const id = (await compiled.id(record, written, ctx)) ?? sourceId;
+    if (!id) throw new SyncError('invalid_data', `write-back of target "${t.name}" has no record id (set writeBack.id)`, { rule: 'writeBack.id' });
+    const data = await compiled.map(record, written, ctx);
+    step.externalId = id;
+    step.after = data as JsonValue;
+    const ref = { connection: wb.connection, entity: wb.entity, id };
+    const hash = stableHash(data);
+    if ((await deps.store.getTargetHash(ref)) === hash) {
+      step.status = 'unchanged';
+    } else {
+      const conn = await deps.pool.get(wb.connection);
+      await conn.connector.write(wb.entity, { verb: 'update', id, data });
+      result.hashes.push({ target: ref, hash });
+    }
+    result.traces.push(step);
+  } catch (err) {
+    const error = toSyncError(err);
+    result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
+    throw new RecordRunFailure(error, result);
+  }
+}
+
+/** Lowercased ids and emails of a record, so a person can find its runs by any of them. */
+function searchKeys(record: Fields, id: string | null): string[] {
+  const keys = new Set<string>();
+  if (id) keys.add(id.toLowerCase());
+  for (const v of Object.values(record)) {
+    if (typeof v === 'string' && v.length < 320 && EMAIL.test(v.trim())) keys.add(v.trim().toLowerCase());
+  }
+  return [...keys];
+}

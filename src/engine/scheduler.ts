@@ -1,0 +1,89 @@
+/**
+ * Turns poll intervals and cron schedules into read jobs. Every process may run a scheduler: a tick
+ * goes through the inbox with the delivery id `tick:<slot>`, so however many schedulers see the same
+ * slot, one job runs.
+ */
+import { Cron } from 'croner';
+import type { Logger } from '../core/connector.js';
+import type { Store } from '../store/types.js';
+import type { FlowCache } from './flow-cache.js';
+import { parseDuration } from './durations.js';
+import type { ReadPayload } from './payloads.js';
+
+/** Enqueues due poll and schedule ticks for active flows. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly crons = new Map<string, { expr: string; cron: Cron }>();
+  private readonly lastSlot = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly flows: FlowCache,
+    private readonly logger: Logger,
+    private readonly tickMs = 1000,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick().catch((err) => this.logger.error({ err: (err as Error).message }, 'scheduler tick failed')), this.tickMs);
+    this.timer.unref();
+    void this.tick().catch(() => undefined);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const c of this.crons.values()) c.cron.stop();
+    this.crons.clear();
+  }
+
+  /** Enqueues the ticks due now; exposed for tests. */
+  async tick(now = Date.now()): Promise<number> {
+    let enqueued = 0;
+    for (const row of await this.flows.flows()) {
+      if (row.status !== 'active') continue;
+      const flow = await this.flows.get(row.name, row.currentVersion);
+      const trig = flow.def.trigger;
+      let slot: number | null = null;
+      let read: ReadPayload['read'] = 'changes';
+      if (trig.type === 'poll') {
+        const every = parseDuration(trig.every);
+        slot = now - (now % every);
+      } else if (trig.type === 'schedule') {
+        read = trig.read ?? 'changes';
+        let entry = this.crons.get(row.name);
+        if (!entry || entry.expr !== trig.cron) {
+          entry?.cron.stop();
+          entry = { expr: trig.cron, cron: new Cron(trig.cron, { timezone: trig.timezone, paused: true }) };
+          this.crons.set(row.name, entry);
+        }
+        // croner's previousRun only knows runs it fired itself; the slot is the latest scheduled time at or before now.
+        const last = latestRunAtOrBefore(entry.cron, now);
+        slot = last ? last.getTime() : null;
+      }
+      if (slot === null || this.lastSlot.get(row.name) === slot) continue;
+      this.lastSlot.set(row.name, slot);
+      const payload: ReadPayload = { read, reason: trig.type };
+      const res = await this.store.ingest([{ flow: row.name, deliveryId: `tick:${slot}`, payload: payload as unknown as Record<string, string> }], {
+        flowVersion: row.currentVersion,
+        maxAttempts: flow.policy.maxAttempts,
+        kind: 'poll',
+      });
+      enqueued += res.accepted;
+    }
+    return enqueued;
+  }
+}
+
+/** The latest time the cron fires at or before `now` (searched within the last day). */
+function latestRunAtOrBefore(cron: Cron, now: number): Date | null {
+  let cursor = new Date(now - 86_400_000);
+  let last: Date | null = null;
+  for (let i = 0; i < 2000; i++) {
+    const next = cron.nextRun(cursor);
+    if (!next || next.getTime() > now) break;
+    last = next;
+    cursor = next;
+  }
+  return last;
+}

@@ -1,0 +1,205 @@
+/**
+ * The worker: claims due jobs with a lease, runs them, and commits each outcome atomically with its
+ * run, traces, cross-reference links and payload hashes. Any number of workers may share one store;
+ * a killed worker's jobs are claimed again when their lease expires.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from '../core/connector.js';
+import { SyncError, toSyncError } from '../core/errors.js';
+import type { JobRow, RunInput, Store } from '../store/types.js';
+import type { ConnectionPool } from './connections.js';
+import type { FlowCache, FlowRuntime } from './flow-cache.js';
+import type { EngineMetrics } from './metrics.js';
+import { asEventPayload, isReadPayload } from './payloads.js';
+import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runner.js';
+import { decideRetry } from './retry.js';
+import { readSource } from './source-reader.js';
+
+/** Worker settings. */
+export interface WorkerOptions {
+  /** Jobs run at once by this worker (default 32). */
+  concurrency?: number;
+  /** Lease length; a job not finished or renewed by then may be taken by another worker (default 30 s). */
+  leaseMs?: number;
+  /** How often an idle worker looks for due jobs even without a notification (default 250 ms). */
+  idlePollMs?: number;
+  /** Identifies this worker in leases (default host:pid:random). */
+  workerId?: string;
+}
+
+/** Dependencies of a worker. */
+export interface WorkerDeps {
+  store: Store;
+  pool: ConnectionPool;
+  flows: FlowCache;
+  logger: Logger;
+  metrics?: EngineMetrics;
+}
+
+/** Claims and runs jobs until stopped. */
+export class Worker {
+  readonly id: string;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly idlePollMs: number;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private running = false;
+  private wake: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    options: WorkerOptions = {},
+  ) {
+    this.id = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.concurrency = options.concurrency ?? 32;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.idlePollMs = options.idlePollMs ?? 250;
+  }
+
+  /** Starts claiming jobs. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = await this.deps.store.onJobsAvailable(() => this.wake?.());
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(1000, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref();
+    this.loopDone = this.loop();
+  }
+
+  /** Stops claiming and waits for the jobs in flight (their leases are released by completion). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+    await Promise.allSettled(this.inFlight.values());
+    this.abort.abort();
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    await this.unsubscribe?.();
+  }
+
+  /** Jobs being run now. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const free = this.concurrency - this.inFlight.size;
+      let claimed: JobRow[] = [];
+      if (free > 0) {
+        try {
+          const flows = (await this.deps.flows.flows()).filter((f) => f.status === 'active').map((f) => f.name);
+          claimed = flows.length ? await this.deps.store.claimJobs({ workerId: this.id, limit: free, leaseMs: this.leaseMs, flows }) : [];
+        } catch (err) {
+          this.deps.logger.error({ err: (err as Error).message }, 'claiming jobs failed; retrying shortly');
+        }
+      }
+      for (const job of claimed) {
+        const p = this.execute(job).finally(() => {
+          this.inFlight.delete(job.id);
+          this.wake?.();
+        });
+        this.inFlight.set(job.id, p);
+      }
+      if (claimed.length === 0 || this.inFlight.size >= this.concurrency) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.idlePollMs);
+          this.wake = () => {
+            clearTimeout(t);
+            this.wake = null;
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (!ids.length) return;
+    try {
+      const lost = await this.deps.store.renewLeases({ workerId: this.id, jobIds: ids, leaseMs: this.leaseMs });
+      if (lost.length) this.deps.logger.warn({ jobs: lost }, 'lost the lease of jobs still running; another worker may take them');
+    } catch (err) {
+      this.deps.logger.error({ err: (err as Error).message }, 'renewing leases failed');
+    }
+  }
+
+  /** Runs one job and commits its outcome; never throws. */
+  private async execute(job: JobRow): Promise<void> {
+    const startedAt = new Date().toISOString();
+    const attempt = job.attempts + 1;
+    let flow: FlowRuntime | undefined;
+    const run = (status: RunInput['status'], error?: SyncError): RunInput => ({
+      jobId: job.id,
+      flow: job.flow,
+      flowVersion: job.flowVersion,
+      trigger: job.kind,
+      status,
+      recordKey: job.recordKey,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      error: error?.toJSON() ?? null,
+      stats: { attempt },
+    });
+    const { store, metrics } = this.deps;
+    try {
+      flow = await this.deps.flows.get(job.flow, job.flowVersion);
+      if (isReadPayload(job.payload)) {
+        const out = await readSource(flow, job.payload.read, { store, pool: this.deps.pool, signal: this.abort.signal });
+        await store.completeJob({
+          jobId: job.id,
+          workerId: this.id,
+          run: { ...run('succeeded'), stats: { attempt, pages: out.pages, records: out.records } },
+          traces: [{ step: 'read', status: 'ok', connection: flow.def.source.connection, entity: flow.def.source.entity, after: { records: out.records, pages: out.pages, watermark: out.watermark?.at ?? null } }],
+        });
+      } else {
+        const result: RecordRunResult = await runRecord(flow, asEventPayload(job.payload), { store, pool: this.deps.pool, metrics });
+        const ok = await store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes });
+        if (!ok) this.deps.logger.warn({ job: job.id }, 'job finished after its lease was lost; its outcome was not recorded twice');
+      }
+      metrics?.jobsDone.inc({ flow: job.flow });
+      metrics?.latency.observe({ flow: job.flow }, (Date.now() - Date.parse(job.createdAt)) / 1000);
+    } catch (err) {
+      const failure = err instanceof RecordRunFailure ? err : null;
+      const error = failure?.error ?? toSyncError(err);
+      const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
+      metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
+      const decision = flow
+        ? decideRetry(flow.policy, attempt, error)
+        : error.kind === 'fatal' || attempt >= job.maxAttempts
+          ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
+          : ({ action: 'retry', delayMs: 5000 } as const);
+      const effective = decision.action === 'retry' && attempt >= job.maxAttempts ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
+      try {
+        if (effective.action === 'retry') {
+          metrics?.jobsRetried.inc({ flow: job.flow, kind: error.kind });
+          await store.retryJob({
+            jobId: job.id,
+            workerId: this.id,
+            runAt: new Date(Date.now() + effective.delayMs).toISOString(),
+            error: error.toJSON(),
+            run: run('retrying', error),
+            traces: partial.traces,
+            xref: partial.xref,
+            hashes: partial.hashes,
+          });
+        } else {
+          metrics?.deadLetters.inc({ flow: job.flow, kind: error.kind });
+          const dead = new SyncError(error.kind, error.message, { ...error.details }, { cause: error });
+          await store.deadLetterJob({ jobId: job.id, workerId: this.id, error: dead.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes });
+          this.deps.logger.warn({ job: job.id, flow: job.flow, record: job.recordKey, kind: error.kind, reason: effective.reason }, `dead-lettered: ${error.message}`);
+        }
+      } catch (commitErr) {
+        // The lease will expire and another attempt will run; nothing is lost.
+        this.deps.logger.error({ job: job.id, err: (commitErr as Error).message }, 'could not record a failed attempt');
+      }
+    }
+  }
+}

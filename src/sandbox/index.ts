@@ -1,0 +1,17 @@
+/** Every emulator by name, for `syncline sandbox`, the demo and the tests. */
+import type { EmulatorOptions, RunningEmulator } from './shared/types.js';
+import { startHttpSink } from './http-sink/index.js';
+import { startSalesforceEmulator } from './salesforce/index.js';
+import { startPardotEmulator } from './pardot/index.js';
+import { startSage100Emulator } from './sage100/index.js';
+
+/** Names accepted by `syncline sandbox`. */
+export type EmulatorName = 'salesforce' | 'pardot' | 'sage100' | 'http-sink';
+
+/** Start functions by name. */
+export const EMULATORS: Record<EmulatorName, (o: EmulatorOptions) => Promise<RunningEmulator>> = {
+  salesforce: startSalesforceEmulator,
+  pardot: startPardotEmulator,
+  sage100: startSage100Emulator,
+  'http-sink': startHttpSink,
+};

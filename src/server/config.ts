@@ -1,0 +1,78 @@
+/**
+ * Configuration: `syncline.yaml` (or the file named by SYNCLINE_CONFIG) overlaid by environment
+ * variables. Every field is documented in docs/configuration.md.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+/** One connection declared in the config file; values may be `env:NAME` references. */
+export interface ConnectionConfig {
+  /** Connector type (`salesforce`, `pardot`, `sage100`, `http`). */
+  type: string;
+  /** Settings for the connector, secrets included (they are encrypted when stored). */
+  settings: Record<string, unknown>;
+}
+
+/** The whole configuration. */
+export interface SynclineConfig {
+  /** `sqlite:<file>` (default `sqlite:.syncline/syncline.db`) or a `postgres://` URL. Env: SYNCLINE_DATABASE_URL. */
+  database: string;
+  /** Address the server listens on. Env: SYNCLINE_HOST (default 127.0.0.1). */
+  host: string;
+  /** Port. Env: SYNCLINE_PORT (default 8080). */
+  port: number;
+  /** Folder of flow files deployed at start. Env: SYNCLINE_FLOWS_DIR (default `flows/`, only when `deployFlowsOnStart`). */
+  flowsDir: string | null;
+  /** Deploy every flow in flowsDir when the server starts. */
+  deployFlowsOnStart: boolean;
+  /** Worker processes started inside `syncline start` (default 1); `syncline worker` starts more elsewhere. Env: SYNCLINE_WORKERS. */
+  workers: number;
+  /** Jobs one worker runs at once (default 32). Env: SYNCLINE_WORKER_CONCURRENCY. */
+  workerConcurrency: number;
+  /** Job lease in ms (default 30000). */
+  leaseMs: number;
+  /** Master key file used when SYNCLINE_MASTER_KEY is not set (default `.syncline/master.key`, created 0600). */
+  keyFile: string;
+  /** Log level: fatal, error, warn, info, debug. Env: SYNCLINE_LOG_LEVEL. */
+  logLevel: string;
+  /** Send cookies with the Secure flag (set when served over HTTPS). Env: SYNCLINE_SECURE_COOKIES=true. */
+  secureCookies: boolean;
+  /** Connections created or updated in the store at start. */
+  connections: Record<string, ConnectionConfig>;
+}
+
+/** Reads the config file (if present) and the environment. */
+export function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): SynclineConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file ?? env.SYNCLINE_CONFIG ?? path.join(cwd, 'syncline.yaml');
+  let fromFile: Partial<SynclineConfig> = {};
+  if (existsSync(file)) {
+    const parsed = parse(readFileSync(file, 'utf8')) as unknown;
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) throw new Error(`${file}: the configuration must be a YAML mapping`);
+    fromFile = (parsed ?? {}) as Partial<SynclineConfig>;
+  } else if (options.file || env.SYNCLINE_CONFIG) {
+    throw new Error(`configuration file ${file} does not exist`);
+  }
+  const num = (v: string | undefined, d: number, name: string): number => {
+    if (v === undefined || v === '') return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (got "${v}")`);
+    return n;
+  };
+  return {
+    database: env.SYNCLINE_DATABASE_URL ?? fromFile.database ?? 'sqlite:.syncline/syncline.db',
+    host: env.SYNCLINE_HOST ?? fromFile.host ?? '127.0.0.1',
+    port: num(env.SYNCLINE_PORT, fromFile.port ?? 8080, 'SYNCLINE_PORT'),
+    flowsDir: env.SYNCLINE_FLOWS_DIR ?? fromFile.flowsDir ?? null,
+    deployFlowsOnStart: fromFile.deployFlowsOnStart ?? Boolean(env.SYNCLINE_FLOWS_DIR ?? fromFile.flowsDir),
+    workers: num(env.SYNCLINE_WORKERS, fromFile.workers ?? 1, 'SYNCLINE_WORKERS'),
+    workerConcurrency: num(env.SYNCLINE_WORKER_CONCURRENCY, fromFile.workerConcurrency ?? 32, 'SYNCLINE_WORKER_CONCURRENCY'),
+    leaseMs: fromFile.leaseMs ?? 30_000,
+    keyFile: fromFile.keyFile ?? '.syncline/master.key',
+    logLevel: env.SYNCLINE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
+    secureCookies: env.SYNCLINE_SECURE_COOKIES === 'true' || fromFile.secureCookies === true,
+    connections: fromFile.connections ?? {},
+  };
+}

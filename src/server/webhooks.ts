@@ -1,0 +1,19 @@
+/** Webhook routes: POST /hooks/:flow, raw body kept for signature checks, answered only after the inbox commit. */
+import type { FastifyInstance } from 'fastify';
+import type { Intake } from '../engine/intake.js';
+
+/** Largest body the webhook route reads at all; each flow may set a lower limit (default 1 MiB). */
+export const WEBHOOK_ROUTE_LIMIT = 10 * 1024 * 1024;
+
+/** Registers the webhook routes in their own encapsulated context (raw-body parsing only here). */
+export async function webhookRoutes(app: FastifyInstance, intake: Intake): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_ROUTE_LIMIT }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { flow: string } }>('/hooks/:flow', { bodyLimit: WEBHOOK_ROUTE_LIMIT }, async (req, reply) => {
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const res = await intake.receive(req.params.flow, { headers: req.headers, rawBody });
+      return reply.code(res.status).send(res.body);
+    });
+  });
+}

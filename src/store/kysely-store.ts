@@ -1,0 +1,932 @@
+/**
+ * The Store written once over Kysely. Everything that is the same SQL on SQLite and PostgreSQL lives
+ * here; each adapter supplies what truly differs: how a write transaction starts (BEGIN IMMEDIATE vs
+ * MVCC), how jobs are claimed (a single-writer UPDATE vs FOR UPDATE SKIP LOCKED), and how idle
+ * workers are woken (an in-process emitter vs LISTEN/NOTIFY).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { ErrorKind } from '../core/errors.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { Watermark } from '../core/connector.js';
+import { isoNow, normIso } from './clock.js';
+import { createIdGenerator } from './ids.js';
+import {
+  errorSignature,
+  fromJson,
+  toApiTokenRow,
+  toAuditRow,
+  toCount,
+  toDeadLetterRow,
+  toFlowRow,
+  toFlowVersionRow,
+  toJobRow,
+  toJson,
+  toJsonOrNull,
+  toRunRow,
+  toSessionRow,
+  toTraceRow,
+  toUserRow,
+} from './rows.js';
+import type { Database, JobsTable, TracesTable } from './schema.js';
+import type { SecretBox } from './secrets.js';
+import type {
+  ApiTokenRow,
+  AuditInput,
+  AuditRow,
+  ConnectionInput,
+  ConnectionRow,
+  ConnectionWithSecrets,
+  DeadLetterFilter,
+  DeadLetterRow,
+  FlowRow,
+  FlowStats,
+  FlowStatus,
+  FlowVersionRow,
+  InboxEvent,
+  IngestResult,
+  JobCompletion,
+  JobDeadLetter,
+  JobRetry,
+  JobRow,
+  NewJob,
+  QueueStats,
+  Role,
+  RunFilter,
+  RunInput,
+  RunRow,
+  SessionRow,
+  Store,
+  TargetHash,
+  TraceInput,
+  TraceRow,
+  UserRow,
+  XrefId,
+  XrefLink,
+} from './types.js';
+
+/** Minimal logger shape (pino-compatible). */
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A transaction handle: the same query builder, bound to one connection inside BEGIN … COMMIT. */
+export type Tx = Kysely<Database>;
+
+/** Rows per multi-row INSERT; keeps every statement under SQLite's bound-parameter limit. */
+const CHUNK = 200;
+/** Upper bound of runs read to compute latency percentiles. */
+const STATS_ROW_LIMIT = 100_000;
+const SYSTEM_ACTOR = 'system';
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  // Nearest-rank: the smallest value with at least p% of the samples at or below it.
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+/** Shared implementation; see the adapters in sqlite/ and postgres/. */
+export abstract class KyselyStore implements Store {
+  abstract readonly kind: 'sqlite' | 'postgres';
+  protected readonly newId = createIdGenerator();
+
+  constructor(
+    protected readonly db: Kysely<Database>,
+    protected readonly secretBox: SecretBox,
+    protected readonly logger?: StoreLogger,
+  ) {}
+
+  // ---------- what each adapter supplies ----------
+  abstract migrate(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]>;
+  abstract renewLeases(input: { workerId: string; jobIds: string[]; leaseMs: number }): Promise<string[]>;
+  abstract onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+  /** Runs `fn` in one write transaction and commits, or rolls back on throw. */
+  protected abstract tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /** Called inside a transaction that queued runnable jobs (PostgreSQL sends NOTIFY here, so it fires on commit). */
+  protected abstract jobsQueuedInTx(trx: Tx): Promise<void>;
+  /** Called after such a transaction committed (SQLite wakes in-process listeners here). */
+  protected abstract jobsQueuedAfterCommit(): void;
+
+  // ---------- helpers shared by the transactional methods ----------
+  protected async insertAudit(trx: Tx, entry: AuditInput): Promise<void> {
+    await trx
+      .insertInto('audit_log')
+      .values({ id: this.newId(), at: isoNow(), actor: entry.actor, action: entry.action, target: entry.target, details: toJsonOrNull(entry.details) })
+      .execute();
+  }
+
+  private jobValues(job: NewJob, id: string, now: string): JobsTable {
+    return {
+      id,
+      flow: job.flow,
+      flow_version: job.flowVersion,
+      kind: job.kind,
+      payload: toJson(job.payload),
+      record_key: job.recordKey ?? null,
+      max_attempts: job.maxAttempts,
+      status: 'queued',
+      attempts: 0,
+      run_at: job.runAt ? normIso(job.runAt) : now,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  protected async insertJobs(trx: Tx, jobs: NewJob[]): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    const now = isoNow();
+    const rows = jobs.map((job) => this.jobValues(job, this.newId(), now));
+    for (const part of chunks(rows)) await trx.insertInto('jobs').values(part).execute();
+    await this.jobsQueuedInTx(trx);
+    return rows.map((r) => r.id);
+  }
+
+  private async insertRun(trx: Tx, run: RunInput, attempt: number, traces: TraceInput[]): Promise<string> {
+    const runId = this.newId();
+    await trx
+      .insertInto('runs')
+      .values({
+        id: runId,
+        job_id: run.jobId,
+        flow: run.flow,
+        flow_version: run.flowVersion,
+        trigger: run.trigger,
+        status: run.status,
+        record_key: run.recordKey,
+        attempt,
+        started_at: normIso(run.startedAt),
+        finished_at: normIso(run.finishedAt),
+        error: toJsonOrNull(run.error),
+        stats: toJsonOrNull(run.stats),
+      })
+      .execute();
+    if (traces.length === 0) return runId;
+    const at = isoNow();
+    const traceRows: TracesTable[] = [];
+    const keyRows: Array<{ key: string; trace_id: string; run_id: string }> = [];
+    for (const t of traces) {
+      const id = this.newId();
+      const keys = t.keys ? [...new Set(t.keys.map((k) => k.toLowerCase()))] : null;
+      traceRows.push({
+        id,
+        run_id: runId,
+        flow: run.flow,
+        at,
+        step: t.step,
+        status: t.status,
+        connection: t.connection ?? null,
+        entity: t.entity ?? null,
+        external_id: t.externalId ?? null,
+        before: toJsonOrNull(t.before),
+        after: toJsonOrNull(t.after),
+        lineage: toJsonOrNull(t.lineage),
+        error: toJsonOrNull(t.error),
+        keys: keys ? JSON.stringify(keys) : null,
+      });
+      for (const key of keys ?? []) keyRows.push({ key, trace_id: id, run_id: runId });
+    }
+    for (const part of chunks(traceRows, 50)) await trx.insertInto('traces').values(part).execute();
+    for (const part of chunks(keyRows)) await trx.insertInto('trace_keys').values(part).execute();
+    return runId;
+  }
+
+  /** Links ids into one group; when both already belong to different groups, the groups merge into the older one. */
+  protected async applyLinks(trx: Tx, links: XrefLink[]): Promise<void> {
+    const now = isoNow();
+    for (const { a, b } of links) {
+      await trx
+        .insertInto('xref')
+        .values({ connection: a.connection, entity: a.entity, external_id: a.id, link_id: this.newId(), created_at: now })
+        .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doNothing())
+        .execute();
+      // Both ids exist once their inserts ran (ours or a concurrent one's), so the lookups cannot miss.
+      const la = (await this.linkIdOf(trx, a))!;
+      await trx
+        .insertInto('xref')
+        .values({ connection: b.connection, entity: b.entity, external_id: b.id, link_id: la, created_at: now })
+        .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doNothing())
+        .execute();
+      const lb = (await this.linkIdOf(trx, b))!;
+      if (la !== lb) {
+        // Always fold into the smaller (older) link id so two concurrent merges converge.
+        const [keep, drop] = la < lb ? [la, lb] : [lb, la];
+        await trx.updateTable('xref').set({ link_id: keep }).where('link_id', '=', drop).execute();
+      }
+    }
+  }
+
+  private async linkIdOf(db: Kysely<Database>, id: XrefId): Promise<string | null> {
+    const row = await db
+      .selectFrom('xref')
+      .select('link_id')
+      .where('connection', '=', id.connection)
+      .where('entity', '=', id.entity)
+      .where('external_id', '=', id.id)
+      .executeTakeFirst();
+    return row?.link_id ?? null;
+  }
+
+  private async applyHashes(trx: Tx, hashes: TargetHash[]): Promise<void> {
+    const now = isoNow();
+    for (const h of hashes) {
+      await trx
+        .insertInto('target_hashes')
+        .values({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now })
+        .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doUpdateSet({ hash: h.hash, updated_at: now }))
+        .execute();
+    }
+  }
+
+  /** Finishes a job this worker still leases: sets its new state and returns the row as it was, or null if the lease is gone. */
+  private async releaseJob(trx: Tx, jobId: string, workerId: string, set: Partial<JobsTable>): Promise<JobsTable | null> {
+    const row = await trx
+      .updateTable('jobs')
+      .set({ ...set, lease_owner: null, lease_expires_at: null, updated_at: isoNow() })
+      .where('id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', workerId)
+      .returningAll()
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  private async recordOutcome(
+    trx: Tx,
+    job: JobsTable,
+    input: { run: RunInput; traces: TraceInput[]; xref?: XrefLink[]; hashes?: TargetHash[] },
+  ): Promise<void> {
+    await this.insertRun(trx, input.run, Number(job.attempts), input.traces);
+    if (input.xref?.length) await this.applyLinks(trx, input.xref);
+    if (input.hashes?.length) await this.applyHashes(trx, input.hashes);
+  }
+
+  // ---------- connections ----------
+  async putConnection(input: ConnectionInput, actor = SYSTEM_ACTOR): Promise<ConnectionRow> {
+    const now = isoNow();
+    const row = await this.tx(async (trx) => {
+      const existing = await trx.selectFrom('connections').selectAll().where('name', '=', input.name).executeTakeFirst();
+      const secrets: Record<string, string> = existing ? JSON.parse(existing.secrets) : {};
+      for (const [key, value] of Object.entries(input.secrets)) {
+        if (value === '') delete secrets[key];
+        else secrets[key] = this.secretBox.encrypt(input.name, key, value);
+      }
+      const values = {
+        name: input.name,
+        type: input.type,
+        settings: toJson(input.settings),
+        secrets: JSON.stringify(secrets),
+        created_at: existing?.created_at ?? now,
+        updated_at: now,
+      };
+      if (existing) await trx.updateTable('connections').set(values).where('name', '=', input.name).execute();
+      else await trx.insertInto('connections').values(values).execute();
+      await this.insertAudit(trx, {
+        actor,
+        action: existing ? 'connection.update' : 'connection.create',
+        target: `connection:${input.name}`,
+        // Names only: secret values never reach the audit log.
+        details: { type: input.type, secretsChanged: Object.keys(input.secrets) },
+      });
+      return values;
+    });
+    return {
+      name: row.name,
+      type: row.type,
+      settings: input.settings,
+      secretNames: Object.keys(JSON.parse(row.secrets)).sort(),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async getConnection(name: string): Promise<ConnectionWithSecrets | null> {
+    const row = await this.db.selectFrom('connections').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) return null;
+    const stored: Record<string, string> = JSON.parse(row.secrets);
+    const secrets: Record<string, string> = {};
+    for (const [key, value] of Object.entries(stored)) secrets[key] = this.secretBox.decrypt(name, key, value);
+    return {
+      name: row.name,
+      type: row.type,
+      settings: JSON.parse(row.settings),
+      secretNames: Object.keys(stored).sort(),
+      secrets,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async listConnections(): Promise<ConnectionRow[]> {
+    const rows = await this.db.selectFrom('connections').selectAll().orderBy('name').execute();
+    return rows.map((r) => ({
+      name: r.name,
+      type: r.type,
+      settings: JSON.parse(r.settings),
+      secretNames: Object.keys(JSON.parse(r.secrets)).sort(),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  async deleteConnection(name: string, actor = SYSTEM_ACTOR): Promise<boolean> {
+    return this.tx(async (trx) => {
+      await trx.deleteFrom('connection_state').where('connection', '=', name).execute();
+      const deleted = await trx.deleteFrom('connections').where('name', '=', name).returning('name').execute();
+      if (deleted.length === 0) return false;
+      await this.insertAudit(trx, { actor, action: 'connection.delete', target: `connection:${name}` });
+      return true;
+    });
+  }
+
+  async getConnectionState(name: string, key: string): Promise<unknown> {
+    const row = await this.db
+      .selectFrom('connection_state')
+      .select('value')
+      .where('connection', '=', name)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row ? JSON.parse(row.value) : undefined;
+  }
+
+  async setConnectionState(name: string, key: string, value: unknown): Promise<void> {
+    const now = isoNow();
+    const text = toJson(value);
+    await this.db
+      .insertInto('connection_state')
+      .values({ connection: name, key, value: text, updated_at: now })
+      .onConflict((oc) => oc.columns(['connection', 'key']).doUpdateSet({ value: text, updated_at: now }))
+      .execute();
+  }
+
+  // ---------- flows ----------
+  /** Locks the flow row for the rest of the transaction where the dialect supports it (PostgreSQL). */
+  protected abstract lockFlow(trx: Tx, name: string): Promise<void>;
+
+  async deployFlow(input: { flow: string; source: string; definition: JsonObject; hash: string; deployedBy: string }): Promise<{ version: FlowVersionRow; created: boolean }> {
+    return this.tx(async (trx) => {
+      const now = isoNow();
+      await trx
+        .insertInto('flows')
+        .values({ name: input.flow, status: 'active', current_version: 0, updated_at: now })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      await this.lockFlow(trx, input.flow);
+      const flow = await trx.selectFrom('flows').selectAll().where('name', '=', input.flow).executeTakeFirstOrThrow();
+      const currentVersion = Number(flow.current_version);
+      if (currentVersion > 0) {
+        const current = await trx
+          .selectFrom('flow_versions')
+          .selectAll()
+          .where('flow', '=', input.flow)
+          .where('version', '=', currentVersion)
+          .executeTakeFirstOrThrow();
+        if (current.hash === input.hash) return { version: toFlowVersionRow(current), created: false };
+      }
+      const latest = await trx
+        .selectFrom('flow_versions')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .where('flow', '=', input.flow)
+        .executeTakeFirst();
+      const row = {
+        flow: input.flow,
+        version: toCount(latest?.v) + 1,
+        source: input.source,
+        definition: toJson(input.definition),
+        hash: input.hash,
+        deployed_at: now,
+        deployed_by: input.deployedBy,
+      };
+      await trx.insertInto('flow_versions').values(row).execute();
+      await trx.updateTable('flows').set({ current_version: row.version, updated_at: now }).where('name', '=', input.flow).execute();
+      await this.insertAudit(trx, {
+        actor: input.deployedBy,
+        action: 'flow.deploy',
+        target: `flow:${input.flow}`,
+        details: { version: row.version, hash: input.hash },
+      });
+      return { version: toFlowVersionRow(row), created: true };
+    });
+  }
+
+  async getFlow(name: string): Promise<FlowRow | null> {
+    const row = await this.db.selectFrom('flows').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? toFlowRow(row) : null;
+  }
+
+  async listFlows(): Promise<FlowRow[]> {
+    const rows = await this.db.selectFrom('flows').selectAll().orderBy('name').execute();
+    return rows.map(toFlowRow);
+  }
+
+  async getFlowVersion(name: string, version: number): Promise<FlowVersionRow | null> {
+    const row = await this.db.selectFrom('flow_versions').selectAll().where('flow', '=', name).where('version', '=', version).executeTakeFirst();
+    return row ? toFlowVersionRow(row) : null;
+  }
+
+  async listFlowVersions(name: string): Promise<FlowVersionRow[]> {
+    const rows = await this.db.selectFrom('flow_versions').selectAll().where('flow', '=', name).orderBy('version', 'desc').execute();
+    return rows.map(toFlowVersionRow);
+  }
+
+  async setFlowStatus(name: string, status: FlowStatus, actor = SYSTEM_ACTOR): Promise<void> {
+    await this.tx(async (trx) => {
+      const updated = await trx
+        .updateTable('flows')
+        .set({ status, updated_at: isoNow() })
+        .where('name', '=', name)
+        .returning('name')
+        .execute();
+      if (updated.length === 0) throw new Error(`flow "${name}" does not exist`);
+      await this.insertAudit(trx, { actor, action: 'flow.status', target: `flow:${name}`, details: { status } });
+    });
+  }
+
+  // ---------- inbox and queue ----------
+  async ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number }): Promise<IngestResult> {
+    // Repeats inside the batch are dropped before the database sees them; repeats of earlier
+    // batches are dropped by the inbox's primary key (ON CONFLICT DO NOTHING … RETURNING).
+    const seen = new Set<string>();
+    const fresh: Array<InboxEvent & { jobId: string }> = [];
+    for (const e of events) {
+      const k = `${e.flow}\u0000${e.deliveryId}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      fresh.push({ ...e, jobId: this.newId() });
+    }
+    const accepted = await this.tx(async (trx) => {
+      const now = isoNow();
+      const inserted = new Set<string>();
+      for (const part of chunks(fresh)) {
+        const rows = await trx
+          .insertInto('inbox')
+          .values(part.map((e) => ({ flow: e.flow, delivery_id: e.deliveryId, job_id: e.jobId, received_at: now })))
+          .onConflict((oc) => oc.columns(['flow', 'delivery_id']).doNothing())
+          .returning('job_id')
+          .execute();
+        for (const r of rows) inserted.add(r.job_id);
+      }
+      const toQueue = fresh.filter((e) => inserted.has(e.jobId));
+      const jobRows = toQueue.map((e) =>
+        this.jobValues({ flow: e.flow, flowVersion: job.flowVersion, kind: 'event', payload: e.payload, recordKey: e.recordKey, maxAttempts: job.maxAttempts }, e.jobId, now),
+      );
+      for (const part of chunks(jobRows)) await trx.insertInto('jobs').values(part).execute();
+      if (jobRows.length > 0) await this.jobsQueuedInTx(trx);
+      return toQueue.map((e) => e.jobId);
+    });
+    if (accepted.length > 0) this.jobsQueuedAfterCommit();
+    return { accepted: accepted.length, duplicates: events.length - accepted.length, jobIds: accepted };
+  }
+
+  async enqueue(jobs: NewJob[]): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    const ids = await this.tx((trx) => this.insertJobs(trx, jobs));
+    this.jobsQueuedAfterCommit();
+    return ids;
+  }
+
+  async commitPoll(input: { flow: string; watermarkKey: string; watermark: Watermark | null; jobs: NewJob[] }): Promise<string[]> {
+    const ids = await this.tx(async (trx) => {
+      const ids = await this.insertJobs(trx, input.jobs);
+      const now = isoNow();
+      const value = toJsonOrNull(input.watermark);
+      await trx
+        .insertInto('watermarks')
+        .values({ flow: input.flow, key: input.watermarkKey, value, updated_at: now })
+        .onConflict((oc) => oc.columns(['flow', 'key']).doUpdateSet({ value, updated_at: now }))
+        .execute();
+      return ids;
+    });
+    if (ids.length > 0) this.jobsQueuedAfterCommit();
+    return ids;
+  }
+
+  async getWatermark(flow: string, key: string): Promise<Watermark | null> {
+    const row = await this.db.selectFrom('watermarks').select('value').where('flow', '=', flow).where('key', '=', key).executeTakeFirst();
+    return row ? fromJson<Watermark>(row.value) : null;
+  }
+
+  async completeJob(input: JobCompletion): Promise<boolean> {
+    const result = await this.tx(async (trx) => {
+      const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'done' });
+      if (!job) return null;
+      await this.recordOutcome(trx, job, input);
+      const queued = input.enqueue?.length ? await this.insertJobs(trx, input.enqueue) : [];
+      return queued.length;
+    });
+    if (result === null) return false;
+    if (result > 0) this.jobsQueuedAfterCommit();
+    return true;
+  }
+
+  async retryJob(input: JobRetry): Promise<boolean> {
+    const ok = await this.tx(async (trx) => {
+      const job = await this.releaseJob(trx, input.jobId, input.workerId, {
+        status: 'queued',
+        run_at: normIso(input.runAt),
+        last_error: toJson(input.error),
+      });
+      if (!job) return false;
+      await this.recordOutcome(trx, job, input);
+      await this.jobsQueuedInTx(trx);
+      return true;
+    });
+    if (ok) this.jobsQueuedAfterCommit();
+    return ok;
+  }
+
+  async deadLetterJob(input: JobDeadLetter): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'dead', last_error: toJson(input.error) });
+      if (!job) return false;
+      await this.recordOutcome(trx, job, input);
+      const now = isoNow();
+      await trx
+        .insertInto('dead_letters')
+        .values({
+          id: this.newId(),
+          job_id: job.id,
+          flow: job.flow,
+          flow_version: Number(job.flow_version),
+          record_key: job.record_key,
+          payload: job.payload,
+          error: toJson(input.error),
+          error_kind: input.error.kind,
+          error_message: input.error.message,
+          signature: errorSignature(input.error),
+          status: 'open',
+          attempts: Number(job.attempts),
+          max_attempts: Number(job.max_attempts),
+          created_at: now,
+          updated_at: now,
+          replay_job_id: null,
+        })
+        .execute();
+      return true;
+    });
+  }
+
+  async getJob(id: string): Promise<JobRow | null> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toJobRow(row) : null;
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    const now = isoNow();
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => [
+        eb.fn.countAll().filterWhere('status', '=', 'queued').as('queued'),
+        eb.fn.countAll().filterWhere('status', '=', 'running').as('running'),
+        eb.fn.countAll().filterWhere((w) => w.and([w('status', '=', 'queued'), w('run_at', '>', now)])).as('delayed'),
+      ])
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    const dead = await this.db
+      .selectFrom('dead_letters')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return { queued: toCount(row?.queued), running: toCount(row?.running), delayed: toCount(row?.delayed), deadLetters: toCount(dead?.n) };
+  }
+
+  // ---------- runs and traces ----------
+  async listRuns(filter: RunFilter): Promise<RunRow[]> {
+    let q = this.db.selectFrom('runs').selectAll();
+    if (filter.flow) q = q.where('flow', '=', filter.flow);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.since) q = q.where('started_at', '>=', normIso(filter.since));
+    if (filter.until) q = q.where('started_at', '<', normIso(filter.until));
+    if (filter.before) q = q.where('id', '<', filter.before);
+    if (filter.key) {
+      const key = filter.key.toLowerCase();
+      q = q.where('id', 'in', this.db.selectFrom('trace_keys').select('run_id').where('key', '=', key));
+    }
+    const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+    return rows.map(toRunRow);
+  }
+
+  async getRun(id: string): Promise<RunRow | null> {
+    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRunRow(row) : null;
+  }
+
+  async listTraces(runId: string): Promise<TraceRow[]> {
+    const rows = await this.db.selectFrom('traces').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+    return rows.map(toTraceRow);
+  }
+
+  async findTraces(key: string, limit = 100): Promise<TraceRow[]> {
+    const rows = await this.db
+      .selectFrom('trace_keys')
+      .innerJoin('traces', 'traces.id', 'trace_keys.trace_id')
+      .selectAll('traces')
+      .where('trace_keys.key', '=', key.toLowerCase())
+      .orderBy('trace_keys.trace_id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toTraceRow);
+  }
+
+  async flowStats(since: string): Promise<FlowStats[]> {
+    const from = normIso(since);
+    const counts = await this.db
+      .selectFrom('runs')
+      .select(['flow', 'status', (eb) => eb.fn.countAll().as('n')])
+      .where('started_at', '>=', from)
+      .groupBy(['flow', 'status'])
+      .execute();
+    const timings = await this.db
+      .selectFrom('runs')
+      .select(['flow', 'started_at', 'finished_at'])
+      .where('started_at', '>=', from)
+      .orderBy('started_at', 'desc')
+      .limit(STATS_ROW_LIMIT)
+      .execute();
+    const byFlow = new Map<string, FlowStats>();
+    const get = (flow: string): FlowStats => {
+      let s = byFlow.get(flow);
+      if (!s) byFlow.set(flow, (s = { flow, runs: 0, succeeded: 0, failed: 0, dead: 0, skipped: 0, p50Ms: null, p99Ms: null }));
+      return s;
+    };
+    for (const c of counts) {
+      const s = get(c.flow);
+      const n = toCount(c.n);
+      s.runs += n;
+      if (c.status === 'succeeded') s.succeeded += n;
+      else if (c.status === 'failed' || c.status === 'retrying') s.failed += n;
+      else if (c.status === 'dead') s.dead += n;
+      else if (c.status === 'skipped') s.skipped += n;
+    }
+    const durations = new Map<string, number[]>();
+    for (const t of timings) {
+      const list = durations.get(t.flow) ?? [];
+      list.push(Date.parse(t.finished_at) - Date.parse(t.started_at));
+      durations.set(t.flow, list);
+    }
+    for (const [flow, list] of durations) {
+      list.sort((x, y) => x - y);
+      const s = get(flow);
+      s.p50Ms = percentile(list, 50);
+      s.p99Ms = percentile(list, 99);
+    }
+    return [...byFlow.values()].sort((x, y) => x.flow.localeCompare(y.flow));
+  }
+
+  // ---------- cross-reference ----------
+  async xrefLinked(id: XrefId): Promise<XrefId[]> {
+    const linkId = await this.linkIdOf(this.db, id);
+    if (!linkId) return [id];
+    const rows = await this.db
+      .selectFrom('xref')
+      .select(['connection', 'entity', 'external_id'])
+      .where('link_id', '=', linkId)
+      .orderBy('connection')
+      .orderBy('entity')
+      .orderBy('external_id')
+      .execute();
+    return rows.map((r) => ({ connection: r.connection, entity: r.entity, id: r.external_id }));
+  }
+
+  async xrefFind(from: XrefId, connection: string, entity: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('xref as a')
+      .innerJoin('xref as b', 'b.link_id', 'a.link_id')
+      .select('b.external_id')
+      .where('a.connection', '=', from.connection)
+      .where('a.entity', '=', from.entity)
+      .where('a.external_id', '=', from.id)
+      .where('b.connection', '=', connection)
+      .where('b.entity', '=', entity)
+      .orderBy('b.created_at')
+      .executeTakeFirst();
+    return row?.external_id ?? null;
+  }
+
+  async link(links: XrefLink[]): Promise<void> {
+    if (links.length === 0) return;
+    await this.tx((trx) => this.applyLinks(trx, links));
+  }
+
+  async getTargetHash(target: XrefId): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('target_hashes')
+      .select('hash')
+      .where('connection', '=', target.connection)
+      .where('entity', '=', target.entity)
+      .where('external_id', '=', target.id)
+      .executeTakeFirst();
+    return row?.hash ?? null;
+  }
+
+  // ---------- dead letters ----------
+  async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]> {
+    let q = this.db.selectFrom('dead_letters').selectAll();
+    if (filter.flow) q = q.where('flow', '=', filter.flow);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.signature) q = q.where('signature', '=', filter.signature);
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .offset(filter.offset ?? 0)
+      .execute();
+    return rows.map(toDeadLetterRow);
+  }
+
+  async deadLetterGroups(flow?: string): Promise<Array<{ signature: string; errorKind: ErrorKind; flow: string; count: number; example: string }>> {
+    let q = this.db
+      .selectFrom('dead_letters')
+      .select(['signature', 'error_kind', 'flow', (eb) => eb.fn.countAll().as('n'), (eb) => eb.fn.max('error_message').as('example')])
+      .where('status', '=', 'open');
+    if (flow) q = q.where('flow', '=', flow);
+    const rows = await q.groupBy(['signature', 'error_kind', 'flow']).execute();
+    return rows
+      .map((r) => ({ signature: r.signature, errorKind: r.error_kind as ErrorKind, flow: r.flow, count: toCount(r.n), example: String(r.example ?? '') }))
+      .sort((x, y) => y.count - x.count || x.signature.localeCompare(y.signature));
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetterRow | null> {
+    const row = await this.db.selectFrom('dead_letters').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toDeadLetterRow(row) : null;
+  }
+
+  async updateDeadLetterPayload(id: string, payload: JsonValue, actor: string): Promise<void> {
+    await this.tx(async (trx) => {
+      const updated = await trx
+        .updateTable('dead_letters')
+        .set({ payload: toJson(payload), updated_at: isoNow() })
+        .where('id', '=', id)
+        .returning('id')
+        .execute();
+      if (updated.length === 0) throw new Error(`dead letter "${id}" does not exist`);
+      await this.insertAudit(trx, { actor, action: 'dead_letter.edit', target: `dead_letter:${id}` });
+    });
+  }
+
+  async replayDeadLetters(ids: string[], actor: string): Promise<Array<{ id: string; jobId: string }>> {
+    if (ids.length === 0) return [];
+    const out = await this.tx(async (trx) => {
+      const letters = await trx.selectFrom('dead_letters').selectAll().where('id', 'in', ids).where('status', '=', 'open').orderBy('id').execute();
+      const versions = new Map<string, number>();
+      const result: Array<{ id: string; jobId: string }> = [];
+      const now = isoNow();
+      for (const letter of letters) {
+        let version = versions.get(letter.flow);
+        if (version === undefined) {
+          const flow = await trx.selectFrom('flows').select('current_version').where('name', '=', letter.flow).executeTakeFirst();
+          version = flow && Number(flow.current_version) > 0 ? Number(flow.current_version) : Number(letter.flow_version);
+          versions.set(letter.flow, version);
+        }
+        const [jobId] = await this.insertJobs(trx, [
+          {
+            flow: letter.flow,
+            flowVersion: version,
+            kind: 'replay',
+            payload: JSON.parse(letter.payload) as JsonValue,
+            recordKey: letter.record_key ?? undefined,
+            maxAttempts: Number(letter.max_attempts),
+          },
+        ]);
+        // Guarded on status so a concurrent replay of the same letter cannot enqueue it twice.
+        const marked = await trx
+          .updateTable('dead_letters')
+          .set({ status: 'replayed', replay_job_id: jobId, updated_at: now })
+          .where('id', '=', letter.id)
+          .where('status', '=', 'open')
+          .returning('id')
+          .execute();
+        if (marked.length === 0) throw new Error(`dead letter "${letter.id}" was changed concurrently; replay aborted`);
+        await this.insertAudit(trx, { actor, action: 'dead_letter.replay', target: `dead_letter:${letter.id}`, details: { jobId, flowVersion: version } });
+        result.push({ id: letter.id, jobId });
+      }
+      return result;
+    });
+    if (out.length > 0) this.jobsQueuedAfterCommit();
+    return out;
+  }
+
+  async discardDeadLetters(ids: string[], actor: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.tx(async (trx) => {
+      const rows = await trx
+        .updateTable('dead_letters')
+        .set({ status: 'discarded', updated_at: isoNow() })
+        .where('id', 'in', ids)
+        .where('status', '=', 'open')
+        .returning('id')
+        .execute();
+      for (const r of rows) await this.insertAudit(trx, { actor, action: 'dead_letter.discard', target: `dead_letter:${r.id}` });
+      return rows.length;
+    });
+  }
+
+  // ---------- users, sessions, tokens ----------
+  async createUser(input: { username: string; role: Role; passwordHash: string; mustChangePassword?: boolean }): Promise<UserRow> {
+    const row = {
+      id: this.newId(),
+      username: input.username,
+      role: input.role,
+      password_hash: input.passwordHash,
+      must_change_password: input.mustChangePassword ? 1 : 0,
+      disabled: 0,
+      created_at: isoNow(),
+      last_login_at: null,
+    };
+    await this.db.insertInto('users').values(row).execute();
+    return toUserRow(row);
+  }
+
+  async getUser(idOrUsername: string): Promise<UserRow | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrUsername), eb('username', '=', idOrUsername)]))
+      .executeTakeFirst();
+    return row ? toUserRow(row) : null;
+  }
+
+  async listUsers(): Promise<UserRow[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('username').execute();
+    return rows.map(toUserRow);
+  }
+
+  async updateUser(id: string, patch: Partial<Pick<UserRow, 'role' | 'passwordHash' | 'mustChangePassword' | 'disabled' | 'lastLoginAt'>>): Promise<void> {
+    const set: Partial<Database['users']> = {};
+    if (patch.role !== undefined) set.role = patch.role;
+    if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
+    if (patch.mustChangePassword !== undefined) set.must_change_password = patch.mustChangePassword ? 1 : 0;
+    if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
+    if (patch.lastLoginAt !== undefined) set.last_login_at = patch.lastLoginAt === null ? null : normIso(patch.lastLoginAt);
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return toCount(row?.n);
+  }
+
+  async createSession(row: SessionRow): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({ id_hash: row.idHash, user_id: row.userId, csrf_token: row.csrfToken, expires_at: normIso(row.expiresAt), created_at: normIso(row.createdAt) })
+      .execute();
+  }
+
+  async getSession(idHash: string): Promise<SessionRow | null> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row ? toSessionRow(row) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async createApiToken(row: Omit<ApiTokenRow, 'lastUsedAt' | 'revoked'>): Promise<void> {
+    await this.db
+      .insertInto('api_tokens')
+      .values({ id: row.id, user_id: row.userId, name: row.name, token_hash: row.tokenHash, created_at: normIso(row.createdAt), last_used_at: null, revoked: 0 })
+      .execute();
+  }
+
+  async findApiToken(tokenHash: string): Promise<ApiTokenRow | null> {
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row ? toApiTokenRow(row) : null;
+  }
+
+  async listApiTokens(userId?: string): Promise<ApiTokenRow[]> {
+    let q = this.db.selectFrom('api_tokens').selectAll();
+    if (userId) q = q.where('user_id', '=', userId);
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    return rows.map(toApiTokenRow);
+  }
+
+  async revokeApiToken(id: string): Promise<void> {
+    await this.db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute();
+  }
+
+  // ---------- audit ----------
+  async audit(entry: AuditInput): Promise<void> {
+    await this.insertAudit(this.db, entry);
+  }
+
+  async listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]> {
+    let q = this.db.selectFrom('audit_log').selectAll();
+    if (filter.actor) q = q.where('actor', '=', filter.actor);
+    if (filter.before) q = q.where('id', '<', filter.before);
+    const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+    return rows.map(toAuditRow);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Migrations live in code (not files found at run time) so a bundled or installed copy of Syncline
+ * always carries exactly the schema its queries expect. Names sort in the order they apply.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { initial } from './0001_initial.js';
+
+/** Every migration, by name. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_initial': initial,
+};
+
+/** The provider Kysely's Migrator reads. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};
+
+/** Applies every pending migration; throws with the failing migration's name on error. */
+export async function migrateToLatest(db: Kysely<unknown>, options: { disableTransactions?: boolean } = {}): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider, disableTransactions: options.disableTransactions });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`store migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${message}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,116 @@
+/**
+ * The PostgreSQL adapter: a `pg` Pool through Kysely's PostgresDialect.
+ * Claims lock due rows with FOR UPDATE SKIP LOCKED, so any number of worker processes on any number
+ * of hosts take disjoint jobs without waiting on each other. Lease times use the database's clock
+ * so hosts with skewed clocks still agree on when a lease has expired.
+ */
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { KyselyStore, type StoreLogger, type Tx } from '../kysely-store.js';
+import { migrateToLatest } from '../migrations/index.js';
+import { toJobRow } from '../rows.js';
+import type { Database, JobsTable } from '../schema.js';
+import type { SecretBox } from '../secrets.js';
+import type { JobRow } from '../types.js';
+import { JOBS_CHANNEL, PgNotifier } from './notifier.js';
+
+/** Settings of the PostgreSQL adapter. */
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database`. */
+  url: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+}
+
+/** The database clock plus `ms`, as the store's fixed-width ISO text. */
+function dbIso(ms: number): RawBuilder<string> {
+  return sql<string>`to_char((clock_timestamp() + ${ms} * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** The Store on PostgreSQL. */
+export class PostgresStore extends KyselyStore {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #notifier: PgNotifier;
+
+  constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    pool.on('error', (err) => logger?.error({ err }, 'idle PostgreSQL connection failed'));
+    super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), secretBox, logger);
+    this.#pool = pool;
+    this.#notifier = new PgNotifier(options.url, logger);
+  }
+
+  protected tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  protected async jobsQueuedInTx(trx: Tx): Promise<void> {
+    // Delivered only if the transaction commits, and folded into one per transaction by PostgreSQL.
+    await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);
+  }
+
+  protected jobsQueuedAfterCommit(): void {
+    // Our own LISTEN connection receives the NOTIFY too; nothing to do in-process.
+  }
+
+  protected async lockFlow(trx: Tx, name: string): Promise<void> {
+    await sql`select 1 from flows where name = ${name} for update`.execute(trx);
+  }
+
+  async migrate(): Promise<void> {
+    await migrateToLatest(this.db as unknown as Kysely<unknown>);
+  }
+
+  async close(): Promise<void> {
+    await this.#notifier.close();
+    await this.db.destroy();
+  }
+
+  /** The pool, for callers that need raw access (health checks). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
+    if (input.limit <= 0 || input.flows?.length === 0) return [];
+    const flowFilter = input.flows ? sql`and flow = any(${input.flows})` : sql``;
+    // One statement, so no explicit transaction: the CTE locks up to `limit` due rows, skipping rows
+    // another claimer holds, and the UPDATE takes them. A row whose state changed before we locked
+    // it is re-checked against the WHERE clause and dropped.
+    const result = await sql<JobsTable>`
+      with clock as (select ${dbIso(0)} as now, ${dbIso(input.leaseMs)} as expires),
+      due as (
+        select j.id from jobs j, clock
+         where ((j.status = 'queued' and j.run_at <= clock.now)
+             or (j.status = 'running' and j.lease_expires_at <= clock.now)) ${flowFilter}
+         order by j.run_at, j.id
+         limit ${input.limit}
+         for update of j skip locked
+      )
+      update jobs set status = 'running', lease_owner = ${input.workerId}, lease_expires_at = clock.expires,
+             attempts = jobs.attempts + 1, updated_at = clock.now
+        from due, clock
+       where jobs.id = due.id
+      returning jobs.*`.execute(this.db);
+    return result.rows.map(toJobRow).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async renewLeases(input: { workerId: string; jobIds: string[]; leaseMs: number }): Promise<string[]> {
+    if (input.jobIds.length === 0) return [];
+    const held = await this.db
+      .updateTable('jobs')
+      .set({ lease_expires_at: dbIso(input.leaseMs), updated_at: dbIso(0) })
+      .where('id', 'in', input.jobIds)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', input.workerId)
+      .returning('id')
+      .execute();
+    const kept = new Set(held.map((r) => r.id));
+    return input.jobIds.filter((id) => !kept.has(id));
+  }
+
+  async onJobsAvailable(listener: () => void): Promise<() => Promise<void>> {
+    return this.#notifier.subscribe(listener);
+  }
+}
