@@ -9,12 +9,28 @@ import type { ConnectionRow, Store } from '../store/types.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
 
-/** Names of the settings a connector marks secret. */
+/** Names of the top-level settings that are, or contain, a field marked `"x-secret": true`. */
 export function secretKeys(def: ConnectorDefinition): string[] {
-  const props = (def.settingsSchema.properties ?? {}) as Record<string, { 'x-secret'?: boolean }>;
+  const props = (def.settingsSchema.properties ?? {}) as Record<string, unknown>;
   return Object.entries(props)
-    .filter(([, p]) => p && p['x-secret'] === true)
+    .filter(([, p]) => containsSecret(p))
     .map(([k]) => k);
+}
+
+function containsSecret(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  if ((schema as Record<string, unknown>)['x-secret'] === true) return true;
+  return Object.values(schema as Record<string, unknown>).some((v) => (Array.isArray(v) ? v.some(containsSecret) : containsSecret(v)));
+}
+
+/** Secrets are stored as strings; structured ones (an `auth` object holding a token) are kept as `json:<JSON>`. */
+export function encodeSecret(value: unknown): string {
+  return typeof value === 'string' ? value : `json:${JSON.stringify(value)}`;
+}
+
+/** Reverses encodeSecret. */
+export function decodeSecrets(secrets: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, v.startsWith('json:') ? JSON.parse(v.slice(5)) : v]));
 }
 
 /** Checks settings against the connector's schema; `env:` references are accepted for any string field. */
@@ -43,7 +59,7 @@ export async function saveConnection(
   const settings: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.settings)) {
-    if (secretNames.has(k) && v !== undefined && v !== null) secrets[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (secretNames.has(k) && v !== undefined && v !== null) secrets[k] = encodeSecret(v);
     else settings[k] = v;
   }
   const row = await store.putConnection({ name: input.name, type: input.type, settings, secrets });

@@ -8,6 +8,7 @@ import { SyncError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import { RateLimiter } from './rate-limiter.js';
 import { resolveEnvRefs } from './settings.js';
+import { decodeSecrets } from './connection-settings.js';
 import type { EngineMetrics } from './metrics.js';
 
 /** An open connection with its limiter and declaration. */
@@ -81,7 +82,7 @@ export class ConnectionPool {
     if (!definition) throw new SyncError('fatal', `connection "${name}" has type "${row.type}", which no installed connector provides`, { system: name });
     let settings: Record<string, unknown>;
     try {
-      settings = resolveEnvRefs({ ...row.settings, ...row.secrets });
+      settings = resolveEnvRefs({ ...row.settings, ...decodeSecrets(row.secrets) });
     } catch (err) {
       throw new SyncError('fatal', `connection "${name}": ${(err as Error).message}`, { system: name });
     }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import jsonata from 'jsonata';
 import type { FlowDef, FlowIssue, MappingDef, MappingRule } from '../core/flow.js';
 import { flowSchema } from '../core/flow-schema.js';
@@ -40,7 +40,7 @@ export function flowHash(source: string): string {
 /** Parses and validates a flow file's text. */
 export function loadFlow(source: string, file?: string): FlowLoadResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const issues: FlowIssue[] = [];
   for (const err of [...doc.errors, ...doc.warnings]) {
     const pos = err.linePos?.[0];
@@ -156,7 +156,18 @@ function pointerToPath(pointer: string): (string | number)[] {
 }
 
 function locateNode(doc: Document, lc: LineCounter, path: (string | number)[]): { line?: number; column?: number } {
-  // Walk up until a node exists (a missing property is reported at its parent).
+  // Point at the key of a mapping entry (where a typo is), not at its value.
+  if (path.length) {
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) {
+        const pos = lc.linePos(pair.key.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+  }
+  // Otherwise walk up until a node exists (a missing property is reported at its parent).
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range) {

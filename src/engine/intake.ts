@@ -12,6 +12,7 @@ import type { FlowCache } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
 import type { EventPayload } from './payloads.js';
 import { resolveEnvRefs } from './settings.js';
+import { decodeSecrets } from './connection-settings.js';
 
 /** The HTTP answer intake wants sent. */
 export interface IntakeResponse {
@@ -103,7 +104,7 @@ export class Intake {
     const row = await this.store.getConnection(connection);
     const def = row ? this.connectors.get(row.type) : undefined;
     if (!row || !def?.webhook) throw new Error(`connection "${connection}" has no webhook parser`);
-    const settings = resolveEnvRefs({ ...row.settings, ...row.secrets });
+    const settings = resolveEnvRefs({ ...row.settings, ...decodeSecrets(row.secrets) });
     const wreq = { headers: req.headers, rawBody: req.rawBody, body };
     def.webhook.verify(wreq, settings);
     return def.webhook.parse(wreq);

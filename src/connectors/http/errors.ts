@@ -31,8 +31,8 @@ export function readErrorBody(body: unknown): ErrorBodyFacts {
   const errorText = text(b.error);
   const message = text(b.message) ?? text(nested?.message) ?? text(first?.message) ?? text(b.detail) ?? text(b.title) ?? errorText;
   const field = text(b.field) ?? text(nested?.field) ?? text(first?.field) ?? text(first?.path) ?? text(first?.param);
-  // A bare `error: "validation_failed"` next to a message is a code, not prose.
-  const code = text(b.code) ?? text(nested?.code) ?? text(first?.code) ?? (errorText && errorText !== message ? errorText : undefined);
+  // A bare `error: "validation_failed"` is a code (and the only message when nothing else is said); prose is not.
+  const code = text(b.code) ?? text(nested?.code) ?? text(first?.code) ?? (errorText && /^[A-Za-z0-9_.:-]+$/.test(errorText) ? errorText : undefined);
   return { message, field, code };
 }
 

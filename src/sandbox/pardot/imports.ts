@@ -72,7 +72,7 @@ async function formData(ctx: RequestContext): Promise<FormData> {
   }
 }
 
-async function partText(v: FormDataEntryValue | null): Promise<string | null> {
+async function partText(v: ReturnType<FormData["get"]>): Promise<string | null> {
   if (v === null) return null;
   return typeof v === 'string' ? v : await v.text();
 }

@@ -193,7 +193,8 @@ export function runListQuery(
 
 function decodeToken(token: string, object: string): TokenBody {
   try {
-    const body = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as TokenBody;
+    // A raw `+` in an unencoded nextPageUrl arrives as a space; undo that before decoding.
+    const body = JSON.parse(Buffer.from(token.replace(/ /g, '+'), 'base64').toString('utf8')) as TokenBody;
     if (body.object !== object || typeof body.limit !== 'number' || typeof body.expireTime !== 'string' || !Array.isArray(body.filters)) throw new Error('shape');
     return body;
   } catch {

@@ -50,6 +50,8 @@ export class Org {
   readonly userId: string;
   /** The org id (00D…). */
   readonly orgId: string;
+  /** The transaction writes join when no explicit one is passed (Composite allOrNone). */
+  activeTx: Tx | null = null;
   private readonly ids = new IdFactory();
 
   constructor(private readonly clock: () => number = Date.now) {
@@ -126,7 +128,7 @@ export class Org {
     Object.assign(rec, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now, CreatedById: this.userId, LastModifiedById: this.userId });
     this.derive(obj, rec);
     this.table(obj.name).set(id, rec);
-    tx?.undo.push(() => this.table(obj.name).delete(id));
+    (tx ?? this.activeTx)?.undo.push(() => this.table(obj.name).delete(id));
     return { id, created: true };
   }
 
@@ -152,7 +154,7 @@ export class Org {
     next.LastModifiedById = this.userId;
     this.derive(obj, next);
     this.table(obj.name).set(id, next);
-    tx?.undo.push(() => this.table(obj.name).set(id, current));
+    (tx ?? this.activeTx)?.undo.push(() => this.table(obj.name).set(id, current));
     return { id, created: false };
   }
 
@@ -200,11 +202,29 @@ export class Org {
     const gone = { rec: { ...rec, IsDeleted: true, SystemModstamp: this.stamp() }, deletedDate: this.stamp() };
     this.table(obj.name).delete(id);
     this.deleted.get(obj.name)!.set(id, gone);
-    tx?.undo.push(() => {
+    (tx ?? this.activeTx)?.undo.push(() => {
       this.deleted.get(obj.name)!.delete(id);
       this.table(obj.name).set(id, rec);
     });
     return { id, created: false };
+  }
+
+  /** Runs `fn` so that `rollback()` on the returned handle undoes every write it made. */
+  begin(): Tx & { rollback(): void; end(): void } {
+    const outer = this.activeTx;
+    const tx: Tx & { rollback(): void; end(): void } = {
+      undo: [],
+      rollback: () => {
+        for (const u of tx.undo.reverse()) u();
+        tx.undo = [];
+      },
+      end: () => {
+        this.activeTx = outer;
+        if (outer) outer.undo.push(...tx.undo);
+      },
+    };
+    this.activeTx = tx;
+    return tx;
   }
 
   /** Converts a lead like the UI's Convert button: creates an Account and a Contact (and optionally an Opportunity). */

@@ -1,0 +1,31 @@
+/** Pardot v5 is authenticated with a Salesforce access token: the shared Salesforce token source does the OAuth. */
+import type { ConnectionState } from '../../core/connector.js';
+import { SyncError } from '../../core/errors.js';
+import { SalesforceTokenSource, type SalesforceOAuthFlow } from '../shared/salesforce-oauth.js';
+import type { PardotSettings } from './settings.js';
+
+/** The part of a token source the client needs: a current token and a forced refresh. */
+export interface AccessTokenProvider {
+  get(): Promise<{ accessToken: string }>;
+  refresh(): Promise<{ accessToken: string }>;
+}
+
+/** Builds the token source for a Pardot connection from its settings. */
+export function pardotTokenSource(settings: PardotSettings, deps: { state: ConnectionState; countCall(op: string): void }): AccessTokenProvider {
+  const flow = settings.authFlow as SalesforceOAuthFlow;
+  if (!['jwt', 'refresh_token', 'client_credentials'].includes(flow)) {
+    throw new SyncError('fatal', `unknown authFlow "${String(flow)}": use jwt, refresh_token or client_credentials`, { system: 'pardot' });
+  }
+  return new SalesforceTokenSource(
+    {
+      loginUrl: settings.loginUrl,
+      flow,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      username: settings.username,
+      privateKey: settings.privateKey,
+      refreshToken: settings.refreshToken,
+    },
+    { state: deps.state, countCall: deps.countCall },
+  );
+}

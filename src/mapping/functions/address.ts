@@ -1,0 +1,95 @@
+/** Address standardisation: US states and Canadian provinces, country names ↔ ISO-2 ↔ Sage's 3-letter codes. */
+import { COUNTRY_ALIASES, ISO2_TO_ISO3, ISO3_TO_ISO2 } from './countries.js';
+
+const US_STATES: Record<string, string> = {
+  AL: 'Alabama', AK: 'Alaska', AZ: 'Arizona', AR: 'Arkansas', CA: 'California', CO: 'Colorado', CT: 'Connecticut',
+  DE: 'Delaware', DC: 'District of Columbia', FL: 'Florida', GA: 'Georgia', HI: 'Hawaii', ID: 'Idaho', IL: 'Illinois',
+  IN: 'Indiana', IA: 'Iowa', KS: 'Kansas', KY: 'Kentucky', LA: 'Louisiana', ME: 'Maine', MD: 'Maryland',
+  MA: 'Massachusetts', MI: 'Michigan', MN: 'Minnesota', MS: 'Mississippi', MO: 'Missouri', MT: 'Montana',
+  NE: 'Nebraska', NV: 'Nevada', NH: 'New Hampshire', NJ: 'New Jersey', NM: 'New Mexico', NY: 'New York',
+  NC: 'North Carolina', ND: 'North Dakota', OH: 'Ohio', OK: 'Oklahoma', OR: 'Oregon', PA: 'Pennsylvania',
+  RI: 'Rhode Island', SC: 'South Carolina', SD: 'South Dakota', TN: 'Tennessee', TX: 'Texas', UT: 'Utah',
+  VT: 'Vermont', VA: 'Virginia', WA: 'Washington', WV: 'West Virginia', WI: 'Wisconsin', WY: 'Wyoming',
+  AS: 'American Samoa', GU: 'Guam', MP: 'Northern Mariana Islands', PR: 'Puerto Rico', VI: 'U.S. Virgin Islands',
+  AA: 'Armed Forces Americas', AE: 'Armed Forces Europe', AP: 'Armed Forces Pacific',
+};
+const CA_PROVINCES: Record<string, string> = {
+  AB: 'Alberta', BC: 'British Columbia', MB: 'Manitoba', NB: 'New Brunswick', NL: 'Newfoundland and Labrador',
+  NS: 'Nova Scotia', NT: 'Northwest Territories', NU: 'Nunavut', ON: 'Ontario', PE: 'Prince Edward Island',
+  QC: 'Quebec', SK: 'Saskatchewan', YT: 'Yukon',
+};
+
+function key(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .trim()
+    .replace(/\s+/gu, ' ')
+    .toLowerCase();
+}
+
+function byName(table: Record<string, string>, extra: Record<string, string> = {}): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [code, name] of Object.entries(table)) {
+    m.set(code.toLowerCase(), code);
+    m.set(key(name), code);
+  }
+  for (const [alias, code] of Object.entries(extra)) m.set(key(alias), code);
+  return m;
+}
+
+const US_LOOKUP = byName(US_STATES, { 'washington dc': 'DC', 'washington d.c.': 'DC', 'd.c.': 'DC', 'virgin islands': 'VI' });
+const CA_LOOKUP = byName(CA_PROVINCES, { 'québec': 'QC', newfoundland: 'NL', 'yukon territory': 'YT' });
+
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
+
+const COUNTRY_LOOKUP: Map<string, string> = (() => {
+  const m = new Map<string, string>();
+  for (const [iso2, iso3] of ISO2_TO_ISO3) {
+    m.set(iso2.toLowerCase(), iso2);
+    m.set(iso3.toLowerCase(), iso2);
+    const name = REGION_NAMES.of(iso2);
+    if (name && name !== iso2) m.set(key(name), iso2);
+  }
+  for (const [alias, iso2] of Object.entries(COUNTRY_ALIASES)) m.set(key(alias), iso2);
+  return m;
+})();
+
+/**
+ * A US state or Canadian province as its 2-letter postal code, from a name or a code in any case; null when
+ * unknown. `country` (default `US`) picks the table; `CA` for Canada. `$stateCode("california")` → `"CA"`.
+ */
+export function stateCode(value: unknown, country?: unknown): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const c = typeof country === 'string' ? countryIso2(country) : 'US';
+  const table = c === 'CA' ? CA_LOOKUP : c === 'US' || c === null || c === undefined ? US_LOOKUP : null;
+  if (!table) return value.trim().toUpperCase();
+  return table.get(key(value)) ?? null;
+}
+
+/** A country as its ISO 3166 alpha-2 code, from a name, an ISO-2 or an ISO-3/Sage code; null when unknown. `$countryIso2("United States")` → `"US"`. */
+export function countryIso2(value: unknown): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  return COUNTRY_LOOKUP.get(key(value)) ?? null;
+}
+
+/** A country's English name from any code or name; null when unknown. `$countryName("DE")` → `"Germany"`. */
+export function countryName(value: unknown): string | null | undefined {
+  const iso2 = countryIso2(value);
+  if (iso2 === undefined || iso2 === null) return iso2;
+  return REGION_NAMES.of(iso2) ?? null;
+}
+
+/** A country as the 3-letter code Sage 100 and Sage X3 store (`US` → `USA`), from a name or any code; null when unknown. */
+export function sageCountry(value: unknown): string | null | undefined {
+  const iso2 = countryIso2(value);
+  if (iso2 === undefined || iso2 === null) return iso2;
+  return ISO2_TO_ISO3.get(iso2) ?? null;
+}
+
+/** True when the text is a known ISO-3 code (used by tests and validation). */
+export function isSageCountry(value: string): boolean {
+  return ISO3_TO_ISO2.has(value);
+}

@@ -1,0 +1,57 @@
+/** Splitting and joining person names (Salesforce FirstName/LastName ↔ one ERP contact or customer name). */
+
+/** A person name in two parts; either may be null. */
+export interface NameParts {
+  first: string | null;
+  last: string | null;
+}
+
+const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'dame', 'rev', 'fr']);
+// Surname particles: "Ludwig van Beethoven" → last "van Beethoven".
+const PARTICLES = new Set(['de', 'del', 'della', 'der', 'den', 'di', 'da', 'do', 'dos', 'das', 'du', 'la', 'le', 'van', 'von', 'ter', 'ten', 'st', 'st.', 'bin', 'ibn', 'al', 'el', 'mac', 'y']);
+
+function clean(value: unknown): string {
+  return typeof value === 'string' ? value.trim().replace(/\s+/gu, ' ') : '';
+}
+
+function bare(token: string): string {
+  return token.toLowerCase().replace(/\.$/u, '');
+}
+
+/**
+ * Splits a full name into `{first, last}`. Honorifics are dropped, "Last, First" is understood, surname
+ * particles stay with the last name, and a single word is taken as the last name (Salesforce requires
+ * LastName). `$splitName("Dr. María José de la Cruz")` → `{"first": "María José", "last": "de la Cruz"}`.
+ */
+export function splitName(value: unknown): NameParts | undefined {
+  if (value === undefined) return undefined;
+  const full = clean(value);
+  if (full === '') return { first: null, last: null };
+  const comma = full.indexOf(',');
+  if (comma > 0) {
+    const last = full.slice(0, comma).trim();
+    const first = full.slice(comma + 1).trim();
+    return { first: first === '' ? null : first, last: last === '' ? null : last };
+  }
+  const tokens = full.split(' ');
+  while (tokens.length > 1 && HONORIFICS.has(bare(tokens[0]))) tokens.shift();
+  if (tokens.length === 1) return { first: null, last: tokens[0] };
+  let split = tokens.length - 1;
+  for (let i = 1; i < tokens.length - 1; i++) {
+    if (PARTICLES.has(bare(tokens[i]))) {
+      split = i;
+      break;
+    }
+  }
+  return { first: tokens.slice(0, split).join(' '), last: tokens.slice(split).join(' ') };
+}
+
+/** Joins name parts with single spaces, skipping empty ones; null when all are empty. `$joinName("Ann", "Lee")` → `"Ann Lee"`. */
+export function joinName(...parts: unknown[]): string | null {
+  const kept: string[] = [];
+  for (const p of parts) {
+    const s = clean(p);
+    if (s !== '') kept.push(s);
+  }
+  return kept.length === 0 ? null : kept.join(' ');
+}

@@ -1,0 +1,82 @@
+/**
+ * Sage-side business activity that happens without eBWS (a person in Sales Order Entry, the invoice
+ * posting update, a credit manager): tests and the demo traffic generator use these to make changes
+ * that polling must find. Each one stamps DateUpdated/TimeUpdated like Sage does.
+ */
+import Decimal from 'decimal.js';
+import { MasFault } from './business.js';
+import type { CompanyDb } from './db.js';
+import {
+  AR_Customer,
+  AR_InvoiceHistoryDetail,
+  AR_InvoiceHistoryHeader,
+  CI_Item,
+  IM_ItemWarehouse,
+  SO_SalesOrderDetail,
+  SO_SalesOrderHeader,
+} from './schema.js';
+
+/** Sets an open order's status (N New, O Open, H Hold, C Closed). */
+export function setOrderStatus(db: CompanyDb, salesOrderNo: string, status: string): void {
+  if (!['N', 'O', 'H', 'C'].includes(status)) throw new MasFault('CI_Invalid', `The OrderStatus ${status} is not valid.`);
+  if (!db.update(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo }, { OrderStatus: status })) {
+    throw new MasFault('CI_NoKey', `Sales order ${salesOrderNo} does not exist.`);
+  }
+}
+
+/**
+ * Posts an order's invoice: the order leaves SO_SalesOrderHeader/Detail and appears in
+ * AR_InvoiceHistoryHeader/Detail, and the shipped stock leaves the warehouse. Returns the invoice number.
+ */
+export function postInvoice(db: CompanyDb, salesOrderNo: string): string {
+  return db.tx(() => {
+    const header = db.get(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo });
+    if (!header) throw new MasFault('CI_NoKey', `Sales order ${salesOrderNo} does not exist.`);
+    const lines = db.list(SO_SalesOrderDetail, { SalesOrderNo: salesOrderNo });
+    const last = db.sql.prepare('SELECT MAX(InvoiceNo) AS n FROM AR_InvoiceHistoryHeader').get() as { n: string | null };
+    const invoiceNo = String(Number(last.n ?? '0') + 1).padStart(7, '0');
+    lines.forEach((l, i) => {
+      db.insert(AR_InvoiceHistoryDetail, {
+        InvoiceNo: invoiceNo, HeaderSeqNo: '000000', DetailSeqNo: String(i + 1).padStart(6, '0'), ItemCode: l.ItemCode, ItemCodeDesc: l.ItemCodeDesc,
+        WarehouseCode: l.WarehouseCode, QuantityShipped: l.QuantityOrdered, UnitPrice: l.UnitPrice, ExtensionAmt: l.ExtensionAmt,
+      });
+      const key = { ItemCode: l.ItemCode, WarehouseCode: l.WarehouseCode };
+      const stock = db.get(IM_ItemWarehouse, key);
+      if (stock) {
+        db.update(IM_ItemWarehouse, key, {
+          QuantityOnHand: new Decimal(stock.QuantityOnHand).sub(l.QuantityOrdered).toString(),
+          QuantityOnSalesOrder: Decimal.max(0, new Decimal(stock.QuantityOnSalesOrder).sub(l.QuantityOrdered)).toString(),
+        });
+        const item = db.get(CI_Item, { ItemCode: l.ItemCode });
+        if (item) db.update(CI_Item, { ItemCode: l.ItemCode }, { TotalQuantityOnHand: new Decimal(item.TotalQuantityOnHand).sub(l.QuantityOrdered).toString() });
+      }
+    });
+    db.insert(AR_InvoiceHistoryHeader, {
+      InvoiceNo: invoiceNo, HeaderSeqNo: '000000', ModuleCode: 'S/O', InvoiceType: 'IN', InvoiceDate: db.today(), SalesOrderNo: salesOrderNo,
+      ARDivisionNo: header.ARDivisionNo, CustomerNo: header.CustomerNo, CustomerPONo: header.CustomerPONo, BillToName: header.BillToName,
+      ShipToName: header.ShipToName, ShipToCity: header.ShipToCity, ShipToState: header.ShipToState, ShipToZipCode: header.ShipToZipCode,
+      SalespersonDivisionNo: header.SalespersonDivisionNo, SalespersonNo: header.SalespersonNo, TermsCode: header.TermsCode,
+      TaxableSalesAmt: header.TaxableAmt, NonTaxableSalesAmt: header.NonTaxableAmt, SalesTaxAmt: header.SalesTaxAmt, FreightAmt: header.FreightAmt,
+    });
+    db.delete(SO_SalesOrderDetail, { SalesOrderNo: salesOrderNo });
+    db.delete(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo });
+    return invoiceNo;
+  });
+}
+
+/** Changes a customer's credit limit (and optionally the credit hold flag). `customerId` is `01-ABF`. */
+export function setCreditLimit(db: CompanyDb, customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void {
+  const [division, ...rest] = customerId.split('-');
+  const key = { ARDivisionNo: division, CustomerNo: rest.join('-') };
+  const values: Record<string, string> = { CreditLimit: new Decimal(creditLimit).toFixed(2) };
+  if (creditHold) values.CreditHold = creditHold;
+  if (!db.update(AR_Customer, key, values)) throw new MasFault('CI_NoKey', `Customer ${customerId} does not exist.`);
+}
+
+/** Edits any columns of a customer directly (as a user would in Customer Maintenance). */
+export function editCustomer(db: CompanyDb, customerId: string, values: Record<string, string>): void {
+  const [division, ...rest] = customerId.split('-');
+  if (!db.update(AR_Customer, { ARDivisionNo: division, CustomerNo: rest.join('-') }, values)) {
+    throw new MasFault('CI_NoKey', `Customer ${customerId} does not exist.`);
+  }
+}

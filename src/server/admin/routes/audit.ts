@@ -1,0 +1,21 @@
+/** The audit log (admin only). */
+import { defineRoute, type AnyRoute } from '../route.js';
+import { arr, auditSchema, obj } from '../schemas.js';
+
+/** The audit routes. */
+export const auditRoutes: AnyRoute[] = [
+  defineRoute<Record<string, never>, { limit?: number; before?: string; actor?: string }>({
+    method: 'GET',
+    url: '/audit',
+    access: 'admin',
+    summary: 'Audit log, newest first: who did what to what, and when (page with `before`).',
+    tag: 'audit',
+    schema: {
+      querystring: obj({ limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, before: { type: 'string' }, actor: { type: 'string' } }, ['limit', 'before', 'actor']),
+      response: { 200: arr(auditSchema) },
+    },
+    async handler({ query, ctx }) {
+      return ctx.store.listAudit(query);
+    },
+  }),
+];

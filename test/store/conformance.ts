@@ -1,0 +1,718 @@
+/**
+ * The Store conformance suite: every adapter must pass the same tests. Adapters run it from their
+ * own test files (sqlite.test.ts, postgres.test.ts) with a factory for fresh, empty stores.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SerializedError } from '../../src/core/errors.js';
+import { SecretDecryptError } from '../../src/store/secrets.js';
+import type { JobRow, NewJob, RunInput, Store, TraceInput } from '../../src/store/types.js';
+
+/** The master key conformance stores are opened with. */
+export const TEST_MASTER_KEY = '0f'.repeat(32);
+
+/** A fresh empty store plus ways to reach the same database again. */
+export interface StoreHarness {
+  store: Store;
+  /** Closes every store of this harness and removes the database. */
+  cleanup(): Promise<void>;
+  /** Another Store instance (own connection/pool) on the same database; closed by cleanup(). */
+  reopen?(options?: { masterKey?: string }): Promise<Store>;
+  /** Runs raw SQL on the database (to check what is stored at rest). */
+  raw?(sqlText: string): Promise<Array<Record<string, unknown>>>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function runFor(job: JobRow, status: RunInput['status'] = 'succeeded', durationMs = 5): RunInput {
+  const started = new Date(Date.now() - durationMs);
+  return {
+    jobId: job.id,
+    flow: job.flow,
+    flowVersion: job.flowVersion,
+    trigger: job.kind,
+    status,
+    recordKey: job.recordKey,
+    startedAt: started.toISOString(),
+    finishedAt: new Date(started.getTime() + durationMs).toISOString(),
+  };
+}
+
+function newJob(flow: string, payload: NewJob['payload'] = {}, extra: Partial<NewJob> = {}): NewJob {
+  return { flow, flowVersion: 1, kind: 'manual', payload, maxAttempts: 3, ...extra };
+}
+
+const invalidEmail: SerializedError = {
+  kind: 'invalid_data',
+  message: 'Email is not valid',
+  details: { system: 'sage100', vendorCode: 'CI_Invalid', field: 'EmailAddress' },
+};
+
+/** Waits until `check` passes or `ms` elapse (for asynchronous notifications). */
+async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await sleep(10);
+  }
+  return check();
+}
+
+/** Registers the whole suite for one adapter. */
+export function runStoreConformance(name: string, makeStore: () => Promise<StoreHarness>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+
+    beforeEach(async () => {
+      h = await makeStore();
+      store = h.store;
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    async function claimOne(workerId = 'w1', leaseMs = 30_000): Promise<JobRow> {
+      const [job] = await store.claimJobs({ workerId, limit: 1, leaseMs });
+      expect(job).toBeDefined();
+      return job;
+    }
+
+    describe('migrations', () => {
+      it('are idempotent', async () => {
+        await store.migrate();
+        await store.migrate();
+        expect(await store.listFlows()).toEqual([]);
+      });
+    });
+
+    describe('connections', () => {
+      it('round-trips settings and secrets, and never lists secret values', async () => {
+        const row = await store.putConnection(
+          { name: 'sage', type: 'sage100', settings: { host: 'h', port: 1 }, secrets: { password: 'hunter2', apiKey: 'k-123' } },
+          'alice',
+        );
+        expect(row).toMatchObject({ name: 'sage', type: 'sage100', settings: { host: 'h', port: 1 }, secretNames: ['apiKey', 'password'] });
+        expect(row).not.toHaveProperty('secrets');
+
+        const full = await store.getConnection('sage');
+        expect(full?.secrets).toEqual({ password: 'hunter2', apiKey: 'k-123' });
+        expect(full?.settings).toEqual({ host: 'h', port: 1 });
+
+        const list = await store.listConnections();
+        expect(list).toHaveLength(1);
+        expect(list[0]).not.toHaveProperty('secrets');
+        expect(JSON.stringify(list)).not.toContain('hunter2');
+        expect(list[0].secretNames).toEqual(['apiKey', 'password']);
+        expect(await store.getConnection('nope')).toBeNull();
+      });
+
+      it('stores secrets encrypted at rest with a fresh IV per value', async () => {
+        if (!h.raw) return;
+        await store.putConnection({ name: 'a', type: 't', settings: {}, secrets: { one: 'same-value', two: 'same-value' } });
+        const rows = await h.raw("select secrets from connections where name = 'a'");
+        const text = String(rows[0].secrets);
+        expect(text).not.toContain('same-value');
+        const stored = JSON.parse(text) as Record<string, string>;
+        expect(stored.one).toMatch(/^v1:/);
+        expect(stored.one).not.toEqual(stored.two);
+      });
+
+      it('merges secrets on update, removes a secret set to empty, keeps createdAt', async () => {
+        const first = await store.putConnection({ name: 'c', type: 't', settings: { a: 1 }, secrets: { x: '1', y: '2' } });
+        await sleep(5);
+        const second = await store.putConnection({ name: 'c', type: 't', settings: { a: 2 }, secrets: { x: '', z: '3' } });
+        expect(second.createdAt).toBe(first.createdAt);
+        expect(second.updatedAt > first.updatedAt).toBe(true);
+        expect(second.secretNames).toEqual(['y', 'z']);
+        expect((await store.getConnection('c'))?.secrets).toEqual({ y: '2', z: '3' });
+        expect((await store.getConnection('c'))?.settings).toEqual({ a: 2 });
+      });
+
+      it('fails clearly, naming the connection, under the wrong master key', async () => {
+        if (!h.reopen) return;
+        await store.putConnection({ name: 'pardot-prod', type: 'pardot', settings: {}, secrets: { clientSecret: 's3cret' } });
+        const other = await h.reopen({ masterKey: 'ab'.repeat(32) });
+        const err = await other.getConnection('pardot-prod').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SecretDecryptError);
+        expect(String((err as Error).message)).toContain('pardot-prod');
+        expect(String((err as Error).message)).toContain('clientSecret');
+        // Listing needs no decryption, so it still works.
+        expect((await other.listConnections()).map((c) => c.name)).toEqual(['pardot-prod']);
+        // And the right key, on another instance, still decrypts.
+        const same = await h.reopen({ masterKey: TEST_MASTER_KEY });
+        expect((await same.getConnection('pardot-prod'))?.secrets).toEqual({ clientSecret: 's3cret' });
+      });
+
+      it('deletes connections with their state, and audits every change', async () => {
+        await store.putConnection({ name: 'c', type: 't', settings: {}, secrets: {} }, 'alice');
+        await store.putConnection({ name: 'c', type: 't', settings: {}, secrets: { k: 'v' } }, 'bob');
+        await store.setConnectionState('c', 'token', { access: 'x', exp: 5 });
+        expect(await store.deleteConnection('c', 'carol')).toBe(true);
+        expect(await store.deleteConnection('c', 'carol')).toBe(false);
+        expect(await store.getConnection('c')).toBeNull();
+        expect(await store.getConnectionState('c', 'token')).toBeUndefined();
+        const audit = await store.listAudit({});
+        expect(audit.map((a) => [a.actor, a.action, a.target])).toEqual([
+          ['carol', 'connection.delete', 'connection:c'],
+          ['bob', 'connection.update', 'connection:c'],
+          ['alice', 'connection.create', 'connection:c'],
+        ]);
+        expect(JSON.stringify(audit)).not.toContain('"v"');
+      });
+
+      it('keeps per-connection state as JSON', async () => {
+        await store.putConnection({ name: 'c', type: 't', settings: {}, secrets: {} });
+        expect(await store.getConnectionState('c', 'k')).toBeUndefined();
+        await store.setConnectionState('c', 'k', { n: 1, list: [1, 'a'] });
+        expect(await store.getConnectionState('c', 'k')).toEqual({ n: 1, list: [1, 'a'] });
+        await store.setConnectionState('c', 'k', 42);
+        expect(await store.getConnectionState('c', 'k')).toBe(42);
+        await store.setConnectionState('c', 'nothing', null);
+        expect(await store.getConnectionState('c', 'nothing')).toBeNull();
+      });
+    });
+
+    describe('flows', () => {
+      const deploy = (source: string, hash = source) =>
+        store.deployFlow({ flow: 'leads', source, definition: { name: 'leads', source }, hash, deployedBy: 'alice' });
+
+      it('creates a version only when the hash changes', async () => {
+        const v1 = await deploy('a');
+        expect(v1.created).toBe(true);
+        expect(v1.version).toMatchObject({ flow: 'leads', version: 1, source: 'a', hash: 'a', deployedBy: 'alice', definition: { name: 'leads', source: 'a' } });
+        const again = await deploy('a');
+        expect(again).toMatchObject({ created: false, version: { version: 1 } });
+        const v2 = await deploy('b');
+        expect(v2).toMatchObject({ created: true, version: { version: 2 } });
+        // Going back to old text is a change relative to the current version: a new version.
+        const v3 = await deploy('a');
+        expect(v3).toMatchObject({ created: true, version: { version: 3 } });
+        expect((await store.getFlow('leads'))?.currentVersion).toBe(3);
+        expect((await store.listFlowVersions('leads')).map((v) => v.version)).toEqual([3, 2, 1]);
+        expect((await store.getFlowVersion('leads', 2))?.source).toBe('b');
+        expect(await store.getFlowVersion('leads', 9)).toBeNull();
+        expect(await store.getFlow('other')).toBeNull();
+      });
+
+      it('changes status, audits deploys and status changes', async () => {
+        await deploy('a');
+        expect((await store.getFlow('leads'))?.status).toBe('active');
+        await store.setFlowStatus('leads', 'paused', 'bob');
+        expect((await store.listFlows()).map((f) => [f.name, f.status])).toEqual([['leads', 'paused']]);
+        await expect(store.setFlowStatus('missing', 'paused')).rejects.toThrow(/missing/);
+        const audit = await store.listAudit({});
+        expect(audit.map((a) => [a.actor, a.action, a.target])).toEqual([
+          ['bob', 'flow.status', 'flow:leads'],
+          ['alice', 'flow.deploy', 'flow:leads'],
+        ]);
+        expect(audit[0].details).toEqual({ status: 'paused' });
+      });
+
+      it('gives concurrent deploys of different text distinct versions', async () => {
+        const results = await Promise.all(['a', 'b', 'c', 'd'].map((s) => deploy(s)));
+        const versions = results.map((r) => r.version.version).sort();
+        expect(versions).toEqual([1, 2, 3, 4]);
+      });
+    });
+
+    describe('inbox', () => {
+      it('drops repeated delivery ids within a batch and across batches', async () => {
+        const first = await store.ingest(
+          [
+            { flow: 'f', deliveryId: 'd1', payload: { n: 1 }, recordKey: 'r1' },
+            { flow: 'f', deliveryId: 'd1', payload: { n: 2 } },
+            { flow: 'f', deliveryId: 'd2', payload: { n: 3 } },
+            { flow: 'g', deliveryId: 'd1', payload: { n: 4 } },
+          ],
+          { flowVersion: 7, maxAttempts: 5 },
+        );
+        expect(first.accepted).toBe(3);
+        expect(first.duplicates).toBe(1);
+        expect(first.jobIds).toHaveLength(3);
+        const job = await store.getJob(first.jobIds[0]);
+        expect(job).toMatchObject({ flow: 'f', flowVersion: 7, kind: 'event', payload: { n: 1 }, recordKey: 'r1', maxAttempts: 5, status: 'queued', attempts: 0 });
+
+        const second = await store.ingest(
+          [
+            { flow: 'f', deliveryId: 'd2', payload: {} },
+            { flow: 'f', deliveryId: 'd3', payload: {} },
+          ],
+          { flowVersion: 7, maxAttempts: 5 },
+        );
+        expect(second).toMatchObject({ accepted: 1, duplicates: 1 });
+        expect((await store.queueStats()).queued).toBe(4);
+      });
+
+      it('handles batches larger than one statement', async () => {
+        const events = Array.from({ length: 1234 }, (_, i) => ({ flow: 'f', deliveryId: `d${i % 1000}`, payload: { i } }));
+        const result = await store.ingest(events, { flowVersion: 1, maxAttempts: 3 });
+        expect(result).toMatchObject({ accepted: 1000, duplicates: 234 });
+        expect(new Set(result.jobIds).size).toBe(1000);
+        expect((await store.queueStats()).queued).toBe(1000);
+      });
+
+      it('counts concurrent deliveries of the same event once', async () => {
+        const stores = h.reopen ? [store, await h.reopen(), await h.reopen()] : [store, store, store];
+        const batches = await Promise.all(
+          stores.map((s) => s.ingest([{ flow: 'f', deliveryId: 'same', payload: {} }], { flowVersion: 1, maxAttempts: 3 })),
+        );
+        expect(batches.reduce((n, b) => n + b.accepted, 0)).toBe(1);
+        expect((await store.queueStats()).queued).toBe(1);
+      });
+    });
+
+    describe('queue', () => {
+      it('claims due jobs only, up to the limit, for the requested flows', async () => {
+        const future = new Date(Date.now() + 3_600_000).toISOString();
+        await store.enqueue([newJob('a', 1), newJob('a', 2), newJob('b', 3), newJob('a', 4, { runAt: future })]);
+        expect(await store.queueStats()).toEqual({ queued: 4, running: 0, delayed: 1, deadLetters: 0 });
+
+        const onlyB = await store.claimJobs({ workerId: 'w1', limit: 10, leaseMs: 30_000, flows: ['b'] });
+        expect(onlyB.map((j) => j.payload)).toEqual([3]);
+        const one = await store.claimJobs({ workerId: 'w1', limit: 1, leaseMs: 30_000 });
+        expect(one).toHaveLength(1);
+        expect(one[0]).toMatchObject({ status: 'running', leaseOwner: 'w1', attempts: 1 });
+        expect(one[0].leaseExpiresAt! > new Date().toISOString()).toBe(true);
+        const rest = await store.claimJobs({ workerId: 'w2', limit: 10, leaseMs: 30_000 });
+        expect(rest).toHaveLength(1);
+        expect(await store.claimJobs({ workerId: 'w3', limit: 10, leaseMs: 30_000 })).toEqual([]);
+        expect(await store.claimJobs({ workerId: 'w3', limit: 10, leaseMs: 30_000, flows: [] })).toEqual([]);
+        expect(await store.queueStats()).toEqual({ queued: 1, running: 3, delayed: 1, deadLetters: 0 });
+      });
+
+      it('claims in run_at order', async () => {
+        const t = Date.now();
+        await store.enqueue([
+          newJob('a', 'late', { runAt: new Date(t - 1000).toISOString() }),
+          newJob('a', 'early', { runAt: new Date(t - 5000).toISOString() }),
+          newJob('a', 'middle', { runAt: new Date(t - 3000).toISOString() }),
+        ]);
+        const [first] = await store.claimJobs({ workerId: 'w', limit: 1, leaseMs: 30_000 });
+        expect(first.payload).toBe('early');
+        const rest = await store.claimJobs({ workerId: 'w', limit: 5, leaseMs: 30_000 });
+        expect(rest.map((j) => j.payload)).toEqual(['middle', 'late']);
+      });
+
+      it('re-claims a job whose lease expired and refuses the old holder’s completion', async () => {
+        await store.enqueue([newJob('a', { n: 1 })]);
+        const job = await claimOne('dead-worker', 50);
+        await sleep(150);
+        const [again] = await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 30_000 });
+        expect(again?.id).toBe(job.id);
+        expect(again.attempts).toBe(2);
+        expect(again.leaseOwner).toBe('w2');
+
+        expect(await store.completeJob({ jobId: job.id, workerId: 'dead-worker', run: runFor(job), traces: [] })).toBe(false);
+        expect(await store.retryJob({ jobId: job.id, workerId: 'dead-worker', runAt: new Date().toISOString(), error: invalidEmail, run: runFor(job, 'retrying'), traces: [] })).toBe(false);
+        expect(await store.deadLetterJob({ jobId: job.id, workerId: 'dead-worker', error: invalidEmail, run: runFor(job, 'dead'), traces: [] })).toBe(false);
+        expect(await store.listRuns({})).toEqual([]);
+
+        expect(await store.completeJob({ jobId: job.id, workerId: 'w2', run: runFor(again), traces: [] })).toBe(true);
+        expect(await store.completeJob({ jobId: job.id, workerId: 'w2', run: runFor(again), traces: [] })).toBe(false);
+        expect((await store.getJob(job.id))?.status).toBe('done');
+        const runs = await store.listRuns({});
+        expect(runs).toHaveLength(1);
+        expect(runs[0].attempt).toBe(2);
+      });
+
+      it('does not re-claim a job whose lease is still valid', async () => {
+        await store.enqueue([newJob('a')]);
+        await claimOne('w1', 60_000);
+        expect(await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 1000 })).toEqual([]);
+      });
+
+      it('renews leases the worker still holds and reports the ones it lost', async () => {
+        await store.enqueue([newJob('a'), newJob('a')]);
+        const mine = await store.claimJobs({ workerId: 'w1', limit: 2, leaseMs: 50 });
+        const [keep, lose] = mine;
+        await sleep(120);
+        const stolen = await store.claimJobs({ workerId: 'w2', limit: 1, leaseMs: 30_000 });
+        // w2 takes the earliest; make `lose` the one it took.
+        const lostId = stolen[0].id;
+        const keptId = lostId === keep.id ? lose.id : keep.id;
+        const lostIds = await store.renewLeases({ workerId: 'w1', jobIds: [keptId, lostId, 'nope'], leaseMs: 60_000 });
+        expect(lostIds.sort()).toEqual([lostId, 'nope'].sort());
+        const kept = await store.getJob(keptId);
+        expect(kept!.leaseExpiresAt! > new Date(Date.now() + 30_000).toISOString()).toBe(true);
+        expect(await store.claimJobs({ workerId: 'w3', limit: 5, leaseMs: 1000 })).toEqual([]);
+      });
+
+      it('never gives the same job to two concurrent claimers', async () => {
+        const total = 300;
+        await store.enqueue(Array.from({ length: total }, (_, i) => newJob('a', i)));
+        const stores = h.reopen ? [store, await h.reopen(), await h.reopen(), await h.reopen()] : [store, store, store, store];
+        const claimed: string[][] = stores.map(() => []);
+        await Promise.all(
+          stores.map(async (s, i) => {
+            while (true) {
+              const jobs = await s.claimJobs({ workerId: `w${i}`, limit: 7, leaseMs: 60_000 });
+              if (jobs.length === 0) break;
+              for (const j of jobs) {
+                expect(j.leaseOwner).toBe(`w${i}`);
+                claimed[i].push(j.id);
+              }
+            }
+          }),
+        );
+        const all = claimed.flat();
+        expect(all).toHaveLength(total);
+        expect(new Set(all).size).toBe(total);
+        expect((await store.queueStats()).running).toBe(total);
+      });
+
+      it('completes a job with its run, traces, xref links, hashes and follow-up jobs atomically', async () => {
+        await store.enqueue([newJob('a', { Email: 'x@y.com' }, { kind: 'event', recordKey: 'P-1' })]);
+        const job = await claimOne();
+        const traces: TraceInput[] = [
+          { step: 'trigger', status: 'ok', keys: ['P-1', 'X@Y.com'] },
+          {
+            step: 'write:customer',
+            status: 'ok',
+            connection: 'sage',
+            entity: 'AR_Customer',
+            externalId: '01-ABC',
+            before: null,
+            after: { Name: 'X' },
+            lineage: [{ field: 'Name', sources: ['FirstName'], rule: 'copy FirstName', value: 'X' }],
+            keys: ['01-ABC', 'x@y.com'],
+          },
+        ];
+        const ok = await store.completeJob({
+          jobId: job.id,
+          workerId: 'w1',
+          run: { ...runFor(job), stats: { writes: 1 } },
+          traces,
+          xref: [{ a: { connection: 'pardot', entity: 'prospect', id: 'P-1' }, b: { connection: 'sage', entity: 'AR_Customer', id: '01-ABC' } }],
+          hashes: [{ target: { connection: 'sage', entity: 'AR_Customer', id: '01-ABC' }, hash: 'h1' }],
+          enqueue: [newJob('b', { follow: true })],
+        });
+        expect(ok).toBe(true);
+        expect((await store.getJob(job.id))).toMatchObject({ status: 'done', leaseOwner: null, leaseExpiresAt: null });
+        const [run] = await store.listRuns({});
+        expect(run).toMatchObject({ jobId: job.id, flow: 'a', status: 'succeeded', recordKey: 'P-1', attempt: 1, stats: { writes: 1 }, trigger: 'event' });
+        expect(await store.getRun(run.id)).toEqual(run);
+        const stored = await store.listTraces(run.id);
+        expect(stored.map((t) => t.step)).toEqual(['trigger', 'write:customer']);
+        expect(stored[1]).toMatchObject({ runId: run.id, flow: 'a', connection: 'sage', entity: 'AR_Customer', externalId: '01-ABC', after: { Name: 'X' }, before: null === null ? undefined : null });
+        expect(stored[1].lineage).toEqual(traces[1].lineage);
+        expect(stored[0].keys).toEqual(['p-1', 'x@y.com']);
+        expect(await store.xrefFind({ connection: 'pardot', entity: 'prospect', id: 'P-1' }, 'sage', 'AR_Customer')).toBe('01-ABC');
+        expect(await store.getTargetHash({ connection: 'sage', entity: 'AR_Customer', id: '01-ABC' })).toBe('h1');
+        const [follow] = await store.claimJobs({ workerId: 'w1', limit: 5, leaseMs: 1000 });
+        expect(follow).toMatchObject({ flow: 'b', payload: { follow: true } });
+      });
+
+      it('puts a retried job back with its error and records the attempt', async () => {
+        await store.enqueue([newJob('a', 1)]);
+        const job = await claimOne();
+        const err: SerializedError = { kind: 'retryable', message: 'HTTP 503', details: { status: 503 } };
+        const later = new Date(Date.now() + 200).toISOString();
+        expect(await store.retryJob({ jobId: job.id, workerId: 'w1', runAt: later, error: err, run: { ...runFor(job, 'retrying'), error: err }, traces: [{ step: 'write:x', status: 'failed', error: err }] })).toBe(true);
+        const waiting = await store.getJob(job.id);
+        expect(waiting).toMatchObject({ status: 'queued', runAt: later, lastError: err, leaseOwner: null, attempts: 1 });
+        expect((await store.queueStats()).delayed).toBe(1);
+        expect(await store.claimJobs({ workerId: 'w1', limit: 1, leaseMs: 1000 })).toEqual([]);
+        await sleep(250);
+        const again = await claimOne('w2');
+        expect(again).toMatchObject({ id: job.id, attempts: 2 });
+        const runs = await store.listRuns({ status: 'retrying' });
+        expect(runs).toHaveLength(1);
+        expect(runs[0].error).toEqual(err);
+        expect((await store.listTraces(runs[0].id))[0].error).toEqual(err);
+      });
+
+      it('moves a job to the dead letters with its signature and payload', async () => {
+        await store.enqueue([newJob('a', { Email: 'bad' }, { kind: 'event', recordKey: 'R1', maxAttempts: 4 })]);
+        const job = await claimOne();
+        expect(await store.deadLetterJob({ jobId: job.id, workerId: 'w1', error: invalidEmail, run: { ...runFor(job, 'dead'), error: invalidEmail }, traces: [] })).toBe(true);
+        expect((await store.getJob(job.id))).toMatchObject({ status: 'dead', lastError: invalidEmail });
+        const [letter] = await store.listDeadLetters({});
+        expect(letter).toMatchObject({
+          jobId: job.id,
+          flow: 'a',
+          flowVersion: 1,
+          recordKey: 'R1',
+          payload: { Email: 'bad' },
+          error: invalidEmail,
+          errorKind: 'invalid_data',
+          signature: 'invalid_data:sage100:CI_Invalid:EmailAddress',
+          status: 'open',
+          attempts: 1,
+          replayJobId: null,
+        });
+        expect(await store.getDeadLetter(letter.id)).toEqual(letter);
+        expect((await store.queueStats()).deadLetters).toBe(1);
+        expect(await store.deadLetterJob({ jobId: job.id, workerId: 'w1', error: invalidEmail, run: runFor(job, 'dead'), traces: [] })).toBe(false);
+      });
+    });
+
+    describe('polls and watermarks', () => {
+      it('advances the watermark and enqueues the poll’s jobs together', async () => {
+        expect(await store.getWatermark('f', 'prospect')).toBeNull();
+        const ids = await store.commitPoll({ flow: 'f', watermarkKey: 'prospect', watermark: { at: '2026-01-01T00:00:00.000Z', key: '9' }, jobs: [newJob('f', 1), newJob('f', 2)] });
+        expect(ids).toHaveLength(2);
+        expect(await store.getWatermark('f', 'prospect')).toEqual({ at: '2026-01-01T00:00:00.000Z', key: '9' });
+        await store.commitPoll({ flow: 'f', watermarkKey: 'prospect', watermark: { at: '2026-01-02T00:00:00.000Z', extra: { page: 'p2' } }, jobs: [] });
+        expect(await store.getWatermark('f', 'prospect')).toEqual({ at: '2026-01-02T00:00:00.000Z', extra: { page: 'p2' } });
+        expect(await store.getWatermark('f', 'other')).toBeNull();
+        expect((await store.queueStats()).queued).toBe(2);
+      });
+
+      it('rolls back the jobs when the watermark cannot be written', async () => {
+        await store.commitPoll({ flow: 'f', watermarkKey: 'k', watermark: { at: '2026-01-01T00:00:00.000Z' }, jobs: [] });
+        // A BigInt cannot be serialised, so the watermark write fails after the jobs were inserted.
+        const broken = { at: '2026-02-01T00:00:00.000Z', extra: { n: 1n } } as unknown as { at: string };
+        await expect(store.commitPoll({ flow: 'f', watermarkKey: 'k', watermark: broken, jobs: [newJob('f', 1), newJob('f', 2)] })).rejects.toThrow();
+        expect((await store.queueStats()).queued).toBe(0);
+        expect(await store.getWatermark('f', 'k')).toEqual({ at: '2026-01-01T00:00:00.000Z' });
+      });
+    });
+
+    describe('job notifications', () => {
+      it('wakes listeners on ingest, enqueue and retry, and stops after unsubscribe', async () => {
+        let calls = 0;
+        const off = await store.onJobsAvailable(() => calls++);
+        await store.ingest([{ flow: 'f', deliveryId: 'n1', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        expect(await eventually(() => calls >= 1)).toBe(true);
+        const before = calls;
+        await store.enqueue([newJob('f')]);
+        expect(await eventually(() => calls > before)).toBe(true);
+        const job = await claimOne();
+        const beforeRetry = calls;
+        await store.retryJob({ jobId: job.id, workerId: 'w1', runAt: new Date().toISOString(), error: invalidEmail, run: runFor(job, 'retrying'), traces: [] });
+        expect(await eventually(() => calls > beforeRetry)).toBe(true);
+        await off();
+        const after = calls;
+        await store.enqueue([newJob('f')]);
+        await sleep(200);
+        expect(calls).toBe(after);
+      });
+
+      it('does not wake listeners for a batch of duplicates', async () => {
+        await store.ingest([{ flow: 'f', deliveryId: 'dup', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        await sleep(100);
+        let calls = 0;
+        const off = await store.onJobsAvailable(() => calls++);
+        await store.ingest([{ flow: 'f', deliveryId: 'dup', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        await sleep(200);
+        expect(calls).toBe(0);
+        await off();
+      });
+
+      it('wakes listeners of other store instances on PostgreSQL', async () => {
+        if (store.kind !== 'postgres' || !h.reopen) return;
+        const other = await h.reopen();
+        let calls = 0;
+        const off = await other.onJobsAvailable(() => calls++);
+        await store.enqueue([newJob('f')]);
+        expect(await eventually(() => calls >= 1)).toBe(true);
+        await off();
+      });
+    });
+
+    describe('runs and traces', () => {
+      async function finish(flow: string, status: RunInput['status'], keys: string[], durationMs: number): Promise<string> {
+        await store.enqueue([newJob(flow)]);
+        const job = await claimOne();
+        await store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job, status, durationMs), traces: [{ step: 'write:t', status: 'ok', keys }] });
+        const [run] = await store.listRuns({ flow, limit: 1 });
+        return run.id;
+      }
+
+      it('lists runs newest first with filters and paging', async () => {
+        const r1 = await finish('a', 'succeeded', ['k1'], 10);
+        const r2 = await finish('b', 'skipped', ['k2', 'shared@x.com'], 10);
+        const r3 = await finish('a', 'failed', ['Shared@X.com'], 10);
+        expect((await store.listRuns({})).map((r) => r.id)).toEqual([r3, r2, r1]);
+        expect((await store.listRuns({ flow: 'a' })).map((r) => r.id)).toEqual([r3, r1]);
+        expect((await store.listRuns({ status: 'skipped' })).map((r) => r.id)).toEqual([r2]);
+        expect((await store.listRuns({ key: 'SHARED@x.com' })).map((r) => r.id)).toEqual([r3, r2]);
+        expect((await store.listRuns({ key: 'nothing' }))).toEqual([]);
+        expect((await store.listRuns({ limit: 1 })).map((r) => r.id)).toEqual([r3]);
+        expect((await store.listRuns({ before: r3, limit: 1 })).map((r) => r.id)).toEqual([r2]);
+        expect((await store.listRuns({ since: '2000-01-01T00:00:00Z', until: new Date(Date.now() + 60_000).toISOString() }))).toHaveLength(3);
+        expect((await store.listRuns({ since: new Date(Date.now() + 60_000).toISOString() }))).toEqual([]);
+        expect(await store.getRun('missing')).toBeNull();
+      });
+
+      it('finds trace steps by any key, case-insensitively, newest first', async () => {
+        await finish('a', 'succeeded', ['P-1', 'a@b.com'], 1);
+        await finish('a', 'succeeded', ['P-2', 'A@B.com'], 1);
+        const found = await store.findTraces('a@B.COM');
+        expect(found).toHaveLength(2);
+        expect(found[0].keys).toEqual(['p-2', 'a@b.com']);
+        expect(found[0].id > found[1].id).toBe(true);
+        expect(await store.findTraces('a@b.com', 1)).toHaveLength(1);
+        expect(await store.findTraces('p-1')).toHaveLength(1);
+        expect(await store.findTraces('zzz')).toEqual([]);
+      });
+
+      it('computes per-flow counts and latency percentiles', async () => {
+        const durations = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000];
+        for (const d of durations) await finish('a', 'succeeded', [], d);
+        await finish('b', 'dead', [], 5);
+        await finish('b', 'skipped', [], 7);
+        const stats = await store.flowStats(new Date(Date.now() - 3_600_000).toISOString());
+        expect(stats).toEqual([
+          { flow: 'a', runs: 10, succeeded: 10, failed: 0, dead: 0, skipped: 0, p50Ms: 50, p99Ms: 1000 },
+          { flow: 'b', runs: 2, succeeded: 0, failed: 0, dead: 1, skipped: 1, p50Ms: 5, p99Ms: 7 },
+        ]);
+        expect(await store.flowStats(new Date(Date.now() + 3_600_000).toISOString())).toEqual([]);
+      });
+    });
+
+    describe('cross-reference', () => {
+      const id = (connection: string, i: string) => ({ connection, entity: 'contact', id: i });
+
+      it('links ids into groups and merges groups when two are linked', async () => {
+        expect(await store.xrefLinked(id('pardot', '1'))).toEqual([id('pardot', '1')]);
+        await store.link([{ a: id('pardot', '1'), b: id('salesforce', 'S1') }]);
+        await store.link([{ a: id('salesforce', 'S1'), b: id('sage', 'C1') }]);
+        await store.link([{ a: id('tims', 'T1'), b: id('clarity', 'K1') }]);
+        expect((await store.xrefLinked(id('sage', 'C1'))).map((x) => x.connection)).toEqual(['pardot', 'sage', 'salesforce']);
+        expect((await store.xrefLinked(id('tims', 'T1'))).map((x) => x.connection)).toEqual(['clarity', 'tims']);
+        // Linking across the two groups merges them.
+        await store.link([{ a: id('clarity', 'K1'), b: id('pardot', '1') }]);
+        const all = await store.xrefLinked(id('tims', 'T1'));
+        expect(all.map((x) => x.connection)).toEqual(['clarity', 'pardot', 'sage', 'salesforce', 'tims']);
+        expect(await store.xrefLinked(id('pardot', '1'))).toEqual(all);
+        expect(await store.xrefFind(id('tims', 'T1'), 'sage', 'contact')).toBe('C1');
+        expect(await store.xrefFind(id('tims', 'T1'), 'sage', 'invoice')).toBeNull();
+        expect(await store.xrefFind(id('nobody', 'x'), 'sage', 'contact')).toBeNull();
+        // Relinking is a no-op.
+        await store.link([{ a: id('pardot', '1'), b: id('sage', 'C1') }]);
+        expect(await store.xrefLinked(id('pardot', '1'))).toEqual(all);
+      });
+
+      it('keeps one group under concurrent links of the same ids', async () => {
+        const stores = h.reopen ? [store, await h.reopen(), await h.reopen()] : [store, store, store];
+        await Promise.all(
+          stores.map((s, i) => s.link([{ a: id('a', 'x'), b: id('b', 'y') }, { a: id('b', 'y'), b: id(`c${i}`, 'z') }])),
+        );
+        expect((await store.xrefLinked(id('a', 'x'))).map((x) => x.connection)).toEqual(['a', 'b', 'c0', 'c1', 'c2']);
+      });
+    });
+
+    describe('dead letters', () => {
+      async function kill(flow: string, payload: NewJob['payload'], error: SerializedError = invalidEmail): Promise<string> {
+        await store.enqueue([newJob(flow, payload, { maxAttempts: 6 })]);
+        const job = await claimOne();
+        await store.deadLetterJob({ jobId: job.id, workerId: 'w1', error, run: runFor(job, 'dead'), traces: [] });
+        const [letter] = await store.listDeadLetters({ flow, limit: 1 });
+        return letter.id;
+      }
+      const notFound: SerializedError = { kind: 'not_found', message: 'no such customer', details: { system: 'sage100' } };
+
+      it('lists and groups open letters by signature', async () => {
+        const a = await kill('f', 1);
+        const b = await kill('f', 2);
+        const c = await kill('f', 3, notFound);
+        await kill('g', 4);
+        expect((await store.listDeadLetters({ flow: 'f' })).map((d) => d.id)).toEqual([c, b, a]);
+        expect((await store.listDeadLetters({ signature: 'not_found:sage100' })).map((d) => d.id)).toEqual([c]);
+        expect((await store.listDeadLetters({ flow: 'f', limit: 1, offset: 1 })).map((d) => d.id)).toEqual([b]);
+        expect(await store.deadLetterGroups('f')).toEqual([
+          { signature: 'invalid_data:sage100:CI_Invalid:EmailAddress', errorKind: 'invalid_data', flow: 'f', count: 2, example: 'Email is not valid' },
+          { signature: 'not_found:sage100', errorKind: 'not_found', flow: 'f', count: 1, example: 'no such customer' },
+        ]);
+        expect((await store.deadLetterGroups()).reduce((n, g) => n + g.count, 0)).toBe(4);
+      });
+
+      it('replays the edited payload on the flow’s current version, atomically and once', async () => {
+        await store.deployFlow({ flow: 'f', source: 'v1', definition: {}, hash: 'h1', deployedBy: 'alice' });
+        const id = await kill('f', { Email: 'bad' });
+        await store.deployFlow({ flow: 'f', source: 'v2', definition: {}, hash: 'h2', deployedBy: 'alice' });
+        await store.updateDeadLetterPayload(id, { Email: 'good@x.com' }, 'bob');
+        expect((await store.getDeadLetter(id))?.payload).toEqual({ Email: 'good@x.com' });
+
+        const [replayed] = await store.replayDeadLetters([id], 'bob');
+        expect(replayed.id).toBe(id);
+        const job = await store.getJob(replayed.jobId);
+        expect(job).toMatchObject({ flow: 'f', flowVersion: 2, kind: 'replay', payload: { Email: 'good@x.com' }, maxAttempts: 6, status: 'queued', attempts: 0 });
+        expect(await store.getDeadLetter(id)).toMatchObject({ status: 'replayed', replayJobId: replayed.jobId });
+        expect((await store.queueStats()).deadLetters).toBe(0);
+        expect(await store.replayDeadLetters([id], 'bob')).toEqual([]);
+        const audit = await store.listAudit({ actor: 'bob' });
+        expect(audit.map((a) => [a.action, a.target])).toEqual([
+          ['dead_letter.replay', `dead_letter:${id}`],
+          ['dead_letter.edit', `dead_letter:${id}`],
+        ]);
+        expect(audit[0].details).toMatchObject({ jobId: replayed.jobId, flowVersion: 2 });
+      });
+
+      it('enqueues a letter once when two replays race', async () => {
+        const id = await kill('f', 1);
+        const stores = h.reopen ? [store, await h.reopen()] : [store, store];
+        const results = await Promise.allSettled(stores.map((s) => s.replayDeadLetters([id], 'ops')));
+        const jobs = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+        expect(jobs).toHaveLength(1);
+        expect((await store.queueStats()).queued).toBe(1);
+        expect((await store.listAudit({ actor: 'ops' })).filter((a) => a.action === 'dead_letter.replay')).toHaveLength(1);
+      });
+
+      it('discards open letters only and audits it', async () => {
+        const a = await kill('f', 1);
+        const b = await kill('f', 2);
+        await store.replayDeadLetters([b], 'ops');
+        expect(await store.discardDeadLetters([a, b, 'missing'], 'ops')).toBe(1);
+        expect((await store.getDeadLetter(a))?.status).toBe('discarded');
+        expect((await store.getDeadLetter(b))?.status).toBe('replayed');
+        expect(await store.replayDeadLetters([a], 'ops')).toEqual([]);
+        expect((await store.listDeadLetters({ status: 'discarded' })).map((d) => d.id)).toEqual([a]);
+        expect((await store.listAudit({ actor: 'ops' })).map((x) => x.action)).toEqual(['dead_letter.discard', 'dead_letter.replay']);
+        await expect(store.updateDeadLetterPayload('missing', {}, 'ops')).rejects.toThrow(/missing/);
+      });
+    });
+
+    describe('users, sessions and API tokens', () => {
+      it('creates, finds, updates and counts users', async () => {
+        expect(await store.countUsers()).toBe(0);
+        const admin = await store.createUser({ username: 'admin', role: 'admin', passwordHash: 'scrypt$1', mustChangePassword: true });
+        expect(admin).toMatchObject({ username: 'admin', role: 'admin', mustChangePassword: true, disabled: false, lastLoginAt: null });
+        await store.createUser({ username: 'viewer', role: 'viewer', passwordHash: 'scrypt$2' });
+        await expect(store.createUser({ username: 'admin', role: 'viewer', passwordHash: 'x' })).rejects.toThrow();
+        expect(await store.getUser(admin.id)).toEqual(admin);
+        expect(await store.getUser('admin')).toEqual(admin);
+        expect(await store.getUser('nobody')).toBeNull();
+        const login = new Date().toISOString();
+        await store.updateUser(admin.id, { mustChangePassword: false, passwordHash: 'scrypt$3', lastLoginAt: login, role: 'operator', disabled: true });
+        expect(await store.getUser(admin.id)).toMatchObject({ mustChangePassword: false, passwordHash: 'scrypt$3', lastLoginAt: login, role: 'operator', disabled: true });
+        expect((await store.listUsers()).map((u) => u.username)).toEqual(['admin', 'viewer']);
+        expect(await store.countUsers()).toBe(2);
+      });
+
+      it('stores sessions and API tokens by hash', async () => {
+        const user = await store.createUser({ username: 'u', role: 'operator', passwordHash: 'x' });
+        const now = new Date().toISOString();
+        const session = { idHash: 'sh', userId: user.id, csrfToken: 'csrf', expiresAt: new Date(Date.now() + 1000).toISOString(), createdAt: now };
+        await store.createSession(session);
+        expect(await store.getSession('sh')).toEqual(session);
+        await store.deleteSession('sh');
+        expect(await store.getSession('sh')).toBeNull();
+
+        await store.createApiToken({ id: 't1', userId: user.id, name: 'ci', tokenHash: 'th1', createdAt: now });
+        await store.createApiToken({ id: 't2', userId: user.id, name: 'cli', tokenHash: 'th2', createdAt: now });
+        expect(await store.findApiToken('th1')).toEqual({ id: 't1', userId: user.id, name: 'ci', tokenHash: 'th1', createdAt: now, lastUsedAt: null, revoked: false });
+        expect(await store.findApiToken('nope')).toBeNull();
+        await store.revokeApiToken('t1');
+        expect((await store.findApiToken('th1'))?.revoked).toBe(true);
+        expect((await store.listApiTokens(user.id)).map((t) => t.id)).toEqual(['t1', 't2']);
+        expect(await store.listApiTokens('other')).toEqual([]);
+        expect(await store.listApiTokens()).toHaveLength(2);
+      });
+    });
+
+    describe('audit log', () => {
+      it('lists entries newest first, by actor, with paging', async () => {
+        await store.audit({ actor: 'a', action: 'x.one', target: 't1', details: { n: 1 } });
+        await store.audit({ actor: 'b', action: 'x.two', target: 't2' });
+        await store.audit({ actor: 'a', action: 'x.three', target: 't3' });
+        const all = await store.listAudit({});
+        expect(all.map((e) => e.action)).toEqual(['x.three', 'x.two', 'x.one']);
+        expect(all[2].details).toEqual({ n: 1 });
+        expect((await store.listAudit({ actor: 'a' })).map((e) => e.action)).toEqual(['x.three', 'x.one']);
+        expect((await store.listAudit({ before: all[0].id, limit: 1 })).map((e) => e.action)).toEqual(['x.two']);
+      });
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { runStoreConformance, TEST_MASTER_KEY, type StoreHarness } from './conformance.js';
+
+/** A store on a temporary file, so several instances (connections) can share it. */
+async function makeFileStore(): Promise<StoreHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'syncline-store-'));
+  const url = `sqlite:${join(dir, 'store.db')}`;
+  const opened: Store[] = [];
+  const open = async (masterKey = TEST_MASTER_KEY) => {
+    const s = await openStore({ url, masterKey });
+    opened.push(s);
+    return s;
+  };
+  const store = await open();
+  return {
+    store,
+    reopen: (o) => open(o?.masterKey),
+    raw: async (sqlText) => {
+      const db = new BetterSqlite3(join(dir, 'store.db'), { readonly: true });
+      try {
+        return db.prepare(sqlText).all() as Array<Record<string, unknown>>;
+      } finally {
+        db.close();
+      }
+    },
+    cleanup: async () => {
+      for (const s of opened) await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+runStoreConformance('sqlite file', makeFileStore);
+
+runStoreConformance('sqlite :memory:', async () => {
+  const store = await openStore({ url: 'sqlite::memory:', masterKey: TEST_MASTER_KEY });
+  return { store, cleanup: () => store.close() };
+});
