@@ -112,6 +112,8 @@ export abstract class KyselyStore implements Store {
   abstract onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
   /** Runs `fn` in one write transaction and commits, or rolls back on throw. */
   protected abstract tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /** Runs a single-statement write outside any transaction (SQLite still queues it behind other writers). */
+  protected abstract write<T>(fn: (db: Tx) => Promise<T>): Promise<T>;
   /** Called inside a transaction that queued runnable jobs (PostgreSQL sends NOTIFY here, so it fires on commit). */
   protected abstract jobsQueuedInTx(trx: Tx): Promise<void>;
   /** Called after such a transaction committed (SQLite wakes in-process listeners here). */
@@ -190,8 +192,9 @@ export abstract class KyselyStore implements Store {
         connection: t.connection ?? null,
         entity: t.entity ?? null,
         external_id: t.externalId ?? null,
-        before: toJsonOrNull(t.before),
-        after: toJsonOrNull(t.after),
+        // An explicit null `before` means "did not exist"; only an absent one is SQL NULL.
+        before: t.before === undefined ? null : JSON.stringify(t.before),
+        after: t.after === undefined ? null : JSON.stringify(t.after),
         lineage: toJsonOrNull(t.lineage),
         error: toJsonOrNull(t.error),
         keys: keys ? JSON.stringify(keys) : null,
@@ -364,11 +367,11 @@ export abstract class KyselyStore implements Store {
   async setConnectionState(name: string, key: string, value: unknown): Promise<void> {
     const now = isoNow();
     const text = toJson(value);
-    await this.db
+    await this.write((db) => db
       .insertInto('connection_state')
       .values({ connection: name, key, value: text, updated_at: now })
       .onConflict((oc) => oc.columns(['connection', 'key']).doUpdateSet({ value: text, updated_at: now }))
-      .execute();
+      .execute());
   }
 
   // ---------- flows ----------
@@ -844,7 +847,7 @@ export abstract class KyselyStore implements Store {
       created_at: isoNow(),
       last_login_at: null,
     };
-    await this.db.insertInto('users').values(row).execute();
+    await this.write((db) => db.insertInto('users').values(row).execute());
     return toUserRow(row);
   }
 
@@ -870,7 +873,7 @@ export abstract class KyselyStore implements Store {
     if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
     if (patch.lastLoginAt !== undefined) set.last_login_at = patch.lastLoginAt === null ? null : normIso(patch.lastLoginAt);
     if (Object.keys(set).length === 0) return;
-    await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+    await this.write((db) => db.updateTable('users').set(set).where('id', '=', id).execute());
   }
 
   async countUsers(): Promise<number> {
@@ -879,10 +882,12 @@ export abstract class KyselyStore implements Store {
   }
 
   async createSession(row: SessionRow): Promise<void> {
-    await this.db
-      .insertInto('sessions')
-      .values({ id_hash: row.idHash, user_id: row.userId, csrf_token: row.csrfToken, expires_at: normIso(row.expiresAt), created_at: normIso(row.createdAt) })
-      .execute();
+    await this.write((db) =>
+      db
+        .insertInto('sessions')
+        .values({ id_hash: row.idHash, user_id: row.userId, csrf_token: row.csrfToken, expires_at: normIso(row.expiresAt), created_at: normIso(row.createdAt) })
+        .execute(),
+    );
   }
 
   async getSession(idHash: string): Promise<SessionRow | null> {
@@ -891,14 +896,16 @@ export abstract class KyselyStore implements Store {
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    await this.write((db) => db.deleteFrom('sessions').where('id_hash', '=', idHash).execute());
   }
 
   async createApiToken(row: Omit<ApiTokenRow, 'lastUsedAt' | 'revoked'>): Promise<void> {
-    await this.db
-      .insertInto('api_tokens')
-      .values({ id: row.id, user_id: row.userId, name: row.name, token_hash: row.tokenHash, created_at: normIso(row.createdAt), last_used_at: null, revoked: 0 })
-      .execute();
+    await this.write((db) =>
+      db
+        .insertInto('api_tokens')
+        .values({ id: row.id, user_id: row.userId, name: row.name, token_hash: row.tokenHash, created_at: normIso(row.createdAt), last_used_at: null, revoked: 0 })
+        .execute(),
+    );
   }
 
   async findApiToken(tokenHash: string): Promise<ApiTokenRow | null> {
@@ -914,12 +921,12 @@ export abstract class KyselyStore implements Store {
   }
 
   async revokeApiToken(id: string): Promise<void> {
-    await this.db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute();
+    await this.write((db) => db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute());
   }
 
   // ---------- audit ----------
   async audit(entry: AuditInput): Promise<void> {
-    await this.insertAudit(this.db, entry);
+    await this.write((db) => this.insertAudit(db, entry));
   }
 
   async listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]> {

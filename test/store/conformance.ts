@@ -393,7 +393,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.getRun(run.id)).toEqual(run);
         const stored = await store.listTraces(run.id);
         expect(stored.map((t) => t.step)).toEqual(['trigger', 'write:customer']);
-        expect(stored[1]).toMatchObject({ runId: run.id, flow: 'a', connection: 'sage', entity: 'AR_Customer', externalId: '01-ABC', after: { Name: 'X' }, before: null === null ? undefined : null });
+        expect(stored[1]).toMatchObject({ runId: run.id, flow: 'a', connection: 'sage', entity: 'AR_Customer', externalId: '01-ABC', after: { Name: 'X' }, before: null });
         expect(stored[1].lineage).toEqual(traces[1].lineage);
         expect(stored[0].keys).toEqual(['p-1', 'x@y.com']);
         expect(await store.xrefFind({ connection: 'pardot', entity: 'prospect', id: 'P-1' }, 'sage', 'AR_Customer')).toBe('01-ABC');

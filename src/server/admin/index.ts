@@ -112,7 +112,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
           method: route.method,
           url: route.url,
           schema: { ...route.schema, response: { ...route.schema.response, '4xx': errorSchema, '5xx': errorSchema } },
-          preHandler: accessGuard(ctx.auth, route.access, { allowPendingPasswordChange: route.allowPendingPasswordChange }),
+          onRequest: accessGuard(ctx.auth, route.access, { allowPendingPasswordChange: route.allowPendingPasswordChange }),
           handler: async (request, reply) => {
             const principal = request.principal;
             const call: Call<unknown, unknown, unknown> = {

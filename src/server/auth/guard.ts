@@ -1,5 +1,5 @@
 /**
- * The access check every admin route runs as a preHandler: who is calling (session cookie or
+ * The access check every admin route runs first (onRequest, before the body is even parsed): who is calling (session cookie or
  * bearer token), whether their role is enough for this route, and, for cookie-authenticated
  * unsafe methods, whether the request carries the session's CSRF token. Tokens skip the CSRF
  * check: a browser never attaches an Authorization header on its own, so a forged cross-site
@@ -54,7 +54,7 @@ export function errorBody(error: string, message: string): { error: string; mess
   return { error, message };
 }
 
-/** Builds the preHandler that enforces `access` on one route. */
+/** Builds the onRequest hook that enforces `access` on one route. */
 export function accessGuard(auth: Authenticator, access: RouteAccess, options: GuardOptions = {}) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const principal = await resolvePrincipal(auth, request);

@@ -45,6 +45,10 @@ export class PostgresStore extends KyselyStore {
     return this.db.transaction().execute(fn);
   }
 
+  protected write<T>(fn: (db: Tx) => Promise<T>): Promise<T> {
+    return fn(this.db);
+  }
+
   protected async jobsQueuedInTx(trx: Tx): Promise<void> {
     // Delivered only if the transaction commits, and folded into one per transaction by PostgreSQL.
     await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);

@@ -12,6 +12,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { isoIn, isoNow } from '../clock.js';
 import { KyselyStore, type StoreLogger, type Tx } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
+import { withWriteLock } from './write-lock.js';
 import { toJobRow } from '../rows.js';
 import type { Database, JobsTable } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
@@ -48,20 +49,31 @@ export class SqliteStore extends KyselyStore {
     this.#events.setMaxListeners(0);
   }
 
-  protected async tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+  protected tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
     // Kysely's SqliteDriver has one connection behind a mutex; holding it for the whole callback
-    // keeps other in-process callers out, and BEGIN IMMEDIATE keeps other processes out.
-    return this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const result = await fn(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw err;
-      }
-    });
+    // keeps this instance's other callers out, the write lock keeps other instances of this
+    // process out, and BEGIN IMMEDIATE keeps other processes out.
+    return this.serialise(() =>
+      this.db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (err) {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw err;
+        }
+      }),
+    );
+  }
+
+  private serialise<T>(fn: () => Promise<T>): Promise<T> {
+    return this.file === ':memory:' ? fn() : withWriteLock(this.file, fn);
+  }
+
+  protected write<T>(fn: (db: Tx) => Promise<T>): Promise<T> {
+    return this.tx(fn);
   }
 
   protected async jobsQueuedInTx(): Promise<void> {}
@@ -79,16 +91,9 @@ export class SqliteStore extends KyselyStore {
   }
 
   async migrate(): Promise<void> {
-    await this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        await migrateToLatest(conn as Kysely<unknown>, { disableTransactions: true });
-        await sql`commit`.execute(conn);
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw err;
-      }
-    });
+    // The migrator's own transaction would be a deferred BEGIN; ours is IMMEDIATE so two processes
+    // starting at once queue up instead of failing on the lock upgrade.
+    await this.tx((conn) => migrateToLatest(conn as unknown as Kysely<unknown>, { disableTransactions: true }));
   }
 
   async close(): Promise<void> {

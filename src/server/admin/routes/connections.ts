@@ -1,52 +1,43 @@
 /**
  * Connections: settings are readable, secrets are write-only. Which settings are secret comes from
- * the connector's own settings schema (`"x-secret": true`), the one declaration of the connector.
+ * the connector's own settings schema (`"x-secret": true`), the one declaration of the connector;
+ * the engine's connection-settings module reads it, so the API and `syncline.yaml` agree.
  */
-import { Ajv } from 'ajv';
-import type { ConnectorDefinition } from '../../../core/connector.js';
 import type { ConnectionRow } from '../../../store/types.js';
+import { decodeSecrets, encodeSecret, secretKeys, validateSettings } from '../../../engine/connection-settings.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
 import { arr, checkResultSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema } from '../schemas.js';
 
-const settingsAjv = new Ajv({ allErrors: true, strict: false });
-
-/** Names of the settings the connector marks secret. */
-export function secretFields(def: ConnectorDefinition | undefined): string[] {
-  const props = (def?.settingsSchema as { properties?: Record<string, { 'x-secret'?: boolean }> } | undefined)?.properties ?? {};
-  return Object.entries(props)
-    .filter(([, p]) => p && p['x-secret'] === true)
-    .map(([k]) => k);
-}
-
 function connectionView(ctx: AdminContext, row: ConnectionRow) {
   const def = ctx.hub.connectors.get(row.type);
-  const secret = new Set(secretFields(def));
+  const secret = new Set(def ? secretKeys(def) : []);
   // Defence in depth: even if a secret ended up among plain settings, it is not shown.
   const settings = Object.fromEntries(Object.entries(row.settings).filter(([k]) => !secret.has(k)));
   return { name: row.name, type: row.type, ...(def ? { label: def.label } : {}), settings, secretNames: row.secretNames, createdAt: row.createdAt, updatedAt: row.updatedAt, lastCheck: ctx.checks.get(row.name) };
 }
 
-// Splits submitted values into plain settings and secrets, then validates the whole against the connector's schema.
-function prepare(ctx: AdminContext, type: string, settings: Record<string, unknown>, secrets: Record<string, string>) {
+// Validates all values against the connector's schema (the one declaration), then splits the secret ones out.
+function prepare(ctx: AdminContext, type: string, values: Record<string, unknown>) {
   const def = ctx.hub.connectors.get(type);
   if (!def) throw new ApiError(400, 'unknown_type', `unknown connection type "${type}"; known: ${[...ctx.hub.connectors.keys()].join(', ')}`);
-  const secretNames = new Set(secretFields(def));
-  const plain: Record<string, unknown> = {};
-  const secret: Record<string, string> = { ...secrets };
-  for (const [k, v] of Object.entries(settings)) {
-    if (secretNames.has(k)) secret[k] = String(v);
-    else plain[k] = v;
+  const problems = validateSettings(def, values);
+  if (problems.length) {
+    const issues = problems.map((p) => ({ path: p.split(':')[0], message: p }));
+    throw new ApiError(400, 'invalid_settings', `the settings do not fit a ${type} connection: ${problems.join('; ')}`, { issues });
   }
-  const validate = settingsAjv.compile(def.settingsSchema);
-  if (!validate({ ...plain, ...secret })) {
-    const issues = (validate.errors ?? []).map((e) => ({ path: e.instancePath.replace(/^\//, '') || String((e.params as { missingProperty?: string }).missingProperty ?? ''), message: e.message ?? 'invalid' }));
-    throw new ApiError(400, 'invalid_settings', `the settings do not fit a ${type} connection: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+  const secretNames = new Set(secretKeys(def));
+  const plain: Record<string, unknown> = {};
+  const secret: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (secretNames.has(k)) {
+      if (v !== undefined && v !== null) secret[k] = encodeSecret(v);
+    } else plain[k] = v;
   }
   return { plain, secret };
 }
 
 const settingsBody = { type: 'object', additionalProperties: true };
-const secretsBody = { type: 'object', additionalProperties: { type: 'string' } };
+const secretsBody = { type: 'object', additionalProperties: true };
 
 /** The connection routes. */
 export const connectionRoutes: AnyRoute[] = [
@@ -58,7 +49,7 @@ export const connectionRoutes: AnyRoute[] = [
     tag: 'connections',
     schema: { response: { 200: arr(connectionTypeSchema) } },
     async handler({ ctx }) {
-      return [...ctx.hub.connectors.values()].map((d) => ({ type: d.type, label: d.label, description: d.description, settingsSchema: d.settingsSchema, secretFields: secretFields(d) }));
+      return [...ctx.hub.connectors.values()].map((d) => ({ type: d.type, label: d.label, description: d.description, settingsSchema: d.settingsSchema, secretFields: secretKeys(d) }));
     },
   }),
   defineRoute({
@@ -86,7 +77,7 @@ export const connectionRoutes: AnyRoute[] = [
       return connectionView(ctx, rest);
     },
   }),
-  defineRoute<Record<string, never>, Record<string, never>, { name: string; type: string; settings?: Record<string, unknown>; secrets?: Record<string, string> }>({
+  defineRoute<Record<string, never>, Record<string, never>, { name: string; type: string; settings?: Record<string, unknown>; secrets?: Record<string, unknown> }>({
     method: 'POST',
     url: '/connections',
     access: 'admin',
@@ -98,7 +89,7 @@ export const connectionRoutes: AnyRoute[] = [
     },
     async handler({ body, ctx, reply, audit }) {
       if (await ctx.store.getConnection(body.name)) throw new ApiError(409, 'exists', `connection "${body.name}" already exists`);
-      const { plain, secret } = prepare(ctx, body.type, body.settings ?? {}, body.secrets ?? {});
+      const { plain, secret } = prepare(ctx, body.type, { ...body.settings, ...body.secrets });
       const row = await ctx.store.putConnection({ name: body.name, type: body.type, settings: plain, secrets: secret });
       await audit('connection.create', `connection:${body.name}`, { type: body.type, settings: Object.keys(plain), secrets: Object.keys(secret) });
       reply.code(201);
@@ -115,13 +106,13 @@ export const connectionRoutes: AnyRoute[] = [
     async handler({ params, body, ctx, audit }) {
       const existing = await ctx.store.getConnection(params.name);
       if (!existing) throw notFound(`connection "${params.name}"`);
-      const { plain, secret } = prepare(ctx, existing.type, body.settings, existing.secrets);
+      const { plain, secret } = prepare(ctx, existing.type, { ...body.settings, ...decodeSecrets(existing.secrets) });
       const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret });
       await audit('connection.update', `connection:${params.name}`, { settings: Object.keys(plain) });
       return connectionView(ctx, row);
     },
   }),
-  defineRoute<{ name: string }, Record<string, never>, { secrets: Record<string, string> }>({
+  defineRoute<{ name: string }, Record<string, never>, { secrets: Record<string, unknown> }>({
     method: 'POST',
     url: '/connections/:name/secrets',
     access: 'admin',
@@ -131,10 +122,11 @@ export const connectionRoutes: AnyRoute[] = [
     async handler({ params, body, ctx, audit }) {
       const existing = await ctx.store.getConnection(params.name);
       if (!existing) throw notFound(`connection "${params.name}"`);
-      const allowed = new Set(secretFields(ctx.hub.connectors.get(existing.type)));
-      const unknown = Object.keys(body.secrets).filter((k) => allowed.size > 0 && !allowed.has(k));
+      const def = ctx.hub.connectors.get(existing.type);
+      const allowed = new Set(def ? secretKeys(def) : []);
+      const unknown = Object.keys(body.secrets).filter((k) => !allowed.has(k));
       if (unknown.length) throw new ApiError(400, 'unknown_secret', `not a secret of a ${existing.type} connection: ${unknown.join(', ')}`);
-      const { plain, secret } = prepare(ctx, existing.type, existing.settings, { ...existing.secrets, ...body.secrets });
+      const { plain, secret } = prepare(ctx, existing.type, { ...existing.settings, ...decodeSecrets(existing.secrets), ...body.secrets });
       const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret });
       ctx.checks.forget(params.name);
       await audit('connection.rotate_secrets', `connection:${params.name}`, { secrets: Object.keys(body.secrets) });

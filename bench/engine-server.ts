@@ -1,0 +1,26 @@
+/**
+ * The Syncline side of the engine benchmark, run as its own process so the load generator and the
+ * sink do not share its CPU: server + one worker on the store named by SYNCLINE_DATABASE_URL.
+ * Prints `listening <url>` when ready.
+ */
+import { pino } from 'pino';
+import { SynclineHub } from '../src/engine/hub.js';
+import { openStore } from '../src/store/index.js';
+import { builtInConnectors } from '../src/server/connectors.js';
+import { buildApp } from '../src/server/app.js';
+
+const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64) });
+const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+const app = await buildApp({ hub, admin: false });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const addr = app.server.address();
+await hub.startWorkers(1, { concurrency: Number(process.env.CONCURRENCY ?? 64), idlePollMs: 20 }, false);
+process.stdout.write(`listening http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+process.on('SIGTERM', () => {
+  void (async () => {
+    await app.close();
+    await hub.stop();
+    await store.close();
+    process.exit(0);
+  })();
+});

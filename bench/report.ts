@@ -1,0 +1,33 @@
+/** Shared by the benchmarks: machine description, percentiles, and writing a section of bench/RESULTS.md. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** One line naming the machine and runtime the figures come from. */
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `Machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`;
+}
+
+/** The q-quantile (0..1) of values, rounded to 0.1. */
+export function percentile(values: number[], q: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return Math.round(sorted[idx] * 10) / 10;
+}
+
+/** Renders rows as a Markdown table. */
+export function markdownTable(rows: Array<Record<string, unknown>>): string {
+  if (!rows.length) return '';
+  const cols = Object.keys(rows[0]);
+  return [`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => String(r[c])).join(' | ')} |`)].join('\n');
+}
+
+/** Replaces (or appends) the section `## <title>` of bench/RESULTS.md. */
+export function writeSection(title: string, intro: string, rows: Array<Record<string, unknown>>, file = 'bench/RESULTS.md'): void {
+  const body = `## ${title}\n\n${intro}\n\n${markdownTable(rows)}\n`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nEach section is written by its benchmark; rerun the command shown to refresh it.\n';
+  const re = new RegExp(`## ${title}\\n[\\s\\S]*?(?=\\n## |$)`);
+  text = re.test(text) ? text.replace(re, body) : `${text.trimEnd()}\n\n${body}`;
+  writeFileSync(file, text);
+}

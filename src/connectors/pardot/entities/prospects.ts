@@ -1,0 +1,255 @@
+/**
+ * Prospects: fields (standard + custom `<fieldId>__c`), change polling by updatedAt, get, find by
+ * email, create, update, upsertLatestByEmail, delete, and batches (Import API above a threshold).
+ *
+ * Pardot matches emails case-sensitively ("will create multiple prospects for casing differences"),
+ * so every email this connector writes or matches on is trimmed and lower-cased first.
+ */
+import type { EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
+import { SyncError, toSyncError } from '../../../core/errors.js';
+import type { Fields } from '../../../core/json.js';
+import type { PardotClient } from '../client.js';
+import { importProspects, type ImportProgress } from './imports.js';
+
+/** The collection path. */
+export const PROSPECTS_PATH = '/api/v5/objects/prospects';
+
+/** Trims and lower-cases an email; Pardot's own matching is case-sensitive. */
+export function normalizeEmail(value: unknown): string {
+  return String(value ?? '').trim().toLowerCase();
+}
+
+const s = (name: string, type: FieldType = 'string', extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, type, ...extra });
+
+/** Standard v5 prospect fields. */
+export const PROSPECT_FIELDS: FieldSpec[] = [
+  s('id', 'id', { readOnly: true, description: 'Pardot prospect id (integer)' }),
+  s('email', 'email', { required: true, externalId: true, maxLength: 255, description: 'Match key for upsertLatestByEmail (normalised to lower case)' }),
+  s('firstName', 'string', { maxLength: 40 }),
+  s('lastName', 'string', { maxLength: 80 }),
+  s('salutation'),
+  s('phone', 'phone'),
+  s('fax', 'phone'),
+  s('company'),
+  s('jobTitle'),
+  s('department'),
+  s('industry'),
+  s('website'),
+  s('addressOne'),
+  s('addressTwo'),
+  s('city'),
+  s('state'),
+  s('zip'),
+  s('country'),
+  s('territory'),
+  s('annualRevenue'),
+  s('employees'),
+  s('source'),
+  s('comments', 'text'),
+  s('notes', 'text'),
+  s('score', 'integer'),
+  s('grade', 'picklist', { enum: ['A+', 'A', 'A-', 'B+', 'B', 'B-', 'C+', 'C', 'C-', 'D+', 'D', 'D-', 'F'] }),
+  s('optedOut', 'boolean'),
+  s('isDoNotEmail', 'boolean'),
+  s('isDoNotCall', 'boolean'),
+  s('isReviewed', 'boolean'),
+  s('isStarred', 'boolean'),
+  s('doNotSell', 'boolean'),
+  s('campaignId', 'reference', { references: 'campaign' }),
+  s('assignedToId', 'integer'),
+  s('salesforceId', 'string', { readOnly: true }),
+  s('salesforceLeadId', 'string', { readOnly: true }),
+  s('salesforceContactId', 'string', { readOnly: true }),
+  s('salesforceAccountId', 'string', { readOnly: true }),
+  s('lastActivityAt', 'datetime', { readOnly: true }),
+  s('isDeleted', 'boolean', { readOnly: true }),
+  s('createdAt', 'datetime', { readOnly: true }),
+  s('updatedAt', 'datetime', { readOnly: true }),
+];
+
+/** The prospect entity as known without a live system (discover() adds custom fields). */
+export const prospectEntity: EntitySpec = {
+  name: 'prospect',
+  label: 'Prospect',
+  idField: 'id',
+  updatedField: 'updatedAt',
+  fields: PROSPECT_FIELDS,
+  operations: ['read', 'changes', 'get', 'find', 'create', 'update', 'upsert', 'delete', 'batch'],
+  description: 'Account Engagement prospects; upsert matches on email (normalised).',
+};
+
+/** A custom field definition as `/objects/custom-fields` returns it. */
+export interface CustomFieldDef {
+  id: number;
+  fieldId: string;
+  name: string;
+  type: string;
+  isRequired?: boolean;
+}
+
+/** The FieldSpec of a custom field: written and read as `<fieldId>__c`. */
+export function customFieldSpec(def: CustomFieldDef): FieldSpec {
+  const types: Record<string, FieldType> = { number: 'number', date: 'date', textarea: 'text', dropdown: 'picklist', 'radio button': 'picklist' };
+  return { name: `${def.fieldId}__c`, label: def.name, type: types[def.type] ?? 'string', required: def.isRequired === true, description: `Custom field (${def.type})` };
+}
+
+/** Fields returned after a write. */
+const WRITE_FIELDS = 'id,email,createdAt,updatedAt';
+
+/** Prospect operations over one client. */
+export class Prospects {
+  constructor(
+    private readonly client: PardotClient,
+    private readonly importThreshold: number,
+  ) {}
+
+  /** One prospect, or null. */
+  async get(id: string, fields: string[]): Promise<SourceRecord | null> {
+    const row = await this.client.read<Record<string, unknown>>(`${PROSPECTS_PATH}/${encodeURIComponent(id)}`, fields);
+    return row ? toRecord(row) : null;
+  }
+
+  /** Prospects by email (queried normalised, and as given when that differs) or by id. */
+  async find(field: string, value: unknown, fields: string[]): Promise<SourceRecord[]> {
+    if (field === 'id') {
+      const r = await this.get(String(value), fields);
+      return r ? [r] : [];
+    }
+    if (field !== 'email') throw new SyncError('fatal', `Pardot prospects can be found by email or id, not by "${field}"`, { system: 'pardot', field });
+    const wanted = [...new Set([normalizeEmail(value), String(value ?? '').trim()])].filter(Boolean);
+    const seen = new Map<string, SourceRecord>();
+    for (const email of wanted) {
+      for await (const row of this.client.all<Record<string, unknown>>(PROSPECTS_PATH, fields, { email })) seen.set(String(row.id), toRecord(row));
+    }
+    return [...seen.values()];
+  }
+
+  /** One write. */
+  async write(op: WriteOp): Promise<WriteOutcome & { ok: true }> {
+    const data = cleanData(op.data);
+    switch (op.verb) {
+      case 'create': {
+        if (!data.email) throw new SyncError('invalid_data', 'a prospect needs an email', { system: 'pardot', field: 'email', rule: 'required' });
+        const res = await this.client.call({ method: 'POST', path: PROSPECTS_PATH, query: { fields: WRITE_FIELDS }, json: data, recordKey: String(data.email) });
+        return outcome(res.json, true);
+      }
+      case 'update': {
+        const id = requireId(op);
+        const res = await this.client.call({ method: 'PATCH', path: `${PROSPECTS_PATH}/${encodeURIComponent(id)}`, query: { fields: WRITE_FIELDS }, json: data, recordKey: id });
+        return outcome(res.json, false);
+      }
+      case 'upsert': {
+        if (op.match && op.match.field === 'id') return this.write({ ...op, verb: 'update', id: String(op.match.value) });
+        if (op.match && op.match.field !== 'email') throw new SyncError('fatal', `Pardot prospects upsert on email, not "${op.match.field}"`, { system: 'pardot', field: op.match.field });
+        const email = normalizeEmail(op.match?.value ?? data.email);
+        if (!email) throw new SyncError('invalid_data', 'an upsert needs an email to match on', { system: 'pardot', field: 'email', rule: 'required' });
+        const res = await this.client.call({
+          method: 'POST',
+          path: `${PROSPECTS_PATH}/do/upsertLatestByEmail`,
+          query: { fields: WRITE_FIELDS },
+          json: { matchEmail: email, prospect: { ...data, email }, secondaryDeletedSearch: true },
+          recordKey: email,
+        });
+        // The API documents no distinct status for create vs update; 201 is what it answers on create.
+        return outcome(res.json, res.status === 201);
+      }
+      case 'delete': {
+        const id = requireId(op);
+        await this.client.call({ method: 'DELETE', path: `${PROSPECTS_PATH}/${encodeURIComponent(id)}`, recordKey: id });
+        return { ok: true, id, created: false };
+      }
+    }
+  }
+
+  /**
+   * Many writes: creates and email upserts above the threshold go through the Import API (a few
+   * calls for thousands of records); anything else is sent one call per record. One outcome per op.
+   */
+  async writeBatch(ops: WriteOp[], onProgress?: (p: ImportProgress) => void): Promise<WriteOutcome[]> {
+    const importable = ops.every((op) => op.verb === 'create' || (op.verb === 'upsert' && (!op.match || op.match.field === 'email')));
+    if (ops.length > this.importThreshold && importable) return this.batchByImport(ops, onProgress);
+    const outcomes: WriteOutcome[] = [];
+    let stop: SyncError | null = null;
+    for (const op of ops) {
+      if (stop) {
+        outcomes.push({ ok: false, error: stop });
+        continue;
+      }
+      try {
+        outcomes.push(await this.write(op));
+      } catch (err) {
+        const e = toSyncError(err);
+        outcomes.push({ ok: false, error: e });
+        // Limits, credentials and configuration fail every later call too: do not spend the budget finding out.
+        if (e.kind === 'rate_limited' || e.kind === 'auth_expired' || e.kind === 'fatal') stop = e;
+      }
+    }
+    return outcomes;
+  }
+
+  private async batchByImport(ops: WriteOp[], onProgress?: (p: ImportProgress) => void): Promise<WriteOutcome[]> {
+    const records = ops.map((op) => {
+      const data = cleanData(op.data);
+      return { ...data, email: normalizeEmail(op.match?.value ?? data.email) };
+    });
+    const result = await importProspects(this.client, records, { onProgress });
+    const failed = new Map(result.failures.map((f) => [f.index, f]));
+    const okEmails = [...new Set(records.filter((_, i) => !failed.has(i)).map((r) => String(r.email)))];
+    const found = await this.idsByEmail(okEmails, result.startedAt);
+    return records.map((r, i): WriteOutcome => {
+      const f = failed.get(i);
+      if (f) return { ok: false, error: new SyncError('invalid_data', `Pardot import rejected the row: ${f.error}`, { system: 'pardot', recordKey: String(r.email), field: f.field }) };
+      const hit = found.get(String(r.email));
+      if (!hit) {
+        return { ok: false, error: new SyncError('retryable', 'the import reported the row done but the prospect is not readable yet (v5 reads can lag up to 60 s)', { system: 'pardot', recordKey: String(r.email) }) };
+      }
+      return { ok: true, id: hit.id, created: hit.created, data: { id: Number(hit.id), email: r.email } };
+    });
+  }
+
+  /** Ids of the prospects the import touched: one paged query by updatedAt, then a lookup per email still missing. */
+  private async idsByEmail(emails: string[], since: number): Promise<Map<string, { id: string; created: boolean }>> {
+    const want = new Set(emails);
+    const out = new Map<string, { id: string; created: boolean }>();
+    if (want.size === 0) return out;
+    const sinceIso = `${new Date(Math.floor(since / 1000) * 1000).toISOString().slice(0, 19)}+00:00`;
+    const fields = ['id', 'email', 'createdAt', 'updatedAt'];
+    for await (const row of this.client.all<Record<string, unknown>>(PROSPECTS_PATH, fields, { updatedAtAfterOrEqualTo: sinceIso, limit: 1000 })) {
+      const email = String(row.email);
+      if (want.has(email)) out.set(email, { id: String(row.id), created: Date.parse(String(row.createdAt)) >= Math.floor(since / 1000) * 1000 });
+    }
+    for (const email of want) {
+      if (out.has(email)) continue;
+      for await (const row of this.client.all<Record<string, unknown>>(PROSPECTS_PATH, fields, { email })) {
+        out.set(email, { id: String(row.id), created: Date.parse(String(row.createdAt)) >= Math.floor(since / 1000) * 1000 });
+      }
+    }
+    return out;
+  }
+}
+
+/** Drops what the API refuses in a write body (`id`, stamps) and normalises the email. */
+function cleanData(data: Fields): Fields {
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (k === 'id' || k === 'createdAt' || k === 'updatedAt' || k === 'isDeleted') continue;
+    out[k] = v instanceof Date ? v.toISOString() : v;
+  }
+  if (out.email !== undefined && out.email !== null) out.email = normalizeEmail(out.email);
+  return out;
+}
+
+function requireId(op: WriteOp): string {
+  if (!op.id) throw new SyncError('fatal', `a prospect ${op.verb} needs the record id`, { system: 'pardot' });
+  return op.id;
+}
+
+function outcome(body: unknown, created: boolean): WriteOutcome & { ok: true } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  return { ok: true, id: String(b.id), created, data: b };
+}
+
+/** A prospect row as a SourceRecord. */
+export function toRecord(row: Record<string, unknown>): SourceRecord {
+  return { id: String(row.id), entity: 'prospect', updatedAt: typeof row.updatedAt === 'string' ? row.updatedAt : undefined, deleted: row.isDeleted === true ? true : undefined, data: row };
+}

@@ -1,0 +1,257 @@
+/**
+ * Sage 100 emulator: an eBusiness Web Services SOAP endpoint (`/MasBasicService.svc`, WSDL at
+ * `?wsdl`) over a SQLite company file with Sage 100's table layouts, which the connector reads through
+ * the real SQLite ODBC driver (unixODBC) as it would read SOTAMAS90 on a Sage host. Control API:
+ * `/__sandbox/faults` (shared), `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST
+ * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer}`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
+import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
+import { editCustomer, postInvoice, setCreditLimit, setOrderStatus } from './activity.js';
+import { Company, MasFault } from './business.js';
+import { SageClock } from './clock.js';
+import { CompanyDb } from './db.js';
+import { DEFAULT_SEED, seedCompany, type SeedSize } from './seed.js';
+import { runOperation, type Sage100User } from './service.js';
+import { parseEnvelope, renderFault } from './soap.js';
+import { buildWsdl, SERVICE_PATH } from './wsdl.js';
+
+export type { Sage100User } from './service.js';
+export type { SeedSize } from './seed.js';
+
+/** Start options of the Sage 100 emulator. */
+export interface Sage100EmulatorOptions extends EmulatorOptions {
+  /** Company file path; default a new file in the temp directory (deleted on close). An existing file keeps its data. */
+  dbPath?: string;
+  /** The 3-character company code requests must carry (default `ABC`). */
+  companyCode?: string;
+  /** Users allowed to log on (default one user `syncline` / `sage100`). */
+  users?: Sage100User[];
+  /** IANA time zone of the emulated Sage server; stamps are local wall time there (default UTC). */
+  timeZone?: string;
+  /** Start the clock at this instant instead of now. */
+  now?: Date;
+  /** Size of the seeded company (default: DEFAULT_SEED). */
+  seedSize?: Partial<SeedSize>;
+}
+
+/** One eBWS request as the emulator received it. */
+export interface Sage100Call {
+  operation: string;
+  at: string;
+  username?: string;
+  companyCode?: string;
+  /** The fault code answered, if any. */
+  fault?: string;
+  /** HTTP status answered. */
+  status: number;
+}
+
+/** A running Sage 100 emulator with its test and demo helpers. */
+export interface RunningSage100Emulator extends RunningEmulator {
+  /** The company file (SQLite). */
+  dbPath: string;
+  /** ODBC connection string that reads the company file through unixODBC's SQLite3 driver. */
+  odbcConnectionString: string;
+  /** The eBWS endpoint (`<url>/MasBasicService.svc`); the WSDL is at `?wsdl`. */
+  endpointUrl: string;
+  companyCode: string;
+  users: Sage100User[];
+  clock: SageClock;
+  db: CompanyDb;
+  /** Every eBWS request received since the last reset. */
+  calls: Sage100Call[];
+  /** Empties and reseeds the company, clears calls and fault rules. */
+  reset(): void;
+  /** Sets the server clock (it keeps running from there). */
+  setClock(at: Date | string): void;
+  /** Moves the server clock by `ms`. */
+  advanceClock(ms: number): void;
+  /** Sets an open order's status (N/O/H/C), stamping it. */
+  setOrderStatus(salesOrderNo: string, status: string): void;
+  /** Posts an order's invoice (order moves to invoice history). Returns the invoice number. */
+  postInvoice(salesOrderNo: string): string;
+  /** Changes a customer's credit limit (and hold flag). */
+  setCreditLimit(customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void;
+  /** Edits customer columns directly, as Customer Maintenance would. */
+  editCustomer(customerId: string, values: Record<string, string>): void;
+}
+
+/** Starts the emulator; resolves once it listens. */
+export async function startSage100Emulator(options: Sage100EmulatorOptions = {}): Promise<RunningSage100Emulator> {
+  const ownsFile = options.dbPath === undefined;
+  const dbPath = options.dbPath ?? join(tmpdir(), `syncline-sage100-${randomUUID()}.db`);
+  const companyCode = options.companyCode ?? 'ABC';
+  const users = options.users ?? [{ username: 'syncline', password: 'sage100' }];
+  const clock = new SageClock(options.timeZone ?? 'UTC');
+  if (options.now) clock.set(options.now);
+  const db = new CompanyDb(dbPath, clock);
+  const company = new Company(db);
+  const faults = new FaultInjector();
+  const calls: Sage100Call[] = [];
+  const seedSize: SeedSize = options.seed === false ? { customers: 0, items: 0, orders: 0, invoices: 0 } : { ...DEFAULT_SEED, ...options.seedSize };
+  if (db.ensureSchema()) seedCompany(db, clock.now(), seedSize);
+
+  const helpers = {
+    reset(): void {
+      db.wipe();
+      seedCompany(db, clock.now(), seedSize);
+      calls.length = 0;
+      faults.clear();
+    },
+    setClock: (at: Date | string) => clock.set(typeof at === 'string' ? new Date(at) : at),
+    advanceClock: (ms: number) => clock.advance(ms),
+    setOrderStatus: (no: string, status: string) => setOrderStatus(db, no, status),
+    postInvoice: (no: string) => postInvoice(db, no),
+    setCreditLimit: (id: string, limit: string, hold?: 'Y' | 'N') => setCreditLimit(db, id, limit, hold),
+    editCustomer: (id: string, values: Record<string, string>) => editCustomer(db, id, values),
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await handleFaultControl(faults, req, res)) return;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/__sandbox/')) return control(url, req, res);
+    if (url.pathname.toLowerCase() !== SERVICE_PATH.toLowerCase()) return sendText(res, 404, 'text/plain', 'Not found');
+    if (req.method === 'GET' && (url.searchParams.has('wsdl') || url.searchParams.has('singleWsdl'))) {
+      return sendText(res, 200, 'text/xml; charset=utf-8', buildWsdl(`http://${req.headers.host}${SERVICE_PATH}`));
+    }
+    if (req.method !== 'POST') return sendText(res, 405, 'text/plain', 'Method not allowed');
+    const body = await readBody(req);
+    let call;
+    try {
+      call = parseEnvelope(body);
+    } catch (err) {
+      return sendText(res, 400, 'text/plain', `Bad SOAP request: ${(err as Error).message}`);
+    }
+    const logon = (call.args.logon ?? {}) as Record<string, unknown>;
+    const record: Sage100Call = { operation: call.operation, at: new Date().toISOString(), username: logon.Username as string | undefined, companyCode: call.args.companyCode as string | undefined, status: 200 };
+    calls.push(record);
+    const fault = faults.pick('POST', `${SERVICE_PATH}/${call.operation}`);
+    if (fault) {
+      if (await applyTransportFault(fault, req, res)) {
+        record.status = fault.status ?? 0;
+        return;
+      }
+      if (fault.vendorError) {
+        record.status = 500;
+        record.fault = fault.vendorError;
+        return sendText(res, 500, 'text/xml; charset=utf-8', renderFault(fault.vendorError, injectedMessage(fault.vendorError)));
+      }
+    }
+    try {
+      sendText(res, 200, 'text/xml; charset=utf-8', runOperation(call, company, companyCode, users));
+    } catch (err) {
+      if (!(err instanceof MasFault)) throw err;
+      record.status = 500;
+      record.fault = err.code;
+      sendText(res, 500, 'text/xml; charset=utf-8', renderFault(err.code, err.message));
+    }
+  }
+
+  async function control(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = url.pathname;
+    try {
+      if (path === '/__sandbox/calls' && req.method === 'GET') return sendJson(res, 200, { calls });
+      if (path === '/__sandbox/reset' && req.method === 'POST') {
+        helpers.reset();
+        return sendJson(res, 200, { ok: true });
+      }
+      if (path === '/__sandbox/clock') {
+        if (req.method === 'POST') {
+          const b = JSON.parse((await readBody(req)) || '{}') as { at?: string; advanceMs?: number; real?: boolean };
+          if (b.real) clock.resetToReal();
+          if (b.at) helpers.setClock(b.at);
+          if (b.advanceMs) helpers.advanceClock(b.advanceMs);
+        }
+        return sendJson(res, 200, { now: clock.now().toISOString(), timeZone: clock.timeZone, stamp: clock.stamp() });
+      }
+      if (path.startsWith('/__sandbox/activity/') && req.method === 'POST') {
+        const b = JSON.parse((await readBody(req)) || '{}') as Record<string, string>;
+        switch (path.slice('/__sandbox/activity/'.length)) {
+          case 'order-status':
+            helpers.setOrderStatus(b.salesOrderNo, b.status);
+            return sendJson(res, 200, { ok: true });
+          case 'post-invoice':
+            return sendJson(res, 200, { ok: true, invoiceNo: helpers.postInvoice(b.salesOrderNo) });
+          case 'credit-limit':
+            helpers.setCreditLimit(b.customerId, b.creditLimit, b.creditHold as 'Y' | 'N' | undefined);
+            return sendJson(res, 200, { ok: true });
+          case 'customer': {
+            const { customerId, ...values } = b;
+            helpers.editCustomer(customerId, values);
+            return sendJson(res, 200, { ok: true });
+          }
+        }
+      }
+      return sendJson(res, 404, { error: `unknown control endpoint ${req.method} ${path}` });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      return sendJson(res, err instanceof MasFault ? 404 : 400, { error: e.message, code: e.code });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const addr = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${addr.port}`;
+  return {
+    system: 'sage100',
+    url,
+    faults,
+    dbPath,
+    odbcConnectionString: `Driver=SQLite3;Database=${dbPath}`,
+    endpointUrl: `${url}${SERVICE_PATH}`,
+    companyCode,
+    users,
+    clock,
+    db,
+    calls,
+    ...helpers,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      db.close();
+      if (ownsFile) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+    },
+  };
+}
+
+/** Message of an injected vendor fault, worded like the real one. */
+function injectedMessage(code: string): string {
+  const known: Record<string, string> = {
+    CI_NoKey: 'The record does not exist.',
+    CI_NOF: 'Could not set AR_Customer_bus column ZipCode: record not found.',
+    CI_CharLength: 'The CustomerName is greater than 30 character(s).',
+    WS_AlreadyExists: 'The record already exists.',
+    SY_InvalidLogon: 'Invalid username or password.',
+    SY_NoAccess: 'No Access - you are not authorized to perform this action.',
+  };
+  return known[code] ?? `Injected fault ${code}.`;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendText(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, 'application/json', JSON.stringify(body));
+}
