@@ -6,11 +6,14 @@
 import { pino } from 'pino';
 import { SynclineHub } from '../src/engine/hub.js';
 import { openStore } from '../src/store/index.js';
-import { builtInConnectors } from '../src/server/connectors.js';
+import { httpConnector } from '../src/connectors/http/index.js';
+
+/** Engine tests and benchmarks need only the generic connector. */
+const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { buildApp } from '../src/server/app.js';
 
 const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64) });
-const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
 const app = await buildApp({ hub, admin: false });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const addr = app.server.address();

@@ -14,7 +14,10 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import { openStore } from '../src/store/index.js';
 import { SynclineHub } from '../src/engine/hub.js';
-import { builtInConnectors } from '../src/server/connectors.js';
+import { httpConnector } from '../src/connectors/http/index.js';
+
+/** Engine tests and benchmarks need only the generic connector. */
+const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { saveConnection } from '../src/engine/connection-settings.js';
 import { startHttpSink, type RunningHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
@@ -45,7 +48,7 @@ targets:
 
 async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
   const store = await openStore({ url, masterKey: 'b'.repeat(64) });
-  const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+  const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
   await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, entities: [{ name: 'contacts', idField: 'id', paths: { create: '/contacts', update: '/contacts/{id}' } }] } }, 'bench');
   await hub.deployFlow(FLOW, 'bench');
   await store.close();

@@ -257,8 +257,6 @@ export interface ConnectorDefinition {
   entities: EntitySpec[];
   /** Default limits, overridable per connection. */
   rateLimits: RateLimits;
-  /** The limits of one connection from its settings, when they can override the defaults (absent: `rateLimits`). */
-  rateLimitsFor?(settings: Record<string, unknown>): RateLimits;
   /** Present when the system pushes webhooks. */
   webhook?: WebhookSupport;
   /** Opens a connection. Must not do I/O until first used. */

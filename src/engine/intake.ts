@@ -107,7 +107,7 @@ export class Intake {
     const settings = resolveEnvRefs({ ...row.settings, ...decodeSecrets(row.secrets) });
     const wreq = { headers: req.headers, rawBody: req.rawBody, body };
     def.webhook.verify(wreq, settings);
-    return def.webhook.parse(wreq);
+    return def.webhook.parse(wreq, settings);
   }
 }
 

@@ -222,6 +222,10 @@ async function writeBack(
     step.externalId = id;
     step.after = data as JsonValue;
     const ref = { connection: wb.connection, entity: wb.entity, id };
+    // The written-back record is the same real-world record (e.g. the converted Account): link it, so
+    // later flows can look it up through the cross-reference.
+    const targetRef = result.xref.at(-1)?.b;
+    if (targetRef) result.xref.push({ a: targetRef, b: ref });
     const hash = stableHash(data);
     if ((await deps.store.getTargetHash(ref)) === hash) {
       step.status = 'unchanged';

@@ -4,7 +4,7 @@
  * MVCC), how jobs are claimed (a single-writer UPDATE vs FOR UPDATE SKIP LOCKED), and how idle
  * workers are woken (an in-process emitter vs LISTEN/NOTIFY).
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ErrorKind } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Watermark } from '../core/connector.js';
@@ -210,25 +210,26 @@ export abstract class KyselyStore implements Store {
   protected async applyLinks(trx: Tx, links: XrefLink[]): Promise<void> {
     const now = isoNow();
     for (const { a, b } of links) {
-      await trx
-        .insertInto('xref')
-        .values({ connection: a.connection, entity: a.entity, external_id: a.id, link_id: this.newId(), created_at: now })
-        .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doNothing())
-        .execute();
-      // Both ids exist once their inserts ran (ours or a concurrent one's), so the lookups cannot miss.
-      const la = (await this.linkIdOf(trx, a))!;
-      await trx
-        .insertInto('xref')
-        .values({ connection: b.connection, entity: b.entity, external_id: b.id, link_id: la, created_at: now })
-        .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doNothing())
-        .execute();
-      const lb = (await this.linkIdOf(trx, b))!;
+      const la = await this.claimLinkId(trx, a, this.newId(), now);
+      const lb = await this.claimLinkId(trx, b, la, now);
       if (la !== lb) {
         // Always fold into the smaller (older) link id so two concurrent merges converge.
         const [keep, drop] = la < lb ? [la, lb] : [lb, la];
         await trx.updateTable('xref').set({ link_id: keep }).where('link_id', '=', drop).execute();
       }
     }
+  }
+
+  /** Inserts the id with `linkId` unless it is already linked; returns the link id it ends up with. */
+  private async claimLinkId(trx: Tx, id: XrefId, linkId: string, now: string): Promise<string> {
+    // The no-op DO UPDATE makes RETURNING yield the existing row, so this is one statement either way.
+    const row = await trx
+      .insertInto('xref')
+      .values({ connection: id.connection, entity: id.entity, external_id: id.id, link_id: linkId, created_at: now })
+      .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doUpdateSet((eb) => ({ link_id: eb.ref('xref.link_id') })))
+      .returning('link_id')
+      .executeTakeFirstOrThrow();
+    return row.link_id;
   }
 
   private async linkIdOf(db: Kysely<Database>, id: XrefId): Promise<string | null> {

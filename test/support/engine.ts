@@ -10,7 +10,10 @@ import { SynclineHub } from '../../src/engine/hub.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { builtInConnectors } from '../../src/server/connectors.js';
+import { httpConnector } from '../../src/connectors/http/index.js';
+
+/** Engine tests and benchmarks need only the generic connector. */
+const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { startHttpSink, type RunningHttpSink } from '../../src/sandbox/http-sink/index.js';
 import { createTestDatabase } from './postgres.js';
 import { flowYaml } from './flows.js';
@@ -29,7 +32,9 @@ export function sinkConnection(url: string): Record<string, unknown> {
         name: 'contacts',
         idField: 'id',
         updatedField: 'updatedAt',
+        recordsPath: 'data',
         paths: { create: '/contacts', update: '/contacts/{id}', get: '/contacts/{id}', find: '/contacts?{field}={value}', list: '/contacts' },
+        list: { paging: { style: 'cursor', param: 'cursor', responsePath: 'nextCursor' } },
       },
     ],
   };
@@ -58,7 +63,7 @@ export async function engineFixture(kind: 'sqlite' | 'postgres', sinkOptions: Pa
     cleanup = db.drop;
   }
   const store = await openStore({ url, masterKey: TEST_MASTER_KEY });
-  const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+  const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
   const sink = await startHttpSink(sinkOptions);
   await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: sinkConnection(sink.url) }, 'test');
   await saveConnection(store, hub.connectors, { name: 'shop', type: 'http', settings: sinkConnection(sink.url) }, 'test');

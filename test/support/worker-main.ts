@@ -5,10 +5,13 @@
 import { pino } from 'pino';
 import { SynclineHub } from '../../src/engine/hub.js';
 import { openStore } from '../../src/store/index.js';
-import { builtInConnectors } from '../../src/server/connectors.js';
+import { httpConnector } from '../../src/connectors/http/index.js';
+
+/** Engine tests and benchmarks need only the generic connector. */
+const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { TEST_MASTER_KEY } from './engine.js';
 
 const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: TEST_MASTER_KEY });
-const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
 await hub.startWorkers(1, { concurrency: Number(process.env.WORKER_CONCURRENCY ?? 8), leaseMs: Number(process.env.LEASE_MS ?? 2000), idlePollMs: 50 }, false);
 process.stdout.write('ready\n');

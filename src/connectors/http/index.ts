@@ -67,7 +67,7 @@ export function createHttpConnector(ctx: ConnectorContext): Connector {
     async discover() {
       return settings.entities.map(entitySpec);
     },
-    readChanges: async (entity, since, options) => readChanges(client, entityOf(settings, entity), since, options),
+    readChanges: async (entity, since, options) => readChanges(client, entityOf(settings, entity), since, options, (msg) => ctx.logger.warn({ connection: ctx.connectionName }, msg)),
     get: async (entity, id) => getRecord(client, entityOf(settings, entity), id),
     find: async (entity, field, value) => findRecords(client, entityOf(settings, entity), field, value),
     write: async (entity, op) => writeRecord(client, entityOf(settings, entity), op),
@@ -90,7 +90,6 @@ export const httpConnector: ConnectorDefinition = {
   settingsSchema,
   entities: [],
   rateLimits: DEFAULT_LIMITS,
-  rateLimitsFor: (settings) => ({ ...DEFAULT_LIMITS, ...((settings.rateLimits as RateLimits | undefined) ?? {}) }),
   webhook: httpWebhook,
   create: createHttpConnector,
 };

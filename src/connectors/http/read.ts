@@ -45,7 +45,13 @@ function linkHeaderNext(header: string | null): string | undefined {
 }
 
 /** One page of changes after `since`, sorted by (updatedAt, id), at most `limit` records. */
-export async function readChanges(client: HttpApiClient, entity: EntitySettings, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
+export async function readChanges(
+  client: HttpApiClient,
+  entity: EntitySettings,
+  since: Watermark | null,
+  options: ReadChangesOptions,
+  warn: (message: string) => void = () => {},
+): Promise<ChangePage> {
   if (!entity.paths.list || !entity.updatedField) {
     throw new SyncError('fatal', `${entity.name}: change polling needs paths.list and updatedField`, { system: 'http' });
   }
@@ -68,7 +74,12 @@ export async function readChanges(client: HttpApiClient, entity: EntitySettings,
     let pageMax: string | undefined;
     for (const raw of raws) {
       const rec = toSourceRecord(entity, raw);
-      if (rec.updatedAt !== undefined && (pageMax === undefined || compareStamps(rec.updatedAt, pageMax) > 0)) pageMax = rec.updatedAt;
+      if (rec.updatedAt === undefined) {
+        // Without a stamp a record has no place in the change order; say so rather than block the poll.
+        warn(`${entity.name} ${rec.id}: no "${entity.updatedField}" value, skipped by change polling`);
+        continue;
+      }
+      if (pageMax === undefined || compareStamps(rec.updatedAt, pageMax) > 0) pageMax = rec.updatedAt;
       if (isAfter(rec, since)) collected.push(rec);
     }
     const next = nextPage(entity, res, raws.length, pageSize, page.query, listPath);

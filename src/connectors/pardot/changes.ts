@@ -22,6 +22,8 @@ export interface ChangeSource {
   /** Seconds of recent changes to leave for later. */
   lagSeconds: number;
   now: number;
+  /** Ask for recycled records too (`deleted=all`), so deletions reach the flow as `deleted: true`. */
+  includeDeleted?: boolean;
 }
 
 /** Formats an instant as the API accepts it (`+00:00` offset; the `+` is percent-encoded by URLSearchParams). */
@@ -31,13 +33,14 @@ export function formatInstant(ms: number): string {
 
 /** One page of changes after `since`, never more than `options.limit` records. */
 export async function readChanges(client: PardotClient, src: ChangeSource, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
-  const fields = [...new Set(['id', 'updatedAt', ...src.fields])];
+  const fields = [...new Set(['id', 'updatedAt', ...(src.includeDeleted ? ['isDeleted'] : []), ...src.fields])];
+  const deleted = src.includeDeleted ? { deleted: 'all' } : {};
   const cutoff = formatInstant(src.now - src.lagSeconds * 1000);
   const want = options.limit + 1;
   const out: Array<Record<string, unknown>> = [];
 
   const collect = async (query: Query) => {
-    for await (const row of client.all<Record<string, unknown>>(src.path, fields, { ...query, limit: Math.min(MAX_PAGE, want) }, options.signal)) {
+    for await (const row of client.all<Record<string, unknown>>(src.path, fields, { ...query, ...deleted, limit: Math.min(MAX_PAGE, want) }, options.signal)) {
       out.push(row);
       if (out.length >= want) return;
     }

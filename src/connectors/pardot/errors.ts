@@ -84,6 +84,9 @@ export function classifyPardotError(status: number, body: unknown, headers: Head
     case 161:
       return new SyncError('fatal', msg(), base);
   }
+  if (code === 224 && ctx.operation.startsWith('GET ')) {
+    return new SyncError('fatal', msg("a requested field or parameter does not exist in Pardot: check the flow's field list and the custom fields"), base);
+  }
   if (code === 224 && /request type: /.test(message) && !/parameter/.test(message)) {
     const field = message.split('request type: ')[1]?.split(/[ ,]/)[0];
     return new SyncError('invalid_data', msg('the field does not exist in Pardot (create the custom field or fix the mapping)'), { ...base, field, rule: 'known field' });

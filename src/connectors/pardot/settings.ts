@@ -29,7 +29,7 @@ export const settingsSchema: JsonObject = {
       enum: ['production', 'demo'],
       default: 'production',
     },
-    baseUrl: { type: 'string', title: 'API base URL override', description: 'Replaces the host chosen by environment (the sandbox emulator, a proxy).', format: 'uri' },
+    baseUrl: { type: 'string', title: 'API base URL override', description: 'Replaces the host chosen by environment (the sandbox emulator, a proxy).' },
     loginUrl: {
       type: 'string',
       title: 'Salesforce login URL',
@@ -42,12 +42,16 @@ export const settingsSchema: JsonObject = {
     username: { type: 'string', title: 'Salesforce username', description: 'The integration user (jwt flow).' },
     privateKey: { type: 'string', title: 'Private key (PEM, PKCS#8)', description: 'Signs the JWT assertion (jwt flow).', 'x-secret': true },
     refreshToken: { type: 'string', title: 'Refresh token', description: 'From authorising the connection once (refresh_token flow).', 'x-secret': true },
-    dailyLimit: {
-      type: 'integer',
-      title: 'Daily API calls',
-      description: "The edition's daily budget: Growth 25,000, Plus 50,000, Advanced and Premium 100,000.",
-      minimum: 1,
-      default: 25000,
+    rateLimits: {
+      type: 'object',
+      title: 'Rate limits',
+      description: "Overrides of the declared limits, read by the engine's limiter. Set perDay to your edition's daily budget: Growth 25,000, Plus 50,000, Advanced and Premium 100,000.",
+      additionalProperties: false,
+      properties: {
+        perDay: { type: 'integer', minimum: 1, description: 'API calls per day for this business unit.' },
+        concurrent: { type: 'integer', minimum: 1, maximum: 5, description: 'Calls in flight at once (Pardot allows 5 per business unit).' },
+        perSecond: { type: 'number', exclusiveMinimum: 0, description: 'Optional steady pace.' },
+      },
     },
     accountTimeZone: {
       type: 'string',
@@ -94,8 +98,8 @@ export interface PardotSettings {
   privateKey?: string;
   /** Refresh token (refresh_token). */
   refreshToken?: string;
-  /** Daily API budget. */
-  dailyLimit: number;
+  /** Per-connection overrides of the declared limits (enforced by the engine). */
+  rateLimits?: { perDay?: number; concurrent?: number; perSecond?: number };
   /** IANA time zone of the account. */
   accountTimeZone: string;
   /** Seconds of recent changes change polling leaves for the next poll. */

@@ -19,6 +19,11 @@ const CA_PROVINCES: Record<string, string> = {
   QC: 'Quebec', SK: 'Saskatchewan', YT: 'Yukon',
 };
 
+/** Looks up a name or code: the exact spelling first (cheap), then the folded key (accents, case, spacing). */
+function find(table: Map<string, string>, value: string): string | undefined {
+  return table.get(value) ?? table.get(key(value));
+}
+
 function key(s: string): string {
   return s
     .normalize('NFD')
@@ -31,7 +36,9 @@ function key(s: string): string {
 function byName(table: Record<string, string>, extra: Record<string, string> = {}): Map<string, string> {
   const m = new Map<string, string>();
   for (const [code, name] of Object.entries(table)) {
+    m.set(code, code);
     m.set(code.toLowerCase(), code);
+    m.set(name, code);
     m.set(key(name), code);
   }
   for (const [alias, code] of Object.entries(extra)) m.set(key(alias), code);
@@ -46,10 +53,15 @@ const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
 const COUNTRY_LOOKUP: Map<string, string> = (() => {
   const m = new Map<string, string>();
   for (const [iso2, iso3] of ISO2_TO_ISO3) {
+    m.set(iso2, iso2);
+    m.set(iso3, iso2);
     m.set(iso2.toLowerCase(), iso2);
     m.set(iso3.toLowerCase(), iso2);
     const name = REGION_NAMES.of(iso2);
-    if (name && name !== iso2) m.set(key(name), iso2);
+    if (name && name !== iso2) {
+      m.set(name, iso2);
+      m.set(key(name), iso2);
+    }
   }
   for (const [alias, iso2] of Object.entries(COUNTRY_ALIASES)) m.set(key(alias), iso2);
   return m;
@@ -62,17 +74,17 @@ const COUNTRY_LOOKUP: Map<string, string> = (() => {
 export function stateCode(value: unknown, country?: unknown): string | null | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') return null;
-  const c = typeof country === 'string' ? countryIso2(country) : 'US';
+  const c = country === undefined || country === 'US' ? 'US' : typeof country === 'string' ? countryIso2(country) : 'US';
   const table = c === 'CA' ? CA_LOOKUP : c === 'US' || c === null || c === undefined ? US_LOOKUP : null;
   if (!table) return value.trim().toUpperCase();
-  return table.get(key(value)) ?? null;
+  return find(table, value) ?? null;
 }
 
 /** A country as its ISO 3166 alpha-2 code, from a name, an ISO-2 or an ISO-3/Sage code; null when unknown. `$countryIso2("United States")` → `"US"`. */
 export function countryIso2(value: unknown): string | null | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') return null;
-  return COUNTRY_LOOKUP.get(key(value)) ?? null;
+  return find(COUNTRY_LOOKUP, value) ?? null;
 }
 
 /** A country's English name from any code or name; null when unknown. `$countryName("DE")` → `"Germany"`. */

@@ -1,6 +1,5 @@
 /** Aggregates over a related collection (order lines, orders): exact sums, counts, latest dates. */
-import Decimal from 'decimal.js';
-import { sumDecimal } from './money.js';
+import { Decimal, sumDecimal } from './money.js';
 import { isoDateTime, parseInstant } from './dates.js';
 
 function items(collection: unknown): unknown[] {

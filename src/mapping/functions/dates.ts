@@ -133,7 +133,8 @@ export function fromSage100(date: unknown, decimalHours?: unknown): string | nul
   else if (typeof decimalHours === 'string' && decimalHours.trim() !== '') hours = Number(decimalHours.trim());
   if (!Number.isFinite(hours) || hours < 0 || hours >= 24) return null;
   const midnight = day - (((day % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY);
-  const ms = midnight + Math.round(hours * 3600) * 1000;
+  // Rounding must not carry 23:59:59.6 into the next day.
+  const ms = midnight + Math.min(86_399, Math.round(hours * 3600)) * 1000;
   return fourDigitYear(ms) ? new Date(ms).toISOString() : null;
 }
 

@@ -3,7 +3,12 @@
  * Results are strings with a fixed number of decimals, because a JSON number cannot keep `12.50` and a
  * float cannot hold every cent of a large total; targets' decimal fields accept the text.
  */
-import Decimal from 'decimal.js';
+import { Decimal as BaseDecimal } from 'decimal.js';
+
+/** decimal.js rounds every operation to 20 significant digits by default; money needs all of them. */
+export const Decimal = BaseDecimal.clone({ precision: 1000, rounding: BaseDecimal.ROUND_HALF_UP });
+/** A decimal value of the money precision. */
+export type Decimal = BaseDecimal;
 
 /** One parsed amount, or null when the value is empty or not a number. Accepts numbers, numeric text, `$1,234.50`. */
 export function toDecimal(value: unknown): Decimal | null {
@@ -13,7 +18,7 @@ export function toDecimal(value: unknown): Decimal | null {
     if (s === '' || !/^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/iu.test(s)) return null;
     return new Decimal(s);
   }
-  if (value instanceof Decimal) return value;
+  if (value instanceof BaseDecimal) return new Decimal(value);
   return null;
 }
 
@@ -43,5 +48,5 @@ export function money(value: unknown, scale?: unknown): string | null | undefine
   const total = sumDecimal(items);
   if (!total) return null;
   const dp = typeof scale === 'number' && Number.isInteger(scale) && scale >= 0 && scale <= 20 ? scale : 2;
-  return total.toFixed(dp, Decimal.ROUND_HALF_UP);
+  return total.toFixed(dp, BaseDecimal.ROUND_HALF_UP);
 }

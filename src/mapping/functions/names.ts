@@ -10,12 +10,17 @@ const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir'
 // Surname particles: "Ludwig van Beethoven" → last "van Beethoven".
 const PARTICLES = new Set(['de', 'del', 'della', 'der', 'den', 'di', 'da', 'do', 'dos', 'das', 'du', 'la', 'le', 'van', 'von', 'ter', 'ten', 'st', 'st.', 'bin', 'ibn', 'al', 'el', 'mac', 'y']);
 
+const RUNS = /\s{2,}|[\t\n\r\f\v\u00a0\u2000-\u200a\u3000]/u;
+
 function clean(value: unknown): string {
-  return typeof value === 'string' ? value.trim().replace(/\s+/gu, ' ') : '';
+  if (typeof value !== 'string') return '';
+  const s = value.trim();
+  return RUNS.test(s) ? s.replace(/\s+/gu, ' ') : s;
 }
 
 function bare(token: string): string {
-  return token.toLowerCase().replace(/\.$/u, '');
+  const t = token.toLowerCase();
+  return t.charCodeAt(t.length - 1) === 46 /* . */ ? t.slice(0, -1) : t;
 }
 
 /**
@@ -28,7 +33,7 @@ export function splitName(value: unknown): NameParts | undefined {
   const full = clean(value);
   if (full === '') return { first: null, last: null };
   const comma = full.indexOf(',');
-  if (comma > 0) {
+  if (comma >= 0) {
     const last = full.slice(0, comma).trim();
     const first = full.slice(comma + 1).trim();
     return { first: first === '' ? null : first, last: last === '' ? null : last };

@@ -1,30 +1,37 @@
 /** Phone numbers to E.164 with libphonenumber-js, plus a fast path for plain North American numbers. */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { Metadata, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 // Countries sharing +1 whose "national number" is the 10-digit NANP number.
 const NANP_DEFAULTS = new Set(['US', 'CA']);
-// libphonenumber-js's (min metadata) national pattern for US/CA: any 10-digit number starting 2-9 is valid.
-// Every other +1 country's pattern is a subset, so a match here is valid for whichever +1 country owns it.
-const NANP_NATIONAL = /^[2-9]\d{9}$/;
-const PLAIN_FORMAT = /^\+?[\d\s().-]+$/;
+/**
+ * What libphonenumber-js itself accepts as a valid US number: its national pattern and the union of the US
+ * number-type patterns, taken from the library's own metadata so the two can never disagree.
+ */
+const US_VALID: RegExp = (() => {
+  const m = new Metadata();
+  m.selectNumberingPlan('US');
+  // The typings omit these accessors of the library's NumberingPlan; they exist in every 1.x release.
+  const plan = m.numberingPlan as unknown as { type(t: string): { pattern(): string } | undefined; nationalNumberPattern(): string };
+  const types = ['FIXED_LINE', 'MOBILE', 'TOLL_FREE', 'PREMIUM_RATE', 'PERSONAL_NUMBER', 'VOIP', 'UAN', 'PAGER', 'VOICEMAIL', 'SHARED_COST'] as const;
+  const patterns = types.map((t) => plan.type(t)?.pattern()).filter((p): p is string => typeof p === 'string' && p !== '');
+  return new RegExp(`^(?=(?:${plan.nationalNumberPattern()})$)(?:${patterns.join('|')})$`);
+})();
+// The usual ways of writing a North American number: 415 555 0123, (415) 555-0123, 415.555.0123, +1 415-555-0123.
+const NANP_WRITTEN = /^(\+?1[\s.-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s.-]?(\d{3})[\s.-]?(\d{4})$/;
 
 /**
- * Plain NANP numbers take a shortcut that gives the same answer as libphonenumber-js (checked by a differential
+ * Plain US numbers take a shortcut that gives the same answer as libphonenumber-js (checked by a differential
  * property test), because parsing costs ~15 µs and phones are in most lead mappings. Returns undefined when the
  * shortcut does not apply.
  */
-function nanpShortcut(raw: string, country: string): string | null | undefined {
-  if (!PLAIN_FORMAT.test(raw)) return undefined;
+function nanpShortcut(raw: string, country: string): string | undefined {
+  const m = NANP_WRITTEN.exec(raw);
+  if (!m) return undefined;
   const international = raw.charCodeAt(0) === 43; /* + */
   if (!international && !NANP_DEFAULTS.has(country)) return undefined;
-  let digits = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits += raw[i];
-  }
-  if (digits.length === 11 && digits.charCodeAt(0) === 49) digits = digits.slice(1);
-  else if (international || digits.length !== 10) return undefined;
-  return NANP_NATIONAL.test(digits) ? '+1' + digits : undefined;
+  if (international && m[1] === undefined) return undefined;
+  const national = (m[2] ?? m[3]) + m[4] + m[5];
+  return US_VALID.test(national) ? '+1' + national : undefined;
 }
 
 /**

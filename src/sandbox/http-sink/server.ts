@@ -42,21 +42,34 @@ class BodyError extends Error {
   }
 }
 
-async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > max) throw new BodyError(errorReply(413, 'body_too_large', `body larger than ${max} bytes`));
-    chunks.push(c as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new BodyError(errorReply(400, 'invalid_json', 'a JSON body is required'));
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new BodyError(errorReply(400, 'invalid_json', `malformed JSON: ${(err as Error).message}`));
-  }
+/** Reads and parses a JSON body; event callbacks rather than async iteration, which costs a lot per request under load. */
+function readJson(req: IncomingMessage, max: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > max) {
+        failed = true;
+        reject(new BodyError(errorReply(413, 'body_too_large', `body larger than ${max} bytes`)));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (failed) return;
+      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return reject(new BodyError(errorReply(400, 'invalid_json', 'a JSON body is required')));
+      try {
+        resolve(JSON.parse(text));
+      } catch (err) {
+        reject(new BodyError(errorReply(400, 'invalid_json', `malformed JSON: ${(err as Error).message}`)));
+      }
+    });
+  });
 }
 
 function listQuery(params: URLSearchParams): ListQuery {

@@ -64,6 +64,8 @@ function decodeCursor(c: string): [string, string] | undefined {
 /** All collections of one sink. */
 export class SinkStore {
   private readonly collections = new Map<string, Map<string, SinkRecord>>();
+  /** Per entity, per field looked up so far: value → ids. Built on first lookup, then kept up to date by every write. */
+  private readonly indexes = new Map<string, Map<string, Map<string, Set<string>>>>();
   private readonly counters = new Map<string, number>();
   private readonly clock: () => Date;
 
@@ -84,6 +86,53 @@ export class SinkStore {
     while (c.has(String(n)));
     this.counters.set(entity, n);
     return String(n);
+  }
+
+  private indexesOf(entity: string): Map<string, Map<string, Set<string>>> {
+    let m = this.indexes.get(entity);
+    if (!m) this.indexes.set(entity, (m = new Map()));
+    return m;
+  }
+
+  /** Stores a record, replacing `old`, and keeps the field indexes in step. */
+  private put(entity: string, rec: SinkRecord, old?: SinkRecord): void {
+    if (old) this.unindex(entity, old);
+    this.collection(entity).set(rec.id, rec);
+    for (const [field, index] of this.indexesOf(entity)) {
+      const v = rec[field];
+      if (v === undefined || v === null) continue;
+      const key = String(v);
+      let ids = index.get(key);
+      if (!ids) index.set(key, (ids = new Set()));
+      ids.add(rec.id);
+    }
+  }
+
+  private unindex(entity: string, rec: SinkRecord): void {
+    for (const [field, index] of this.indexesOf(entity)) {
+      const v = rec[field];
+      if (v !== undefined && v !== null) index.get(String(v))?.delete(rec.id);
+    }
+  }
+
+  /** Records whose field equals value (as text), through the field's index. */
+  private lookup(entity: string, field: string, value: string): SinkRecord[] {
+    const indexes = this.indexesOf(entity);
+    let index = indexes.get(field);
+    const c = this.collection(entity);
+    if (!index) {
+      index = new Map();
+      for (const r of c.values()) {
+        const v = r[field];
+        if (v === undefined || v === null) continue;
+        const key = String(v);
+        let ids = index.get(key);
+        if (!ids) index.set(key, (ids = new Set()));
+        ids.add(r.id);
+      }
+      indexes.set(field, index);
+    }
+    return [...(index.get(value) ?? [])].map((id) => c.get(id)).filter((r): r is SinkRecord => r !== undefined);
   }
 
   private invalid(entity: string, body: unknown, partial: boolean): SinkReply | undefined {
@@ -111,7 +160,7 @@ export class SinkStore {
     const given = b.id === undefined || b.id === null || b.id === '' ? undefined : String(b.id);
     if (given !== undefined && c.has(given)) return errorReply(409, 'duplicate_id', `${entity}/${given} already exists`, 'id');
     const rec = this.stamp(entity, given ?? this.newId(entity), b);
-    c.set(rec.id, rec);
+    this.put(entity, rec);
     return { status: 201, body: rec };
   }
 
@@ -122,7 +171,7 @@ export class SinkStore {
     const c = this.collection(entity);
     const old = c.get(id);
     const rec = this.stamp(entity, id, body as Record<string, unknown>, old?.createdAt);
-    c.set(id, rec);
+    this.put(entity, rec, old);
     return { status: old ? 200 : 201, body: rec };
   }
 
@@ -133,14 +182,14 @@ export class SinkStore {
     const old = this.collection(entity).get(id);
     if (!old) return errorReply(404, 'not_found', `${entity}/${id} not found`);
     const rec = this.stamp(entity, id, { ...old, ...(body as Record<string, unknown>) }, old.createdAt);
-    this.collection(entity).set(id, rec);
+    this.put(entity, rec, old);
     return { status: 200, body: rec };
   }
 
   /** PUT /{entity}/by/{field}/{value}: replaces the one record whose field equals value, or creates it; several matches are a 409. */
   upsertBy(entity: string, field: string, value: string, body: unknown): SinkReply {
     if (!isObject(body)) return errorReply(400, 'invalid_body', 'the body must be a JSON object');
-    const matches = [...this.collection(entity).values()].filter((r) => r[field] !== undefined && String(r[field]) === value);
+    const matches = this.lookup(entity, field, value);
     if (matches.length > 1) return errorReply(409, 'multiple_matches', `${matches.length} ${entity} records have ${field}=${value}`, field);
     const withKey = { ...body, [field]: body[field] ?? value };
     if (matches.length === 1) return this.replace(entity, matches[0].id, withKey);
@@ -155,7 +204,12 @@ export class SinkStore {
 
   /** DELETE /{entity}/{id}. */
   delete(entity: string, id: string): SinkReply {
-    return this.collection(entity).delete(id) ? { status: 204 } : errorReply(404, 'not_found', `${entity}/${id} not found`);
+    const c = this.collection(entity);
+    const old = c.get(id);
+    if (!old) return errorReply(404, 'not_found', `${entity}/${id} not found`);
+    this.unindex(entity, old);
+    c.delete(id);
+    return { status: 204 };
   }
 
   /** GET /{entity}?updatedSince=&limit=&cursor=&field=value: `{ data, nextCursor }` in (updatedAt, id) order; updatedSince is inclusive. */
@@ -173,7 +227,9 @@ export class SinkStore {
       if (!after) return errorReply(400, 'invalid_query', 'cursor is not one this server issued', 'cursor');
     }
     const filters = Object.entries(q.filters);
-    const rows = [...this.collection(entity).values()].filter(
+    // An equality filter narrows through its index before anything is scanned.
+    const candidates = filters.length > 0 ? this.lookup(entity, filters[0][0], filters[0][1]) : this.collection(entity).values();
+    const rows = [...candidates].filter(
       (r) =>
         (since === undefined || Date.parse(r.updatedAt) >= since) &&
         (after === undefined || r.updatedAt > after[0] || (r.updatedAt === after[0] && r.id > after[1])) &&
@@ -219,5 +275,6 @@ export class SinkStore {
   clear(): void {
     this.collections.clear();
     this.counters.clear();
+    this.indexes.clear();
   }
 }

@@ -3,7 +3,7 @@
  * posting update, a credit manager): tests and the demo traffic generator use these to make changes
  * that polling must find. Each one stamps DateUpdated/TimeUpdated like Sage does.
  */
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { MasFault } from './business.js';
 import type { CompanyDb } from './db.js';
 import {

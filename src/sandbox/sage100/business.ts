@@ -4,7 +4,7 @@
  * the customer, totals and tax. Each operation is atomic; a failure throws a MasFault and leaves
  * nothing behind.
  */
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import type { CompanyDb, Row } from './db.js';
 import {
   AR_Customer,

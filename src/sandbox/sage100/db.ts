@@ -5,7 +5,7 @@
  * fixed width, decimals rounded to their scale, and every write stamps DateUpdated/TimeUpdated.
  */
 import Database from 'better-sqlite3';
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import type { SageClock } from './clock.js';
 import { TABLES, columnOf, createTableSql, emptyValue, pad, type Column, type Table } from './schema.js';
 

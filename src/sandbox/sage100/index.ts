@@ -81,6 +81,10 @@ export interface RunningSage100Emulator extends RunningEmulator {
   setCreditLimit(customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void;
   /** Edits customer columns directly, as Customer Maintenance would. */
   editCustomer(customerId: string, values: Record<string, string>): void;
+  /** Stops listening (clients get "connection refused"), as when IIS is down; the data stays. */
+  stopService(): Promise<void>;
+  /** Listens again on the same port. */
+  startService(): Promise<void>;
 }
 
 /** Starts the emulator; resolves once it listens. */
@@ -203,9 +207,22 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const addr = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${addr.port}`;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  let listening = true;
+  const stopService = async () => {
+    if (!listening) return;
+    listening = false;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  const startService = async () => {
+    if (listening) return;
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    listening = true;
+  };
   return {
     system: 'sage100',
     url,
@@ -219,9 +236,10 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     db,
     calls,
     ...helpers,
+    stopService,
+    startService,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopService();
       db.close();
       if (ownsFile) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
     },

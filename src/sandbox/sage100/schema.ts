@@ -162,7 +162,8 @@ export const TABLES: Table[] = [
 
 /** The SQL type a column is declared with (the SQLite ODBC driver reports DATE columns as SQL_TYPE_DATE). */
 function sqlType(col: Column): string {
-  if (col.kind === 'char' || col.kind === 'time') return `CHAR(${col.width})`;
+  // RTRIM collation gives SQL CHAR semantics: 'ABF' equals the stored 'ABF   ', as on a Sage host.
+  if (col.kind === 'char' || col.kind === 'time') return `CHAR(${col.width}) COLLATE RTRIM`;
   if (col.kind === 'date') return 'DATE';
   return `DECIMAL(16,${col.scale ?? 2})`;
 }

@@ -4,7 +4,7 @@
  * 18 months of invoice history (invoices and credit memos). The same seed always gives the same data;
  * stamps are placed relative to the emulator clock so "recent" changes stay recent.
  */
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import type { CompanyDb, Row } from './db.js';
 import {
   AR_Customer,
@@ -107,11 +107,12 @@ export function seedCompany(db: CompanyDb, now: Date, size: SeedSize = DEFAULT_S
 
     // Items: mostly regular (type 1) stocked items, a few miscellaneous charges (type 5, codes start with "/").
     const items: Row[] = [];
+    const miscCount = Math.min(5, Math.floor(size.items / 10));
     for (let i = 0; i < size.items; i++) {
-      const misc = i >= size.items - 5;
+      const misc = i >= size.items - miscCount;
       const price = new Decimal(Math.floor(20 + r() * 980)).add(pick(r, ['0.00', '0.50', '0.95', '0.99']));
       const item: Row = misc
-        ? { ItemCode: `/${['FREIGHT', 'SETUP', 'INSTALL', 'RUSH', 'RESTOCK'][i - (size.items - 5)]}`, ItemType: '5', ItemCodeDesc: 'Miscellaneous charge', StandardUnitPrice: String(25 + i), SalesUnitOfMeasure: 'EACH' }
+        ? { ItemCode: `/${['FREIGHT', 'SETUP', 'INSTALL', 'RUSH', 'RESTOCK'][i - (size.items - miscCount)]}`, ItemType: '5', ItemCodeDesc: 'Miscellaneous charge', StandardUnitPrice: String(25 + i), SalesUnitOfMeasure: 'EACH' }
         : {
             ItemCode: `${1001 + i}-${pick(r, BRANDS)}-${String.fromCharCode(65 + (i % 26))}${100 + Math.floor(r() * 900)}`,
             ItemType: '1',

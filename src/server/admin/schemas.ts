@@ -147,6 +147,21 @@ export const traceSchema: Schema = obj(
   },
   ['connection', 'entity', 'externalId', 'before', 'after', 'lineage', 'error', 'keys'],
 );
+/** A queued or finished job (replays and manual runs report through it). */
+export const jobSchema: Schema = obj({
+  id: str,
+  flow: str,
+  flowVersion: int,
+  kind: str,
+  status: { type: 'string', enum: ['queued', 'running', 'done', 'dead'] },
+  attempts: int,
+  maxAttempts: int,
+  recordKey: nullable(str),
+  runAt: iso,
+  lastError: nullable(serializedErrorSchema),
+  createdAt: iso,
+  updatedAt: iso,
+});
 export const xrefIdSchema: Schema = obj({ connection: str, entity: str, id: str });
 
 export const deadLetterSchema: Schema = obj({

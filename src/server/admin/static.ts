@@ -1,7 +1,8 @@
 /**
- * Serves the built console (web/dist) at /, with every unknown non-API path answered by
- * index.html so the console's own routes survive a reload. When the console has not been built,
- * / explains how to build it instead of failing.
+ * Serves the built console (web/dist) at /, and answers every other GET that is not an API call or a
+ * file with index.html so the console's own routes survive a reload. When the console has not been
+ * built, / explains how to build it instead of failing. The fallback is a wildcard route, not a
+ * not-found handler, so it coexists with the server shell's own not-found handler.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,19 +16,20 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 
 /** Serves `distDir` at / with SPA fallback; a how-to-build page when it is missing. */
 export async function serveConsole(app: FastifyInstance, distDir: string): Promise<void> {
-  const index = path.join(distDir, 'index.html');
-  const built = existsSync(index);
-  const isApi = (url: string) => url.startsWith('/api/') || url === '/api';
+  const built = existsSync(path.join(distDir, 'index.html'));
   if (built) {
-    await app.register(fastifyStatic, { root: path.resolve(distDir), prefix: '/', wildcard: false, index: ['index.html'] });
+    // wildcard: false registers one route per file at start, so the fallback below never shadows a real file.
+    await app.register(fastifyStatic, { root: path.resolve(distDir), prefix: '/', wildcard: false, index: ['index.html'], cacheControl: true, maxAge: '1h' });
   } else {
     app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(NOT_BUILT));
   }
-  app.setNotFoundHandler((request, reply) => {
-    if (request.method !== 'GET' || isApi(request.url) || path.extname(request.url.split('?')[0]) !== '') {
-      return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` });
+  app.get('/*', async (request, reply) => {
+    const pathname = request.url.split('?')[0];
+    if (pathname.startsWith('/api/') || path.extname(pathname) !== '') {
+      return reply.code(404).send({ error: 'not_found', message: `no route GET ${pathname}` });
     }
-    if (!built) return reply.code(200).type('text/html; charset=utf-8').send(NOT_BUILT);
-    return reply.sendFile('index.html');
+    if (!built) return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
+    // index.html must not be cached: it names the hashed bundles of the current build.
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
 }

@@ -5,7 +5,6 @@
  * check: a browser never attaches an Authorization header on its own, so a forged cross-site
  * request cannot carry one.
  */
-import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from './authenticator.js';
 import { roleAtLeast, type RouteAccess } from './roles.js';
@@ -35,7 +34,11 @@ export interface GuardOptions {
 export function sessionCookieOf(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
   if (!header) return undefined;
-  return fastifyCookie.parse(header)[SESSION_COOKIE];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 /** Resolves the caller from a bearer token or the session cookie. A bearer header that does not resolve never falls back to the cookie. */

@@ -1,10 +1,19 @@
 /** The first schema: every table of the store, with the indexes its queries use. */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 
 // Migrations must not depend on the current Database type (it changes later); they see `unknown`.
 type Db = Kysely<unknown>;
 
-async function up(db: Db): Promise<void> {
+/** The SQL dialect a migration runs on; the schema is the same, storage hints differ. */
+export type MigrationDialect = 'sqlite' | 'postgres';
+
+async function up(db: Db, dialect: MigrationDialect): Promise<void> {
+  // SQLite keeps a table with a non-integer primary key as two b-trees (rowid table + key index);
+  // WITHOUT ROWID makes the key the table. Worth it for the small, hot, key-addressed tables.
+  // PostgreSQL has no such distinction.
+  const compact = <T extends string, C extends string>(t: CreateTableBuilder<T, C>) =>
+    dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t;
+
   await db.schema
     .createTable('connections')
     .addColumn('name', 'text', (c) => c.primaryKey())
@@ -14,14 +23,15 @@ async function up(db: Db): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createTable('connection_state')
-    .addColumn('connection', 'text', (c) => c.notNull().references('connections.name').onDelete('cascade'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('connection_state_pk', ['connection', 'key'])
-    .execute();
+  await compact(
+    db.schema
+      .createTable('connection_state')
+      .addColumn('connection', 'text', (c) => c.notNull().references('connections.name').onDelete('cascade'))
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('connection_state_pk', ['connection', 'key'])
+    ).execute();
 
   await db.schema
     .createTable('flows')
@@ -42,15 +52,15 @@ async function up(db: Db): Promise<void> {
     .addPrimaryKeyConstraint('flow_versions_pk', ['flow', 'version'])
     .execute();
 
-  await db.schema
-    .createTable('inbox')
-    .addColumn('flow', 'text', (c) => c.notNull())
-    .addColumn('delivery_id', 'text', (c) => c.notNull())
-    .addColumn('job_id', 'text', (c) => c.notNull())
-    .addColumn('received_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('inbox_pk', ['flow', 'delivery_id'])
-    .execute();
-  await db.schema.createIndex('inbox_received_idx').on('inbox').column('received_at').execute();
+  await compact(
+    db.schema
+      .createTable('inbox')
+      .addColumn('flow', 'text', (c) => c.notNull())
+      .addColumn('delivery_id', 'text', (c) => c.notNull())
+      .addColumn('job_id', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('inbox_pk', ['flow', 'delivery_id'])
+    ).execute();
 
   await db.schema
     .createTable('jobs')
@@ -84,7 +94,6 @@ async function up(db: Db): Promise<void> {
     .column('lease_expires_at')
     .where(sql.ref('status'), '=', 'running')
     .execute();
-  await db.schema.createIndex('jobs_flow_idx').on('jobs').columns(['flow', 'status']).execute();
 
   await db.schema
     .createTable('runs')
@@ -102,7 +111,6 @@ async function up(db: Db): Promise<void> {
     .addColumn('stats', 'text')
     .execute();
   await db.schema.createIndex('runs_flow_idx').on('runs').columns(['flow', 'id']).execute();
-  await db.schema.createIndex('runs_job_idx').on('runs').column('job_id').execute();
   await db.schema.createIndex('runs_started_idx').on('runs').column('started_at').execute();
 
   await db.schema
@@ -123,42 +131,45 @@ async function up(db: Db): Promise<void> {
     .addColumn('keys', 'text')
     .execute();
   await db.schema.createIndex('traces_run_idx').on('traces').columns(['run_id', 'id']).execute();
-  await db.schema
-    .createTable('trace_keys')
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('trace_id', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('trace_keys_pk', ['key', 'trace_id'])
-    .execute();
-  await db.schema.createIndex('trace_keys_run_idx').on('trace_keys').columns(['key', 'run_id']).execute();
+  await compact(
+    db.schema
+      .createTable('trace_keys')
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('trace_id', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('trace_keys_pk', ['key', 'trace_id'])
+    ).execute();
 
-  await db.schema
-    .createTable('xref')
-    .addColumn('connection', 'text', (c) => c.notNull())
-    .addColumn('entity', 'text', (c) => c.notNull())
-    .addColumn('external_id', 'text', (c) => c.notNull())
-    .addColumn('link_id', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('xref_pk', ['connection', 'entity', 'external_id'])
-    .execute();
+  await compact(
+    db.schema
+      .createTable('xref')
+      .addColumn('connection', 'text', (c) => c.notNull())
+      .addColumn('entity', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text', (c) => c.notNull())
+      .addColumn('link_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('xref_pk', ['connection', 'entity', 'external_id'])
+    ).execute();
   await db.schema.createIndex('xref_link_idx').on('xref').columns(['link_id', 'connection', 'entity']).execute();
-  await db.schema
-    .createTable('target_hashes')
-    .addColumn('connection', 'text', (c) => c.notNull())
-    .addColumn('entity', 'text', (c) => c.notNull())
-    .addColumn('external_id', 'text', (c) => c.notNull())
-    .addColumn('hash', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('target_hashes_pk', ['connection', 'entity', 'external_id'])
-    .execute();
-  await db.schema
-    .createTable('watermarks')
-    .addColumn('flow', 'text', (c) => c.notNull())
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text')
-    .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('watermarks_pk', ['flow', 'key'])
-    .execute();
+  await compact(
+    db.schema
+      .createTable('target_hashes')
+      .addColumn('connection', 'text', (c) => c.notNull())
+      .addColumn('entity', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('target_hashes_pk', ['connection', 'entity', 'external_id'])
+    ).execute();
+  await compact(
+    db.schema
+      .createTable('watermarks')
+      .addColumn('flow', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('value', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('watermarks_pk', ['flow', 'key'])
+    ).execute();
 
   await db.schema
     .createTable('dead_letters')
@@ -250,5 +261,7 @@ async function down(db: Db): Promise<void> {
   }
 }
 
-/** Migration 0001. */
-export const initial: Migration = { up, down };
+/** Migration 0001 for one dialect. */
+export function initial(dialect: MigrationDialect): Migration {
+  return { up: (db) => up(db, dialect), down };
+}

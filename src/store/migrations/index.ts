@@ -3,21 +3,25 @@
  * always carries exactly the schema its queries expect. Names sort in the order they apply.
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { initial } from './0001_initial.js';
+import { initial, type MigrationDialect } from './0001_initial.js';
 
-/** Every migration, by name. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = {
-  '0001_initial': initial,
-};
+export type { MigrationDialect } from './0001_initial.js';
+
+/** Every migration, by name, for one dialect. */
+export function migrations(dialect: MigrationDialect): Record<string, Migration> {
+  return {
+    '0001_initial': initial(dialect),
+  };
+}
 
 /** The provider Kysely's Migrator reads. */
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => ({ ...MIGRATIONS }),
-};
+export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}
 
 /** Applies every pending migration; throws with the failing migration's name on error. */
-export async function migrateToLatest(db: Kysely<unknown>, options: { disableTransactions?: boolean } = {}): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider, disableTransactions: options.disableTransactions });
+export async function migrateToLatest(db: Kysely<unknown>, dialect: MigrationDialect, options: { disableTransactions?: boolean } = {}): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), disableTransactions: options.disableTransactions });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {

@@ -63,7 +63,7 @@ export class PostgresStore extends KyselyStore {
   }
 
   async migrate(): Promise<void> {
-    await migrateToLatest(this.db as unknown as Kysely<unknown>);
+    await migrateToLatest(this.db as unknown as Kysely<unknown>, 'postgres');
   }
 
   async close(): Promise<void> {
@@ -78,20 +78,28 @@ export class PostgresStore extends KyselyStore {
 
   async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
     if (input.limit <= 0 || input.flows?.length === 0) return [];
-    const flowFilter = input.flows ? sql`and flow = any(${input.flows})` : sql``;
-    // One statement, so no explicit transaction: the CTE locks up to `limit` due rows, skipping rows
-    // another claimer holds, and the UPDATE takes them. A row whose state changed before we locked
-    // it is re-checked against the WHERE clause and dropped.
+    const flowFilter = input.flows ? sql`and j.flow = any(${input.flows})` : sql``;
+    // One statement, so no explicit transaction. Each CTE walks its partial index in order and
+    // locks rows as it goes, skipping rows another claimer holds, so the cost is bounded by
+    // `limit`, not by the backlog. Expired leases go first (they are older work); queued jobs fill
+    // the rest. A row whose state changed before we locked it is re-checked and dropped.
     const result = await sql<JobsTable>`
       with clock as (select ${dbIso(0)} as now, ${dbIso(input.leaseMs)} as expires),
-      due as (
+      expired as (
         select j.id from jobs j, clock
-         where ((j.status = 'queued' and j.run_at <= clock.now)
-             or (j.status = 'running' and j.lease_expires_at <= clock.now)) ${flowFilter}
-         order by j.run_at, j.id
+         where j.status = 'running' and j.lease_expires_at <= clock.now ${flowFilter}
+         order by j.lease_expires_at
          limit ${input.limit}
          for update of j skip locked
-      )
+      ),
+      queued as (
+        select j.id from jobs j, clock
+         where j.status = 'queued' and j.run_at <= clock.now ${flowFilter}
+         order by j.run_at, j.id
+         limit (select ${input.limit}::int - count(*) from expired)
+         for update of j skip locked
+      ),
+      due as (select id from expired union all select id from queued)
       update jobs set status = 'running', lease_owner = ${input.workerId}, lease_expires_at = clock.expires,
              attempts = jobs.attempts + 1, updated_at = clock.now
         from due, clock

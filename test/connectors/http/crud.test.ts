@@ -139,6 +139,6 @@ describe('http connector CRUD against the sink', () => {
     expect(() => httpConnector.create(makeContext({ baseUrl: 'ftp://x', entities: [] }))).toThrow(SyncError);
     expect(() => httpConnector.create(makeContext({ baseUrl: 'ftp://x', entities: [] }))).toThrow(/baseUrl/);
     await expect(open().conn.get('orders', '1')).rejects.toMatchObject({ kind: 'fatal' });
-    expect(httpConnector.rateLimitsFor!({ rateLimits: { perSecond: 2, perDay: 1000 } })).toEqual({ perSecond: 2, concurrent: 4, perDay: 1000 });
+    expect(() => httpConnector.create(makeContext(sinkSettings(sink.url, { rateLimits: { perSecond: 0 } })))).toThrow(/rateLimits/);
   });
 });

@@ -10,7 +10,7 @@ let conn: Connector;
 
 beforeAll(async () => {
   sink = await startHttpSink({ required: { customers: ['email', 'name'] } });
-  conn = httpConnector.create(makeContext(sinkSettings(sink.url, { auth: { type: 'none' }, timeoutMs: 300 })));
+  conn = httpConnector.create(makeContext(sinkSettings(sink.url, { auth: { type: 'none' }, timeoutMs: 10_000 })));
 });
 afterAll(() => sink.close());
 beforeEach(() => {
@@ -56,7 +56,8 @@ describe('error classification', () => {
 
   it('an unanswered request → retryable once the timeout fires', async () => {
     sink.faults.add({ count: 1, fault: { timeout: true } });
-    const err = await failure(create());
+    const impatient = httpConnector.create(makeContext(sinkSettings(sink.url, { auth: { type: 'none' }, timeoutMs: 300 })));
+    const err = await failure(impatient.write('customers', { verb: 'create', data: { email: 'a@example.com', name: 'A' } }));
     expect(err.kind).toBe('retryable');
     expect(err.message).toMatch(/timed out/);
   });

@@ -23,7 +23,7 @@ export function sinkSettings(baseUrl: string, extra: Record<string, unknown> = {
     baseUrl,
     auth: { type: 'bearer', token: 'sekret' },
     healthPath: '/',
-    timeoutMs: 2000,
+    timeoutMs: 10_000,
     entities: [
       {
         name: 'customers',

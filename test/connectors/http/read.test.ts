@@ -109,6 +109,20 @@ describe('readChanges against the sink', () => {
     expect(sink.calls - callsBefore).toBeGreaterThanOrEqual(2);
   });
 
+  it('skips records without a stamp, with a warning, instead of blocking the poll', async () => {
+    const ctx = makeContext(sinkSettings(sink.url));
+    const warnings: string[] = [];
+    ctx.logger.warn = (_o, msg) => void warnings.push(String(msg));
+    const settings = ctx.settings as { entities: Array<Record<string, unknown>> };
+    settings.entities[0].updatedField = 'modifiedOn';
+    const conn = httpConnector.create(ctx);
+    await seed(connector(), [1]);
+    await fetch(`${sink.url}/customers/2`, { method: 'PUT', headers: { authorization: 'Bearer sekret', 'content-type': 'application/json' }, body: JSON.stringify({ modifiedOn: '2025-03-01T00:00:00Z' }) });
+    const page = await conn.readChanges('customers', null, { limit: 10 });
+    expect(page.records.map((r) => r.id)).toEqual(['2']);
+    expect(warnings).toEqual(['customers 1: no "modifiedOn" value, skipped by change polling']);
+  });
+
   it('respects limit 0 and refuses entities that cannot be polled', async () => {
     const conn = connector();
     expect(await conn.readChanges('customers', null, { limit: 0 })).toEqual({ records: [], next: null, hasMore: false });

@@ -74,6 +74,14 @@ describe('http sink', () => {
     expect(sink.calls).toBe(0);
   });
 
+  it('delays answers under a latency fault and still serves them', async () => {
+    sink.faults.add({ method: 'POST', count: 2, fault: { latencyMs: 30 } });
+    const answers = await Promise.all([call('POST', '/people', { email: 'l1@example.com' }), call('POST', '/people', { email: 'l2@example.com' })]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201]);
+    expect(sink.faults.injected).toBeGreaterThanOrEqual(2);
+    expect(sink.count()).toBe(2);
+  });
+
   it('rejects unknown routes and methods with JSON errors', async () => {
     expect(await call('GET', '/people/1/2')).toMatchObject({ status: 404, json: { error: 'not_found' } });
     expect(await call('DELETE', '/people')).toMatchObject({ status: 405, json: { error: 'method_not_allowed' } });

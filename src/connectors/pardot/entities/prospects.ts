@@ -75,6 +75,8 @@ export const prospectEntity: EntitySpec = {
   updatedField: 'updatedAt',
   fields: PROSPECT_FIELDS,
   operations: ['read', 'changes', 'get', 'find', 'create', 'update', 'upsert', 'delete', 'batch'],
+  // Batches above the import threshold become one Import API job (up to 10 batches of 10 MB each).
+  maxBatchSize: 10_000,
   description: 'Account Engagement prospects; upsert matches on email (normalised).',
 };
 

@@ -1,5 +1,4 @@
 /** Sign-in, sign-out, who am I, change my password. */
-import { fastifyCookie } from '@fastify/cookie';
 import type { UserRow } from '../../../store/types.js';
 import { SESSION_COOKIE } from '../../auth/guard.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/password.js';
@@ -12,8 +11,9 @@ export function publicUser(u: UserRow): Omit<UserRow, 'passwordHash'> {
 }
 
 // The cookie is scoped to the API: the console's static files never need it.
+// The value is base64url, so it needs no encoding. No Max-Age: the server ends the session (8 h idle), the browser forgets it on close.
 function sessionCookie(value: string, secure: boolean, clear = false): string {
-  return fastifyCookie.serialize(SESSION_COOKIE, value, { path: '/api', httpOnly: true, sameSite: 'strict', secure, ...(clear ? { maxAge: 0 } : {}) });
+  return [`${SESSION_COOKIE}=${value}`, 'Path=/api', 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : []), ...(clear ? ['Max-Age=0'] : [])].join('; ');
 }
 
 /** The auth routes. */

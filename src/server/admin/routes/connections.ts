@@ -87,11 +87,11 @@ export const connectionRoutes: AnyRoute[] = [
       body: obj({ name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }, type: { type: 'string' }, settings: settingsBody, secrets: secretsBody }, ['settings', 'secrets']),
       response: { 201: connectionSchema },
     },
-    async handler({ body, ctx, reply, audit }) {
+    async handler({ body, ctx, reply, principal }) {
       if (await ctx.store.getConnection(body.name)) throw new ApiError(409, 'exists', `connection "${body.name}" already exists`);
       const { plain, secret } = prepare(ctx, body.type, { ...body.settings, ...body.secrets });
-      const row = await ctx.store.putConnection({ name: body.name, type: body.type, settings: plain, secrets: secret });
-      await audit('connection.create', `connection:${body.name}`, { type: body.type, settings: Object.keys(plain), secrets: Object.keys(secret) });
+      // The store writes the audit row (names of secrets only) in the same transaction.
+      const row = await ctx.store.putConnection({ name: body.name, type: body.type, settings: plain, secrets: secret }, principal!.user.username);
       reply.code(201);
       return connectionView(ctx, row);
     },
@@ -103,12 +103,11 @@ export const connectionRoutes: AnyRoute[] = [
     summary: 'Replace a connection\'s plain settings; its secrets are kept.',
     tag: 'connections',
     schema: { params: nameParams, body: obj({ settings: settingsBody }), response: { 200: connectionSchema } },
-    async handler({ params, body, ctx, audit }) {
+    async handler({ params, body, ctx, principal }) {
       const existing = await ctx.store.getConnection(params.name);
       if (!existing) throw notFound(`connection "${params.name}"`);
       const { plain, secret } = prepare(ctx, existing.type, { ...body.settings, ...decodeSecrets(existing.secrets) });
-      const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret });
-      await audit('connection.update', `connection:${params.name}`, { settings: Object.keys(plain) });
+      const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
       return connectionView(ctx, row);
     },
   }),
@@ -119,7 +118,7 @@ export const connectionRoutes: AnyRoute[] = [
     summary: 'Rotate secrets: set the given secret values (others are kept). Values are never returned.',
     tag: 'connections',
     schema: { params: nameParams, body: obj({ secrets: { ...secretsBody, minProperties: 1 } }), response: { 200: connectionSchema } },
-    async handler({ params, body, ctx, audit }) {
+    async handler({ params, body, ctx, principal }) {
       const existing = await ctx.store.getConnection(params.name);
       if (!existing) throw notFound(`connection "${params.name}"`);
       const def = ctx.hub.connectors.get(existing.type);
@@ -127,9 +126,8 @@ export const connectionRoutes: AnyRoute[] = [
       const unknown = Object.keys(body.secrets).filter((k) => !allowed.has(k));
       if (unknown.length) throw new ApiError(400, 'unknown_secret', `not a secret of a ${existing.type} connection: ${unknown.join(', ')}`);
       const { plain, secret } = prepare(ctx, existing.type, { ...existing.settings, ...decodeSecrets(existing.secrets), ...body.secrets });
-      const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret });
+      const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
       ctx.checks.forget(params.name);
-      await audit('connection.rotate_secrets', `connection:${params.name}`, { secrets: Object.keys(body.secrets) });
       return connectionView(ctx, row);
     },
   }),
@@ -160,10 +158,9 @@ export const connectionRoutes: AnyRoute[] = [
     summary: 'Delete a connection.',
     tag: 'connections',
     schema: { params: nameParams, response: { 200: okSchema } },
-    async handler({ params, ctx, audit }) {
-      if (!(await ctx.store.deleteConnection(params.name))) throw notFound(`connection "${params.name}"`);
+    async handler({ params, ctx, principal }) {
+      if (!(await ctx.store.deleteConnection(params.name, principal!.user.username))) throw notFound(`connection "${params.name}"`);
       ctx.checks.forget(params.name);
-      await audit('connection.delete', `connection:${params.name}`);
       return { ok: true };
     },
   }),

@@ -1,4 +1,4 @@
-/** Dead letters: grouped by error, listed, shown, edited, replayed (one or many), discarded. */
+/** Dead letters: grouped by error, listed, shown, edited, replayed (one or many), discarded. The store audits each change with the actor, atomically with it. */
 import type { JsonValue } from '../../../core/json.js';
 import type { DeadLetterRow, DeadLetterStatus } from '../../../store/types.js';
 import { groupReason, plainReason } from '../dead-letter-reason.js';
@@ -81,10 +81,9 @@ export const deadLetterRoutes: AnyRoute[] = [
     summary: 'Edit the payload of an open dead letter before replaying it.',
     tag: 'dead-letters',
     schema: { params: idParams, body: obj({ payload: anyJson }), response: { 200: deadLetterSchema } },
-    async handler({ params, body, ctx, principal, audit }) {
-      const before = await mustOpen(ctx, params.id);
+    async handler({ params, body, ctx, principal }) {
+      await mustOpen(ctx, params.id);
       await ctx.store.updateDeadLetterPayload(params.id, body.payload, principal!.user.username);
-      await audit('dead_letter.edit', `dead_letter:${params.id}`, { flow: before.flow, before: before.payload, after: body.payload });
       return view((await ctx.store.getDeadLetter(params.id))!);
     },
   }),
@@ -95,10 +94,9 @@ export const deadLetterRoutes: AnyRoute[] = [
     summary: 'Replay one dead letter on its flow\'s current version (as a new job).',
     tag: 'dead-letters',
     schema: { params: idParams, response: { 200: replayedSchema } },
-    async handler({ params, ctx, principal, audit }) {
-      const d = await mustOpen(ctx, params.id);
+    async handler({ params, ctx, principal }) {
+      await mustOpen(ctx, params.id);
       const replayed = await ctx.store.replayDeadLetters([params.id], principal!.user.username);
-      await audit('dead_letter.replay', `dead_letter:${params.id}`, { flow: d.flow, jobIds: replayed.map((r) => r.jobId) });
       return { replayed };
     },
   }),
@@ -109,10 +107,9 @@ export const deadLetterRoutes: AnyRoute[] = [
     summary: 'Replay many open dead letters: by ids, or a whole group by signature.',
     tag: 'dead-letters',
     schema: { body: idsBody, response: { 200: replayedSchema } },
-    async handler({ body, ctx, principal, audit }) {
+    async handler({ body, ctx, principal }) {
       const ids = await resolveIds(ctx, body);
       const replayed = ids.length ? await ctx.store.replayDeadLetters(ids, principal!.user.username) : [];
-      await audit('dead_letter.replay_many', body.signature ? `dead_letters:${body.signature}` : 'dead_letters', { ids: replayed.map((r) => r.id), count: replayed.length });
       return { replayed };
     },
   }),
@@ -123,10 +120,9 @@ export const deadLetterRoutes: AnyRoute[] = [
     summary: 'Discard open dead letters (by ids or by signature); they stay listed as discarded.',
     tag: 'dead-letters',
     schema: { body: idsBody, response: { 200: obj({ discarded: { type: 'integer' } }) } },
-    async handler({ body, ctx, principal, audit }) {
+    async handler({ body, ctx, principal }) {
       const ids = await resolveIds(ctx, body);
       const discarded = ids.length ? await ctx.store.discardDeadLetters(ids, principal!.user.username) : 0;
-      await audit('dead_letter.discard', body.signature ? `dead_letters:${body.signature}` : 'dead_letters', { ids, count: discarded });
       return { discarded };
     },
   }),

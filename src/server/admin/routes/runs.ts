@@ -1,7 +1,7 @@
 /** Runs, one run's trace, and one record's journey across systems. */
 import type { RunFilter, RunStatus, TraceRow, XrefId } from '../../../store/types.js';
 import { defineRoute, notFound, type AnyRoute } from '../route.js';
-import { arr, idParams, iso, obj, runSchema, runStatusSchema, traceSchema, xrefIdSchema } from '../schemas.js';
+import { arr, idParams, iso, jobSchema, obj, runSchema, runStatusSchema, traceSchema, xrefIdSchema } from '../schemas.js';
 
 const runQuery = obj(
   {
@@ -44,6 +44,20 @@ export const runRoutes: AnyRoute[] = [
       const run = await ctx.store.getRun(params.id);
       if (!run) throw notFound(`run ${params.id}`);
       return { run, traces: await ctx.store.listTraces(run.id) };
+    },
+  }),
+  defineRoute<{ id: string }>({
+    method: 'GET',
+    url: '/jobs/:id',
+    access: 'viewer',
+    summary: 'One job\'s state (queued, running, done, dead): how a replay or a manual run is going.',
+    tag: 'runs',
+    schema: { params: idParams, response: { 200: jobSchema } },
+    async handler({ params, ctx }) {
+      const job = await ctx.store.getJob(params.id);
+      if (!job) throw notFound(`job ${params.id}`);
+      const { payload: _payload, leaseOwner: _owner, leaseExpiresAt: _lease, ...rest } = job;
+      return rest;
     },
   }),
   defineRoute<{ key: string }, { limit?: number }>({

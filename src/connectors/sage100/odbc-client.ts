@@ -1,0 +1,120 @@
+/**
+ * The only file that speaks ODBC. Sage 100 (Standard/Advanced) is read through the ProvideX ODBC
+ * driver (DSN `SOTAMAS90`), Premium through SQL Server's; both through the `odbc` package over the
+ * platform's driver manager (unixODBC here). The package is an optional dependency loaded on first
+ * use, so a machine without unixODBC still runs every other connector, and only Sage 100 reads fail,
+ * with a message saying what to install. Strings come back padded to their fixed width; they are
+ * trimmed here, because the padding is a property of the transport, not of the data.
+ */
+import { SyncError } from '../../core/errors.js';
+import { classifyOdbcError, odbcUnavailable } from './errors.js';
+
+/** What we use of an ODBC connection (the `odbc` package's Connection). */
+export interface OdbcConnection {
+  query(sql: string, params?: Array<string | number>): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+/** What we use of the `odbc` package. */
+export interface OdbcModule {
+  connect(options: string | { connectionString: string; loginTimeout?: number; connectionTimeout?: number }): Promise<OdbcConnection>;
+}
+
+/** Loads the `odbc` package; injectable so the "not installed" path can be exercised. */
+export type OdbcLoader = () => Promise<OdbcModule>;
+
+/** The default loader: a dynamic import, so the package stays optional. */
+export const loadOdbcPackage: OdbcLoader = async () => {
+  const name = 'odbc';
+  const mod = (await import(name)) as { default?: OdbcModule } & OdbcModule;
+  return mod.default ?? mod;
+};
+
+/** Options of the ODBC reader. */
+export interface OdbcClientOptions {
+  /** Full ODBC connection string (`DSN=SOTAMAS90;UID=...;PWD=...;Company=ABC` or `Driver=...`). */
+  connectionString: string;
+  /** Seconds to wait for the login (default 15). */
+  loginTimeoutSeconds?: number;
+  loader?: OdbcLoader;
+  /** Counts each query (the connector's call budget). */
+  onQuery?: (what: string) => void;
+}
+
+/** A row as read: strings trimmed of their padding; other values as the driver gave them. */
+export type OdbcRow = Record<string, unknown>;
+
+/** A lazily opened ODBC connection with queries run one at a time (the ProvideX driver is not re-entrant). */
+export class OdbcClient {
+  private conn: Promise<OdbcConnection> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: OdbcClientOptions) {}
+
+  /** Runs a SELECT with `?` parameters; `what` names the read in errors. */
+  query(sql: string, params: Array<string | number>, what: string): Promise<OdbcRow[]> {
+    const run = async () => {
+      const conn = await this.connection();
+      this.options.onQuery?.(what);
+      let rows: Array<Record<string, unknown>>;
+      try {
+        rows = await conn.query(sql, params);
+      } catch (err) {
+        const classified = classifyOdbcError(err, 'query', what);
+        // A broken connection is reopened on the next call.
+        if (classified.kind === 'retryable') this.reset();
+        throw classified;
+      }
+      return Array.from(rows, trimRow);
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Closes the connection if one is open. */
+  async close(): Promise<void> {
+    const conn = this.conn;
+    this.conn = null;
+    if (conn) await conn.then((c) => c.close()).catch(() => undefined);
+  }
+
+  private reset(): void {
+    const conn = this.conn;
+    this.conn = null;
+    conn?.then((c) => c.close()).catch(() => undefined);
+  }
+
+  private connection(): Promise<OdbcConnection> {
+    if (!this.conn) {
+      this.conn = this.open();
+      this.conn.catch(() => {
+        this.conn = null;
+      });
+    }
+    return this.conn;
+  }
+
+  private async open(): Promise<OdbcConnection> {
+    let odbc: OdbcModule;
+    try {
+      odbc = await (this.options.loader ?? loadOdbcPackage)();
+    } catch (err) {
+      throw odbcUnavailable(err);
+    }
+    if (typeof odbc?.connect !== 'function') throw odbcUnavailable(new Error('the odbc module has no connect()'));
+    try {
+      return await odbc.connect({ connectionString: this.options.connectionString, loginTimeout: this.options.loginTimeoutSeconds ?? 15 });
+    } catch (err) {
+      if (err instanceof SyncError) throw err;
+      throw classifyOdbcError(err, 'connect', 'connect');
+    }
+  }
+}
+
+/** Trims the trailing-space padding of every string value. */
+export function trimRow(row: Record<string, unknown>): OdbcRow {
+  const out: OdbcRow = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'string' ? v.trimEnd() : v;
+  return out;
+}

@@ -1,0 +1,131 @@
+/**
+ * Reads: SOQL queries with `nextRecordsUrl` paging, get by id, find by field, and change polling.
+ *
+ * Change polling uses SOQL on `queryAll` — `WHERE SystemModstamp > :at OR (SystemModstamp = :at AND Id > :key)
+ * ORDER BY SystemModstamp, Id` — rather than getUpdated/getDeleted: one call returns ordered records with
+ * their data (getUpdated returns ids only, at minute granularity, for at most 30 days), deleted records
+ * come back with IsDeleted = true, and the (stamp, id) order gives an exact tie-break for the watermark.
+ * getUpdated/getDeleted are still offered for callers that want them.
+ */
+import type { ChangePage, FieldType, SourceRecord, Watermark } from '../../../core/connector.js';
+import { SyncError } from '../../../core/errors.js';
+import type { SalesforceClient } from '../client.js';
+import { parseStamp, soqlDateTime, soqlIdent, soqlLiteral, soqlString } from '../soql.js';
+import { toSourceRecord, type SalesforceRecord } from './records.js';
+
+/** One page of a query result. */
+export interface QueryResult {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: SalesforceRecord[];
+}
+
+/** Options for running a query. */
+export interface QueryOptions {
+  /** Use `queryAll` (includes deleted and archived rows). */
+  all?: boolean;
+  /** Stop after this many records. */
+  maxRecords?: number;
+  signal?: AbortSignal;
+}
+
+/** Yields every page of a SOQL query, following `nextRecordsUrl`. */
+export async function* queryPages(client: SalesforceClient, soql: string, options: QueryOptions = {}): AsyncGenerator<QueryResult> {
+  let page = await client.json<QueryResult>({ method: 'GET', path: `${options.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`, what: 'query', family: 'query', signal: options.signal });
+  let seen = page.records.length;
+  yield page;
+  while (!page.done && page.nextRecordsUrl && (options.maxRecords === undefined || seen < options.maxRecords)) {
+    page = await client.json<QueryResult>({ method: 'GET', path: page.nextRecordsUrl, what: 'query (next page)', family: 'query', signal: options.signal });
+    seen += page.records.length;
+    yield page;
+  }
+}
+
+/** Runs a query and returns all its records (up to `maxRecords`). */
+export async function query(client: SalesforceClient, soql: string, options: QueryOptions = {}): Promise<SalesforceRecord[]> {
+  const out: SalesforceRecord[] = [];
+  for await (const page of queryPages(client, soql, options)) {
+    out.push(...page.records);
+    if (options.maxRecords !== undefined && out.length >= options.maxRecords) return out.slice(0, options.maxRecords);
+  }
+  return out;
+}
+
+/** Runs a COUNT() query. */
+export async function count(client: SalesforceClient, entity: string, where?: string): Promise<number> {
+  const page = await client.json<QueryResult>({ method: 'GET', path: `query?q=${encodeURIComponent(`SELECT COUNT() FROM ${soqlIdent(entity)}${where ? ` WHERE ${where}` : ''}`)}`, what: 'count', family: 'query' });
+  return page.totalSize;
+}
+
+/** One record by id, or null when it does not exist (or is deleted). */
+export async function getRecord(client: SalesforceClient, entity: string, id: string, fields?: string[]): Promise<SourceRecord | null> {
+  const qs = fields && fields.length > 0 ? `?fields=${fields.map(soqlIdent).join(',')}` : '';
+  try {
+    const rec = await client.json<SalesforceRecord>({ method: 'GET', path: `sobjects/${soqlIdent(entity)}/${encodeURIComponent(id)}${qs}`, what: `get ${entity}`, family: 'rest' });
+    return toSourceRecord(entity, rec);
+  } catch (err) {
+    if (err instanceof SyncError && err.kind === 'not_found') return null;
+    throw err;
+  }
+}
+
+/** Records whose field equals the value; the value is bound as a typed, escaped literal. */
+export async function findRecords(client: SalesforceClient, entity: string, fields: string[], field: string, value: unknown, type?: FieldType): Promise<SourceRecord[]> {
+  const select = [...new Set(['Id', ...fields])].map(soqlIdent).join(', ');
+  const soql = `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${soqlIdent(field)} = ${soqlLiteral(value, type)} ORDER BY Id`;
+  return (await query(client, soql, { maxRecords: 2000 })).map((r) => toSourceRecord(entity, r));
+}
+
+/** Options of one change read. */
+export interface ChangeReadOptions {
+  limit: number;
+  /** Fields to select (Id, SystemModstamp and IsDeleted are always added). */
+  fields: string[];
+  /** Ignore records stamped in the last N seconds (still-committing transactions). */
+  settleSeconds: number;
+  /** The hub's clock. */
+  now?: () => number;
+  signal?: AbortSignal;
+}
+
+/** The SOQL of one change read (exported for tests and docs). */
+export function changesSoql(entity: string, since: Watermark | null, fields: string[], upperMs: number, limit: number): string {
+  const select = [...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent).join(', ');
+  const upper = `SystemModstamp <= ${soqlDateTime(upperMs)}`;
+  let where = upper;
+  if (since) {
+    const at = soqlDateTime(since.at);
+    where = since.key
+      ? `(SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > ${soqlString(since.key)})) AND ${upper}`
+      : `SystemModstamp > ${at} AND ${upper}`;
+  }
+  return `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`;
+}
+
+/** Records changed after the watermark, sorted by (SystemModstamp, Id), including deletions. */
+export async function readChanges(client: SalesforceClient, entity: string, since: Watermark | null, options: ChangeReadOptions): Promise<ChangePage> {
+  const now = (options.now ?? Date.now)();
+  // Whole seconds: SystemModstamp has no sub-second part, so the bound must not split a second.
+  const upperMs = Math.floor(now / 1000) * 1000 - options.settleSeconds * 1000;
+  if (since && parseStamp(since.at) >= upperMs) return { records: [], next: since, hasMore: false };
+  const soql = changesSoql(entity, since, options.fields, upperMs, options.limit + 1);
+  const rows = await query(client, soql, { all: true, maxRecords: options.limit + 1, signal: options.signal });
+  const hasMore = rows.length > options.limit;
+  const records = rows.slice(0, options.limit).map((r) => toSourceRecord(entity, r));
+  const last = records[records.length - 1];
+  const next: Watermark | null = last ? { at: last.updatedAt!, key: last.id } : since;
+  return { records, next, hasMore };
+}
+
+/** getUpdated: ids changed in [start, end) and the latest date covered. */
+export async function getUpdated(client: SalesforceClient, entity: string, start: Date, end: Date): Promise<{ ids: string[]; latestDateCovered: string }> {
+  const qs = `start=${encodeURIComponent(soqlDateTime(start))}&end=${encodeURIComponent(soqlDateTime(end))}`;
+  return client.json({ method: 'GET', path: `sobjects/${soqlIdent(entity)}/updated/?${qs}`, what: `getUpdated ${entity}`, family: 'rest' });
+}
+
+/** getDeleted: ids deleted in [start, end). */
+export async function getDeleted(client: SalesforceClient, entity: string, start: Date, end: Date): Promise<{ deletedRecords: { id: string; deletedDate: string }[]; earliestDateAvailable: string; latestDateCovered: string }> {
+  const qs = `start=${encodeURIComponent(soqlDateTime(start))}&end=${encodeURIComponent(soqlDateTime(end))}`;
+  return client.json({ method: 'GET', path: `sobjects/${soqlIdent(entity)}/deleted/?${qs}`, what: `getDeleted ${entity}`, family: 'rest' });
+}

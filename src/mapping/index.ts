@@ -1,0 +1,29 @@
+/**
+ * The mapping engine: flow mappings compiled once per version (plain copies as direct property access,
+ * JSONata for the rest), the domain function library, validation against target schemas, preview and
+ * flow tests. Imports only src/core.
+ */
+export { compileFlow } from './compile.js';
+export type { CompiledFlowWithSync, CompiledTargetWithSync } from './compile.js';
+export { validateRecord } from './validate.js';
+export type { ValidationContext } from './validate.js';
+export { previewFlow } from './preview.js';
+export type { FlowPreview, PreviewOptions, TargetPreview } from './preview.js';
+export { runFlowTests, formatTestReport } from './flow-test.js';
+export type { FlowTestContext, FormatOptions } from './flow-test.js';
+export { LIBRARY } from './functions/index.js';
+export type {
+  CompileOptions,
+  CompiledFlow,
+  CompiledTarget,
+  EntityResolver,
+  FieldDiff,
+  FlowTestCaseResult,
+  FlowTestReport,
+  MappedRecord,
+  MappingContext,
+  MappingFunction,
+  MappingOutcome,
+  TargetTestResult,
+  XrefArgs,
+} from './types.js';

@@ -1,0 +1,35 @@
+/** Error messages that name the flow, the record, the field, the value and the rule, as dead letters need. */
+import { SyncError } from '../core/errors.js';
+
+/** `flow "x", record K` (or `flow "x"` without a key). */
+export function where(flow: string, recordKey: string | undefined): string {
+  return recordKey ? `flow "${flow}", record ${recordKey}` : `flow "${flow}"`;
+}
+
+/** A value as it should read in a message: strings quoted, long values cut. */
+export function showValue(value: unknown): string {
+  let s: string;
+  try {
+    s = value === undefined ? 'nothing' : JSON.stringify(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 120 ? s.slice(0, 117) + '...' : s;
+}
+
+/** A mapping-time failure (an expression that threw, a required value that came out empty). */
+export function mappingError(
+  at: { flow: string; recordKey?: string; target: string },
+  field: string,
+  rule: string,
+  value: unknown,
+  problem: string,
+  cause?: unknown,
+): SyncError {
+  return new SyncError(
+    'invalid_data',
+    `${where(at.flow, at.recordKey)}: target "${at.target}", field ${field} (${rule}): ${problem}`,
+    { field, value, rule, recordKey: at.recordKey },
+    cause === undefined ? undefined : { cause },
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * The console in a real browser against a real server: sign in, open every page, replay a dead
+ * letter and see it succeed, and check a viewer cannot replay. Screenshots of each page go to
+ * docs/console/ for the README.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launch } from './browser.js';
+import { LONG_NAME_LEAD, startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHOTS = path.join(ROOT, 'docs/console');
+const run = browserAvailable();
+
+describe.skipIf(!run)('the console in Chromium', () => {
+  let server: ConsoleServer;
+  let browser: Awaited<ReturnType<typeof launch>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    // Build the console as shipped, so the test sees what users get.
+    await build({ root: path.join(ROOT, 'web'), logLevel: 'warn', configFile: path.join(ROOT, 'web/vite.config.ts') });
+    server = await startConsoleServer();
+    browser = await launch();
+    page = await browser.context.newPage();
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const go = async (p: string) => {
+    await page.goto(server.url.replace(/\/$/, '') + p);
+  };
+  async function signIn(p: Page, username: string, password: string) {
+    await p.goto(server.url);
+    await p.getByLabel('Username').fill(username);
+    await p.getByLabel('Password').fill(password);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Overview' }).waitFor();
+  }
+
+  it('refuses a wrong password, then signs in with the keyboard alone', async () => {
+    await go('/');
+    await page.getByRole('heading', { name: 'Sign in to Syncline' }).waitFor();
+    await shot('sign-in');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong username or password');
+    await page.getByLabel('Password').fill(USERS.admin);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  });
+
+  it('shows the overview: per-flow counts, a chart, connection health and budget', async () => {
+    const row = page.getByRole('row', { name: /leads-to-erp/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    // status, events in, written, failures, dead letters …
+    expect(cells.slice(0, 5)).toEqual(['active', '4', '3', '1', '1']);
+    await expect.poll(() => row.locator('svg.chart rect').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('row', { name: /^erp/ }).textContent()).toContain('http');
+    await page.getByRole('button', { name: 'Last 24 hours' }).click();
+    expect(await page.getByRole('button', { name: 'Last 24 hours' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'Last hour' }).click();
+    await shot('overview');
+  });
+
+  it('lists flows and shows one: mapping table, version diff, mapping preview', async () => {
+    await page.getByRole('link', { name: 'Flows', exact: true }).click();
+    await page.getByRole('heading', { name: 'Flows' }).waitFor();
+    await shot('flows');
+    await page.getByRole('link', { name: 'leads-to-erp' }).click();
+    await page.getByRole('heading', { name: 'leads-to-erp' }).waitFor();
+    const nameRow = page.getByRole('row', { name: /Name/ }).filter({ hasText: 'JSONata' });
+    expect(await nameRow.textContent()).toContain('FirstName & " " & LastName');
+    await page.getByRole('button', { name: 'Show diff' }).click();
+    const diff = page.getByRole('region', { name: 'Changes from v1 to v2' });
+    await diff.waitFor();
+    expect(await diff.locator('.diff-add').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Source:')]));
+    await page.getByLabel('Sample source record (JSON)').fill(JSON.stringify({ Email: 'zoe@example.com', FirstName: 'Zoe', LastName: 'Park' }));
+    await page.getByRole('button', { name: 'Preview mapping' }).click();
+    await expect.poll(() => page.getByLabel('Mapped fields for customer').textContent()).toContain('"Name": "Zoe Park"');
+    await shot('flow-detail');
+  });
+
+  it('finds runs by email and traces one record across systems with before/after values', async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).first().click();
+    await page.getByLabel("Record (email or any system's id)").fill('ANN.LEE@example.com');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody tr').first().textContent()).toContain('succeeded');
+    await shot('runs');
+    await page.getByRole('link', { name: 'Trace this record' }).click();
+    await page.locator('.timeline').waitFor();
+    const steps = await page.locator('.timeline .step-head strong').allTextContents();
+    expect(steps).toEqual(['trigger', 'map:customer', 'write:customer']);
+    const changed = page.locator('.before-after tr.changed', { has: page.locator('th code', { hasText: /^Name$/ }) }).first();
+    expect(await changed.textContent()).toContain('"Ann Lee"');
+    await shot('record-trace');
+  });
+
+  it('tests a connection and never shows its secret', async () => {
+    await page.getByRole('link', { name: 'Connections' }).click();
+    const card = page.getByRole('article', { name: 'erp' });
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => card.locator('.badge').first().textContent()).toBe('ok');
+    expect(await card.textContent()).toContain('auth: set');
+    await card.getByText('Settings').click();
+    expect(await page.content()).not.toContain('erp-secret-token');
+    await shot('connections');
+  });
+
+  it('lets a viewer see dead letters but not replay them (no button, and the API says 403)', async () => {
+    const viewer = await browser.context.browser()?.newContext();
+    // launchPersistentContext has no separate browser; use a second fresh profile instead.
+    const other = viewer ? null : await launch();
+    const vpage = viewer ? await viewer.newPage() : await other!.context.newPage();
+    try {
+      await signIn(vpage, 'viewer', USERS.viewer);
+      expect(await vpage.getByRole('link', { name: 'Users' }).count()).toBe(0);
+      expect(await vpage.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+      await vpage.getByRole('link', { name: 'Dead letters', exact: true }).click();
+      const letter = vpage.getByTestId('dead-letter').first();
+      await letter.waitFor();
+      await letter.getByRole('button', { name: LONG_NAME_LEAD.Id }).click();
+      await letter.locator('textarea').waitFor();
+      expect(await letter.getByRole('button', { name: 'Replay' }).count()).toBe(0);
+      expect(await vpage.getByRole('button', { name: /Replay all/ }).count()).toBe(0);
+      expect(await letter.locator('textarea').getAttribute('readonly')).not.toBeNull();
+      const id = (await server.store.listDeadLetters({ status: 'open' }))[0].id;
+      const status = await vpage.evaluate(async (dl) => {
+        const me = await (await fetch('/api/v1/auth/me')).json();
+        const res = await fetch(`/api/v1/dead-letters/${dl}/replay`, { method: 'POST', headers: { 'x-csrf-token': me.csrfToken } });
+        return res.status;
+      }, id);
+      expect(status).toBe(403);
+      expect((await server.store.getDeadLetter(id))!.status).toBe('open');
+    } finally {
+      await vpage.close();
+      await other?.close();
+    }
+  });
+
+  it('edits a dead letter\'s payload, replays it and sees it succeed', async () => {
+    await page.getByRole('link', { name: 'Dead letters', exact: true }).click();
+    await page.getByRole('heading', { name: 'Open, by error' }).waitFor();
+    const group = page.getByRole('row', { name: /Name is longer than 30 characters/ });
+    expect(await group.textContent()).toContain('Fix the value');
+    const letter = page.getByTestId('dead-letter').first();
+    await letter.getByRole('button', { name: LONG_NAME_LEAD.Id }).click();
+    await shot('dead-letters');
+    const box = letter.getByLabel(/Payload/);
+    const payload = JSON.parse(await box.inputValue()) as { record: Record<string, unknown> };
+    payload.record.LastName = 'Smythe';
+    await box.fill(JSON.stringify(payload, null, 2));
+    await letter.getByRole('button', { name: 'Replay', exact: true }).click();
+    await expect.poll(() => letter.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Replay succeeded');
+    expect(server.customers.map((c) => c.Name)).toContain('Dana Alexandra Smythe');
+    await page.getByRole('button', { name: 'Refresh list' }).click();
+    await expect.poll(() => page.getByText('Nothing is waiting').count()).toBe(1);
+  });
+
+  it('shows the audit log and users to the admin', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const actions = await page.locator('tbody td code').allTextContents();
+    expect(actions).toEqual(expect.arrayContaining(['dead_letter.edit', 'dead_letter.replay', 'auth.login']));
+    await shot('audit-log');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    expect(await page.getByRole('row', { name: /operator/ }).count()).toBeGreaterThan(0);
+    await shot('users');
+  });
+
+  it('serves console paths on reload (SPA fallback)', async () => {
+    await go('/flows/leads-to-erp');
+    await page.getByRole('heading', { name: 'leads-to-erp' }).waitFor();
+  });
+});

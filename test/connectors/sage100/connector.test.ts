@@ -1,0 +1,281 @@
+/**
+ * The Sage 100 connector against the emulator: writes over real HTTP (eBWS SOAP through the WSDL),
+ * reads through the real unixODBC driver manager and SQLite ODBC driver.
+ */
+import Database from 'better-sqlite3';
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncError } from '../../../src/core/errors.js';
+import { sage100Connector, type Sage100Connection } from '../../../src/connectors/sage100/index.js';
+import { EbwsClient } from '../../../src/connectors/sage100/soap-client.js';
+import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
+import { emulatorSettings, testContext } from './context.js';
+
+let emu: RunningSage100Emulator;
+let conn: Sage100Connection;
+
+async function rejection(p: Promise<unknown>): Promise<SyncError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(SyncError);
+    return err as SyncError;
+  }
+  throw new Error('expected a rejection');
+}
+
+function sqlite<T>(fn: (db: Database.Database) => T): T {
+  const db = new Database(emu.dbPath, { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A seeded customer's id (01-ABF form), read straight from the company file. */
+function seededCustomerId(): string {
+  const r = sqlite((db) => db.prepare("SELECT ARDivisionNo AS d, CustomerNo AS c FROM AR_Customer WHERE ARDivisionNo = '01' ORDER BY CustomerNo LIMIT 1").get() as { d: string; c: string });
+  return `${r.d}-${r.c.trim()}`;
+}
+
+beforeAll(async () => {
+  emu = await startSage100Emulator();
+  conn = sage100Connector.create(testContext(emulatorSettings(emu))) as Sage100Connection;
+});
+afterAll(async () => {
+  await conn?.close();
+  await emu?.close();
+});
+
+describe('check', () => {
+  it('reports eBWS and ODBC reachable', async () => {
+    const r = await conn.check();
+    expect(r).toMatchObject({ ok: true, info: { ebws: 'ok', odbc: 'ok' } });
+  });
+
+  it('reports a wrong password as a failed check naming the logon', async () => {
+    const bad = sage100Connector.create(testContext(emulatorSettings(emu, { password: 'nope' })));
+    const r = await bad.check();
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/refused the logon/);
+    await bad.close();
+  });
+});
+
+describe('customers', () => {
+  it('creates a customer with a generated number and the configured defaults, skipping a number already taken', async () => {
+    // Someone keyed the next number by hand: the first generated number collides and the connector moves on.
+    const next = sqlite((db) => (db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number }).n);
+    const taken = String(next).padStart(7, '0');
+    await conn.write('AR_Customer', { verb: 'create', data: { ARDivisionNo: '01', CustomerNo: taken, CustomerName: 'Hand Keyed Co', SalespersonNo: '0200' } });
+    const out = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Acme Widgets', EmailAddress: 'buyer@acme.example', CreditLimit: '2500.5', UDF_WEB_SOURCE: 'pardot' } });
+    expect(out.created).toBe(true);
+    expect(out.id).toBe(`01-${String(next + 1).padStart(7, '0')}`);
+    const rec = await conn.get('AR_Customer', out.id);
+    expect(rec?.data).toMatchObject({ CustomerName: 'Acme Widgets', SalespersonNo: '0100', SalespersonDivisionNo: '01', TermsCode: '01', CreditLimit: '2500.50', UDF_WEB_SOURCE: 'pardot' });
+  });
+
+  it('updates by merging into the current customer (other fields and UDFs kept)', async () => {
+    const out = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Merge Test Inc', City: 'Madison', State: 'WI', UDF_WEB_SOURCE: 'form', UDF_PARDOT_ID: '12345' } });
+    const upd = await conn.write('AR_Customer', { verb: 'update', id: out.id, data: { CustomerName: 'Merge Test Incorporated', CreditLimit: 9000 } });
+    expect(upd).toMatchObject({ ok: true, id: out.id, created: false });
+    const rec = await conn.get('AR_Customer', out.id);
+    expect(rec?.data).toMatchObject({ CustomerName: 'Merge Test Incorporated', City: 'Madison', State: 'WI', CreditLimit: '9000.00', UDF_WEB_SOURCE: 'form', UDF_PARDOT_ID: '12345' });
+  });
+
+  it('rejects a name longer than 30 characters, naming the field, before spending a customer number', async () => {
+    const before = sqlite((db) => (db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number }).n);
+    const err = await rejection(conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'The Extremely Long Customer Name Company LLC' } }));
+    expect(err.kind).toBe('invalid_data');
+    expect(err.details).toMatchObject({ field: 'CustomerName', rule: 'maxLength 30' });
+    expect(err.message).toMatch(/"CustomerName" is 44 characters long; Sage 100 allows at most 30/);
+    const after = sqlite((db) => (db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number }).n);
+    expect(after).toBe(before);
+  });
+
+  it('maps Sage faults: unknown salesperson (CI_NOF) names the field, duplicate number is a conflict, unknown customer is not found', async () => {
+    const nof = await rejection(conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Bad Rep Co', SalespersonNo: '9999' } }));
+    expect(nof).toMatchObject({ kind: 'invalid_data', details: { vendorCode: 'CI_NOF', field: 'SalespersonNo' } });
+    expect(nof.message).toMatch(/field "SalespersonNo"/);
+    const dup = await rejection(conn.write('AR_Customer', { verb: 'create', data: { ARDivisionNo: '01', CustomerNo: 'DUPE1', CustomerName: 'Dupe' } }).then(() => conn.write('AR_Customer', { verb: 'create', data: { ARDivisionNo: '01', CustomerNo: 'DUPE1', CustomerName: 'Dupe' } })));
+    expect(dup).toMatchObject({ kind: 'conflict', details: { vendorCode: 'WS_AlreadyExists' } });
+    const nf = await rejection(conn.write('AR_Customer', { verb: 'update', id: '01-NOSUCHCUST', data: { CustomerName: 'X' } }));
+    expect(nf).toMatchObject({ kind: 'not_found', details: { vendorCode: 'CI_NoKey' } });
+  });
+
+  it('maps a CI_CharLength fault from the service to invalid_data naming the field', async () => {
+    emu.faults.add({ path: 'UpdateCustomer', count: 1, fault: { vendorError: 'CI_CharLength' } });
+    const err = await rejection(conn.write('AR_Customer', { verb: 'update', id: seededCustomerId(), data: { City: 'Madison' } }));
+    expect(err).toMatchObject({ kind: 'invalid_data', details: { vendorCode: 'CI_CharLength', field: 'CustomerName', rule: 'maxLength 30' } });
+  });
+
+  it('upserts by email: updates the one match, creates when none', async () => {
+    const email = 'upsert.me@example.test';
+    const first = await conn.write('AR_Customer', { verb: 'upsert', match: { field: 'EmailAddress', value: email }, data: { CustomerName: 'Upsert One' } });
+    expect(first.created).toBe(true);
+    const second = await conn.write('AR_Customer', { verb: 'upsert', match: { field: 'EmailAddress', value: email }, data: { CustomerName: 'Upsert One Renamed' } });
+    expect(second).toMatchObject({ created: false, id: first.id });
+    expect((await conn.find('AR_Customer', 'EmailAddress', email)).map((r) => r.data.CustomerName)).toEqual(['Upsert One Renamed']);
+  });
+
+  it('reads padded strings trimmed, decimals exact, ids combined from the composite key', async () => {
+    const raw = sqlite((db) => db.prepare("SELECT ARDivisionNo, CustomerNo, CustomerName FROM AR_Customer WHERE ARDivisionNo = '02' LIMIT 1").get() as Record<string, string>);
+    expect(raw.CustomerNo.endsWith(' ')).toBe(true);
+    const rec = await conn.get('AR_Customer', `02-${raw.CustomerNo.trim()}`);
+    expect(rec?.id).toBe(`02-${raw.CustomerNo.trim()}`);
+    expect(rec?.data.CustomerNo).toBe(raw.CustomerNo.trim());
+    expect(rec?.data.CustomerName).toBe(raw.CustomerName.trimEnd());
+    expect(String(rec?.data.CreditLimit)).toMatch(/^\d+\.\d{2}$/);
+    expect(rec?.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+
+  it('attaches lifetime invoice totals summed exactly (credit memos subtracted)', async () => {
+    const target = sqlite((db) => db.prepare("SELECT ARDivisionNo AS d, CustomerNo AS c FROM AR_InvoiceHistoryHeader GROUP BY ARDivisionNo, CustomerNo HAVING SUM(InvoiceType = 'CM') > 0 LIMIT 1").get() as { d: string; c: string });
+    const rows = sqlite((db) => db.prepare('SELECT InvoiceType, TaxableSalesAmt, NonTaxableSalesAmt, InvoiceDate FROM AR_InvoiceHistoryHeader WHERE ARDivisionNo = ? AND CustomerNo = ?').all(target.d, target.c) as Array<Record<string, string | number>>);
+    let expected = new Decimal(0);
+    for (const r of rows) {
+      const amt = new Decimal(String(r.TaxableSalesAmt)).add(String(r.NonTaxableSalesAmt));
+      expected = r.InvoiceType === 'CM' ? expected.sub(amt.abs()) : expected.add(amt);
+    }
+    const id = `${target.d}-${target.c.trim()}`;
+    const rec = await conn.get('AR_Customer', id);
+    expect(rec?.data.LifetimeSalesAmt).toBe(expected.toFixed(2));
+    expect(rec?.data.LifetimeInvoiceCount).toBe(rows.filter((r) => r.InvoiceType !== 'CM').length);
+    const totals = await conn.customerInvoiceTotals([id, '01-NOINVOICES']);
+    expect(totals.get(id)?.lifetimeSales).toBe(expected.toFixed(2));
+    expect(totals.get('01-NOINVOICES')).toMatchObject({ invoiceCount: 0, lifetimeSales: '0.00' });
+  });
+});
+
+describe('sales orders', () => {
+  const firstItem = () => sqlite((db) => db.prepare("SELECT ItemCode, StandardUnitPrice FROM CI_Item WHERE ItemType = '1' AND InactiveItem = 'N' LIMIT 1 OFFSET 3").get() as { ItemCode: string; StandardUnitPrice: number });
+  const taxedCustomer = () => sqlite((db) => db.prepare("SELECT ARDivisionNo, CustomerNo FROM AR_Customer WHERE TaxSchedule = 'NY' AND CreditHold = 'N' AND CustomerStatus = 'A' LIMIT 1").get() as Record<string, string>);
+
+  it('previews totals and tax without saving', async () => {
+    const item = firstItem();
+    const cust = taxedCustomer();
+    const preview = await conn.previewSalesOrder({ CustomerId: `${cust.ARDivisionNo}-${cust.CustomerNo.trim()}`, Lines: [{ ItemCode: item.ItemCode.trim(), QuantityOrdered: 4 }] });
+    const ext = new Decimal(item.StandardUnitPrice).mul(4).toDecimalPlaces(2);
+    expect(preview.TaxableAmt).toBe(ext.toFixed(2));
+    expect(preview.SalesTaxAmt).toBe(ext.mul('0.08').toDecimalPlaces(2).toFixed(2));
+    expect((preview.Lines as Array<Record<string, string>>)[0].ExtensionAmt).toBe(ext.toFixed(2));
+  });
+
+  it('creates an order with lines under a generated number and reads it back through ODBC', async () => {
+    const item = firstItem();
+    const cust = taxedCustomer();
+    const out = await conn.write('SO_SalesOrder', { verb: 'create', data: { CustomerId: `${cust.ARDivisionNo}-${cust.CustomerNo.trim()}`, CustomerPONo: 'PO-SYNC-1', Lines: [{ ItemCode: item.ItemCode.trim(), QuantityOrdered: 2 }, { ItemCode: item.ItemCode.trim(), QuantityOrdered: 1, UnitPrice: '10.00' }] } });
+    expect(out.id).toMatch(/^\d{7}$/);
+    const rec = await conn.get('SO_SalesOrder', out.id);
+    expect(rec?.data).toMatchObject({ SalesOrderNo: out.id, OrderStatus: 'N', CustomerPONo: 'PO-SYNC-1' });
+    const lines = rec?.data.Lines as Array<Record<string, unknown>>;
+    expect(lines.map((l) => l.QuantityOrdered)).toEqual(['2.0000', '1.0000']);
+    expect(lines[1].ExtensionAmt).toBe('10.00');
+  });
+
+  it('rejects an unknown item on an order as invalid data naming ItemCode, and creates nothing', async () => {
+    const cust = taxedCustomer();
+    const before = sqlite((db) => (db.prepare('SELECT COUNT(*) AS n FROM SO_SalesOrderHeader').get() as { n: number }).n);
+    const err = await rejection(conn.write('SO_SalesOrder', { verb: 'create', data: { ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo.trim(), Lines: [{ ItemCode: 'NO-SUCH-ITEM', QuantityOrdered: 1 }] } }));
+    expect(err).toMatchObject({ kind: 'invalid_data', details: { vendorCode: 'CI_NOF', field: 'ItemCode' } });
+    expect(sqlite((db) => (db.prepare('SELECT COUNT(*) AS n FROM SO_SalesOrderHeader').get() as { n: number }).n)).toBe(before);
+  });
+
+  it('reads invoice history, items and stock', async () => {
+    const inv = await conn.readChanges('AR_InvoiceHistory', null, { limit: 5 });
+    expect(inv.records).toHaveLength(5);
+    expect(inv.hasMore).toBe(true);
+    expect(inv.records[0].id).toMatch(/^\d{7}-\d{6}$/);
+    expect((inv.records[0].data.Lines as unknown[]).length).toBeGreaterThan(0);
+    const items = await conn.readChanges('CI_Item', null, { limit: 1000 });
+    expect(items.records).toHaveLength(100);
+    const stock = await conn.find('IM_ItemWarehouse', 'ItemCode', items.records.find((r) => r.data.ItemType === '1')!.id);
+    expect(stock).toHaveLength(3);
+    const s = stock[0].data;
+    expect(s.QuantityAvailable).toBe(new Decimal(String(s.QuantityOnHand)).sub(String(s.QuantityOnSalesOrder)).toFixed(4));
+  });
+});
+
+describe('OtherFields through eBWS', () => {
+  it('reads one UDF (a single Field object) and several UDFs (a Field array) alike', async () => {
+    const ebws = new EbwsClient({ endpointUrl: emu.endpointUrl, companyCode: 'ABC', username: 'syncline', password: 'sage100' });
+    const one = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'One Udf Co', UDF_PARDOT_ID: 'p-1' } });
+    const two = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Two Udf Co', UDF_PARDOT_ID: 'p-2', UDF_WEB_SOURCE: 'web' } });
+    const [d1, n1] = one.id.split('-');
+    const [d2, n2] = two.id.split('-');
+    expect(await ebws.getCustomer(d1, n1)).toMatchObject({ CustomerName: 'One Udf Co', UDF_PARDOT_ID: 'p-1' });
+    expect(await ebws.getCustomer(d2, n2)).toMatchObject({ CustomerName: 'Two Udf Co', UDF_PARDOT_ID: 'p-2', UDF_WEB_SOURCE: 'web' });
+  });
+});
+
+describe('transport failures', () => {
+  it('classifies a stopped service (connection refused) as retryable, and works again once it is back', async () => {
+    await emu.stopService();
+    try {
+      const err = await rejection(conn.write('AR_Customer', { verb: 'update', id: seededCustomerId(), data: { City: 'Madison' } }));
+      expect(err.kind).toBe('retryable');
+      expect(err.message).toMatch(/could not reach eBWS/);
+      console.log(err.message);
+    } finally {
+      await emu.startService();
+    }
+    expect((await conn.write('AR_Customer', { verb: 'update', id: seededCustomerId(), data: { City: 'Madison' } })).ok).toBe(true);
+  });
+
+  it('reports a user without write rights as fatal "No Access"', async () => {
+    const ro = await startSage100Emulator({ seedSize: { customers: 5, items: 10, orders: 1, invoices: 1 }, users: [{ username: 'viewer', password: 'v', readOnly: true }] });
+    const c = sage100Connector.create(testContext({ ...emulatorSettings(ro), username: 'viewer', password: 'v' }));
+    const err = await rejection(c.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Denied' } }));
+    expect(err.kind).toBe('fatal');
+    expect(err.message).toMatch(/No Access/);
+    await c.close();
+    await ro.close();
+  });
+
+  it('classifies a 503 (stopped pool) and a refused connection as retryable', async () => {
+    emu.faults.add({ path: 'GetCustomer', count: 1, fault: { status: 503, body: 'Service Unavailable' } });
+    const e503 = await rejection(conn.write('AR_Customer', { verb: 'update', id: seededCustomerId(), data: { City: 'Madison' } }));
+    expect(e503).toMatchObject({ kind: 'retryable', details: { status: 503 } });
+    const dead = sage100Connector.create(testContext(emulatorSettings(emu, { endpointUrl: 'http://127.0.0.1:9/MasBasicService.svc' })));
+    const refused = await rejection(dead.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Nobody' } }));
+    expect(refused.kind).toBe('retryable');
+    expect(refused.message).toMatch(/could not reach eBWS/);
+    await dead.close();
+  });
+
+  it('times out a slow service as retryable', async () => {
+    const slow = sage100Connector.create(testContext(emulatorSettings(emu, { requestTimeoutMs: 1000 })));
+    await slow.check();
+    emu.faults.add({ path: 'GetCustomer', count: 1, fault: { latencyMs: 3000 } });
+    const err = await rejection(slow.write('AR_Customer', { verb: 'update', id: seededCustomerId(), data: { City: 'Madison' } }));
+    expect(err.kind).toBe('retryable');
+    await slow.close();
+  });
+});
+
+describe('without ODBC', () => {
+  it('a driver that does not exist gives a fatal error saying what to install', async () => {
+    const c = sage100Connector.create(testContext(emulatorSettings(emu, { odbcConnectionString: 'Driver=NoSuchSageDriver;Database=/nonexistent' })));
+    const err = await rejection(c.readChanges('AR_Customer', null, { limit: 10 }));
+    expect(err.kind).toBe('fatal');
+    expect(err.message).toMatch(/ODBC driver could not be loaded/);
+    expect(err.message).toMatch(/npm run setup/);
+    await c.close();
+  });
+
+  it('a missing odbc package gives a fatal error, while eBWS writes still work', async () => {
+    const { Sage100Connection } = await import('../../../src/connectors/sage100/index.js');
+    const c = new Sage100Connection(testContext(emulatorSettings(emu)), {
+      odbcLoader: async () => {
+        throw new Error("Cannot find package 'odbc'");
+      },
+    });
+    const err = await rejection(c.get('AR_Customer', seededCustomerId()));
+    expect(err.kind).toBe('fatal');
+    expect(err.message).toMatch(/unixODBC/);
+    const w = await c.write('AR_Customer', { verb: 'update', id: seededCustomerId(), data: { City: 'Green Bay' } });
+    expect(w.ok).toBe(true);
+    await c.close();
+  });
+});

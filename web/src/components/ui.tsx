@@ -1,0 +1,69 @@
+/** Small shared pieces: status badges, error notes, JSON blocks, page headers. */
+import type { ReactNode } from 'react';
+
+const TONE: Record<string, string> = {
+  succeeded: 'ok',
+  ok: 'ok',
+  active: 'ok',
+  replayed: 'ok',
+  unchanged: 'muted',
+  skipped: 'muted',
+  discarded: 'muted',
+  paused: 'warn',
+  retrying: 'warn',
+  open: 'bad',
+  failed: 'bad',
+  dead: 'bad',
+};
+
+/** A coloured word for a status (the word itself carries the meaning, not only the colour). */
+export function Badge({ status }: { status: string }) {
+  return <span className={`badge badge-${TONE[status] ?? 'muted'}`}>{status}</span>;
+}
+
+/** An error message in plain words. */
+export function ErrorNote({ error }: { error: Error | string | null | undefined }) {
+  if (!error) return null;
+  return (
+    <p className="note note-bad" role="alert">
+      {typeof error === 'string' ? error : error.message}
+    </p>
+  );
+}
+
+/** A success message. */
+export function OkNote({ children }: { children: ReactNode }) {
+  return (
+    <p className="note note-ok" role="status">
+      {children}
+    </p>
+  );
+}
+
+/** A JSON value in a scrollable block. */
+export function Json({ value, label }: { value: unknown; label?: string }) {
+  return (
+    <pre className="json" aria-label={label} tabIndex={0}>
+      {value === undefined ? '—' : JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+/** The heading row of a page. */
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="page-header">
+      <h1>{title}</h1>
+      <div className="actions">{children}</div>
+    </div>
+  );
+}
+
+/** Shown while the first load is under way. */
+export function Loading() {
+  return (
+    <p className="muted" aria-live="polite">
+      Loading…
+    </p>
+  );
+}

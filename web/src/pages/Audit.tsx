@@ -1,0 +1,63 @@
+/** The audit log: who did what to what, and when (admins only). */
+import { useState, type FormEvent } from 'react';
+import { api, qs } from '../api';
+import { ErrorNote, Loading, PageHeader } from '../components/ui';
+import { time } from '../format';
+import { useLoad } from '../hooks';
+import { useSession } from '../session';
+import type { AuditRow } from '../types';
+
+export function Audit() {
+  const { can } = useSession();
+  const [actor, setActor] = useState('');
+  const [applied, setApplied] = useState('');
+  const { data, error } = useLoad(() => api<AuditRow[]>('GET', `/audit${qs({ actor: applied, limit: 500 })}`), [applied]);
+  if (!can('admin')) return <p>The audit log is for admins.</p>;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setApplied(actor.trim());
+  };
+  return (
+    <section>
+      <PageHeader title="Audit log" />
+      <form className="filters" onSubmit={submit} role="search">
+        <label>
+          Who
+          <input value={actor} onChange={(e) => setActor(e.target.value)} placeholder="username" />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorNote error={error} />
+      {!data ? (
+        <Loading />
+      ) : (
+        <div className="table-wrap">
+          <table className="dense">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Target</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.map((a) => (
+                <tr key={a.id}>
+                  <td className="nowrap">{time(a.at)}</td>
+                  <td>{a.actor}</td>
+                  <td>
+                    <code>{a.action}</code>
+                  </td>
+                  <td>{a.target}</td>
+                  <td className="small details-cell">{a.details ? JSON.stringify(a.details) : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

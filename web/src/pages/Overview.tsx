@@ -1,0 +1,146 @@
+/** At a glance: is everything flowing? Per flow counts and latency, charts, queue, connection health and API budget. */
+import { useEffect, useState } from 'react';
+import { api } from '../api';
+import { RunChart, Meter } from '../components/Chart';
+import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
+import { ago, ms, num } from '../format';
+import { useLoad } from '../hooks';
+import { Link } from '../router';
+import type { Summary } from '../types';
+
+export function Overview() {
+  const [span, setSpan] = useState<'hour' | 'day'>('hour');
+  const { data, error, reload } = useLoad(() => api<Summary>('GET', '/metrics/summary'));
+  useEffect(() => {
+    const t = setInterval(() => void reload(), 15_000);
+    return () => clearInterval(t);
+  }, [reload]);
+  return (
+    <section>
+      <PageHeader title="Overview">
+        <div role="group" aria-label="Time window" className="segmented">
+          <button type="button" aria-pressed={span === 'hour'} onClick={() => setSpan('hour')}>
+            Last hour
+          </button>
+          <button type="button" aria-pressed={span === 'day'} onClick={() => setSpan('day')}>
+            Last 24 hours
+          </button>
+        </div>
+        <button type="button" onClick={() => void reload()}>
+          Refresh
+        </button>
+      </PageHeader>
+      <ErrorNote error={error} />
+      {!data ? (
+        <Loading />
+      ) : (
+        <>
+          <div className="kpis">
+            <Kpi label="Queued" value={data.queue.queued} />
+            <Kpi label="Running" value={data.queue.running} />
+            <Kpi label="Waiting to retry" value={data.queue.delayed} />
+            <Kpi label="Open dead letters" value={data.queue.deadLetters} tone={data.queue.deadLetters > 0 ? 'bad' : undefined} to="/dead-letters" />
+          </div>
+          <h2>Flows</h2>
+          {data.flows.length === 0 ? (
+            <p className="muted">
+              No flows deployed yet. Deploy one with <code>syncline flow deploy</code> or on the <Link to="/flows">Flows</Link> page.
+            </p>
+          ) : (
+            <div className="table-wrap">
+              <table className="dense">
+                <thead>
+                  <tr>
+                    <th scope="col">Flow</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">Events in</th>
+                    <th scope="col" className="num">Written</th>
+                    <th scope="col" className="num">Failures</th>
+                    <th scope="col" className="num">Dead letters</th>
+                    <th scope="col" className="num">p50</th>
+                    <th scope="col" className="num">p99</th>
+                    <th scope="col">Runs ({span === 'hour' ? '5-min' : 'hourly'} buckets)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.flows.map((f) => {
+                    const s = f[span];
+                    return (
+                      <tr key={f.flow}>
+                        <th scope="row">
+                          <Link to={`/flows/${encodeURIComponent(f.flow)}`}>{f.flow}</Link> <span className="muted">v{f.currentVersion}</span>
+                        </th>
+                        <td>
+                          <Badge status={f.status} />
+                        </td>
+                        <td className="num">{num(s.runs)}</td>
+                        <td className="num">{num(s.succeeded)}</td>
+                        <td className={`num ${s.failed + s.dead > 0 ? 'bad' : ''}`}>{num(s.failed + s.dead)}</td>
+                        <td className="num">
+                          {f.openDeadLetters > 0 ? <Link to={`/dead-letters?flow=${encodeURIComponent(f.flow)}`}>{num(f.openDeadLetters)}</Link> : 0}
+                        </td>
+                        <td className="num">{ms(s.p50Ms)}</td>
+                        <td className="num">{ms(s.p99Ms)}</td>
+                        <td className="chart-cell">
+                          <RunChart series={span === 'hour' ? f.hourSeries : f.daySeries} label={`${f.flow} runs over the last ${span}`} />
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <p className="legend muted">
+            <span className="swatch bar-ok" /> written <span className="swatch bar-other" /> skipped or retrying <span className="swatch bar-bad" /> failed
+          </p>
+          <h2>Connections</h2>
+          <div className="table-wrap">
+            <table className="dense">
+              <thead>
+                <tr>
+                  <th scope="col">Connection</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Health</th>
+                  <th scope="col">API budget used today</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.connections.map((c) => (
+                  <tr key={c.name}>
+                    <th scope="row">
+                      <Link to="/connections">{c.name}</Link>
+                    </th>
+                    <td>{c.type}</td>
+                    <td>
+                      {c.lastCheck ? (
+                        <>
+                          <Badge status={c.lastCheck.ok ? 'ok' : 'failed'} /> <span className="muted">{ago(c.lastCheck.at)}</span>
+                          {!c.lastCheck.ok && <div className="small">{c.lastCheck.message}</div>}
+                        </>
+                      ) : (
+                        <span className="muted">not tested since start</span>
+                      )}
+                    </td>
+                    <td>{c.budget ? <Meter used={c.budget.used} limit={c.budget.limit} label={`${c.name} API calls used today`} /> : <span className="muted">no calls counted</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p className="muted small">Updated {ago(data.generatedAt)}; refreshes every 15 s.</p>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Kpi({ label, value, tone, to }: { label: string; value: number; tone?: 'bad'; to?: string }) {
+  const body = (
+    <>
+      <span className="kpi-value">{num(value)}</span>
+      <span className="kpi-label">{label}</span>
+    </>
+  );
+  return <div className={`kpi ${tone ?? ''}`}>{to ? <Link to={to}>{body}</Link> : body}</div>;
+}

@@ -1,0 +1,193 @@
+/** Shapes of the admin API's answers (see /api/v1/openapi.json). */
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  mustChangePassword: boolean;
+  disabled: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+export interface Me {
+  user: User;
+  via: 'session' | 'token';
+  csrfToken: string | null;
+}
+export interface SerializedError {
+  kind: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+export interface Stats {
+  runs: number;
+  succeeded: number;
+  failed: number;
+  dead: number;
+  skipped: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+export interface Series {
+  start: string;
+  bucketMs: number;
+  runs: number[];
+  succeeded: number[];
+  failed: number[];
+}
+export interface Check {
+  ok: boolean;
+  message: string;
+  at: string;
+  info?: Record<string, string>;
+}
+export interface Summary {
+  generatedAt: string;
+  flows: Array<{ flow: string; status: string; currentVersion: number; hour: Stats; day: Stats; openDeadLetters: number; hourSeries: Series; daySeries: Series }>;
+  queue: { queued: number; running: number; delayed: number; deadLetters: number };
+  connections: Array<{ name: string; type: string; lastCheck: Check | null; budget: { used: number; limit: number | null; resetAt: number | null } | null }>;
+}
+export interface FlowSummary {
+  name: string;
+  status: 'active' | 'paused';
+  currentVersion: number;
+  updatedAt: string;
+  description?: string;
+  trigger: string;
+  source: string;
+  targets: string[];
+}
+export interface FlowVersion {
+  flow: string;
+  version: number;
+  hash: string;
+  deployedAt: string;
+  deployedBy: string;
+  source?: string;
+}
+export interface MappingRow {
+  target: string;
+  connection: string;
+  entity: string;
+  field: string;
+  source: string;
+  rule: string;
+  note?: string;
+}
+export interface FlowDetail {
+  flow: FlowSummary;
+  version: FlowVersion & { source: string };
+  definition: Record<string, unknown>;
+  mapping: MappingRow[];
+}
+export interface Diff {
+  flow: string;
+  from: number;
+  to: number;
+  lines: Array<{ op: 'same' | 'add' | 'remove'; text: string; oldLine: number | null; newLine: number | null }>;
+  unified: string;
+}
+export interface Lineage {
+  field: string;
+  sources: string[];
+  rule: string;
+  value: unknown;
+}
+export interface Preview {
+  passedFilter: boolean;
+  targets: Array<{ name: string; connection: string; entity: string; fields: Record<string, unknown> | null; lineage: Lineage[]; errors: SerializedError[] }>;
+}
+export interface Run {
+  id: string;
+  jobId: string;
+  flow: string;
+  flowVersion: number;
+  trigger: string;
+  status: 'succeeded' | 'skipped' | 'failed' | 'retrying' | 'dead';
+  recordKey: string | null;
+  startedAt: string;
+  finishedAt: string;
+  attempt: number;
+  error?: SerializedError | null;
+}
+export interface Trace {
+  id: string;
+  runId: string;
+  flow: string;
+  at: string;
+  step: string;
+  status: 'ok' | 'skipped' | 'unchanged' | 'failed';
+  connection?: string;
+  entity?: string;
+  externalId?: string;
+  before?: unknown;
+  after?: unknown;
+  lineage?: Lineage[];
+  error?: SerializedError | null;
+}
+export interface DeadLetter {
+  id: string;
+  jobId: string;
+  flow: string;
+  flowVersion: number;
+  recordKey: string | null;
+  payload: unknown;
+  error: SerializedError;
+  errorKind: string;
+  signature: string;
+  status: 'open' | 'replayed' | 'discarded';
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  replayJobId: string | null;
+  reason: string;
+}
+export interface DeadLetterGroup {
+  signature: string;
+  errorKind: string;
+  flow: string;
+  count: number;
+  example: string;
+  reason: string;
+}
+export interface Connection {
+  name: string;
+  type: string;
+  label?: string;
+  settings: Record<string, unknown>;
+  secretNames: string[];
+  createdAt: string;
+  updatedAt: string;
+  lastCheck: Check | null;
+}
+export interface ConnectionType {
+  type: string;
+  label: string;
+  description: string;
+  settingsSchema: Record<string, unknown>;
+  secretFields: string[];
+}
+export interface AuditRow {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details?: Record<string, unknown>;
+}
+export interface Token {
+  id: string;
+  userId: string;
+  username: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+export interface Issue {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}

@@ -1,0 +1,8 @@
+// The console is plain React + CSS; Vite compiles .tsx itself (automatic JSX runtime), so no plugin is needed.
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  base: '/',
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022' },
+  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
+});
