@@ -232,7 +232,9 @@ describe('runs, traces and dead letters', () => {
     expect(groups[0]).toMatchObject({ flow: 'leads-to-erp', count: 1, errorKind: 'invalid_data' });
     expect(groups[0].reason).toMatch(/Fix the value/);
     const one = (await h.call('GET', `/api/v1/dead-letters/${deadId}`, viewer())).json();
-    expect(one.reason).toBe(`sage100 refused the record: field CustomerName breaks "maxLength 30" (value "${'x'.repeat(40)}"). Fix the value in the payload (or in the source record) and replay.`);
+    expect(one.reason).toBe(
+      `The target (sage100) refused the record: CustomerName too long (field CustomerName, rule "maxLength 30", value "${'x'.repeat(40)}"). Fix the value in the payload (or in the source record) and replay.`,
+    );
   });
 
   it('edits a payload and replays it as a new job, audited with before and after', async () => {

@@ -102,8 +102,11 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.locator('.timeline').waitFor();
     const steps = await page.locator('.timeline .step-head strong').allTextContents();
     expect(steps).toEqual(['trigger', 'map:customer', 'write:customer']);
-    const changed = page.locator('.before-after tr.changed', { has: page.locator('th code', { hasText: /^Name$/ }) }).first();
-    expect(await changed.textContent()).toContain('"Ann Lee"');
+    // The mapping step says how each field was made; the write step shows the values written.
+    const mapped = page.locator('.step', { hasText: 'map:customer' }).getByRole('row', { name: /^Name/ });
+    expect(await mapped.textContent()).toMatch(/FirstName.*LastName.*"Ann Lee"/);
+    const written = page.locator('.step', { hasText: 'write:customer' }).getByRole('row', { name: /^Name/ });
+    expect(await written.textContent()).toContain('"Ann Lee"');
     await shot('record-trace');
   });
 
@@ -154,6 +157,7 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Open, by error' }).waitFor();
     const group = page.getByRole('row', { name: /Name is longer than 30 characters/ });
     expect(await group.textContent()).toContain('Fix the value');
+    expect(await page.getByTestId('dead-letter').first().locator('.reason').textContent()).toContain('Name is longer than 30 characters (field Name)');
     const letter = page.getByTestId('dead-letter').first();
     await letter.getByRole('button', { name: LONG_NAME_LEAD.Id }).click();
     await shot('dead-letters');

@@ -27,17 +27,14 @@ const WHAT: Record<ErrorKind, string> = {
 /** One or two sentences saying why a record failed and what to do about it. */
 export function plainReason(error: SerializedError): string {
   const d = error.details ?? {};
-  const who = d.system ? d.system : 'The target system';
+  const who = d.system ? `The target (${d.system})` : 'The target system';
   const kind: ErrorKind = error.kind in ADVICE ? error.kind : 'fatal';
-  let what = `${who} ${WHAT[kind]}`;
-  if (d.field) {
-    what += `: field ${d.field}`;
-    if (d.rule) what += ` breaks "${d.rule}"`;
-    if (d.value !== undefined) what += ` (value ${JSON.stringify(d.value)})`;
-  } else if (error.message) {
-    what += `: ${error.message}`;
-  }
-  return `${what}. ${ADVICE[kind]}`;
+  const facts: string[] = [];
+  if (d.field) facts.push(`field ${d.field}`);
+  if (d.rule) facts.push(`rule "${d.rule}"`);
+  if (d.value !== undefined) facts.push(`value ${JSON.stringify(d.value)}`);
+  const message = error.message ? `: ${error.message}` : '';
+  return `${who} ${WHAT[kind]}${message}${facts.length ? ` (${facts.join(', ')})` : ''}. ${ADVICE[kind]}`;
 }
 
 /** The plain reason for a group of dead letters, from its error kind and an example message. */

@@ -19,11 +19,11 @@ function stateOf(): { get(k: string): Promise<unknown>; set(k: string, v: unknow
 
 describe('Salesforce OAuth against the emulator', () => {
   it('JWT bearer: signs an RS256 assertion the emulator verifies with the registered key', async () => {
-    const conn = connect(settings);
+    const { conn, ctx } = connect(settings);
     const res = await conn.check();
     expect(res.ok).toBe(true);
     expect(res.info?.orgId).toMatch(/^00D/);
-    expect(conn.ctx.calls).toContain('auth');
+    expect(ctx.calls).toContain('auth');
   });
 
   it('JWT bearer with a key the connected app does not know is a fatal error naming the certificate', async () => {
@@ -71,7 +71,7 @@ describe('Salesforce OAuth against the emulator', () => {
     });
     const body = (await tokenRes.json()) as { refresh_token: string; issued_at: string };
     expect(body.issued_at).toMatch(/^\d{13}$/);
-    const conn = connect({ ...settings, flow: 'refresh_token', refreshToken: body.refresh_token, clientSecret: DEFAULT_APP.clientSecret, privateKey: undefined, username: undefined });
+    const { conn, ctx } = connect({ ...settings, flow: 'refresh_token', refreshToken: body.refresh_token, clientSecret: DEFAULT_APP.clientSecret, privateKey: undefined, username: undefined });
     expect((await conn.check()).ok).toBe(true);
 
     await fetch(`${emu.url}/services/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: body.refresh_token }) });
@@ -82,13 +82,13 @@ describe('Salesforce OAuth against the emulator', () => {
   });
 
   it('refreshes once on 401 INVALID_SESSION_ID and retries the call', async () => {
-    const conn = connect(settings);
+    const { conn, ctx } = connect(settings);
     await conn.get('Account', '001000000000000AAA');
-    const authBefore = conn.ctx.calls.filter((c) => c === 'auth').length;
+    const authBefore = ctx.calls.filter((c) => c === 'auth').length;
     emu.state.expireTokens();
     const rows = await conn.api.query('SELECT Id FROM Account LIMIT 1');
     expect(rows).toHaveLength(1);
-    expect(conn.ctx.calls.filter((c) => c === 'auth').length).toBe(authBefore + 1);
+    expect(ctx.calls.filter((c) => c === 'auth').length).toBe(authBefore + 1);
   });
 
   it('concurrent callers share one refresh', async () => {

@@ -41,10 +41,8 @@ export async function setup(options: SalesforceEmulatorOptions = {}, extra: Reco
   return { emu, settings, keys };
 }
 
-/** Opens a connection with the given settings. */
-export function connect(settings: Record<string, unknown>): SalesforceConnection & { ctx: ReturnType<typeof makeContext> } {
+/** Opens a connection with the given settings; `ctx` shows what it reported. */
+export function connect(settings: Record<string, unknown>): { conn: SalesforceConnection; ctx: ReturnType<typeof makeContext> } {
   const ctx = makeContext(settings);
-  const conn = new SalesforceConnection(ctx) as SalesforceConnection & { ctx: ReturnType<typeof makeContext> };
-  conn.ctx = ctx;
-  return conn;
+  return { conn: new SalesforceConnection(ctx), ctx };
 }

@@ -78,19 +78,50 @@ export function Steps({ steps, showRun }: { steps: Trace[]; showRun?: boolean })
             </span>
           </div>
           {s.error && <p className="bad small">{s.error.message}</p>}
-          {(s.before !== undefined || s.after !== undefined) && <BeforeAfter before={s.before} after={s.after} />}
+          {s.lineage && s.lineage.length > 0 ? <LineageTable lineage={s.lineage} /> : (s.before !== undefined || s.after !== undefined) && <BeforeAfter before={s.before} after={s.after} />}
         </li>
       ))}
     </ol>
   );
 }
 
-/** Field-by-field before/after, changed fields marked. */
+/** A mapping step: each target field, the rule that made it, and the value it got. */
+function LineageTable({ lineage }: { lineage: NonNullable<Trace['lineage']> }) {
+  return (
+    <table className="dense before-after">
+      <thead>
+        <tr>
+          <th scope="col">Target field</th>
+          <th scope="col">From</th>
+          <th scope="col">Rule</th>
+          <th scope="col">Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {lineage.map((l) => (
+          <tr key={l.field}>
+            <th scope="row">
+              <code>{l.field}</code>
+            </th>
+            <td>{l.sources.length ? l.sources.map((src) => <code key={src}>{src} </code>) : '—'}</td>
+            <td className="small">{l.rule}</td>
+            <td>
+              <code>{JSON.stringify(l.value)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Field-by-field before/after; when there was a before, changed fields are marked. */
 function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
   const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
   const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])];
   if (fields.length === 0) return null;
+  const hadBefore = Object.keys(b).length > 0;
   return (
     <table className="dense before-after">
       <thead>
@@ -102,7 +133,7 @@ function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
       </thead>
       <tbody>
         {fields.map((f) => {
-          const changed = JSON.stringify(b[f]) !== JSON.stringify(a[f]);
+          const changed = hadBefore && JSON.stringify(b[f]) !== JSON.stringify(a[f]);
           return (
             <tr key={f} className={changed ? 'changed' : ''}>
               <th scope="row">
