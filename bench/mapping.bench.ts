@@ -153,11 +153,46 @@ for (let i = 0; i < 200; i++) {
   }
 }
 
+// A second, copy-only mapping of the same 16 fields: every rule takes the direct-property-access fast path.
+const COPY_FIELDS = ['Id', 'Name', 'Company', 'Street', 'City', 'State', 'PostalCode', 'Country', 'Phone', 'Email', 'OwnerId', 'AnnualRevenue', 'Website', 'Status', 'IsConverted', 'Rating'];
+const copyFlow = { ...leadToCustomer, targets: [{ ...leadToCustomer.targets[0], mapping: Object.fromEntries(COPY_FIELDS.map((f) => [`X_${f}`, f])) }] };
+const copyTarget = compileFlow(copyFlow).targets[0];
+const copyTargetNoLineage = compileFlow(copyFlow, { lineage: false }).targets[0];
+const targetNoLineage = compileFlow(leadToCustomer, { lineage: false }).targets[0];
+// Written out field by field, as a person would, so the baseline pays no loop or string-building overhead.
+function copiesByHand(r: Fields): Fields {
+  const out: Fields = {};
+  if (r.Id !== undefined) out.X_Id = r.Id;
+  if (r.Name !== undefined) out.X_Name = r.Name;
+  if (r.Company !== undefined) out.X_Company = r.Company;
+  if (r.Street !== undefined) out.X_Street = r.Street;
+  if (r.City !== undefined) out.X_City = r.City;
+  if (r.State !== undefined) out.X_State = r.State;
+  if (r.PostalCode !== undefined) out.X_PostalCode = r.PostalCode;
+  if (r.Country !== undefined) out.X_Country = r.Country;
+  if (r.Phone !== undefined) out.X_Phone = r.Phone;
+  if (r.Email !== undefined) out.X_Email = r.Email;
+  if (r.OwnerId !== undefined) out.X_OwnerId = r.OwnerId;
+  if (r.AnnualRevenue !== undefined) out.X_AnnualRevenue = r.AnnualRevenue;
+  if (r.Website !== undefined) out.X_Website = r.Website;
+  if (r.Status !== undefined) out.X_Status = r.Status;
+  if (r.IsConverted !== undefined) out.X_IsConverted = r.IsConverted;
+  if (r.Rating !== undefined) out.X_Rating = r.Rating;
+  return out;
+}
+for (let i = 0; i < 8; i++) {
+  if (JSON.stringify(copyTarget.mapSync(leads[i], ctx)!.fields) !== JSON.stringify(copiesByHand(leads[i]))) throw new Error(`copy mappings differ on record ${i}`);
+}
+
 const variants: Array<[string, (r: Fields) => void | Promise<void>, boolean]> = [
   ['(a) engine, `mapSync` (fields + lineage)', (r) => consume(target.mapSync(r, ctx)!.fields), false],
   ['(a) engine, `await map()` (fields + lineage)', async (r) => consume((await target.map(r, ctx)).fields), true],
   ['(b) plain JSONata, one expression', async (r) => consume((await whole.evaluate(r)) as Fields), true],
   ['(c) hand-written JavaScript', (r) => consume(byHand(r)), false],
+  ['copies only: engine `mapSync` (fields + lineage)', (r) => consume(copyTarget.mapSync(r, ctx)!.fields), false],
+  ['copies only: hand-written JavaScript', (r) => consume(copiesByHand(r)), false],
+  ['(a) engine, `mapSync`, lineage off (fields only, like (c))', (r) => consume(targetNoLineage.mapSync(r, ctx)!.fields), false],
+  ['copies only: engine `mapSync`, lineage off', (r) => consume(copyTargetNoLineage.mapSync(r, ctx)!.fields), false],
 ];
 // Rounds interleave the variants so a burst of load elsewhere does not favour one; the best round counts.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -174,14 +209,25 @@ const hand = best.get(variants[3][0])!;
 const cpu = cpus()[0]?.model ?? 'unknown';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const table = [
-  '| Variant | Records per CPU-second | Records per wall-second | CPU cost vs hand-written |',
+  '| Variant | Records per CPU-second | Records per wall-second | CPU cost vs hand-written (same mapping) |',
   '|---|---:|---:|---:|',
   ...variants.map(([name]) => {
     const r = best.get(name)!;
-    return `| ${name} | ${fmt(r.cpu)} | ${fmt(r.wall)} | ${(hand.cpu / r.cpu).toFixed(2)}× |`;
+    const base = name.startsWith('copies only') ? best.get(variants[5][0])! : hand;
+    return `| ${name} | ${fmt(r.cpu)} | ${fmt(r.wall)} | ${(base.cpu / r.cpu).toFixed(2)}× |`;
   }),
 ].join('\n');
 console.log(table);
+const engineRate = best.get(variants[0][0])!.cpu;
+const copyRate = best.get(variants[4][0])!.cpu;
+const verdict = [
+  `Against the aims: the full lead-to-customer mapping runs at ${fmt(engineRate)} records per CPU-second on the synchronous path, ` +
+    `${engineRate >= 500_000 ? 'meeting' : 'below'} the 500,000 aim; the same mapping written by hand runs at ${fmt(hand.cpu)}, so the engine costs ` +
+    `${(hand.cpu / engineRate).toFixed(2)}× the hand-written CPU (aim: within 3×, ${hand.cpu / engineRate <= 3 ? 'met' : 'not met'}). ` +
+    `Most of the per-record cost is the domain functions themselves (E.164 phone, email check, name split, truncation), which the hand-written version pays as well. ` +
+    `A mapping of plain copies runs at ${fmt(copyRate)} records per CPU-second.`,
+].join('');
+console.log(verdict);
 const load = loadavg().map((x) => x.toFixed(2)).join(', ');
 
 const section = [
@@ -194,6 +240,8 @@ const section = [
   'Command: `npx tsx bench/mapping.bench.ts`',
   '',
   table,
+  '',
+  verdict,
   '',
 ].join('\n');
 const file = 'bench/RESULTS.md';

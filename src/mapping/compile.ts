@@ -7,7 +7,7 @@ import { booleanOf, compileExpression, evaluateExpression, type CompiledExpressi
 import { buildFunctions } from './functions/index.js';
 import { compileValueMap, type ValueMap } from './functions/valuemaps.js';
 import { NEEDS_ASYNC } from './functions/lookups.js';
-import { compileMapping, type FieldPlan, type Sink } from './rules.js';
+import { compileMapping, type CompiledMapping, type Sink } from './rules.js';
 import { mappingError } from './messages.js';
 
 /** A compiled flow with synchronous shortcuts for callers that map many records in a loop. */
@@ -65,7 +65,8 @@ export function compileFlow(def: FlowDef, options: CompileOptions = {}): Compile
   const valueMaps = new Map<string, ValueMap>(Object.entries(def.valueMaps ?? {}).map(([k, v]) => [k, compileValueMap(v)]));
   const functions = buildFunctions(valueMaps, options.functions);
   const filter = condition(def.filter !== undefined ? compileOrFatal(def.filter, 'filter', functions) : undefined, 'filter', '(filter)');
-  const targets = def.targets.map((t, i) => compileTarget(t, i, functions, valueMaps));
+  const lineage = options.lineage !== false;
+  const targets = def.targets.map((t, i) => compileTarget(t, i, functions, valueMaps, lineage));
   return {
     filter: (record, ctx) => filter.run(record, ctx),
     filterSync: (record, ctx) => filter.sync(record, ctx),
@@ -73,18 +74,25 @@ export function compileFlow(def: FlowDef, options: CompileOptions = {}): Compile
   };
 }
 
-function compileTarget(def: TargetDef, index: number, functions: ReadonlyMap<string, MappingFunction>, valueMaps: ReadonlyMap<string, ValueMap>): CompiledTargetWithSync {
+function compileTarget(
+  def: TargetDef,
+  index: number,
+  functions: ReadonlyMap<string, MappingFunction>,
+  valueMaps: ReadonlyMap<string, ValueMap>,
+  lineage: boolean,
+): CompiledTargetWithSync {
   const at = `targets/${index}`;
-  let plans: FieldPlan[];
+  let compiledMapping: CompiledMapping;
   try {
-    plans = compileMapping(def.mapping, { functions, valueMaps, at: `${at}/mapping` });
+    compiledMapping = compileMapping(def.mapping, { functions, valueMaps, lineage, at: `${at}/mapping` });
   } catch (err) {
     throw new SyncError('fatal', (err as Error).message, {}, { cause: err });
   }
   const when = condition(def.when !== undefined ? compileOrFatal(def.when, `${at}/when`, functions) : undefined, 'when', def.name);
 
+  const { plans, build } = compiledMapping;
   const sinkFor = (ctx: MappingContext, errors?: Sink['errors']): Sink => ({
-    fields: {},
+    values: new Array(plans.length),
     lineage: [],
     errors,
     flow: ctx.flow,
@@ -109,7 +117,7 @@ function compileTarget(def: TargetDef, index: number, functions: ReadonlyMap<str
 
   const mapSync = (record: Fields, ctx: MappingContext): MappedRecord | undefined => {
     const sink = sinkFor(ctx);
-    return runSync(record, ctx, sink) ? { fields: sink.fields, lineage: sink.lineage } : undefined;
+    return runSync(record, ctx, sink) ? { fields: build(sink.values), lineage: sink.lineage } : undefined;
   };
 
   const target: CompiledTargetWithSync = {
@@ -126,7 +134,7 @@ function compileTarget(def: TargetDef, index: number, functions: ReadonlyMap<str
       }
       if (done) return Promise.resolve(done);
       const sink = sinkFor(ctx);
-      return runAsync(record, ctx, sink).then(() => ({ fields: sink.fields, lineage: sink.lineage }));
+      return runAsync(record, ctx, sink).then(() => ({ fields: build(sink.values), lineage: sink.lineage }));
     },
     async mapAll(record, ctx): Promise<MappingOutcome> {
       let sink = sinkFor(ctx, []);
@@ -134,7 +142,7 @@ function compileTarget(def: TargetDef, index: number, functions: ReadonlyMap<str
         sink = sinkFor(ctx, []);
         await runAsync(record, ctx, sink);
       }
-      return { fields: sink.fields, lineage: sink.lineage, errors: sink.errors ?? [] };
+      return { fields: build(sink.values), lineage: sink.lineage, errors: sink.errors ?? [] };
     },
   };
   if (def.writeBack) target.writeBack = compileWriteBack(def, at, functions);

@@ -124,9 +124,8 @@ function onlyKeys(node: object, allowed: Set<string>): boolean {
 }
 
 function scalar(v: unknown): unknown {
-  // Arrays are JSONata sequences with their own rules (flattening, singletons); functions and other objects
-  // are left to jsonata too unless a caller accepts objects explicitly.
-  if (Array.isArray(v) || typeof v === 'function') throw NEEDS_ASYNC;
+  // Arrays are JSONata sequences with their own rules (flattening, singletons); functions are left to jsonata too.
+  if (typeof v === 'object' ? Array.isArray(v) : typeof v === 'function') throw NEEDS_ASYNC;
   return v;
 }
 
@@ -155,6 +154,14 @@ function compilePathNode(node: Node, fns: ReadonlyMap<string, MappingFunction>):
     const key = String(s.value);
     if (key in Object.prototype) return null;
     keys.push(key);
+  }
+  if (keys.length === 1 && names === steps) {
+    const [k] = keys;
+    return (input) => {
+      if (input === null || typeof input !== 'object') return undefined;
+      if (Array.isArray(input)) throw NEEDS_ASYNC;
+      return scalar((input as Record<string, unknown>)[k]);
+    };
   }
   return (input, env) => {
     let cur = start(input, env);
@@ -276,7 +283,11 @@ function compileCall(node: Node, fns: ReadonlyMap<string, MappingFunction>): Fas
     }
     return (i, e) => scalar(fn(...args.map((a) => a(i, e))));
   }
-  if (name === XREF_FUNCTION) return (i, e) => xrefSync(e.ctx, args.map((a) => a(i, e)));
+  if (name === XREF_FUNCTION) {
+    if (args.length !== 5) return null;
+    const [c, en, id, tc, te] = args;
+    return (i, e) => xrefSync(e.ctx, [c(i, e), en(i, e), id(i, e), tc(i, e), te(i, e)]);
+  }
   const builtin = BUILTINS[name];
   if (builtin && args.length === 1) {
     const [a] = args;

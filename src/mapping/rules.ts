@@ -15,7 +15,8 @@ import { mappingError, showValue } from './messages.js';
 
 /** Where output goes during one record's mapping. */
 export interface Sink {
-  fields: Fields;
+  /** Values by field position in the mapping; the mapping's builder turns them into the record. */
+  values: unknown[];
   lineage: LineageEntry[];
   /** Collect failures here; when absent the first failure is thrown. */
   errors?: SyncError[];
@@ -37,6 +38,8 @@ export interface FieldPlan {
 /** What rules share while a flow compiles. */
 export interface RuleScope {
   functions: ReadonlyMap<string, MappingFunction>;
+  /** Record lineage entries (off only for callers that never keep traces). */
+  lineage: boolean;
   valueMaps: ReadonlyMap<string, ValueMap>;
   /** Where a rule sits in the flow, for compile errors (`targets/0/mapping/Email`). */
   at: string;
@@ -58,12 +61,40 @@ function fail(sink: Sink, err: SyncError): void {
   else throw err;
 }
 
-/** Compiles a mapping (target field → rule) to plans; throws an Error naming the rule on a bad rule. */
-export function compileMapping(mapping: Record<string, MappingRule>, scope: RuleScope): FieldPlan[] {
-  return Object.entries(mapping).map(([field, rule]) => compileRule(field, rule, { ...scope, at: `${scope.at}/${field}` }));
+/** A compiled mapping: one plan per target field, and the builder that makes the output record from their values. */
+export interface CompiledMapping {
+  plans: FieldPlan[];
+  build(values: unknown[]): Fields;
 }
 
-function compileRule(field: string, raw: MappingRule, scope: RuleScope): FieldPlan {
+/** Compiles a mapping (target field → rule) to plans; throws an Error naming the rule on a bad rule. */
+export function compileMapping(mapping: Record<string, MappingRule>, scope: RuleScope): CompiledMapping {
+  const entries = Object.entries(mapping);
+  const plans = entries.map(([field, rule], index) => compileRule(field, index, rule, { ...scope, at: `${scope.at}/${field}` }));
+  return { plans, build: makeBuilder(entries.map(([field]) => field)) };
+}
+
+/**
+ * Builds the output record from the values array, leaving out fields whose value is undefined. For the usual
+ * field names this is generated code with one named store per field: a shared `out[name] = v` would be one
+ * megamorphic store site for every field of every flow, the largest single cost of mapping a record. Field
+ * names enter the code only through JSON.stringify.
+ */
+function makeBuilder(fields: string[]): (values: unknown[]) => Fields {
+  if (fields.some((f) => f === '__proto__')) {
+    return (values) => {
+      const out: Fields = {};
+      fields.forEach((f, i) => {
+        if (values[i] !== undefined) Object.defineProperty(out, f, { value: values[i], enumerable: true, writable: true, configurable: true });
+      });
+      return out;
+    };
+  }
+  const body = fields.map((f, i) => `if (v[${i}] !== undefined) o[${JSON.stringify(f)}] = v[${i}];`).join('\n');
+  return new Function('v', `const o = {};\n${body}\nreturn o;`) as (values: unknown[]) => Fields;
+}
+
+function compileRule(field: string, index: number, raw: MappingRule, scope: RuleScope): FieldPlan {
   const rule: MappingRuleObject = typeof raw === 'string' ? { from: raw } : raw;
   if (rule === null || typeof rule !== 'object') throw new Error(`${scope.at}: a rule is a source path or an object`);
   const givers = [rule.from !== undefined && rule.each === undefined, rule.expr !== undefined, rule.value !== undefined].filter(Boolean).length;
@@ -91,7 +122,7 @@ function compileRule(field: string, raw: MappingRule, scope: RuleScope): FieldPl
       mapText = 'map (inline)';
     }
   }
-  if (rule.each !== undefined) return compileEach(field, rule, scope, when);
+  if (rule.each !== undefined) return compileEach(field, index, rule, scope, when);
 
   const base = describe(rule);
   const ruleText = mapText ? `${base} → ${mapText}` : base;
@@ -113,6 +144,7 @@ function compileRule(field: string, raw: MappingRule, scope: RuleScope): FieldPl
     sources = [];
   }
   const constant = rule.value;
+  const trackLineage = scope.lineage;
   const hasDefault = rule.default !== undefined;
   const fallback = rule.default;
   const required = rule.required === true;
@@ -132,7 +164,8 @@ function compileRule(field: string, raw: MappingRule, scope: RuleScope): FieldPl
       return;
     }
     if (v === undefined) return;
-    sink.fields[field] = v;
+    sink.values[index] = v;
+    if (!trackLineage) return;
     sink.lineage.push({
       field: name,
       sources: srcPrefix === '' ? sources : sources.map((s) => srcPrefix + s),
@@ -199,7 +232,7 @@ function compileRule(field: string, raw: MappingRule, scope: RuleScope): FieldPl
 }
 
 /** `each`: maps every element of the array at `from` with a nested mapping (order lines). */
-function compileEach(field: string, rule: MappingRuleObject, scope: RuleScope, when: CompiledExpression | undefined): FieldPlan {
+function compileEach(field: string, index: number, rule: MappingRuleObject, scope: RuleScope, when: CompiledExpression | undefined): FieldPlan {
   const from = rule.from as string;
   let getter: Getter;
   let srcName: string;
@@ -209,7 +242,7 @@ function compileEach(field: string, rule: MappingRuleObject, scope: RuleScope, w
   } catch (err) {
     throw new Error(`${scope.at}: ${(err as Error).message}`, { cause: err });
   }
-  const nested = compileMapping(rule.each as Record<string, MappingRule>, { ...scope, at: `${scope.at}/each` });
+  const { plans: nested, build } = compileMapping(rule.each as Record<string, MappingRule>, { ...scope, at: `${scope.at}/each` });
   const required = rule.required === true;
   const ruleText = `each ${from}`;
 
@@ -221,7 +254,7 @@ function compileEach(field: string, rule: MappingRuleObject, scope: RuleScope, w
     }
     return Array.isArray(v) ? v : [v];
   };
-  const childSink = (sink: Sink): Sink => ({ ...sink, fields: {} });
+  const childSink = (sink: Sink): Sink => ({ ...sink, values: new Array(nested.length) });
 
   const runSync: FieldPlan['runSync'] = (input, env, sink, prefix, srcPrefix) => {
     if (when) {
@@ -234,9 +267,9 @@ function compileEach(field: string, rule: MappingRuleObject, scope: RuleScope, w
     for (let i = 0; i < items.length; i++) {
       const child = childSink(sink);
       for (const p of nested) p.runSync(items[i], env, child, `${prefix}${field}[${i}].`, `${srcPrefix}${srcName}[${i}].`);
-      out.push(child.fields);
+      out.push(build(child.values));
     }
-    sink.fields[field] = out;
+    sink.values[index] = out;
   };
   const runAsync: FieldPlan['runAsync'] = async (input, env, sink, prefix, srcPrefix) => {
     if (when && !booleanOf(await evaluateExpression(when, input, env))) return;
@@ -246,9 +279,9 @@ function compileEach(field: string, rule: MappingRuleObject, scope: RuleScope, w
     for (let i = 0; i < items.length; i++) {
       const child = childSink(sink);
       for (const p of nested) await p.runAsync(items[i], env, child, `${prefix}${field}[${i}].`, `${srcPrefix}${srcName}[${i}].`);
-      out.push(child.fields);
+      out.push(build(child.values));
     }
-    sink.fields[field] = out;
+    sink.values[index] = out;
   };
   return { field, runSync, runAsync, alwaysSync: !when && nested.every((p) => p.alwaysSync) };
 }

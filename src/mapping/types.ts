@@ -73,6 +73,8 @@ export type MappingFunction = (...args: unknown[]) => unknown;
 export interface CompileOptions {
   /** Extra functions (name without `$`) added to, or replacing, the library for this flow. */
   functions?: Record<string, MappingFunction>;
+  /** Record per-field lineage with every mapped record (default true). Turn off only where traces are never kept. */
+  lineage?: boolean;
 }
 
 /** Finds the schema of a target entity for validation. */

@@ -27,7 +27,7 @@ import {
   toTraceRow,
   toUserRow,
 } from './rows.js';
-import type { Database, JobsTable, TracesTable } from './schema.js';
+import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
 import type {
   ApiTokenRow,
@@ -73,6 +73,9 @@ export interface StoreLogger {
 
 /** A transaction handle: the same query builder, bound to one connection inside BEGIN … COMMIT. */
 export type Tx = Kysely<Database>;
+
+/** The state a job leaves the running state with. */
+export type JobRelease = Pick<JobsTable, 'status'> & Partial<Pick<JobsTable, 'run_at' | 'last_error'>>;
 
 /** Rows per multi-row INSERT; keeps every statement under SQLite's bound-parameter limit. */
 const CHUNK = 200;
@@ -127,6 +130,75 @@ export abstract class KyselyStore implements Store {
       .execute();
   }
 
+  // ---------- row writes of the hot paths ----------
+  // The Kysely versions serve PostgreSQL (where the network round trip dominates); the SQLite
+  // adapter overrides them with reused prepared statements (where query building dominates).
+
+  /** Inserts job rows. */
+  protected async writeJobRows(trx: Tx, rows: JobsTable[]): Promise<void> {
+    for (const part of chunks(rows)) await trx.insertInto('jobs').values(part).execute();
+  }
+
+  /** Inserts inbox rows, skipping (flow, delivery_id) pairs already present; returns the job ids of the rows inserted. */
+  protected async writeInboxRows(trx: Tx, rows: InboxTable[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (const part of chunks(rows)) {
+      const done = await trx
+        .insertInto('inbox')
+        .values(part)
+        .onConflict((oc) => oc.columns(['flow', 'delivery_id']).doNothing())
+        .returning('job_id')
+        .execute();
+      for (const r of done) inserted.add(r.job_id);
+    }
+    return inserted;
+  }
+
+  /** Inserts one run row. */
+  protected async writeRunRow(trx: Tx, row: RunsTable): Promise<void> {
+    await trx.insertInto('runs').values(row).execute();
+  }
+
+  /** Inserts trace rows and their search keys. */
+  protected async writeTraceRows(trx: Tx, traces: TracesTable[], keys: TraceKeysTable[]): Promise<void> {
+    for (const part of chunks(traces, 50)) await trx.insertInto('traces').values(part).execute();
+    for (const part of chunks(keys)) await trx.insertInto('trace_keys').values(part).execute();
+  }
+
+  /** Inserts or replaces the hash of a target record. */
+  protected async writeHash(trx: Tx, row: TargetHashesTable): Promise<void> {
+    await trx
+      .insertInto('target_hashes')
+      .values(row)
+      .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doUpdateSet({ hash: row.hash, updated_at: row.updated_at }))
+      .execute();
+  }
+
+  /** Inserts the id with `linkId` unless it is already linked; returns the link id it ends up with. */
+  protected async claimLinkId(trx: Tx, id: XrefId, linkId: string, now: string): Promise<string> {
+    // The no-op DO UPDATE makes RETURNING yield the existing row, so this is one statement either way.
+    const row = await trx
+      .insertInto('xref')
+      .values({ connection: id.connection, entity: id.entity, external_id: id.id, link_id: linkId, created_at: now })
+      .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doUpdateSet((eb) => ({ link_id: eb.ref('xref.link_id') })))
+      .returning('link_id')
+      .executeTakeFirstOrThrow();
+    return row.link_id;
+  }
+
+  /** Finishes a job this worker still leases: sets its new state and returns the updated row, or null if the lease is gone. */
+  protected async releaseJob(trx: Tx, jobId: string, workerId: string, set: JobRelease): Promise<JobsTable | null> {
+    const row = await trx
+      .updateTable('jobs')
+      .set({ ...set, lease_owner: null, lease_expires_at: null, updated_at: isoNow() })
+      .where('id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', workerId)
+      .returningAll()
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
   private jobValues(job: NewJob, id: string, now: string): JobsTable {
     return {
       id,
@@ -151,16 +223,14 @@ export abstract class KyselyStore implements Store {
     if (jobs.length === 0) return [];
     const now = isoNow();
     const rows = jobs.map((job) => this.jobValues(job, this.newId(), now));
-    for (const part of chunks(rows)) await trx.insertInto('jobs').values(part).execute();
+    await this.writeJobRows(trx, rows);
     await this.jobsQueuedInTx(trx);
     return rows.map((r) => r.id);
   }
 
   private async insertRun(trx: Tx, run: RunInput, attempt: number, traces: TraceInput[]): Promise<string> {
     const runId = this.newId();
-    await trx
-      .insertInto('runs')
-      .values({
+    await this.writeRunRow(trx, {
         id: runId,
         job_id: run.jobId,
         flow: run.flow,
@@ -173,12 +243,11 @@ export abstract class KyselyStore implements Store {
         finished_at: normIso(run.finishedAt),
         error: toJsonOrNull(run.error),
         stats: toJsonOrNull(run.stats),
-      })
-      .execute();
+      });
     if (traces.length === 0) return runId;
     const at = isoNow();
     const traceRows: TracesTable[] = [];
-    const keyRows: Array<{ key: string; trace_id: string; run_id: string }> = [];
+    const keyRows: TraceKeysTable[] = [];
     for (const t of traces) {
       const id = this.newId();
       const keys = t.keys ? [...new Set(t.keys.map((k) => k.toLowerCase()))] : null;
@@ -201,8 +270,7 @@ export abstract class KyselyStore implements Store {
       });
       for (const key of keys ?? []) keyRows.push({ key, trace_id: id, run_id: runId });
     }
-    for (const part of chunks(traceRows, 50)) await trx.insertInto('traces').values(part).execute();
-    for (const part of chunks(keyRows)) await trx.insertInto('trace_keys').values(part).execute();
+    await this.writeTraceRows(trx, traceRows, keyRows);
     return runId;
   }
 
@@ -220,18 +288,6 @@ export abstract class KyselyStore implements Store {
     }
   }
 
-  /** Inserts the id with `linkId` unless it is already linked; returns the link id it ends up with. */
-  private async claimLinkId(trx: Tx, id: XrefId, linkId: string, now: string): Promise<string> {
-    // The no-op DO UPDATE makes RETURNING yield the existing row, so this is one statement either way.
-    const row = await trx
-      .insertInto('xref')
-      .values({ connection: id.connection, entity: id.entity, external_id: id.id, link_id: linkId, created_at: now })
-      .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doUpdateSet((eb) => ({ link_id: eb.ref('xref.link_id') })))
-      .returning('link_id')
-      .executeTakeFirstOrThrow();
-    return row.link_id;
-  }
-
   private async linkIdOf(db: Kysely<Database>, id: XrefId): Promise<string | null> {
     const row = await db
       .selectFrom('xref')
@@ -246,25 +302,8 @@ export abstract class KyselyStore implements Store {
   private async applyHashes(trx: Tx, hashes: TargetHash[]): Promise<void> {
     const now = isoNow();
     for (const h of hashes) {
-      await trx
-        .insertInto('target_hashes')
-        .values({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now })
-        .onConflict((oc) => oc.columns(['connection', 'entity', 'external_id']).doUpdateSet({ hash: h.hash, updated_at: now }))
-        .execute();
+      await this.writeHash(trx, { connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now });
     }
-  }
-
-  /** Finishes a job this worker still leases: sets its new state and returns the row as it was, or null if the lease is gone. */
-  private async releaseJob(trx: Tx, jobId: string, workerId: string, set: Partial<JobsTable>): Promise<JobsTable | null> {
-    const row = await trx
-      .updateTable('jobs')
-      .set({ ...set, lease_owner: null, lease_expires_at: null, updated_at: isoNow() })
-      .where('id', '=', jobId)
-      .where('status', '=', 'running')
-      .where('lease_owner', '=', workerId)
-      .returningAll()
-      .executeTakeFirst();
-    return row ?? null;
   }
 
   private async recordOutcome(
@@ -472,21 +511,15 @@ export abstract class KyselyStore implements Store {
     }
     const accepted = await this.tx(async (trx) => {
       const now = isoNow();
-      const inserted = new Set<string>();
-      for (const part of chunks(fresh)) {
-        const rows = await trx
-          .insertInto('inbox')
-          .values(part.map((e) => ({ flow: e.flow, delivery_id: e.deliveryId, job_id: e.jobId, received_at: now })))
-          .onConflict((oc) => oc.columns(['flow', 'delivery_id']).doNothing())
-          .returning('job_id')
-          .execute();
-        for (const r of rows) inserted.add(r.job_id);
-      }
+      const inserted = await this.writeInboxRows(
+        trx,
+        fresh.map((e) => ({ flow: e.flow, delivery_id: e.deliveryId, job_id: e.jobId, received_at: now })),
+      );
       const toQueue = fresh.filter((e) => inserted.has(e.jobId));
       const jobRows = toQueue.map((e) =>
         this.jobValues({ flow: e.flow, flowVersion: job.flowVersion, kind: 'event', payload: e.payload, recordKey: e.recordKey, maxAttempts: job.maxAttempts }, e.jobId, now),
       );
-      for (const part of chunks(jobRows)) await trx.insertInto('jobs').values(part).execute();
+      await this.writeJobRows(trx, jobRows);
       if (jobRows.length > 0) await this.jobsQueuedInTx(trx);
       return toQueue.map((e) => e.jobId);
     });

@@ -14,11 +14,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Whether the browser tests can run here; prints why not, and throws under CI. */
-export function browserAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const msg = `\n\n*** BROWSER TESTS SKIPPED: ${CHROMIUM} is missing (install Debian's chromium package: npm run setup) ***\n\n`;
-  if (process.env.CI === 'true') throw new Error(msg);
-  console.warn(msg);
+export function browserAvailable(executable: string = CHROMIUM, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (existsSync(executable)) return true;
+  const why = `${executable} is missing (install Debian's chromium package: npm run setup)`;
+  if (env.CI === 'true') throw new Error(`BROWSER TESTS CANNOT RUN UNDER CI: ${why}`);
+  console.warn(`\n\n*** BROWSER TESTS SKIPPED: ${why} ***\n\n`);
   return false;
 }
 

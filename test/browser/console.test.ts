@@ -3,11 +3,11 @@
  * letter and see it succeed, and check a viewer cannot replay. Screenshots of each page go to
  * docs/console/ for the README.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launch } from './browser.js';
 import { LONG_NAME_LEAD, startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
@@ -22,8 +22,12 @@ describe.skipIf(!run)('the console in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    // Build the console as shipped, so the test sees what users get.
-    await build({ root: path.join(ROOT, 'web'), logLevel: 'warn', configFile: path.join(ROOT, 'web/vite.config.ts') });
+    // Build the console as shipped (production mode: vitest's NODE_ENV=test would pull in React's development build).
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: path.join(ROOT, 'web'),
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: 'inherit',
+    });
     server = await startConsoleServer();
     browser = await launch();
     page = await browser.context.newPage();
@@ -70,12 +74,19 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Last 24 hours' }).click();
     expect(await page.getByRole('button', { name: 'Last 24 hours' }).getAttribute('aria-pressed')).toBe('true');
     await page.getByRole('button', { name: 'Last hour' }).click();
+    await page.getByRole('button', { name: 'Test all connections' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /^erp/ }).locator('.badge').first().textContent()).toBe('ok');
     await shot('overview');
   });
 
   it('lists flows and shows one: mapping table, version diff, mapping preview', async () => {
     await page.getByRole('link', { name: 'Flows', exact: true }).click();
     await page.getByRole('heading', { name: 'Flows' }).waitFor();
+    await page.getByRole('button', { name: 'Deploy a flow file' }).click();
+    await page.getByLabel('Flow file (YAML)').fill('name: Not Valid\ntrigger:\n  type: webhook\nsource:\n  connection: crm\n  entity: Lead\ntargets: []\n');
+    await page.getByRole('button', { name: 'Validate and deploy' }).click();
+    await expect.poll(() => page.locator('.issues').textContent()).toMatch(/line 1, column \d+/);
+    await page.getByRole('button', { name: 'Deploy a flow file' }).click();
     await shot('flows');
     await page.getByRole('link', { name: 'leads-to-erp' }).click();
     await page.getByRole('heading', { name: 'leads-to-erp' }).waitFor();
@@ -122,10 +133,9 @@ describe.skipIf(!run)('the console in Chromium', () => {
   });
 
   it('lets a viewer see dead letters but not replay them (no button, and the API says 403)', async () => {
-    const viewer = await browser.context.browser()?.newContext();
-    // launchPersistentContext has no separate browser; use a second fresh profile instead.
-    const other = viewer ? null : await launch();
-    const vpage = viewer ? await viewer.newPage() : await other!.context.newPage();
+    // A second browser profile, so the viewer's session is separate from the admin's.
+    const other = await launch();
+    const vpage = await other.context.newPage();
     try {
       await signIn(vpage, 'viewer', USERS.viewer);
       expect(await vpage.getByRole('link', { name: 'Users' }).count()).toBe(0);
@@ -140,15 +150,14 @@ describe.skipIf(!run)('the console in Chromium', () => {
       expect(await letter.locator('textarea').getAttribute('readonly')).not.toBeNull();
       const id = (await server.store.listDeadLetters({ status: 'open' }))[0].id;
       const status = await vpage.evaluate(async (dl) => {
-        const me = await (await fetch('/api/v1/auth/me')).json();
+        const me = (await (await fetch('/api/v1/auth/me')).json()) as { csrfToken: string };
         const res = await fetch(`/api/v1/dead-letters/${dl}/replay`, { method: 'POST', headers: { 'x-csrf-token': me.csrfToken } });
         return res.status;
       }, id);
       expect(status).toBe(403);
       expect((await server.store.getDeadLetter(id))!.status).toBe('open');
     } finally {
-      await vpage.close();
-      await other?.close();
+      await other.close();
     }
   });
 
@@ -182,6 +191,32 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     expect(await page.getByRole('row', { name: /operator/ }).count()).toBeGreaterThan(0);
     await shot('users');
+  });
+
+  it('makes a new user choose their own password at first sign-in', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('New user', { exact: true }).fill('erin');
+    await page.getByLabel('Role of the new user').selectOption('operator');
+    await page.getByRole('button', { name: 'Create with a one-time password' }).click();
+    const note = await page.getByRole('status').filter({ hasText: 'One-time password' }).textContent();
+    const otp = /One-time password: (\S+)/.exec(note ?? '')![1];
+    const other = await launch();
+    try {
+      const p = await other.context.newPage();
+      await p.goto(server.url);
+      await p.getByLabel('Username').fill('erin');
+      await p.getByLabel('Password').fill(otp);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+      await p.getByLabel('One-time password').fill(otp);
+      await p.getByLabel('New password (at least 10 characters)').fill('erins-own-password');
+      await p.getByLabel('New password again').fill('erins-own-password');
+      await p.getByRole('button', { name: 'Change password' }).click();
+      await p.getByRole('heading', { name: 'Overview' }).waitFor();
+      expect((await server.store.getUser('erin'))!.mustChangePassword).toBe(false);
+    } finally {
+      await other.close();
+    }
   });
 
   it('serves console paths on reload (SPA fallback)', async () => {

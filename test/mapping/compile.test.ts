@@ -150,6 +150,17 @@ describe('rule forms', () => {
     expect(t.mapSync({ constructor: 'mine' }, { flow: 'f' })!.fields).toEqual({ a: 'mine' });
   });
 
+  it('writes odd target field names as own properties', () => {
+    const t = compileFlow(flowWith({ 'has "quotes"': 'a', 'line\nbreak': 'a', "it's": { value: 'p' } })).targets[0];
+    const fields = t.mapSync({ a: 1 }, { flow: 'f' })!.fields;
+    expect(fields).toEqual({ 'has "quotes"': 1, 'line\nbreak': 1, "it's": 'p' });
+    // A mapping read from YAML or JSON can name a field __proto__; it must stay a plain field.
+    const u = compileFlow(flowWith(JSON.parse('{"__proto__": "a", "b": "a"}'))).targets[0].mapSync({ a: 2 }, { flow: 'f' })!.fields;
+    expect(Object.hasOwn(u, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(u)).toBe(Object.prototype);
+    expect(u.b).toBe(2);
+  });
+
   it('value, default, inline map and when', () => {
     const t = compileFlow(
       flowWith({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowDef, FlowTestCase } from '../../src/core/flow.js';
+import type { MappingPreview } from '../../src/engine/hub-types.js';
 import { formatTestReport, previewFlow, runFlowTests } from '../../src/mapping/index.js';
 import { arCustomer, leadToCustomer } from './lead-to-customer.js';
 
@@ -71,7 +72,8 @@ describe('runFlowTests', () => {
 
 describe('previewFlow', () => {
   it('shows fields, lineage and validation errors per target', async () => {
-    const p = await previewFlow(leadToCustomer, { ...lead, Company: 'Northwind Traders International Ltd' }, { entities, recordKey: '00Q5e000001' });
+    // Typed as the admin API's MappingPreview: previewFlow's result must fit it as it is.
+    const p: MappingPreview = await previewFlow(leadToCustomer, { ...lead, Company: 'Northwind Traders International Ltd' }, { entities, recordKey: '00Q5e000001' });
     expect(p.passedFilter).toBe(true);
     const [t] = p.targets;
     expect(t).toMatchObject({ name: 'customer', connection: 'sage100', entity: 'AR_Customer' });

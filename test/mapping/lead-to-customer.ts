@@ -70,6 +70,8 @@ const LAST = ['Lee', 'de la Cruz', 'Wang', 'Adeyemi', 'Müller', "O'Brien", 'van
 const COMPANIES = ['Northwind Traders', 'Contoso Ltd', 'Fabrikam Inc', 'Adventure Works Cycles International', 'Tailspin Toys   '];
 const STATES = ['California', 'NY', 'texas', 'Washington', 'IL'];
 const RATINGS = ['Hot', 'Warm', 'Cold', undefined];
+// Assigned US area codes, so the sample phones are the valid numbers a CRM mostly holds.
+const AREA_CODES = [212, 415, 312, 617, 206, 303, 404, 512, 615, 702, 305, 713, 214, 602, 919, 503, 801, 612, 216, 313];
 
 /** The i-th of a deterministic family of varied leads (distinct ids, emails and phones). */
 export function sampleLead(i: number): Fields {
@@ -84,7 +86,7 @@ export function sampleLead(i: number): Fields {
     State: STATES[i % STATES.length],
     PostalCode: String(10000 + (i % 89999)),
     Country: i % 7 === 0 ? 'Canada' : 'United States',
-    Phone: `(${200 + (i % 700)}) 555-${String(i % 10000).padStart(4, '0')}`,
+    Phone: `(${AREA_CODES[i % AREA_CODES.length]}) ${200 + ((i * 7) % 800)}-${String(i % 10000).padStart(4, '0')}`,
     Email: ` ${first.replace(/\W/gu, '')}.${i}@Example.COM `,
     OwnerId: '005' + String(i % 50).padStart(12, '0'),
     AnnualRevenue: (i % 10) * 250_000,

@@ -11,6 +11,8 @@ import { money } from '../../src/mapping/functions/money.js';
 import { compileExpression } from '../../src/mapping/expression.js';
 import { buildFunctions } from '../../src/mapping/functions/index.js';
 import { NEEDS_ASYNC } from '../../src/mapping/functions/lookups.js';
+import { compileValueMap } from '../../src/mapping/functions/valuemaps.js';
+import { leadToCustomer, sampleLead } from './lead-to-customer.js';
 
 // Instants from year 1800 to 9999 at millisecond precision.
 const instant = fc.integer({ min: Date.UTC(1800, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) });
@@ -140,7 +142,7 @@ describe('the synchronous fast path gives what jsonata gives', () => {
   const fns = buildFunctions(new Map());
   const leaf = fc.constantFrom('a', 'b', 'c', 'n', 'm', 'o.p', 'o.q', 'arr', 'missing', '$source.a', '"x"', '""', '0', '1', '2.5', 'true', 'false', 'null');
   const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
-    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('bin'), tie('cond'), tie('call'), tie('neg')),
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('bin'), tie('cond'), tie('call'), tie('neg'), tie('part')),
     bin: fc
       .tuple(tie('node'), fc.constantFrom('&', '=', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'and', 'or'), tie('node'))
       .map(([l, op, r]) => `(${l} ${op} ${r})`),
@@ -149,6 +151,7 @@ describe('the synchronous fast path gives what jsonata gives', () => {
       .tuple(fc.constantFrom('$uppercase', '$lowercase', '$trim', '$exists', '$rtrim', '$emailNormalize', '$stateCode', '$sageCountry', '$splitName', '$money'), tie('node'))
       .map(([f, a]) => `${f}(${a})`),
     neg: tie('node').map((n) => `-(${n})`),
+    part: fc.tuple(tie('node'), fc.constantFrom('first', 'last')).map(([n, k]) => `$splitName(${n}).${k}`),
   })).node as fc.Arbitrary<string>;
   const value = fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.constantFrom(' CA ', 'texas', 'US', ' A@B.CO '));
   const record = fc.record({
@@ -191,5 +194,33 @@ describe('the synchronous fast path gives what jsonata gives', () => {
     );
     // The property is only meaningful if the fast path answered a good share of the cases itself.
     expect(fastAnswers).toBeGreaterThan(500);
+  });
+});
+
+describe('the lead-to-customer formulas', () => {
+  it('give the same values on the fast path and through jsonata for varied leads', async () => {
+    const maps = new Map(Object.entries(leadToCustomer.valueMaps ?? {}).map(([k, v]) => [k, compileValueMap(v)]));
+    const fns = buildFunctions(maps);
+    const formulas = Object.values(leadToCustomer.targets[0].mapping).flatMap((r) => (typeof r === 'object' ? [r.expr, r.when] : [])).filter((x): x is string => !!x);
+    formulas.push(leadToCustomer.filter!);
+    const owners = new Map([['005000000000003', '0103']]);
+    const ctx = {
+      flow: 'lead-to-customer',
+      xrefCached: (_c: string, _e: string, id: string) => owners.get(id) ?? null,
+      xref: async (_c: string, _e: string, id: string) => owners.get(id) ?? null,
+    };
+    let compared = 0;
+    for (const text of formulas) {
+      const c = compileExpression(text, fns);
+      expect(c.fast, text).toBeDefined();
+      for (let i = 0; i < 300; i++) {
+        const lead = sampleLead(i * 37);
+        const env = { root: lead, ctx };
+        const viaJsonata = await c.evaluate(lead, env);
+        expect(c.fast!(lead, env), `${text} on lead ${i * 37}`).toStrictEqual(viaJsonata);
+        compared++;
+      }
+    }
+    expect(compared).toBe(formulas.length * 300);
   });
 });

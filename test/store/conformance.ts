@@ -702,6 +702,27 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('concurrent writes', () => {
+      it('a failing write does not undo or fail the writes running beside it', async () => {
+        const results = await Promise.allSettled([
+          store.createUser({ username: 'dup', role: 'viewer', passwordHash: 'x' }),
+          store.enqueue([newJob('f', 1)]),
+          store.createUser({ username: 'dup', role: 'viewer', passwordHash: 'y' }),
+          store.audit({ actor: 'a', action: 'x', target: 't' }),
+          store.ingest([{ flow: 'f', deliveryId: 'd', payload: {} }], { flowVersion: 1, maxAttempts: 1 }),
+          store.setFlowStatus('no-such-flow', 'paused'),
+        ]);
+        // Which of the two same-name users wins may vary (PostgreSQL runs them on separate connections).
+        expect([results[0].status, results[2].status].sort()).toEqual(['fulfilled', 'rejected']);
+        expect([results[1], results[3], results[4]].map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        expect(results[5].status).toBe('rejected');
+        expect(await store.countUsers()).toBe(1);
+        expect((await store.getUser('dup'))?.passwordHash).toBe(results[0].status === 'fulfilled' ? 'x' : 'y');
+        expect((await store.queueStats()).queued).toBe(2);
+        expect(await store.listAudit({})).toHaveLength(1);
+      });
+    });
+
     describe('audit log', () => {
       it('lists entries newest first, by actor, with paging', async () => {
         await store.audit({ actor: 'a', action: 'x.one', target: 't1', details: { n: 1 } });

@@ -19,7 +19,7 @@ import type {
 import { SyncError } from '../../core/errors.js';
 import { customerEntity } from './entities/customer.js';
 import { writeCustomer } from './entities/customer-write.js';
-import { record, type EntityModule, type ReadContext } from './entities/entity.js';
+import { parseCustomerId, record, type EntityModule, type ReadContext } from './entities/entity.js';
 import { invoiceHistoryEntity } from './entities/invoice-history.js';
 import { itemWarehouseEntity } from './entities/item-warehouse.js';
 import { itemEntity } from './entities/item.js';
@@ -84,8 +84,23 @@ export class Sage100Connection implements Connector {
     return { ok: true, message: `Connected to Sage 100 company ${this.settings.companyCode} (eBWS and ODBC).`, info };
   }
 
+  /** The declared entities plus this company's UDF_ columns on customers and orders, read from the ODBC metadata. */
   async discover(): Promise<EntitySpec[]> {
-    return ENTITY_MODULES.map((m) => m.spec);
+    const udfTables: Record<string, string> = { AR_Customer: 'AR_Customer', SO_SalesOrder: 'SO_SalesOrderHeader' };
+    const out: EntitySpec[] = [];
+    for (const m of ENTITY_MODULES) {
+      const table = udfTables[m.spec.name];
+      if (!table) {
+        out.push(m.spec);
+        continue;
+      }
+      const cols = await this.odbc.columns(table);
+      const udfs = cols
+        .filter((c) => /^UDF_/i.test(c.name) && !m.spec.fields.some((f) => f.name === c.name))
+        .map((c) => ({ name: c.name, type: 'string' as const, maxLength: c.size || undefined, description: 'User-defined field (written through eBWS OtherFields).' }));
+      out.push({ ...m.spec, fields: [...m.spec.fields, ...udfs] });
+    }
+    return out;
   }
 
   async readChanges(entity: string, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
@@ -118,6 +133,11 @@ export class Sage100Connection implements Connector {
     if (field === m.spec.idField || field === 'id') {
       const one = await this.get(entity, String(value));
       return one ? [one] : [];
+    }
+    if (field === 'CustomerId' && m.spec.fields.some((f) => f.name === 'CustomerId')) {
+      // The combined customer key of orders and invoices: both columns, as on the customer.
+      const k = parseCustomerId(String(value));
+      return this.toRecords(m, await this.odbc.query(withWhere(m.select, 'ARDivisionNo = ? AND CustomerNo = ?'), [k.ARDivisionNo, k.CustomerNo], `${entity} find`));
     }
     const spec = m.spec.fields.find((f) => f.name === field);
     if ((!spec || spec.readOnly || spec.type === 'array' || spec.type === 'reference') && !/^UDF_\w+$/i.test(field)) {

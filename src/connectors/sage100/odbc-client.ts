@@ -72,6 +72,24 @@ export class OdbcClient {
     return result;
   }
 
+  /** The columns of a table (name and width), read from the driver's result metadata without fetching rows. */
+  async columns(table: string): Promise<Array<{ name: string; size: number }>> {
+    if (!/^\w+$/.test(table)) throw new SyncError('fatal', `not a table name: ${table}`, { system: 'sage100' });
+    const run = async () => {
+      const conn = await this.connection();
+      this.options.onQuery?.(`${table} columns`);
+      try {
+        const result = (await conn.query(`SELECT * FROM ${table} WHERE 1 = 0`)) as Array<Record<string, unknown>> & { columns?: Array<{ name: string; columnSize: number }> };
+        return (result.columns ?? []).map((c) => ({ name: c.name, size: c.columnSize }));
+      } catch (err) {
+        throw classifyOdbcError(err, 'query', `${table} columns`);
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
   /** Closes the connection if one is open. */
   async close(): Promise<void> {
     const conn = this.conn;

@@ -26,7 +26,13 @@ export const settingsSchema: JsonObject = {
     defaultPriceLevel: { type: 'string', title: 'Default price level for new customers', maxLength: 1 },
     defaultTaxSchedule: { type: 'string', title: 'Default tax schedule for new customers', maxLength: 9 },
     requestTimeoutMs: { type: 'integer', title: 'eBWS call timeout (ms)', default: 30000, minimum: 1000 },
-    pollOverlapSeconds: { type: 'integer', title: 'Polling overlap (s)', default: 300, minimum: 0, description: 'Changes stamped up to this long before the watermark are re-read (and de-duplicated), for late writers and clock skew between workstations.' },
+    pollOverlapSeconds: {
+      type: 'integer',
+      title: 'Connector-side polling overlap (s)',
+      default: 0,
+      minimum: 0,
+      description: 'Re-read changes stamped up to this long before the watermark and drop the ones already produced (kept in the watermark). The engine\'s poll trigger `overlap` does the same for flows; use this when the caller keeps the returned watermark as is.',
+    },
   },
 };
 
@@ -87,6 +93,6 @@ export function parseSettings(raw: Record<string, unknown>): Sage100Settings {
       TaxSchedule: opt(raw.defaultTaxSchedule),
     },
     requestTimeoutMs: num('requestTimeoutMs', 30_000),
-    pollOverlapMs: num('pollOverlapSeconds', 300) * 1000,
+    pollOverlapMs: num('pollOverlapSeconds', 0) * 1000,
   };
 }

@@ -130,9 +130,10 @@ export class EbwsClient {
     await this.call('CreateSalesOrder', { salesOrder: await this.orderArg(order) }, true, order.header.SalesOrderNo);
   }
 
-  /** UpdateSalesOrder with the whole merged order (empty response). */
-  async updateSalesOrder(order: SalesOrderDoc): Promise<void> {
-    await this.call('UpdateSalesOrder', { salesOrder: await this.orderArg(order) }, true, order.header.SalesOrderNo);
+  /** UpdateSalesOrder with the merged header; `lines` null sends no Lines element, so the order's lines stay as they are (empty response). */
+  async updateSalesOrder(header: SageRecord, lines: SageRecord[] | null): Promise<void> {
+    const arg = lines === null ? await this.ordered('SalesOrder', packOtherFields(header)) : await this.orderArg({ header, lines });
+    await this.call('UpdateSalesOrder', { salesOrder: arg }, true, header.SalesOrderNo);
   }
 
   /** DeleteSalesOrder (empty response). */

@@ -51,7 +51,7 @@ export interface SalesforceTokenSourceDeps {
   audience?: string;
 }
 
-/** The state key under which the current token is kept. */
+/** The state key prefix under which the current token is kept (suffixed with the credential it belongs to). */
 const STATE_KEY = 'salesforce.oauth.token';
 /** JWT lifetime: Salesforce refuses assertions whose exp is more than about 3 minutes ahead. */
 const JWT_TTL_SECONDS = 170;
@@ -70,7 +70,7 @@ export class SalesforceTokenSource {
   async get(): Promise<SalesforceToken> {
     if (this.current) return this.current;
     if (this.inflight) return this.inflight;
-    const stored = await this.deps.state.get(STATE_KEY);
+    const stored = await this.deps.state.get(this.stateKey);
     if (isToken(stored) && !this.current) {
       this.current = stored;
       return stored;
@@ -85,13 +85,19 @@ export class SalesforceTokenSource {
       try {
         const token = await this.requestToken();
         this.current = token;
-        await this.deps.state.set(STATE_KEY, token);
+        await this.deps.state.set(this.stateKey, token);
         return token;
       } finally {
         this.inflight = null;
       }
     })();
     return this.inflight;
+  }
+
+  /** A token belongs to one login host, app and user: changed settings must not reuse an old one. */
+  private get stateKey(): string {
+    const s = this.settings;
+    return `${STATE_KEY}:${s.flow}:${trimSlash(s.loginUrl)}:${s.clientId}:${s.username ?? ''}`;
   }
 
   private async requestToken(): Promise<SalesforceToken> {

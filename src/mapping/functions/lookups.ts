@@ -12,7 +12,11 @@ function text(v: unknown): string | undefined {
 
 /** Checks and normalises `$xref` arguments; undefined when the id is missing (the lookup then gives null). */
 export function xrefArgs(args: unknown[]): [string, string, string, string, string] | undefined {
-  const [connection, entity, id, targetConnection, targetEntity] = args.map(text);
+  const connection = text(args[0]);
+  const entity = text(args[1]);
+  const id = text(args[2]);
+  const targetConnection = text(args[3]);
+  const targetEntity = text(args[4]);
   if (!connection || !entity || !targetConnection || !targetEntity) {
     throw new Error('$xref needs (connection, entity, id, targetConnection, targetEntity)');
   }

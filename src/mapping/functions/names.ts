@@ -30,6 +30,24 @@ function bare(token: string): string {
  */
 export function splitName(value: unknown): NameParts | undefined {
   if (value === undefined) return undefined;
+  // Mappings usually ask for `.first` and `.last` of the same name one after the other: remember the last split.
+  if (typeof value === 'string' && value === lastInput && lastParts) return { first: lastParts.first, last: lastParts.last };
+  const parts = split(value);
+  if (typeof value === 'string') {
+    lastInput = value;
+    lastParts = parts;
+  }
+  return { first: parts.first, last: parts.last };
+}
+
+let lastInput: string | undefined;
+let lastParts: NameParts | undefined;
+
+function isHonorific(token: string): boolean {
+  return token.length <= 5 && HONORIFICS.has(bare(token));
+}
+
+function split(value: unknown): NameParts {
   const full = clean(value);
   if (full === '') return { first: null, last: null };
   const comma = full.indexOf(',');
@@ -38,17 +56,24 @@ export function splitName(value: unknown): NameParts | undefined {
     const first = full.slice(comma + 1).trim();
     return { first: first === '' ? null : first, last: last === '' ? null : last };
   }
+  const space = full.indexOf(' ');
+  if (space < 0) return { first: null, last: full };
+  if (full.indexOf(' ', space + 1) < 0) {
+    // The common "First Last".
+    const first = full.slice(0, space);
+    return isHonorific(first) ? { first: null, last: full.slice(space + 1) } : { first, last: full.slice(space + 1) };
+  }
   const tokens = full.split(' ');
-  while (tokens.length > 1 && HONORIFICS.has(bare(tokens[0]))) tokens.shift();
+  while (tokens.length > 1 && isHonorific(tokens[0])) tokens.shift();
   if (tokens.length === 1) return { first: null, last: tokens[0] };
-  let split = tokens.length - 1;
+  let at = tokens.length - 1;
   for (let i = 1; i < tokens.length - 1; i++) {
     if (PARTICLES.has(bare(tokens[i]))) {
-      split = i;
+      at = i;
       break;
     }
   }
-  return { first: tokens.slice(0, split).join(' '), last: tokens.slice(split).join(' ') };
+  return { first: tokens.slice(0, at).join(' '), last: tokens.slice(at).join(' ') };
 }
 
 /** Joins name parts with single spaces, skipping empty ones; null when all are empty. `$joinName("Ann", "Lee")` → `"Ann Lee"`. */

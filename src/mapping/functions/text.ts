@@ -12,6 +12,8 @@ export function rtrim(value: unknown): unknown {
 /** Shortens a string to at most `max` characters (Unicode code points), cutting at the last space when one is near the end. */
 export function truncate(value: unknown, max: unknown): unknown {
   if (typeof value !== 'string' || typeof max !== 'number' || !(max >= 0)) return value;
+  // A string never has more code points than UTF-16 units, so short strings need no counting.
+  if (value.length <= max) return value;
   const chars = Array.from(value);
   if (chars.length <= max) return value;
   const cut = chars.slice(0, max).join('');

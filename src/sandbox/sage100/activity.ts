@@ -16,12 +16,17 @@ import {
   SO_SalesOrderHeader,
 } from './schema.js';
 
-/** Sets an open order's status (N New, O Open, H Hold, C Closed). */
-export function setOrderStatus(db: CompanyDb, salesOrderNo: string, status: string): void {
-  if (!['N', 'O', 'H', 'C'].includes(status)) throw new MasFault('CI_Invalid', `The OrderStatus ${status} is not valid.`);
-  if (!db.update(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo }, { OrderStatus: status })) {
-    throw new MasFault('CI_NoKey', `Sales order ${salesOrderNo} does not exist.`);
-  }
+/** The next status of an order's life: New → Open → Closed; a held order is released to Open. */
+const NEXT_STATUS: Record<string, string> = { N: 'O', O: 'C', H: 'O', C: 'C' };
+
+/** Sets an open order's status (N New, O Open, H Hold, C Closed); without `status`, advances it one step. Returns the new status. */
+export function setOrderStatus(db: CompanyDb, salesOrderNo: string, status?: string): string {
+  const current = db.get(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo });
+  if (!current) throw new MasFault('CI_NoKey', `Sales order ${salesOrderNo} does not exist.`);
+  const next = status ?? NEXT_STATUS[current.OrderStatus] ?? 'O';
+  if (!['N', 'O', 'H', 'C'].includes(next)) throw new MasFault('CI_Invalid', `The OrderStatus ${next} is not valid.`);
+  db.update(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo }, { OrderStatus: next });
+  return next;
 }
 
 /**

@@ -73,8 +73,8 @@ export interface RunningSage100Emulator extends RunningEmulator {
   setClock(at: Date | string): void;
   /** Moves the server clock by `ms`. */
   advanceClock(ms: number): void;
-  /** Sets an open order's status (N/O/H/C), stamping it. */
-  setOrderStatus(salesOrderNo: string, status: string): void;
+  /** Sets an open order's status (N/O/H/C), or advances it one step (N→O→C, H→O) without `status`; stamps it and returns the new status. */
+  setOrderStatus(salesOrderNo: string, status?: string): string;
   /** Posts an order's invoice (order moves to invoice history). Returns the invoice number. */
   postInvoice(salesOrderNo: string): string;
   /** Changes a customer's credit limit (and hold flag). */
@@ -111,7 +111,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     },
     setClock: (at: Date | string) => clock.set(typeof at === 'string' ? new Date(at) : at),
     advanceClock: (ms: number) => clock.advance(ms),
-    setOrderStatus: (no: string, status: string) => setOrderStatus(db, no, status),
+    setOrderStatus: (no: string, status?: string) => setOrderStatus(db, no, status),
     postInvoice: (no: string) => postInvoice(db, no),
     setCreditLimit: (id: string, limit: string, hold?: 'Y' | 'N') => setCreditLimit(db, id, limit, hold),
     editCustomer: (id: string, values: Record<string, string>) => editCustomer(db, id, values),
@@ -186,8 +186,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
         const b = JSON.parse((await readBody(req)) || '{}') as Record<string, string>;
         switch (path.slice('/__sandbox/activity/'.length)) {
           case 'order-status':
-            helpers.setOrderStatus(b.salesOrderNo, b.status);
-            return sendJson(res, 200, { ok: true });
+            return sendJson(res, 200, { ok: true, status: helpers.setOrderStatus(b.salesOrderNo, b.status || undefined) });
           case 'post-invoice':
             return sendJson(res, 200, { ok: true, invoiceNo: helpers.postInvoice(b.salesOrderNo) });
           case 'credit-limit':

@@ -50,6 +50,11 @@ interface QueryJob {
   errorMessage?: string;
 }
 
+type Column = { kind: 'field'; name: string } | { kind: 'rel'; field: string; target: SfObject; ext: string };
+
+/** Rows processed per event-loop turn. */
+const ROWS_PER_TICK = 500;
+
 const DELIMS: Record<string, string> = { COMMA: ',', TAB: '\t', PIPE: '|', SEMICOLON: ';', CARET: '^', BACKQUOTE: '`' };
 
 /** Quotes a CSV cell the way Salesforce's result files do (every value in double quotes). */
@@ -70,6 +75,7 @@ export class BulkEngine {
   private readonly ingest = new Map<string, IngestJob>();
   private readonly queries = new Map<string, QueryJob>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private disposed = false;
 
   constructor(
     private readonly org: Org,
@@ -78,6 +84,7 @@ export class BulkEngine {
 
   /** Stops pending processing timers (on close/reset). */
   dispose(): void {
+    this.disposed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.ingest.clear();
@@ -209,7 +216,7 @@ export class BulkEngine {
     const rawLines = text.split(/\r?\n/);
     j.header = rawLines[0].replace(/^\uFEFF/, '');
     const obj = this.org.object(j.object);
-    const columns: ({ kind: 'field'; name: string } | { kind: 'rel'; field: string; target: SfObject; ext: string })[] = [];
+    const columns: Column[] = [];
     for (const col of header) {
       if (col.includes('.')) {
         const [rel, ext] = col.split('.');
@@ -225,56 +232,68 @@ export class BulkEngine {
       }
     }
     const rowText = (cells: string[]): string => cells.map(q).join(d);
-    for (const cells of data) {
-      const rec: Rec = {};
-      let id = '';
-      try {
-        columns.forEach((c, i) => {
-          const v = cells[i] ?? '';
-          if (c.kind === 'field') {
-            if (c.name === 'Id') id = v;
-            // Empty cells leave a field unchanged; #N/A sets it to null (as documented for Bulk 2.0).
-            else if (v === '#N/A') rec[c.name] = null;
-            else if (v !== '') rec[c.name] = v;
-          } else if (v !== '') {
-            const extF = findField(c.target, c.ext)!;
-            const matches = this.org.matchExternal(c.target, extF, v);
-            if (matches.length !== 1) throw new ApiError(400, 'INVALID_FIELD', `Foreign key external ID: ${v} not found for field ${c.ext} in entity ${c.target.name}`);
-            rec[c.field] = matches[0].Id;
-          }
-        });
-        let r: { id: string; created: boolean };
-        switch (j.operation) {
-          case 'insert':
-            r = this.org.insert(obj.name, rec);
-            break;
-          case 'update':
-            if (!id) throw new ApiError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call');
-            r = this.org.update(obj.name, id, rec);
-            break;
-          case 'upsert': {
-            const extName = findField(obj, j.externalIdFieldName!)!.name;
-            const value = extName === 'Id' ? id : (rec[extName] as string | undefined) ?? '';
-            const res = this.org.upsert(obj.name, extName, value === '' ? null : String(value), rec);
-            if ('multiple' in res) throw new ApiError(300, 'DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${String(value)}`);
-            r = res;
-            break;
-          }
-          default:
-            if (!id) throw new ApiError(400, 'MISSING_ARGUMENT', 'Id not specified in a delete call');
-            r = this.org.remove(obj.name, id);
-        }
-        j.successful.push(`${q(r.id)}${d}${q(String(r.created))}${d}${rowText(cells)}`);
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        j.failed++;
-        j.failedRows.push(`${q(id)}${d}${q(`${err.errorCode}:${err.message}${err.fields && err.fields.length ? `:${err.fields.join(',')}` : ''} --`)}${d}${rowText(cells)}`);
+    // Work through the rows in slices so the server keeps answering (status polls) during a large job.
+    const step = (from: number): void => {
+      if (this.disposed || j.state !== 'InProgress') return;
+      const end = Math.min(from + ROWS_PER_TICK, data.length);
+      for (let r = from; r < end; r++) this.processRow(j, obj, columns, data[r], d, rowText);
+      if (end < data.length) {
+        setImmediate(() => step(end));
+        return;
       }
-      j.processed++;
+      j.state = 'JobComplete';
+      j.finishedAt = this.org.now();
+      j.systemModstamp = this.org.stamp();
+    };
+    step(0);
+  }
+
+  private processRow(j: IngestJob, obj: SfObject, columns: Column[], cells: string[], d: string, rowText: (cells: string[]) => string): void {
+    const rec: Rec = {};
+    let id = '';
+    try {
+      columns.forEach((c, i) => {
+        const v = cells[i] ?? '';
+        if (c.kind === 'field') {
+          if (c.name === 'Id') id = v;
+          // Empty cells leave a field unchanged; #N/A sets it to null (as documented for Bulk 2.0).
+          else if (v === '#N/A') rec[c.name] = null;
+          else if (v !== '') rec[c.name] = v;
+        } else if (v !== '') {
+          const extF = findField(c.target, c.ext)!;
+          const matches = this.org.matchExternal(c.target, extF, v);
+          if (matches.length !== 1) throw new ApiError(400, 'INVALID_FIELD', `Foreign key external ID: ${v} not found for field ${c.ext} in entity ${c.target.name}`);
+          rec[c.field] = matches[0].Id;
+        }
+      });
+      let r: { id: string; created: boolean };
+      switch (j.operation) {
+        case 'insert':
+          r = this.org.insert(obj.name, rec);
+          break;
+        case 'update':
+          if (!id) throw new ApiError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call');
+          r = this.org.update(obj.name, id, rec);
+          break;
+        case 'upsert': {
+          const extName = findField(obj, j.externalIdFieldName!)!.name;
+          const value = extName === 'Id' ? id : (rec[extName] as string | undefined) ?? '';
+          const res = this.org.upsert(obj.name, extName, value === '' ? null : String(value), rec);
+          if ('multiple' in res) throw new ApiError(300, 'DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${String(value)}`);
+          r = res;
+          break;
+        }
+        default:
+          if (!id) throw new ApiError(400, 'MISSING_ARGUMENT', 'Id not specified in a delete call');
+          r = this.org.remove(obj.name, id);
+      }
+      j.successful.push(`${q(r.id)}${d}${q(String(r.created))}${d}${rowText(cells)}`);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      j.failed++;
+      j.failedRows.push(`${q(id)}${d}${q(`${err.errorCode}:${err.message}${err.fields && err.fields.length ? `:${err.fields.join(',')}` : ''} --`)}${d}${rowText(cells)}`);
     }
-    j.state = 'JobComplete';
-    j.finishedAt = this.org.now();
-    j.systemModstamp = this.org.stamp();
+    j.processed++;
   }
 
   private fail(j: IngestJob, message: string): void {

@@ -115,7 +115,7 @@ export function collectionUpsert(ctx: RestContext, objName: string, fieldName: s
 /** DELETE /composite/sobjects?ids=&allOrNone=. */
 export function collectionDelete(ctx: RestContext, query: URLSearchParams): Reply {
   const ids = (query.get('ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (ids.length === 0) throw new ApiError(400, 'MISSING_ARGUMENT', 'ids parameter is required');
+  if (ids.length === 0) throw new ApiError(400, 'REQUIRED_FIELD_MISSING', 'At least 1 Id is required.');
   if (ids.length > MAX_COLLECTION) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
   const out = runAll(ctx.org, ids, query.get('allOrNone') === 'true', (id) => ctx.org.remove(null, String(id)), false, (id) => String(id));
   return { status: 200, body: out };

@@ -30,7 +30,18 @@ function fieldDescribe(f: SfField): Record<string, unknown> {
     referenceTo: f.referenceTo,
     relationshipName: f.relationshipName,
     defaultValue: null,
+    defaultValueFormula: null,
+    calculatedFormula: null,
     inlineHelpText: null,
+    autoNumber: false,
+    controllerName: null,
+    dependentPicklist: false,
+    deprecatedAndHidden: false,
+    htmlFormatted: false,
+    nameField: f.name === 'Name',
+    namePointing: false,
+    relationshipOrder: null,
+    writeRequiresMasterRead: false,
   };
 }
 
@@ -52,6 +63,12 @@ export function objectSummary(o: SfObject, version: string): Record<string, unkn
     replicateable: true,
     triggerable: true,
     layoutable: true,
+    activateable: false,
+    customSetting: false,
+    deprecatedAndHidden: false,
+    feedEnabled: true,
+    mergeable: ['Account', 'Contact', 'Lead'].includes(o.name),
+    undeletable: true,
     urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
   };
 }

@@ -124,7 +124,8 @@ export class OAuthServer {
         if (clientSecret !== app.clientSecret) return oauthError('invalid_client', 'invalid client credentials');
         const user = this.users.get(form.get('username') ?? '');
         if (!user || user.password !== form.get('password')) return oauthError('invalid_grant', 'authentication failure');
-        return this.issue(app, user.userId, true);
+        // The username-password flow never returns a refresh token.
+        return this.issue(app, user.userId, false);
       }
       case 'authorization_code': {
         const app = this.apps.get(clientId);

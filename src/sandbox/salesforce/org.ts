@@ -52,6 +52,8 @@ export class Org {
   readonly orgId: string;
   /** The transaction writes join when no explicit one is passed (Composite allOrNone). */
   activeTx: Tx | null = null;
+  /** Value indexes for external-id and unique lookups: object → field → lower-cased value → ids. */
+  private readonly indexes = new Map<string, Map<string, Map<string, Set<string>>>>();
   private readonly ids = new IdFactory();
 
   constructor(private readonly clock: () => number = Date.now) {
@@ -95,6 +97,58 @@ export class Org {
     return this.records.get(name)!;
   }
 
+  /** Stores a record (replacing any previous version) and keeps the value indexes in step. */
+  put(objName: string, rec: Rec): void {
+    const id = String(rec.Id);
+    const table = this.table(objName);
+    const old = table.get(id);
+    const indexes = this.indexes.get(objName);
+    if (indexes) {
+      for (const [field, idx] of indexes) {
+        if (old) unindex(idx, old[field], id);
+        const v = rec[field];
+        if (v !== null && v !== undefined) {
+          const key = String(v).toLowerCase();
+          const set = idx.get(key) ?? new Set<string>();
+          set.add(id);
+          idx.set(key, set);
+        }
+      }
+    }
+    table.set(id, rec);
+  }
+
+  /** Removes a live record and its index entries. */
+  drop(objName: string, id: string): void {
+    const old = this.table(objName).get(id);
+    const indexes = this.indexes.get(objName);
+    if (old && indexes) for (const [field, idx] of indexes) unindex(idx, old[field], id);
+    this.table(objName).delete(id);
+  }
+
+  /** The case-insensitive value index of a field (built on first use, so fields made external ids later work). */
+  private index(objName: string, field: string): Map<string, Set<string>> {
+    let byField = this.indexes.get(objName);
+    if (!byField) {
+      byField = new Map();
+      this.indexes.set(objName, byField);
+    }
+    let idx = byField.get(field);
+    if (!idx) {
+      idx = new Map();
+      for (const r of this.table(objName).values()) {
+        const v = r[field];
+        if (v === null || v === undefined) continue;
+        const key = String(v).toLowerCase();
+        const set = idx.get(key) ?? new Set<string>();
+        set.add(String(r.Id));
+        idx.set(key, set);
+      }
+      byField.set(field, idx);
+    }
+    return idx;
+  }
+
   /** Finds which object an id belongs to by key prefix. */
   objectOfId(id: string): SfObject | undefined {
     for (const o of this.schema.values()) if (id.startsWith(o.keyPrefix)) return o;
@@ -127,8 +181,8 @@ export class Org {
     const now = this.stamp();
     Object.assign(rec, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now, CreatedById: this.userId, LastModifiedById: this.userId });
     this.derive(obj, rec);
-    this.table(obj.name).set(id, rec);
-    (tx ?? this.activeTx)?.undo.push(() => this.table(obj.name).delete(id));
+    this.put(obj.name, rec);
+    (tx ?? this.activeTx)?.undo.push(() => this.drop(obj.name, id));
     return { id, created: true };
   }
 
@@ -153,8 +207,8 @@ export class Org {
     next.SystemModstamp = now;
     next.LastModifiedById = this.userId;
     this.derive(obj, next);
-    this.table(obj.name).set(id, next);
-    (tx ?? this.activeTx)?.undo.push(() => this.table(obj.name).set(id, current));
+    this.put(obj.name, next);
+    (tx ?? this.activeTx)?.undo.push(() => this.put(obj.name, current));
     return { id, created: false };
   }
 
@@ -166,7 +220,8 @@ export class Org {
       return rec ? [rec] : [];
     }
     const want = value.toLowerCase();
-    return [...this.table(obj.name).values()].filter((r) => r[field.name] !== null && r[field.name] !== undefined && String(r[field.name]).toLowerCase() === want);
+    const ids = this.index(obj.name, field.name).get(want);
+    return ids ? [...ids].map((id) => this.table(obj.name).get(id)!) : [];
   }
 
   /** The external-id field named in an upsert path, or 404 like the REST API. */
@@ -200,11 +255,11 @@ export class Org {
     if (!id || !obj || !id.startsWith(obj.keyPrefix)) throw new ApiError(400, 'MALFORMED_ID', `malformed id ${rawId}`, []);
     const rec = this.getById(obj, id);
     const gone = { rec: { ...rec, IsDeleted: true, SystemModstamp: this.stamp() }, deletedDate: this.stamp() };
-    this.table(obj.name).delete(id);
+    this.drop(obj.name, id);
     this.deleted.get(obj.name)!.set(id, gone);
     (tx ?? this.activeTx)?.undo.push(() => {
       this.deleted.get(obj.name)!.delete(id);
-      this.table(obj.name).set(id, rec);
+      this.put(obj.name, rec);
     });
     return { id, created: false };
   }
@@ -239,8 +294,8 @@ export class Org {
       opportunityId = this.insert('Opportunity', { AccountId: accountId, Name: `${String(lead.Company)}-`, StageName: 'Prospecting', CloseDate: new Date(this.now() + 30 * 86400_000).toISOString().slice(0, 10) }).id;
     }
     const now = this.stamp();
-    Object.assign(lead, {
-      IsConverted: true, ConvertedDate: now.slice(0, 10), ConvertedAccountId: accountId, ConvertedContactId: contactId, ConvertedOpportunityId: opportunityId,
+    this.put(obj.name, {
+      ...lead, IsConverted: true, ConvertedDate: now.slice(0, 10), ConvertedAccountId: accountId, ConvertedContactId: contactId, ConvertedOpportunityId: opportunityId,
       Status: options.convertedStatus ?? 'Closed - Converted', LastModifiedDate: now, SystemModstamp: now,
     });
     return { accountId, contactId, opportunityId };
@@ -343,10 +398,10 @@ export class Org {
   private checkRules(obj: SfObject, rec: Rec, selfId: string | null): void {
     for (const f of obj.fields.values()) {
       if (!f.unique || rec[f.name] === null || rec[f.name] === undefined) continue;
-      const want = String(rec[f.name]).toLowerCase();
-      for (const other of this.table(obj.name).values()) {
-        if (other.Id !== selfId && other[f.name] !== null && String(other[f.name]).toLowerCase() === want) {
-          throw new ApiError(400, 'DUPLICATE_VALUE', `duplicate value found: ${f.name} duplicates value on record with id: ${String(other.Id).slice(0, 15)}`, []);
+      const holders = this.index(obj.name, f.name).get(String(rec[f.name]).toLowerCase()) ?? new Set<string>();
+      for (const otherId of holders) {
+        if (otherId !== selfId) {
+          throw new ApiError(400, 'DUPLICATE_VALUE', `duplicate value found: ${f.name} duplicates value on record with id: ${otherId.slice(0, 15)}`, []);
         }
       }
     }
@@ -379,4 +434,13 @@ export class Org {
       rec.ProductCode = product?.ProductCode ?? null;
     }
   }
+}
+
+function unindex(idx: Map<string, Set<string>>, value: unknown, id: string): void {
+  if (value === null || value === undefined) return;
+  const key = String(value).toLowerCase();
+  const set = idx.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) idx.delete(key);
 }

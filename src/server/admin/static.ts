@@ -19,7 +19,15 @@ export async function serveConsole(app: FastifyInstance, distDir: string): Promi
   const built = existsSync(path.join(distDir, 'index.html'));
   if (built) {
     // wildcard: false registers one route per file at start, so the fallback below never shadows a real file.
-    await app.register(fastifyStatic, { root: path.resolve(distDir), prefix: '/', wildcard: false, index: ['index.html'], cacheControl: true, maxAge: '1h' });
+    await app.register(fastifyStatic, {
+      root: path.resolve(distDir),
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      cacheControl: false,
+      // Vite names bundles by content hash, so they never change; index.html names the current ones and must be revalidated.
+      setHeaders: (reply, filePath) => reply.header('cache-control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
   } else {
     app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(NOT_BUILT));
   }
@@ -29,7 +37,6 @@ export async function serveConsole(app: FastifyInstance, distDir: string): Promi
       return reply.code(404).send({ error: 'not_found', message: `no route GET ${pathname}` });
     }
     if (!built) return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
-    // index.html must not be cached: it names the hashed bundles of the current build.
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.sendFile('index.html');
   });
 }

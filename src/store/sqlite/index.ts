@@ -10,13 +10,14 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { isoIn, isoNow } from '../clock.js';
-import { KyselyStore, type StoreLogger, type Tx } from '../kysely-store.js';
+import { KyselyStore, type JobRelease, type StoreLogger, type Tx } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import { withWriteLock } from './write-lock.js';
 import { toJobRow } from '../rows.js';
-import type { Database, JobsTable } from '../schema.js';
+import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { JobRow } from '../types.js';
+import type { JobRow, XrefId } from '../types.js';
+import { HotStatements } from './hot-statements.js';
 
 /** How long a writer waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -67,13 +68,6 @@ export function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       }
       cache.set(text, stmt);
-      if (process.env.SQLPROF) {
-        const st = stmt; const key = text.slice(0, 90);
-        const g = globalThis as unknown as { __prof: Map<string, number> };
-        g.__prof ??= new Map();
-        const wrap = (f: (...a: unknown[]) => unknown) => (...a: unknown[]) => { const t = performance.now(); try { return f.apply(st, a); } finally { g.__prof.set(key, (g.__prof.get(key) ?? 0) + performance.now() - t); g.__prof.set("#" + key, (g.__prof.get("#" + key) ?? 0) + 1); } };
-        return { reader: st.reader, all: wrap(st.all), run: wrap(st.run), iterate: st.iterate.bind(st) } as unknown as BetterSqlite3.Statement;
-      }
       return stmt;
     },
   };
@@ -85,6 +79,7 @@ export class SqliteStore extends KyselyStore {
   readonly #events = new EventEmitter();
   readonly #raw: BetterSqlite3.Database;
   readonly #pending: PendingTx[] = [];
+  #hotStatements: HotStatements | null = null;
   #draining = false;
 
   constructor(
@@ -168,12 +163,48 @@ export class SqliteStore extends KyselyStore {
     });
   }
 
+  /** Prepared lazily: the tables exist only after migrate(). */
+  get #hot(): HotStatements {
+    this.#hotStatements ??= new HotStatements(this.#raw);
+    return this.#hotStatements;
+  }
+
   private serialise<T>(fn: () => Promise<T>): Promise<T> {
     return this.file === ':memory:' ? fn() : withWriteLock(this.file, fn);
   }
 
   protected write<T>(fn: (db: Tx) => Promise<T>): Promise<T> {
     return this.tx(fn);
+  }
+
+  // Hot-path row writes: prepared statements on the connection the current write group holds
+  // (these are only ever called inside tx(), whose group owns the connection).
+  protected override async writeJobRows(_trx: Tx, rows: JobsTable[]): Promise<void> {
+    this.#hot.jobs(rows);
+  }
+
+  protected override async writeInboxRows(_trx: Tx, rows: InboxTable[]): Promise<Set<string>> {
+    return this.#hot.inbox(rows);
+  }
+
+  protected override async writeRunRow(_trx: Tx, row: RunsTable): Promise<void> {
+    this.#hot.run(row);
+  }
+
+  protected override async writeTraceRows(_trx: Tx, traces: TracesTable[], keys: TraceKeysTable[]): Promise<void> {
+    this.#hot.traces(traces, keys);
+  }
+
+  protected override async writeHash(_trx: Tx, row: TargetHashesTable): Promise<void> {
+    this.#hot.hash(row);
+  }
+
+  protected override async claimLinkId(_trx: Tx, id: XrefId, linkId: string, now: string): Promise<string> {
+    return this.#hot.linkId(id.connection, id.entity, id.id, linkId, now);
+  }
+
+  protected override async releaseJob(_trx: Tx, jobId: string, workerId: string, set: JobRelease): Promise<JobsTable | null> {
+    return this.#hot.releaseJob(jobId, workerId, set, isoNow());
   }
 
   protected async jobsQueuedInTx(): Promise<void> {}

@@ -63,6 +63,18 @@ describe('check', () => {
   });
 });
 
+describe('discover', () => {
+  it("adds the company's UDF_ columns with their widths", async () => {
+    const entities = await conn.discover();
+    const customer = entities.find((e) => e.name === 'AR_Customer')!;
+    expect(customer.fields.find((f) => f.name === 'UDF_SF_ACCOUNT_ID')).toMatchObject({ type: 'string', maxLength: 18 });
+    expect(customer.fields.find((f) => f.name === 'CustomerName')).toMatchObject({ maxLength: 30, required: true });
+    const order = entities.find((e) => e.name === 'SO_SalesOrder')!;
+    expect(order.fields.some((f) => f.name === 'UDF_SF_OPPORTUNITY_ID')).toBe(true);
+    expect(entities.map((e) => e.name)).toEqual(['AR_Customer', 'SO_SalesOrder', 'AR_InvoiceHistory', 'CI_Item', 'IM_ItemWarehouse']);
+  });
+});
+
 describe('customers', () => {
   it('creates a customer with a generated number and the configured defaults, skipping a number already taken', async () => {
     // Someone keyed the next number by hand: the first generated number collides and the connector moves on.
@@ -174,12 +186,33 @@ describe('sales orders', () => {
     expect(lines[1].ExtensionAmt).toBe('10.00');
   });
 
+  it('updates an order header without touching its lines, and replaces the lines when Lines is given', async () => {
+    const item = firstItem();
+    const cust = taxedCustomer();
+    const created = await conn.write('SO_SalesOrder', { verb: 'create', data: { CustomerId: `${cust.ARDivisionNo}-${cust.CustomerNo.trim()}`, Lines: [{ ItemCode: item.ItemCode.trim(), QuantityOrdered: 2 }, { ItemCode: item.ItemCode.trim(), QuantityOrdered: 3 }] } });
+    const header = await conn.write('SO_SalesOrder', { verb: 'update', id: created.id, data: { Comment: 'Call before delivery', OrderStatus: 'H' } });
+    expect(header.data).toMatchObject({ Comment: 'Call before delivery', OrderStatus: 'H' });
+    expect((header.data?.Lines as unknown[]).length).toBe(2);
+    const relined = await conn.write('SO_SalesOrder', { verb: 'update', id: created.id, data: { Lines: [{ ItemCode: item.ItemCode.trim(), QuantityOrdered: 7 }] } });
+    const rec = await conn.get('SO_SalesOrder', relined.id);
+    expect((rec?.data.Lines as Array<Record<string, unknown>>).map((l) => l.QuantityOrdered)).toEqual(['7.0000']);
+    expect(rec?.data).toMatchObject({ Comment: 'Call before delivery', OrderStatus: 'H' });
+  });
+
   it('rejects an unknown item on an order as invalid data naming ItemCode, and creates nothing', async () => {
     const cust = taxedCustomer();
     const before = sqlite((db) => (db.prepare('SELECT COUNT(*) AS n FROM SO_SalesOrderHeader').get() as { n: number }).n);
     const err = await rejection(conn.write('SO_SalesOrder', { verb: 'create', data: { ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo.trim(), Lines: [{ ItemCode: 'NO-SUCH-ITEM', QuantityOrdered: 1 }] } }));
     expect(err).toMatchObject({ kind: 'invalid_data', details: { vendorCode: 'CI_NOF', field: 'ItemCode' } });
     expect(sqlite((db) => (db.prepare('SELECT COUNT(*) AS n FROM SO_SalesOrderHeader').get() as { n: number }).n)).toBe(before);
+  });
+
+  it("finds a customer's orders and invoices by CustomerId", async () => {
+    const cust = sqlite((db) => db.prepare('SELECT ARDivisionNo AS d, CustomerNo AS c, COUNT(*) AS n FROM AR_InvoiceHistoryHeader GROUP BY ARDivisionNo, CustomerNo ORDER BY n DESC LIMIT 1').get() as { d: string; c: string; n: number });
+    const id = `${cust.d}-${cust.c.trim()}`;
+    const invoices = await conn.find('AR_InvoiceHistory', 'CustomerId', id);
+    expect(invoices).toHaveLength(cust.n);
+    expect(new Set(invoices.map((r) => r.data.CustomerId))).toEqual(new Set([id]));
   });
 
   it('reads invoice history, items and stock', async () => {

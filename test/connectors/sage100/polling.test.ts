@@ -105,16 +105,24 @@ describe('polling AR_Customer', () => {
     expect(seen).toEqual([...picked].sort());
   });
 
-  it('re-reads the overlap window and returns a late write stamped before the watermark, once', async () => {
+  it('with a connector-side overlap, returns a late write stamped before the watermark, once', async () => {
+    const overlapping = sage100Connector.create(testContext(emulatorSettings(emu, { pollOverlapSeconds: 300 })));
     const mark = (await drain('AR_Customer', null)).next!;
     const ids = (await drain('AR_Customer', null)).ids;
     // A workstation with a slow clock writes a stamp 60 s older than the newest one already produced.
     emu.clock.set(new Date(Date.parse(mark.at) - 60_000));
     emu.editCustomer(ids[60], { City: 'Late Writer' });
-    const page = await conn.readChanges('AR_Customer', mark, { limit: 500 });
-    expect(page.records.map((r) => r.id)).toEqual([ids[60]]);
-    const next = await conn.readChanges('AR_Customer', page.next, { limit: 500 });
+    // Without overlap the late write is behind the watermark and not returned; with it, it is returned once.
+    expect((await conn.readChanges('AR_Customer', mark, { limit: 500 })).records).toEqual([]);
+    const seeded = await overlapping.readChanges('AR_Customer', null, { limit: 1000 });
+    expect(seeded.hasMore).toBe(false);
+    emu.clock.set(new Date(Date.parse(seeded.next!.at) - 30_000));
+    emu.editCustomer(ids[61], { City: 'Later Writer' });
+    const page = await overlapping.readChanges('AR_Customer', seeded.next, { limit: 500 });
+    expect(page.records.map((r) => r.id)).toEqual([ids[61]]);
+    const next = await overlapping.readChanges('AR_Customer', page.next, { limit: 500 });
     expect(next.records).toEqual([]);
+    await overlapping.close();
   });
 
   it('polls sales orders and invoice history changed by Sage-side activity', async () => {

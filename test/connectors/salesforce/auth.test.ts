@@ -71,7 +71,7 @@ describe('Salesforce OAuth against the emulator', () => {
     });
     const body = (await tokenRes.json()) as { refresh_token: string; issued_at: string };
     expect(body.issued_at).toMatch(/^\d{13}$/);
-    const { conn, ctx } = connect({ ...settings, flow: 'refresh_token', refreshToken: body.refresh_token, clientSecret: DEFAULT_APP.clientSecret, privateKey: undefined, username: undefined });
+    const { conn } = connect({ ...settings, flow: 'refresh_token', refreshToken: body.refresh_token, clientSecret: DEFAULT_APP.clientSecret, privateKey: undefined, username: undefined });
     expect((await conn.check()).ok).toBe(true);
 
     await fetch(`${emu.url}/services/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: body.refresh_token }) });

@@ -132,8 +132,10 @@ describe('control API', () => {
     const db = new Database(emu.dbPath, { readonly: true });
     const order = db.prepare("SELECT SalesOrderNo FROM SO_SalesOrderHeader WHERE OrderStatus = 'N' LIMIT 1").get() as { SalesOrderNo: string };
     db.close();
-    const moved = await fetch(`${emu.url}/__sandbox/activity/order-status`, { method: 'POST', body: JSON.stringify({ salesOrderNo: order.SalesOrderNo, status: 'O' }) });
-    expect(moved.status).toBe(200);
+    const moved = await fetch(`${emu.url}/__sandbox/activity/order-status`, { method: 'POST', body: JSON.stringify({ salesOrderNo: order.SalesOrderNo }) });
+    expect(await moved.json()).toEqual({ ok: true, status: 'O' });
+    expect(emu.setOrderStatus(order.SalesOrderNo, 'H')).toBe('H');
+    expect(emu.setOrderStatus(order.SalesOrderNo)).toBe('O');
     const posted = (await (await fetch(`${emu.url}/__sandbox/activity/post-invoice`, { method: 'POST', body: JSON.stringify({ salesOrderNo: order.SalesOrderNo }) })).json()) as { invoiceNo: string };
     const db2 = new Database(emu.dbPath, { readonly: true });
     const inv = db2.prepare('SELECT SalesOrderNo, DateUpdated FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = ?').get(posted.invoiceNo) as Record<string, string>;

@@ -6,11 +6,22 @@ import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { ago, ms, num } from '../format';
 import { useLoad } from '../hooks';
 import { Link } from '../router';
+import { useSession } from '../session';
 import type { Summary } from '../types';
 
 export function Overview() {
   const [span, setSpan] = useState<'hour' | 'day'>('hour');
+  const { can } = useSession();
   const { data, error, reload } = useLoad(() => api<Summary>('GET', '/metrics/summary'));
+  const [testing, setTesting] = useState(false);
+  // Health comes from connection tests; an operator can refresh them all from here.
+  const testAll = async () => {
+    if (!data) return;
+    setTesting(true);
+    await Promise.all(data.connections.map((c) => api('POST', `/connections/${encodeURIComponent(c.name)}/test`).catch(() => undefined)));
+    setTesting(false);
+    void reload();
+  };
   useEffect(() => {
     const t = setInterval(() => void reload(), 15_000);
     return () => clearInterval(t);
@@ -94,7 +105,14 @@ export function Overview() {
           <p className="legend muted">
             <span className="swatch bar-ok" /> written <span className="swatch bar-other" /> skipped or retrying <span className="swatch bar-bad" /> failed
           </p>
-          <h2>Connections</h2>
+          <div className="section-head">
+            <h2>Connections</h2>
+            {can('operator') && data.connections.length > 0 && (
+              <button type="button" onClick={() => void testAll()} disabled={testing}>
+                {testing ? 'Testing…' : 'Test all connections'}
+              </button>
+            )}
+          </div>
           <div className="table-wrap">
             <table className="dense">
               <thead>

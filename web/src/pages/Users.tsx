@@ -110,7 +110,7 @@ function NewUser({ onCreated }: { onCreated: (message: string) => void }) {
       </label>
       <label>
         Role
-        <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+        <select aria-label="Role of the new user" value={role} onChange={(e) => setRole(e.target.value as Role)}>
           {ROLES.map((r) => (
             <option key={r}>{r}</option>
           ))}

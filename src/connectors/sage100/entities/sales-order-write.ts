@@ -58,8 +58,8 @@ export async function updateSalesOrder(ebws: EbwsClient, id: string, data: Recor
   const { doc, linesGiven } = toOrderDoc(data, id);
   const current = await ebws.getSalesOrder(id);
   const header: SageRecord = { ...withoutReadOnly(current.header, salesOrderSpec.fields), ...doc.header, SalesOrderNo: id };
-  const lines = linesGiven ? doc.lines : current.lines.map((l) => withoutReadOnly(l, salesOrderLineFields));
-  await ebws.updateSalesOrder({ header, lines });
+  // Without Lines only the header is sent: resending the lines could make Sage add them a second time.
+  await ebws.updateSalesOrder(header, linesGiven ? doc.lines : null);
   const saved = await ebws.getSalesOrder(id);
   return { ok: true, id, created: false, data: orderData(saved) };
 }

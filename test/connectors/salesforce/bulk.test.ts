@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SalesforceEmulator } from '../../../src/sandbox/salesforce/index.js';
+import type { SalesforceConnection } from '../../../src/connectors/salesforce/index.js';
+import { connect, setup } from './harness.js';
+
+let emu: SalesforceEmulator;
+let conn: SalesforceConnection;
+
+beforeAll(async () => {
+  const s = await setup({ seed: false });
+  emu = s.emu;
+  ({ conn } = connect({ ...s.settings, bulkThreshold: 200 }));
+});
+afterAll(async () => emu.close());
+
+describe('Bulk API 2.0', () => {
+  it('writeBatch above the threshold goes through a Bulk job, and a failed row maps to its own op', async () => {
+    const ops = Array.from({ length: 600 }, (_, i) => ({
+      verb: 'upsert' as const,
+      match: { field: 'Sage100_Item_Code__c', value: `BULK-${String(i).padStart(4, '0')}` },
+      data: { Name: i === 377 ? 'N'.repeat(300) : `Bulk item ${i}`, Family: 'Hardware', IsActive: i % 2 === 0 },
+    }));
+    const before = { ...emu.state.calls };
+    const out = await conn.writeBatch('Product2', ops);
+    expect(emu.state.calls.composite).toBe(before.composite);
+    expect(emu.state.calls.bulk - before.bulk).toBeGreaterThanOrEqual(6); // create, upload, close, poll, 3 result files
+    expect(out).toHaveLength(600);
+    const failed = out.flatMap((o, i) => (o.ok ? [] : [i]));
+    expect(failed).toEqual([377]);
+    const bad = out[377];
+    if (bad.ok) throw new Error('expected failure');
+    expect(bad.error.kind).toBe('invalid_data');
+    expect(bad.error.details).toMatchObject({ vendorCode: 'STRING_TOO_LONG', field: 'Name', recordKey: 'BULK-0377' });
+    // Each success carries the id of the record made from that very op.
+    for (const i of [0, 1, 376, 378, 599]) {
+      const o = out[i];
+      if (!o.ok) throw new Error('expected success');
+      expect(o.created).toBe(true);
+      const rec = await conn.get('Product2', o.id);
+      expect(rec?.data.Sage100_Item_Code__c).toBe(`BULK-${String(i).padStart(4, '0')}`);
+      expect(rec?.data.IsActive).toBe(i % 2 === 0);
+    }
+  });
+
+  it('bulkUpsert reports progress and updates on the second load', async () => {
+    const records = Array.from({ length: 250 }, (_, i) => ({ Sage100_Item_Code__c: `BULK-${String(i).padStart(4, '0')}`, Name: `Renamed ${i}` }));
+    const progress: number[] = [];
+    const out = await conn.api.bulkUpsert('Product2', 'Sage100_Item_Code__c', records, (p) => progress.push(p.processed));
+    expect(out.every((o) => o.ok && !o.created)).toBe(true);
+    expect(progress[progress.length - 1]).toBe(250);
+  });
+
+  it('a job that fails as a whole (unknown column) fails every record as fatal', async () => {
+    const out = await conn.api.bulk('Product2', 'insert', [{ Name: 'x', NoSuchField__c: 'y' }, { Name: 'z', NoSuchField__c: 'w' }]);
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.kind))).toEqual(['fatal', 'fatal']);
+    if (!out[0].ok) expect(out[0].error.message).toContain('Field name not found : NoSuchField__c');
+  });
+
+  it('bulk query pages through Sforce-Locator', async () => {
+    const pages: number[] = [];
+    let total = 0;
+    for await (const rows of conn.api.bulkQuery("SELECT Id, Name, Sage100_Item_Code__c FROM Product2 WHERE Name LIKE 'Renamed%'", { pageSize: 100 })) {
+      pages.push(rows.length);
+      total += rows.length;
+      expect(rows[0]).toHaveProperty('Sage100_Item_Code__c');
+    }
+    expect(total).toBe(250);
+    expect(pages).toEqual([100, 100, 50]);
+  });
+});
