@@ -5,6 +5,7 @@ import { dlqCommands } from './commands/dlq.js';
 import { flowCommands } from './commands/flow.js';
 import { sandboxCommands } from './commands/sandbox.js';
 import { startCommands } from './commands/start.js';
+import { userCommands } from './commands/user.js';
 import { withRuntime } from './shared.js';
 
 const program = new Command();
@@ -19,6 +20,7 @@ startCommands(program);
 flowCommands(program);
 dlqCommands(program);
 sandboxCommands(program);
+userCommands(program);
 
 program
   .command('migrate')

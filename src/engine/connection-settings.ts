@@ -44,7 +44,7 @@ export function validateSettings(def: ConnectorDefinition, settings: Record<stri
     .map((e) => `${e.instancePath.slice(1) || (e.params as { missingProperty?: string }).missingProperty || 'settings'}: ${e.message}`);
 }
 
-/** Validates and stores a connection (secrets encrypted by the store), auditing who did it. */
+/** Validates and stores a connection (secrets encrypted by the store, which audits the change). */
 export async function saveConnection(
   store: Store,
   registry: ReadonlyMap<string, ConnectorDefinition>,
@@ -62,7 +62,6 @@ export async function saveConnection(
     if (secretNames.has(k) && v !== undefined && v !== null) secrets[k] = encodeSecret(v);
     else settings[k] = v;
   }
-  const row = await store.putConnection({ name: input.name, type: input.type, settings, secrets });
-  await store.audit({ actor, action: 'connection.save', target: input.name, details: { type: input.type, secrets: [...Object.keys(secrets)] } });
-  return row;
+  // The store writes the audit row (connection.create / connection.update) with the actor.
+  return store.putConnection({ name: input.name, type: input.type, settings, secrets }, actor);
 }

@@ -124,8 +124,11 @@ function onlyKeys(node: object, allowed: Set<string>): boolean {
 }
 
 function scalar(v: unknown): unknown {
-  // Arrays are JSONata sequences with their own rules (flattening, singletons); functions are left to jsonata too.
-  if (typeof v === 'object' ? Array.isArray(v) : typeof v === 'function') throw NEEDS_ASYNC;
+  // Arrays are JSONata sequences with their own rules (flattening, singletons); functions and non-finite
+  // numbers (jsonata's "Number out of range") are left to jsonata too.
+  if (typeof v === 'object') {
+    if (Array.isArray(v)) throw NEEDS_ASYNC;
+  } else if (typeof v === 'function' || (typeof v === 'number' && !Number.isFinite(v))) throw NEEDS_ASYNC;
   return v;
 }
 
@@ -319,7 +322,8 @@ function compileNode(node: Node, fns: ReadonlyMap<string, MappingFunction>): Fas
       return (i, e) => {
         const v = inner(i, e);
         if (v === undefined) return undefined;
-        if (typeof v !== 'number') throw NEEDS_ASYNC;
+        // jsonata refuses non-finite numbers; leave them to it.
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw NEEDS_ASYNC;
         return -v;
       };
     }

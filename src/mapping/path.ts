@@ -63,6 +63,7 @@ export function compilePath(path: string): Getter {
       return cur;
     };
   }
+  if (steps.length <= 4) return generatedGetter(steps);
   if (steps.length === 1) {
     const a = steps[0];
     return (r) => (r !== null && typeof r === 'object' ? (r as Record<PathStep, unknown>)[a] : undefined);
@@ -83,6 +84,19 @@ export function compilePath(path: string): Getter {
     }
     return cur;
   };
+}
+
+/**
+ * A getter generated for one short path, so each copy has its own property-load site: one shared `r[key]`
+ * site for every field of every flow turns megamorphic and costs several times a plain load. Keys enter the
+ * code only through JSON.stringify; names that exist on Object.prototype never come here.
+ */
+function generatedGetter(steps: PathStep[]): Getter {
+  let body = 'let c = r;\n';
+  for (const s of steps) {
+    body += `if (c === null || typeof c !== 'object') return undefined;\nc = c[${JSON.stringify(s)}];\n`;
+  }
+  return new Function('r', body + 'return c;') as Getter;
 }
 
 /** The path in lineage notation (`Lines[0].Sku`). */

@@ -6,6 +6,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyErro
 import type { Logger as PinoLogger } from 'pino';
 import type { SynclineHub } from '../engine/hub.js';
 import { webhookRoutes } from './webhooks.js';
+import { adminApi } from './admin/index.js';
+import { serveConsole } from './admin/static.js';
 
 /** Options for the server. */
 export interface AppOptions {
@@ -46,5 +48,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await hub.metricsText()));
   await webhookRoutes(app, hub.intake);
+  if (options.admin !== false) {
+    await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies });
+    await serveConsole(app, options.consoleDir ?? 'web/dist');
+  }
   return app;
 }

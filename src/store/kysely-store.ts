@@ -62,6 +62,7 @@ import type {
   UserRow,
   XrefId,
   XrefLink,
+  JobKind,
 } from './types.js';
 
 /** Minimal logger shape (pino-compatible). */
@@ -498,7 +499,14 @@ export abstract class KyselyStore implements Store {
   }
 
   // ---------- inbox and queue ----------
-  async ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number }): Promise<IngestResult> {
+  async ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number; kind?: JobKind }): Promise<IngestResult> {
+    const accepted = await this.tx((trx) => this.inboxInTx(trx, events, job));
+    if (accepted.length > 0) this.jobsQueuedAfterCommit();
+    return { accepted: accepted.length, duplicates: events.length - accepted.length, jobIds: accepted };
+  }
+
+  /** Inserts inbox rows and one job per new event inside `trx`; returns the ids of the jobs enqueued. */
+  private async inboxInTx(trx: Tx, events: InboxEvent[], job: { flowVersion: number; maxAttempts: number; kind?: JobKind }): Promise<string[]> {
     // Repeats inside the batch are dropped before the database sees them; repeats of earlier
     // batches are dropped by the inbox's primary key (ON CONFLICT DO NOTHING … RETURNING).
     const seen = new Set<string>();
@@ -509,22 +517,19 @@ export abstract class KyselyStore implements Store {
       seen.add(k);
       fresh.push({ ...e, jobId: this.newId() });
     }
-    const accepted = await this.tx(async (trx) => {
-      const now = isoNow();
-      const inserted = await this.writeInboxRows(
-        trx,
-        fresh.map((e) => ({ flow: e.flow, delivery_id: e.deliveryId, job_id: e.jobId, received_at: now })),
-      );
-      const toQueue = fresh.filter((e) => inserted.has(e.jobId));
-      const jobRows = toQueue.map((e) =>
-        this.jobValues({ flow: e.flow, flowVersion: job.flowVersion, kind: 'event', payload: e.payload, recordKey: e.recordKey, maxAttempts: job.maxAttempts }, e.jobId, now),
-      );
-      await this.writeJobRows(trx, jobRows);
-      if (jobRows.length > 0) await this.jobsQueuedInTx(trx);
-      return toQueue.map((e) => e.jobId);
-    });
-    if (accepted.length > 0) this.jobsQueuedAfterCommit();
-    return { accepted: accepted.length, duplicates: events.length - accepted.length, jobIds: accepted };
+    if (fresh.length === 0) return [];
+    const now = isoNow();
+    const inserted = await this.writeInboxRows(
+      trx,
+      fresh.map((e) => ({ flow: e.flow, delivery_id: e.deliveryId, job_id: e.jobId, received_at: now })),
+    );
+    const toQueue = fresh.filter((e) => inserted.has(e.jobId));
+    const jobRows = toQueue.map((e) =>
+      this.jobValues({ flow: e.flow, flowVersion: job.flowVersion, kind: job.kind ?? 'event', payload: e.payload, recordKey: e.recordKey, maxAttempts: job.maxAttempts }, e.jobId, now),
+    );
+    await this.writeJobRows(trx, jobRows);
+    if (jobRows.length > 0) await this.jobsQueuedInTx(trx);
+    return toQueue.map((e) => e.jobId);
   }
 
   async enqueue(jobs: NewJob[]): Promise<string[]> {
@@ -534,9 +539,20 @@ export abstract class KyselyStore implements Store {
     return ids;
   }
 
-  async commitPoll(input: { flow: string; watermarkKey: string; watermark: Watermark | null; jobs: NewJob[] }): Promise<string[]> {
+  async commitPoll(input: {
+    flow: string;
+    watermarkKey: string;
+    watermark: Watermark | null;
+    jobs: NewJob[];
+    events?: InboxEvent[];
+    eventJob?: { flowVersion: number; maxAttempts: number };
+  }): Promise<string[]> {
     const ids = await this.tx(async (trx) => {
       const ids = await this.insertJobs(trx, input.jobs);
+      if (input.events?.length) {
+        if (!input.eventJob) throw new Error('commitPoll: events need eventJob (flow version and attempts)');
+        ids.push(...(await this.inboxInTx(trx, input.events, input.eventJob)));
+      }
       const now = isoNow();
       const value = toJsonOrNull(input.watermark);
       await trx

@@ -5,6 +5,7 @@ import { createLogger } from '../../server/logger.js';
 import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime } from '../../server/runtime.js';
 import { configFrom } from '../shared.js';
 import { existsSync } from 'node:fs';
+import { ensureFirstAdmin } from '../../server/auth/index.js';
 
 /** Stops the runtime cleanly on SIGINT/SIGTERM (jobs in flight finish; unfinished leases expire and are retried). */
 export function closeOnSignals(close: () => Promise<void>): void {
@@ -31,6 +32,7 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
       logger.info({ flow: d.flow, version: d.version, created: d.created }, 'flow deployed');
     }
   }
+  await ensureFirstAdmin(rt.store, (line) => console.error(line));
   const consoleDir = existsSync('web/dist/index.html') ? 'web/dist' : undefined;
   const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
   await app.listen({ host: config.host, port: config.port });

@@ -3,7 +3,7 @@
  * refresh_token, JWT bearer, client_credentials), /authorize (auto-approving web-server flow),
  * /userinfo and /revoke, with Salesforce's token and error shapes.
  */
-import { createHmac, randomBytes, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, randomBytes, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { jwtVerify, decodeJwt } from 'jose';
 import type { Reply } from './http.js';
 
@@ -65,7 +65,7 @@ export class OAuthServer {
   readonly tokens = new Map<string, IssuedToken>();
   /** Refresh token → client id. */
   readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
-  private readonly codes = new Map<string, { clientId: string; redirectUri: string; userId: string }>();
+  private readonly codes = new Map<string, { clientId: string; redirectUri: string; userId: string; challenge?: string; method?: string }>();
 
   constructor(private readonly opts: OAuthServerOptions) {
     this.apps.set(DEFAULT_APP.clientId, { ...DEFAULT_APP, publicKeys: [] });
@@ -99,7 +99,8 @@ export class OAuthServer {
     if (!this.apps.has(clientId)) return oauthError('invalid_client_id', 'client identifier invalid');
     if (query.get('response_type') !== 'code') return oauthError('unsupported_response_type', 'response type not supported');
     const code = `aPrx${randomBytes(24).toString('base64url')}`;
-    this.codes.set(code, { clientId, redirectUri, userId: this.opts.userId() });
+    const challenge = query.get('code_challenge') ?? undefined;
+    this.codes.set(code, { clientId, redirectUri, userId: this.opts.userId(), challenge, method: query.get('code_challenge_method') ?? (challenge ? 'plain' : undefined) });
     const target = new URL(redirectUri);
     target.searchParams.set('code', code);
     const state = query.get('state');
@@ -134,6 +135,11 @@ export class OAuthServer {
         const code = this.codes.get(form.get('code') ?? '');
         if (!code || code.clientId !== clientId) return oauthError('invalid_grant', 'invalid authorization code');
         if (code.redirectUri !== (form.get('redirect_uri') ?? '')) return oauthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+        if (code.challenge) {
+          const verifier = form.get('code_verifier') ?? '';
+          const computed = code.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+          if (computed !== code.challenge) return oauthError('invalid_grant', 'invalid code verifier');
+        }
         this.codes.delete(form.get('code')!);
         return this.issue(app, code.userId, true);
       }

@@ -198,3 +198,30 @@ describe('Salesforce emulator wire format', () => {
     expect(seeded.totalSize).toBe(24);
   });
 });
+
+describe('Salesforce emulator OAuth web-server flow', () => {
+  it('checks the PKCE code verifier', async () => {
+    const { createHash } = await import('node:crypto');
+    const verifier = 'v'.repeat(50);
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const redirect = 'http://localhost:9999/cb';
+    const code = async (): Promise<string> => {
+      const res = await fetch(`${emu.url}/services/oauth2/authorize?response_type=code&client_id=syncline-emulator-client&redirect_uri=${encodeURIComponent(redirect)}&code_challenge=${challenge}&code_challenge_method=S256`, { redirect: 'manual' });
+      return new URL(res.headers.get('location')!).searchParams.get('code')!;
+    };
+    const exchange = (c: string, v: string): Promise<Response> =>
+      fetch(`${emu.url}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: c, client_id: 'syncline-emulator-client', client_secret: 'syncline-emulator-secret', redirect_uri: redirect, code_verifier: v }),
+      });
+    const bad = await exchange(await code(), 'wrong');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'invalid_grant', error_description: 'invalid code verifier' });
+    const good = await exchange(await code(), verifier);
+    expect(good.status).toBe(200);
+    const body = (await good.json()) as Record<string, string>;
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'id', 'instance_url', 'issued_at', 'refresh_token', 'scope', 'signature', 'token_type']);
+    expect(body.id).toBe(`${emu.url}/id/${emu.state.org.orgId}/${emu.state.org.userId}`);
+  });
+});
