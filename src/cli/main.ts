@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The `syncline` command. */
 import { Command } from 'commander';
+import { demoCommands } from './commands/demo.js';
 import { dlqCommands } from './commands/dlq.js';
 import { flowCommands } from './commands/flow.js';
 import { sandboxCommands } from './commands/sandbox.js';
 import { startCommands } from './commands/start.js';
 import { userCommands } from './commands/user.js';
+import { loadCommands } from './commands/load.js';
 import { withRuntime } from './shared.js';
 
 const program = new Command();
@@ -21,6 +23,8 @@ flowCommands(program);
 dlqCommands(program);
 sandboxCommands(program);
 userCommands(program);
+demoCommands(program);
+loadCommands(program);
 
 program
   .command('migrate')

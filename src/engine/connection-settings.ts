@@ -3,11 +3,14 @@
  * and splits out the fields marked `"x-secret": true`, which are encrypted at rest and never returned.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsImport from 'ajv-formats';
 import type { ConnectorDefinition } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
 import type { ConnectionRow, Store } from '../store/types.js';
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
+// ajv-formats is CommonJS; under NodeNext its default export may arrive wrapped.
+const addFormats = ((addFormatsImport as unknown as { default?: typeof addFormatsImport }).default ?? addFormatsImport) as unknown as (ajv: Ajv2020) => Ajv2020;
+const ajv = addFormats(new Ajv2020({ allErrors: true, strict: false, useDefaults: true }));
 
 /** Names of the top-level settings that are, or contain, a field marked `"x-secret": true`. */
 export function secretKeys(def: ConnectorDefinition): string[] {
@@ -35,7 +38,10 @@ export function decodeSecrets(secrets: Record<string, string>): Record<string, u
 
 /** Checks settings against the connector's schema; `env:` references are accepted for any string field. */
 export function validateSettings(def: ConnectorDefinition, settings: Record<string, unknown>): string[] {
-  const validate = ajv.compile(def.settingsSchema);
+  // A connector may declare its schema's dialect (`$schema`, e.g. draft-07, which Ajv2020 does not
+  // load); the keywords settings schemas use mean the same in both, so validate without it.
+  const { $schema: _dialect, ...schema } = def.settingsSchema;
+  const validate = ajv.compile(schema);
   // env: references stand in for values only known at run time; check the rest.
   const checked = Object.fromEntries(Object.entries(settings).filter(([, v]) => !(typeof v === 'string' && v.startsWith('env:'))));
   if (validate(checked)) return [];

@@ -58,7 +58,10 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   const ctx: MappingContext = {
     flow: flow.name,
     recordKey: sourceId ?? undefined,
+    // Links made earlier in this run are committed only with the job, so look at them first: a later
+    // target can then refer to the record an earlier target just wrote (Product2 → its PricebookEntry).
     xref: async (connection, entity, id, targetConnection, targetEntity) =>
+      pendingXref(result.xref, { connection, entity, id: String(id) }, targetConnection, targetEntity) ??
       deps.store.xrefFind({ connection, entity, id: String(id) }, targetConnection, targetEntity),
   };
   const fail = (err: unknown, step?: TraceInput): never => {
@@ -240,6 +243,16 @@ async function writeBack(
     result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
     throw new RecordRunFailure(error, result);
   }
+}
+
+/** The id linked to `from` on `connection`/`entity` among links not yet committed, in either direction. */
+function pendingXref(links: XrefLink[], from: XrefId, connection: string, entity: string): string | null {
+  const same = (x: XrefId) => x.connection === from.connection && x.entity === from.entity && x.id === from.id;
+  for (const l of links) {
+    if (same(l.a) && l.b.connection === connection && l.b.entity === entity) return l.b.id;
+    if (same(l.b) && l.a.connection === connection && l.a.entity === entity) return l.a.id;
+  }
+  return null;
 }
 
 /** Lowercased ids and emails of a record, so a person can find its runs by any of them. */

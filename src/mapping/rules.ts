@@ -228,6 +228,19 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
     } else raw = constant;
     finish(raw, sink, prefix, srcPrefix);
   };
+  if (getter && !when && !valueMap && !hasDefault && !required) {
+    // The plain copy, the most common rule by far: read, store, trace, nothing else.
+    const copy = getter;
+    const plainCopy: FieldPlan['runSync'] = (input, _env, sink, prefix, srcPrefix) => {
+      const v = copy(input);
+      if (v === undefined) return;
+      sink.values[index] = v;
+      if (trackLineage) {
+        sink.lineage.push({ field: prefix + field, sources: srcPrefix === '' ? sources : sources.map((s) => srcPrefix + s), rule: ruleText, value: v as JsonValue });
+      }
+    };
+    return { field, runSync: plainCopy, runAsync: async (...args) => plainCopy(...args), alwaysSync: true };
+  }
   return { field, runSync, runAsync, alwaysSync };
 }
 

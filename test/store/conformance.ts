@@ -243,6 +243,13 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await store.queueStats()).queued).toBe(4);
       });
 
+      it('enqueues jobs of the kind asked for (schedule ticks go through the inbox as poll jobs)', async () => {
+        const r = await store.ingest([{ flow: 'f', deliveryId: 'tick:2026-01-01T00:00', payload: { slot: 1 } }], { flowVersion: 1, maxAttempts: 1, kind: 'poll' });
+        expect((await store.getJob(r.jobIds[0]))?.kind).toBe('poll');
+        const again = await store.ingest([{ flow: 'f', deliveryId: 'tick:2026-01-01T00:00', payload: { slot: 1 } }], { flowVersion: 1, maxAttempts: 1, kind: 'poll' });
+        expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
+      });
+
       it('handles batches larger than one statement', async () => {
         const events = Array.from({ length: 1234 }, (_, i) => ({ flow: 'f', deliveryId: `d${i % 1000}`, payload: { i } }));
         const result = await store.ingest(events, { flowVersion: 1, maxAttempts: 3 });
@@ -456,6 +463,42 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.getWatermark('f', 'prospect')).toEqual({ at: '2026-01-02T00:00:00.000Z', extra: { page: 'p2' } });
         expect(await store.getWatermark('f', 'other')).toBeNull();
         expect((await store.queueStats()).queued).toBe(2);
+      });
+
+      it('passes poll records through the inbox, dropping ones already seen, in the watermark’s transaction', async () => {
+        const eventJob = { flowVersion: 2, maxAttempts: 4 };
+        const first = await store.commitPoll({
+          flow: 'f',
+          watermarkKey: 'k',
+          watermark: { at: '2026-01-01T00:00:00.000Z' },
+          jobs: [],
+          events: [
+            { flow: 'f', deliveryId: 'P1@t1', payload: { id: 'P1' }, recordKey: 'P1' },
+            { flow: 'f', deliveryId: 'P2@t1', payload: { id: 'P2' } },
+          ],
+          eventJob,
+        });
+        expect(first).toHaveLength(2);
+        // The overlap window re-reads P2 unchanged and P1 changed again.
+        const second = await store.commitPoll({
+          flow: 'f',
+          watermarkKey: 'k',
+          watermark: { at: '2026-01-01T00:00:05.000Z' },
+          jobs: [],
+          events: [
+            { flow: 'f', deliveryId: 'P2@t1', payload: { id: 'P2' } },
+            { flow: 'f', deliveryId: 'P1@t2', payload: { id: 'P1' } },
+          ],
+          eventJob,
+        });
+        expect(second).toHaveLength(1);
+        expect(await store.getJob(second[0])).toMatchObject({ kind: 'event', flowVersion: 2, maxAttempts: 4, payload: { id: 'P1' } });
+        expect(await store.getWatermark('f', 'k')).toEqual({ at: '2026-01-01T00:00:05.000Z' });
+        await expect(
+          store.commitPoll({ flow: 'f', watermarkKey: 'k', watermark: { at: '2026-01-02T00:00:00.000Z' }, jobs: [newJob('f')], events: [{ flow: 'f', deliveryId: 'x', payload: {} }] }),
+        ).rejects.toThrow(/eventJob/);
+        expect(await store.getWatermark('f', 'k')).toEqual({ at: '2026-01-01T00:00:05.000Z' });
+        expect((await store.queueStats()).queued).toBe(3);
       });
 
       it('rolls back the jobs when the watermark cannot be written', async () => {

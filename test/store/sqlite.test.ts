@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { runStoreConformance, TEST_MASTER_KEY, type StoreHarness } from './conformance.js';
@@ -40,4 +41,15 @@ runStoreConformance('sqlite file', makeFileStore);
 runStoreConformance('sqlite :memory:', async () => {
   const store = await openStore({ url: 'sqlite::memory:', masterKey: TEST_MASTER_KEY });
   return { store, cleanup: () => store.close() };
+});
+
+describe('sqlite write groups', () => {
+  it('commits writes queued before close, and rejects writes after it', async () => {
+    const store = await openStore({ url: 'sqlite::memory:', masterKey: TEST_MASTER_KEY });
+    const pending = store.enqueue([{ flow: 'f', flowVersion: 1, kind: 'manual', payload: {}, maxAttempts: 1 }]);
+    const closing = store.close();
+    await expect(pending).resolves.toHaveLength(1);
+    await closing;
+    await expect(store.enqueue([{ flow: 'f', flowVersion: 1, kind: 'manual', payload: {}, maxAttempts: 1 }])).rejects.toThrow();
+  });
 });

@@ -154,6 +154,15 @@ export class SalesforceApi {
     return { used: d.Max - d.Remaining, limit: d.Max, raw };
   }
 
+  /** Where a lead went when it was converted (null ids while it is not converted). */
+  async leadConversion(leadId: string): Promise<{ isConverted: boolean; accountId: string | null; contactId: string | null; opportunityId: string | null } | null> {
+    const rec = await this.get('Lead', leadId, ['IsConverted', 'ConvertedAccountId', 'ConvertedContactId', 'ConvertedOpportunityId']);
+    if (!rec) return null;
+    const d = rec.data;
+    const id = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    return { isConverted: d.IsConverted === true, accountId: id(d.ConvertedAccountId), contactId: id(d.ConvertedContactId), opportunityId: id(d.ConvertedOpportunityId) };
+  }
+
   /** GET /services/oauth2/userinfo: who and which org the connection runs as. */
   userInfo(): Promise<{ organization_id: string; user_id: string; preferred_username: string }> {
     return this.client.json({ method: 'GET', path: '/services/oauth2/userinfo', what: 'userinfo', family: 'rest' });

@@ -67,7 +67,7 @@ export class SalesforceClient {
   async request(req: SalesforceRequest): Promise<HttpResponse> {
     let token = await this.deps.tokens.get();
     let res = await this.send(req, token);
-    if (res.status === 401 && isInvalidSession(res)) {
+    if (needsRefresh(res)) {
       token = await this.deps.tokens.refresh();
       res = await this.send(req, token);
     }
@@ -99,10 +99,12 @@ export class SalesforceClient {
   }
 }
 
-function isInvalidSession(res: HttpResponse): boolean {
+/** 401 INVALID_SESSION_ID on REST; the identity endpoints answer an expired token with 403 `Bad_OAuth_Token`. */
+function needsRefresh(res: HttpResponse): boolean {
+  if (res.status === 403) return res.text.includes('Bad_OAuth_Token');
+  if (res.status !== 401) return false;
   // jsforce's rule too: a session that is valid but not for the REST API must not trigger a refresh loop.
-  if (res.text.includes('This session is not valid for use with the REST API')) return false;
-  return true;
+  return !res.text.includes('This session is not valid for use with the REST API');
 }
 
 /** Throws when a response that should carry JSON does not. */

@@ -19,6 +19,14 @@ export class SalesforceConnection implements Connector {
 
   async check(): Promise<CheckResult> {
     try {
+      try {
+        await this.api.client.request({ method: 'GET', path: '', what: 'API version check', family: 'rest' });
+      } catch (err) {
+        if (err instanceof SyncError && err.kind === 'not_found') {
+          return { ok: false, message: `API version ${this.api.settings.apiVersion} is not available on this org: choose an older apiVersion` };
+        }
+        throw err;
+      }
       const who = await this.api.userInfo();
       const limits = await this.api.limits().catch(() => null);
       return {

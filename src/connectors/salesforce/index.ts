@@ -36,3 +36,4 @@ export { fromApiError, fromBulkError, classifyResponse } from './errors.js';
 export { ref, sobjectSubrequest, type CompositeSubrequest, type CompositeResult } from './entities/composite.js';
 export type { BulkProgress, BulkOperation } from './entities/bulk.js';
 export { changesSoql } from './entities/read.js';
+export { toWriteOutcomes, type ItemResult } from './entities/collections.js';

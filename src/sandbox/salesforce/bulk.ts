@@ -165,6 +165,12 @@ export class BulkEngine {
       this.later(() => this.process(j));
     } else if (state === 'Aborted') {
       if (['JobComplete', 'Failed', 'Aborted'].includes(j.state)) throw new ApiError(409, 'INVALIDJOBSTATE', `Job's state is ${j.state}`);
+      if (j.state === 'Open' || j.state === 'UploadComplete') {
+        const text = j.csv.join('');
+        const lines = text.split(/\r?\n/).filter((l) => l !== '');
+        j.header = (lines[0] ?? '').replace(/^\uFEFF/, '');
+        j.unprocessed = lines.slice(1);
+      }
       j.state = 'Aborted';
     } else throw new ApiError(400, 'INVALIDJOBSTATE', `Invalid state: ${String(state)}`);
     return { status: 200, body: this.ingestInfo(j, false) };
@@ -234,7 +240,12 @@ export class BulkEngine {
     const rowText = (cells: string[]): string => cells.map(q).join(d);
     // Work through the rows in slices so the server keeps answering (status polls) during a large job.
     const step = (from: number): void => {
-      if (this.disposed || j.state !== 'InProgress') return;
+      if (this.disposed) return;
+      if (j.state === 'Aborted') {
+        // Rows not reached when the job was aborted are reported as unprocessed.
+        j.unprocessed = data.slice(from).map(rowText);
+        return;
+      }
       const end = Math.min(from + ROWS_PER_TICK, data.length);
       for (let r = from; r < end; r++) this.processRow(j, obj, columns, data[r], d, rowText);
       if (end < data.length) {

@@ -115,14 +115,17 @@ export class SqliteStore extends KyselyStore {
     try {
       while (this.#pending.length > 0) {
         const group = this.#pending.splice(0, MAX_GROUP);
-        // Kysely's SqliteDriver has one connection behind a mutex; holding it for the whole group
-        // keeps this instance's readers out, the write lock keeps other instances of this process
-        // out, and BEGIN IMMEDIATE keeps other processes out.
-        await this.serialise(() => this.db.connection().execute((conn) => this.runGroup(conn, group)));
+        try {
+          // Kysely's SqliteDriver has one connection behind a mutex; holding it for the whole group
+          // keeps this instance's readers out, the write lock keeps other instances of this process
+          // out, and BEGIN IMMEDIATE keeps other processes out.
+          await this.serialise(() => this.db.connection().execute((conn) => this.runGroup(conn, group)));
+        } catch (err) {
+          // Reached only when no connection could be had (store closed): runGroup settles its own.
+          for (const item of group) item.reject(err);
+        }
         if (this.#pending.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
-    } catch (err) {
-      this.logger?.error({ err }, 'SQLite write group failed');
     } finally {
       this.#draining = false;
     }
@@ -228,6 +231,8 @@ export class SqliteStore extends KyselyStore {
   }
 
   async close(): Promise<void> {
+    // Let queued writes finish: their callers were promised a commit or an error.
+    while (this.#draining) await new Promise((resolve) => setTimeout(resolve, 1));
     this.#events.removeAllListeners();
     await this.db.destroy();
   }

@@ -91,6 +91,21 @@ describe('Salesforce OAuth against the emulator', () => {
     expect(ctx.calls.filter((c) => c === 'auth').length).toBe(authBefore + 1);
   });
 
+  it('check() recovers from an expired cached token (userinfo answers 403 Bad_OAuth_Token)', async () => {
+    const { conn } = connect(settings);
+    expect((await conn.check()).ok).toBe(true);
+    emu.state.expireTokens();
+    const again = await conn.check();
+    expect(again.ok).toBe(true);
+    expect(again.info?.dailyApiRequests).toMatch(/^\d+\/15000$/);
+  });
+
+  it('check() names an API version the org does not serve', async () => {
+    const { conn } = connect({ ...settings, apiVersion: '99.0' });
+    const res = await conn.check();
+    expect(res).toEqual({ ok: false, message: 'API version 99.0 is not available on this org: choose an older apiVersion' });
+  });
+
   it('concurrent callers share one refresh', async () => {
     let authCalls = 0;
     const src = new SalesforceTokenSource(

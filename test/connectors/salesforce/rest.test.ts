@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { SyncError } from '../../../src/core/errors.js';
 import type { SalesforceEmulator } from '../../../src/sandbox/salesforce/index.js';
 import type { SalesforceConnection } from '../../../src/connectors/salesforce/index.js';
@@ -147,6 +148,20 @@ describe('SOQL', () => {
     expect(hit).toHaveLength(1);
   });
 
+  it('any string value round-trips through SOQL binding: find returns exactly the record holding it', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: fc.oneof(fc.constantFrom("'", '\\', '"', '%', '_', '\n', '\t', ' ', ')', 'OR'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 40 }), async (raw) => {
+        n += 1;
+        const name = `p${n}-${raw}`;
+        const { id } = await conn.write('Account', { verb: 'create', data: { Name: name } });
+        const hits = await conn.find('Account', 'Name', name);
+        expect(hits.map((h) => h.id)).toEqual([id]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('refuses field names that are not identifiers', async () => {
     const err = await rejected(conn.find('Account', 'Name = null OR Id', 'x'));
     expect(err.kind).toBe('fatal');
@@ -174,6 +189,17 @@ describe('Composite', () => {
     expect(res[0].error?.details.vendorCode).toBe('PROCESSING_HALTED');
     expect(res[1].error?.details.vendorCode).toBe('REQUIRED_FIELD_MISSING');
     expect(await conn.find('Account', 'Name', 'Rolled Back Inc')).toEqual([]);
+  });
+});
+
+describe('lead conversion', () => {
+  it('reads where a converted lead went', async () => {
+    const { id } = await conn.write('Lead', { verb: 'create', data: { LastName: 'Convert', Company: 'Conversion Works' } });
+    expect(await conn.api.leadConversion(id)).toEqual({ isConverted: false, accountId: null, contactId: null, opportunityId: null });
+    const done = emu.state.convertLead(id, { createOpportunity: true });
+    expect(await conn.api.leadConversion(id)).toEqual({ isConverted: true, accountId: done.accountId, contactId: done.contactId, opportunityId: done.opportunityId });
+    const acct = await conn.get('Account', done.accountId);
+    expect(acct?.data.Name).toBe('Conversion Works');
   });
 });
 

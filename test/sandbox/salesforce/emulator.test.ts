@@ -225,3 +225,16 @@ describe('Salesforce emulator OAuth web-server flow', () => {
     expect(body.id).toBe(`${emu.url}/id/${emu.state.org.orgId}/${emu.state.org.userId}`);
   });
 });
+
+describe('Salesforce emulator Bulk abort', () => {
+  it('an aborted job lists its rows as unprocessed records', async () => {
+    const job = (await call('POST', 'jobs/ingest', { object: 'Contact', operation: 'insert' })).json as { id: string };
+    await call('PUT', `jobs/ingest/${job.id}/batches`, 'LastName\nAbort One\nAbort Two\n', { 'content-type': 'text/csv' });
+    const aborted = (await call('PATCH', `jobs/ingest/${job.id}`, { state: 'Aborted' })).json as { state: string };
+    expect(aborted.state).toBe('Aborted');
+    const un = await call('GET', `jobs/ingest/${job.id}/unprocessedrecords/`);
+    expect(un.text).toBe('LastName\nAbort One\nAbort Two\n');
+    const del = await call('DELETE', `jobs/ingest/${job.id}`);
+    expect(del.status).toBe(204);
+  });
+});

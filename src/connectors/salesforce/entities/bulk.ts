@@ -51,6 +51,8 @@ export interface BulkJobInfo {
 }
 
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
+/** A job's CSV can be up to ~100 MB: give its upload longer than the default 30 s. */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
 function cell(v: unknown): string {
   if (v === null) return '#N/A';
@@ -118,7 +120,7 @@ export async function bulkIngest(client: SalesforceClient, entity: string, recor
       method: 'POST', path: 'jobs/ingest', what: `bulk ${options.operation} ${entity}`, family: 'bulk', signal: options.signal,
       json: { object: soqlIdent(entity), operation: options.operation, ...(options.externalIdField ? { externalIdFieldName: soqlIdent(options.externalIdField) } : {}), contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
     });
-    await client.request({ method: 'PUT', path: `jobs/ingest/${job.id}/batches`, body: header + slice.csvRows.join(''), headers: { 'content-type': 'text/csv' }, what: `bulk upload ${entity}`, family: 'bulk', signal: options.signal });
+    await client.request({ method: 'PUT', path: `jobs/ingest/${job.id}/batches`, body: header + slice.csvRows.join(''), headers: { 'content-type': 'text/csv' }, what: `bulk upload ${entity}`, family: 'bulk', signal: options.signal, timeoutMs: UPLOAD_TIMEOUT_MS });
     await client.request({ method: 'PATCH', path: `jobs/ingest/${job.id}`, json: { state: 'UploadComplete' }, what: `bulk close ${entity}`, family: 'bulk', signal: options.signal });
     const info = await waitForJob(client, 'ingest', job.id, {
       ...options,

@@ -13,7 +13,8 @@ import { toBody } from './records.js';
 /** Largest Collections request. */
 export const COLLECTION_LIMIT = 200;
 
-interface ItemResult {
+/** A Collections SaveResult / UpsertResult. */
+export interface ItemResult {
   id?: string;
   success: boolean;
   created?: boolean;
@@ -26,6 +27,11 @@ function toOutcome(r: ItemResult, created: boolean | undefined, recordKey: strin
   const err = fromApiError(first, undefined, { recordKey });
   if (r.errors.length > 1) return { ok: false, error: new SyncError(err.kind, `${err.message} (+${r.errors.length - 1} more)`, err.details) };
   return { ok: false, error: err };
+}
+
+/** Converts SaveResult / UpsertResult items (from Collections, or from any caller's own request) into WriteOutcomes, in order. */
+export function toWriteOutcomes(results: ItemResult[], created?: boolean): WriteOutcome[] {
+  return results.map((r) => toOutcome(r, created, r.id));
 }
 
 function chunks<T>(items: T[], size = COLLECTION_LIMIT): T[][] {

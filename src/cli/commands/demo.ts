@@ -1,0 +1,38 @@
+/** `syncline demo` (what `npm start` runs): Syncline, the three emulators, the templates and live traffic. */
+import type { Command } from 'commander';
+import { guideLines } from '../demo/guide.js';
+import { DEMO_PORTS, startDemo } from '../demo/start-demo.js';
+import { closeOnSignals } from './start.js';
+
+/** Options of `syncline demo`. */
+interface DemoCommandOptions {
+  port: string;
+  speed: string;
+  traffic: boolean;
+  keep?: boolean;
+}
+
+function wholeNumber(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0 (got "${value}")`);
+  return n;
+}
+
+/** Registers `demo`. */
+export function demoCommands(program: Command): void {
+  program
+    .command('demo')
+    .description('run the live demo: emulators of Salesforce, Pardot and Sage 100, the journey templates and a simulated business day')
+    .option('--port <port>', 'console port (a free one is used when it is taken)', String(DEMO_PORTS.console))
+    .option('--speed <n>', 'business events per minute', '30')
+    .option('--no-traffic', 'start everything but play no business traffic')
+    .option('--keep', 'reuse .syncline/demo.db (runs, dead letters, users) instead of starting fresh')
+    .action(async (o: DemoCommandOptions) => {
+      const eventsPerMinute = wholeNumber(o.speed, '--speed');
+      const demo = await startDemo({ port: wholeNumber(o.port, '--port'), eventsPerMinute, traffic: o.traffic, keep: o.keep === true });
+      for (const line of guideLines(demo, { eventsPerMinute, trafficOn: o.traffic, kept: o.keep === true })) console.log(line);
+      const wanted = Number(o.port);
+      if (wanted !== 0 && !demo.url.endsWith(`:${wanted}`)) console.log(`  (port ${wanted} was taken; the console is on ${demo.url})\n`);
+      closeOnSignals(demo.stop);
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * Connection settings that point Syncline at the three sandbox emulators (Salesforce, Pardot,
+ * Sage 100) with each emulator's default credentials, so the demo and the journey tests start from
+ * the same connections a user would enter in the console.
+ */
+
+/** Where the running emulators listen (what `startXEmulator` returned). */
+export interface SandboxEndpoints {
+  /** The Salesforce emulator: its origin serves both the OAuth endpoints and the REST API. */
+  salesforce: { url: string };
+  /** The Pardot emulator: its origin serves the token endpoint and API v5; its business unit id if not the default. */
+  pardot: { url: string; businessUnitId?: string };
+  /** The Sage 100 emulator: eBWS endpoint, ODBC connection string and company code. */
+  sage100: { endpointUrl: string; odbcConnectionString: string; companyCode: string };
+}
+
+/** One named connection as saved in the store. */
+export interface SandboxConnection {
+  /** Connector type name. */
+  type: string;
+  /** Raw settings, validated by the connector's settings schema. */
+  settings: Record<string, unknown>;
+}
+
+// The emulators' built-in credentials (src/sandbox/*): duplicated as literals because the CLI must
+// not import emulator code into a connection; a test checks that they still authenticate.
+const SALESFORCE_APP = { clientId: 'syncline-emulator-client', clientSecret: 'syncline-emulator-secret' };
+const PARDOT_DEFAULT_BUSINESS_UNIT_ID = '0Uv5e000000XyZaCAK';
+const SAGE100_USER = { username: 'syncline', password: 'sage100' };
+
+/** Returns the connections `salesforce`, `pardot` and `sage100` authenticated against the emulators' defaults. */
+export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxConnection> {
+  return {
+    salesforce: {
+      type: 'salesforce',
+      settings: {
+        loginUrl: e.salesforce.url,
+        flow: 'client_credentials',
+        clientId: SALESFORCE_APP.clientId,
+        clientSecret: SALESFORCE_APP.clientSecret,
+        // The emulator stamps in-process; no commit can still be in flight, so no settle delay.
+        changeSettleSeconds: 0,
+      },
+    },
+    pardot: {
+      type: 'pardot',
+      settings: {
+        businessUnitId: e.pardot.businessUnitId ?? PARDOT_DEFAULT_BUSINESS_UNIT_ID,
+        baseUrl: e.pardot.url,
+        loginUrl: e.pardot.url,
+        authFlow: 'client_credentials',
+        clientId: SALESFORCE_APP.clientId,
+        clientSecret: SALESFORCE_APP.clientSecret,
+        // The emulator has no read-after-write lag, so polling need not hold back recent changes.
+        readLagSeconds: 0,
+      },
+    },
+    sage100: {
+      type: 'sage100',
+      settings: {
+        endpointUrl: e.sage100.endpointUrl,
+        odbcConnectionString: e.sage100.odbcConnectionString,
+        companyCode: e.sage100.companyCode,
+        username: SAGE100_USER.username,
+        password: SAGE100_USER.password,
+        timeZone: 'UTC',
+        defaultARDivisionNo: '01',
+        defaultSalespersonNo: '0100',
+        defaultTermsCode: '01',
+      },
+    },
+  };
+}

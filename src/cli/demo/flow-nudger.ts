@@ -1,0 +1,70 @@
+/**
+ * Makes the effect of a business event show within seconds: the journey templates poll on
+ * production-sized intervals (minutes), so after an event in a system the demo asks for a run of
+ * the flows that read that system (the same as pressing "Run now" in the console). Flows that poll
+ * often enough on their own are left to the scheduler.
+ */
+import { parseDuration } from '../../engine/durations.js';
+import type { SynclineHub } from '../../engine/hub.js';
+
+/** A flow the nudger runs after events in its source system. */
+export interface NudgedFlow {
+  flow: string;
+  /** The source connection (`salesforce`, `pardot`, `sage100`). */
+  connection: string;
+  /** The flow's own trigger, for the guide (`poll every 5m`). */
+  trigger: string;
+}
+
+/** Runs slow-polling flows shortly after events in their source system, at most once per `delayMs`. */
+export class FlowNudger {
+  private flows: NudgedFlow[] = [];
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private inFlight: Array<Promise<unknown>> = [];
+  private stopped = false;
+
+  constructor(
+    private readonly hub: SynclineHub,
+    private readonly options: { /** Flows polling at least this often are left alone (default 10 s). */ fastEnoughMs?: number; /** Wait after an event, gathering the next ones into the same run (default 1 s). */ delayMs?: number; onError?: (flow: string, message: string) => void } = {},
+  ) {}
+
+  /** Loads the active poll/schedule flows; returns those it will nudge. */
+  async load(): Promise<NudgedFlow[]> {
+    const fastEnough = this.options.fastEnoughMs ?? 10_000;
+    const out: NudgedFlow[] = [];
+    for (const row of await this.hub.store.listFlows()) {
+      if (row.status !== 'active') continue;
+      const def = (await this.hub.flows.get(row.name, row.currentVersion)).def;
+      const trig = def.trigger;
+      if (trig.type === 'poll' && parseDuration(trig.every) > fastEnough) out.push({ flow: row.name, connection: def.source.connection, trigger: `poll every ${trig.every}` });
+      if (trig.type === 'schedule') out.push({ flow: row.name, connection: def.source.connection, trigger: `cron ${trig.cron}` });
+    }
+    this.flows = out;
+    return out;
+  }
+
+  /** Schedules a run of every nudged flow reading `connection`. */
+  nudge(connection: string): void {
+    if (this.stopped) return;
+    for (const f of this.flows) {
+      if (f.connection !== connection || this.pending.has(f.flow)) continue;
+      this.pending.set(
+        f.flow,
+        setTimeout(() => {
+          this.pending.delete(f.flow);
+          const p = this.hub.runFlowNow(f.flow, 'demo').catch((err: unknown) => this.options.onError?.(f.flow, (err as Error).message));
+          this.inFlight.push(p);
+          void p.finally(() => (this.inFlight = this.inFlight.filter((x) => x !== p)));
+        }, this.options.delayMs ?? 1000),
+      );
+    }
+  }
+
+  /** Cancels pending runs and waits for the enqueues in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
+    await Promise.all(this.inFlight);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The live demo, assembled: the three emulators, Syncline on a fresh embedded SQLite file with the
+ * sandbox connections and the journey templates, a local demo console user, the traffic generator
+ * and a status line. `syncline demo` (and `npm start`) call `startDemo`; the end-to-end test does too.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { startPardotEmulator, type RunningPardotEmulator } from '../../sandbox/pardot/index.js';
+import { startSage100Emulator, type RunningSage100Emulator } from '../../sandbox/sage100/index.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../../sandbox/salesforce/index.js';
+import { createUser } from '../../server/auth/index.js';
+import { hashPassword } from '../../server/auth/password.js';
+import type { SynclineConfig } from '../../server/config.js';
+import { REDACT_PATHS } from '../../server/logger.js';
+import { openRuntime, type Runtime } from '../../server/runtime.js';
+import { startServer } from '../commands/start.js';
+import { sandboxConnections } from './connections.js';
+import { FlowNudger, type NudgedFlow } from './flow-nudger.js';
+import { preferredPort } from './ports.js';
+import { sageBooksOf } from './sage-books.js';
+import { PardotSandboxClient, SalesforceSandboxClient, Sage100SandboxClient } from './sandbox-clients.js';
+import { clock, formatStatus, readStatus } from './status.js';
+import { TrafficGenerator, type BusinessEvent, type DemoSystem } from './traffic.js';
+
+/** The demo's console sign-in. A fixed, printed password is acceptable only because the demo is local and throwaway. */
+export const DEMO_USER = { username: 'demo', password: 'syncline-demo' } as const;
+
+/** Default ports of the demo: the console and the three emulators (each falls back to a free port when taken). */
+export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103 } as const;
+
+/** How to run the demo. */
+export interface DemoOptions {
+  /** Console/API port (default 8080; 0 = any free port). Falls back to a free port when taken. */
+  port?: number;
+  /** Address everything listens on (default 127.0.0.1). */
+  host?: string;
+  /** Emulator ports (defaults 4101/4102/4103; 0 = any free port). */
+  emulatorPorts?: Partial<Record<DemoSystem, number>>;
+  /** Folder of the demo's SQLite database, master key and log (default `.syncline`). */
+  dataDir?: string;
+  /** Reuse `<dataDir>/demo.db` instead of starting from an empty one. */
+  keep?: boolean;
+  /** Folder of the flow templates deployed at start (default `flows`). */
+  flowsDir?: string;
+  /** Play business traffic (default true). */
+  traffic?: boolean;
+  /** Business events per minute (default 30). */
+  eventsPerMinute?: number;
+  /** Random source of the traffic (default: seeded from the clock). */
+  random?: () => number;
+  /** Every how many events one is a bad record on purpose (default 12). */
+  badRecordEvery?: number;
+  /** Status line period in ms (default 10 000; 0 = none). */
+  statusEveryMs?: number;
+  /** Run slow-polling flows right after events in their source system (default true). */
+  nudgeFlows?: boolean;
+  /** Log level of the server log written to `<dataDir>/demo.log` (default info). */
+  logLevel?: string;
+  /** Where readable lines go (default console.log). */
+  print?: (line: string) => void;
+}
+
+/** A running demo. */
+export interface RunningDemo {
+  /** Console and admin API origin. */
+  url: string;
+  /** The console sign-in. */
+  credentials: { username: string; password: string };
+  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; sage100: RunningSage100Emulator };
+  runtime: Runtime;
+  /** The traffic generator (null with traffic off). */
+  traffic: TrafficGenerator | null;
+  /** Flows deployed at start, and the files that failed to deploy with the reason. */
+  flows: { deployed: Array<{ file: string; flow: string; version: number }>; failed: Array<{ file: string; error: string }>; nudged: NudgedFlow[] };
+  /** Where the server log goes. */
+  logFile: string;
+  /** Stops traffic, server, workers and emulators; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const SYSTEM_LABEL: Record<DemoSystem, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100' };
+
+/** One line per business event: time, system, what happened. */
+export function formatEvent(e: BusinessEvent): string {
+  return `${clock(e.at)}  ${SYSTEM_LABEL[e.system].padEnd(10)}  ${e.text}`;
+}
+
+function removeDatabase(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+}
+
+async function ensureDemoUser(rt: Runtime): Promise<void> {
+  const existing = await rt.store.getUser(DEMO_USER.username);
+  if (!existing) {
+    await createUser(rt.store, { username: DEMO_USER.username, role: 'admin', password: DEMO_USER.password, mustChangePassword: false, actor: 'demo' });
+    return;
+  }
+  // A kept database may hold a demo user whose password was changed in the console: the guide must stay true.
+  await rt.store.updateUser(existing.id, { role: 'admin', passwordHash: await hashPassword(DEMO_USER.password), mustChangePassword: false, disabled: false });
+}
+
+/** Deploys every flow file, one at a time, so one broken template does not stop the demo. */
+async function deployTemplates(rt: Runtime, dir: string): Promise<RunningDemo['flows']> {
+  const out: RunningDemo['flows'] = { deployed: [], failed: [], nudged: [] };
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    try {
+      const { version } = await rt.hub.deployFlow(readFileSync(path.join(dir, file), 'utf8'), 'demo');
+      out.deployed.push({ file, flow: version.flow, version: version.version });
+    } catch (err) {
+      out.failed.push({ file, error: (err as Error).message.split('\n')[0] });
+    }
+  }
+  return out;
+}
+
+/** Starts the whole demo; resolves once the console answers and (unless off) the traffic has begun. */
+export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
+  const host = options.host ?? '127.0.0.1';
+  const print = options.print ?? ((line: string) => console.log(line));
+  const dataDir = options.dataDir ?? '.syncline';
+  mkdirSync(dataDir, { recursive: true });
+  const dbFile = path.join(dataDir, 'demo.db');
+  if (!options.keep) removeDatabase(dbFile);
+  const logFile = path.join(dataDir, 'demo.log');
+  const logger: PinoLogger = pino(
+    { level: options.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'syncline' } },
+    pino.destination({ dest: logFile, sync: true, append: true }),
+  );
+
+  const ports = { ...DEMO_PORTS, ...options.emulatorPorts };
+  const closers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const salesforce = await startSalesforceEmulator({ host, port: await preferredPort(ports.salesforce, host) });
+    closers.push(() => salesforce.close());
+    const pardot = await startPardotEmulator({ host, port: await preferredPort(ports.pardot, host) });
+    closers.push(() => pardot.close());
+    const sage100 = await startSage100Emulator({ host, port: await preferredPort(ports.sage100, host) });
+    closers.push(() => sage100.close());
+
+    const config: SynclineConfig = {
+      database: `sqlite:${dbFile}`,
+      host,
+      port: await preferredPort(options.port ?? DEMO_PORTS.console, host),
+      flowsDir: options.flowsDir ?? 'flows',
+      // Deployed here file by file (deployTemplates), not by startServer, so one bad file cannot stop the demo.
+      deployFlowsOnStart: false,
+      workers: 1,
+      workerConcurrency: 8,
+      leaseMs: 30_000,
+      keyFile: path.join(dataDir, 'master.key'),
+      logLevel: options.logLevel ?? 'info',
+      secureCookies: false,
+      connections: sandboxConnections({
+        salesforce: { url: salesforce.url },
+        pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
+        sage100: { endpointUrl: sage100.endpointUrl, odbcConnectionString: sage100.odbcConnectionString, companyCode: sage100.companyCode },
+      }),
+    };
+    const runtime = await openRuntime(config, logger);
+    closers.push(() => runtime.close());
+    await ensureDemoUser(runtime);
+    const flows = await deployTemplates(runtime, config.flowsDir ?? 'flows');
+    const server = await startServer(runtime);
+    closers.pop();
+    closers.push(() => server.close());
+
+    const nudger = new FlowNudger(runtime.hub, { onError: (flow, message) => print(`${clock(new Date())}  (could not start ${flow}: ${message})`) });
+    if (options.nudgeFlows !== false) flows.nudged = await nudger.load();
+    closers.push(() => nudger.stop());
+
+    let traffic: TrafficGenerator | null = null;
+    if (options.traffic !== false) {
+      traffic = new TrafficGenerator(
+        {
+          salesforce: new SalesforceSandboxClient(salesforce.url),
+          pardot: new PardotSandboxClient(pardot.url, pardot.businessUnitId),
+          sage100: new Sage100SandboxClient(sage100.url, sage100.endpointUrl, sage100.companyCode),
+          books: sageBooksOf(sage100.db),
+        },
+        {
+          eventsPerMinute: options.eventsPerMinute,
+          random: options.random,
+          badRecordEvery: options.badRecordEvery,
+          onEvent: (e) => {
+            print(formatEvent(e));
+            nudger.nudge(e.system);
+          },
+          onError: (kind, message) => print(`${clock(new Date())}  (${kind} did not happen: ${message})`),
+        },
+      );
+      const t = traffic;
+      closers.push(() => t.stop());
+    }
+
+    const since = new Date().toISOString();
+    const statusEvery = options.statusEveryMs ?? 10_000;
+    if (statusEvery > 0) {
+      const timer = setInterval(() => {
+        readStatus(runtime.store, since).then(
+          (s) => print(formatStatus(s)),
+          () => undefined,
+        );
+      }, statusEvery);
+      closers.push(async () => clearInterval(timer));
+    }
+
+    let stopping: Promise<void> | null = null;
+    const demo: RunningDemo = {
+      url: server.url,
+      credentials: { ...DEMO_USER },
+      emulators: { salesforce, pardot, sage100 },
+      runtime,
+      traffic,
+      flows,
+      logFile,
+      stop: () => (stopping ??= stopAll().finally(() => logger.flush())),
+    };
+    traffic?.start();
+    return demo;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

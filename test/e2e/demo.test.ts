@@ -1,0 +1,105 @@
+/**
+ * The live demo, in-process: emulators, Syncline on a fresh SQLite file, the templates in flows/,
+ * and fast traffic. Asserts that records really flowed (a converted lead became a Sage 100 customer
+ * in the emulator's company file; a bad record reached the dead-letter queue), that the console and
+ * the admin API answer with the demo credentials, and that everything stops.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/cli/demo/people.js';
+import { sageBooksOf } from '../../src/cli/demo/sage-books.js';
+import { startDemo, type RunningDemo } from '../../src/cli/demo/start-demo.js';
+import { readStatus } from '../../src/cli/demo/status.js';
+
+const FLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows');
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('syncline demo', () => {
+  let dir: string;
+  let demo: RunningDemo;
+  const lines: string[] = [];
+  const since = new Date().toISOString();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-demo-'));
+    demo = await startDemo({
+      port: 0,
+      emulatorPorts: { salesforce: 0, pardot: 0, sage100: 0 },
+      dataDir: dir,
+      flowsDir: FLOWS_DIR,
+      eventsPerMinute: 300,
+      badRecordEvery: 6,
+      random: seededRandom(20261123),
+      statusEveryMs: 2000,
+      print: (l) => lines.push(l),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deploys the templates in flows/ and plays business events in every system', async () => {
+    expect(demo.flows.failed).toEqual([]);
+    expect(demo.flows.deployed.map((f) => f.flow)).toContain('lead-to-customer');
+    await until('events in Salesforce, Pardot and Sage 100', () => new Set(demo.traffic!.events.map((e) => e.system)).size === 3, 40_000);
+    expect(lines.some((l) => / Salesforce {2}web form: new Lead /.test(l))).toBe(true);
+  }, 60_000);
+
+  it('turns a converted lead into a Sage 100 customer in the emulator’s company file', async () => {
+    const books = sageBooksOf(demo.emulators.sage100.db);
+    const found = await until('a converted lead as a Sage customer', () => {
+      for (const e of demo.traffic!.events.filter((x) => x.kind === 'lead-converted')) {
+        const c = books.customerByEmail(e.refs.email);
+        if (c) return { event: e, customer: c };
+      }
+      return null;
+    });
+    expect(found.customer.name).toBe(found.event.refs.company);
+    const status = await readStatus(demo.runtime.store, since);
+    expect(status.succeeded).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('puts the bad record on purpose in the dead-letter queue with a readable reason', async () => {
+    const bad = await until('a bad record event', () => demo.traffic!.events.find((e) => e.kind === 'bad-record'));
+    const dead = await until('its dead letter', async () => (await demo.runtime.store.listDeadLetters({ limit: 50 })).find((d) => JSON.stringify(d).includes(bad.refs.company)));
+    expect(JSON.stringify(dead)).toMatch(/30/);
+    expect(demo.emulators.sage100.db.list({ name: 'AR_Customer', key: [], columns: [] } as never).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('serves the console and the admin API, and signs in the demo user', async () => {
+    const home = await fetch(`${demo.url}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toMatch(/text\/html/);
+    const spec = await fetch(`${demo.url}/api/v1/openapi.json`);
+    expect(spec.status).toBe(200);
+    expect(((await spec.json()) as { openapi: string }).openapi).toMatch(/^3\./);
+    const login = await fetch(`${demo.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demo.credentials) });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { user: { role: string; mustChangePassword: boolean } }).user).toMatchObject({ role: 'admin', mustChangePassword: false });
+  });
+
+  it('prints status lines read from the store', async () => {
+    await until('a status line', () => lines.some((l) => l.includes('── status: runs')), 10_000);
+  });
+
+  it('stops the server and the emulators', async () => {
+    const urls = [demo.url, demo.emulators.salesforce.url, demo.emulators.pardot.url, demo.emulators.sage100.url];
+    await demo.stop();
+    for (const u of urls) await expect(fetch(`${u}/`)).rejects.toThrow();
+    expect(demo.traffic!.errors.filter((e) => !/credit hold/i.test(e.message))).toEqual([]);
+  });
+});

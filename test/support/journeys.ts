@@ -1,0 +1,118 @@
+/**
+ * The journey harness: the Salesforce, Pardot and Sage 100 emulators plus a hub on a fresh store
+ * (SQLite by default, PostgreSQL on request) with the sandbox connections saved and every flow in
+ * flows/ deployed. Helpers drain the queue and run a poll flow once.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { SynclineHub } from '../../src/engine/hub.js';
+import { saveConnection } from '../../src/engine/connection-settings.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { builtInConnectors } from '../../src/server/connectors.js';
+import { sandboxConnections } from '../../src/cli/demo/connections.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.js';
+import { startPardotEmulator, type RunningPardotEmulator } from '../../src/sandbox/pardot/index.js';
+import { startSage100Emulator, type RunningSage100Emulator, type SeedSize } from '../../src/sandbox/sage100/index.js';
+import { createTestDatabase } from './postgres.js';
+import { queueDrained, TEST_MASTER_KEY, waitFor } from './engine.js';
+
+/** The repository's flows/ directory. */
+export const FLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows');
+
+/** Options of the journey harness. */
+export interface JourneyOptions {
+  /** Store kind (default sqlite). */
+  store?: 'sqlite' | 'postgres';
+  /** Size of the Sage 100 demo company (default a small one, so polls stay quick). */
+  sageSeed?: Partial<SeedSize>;
+  /** Seed the Salesforce and Pardot emulators (default false: tests create their own records). */
+  seedCrm?: boolean;
+  /** Deploy only these flow names (default every flows/*.yaml). */
+  flows?: string[];
+}
+
+/** Everything a journey test needs; `close()` tears it all down. */
+export interface JourneyFixture {
+  store: Store;
+  hub: SynclineHub;
+  salesforce: SalesforceEmulator;
+  pardot: RunningPardotEmulator;
+  sage: RunningSage100Emulator;
+  /** Flow names deployed. */
+  deployed: string[];
+  /** Waits until nothing is queued or running. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Queues one poll read of `flow` now and waits until it and every record it produced are done. */
+  poll(flow: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads flows/*.yaml (not the *.tests.yaml companions) as name → YAML text. */
+export function flowFiles(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync(FLOWS_DIR).sort()) {
+    if (!f.endsWith('.yaml') || f.endsWith('.tests.yaml')) continue;
+    out.set(f.replace(/\.yaml$/, ''), readFileSync(path.join(FLOWS_DIR, f), 'utf8'));
+  }
+  return out;
+}
+
+/** Starts the emulators and a hub with the sandbox connections and the flows deployed; workers run. */
+export async function journeyFixture(options: JourneyOptions = {}): Promise<JourneyFixture> {
+  let url: string;
+  let cleanup: () => Promise<void>;
+  if ((options.store ?? 'sqlite') === 'sqlite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-journeys-'));
+    url = `sqlite:${path.join(dir, 'journeys.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const db = await createTestDatabase('syncline_journeys');
+    url = db.url;
+    cleanup = db.drop;
+  }
+  const [salesforce, pardot, sage] = await Promise.all([
+    startSalesforceEmulator({ seed: options.seedCrm ?? false }),
+    startPardotEmulator({ seed: options.seedCrm ?? false, importStepMs: 5 }),
+    startSage100Emulator({ seedSize: { customers: 5, items: 4, orders: 2, invoices: 4, ...options.sageSeed } }),
+  ]);
+  const store = await openStore({ url, masterKey: TEST_MASTER_KEY });
+  const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+  const connections = sandboxConnections({
+    salesforce: { url: salesforce.url },
+    pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
+    sage100: { endpointUrl: sage.endpointUrl, odbcConnectionString: sage.odbcConnectionString, companyCode: sage.companyCode },
+  });
+  for (const [name, c] of Object.entries(connections)) await saveConnection(store, hub.connectors, { name, type: c.type, settings: c.settings }, 'test');
+  const deployed: string[] = [];
+  for (const [name, yaml] of flowFiles()) {
+    if (options.flows && !options.flows.includes(name)) continue;
+    await hub.deployFlow(yaml, 'test');
+    deployed.push(name);
+  }
+  await hub.startWorkers(1, { idlePollMs: 20 }, false);
+
+  const drain = (timeoutMs = 30_000) => waitFor(() => queueDrained(store), 'the queue to drain', timeoutMs);
+  return {
+    store,
+    hub,
+    salesforce,
+    pardot,
+    sage,
+    deployed,
+    drain,
+    async poll(flow, timeoutMs) {
+      await hub.runFlowNow(flow, 'test');
+      await drain(timeoutMs);
+    },
+    async close() {
+      await hub.stop();
+      await store.close();
+      await Promise.all([salesforce.close(), pardot.close(), sage.close()]);
+      await cleanup();
+    },
+  };
+}
