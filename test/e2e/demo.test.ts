@@ -56,7 +56,8 @@ describe('syncline demo', () => {
     expect(demo.flows.failed).toEqual([]);
     expect(demo.flows.deployed.map((f) => f.flow)).toContain('lead-to-customer');
     await until('events in Salesforce, Pardot and Sage 100', () => new Set(demo.traffic!.events.map((e) => e.system)).size === 3, 40_000);
-    expect(lines.some((l) => / Salesforce {2}web form: new Lead /.test(l))).toBe(true);
+    const lead = await until('a web-form lead', () => demo.traffic!.events.find((e) => e.kind === 'web-lead'));
+    expect(lines.some((l) => l.includes(' Salesforce  web form: new Lead ') && l.includes(lead.refs.email))).toBe(true);
   }, 60_000);
 
   it('turns a converted lead into a Sage 100 customer in the emulator’s company file', async () => {
@@ -77,7 +78,6 @@ describe('syncline demo', () => {
     const bad = await until('a bad record event', () => demo.traffic!.events.find((e) => e.kind === 'bad-record'));
     const dead = await until('its dead letter', async () => (await demo.runtime.store.listDeadLetters({ limit: 50 })).find((d) => JSON.stringify(d).includes(bad.refs.company)));
     expect(JSON.stringify(dead)).toMatch(/30/);
-    expect(demo.emulators.sage100.db.list({ name: 'AR_Customer', key: [], columns: [] } as never).length).toBeGreaterThan(0);
   }, 60_000);
 
   it('serves the console and the admin API, and signs in the demo user', async () => {

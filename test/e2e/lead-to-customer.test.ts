@@ -46,9 +46,12 @@ describe('journey 1: lead to customer', () => {
     const again = await f.store.ingest([{ flow: FLOW, deliveryId: `redelivered-${String(lead.Id)}`, payload: { record, id: String(lead.Id), type: 'changed' } as never, recordKey: String(lead.Id) }], { flowVersion: runtime.version, maxAttempts: 3 });
     expect(again.accepted).toBe(1);
     await f.drain();
-    // A second lead with the same email (another rep converted a duplicate) matches by email.
-    const { accountId } = convertedLead({ LastName: 'Lee', Company: 'Contoso Ltd', Email: 'ann.lee@contoso.example' });
+    // A second lead with the same email, converted into the same Account, matches by email.
+    const accountId = String(lead.ConvertedAccountId);
+    const second = org().insert('Lead', { Status: 'Open - Not Contacted', LastName: 'Lee', Company: 'Contoso Ltd', Email: 'ann.lee@contoso.example' }).id;
+    f.salesforce.state.convertLead(second, { accountId });
     await f.poll(FLOW);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
     expect(f.sage.db.list(AR_Customer).length).toBe(before);
     const [customer, ...more] = customersWithEmail('ann.lee@contoso.example');
     expect(more).toHaveLength(0);

@@ -33,6 +33,7 @@ export function openSqliteDatabase(file: string): BetterSqlite3.Database {
   // loss can roll back the last transactions, never corrupt the file.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  if (process.env.XCACHE) { db.pragma('cache_size = -65536'); db.pragma('mmap_size = 268435456'); }
   return db;
 }
 
