@@ -108,11 +108,17 @@ export class SynclineHub implements Hub {
 
   async previewMapping(flow: string, sample: Fields, version?: number): Promise<MappingPreview> {
     const runtime = await this.flows.get(flow, version);
-    const preview = await previewFlow(runtime.def as FlowDef, sample, {
+    // Resolve the targets' schemas up front so the preview validates exactly as a real write would.
+    const specs = new Map<string, EntitySpec | undefined>();
+    for (const t of runtime.def.targets) {
+      specs.set(`${t.connection}/${t.entity}`, await this.pool.entitySpec(t.connection, t.entity).catch(() => undefined));
+    }
+    return previewFlow(runtime.def as FlowDef, sample, {
       flow,
+      compiled: runtime.compiled,
+      entities: (connection, entity) => specs.get(`${connection}/${entity}`),
       xref: (connection, entity, id, targetConnection, targetEntity) => this.store.xrefFind({ connection, entity, id }, targetConnection, targetEntity),
     });
-    return preview;
   }
 
   async testConnection(name: string): Promise<CheckResult> {

@@ -13,6 +13,8 @@ import { seededRandom } from '../../src/cli/demo/people.js';
 import { sageBooksOf } from '../../src/cli/demo/sage-books.js';
 import { startDemo, type RunningDemo } from '../../src/cli/demo/start-demo.js';
 import { readStatus } from '../../src/cli/demo/status.js';
+import { isPortFree, preferredPort } from '../../src/cli/demo/ports.js';
+import { createServer } from 'node:net';
 
 const FLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows');
 
@@ -54,6 +56,7 @@ describe('syncline demo', () => {
 
   it('deploys the templates in flows/ and plays business events in every system', async () => {
     expect(demo.flows.failed).toEqual([]);
+    expect(demo.connections.filter((c) => !c.ok)).toEqual([]);
     expect(demo.flows.deployed.map((f) => f.flow)).toContain('lead-to-customer');
     await until('events in Salesforce, Pardot and Sage 100', () => new Set(demo.traffic!.events.map((e) => e.system)).size === 3, 40_000);
     const lead = await until('a web-form lead', () => demo.traffic!.events.find((e) => e.kind === 'web-lead'));
@@ -101,5 +104,21 @@ describe('syncline demo', () => {
     await demo.stop();
     for (const u of urls) await expect(fetch(`${u}/`)).rejects.toThrow();
     expect(demo.traffic!.errors.filter((e) => !/credit hold/i.test(e.message))).toEqual([]);
+  });
+});
+
+describe('demo ports', () => {
+  it('keeps a free default port and falls back to any port when it is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      expect(await isPortFree(taken, '127.0.0.1')).toBe(false);
+      expect(await preferredPort(taken, '127.0.0.1')).toBe(0);
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+    expect(await preferredPort(taken, '127.0.0.1')).toBe(taken);
+    expect(await preferredPort(0, '127.0.0.1')).toBe(0);
   });
 });

@@ -29,7 +29,7 @@ export interface JourneyOptions {
   store?: 'sqlite' | 'postgres';
   /** Size of the Sage 100 demo company (default a small one, so polls stay quick). */
   sageSeed?: Partial<SeedSize>;
-  /** Seed the Salesforce and Pardot emulators (default false: tests create their own records). */
+  /** Seed the Salesforce and Pardot emulators (default true: the Standard Price Book, Pardot's custom fields and activity types come with the seed). */
   seedCrm?: boolean;
   /** Deploy only these flow names (default every flows/*.yaml). */
   flows?: string[];
@@ -75,8 +75,8 @@ export async function journeyFixture(options: JourneyOptions = {}): Promise<Jour
     cleanup = db.drop;
   }
   const [salesforce, pardot, sage] = await Promise.all([
-    startSalesforceEmulator({ seed: options.seedCrm ?? false }),
-    startPardotEmulator({ seed: options.seedCrm ?? false, importStepMs: 5 }),
+    startSalesforceEmulator({ seed: options.seedCrm ?? true }),
+    startPardotEmulator({ seed: options.seedCrm ?? true, importStepMs: 5 }),
     startSage100Emulator({ seedSize: { customers: 5, items: 4, orders: 2, invoices: 4, ...options.sageSeed } }),
   ]);
   const store = await openStore({ url, masterKey: TEST_MASTER_KEY });

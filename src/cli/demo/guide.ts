@@ -18,6 +18,8 @@ export function guideLines(demo: RunningDemo, options: { eventsPerMinute: number
     '',
     `  Store        SQLite ${demo.runtime.config.database.replace(/^sqlite:/, '')}${options.kept ? ' (kept from the last demo)' : ' (fresh)'}; server log ${demo.logFile}`,
   ];
+  lines.push(`  Connections  ${demo.connections.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(' · ')}`);
+  for (const c of demo.connections.filter((x) => !x.ok)) lines.push(`    ${c.name}: ${c.message}`);
   if (demo.flows.deployed.length > 0) lines.push(`  Flows        ${demo.flows.deployed.map((f) => f.flow).join(', ')}`);
   else lines.push(`  Flows        none deployed: no flow files in ${demo.runtime.config.flowsDir ?? 'flows'}/`);
   for (const f of demo.flows.failed) lines.push(`  Not deployed ${f.file}: ${f.error}`);

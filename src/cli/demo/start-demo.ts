@@ -73,6 +73,8 @@ export interface RunningDemo {
   traffic: TrafficGenerator | null;
   /** Flows deployed at start, and the files that failed to deploy with the reason. */
   flows: { deployed: Array<{ file: string; flow: string; version: number }>; failed: Array<{ file: string; error: string }>; nudged: NudgedFlow[] };
+  /** Each sandbox connection's check at start (a failing Sage 100 check usually means ODBC is missing). */
+  connections: Array<{ name: DemoSystem; ok: boolean; message: string }>;
   /** Where the server log goes. */
   logFile: string;
   /** Stops traffic, server, workers and emulators; safe to call twice. */
@@ -169,6 +171,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     closers.pop();
     closers.push(() => server.close());
 
+    const connections: RunningDemo['connections'] = [];
+    for (const name of ['salesforce', 'pardot', 'sage100'] as const) {
+      const res = await runtime.hub.testConnection(name);
+      connections.push({ name, ok: res.ok, message: res.message });
+    }
+
     const nudger = new FlowNudger(runtime.hub, { onError: (flow, message) => print(`${clock(new Date())}  (could not start ${flow}: ${message})`) });
     if (options.nudgeFlows !== false) flows.nudged = await nudger.load();
     closers.push(() => nudger.stop());
@@ -217,6 +225,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       runtime,
       traffic,
       flows,
+      connections,
       logFile,
       stop: () => (stopping ??= stopAll().finally(() => logger.flush())),
     };

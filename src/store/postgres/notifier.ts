@@ -17,6 +17,7 @@ export class PgNotifier {
   #connecting: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  #firePending = false;
 
   constructor(
     private readonly connectionString: string,
@@ -40,7 +41,17 @@ export class PgNotifier {
     await this.disconnect();
   }
 
+  /** Wakes listeners once per event-loop turn however many notifications arrived in it. */
   private fire(): void {
+    if (this.#firePending) return;
+    this.#firePending = true;
+    setImmediate(() => {
+      this.#firePending = false;
+      this.fireNow();
+    });
+  }
+
+  private fireNow(): void {
     for (const listener of [...this.#listeners]) {
       try {
         listener();

@@ -33,7 +33,6 @@ export function openSqliteDatabase(file: string): BetterSqlite3.Database {
   // loss can roll back the last transactions, never corrupt the file.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  if (process.env.XCACHE) { db.pragma('cache_size = -65536'); db.pragma('mmap_size = 268435456'); }
   return db;
 }
 
@@ -82,6 +81,7 @@ export class SqliteStore extends KyselyStore {
   readonly #pending: PendingTx[] = [];
   #hotStatements: HotStatements | null = null;
   #draining = false;
+  #wakePending = false;
 
   constructor(
     readonly file: string,
@@ -214,11 +214,19 @@ export class SqliteStore extends KyselyStore {
   protected async jobsQueuedInTx(): Promise<void> {}
 
   protected jobsQueuedAfterCommit(): void {
-    try {
-      this.#events.emit(JOBS_EVENT);
-    } catch (err) {
-      this.logger?.error({ err }, 'onJobsAvailable listener threw');
-    }
+    // One commit settles a whole write group; wake listeners once for it, not once per caller.
+    if (this.#wakePending) return;
+    this.#wakePending = true;
+    setImmediate(() => {
+      this.#wakePending = false;
+      for (const listener of this.#events.listeners(JOBS_EVENT) as Array<() => void>) {
+        try {
+          listener();
+        } catch (err) {
+          this.logger?.error({ err }, 'onJobsAvailable listener threw');
+        }
+      }
+    });
   }
 
   protected async lockFlow(): Promise<void> {
