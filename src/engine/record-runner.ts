@@ -104,6 +104,15 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     result.traces.push(mapTrace);
 
     const writeStep: TraceInput = { step: `write:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, keys: [...keys] };
+    // A target that needs no write (already created, or unchanged) still gets its write-back: the
+    // attempt that wrote it may have failed at the write-back (e.g. Salesforce was down when the
+    // order number was to be written to the Opportunity). writeBack skips values already there.
+    const writeBackExisting = async (existingId: string): Promise<void> => {
+      if (!t.writeBack || !target.writeBack) return;
+      const targetRef = { connection: t.connection, entity: t.entity, id: existingId };
+      if (sourceRef && !result.xref.some((l) => l.a === sourceRef && l.b.id === existingId)) result.xref.push({ a: sourceRef, b: targetRef });
+      await writeBack(t, target.writeBack, record, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
+    };
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
@@ -121,6 +130,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         writeStep.status = 'unchanged';
         writeStep.externalId = existingId ?? undefined;
         result.traces.push(writeStep);
+        if (existingId) await writeBackExisting(existingId);
         continue;
       }
       const hash = stableHash(op.data);
@@ -133,6 +143,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
           result.traces.push(writeStep);
           if (sourceRef) result.xref.push({ a: sourceRef, b: { connection: t.connection, entity: t.entity, id: existingId } });
           result.written[t.name] = { id: existingId, created: false };
+          await writeBackExisting(existingId);
           continue;
         }
       }

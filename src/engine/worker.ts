@@ -134,7 +134,9 @@ export class Worker {
   /** Runs one job and commits its outcome; never throws. */
   private async execute(job: JobRow): Promise<void> {
     const startedAt = new Date().toISOString();
-    const attempt = job.attempts + 1;
+    // The claim already counted this attempt (Store.claimJobs increments attempts), so a flow with
+    // maxAttempts N gets N runs, not N - 1.
+    const attempt = job.attempts;
     let flow: FlowRuntime | undefined;
     const run = (status: RunInput['status'], error?: SyncError): RunInput => ({
       jobId: job.id,

@@ -18,7 +18,7 @@ import { createServer } from 'node:net';
 
 const FLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows');
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 45_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -45,6 +45,8 @@ describe('syncline demo', () => {
       badRecordEvery: 6,
       random: seededRandom(20261123),
       statusEveryMs: 2000,
+      // A small company keeps the templates' first full read short, so the live events show sooner.
+      sage100Seed: { customers: 40, items: 20, orders: 15, invoices: 80 },
       print: (l) => lines.push(l),
     });
   }, 60_000);
@@ -73,6 +75,10 @@ describe('syncline demo', () => {
       return null;
     });
     expect(found.customer.name).toBe(found.event.refs.company);
+    // …and the customer number came back to the converted Account in Salesforce.
+    const org = demo.emulators.salesforce.state.org;
+    const erpNo = await until('the customer number on the Account', () => org.table('Account').get(found.event.refs.accountId)?.Sage100_Customer_No__c as string | undefined);
+    expect(erpNo).toContain(found.customer.id.split('-')[1]);
     const status = await readStatus(demo.runtime.store, since);
     expect(status.succeeded).toBeGreaterThan(0);
   }, 60_000);

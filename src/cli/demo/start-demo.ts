@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { startPardotEmulator, type RunningPardotEmulator } from '../../sandbox/pardot/index.js';
-import { startSage100Emulator, type RunningSage100Emulator } from '../../sandbox/sage100/index.js';
+import { startSage100Emulator, type RunningSage100Emulator, type SeedSize } from '../../sandbox/sage100/index.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../sandbox/salesforce/index.js';
 import { createUser } from '../../server/auth/index.js';
 import { hashPassword } from '../../server/auth/password.js';
@@ -57,6 +57,8 @@ export interface DemoOptions {
   nudgeFlows?: boolean;
   /** Log level of the server log written to `<dataDir>/demo.log` (default info). */
   logLevel?: string;
+  /** Size of the seeded Sage 100 company (default the emulator's: 300 customers, 100 items, 120 orders, 1,500 invoices). */
+  sage100Seed?: Partial<SeedSize>;
   /** Where readable lines go (default console.log). */
   print?: (line: string) => void;
 }
@@ -141,7 +143,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     closers.push(() => salesforce.close());
     const pardot = await startPardotEmulator({ host, port: await preferredPort(ports.pardot, host) });
     closers.push(() => pardot.close());
-    const sage100 = await startSage100Emulator({ host, port: await preferredPort(ports.sage100, host) });
+    const sage100 = await startSage100Emulator({ host, port: await preferredPort(ports.sage100, host), seedSize: options.sage100Seed });
     closers.push(() => sage100.close());
 
     const config: SynclineConfig = {

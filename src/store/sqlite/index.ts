@@ -52,7 +52,7 @@ const STATEMENT_CACHE_SIZE = 500;
 /**
  * The connection as Kysely sees it, with prepared statements reused. Kysely's SqliteDriver
  * prepares every query afresh, and preparing costs more than running on the hot paths
- * (measured: completeJob went from ~500/s to several thousand/s).
+ * (measured, sequential completeJob on a loaded machine: ~500/s before, ~1,300/s after).
  */
 export function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
