@@ -49,13 +49,13 @@ targets:
 async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
   const store = await openStore({ url, masterKey: 'b'.repeat(64) });
   const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
-  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, entities: [{ name: 'contacts', idField: 'id', paths: { create: '/contacts', update: '/contacts/{id}' } }] } }, 'bench');
+  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', paths: { create: '/contacts', update: '/contacts/{id}' } }] } }, 'bench');
   await hub.deployFlow(FLOW, 'bench');
   await store.close();
 }
 
 function startServer(url: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', 'engine-server.ts')], { env: { ...process.env, SYNCLINE_DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', path.join('bench', 'engine-server.ts')], { env: { ...process.env, SYNCLINE_DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     child.stdout!.on('data', (d: Buffer) => {

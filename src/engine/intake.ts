@@ -29,6 +29,9 @@ export interface IntakeRequest {
 /** Default largest webhook body: 1 MiB. */
 export const DEFAULT_MAX_BODY = 1_048_576;
 
+/** Deepest nesting of arrays and objects a webhook body may have; deeper bodies are refused (JSON.stringify of the payload would overflow the stack). */
+export const MAX_BODY_DEPTH = 64;
+
 /** Handles webhook deliveries for flows with a webhook trigger. */
 export class Intake {
   constructor(
@@ -56,6 +59,9 @@ export class Intake {
       body = JSON.parse(req.rawBody.toString('utf8'));
     } catch (err) {
       return { status: 400, body: { error: 'invalid_json', message: `body is not valid JSON: ${(err as Error).message}` } };
+    }
+    if (nestedDeeperThan(body, MAX_BODY_DEPTH)) {
+      return { status: 400, body: { error: 'invalid_payload', message: `body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels` } };
     }
     let events: WebhookEvent[];
     try {
@@ -127,6 +133,18 @@ function checkSignature(secret: string, timestamp: string, body: Buffer, given: 
 function header(headers: IntakeRequest['headers'], name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** True when `value` nests arrays/objects deeper than `max` (iterative, so hostile depth cannot overflow the stack here). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Splits a generic JSON body into records using the trigger's recordsPath / idPath. */

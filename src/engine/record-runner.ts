@@ -44,6 +44,8 @@ export interface RecordRunnerDeps {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Matches a surrogate code unit that is not part of a pair (with the u flag, pairs are one code point). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Runs one event through the flow. Throws RecordRunFailure on any failure. */
 export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: RecordRunnerDeps): Promise<RecordRunResult> {
@@ -100,7 +102,21 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       return fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, before: record as JsonValue, keys });
     }
     const fields = mapped.fields;
-    const mapTrace: TraceInput = { step: `map:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, before: record as JsonValue, after: fields as JsonValue, lineage: mapped.lineage, keys };
+    // A lone surrogate cannot be encoded as UTF-8, so no vendor can store it (and URL encoding it
+    // throws): refuse it as invalid data naming the field, instead of retrying a write that cannot succeed.
+    const malformed = Object.entries(fields).find(([, v]) => typeof v === 'string' && LONE_SURROGATE.test(v));
+    if (malformed) {
+      return fail(new SyncError('invalid_data', `field "${malformed[0]}" of target "${t.name}" is not valid Unicode (it holds a lone surrogate)`, { field: malformed[0], rule: 'well-formed Unicode' }), {
+        step: `map:${t.name}`,
+        status: 'failed',
+        connection: t.connection,
+        entity: t.entity,
+        before: record as JsonValue,
+        keys,
+      });
+    }
+    // The source record is kept once, on the trigger step; the map step holds what it produced.
+    const mapTrace: TraceInput = { step: `map:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, after: fields as JsonValue, lineage: mapped.lineage, keys };
     result.traces.push(mapTrace);
 
     const writeStep: TraceInput = { step: `write:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, keys: [...keys] };

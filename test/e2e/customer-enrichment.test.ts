@@ -30,6 +30,15 @@ describe('journey 2: customer enrichment', () => {
       }, new Decimal(0))
       .toFixed(2);
   }
+  /** The latest invoice date (YYYY-MM-DD), or undefined without invoices. */
+  function lastInvoice(div: string, no: string): string | undefined {
+    const dates = f.sage.db
+      .list(AR_InvoiceHistoryHeader)
+      .filter((i) => i.ARDivisionNo === div && i.CustomerNo === no)
+      .map((i) => String(i.InvoiceDate).replace(/^(\d{4})-?(\d{2})-?(\d{2}).*$/, '$1-$2-$3'))
+      .sort();
+    return dates.at(-1);
+  }
 
   it('writes ERP number, lifetime value, last order date, credit limit and status to Pardot and Salesforce', async () => {
     await f.poll(FLOW);
@@ -45,6 +54,8 @@ describe('journey 2: customer enrichment', () => {
       expect(dupes).toHaveLength(0);
       expect(account.Name).toBe(String(c.CustomerName).trim());
       expect(new Decimal(String(account.Lifetime_Value__c)).toFixed(2)).toBe(value);
+      const last = lastInvoice(String(c.ARDivisionNo), String(c.CustomerNo));
+      if (last) expect(String(account.Last_Order_Date__c)).toBe(last);
       expect(new Decimal(String(account.Credit_Limit__c)).toFixed(2)).toBe(new Decimal(String(c.CreditLimit)).toFixed(2));
       const email = String(c.EmailAddress ?? '').trim().toLowerCase();
       if (!email) continue;
@@ -52,6 +63,7 @@ describe('journey 2: customer enrichment', () => {
       expect(more).toHaveLength(0);
       expect(prospect.erp_customer_number__c).toBe(id);
       expect(new Decimal(String(prospect.lifetime_value__c)).toFixed(2)).toBe(value);
+      if (last) expect(String(prospect.last_order_date__c).slice(0, 10)).toBe(last);
       expect(prospect.customer_status__c).toBe(c.CreditHold === 'Y' ? 'On Hold' : 'Active');
     }
     expect(withInvoices).toBeGreaterThan(0);

@@ -86,7 +86,18 @@ describe('syncline demo', () => {
   it('puts the bad record on purpose in the dead-letter queue with a readable reason', async () => {
     const bad = await until('a bad record event', () => demo.traffic!.events.find((e) => e.kind === 'bad-record'));
     const dead = await until('its dead letter', async () => (await demo.runtime.store.listDeadLetters({ limit: 50 })).find((d) => JSON.stringify(d).includes(bad.refs.company)));
-    expect(JSON.stringify(dead)).toMatch(/30/);
+    expect(dead.errorKind).toBe('invalid_data');
+    expect(JSON.stringify(dead.error)).toMatch(/CustomerName.*30/);
+    // The guide's story: edit the value in the dead letter, replay it, and it lands once.
+    const payload = dead.payload as Record<string, unknown>;
+    const fixed = 'Fixed Name Co';
+    const edited = JSON.parse(JSON.stringify(payload).split(bad.refs.company).join(fixed)) as Record<string, unknown>;
+    await demo.runtime.store.updateDeadLetterPayload(dead.id, edited as never, 'test');
+    await demo.runtime.store.replayDeadLetters([dead.id], 'test');
+    const books = sageBooksOf(demo.emulators.sage100.db);
+    const landed = await until('the replayed record in Sage 100', () => books.customerByEmail(bad.refs.email));
+    expect(landed.name).toBe(fixed);
+    expect(books.customers().filter((c) => c.name === fixed)).toHaveLength(1);
   }, 60_000);
 
   it('serves the console and the admin API, and signs in the demo user', async () => {

@@ -39,7 +39,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(job?.attempts).toBe(2);
       expect(f.sink.records('contacts').map((r) => r.email)).toEqual(['lease@example.com']);
       // The dead worker's late completion is refused: the outcome is recorded once.
-      expect(await f.store.completeJob({ jobId: held.id, workerId: 'dead-worker', run: { jobId: held.id, flow: FLOW, flowVersion: held.flowVersion, trigger: 'event', status: 'succeeded', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), error: null, stats: {} }, traces: [] })).toBe(false);
+      expect(await f.store.completeJob({ jobId: held.id, workerId: 'dead-worker', run: { jobId: held.id, flow: FLOW, flowVersion: held.flowVersion, trigger: 'event', status: 'succeeded', recordKey: 'lease-1', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), error: null, stats: {} }, traces: [] })).toBe(false);
     });
 
     it.runIf(run)('dead-letters a poison record after its maximum attempts while the records behind it complete', async () => {

@@ -27,6 +27,8 @@ export const TEST_MASTER_KEY = 'a'.repeat(64);
 export function sinkConnection(url: string): Record<string, unknown> {
   return {
     baseUrl: url,
+    // The sink is local: lift the generic connector's conservative default (10 calls/s).
+    rateLimits: { perSecond: 10_000, concurrent: 64 },
     entities: [
       {
         name: 'contacts',

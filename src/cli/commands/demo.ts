@@ -12,9 +12,9 @@ interface DemoCommandOptions {
   keep?: boolean;
 }
 
-function wholeNumber(value: string, name: string): number {
+function numberAtLeast(value: string, name: string, min: number, hint = ''): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0 (got "${value}")`);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min} (got "${value}")${hint}`);
   return n;
 }
 
@@ -28,8 +28,8 @@ export function demoCommands(program: Command): void {
     .option('--no-traffic', 'start everything but play no business traffic')
     .option('--keep', 'reuse .syncline/demo.db (runs, dead letters, users) instead of starting fresh')
     .action(async (o: DemoCommandOptions) => {
-      const eventsPerMinute = wholeNumber(o.speed, '--speed');
-      const demo = await startDemo({ port: wholeNumber(o.port, '--port'), eventsPerMinute, traffic: o.traffic, keep: o.keep === true });
+      const eventsPerMinute = numberAtLeast(o.speed, '--speed', 0.1, '; use --no-traffic for none');
+      const demo = await startDemo({ port: numberAtLeast(o.port, '--port', 0), eventsPerMinute, traffic: o.traffic, keep: o.keep === true });
       for (const line of guideLines(demo, { eventsPerMinute, trafficOn: o.traffic, kept: o.keep === true })) console.log(line);
       const wanted = Number(o.port);
       if (wanted !== 0 && !demo.url.endsWith(`:${wanted}`)) console.log(`  (port ${wanted} was taken; the console is on ${demo.url})\n`);

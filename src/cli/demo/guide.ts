@@ -23,6 +23,10 @@ export function guideLines(demo: RunningDemo, options: { eventsPerMinute: number
   if (demo.flows.deployed.length > 0) lines.push(`  Flows        ${demo.flows.deployed.map((f) => f.flow).join(', ')}`);
   else lines.push(`  Flows        none deployed: no flow files in ${demo.runtime.config.flowsDir ?? 'flows'}/`);
   for (const f of demo.flows.failed) lines.push(`  Not deployed ${f.file}: ${f.error}`);
+  if (demo.flows.deployed.length > 0 && !options.kept) {
+    lines.push('  The first runs read the emulators\' seed companies (an initial sync of a few hundred records);');
+    lines.push('  the queue drains in well under a minute, then the live events below take over.');
+  }
   if (demo.flows.nudged.length > 0) {
     lines.push(`  The templates poll on production intervals (${[...new Set(demo.flows.nudged.map((f) => f.trigger))].join(', ')}); so that`);
     lines.push('  effects show within seconds, the demo runs them right after each event in their source system');

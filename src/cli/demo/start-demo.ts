@@ -128,15 +128,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const dbFile = path.join(dataDir, 'demo.db');
   if (!options.keep) removeDatabase(dbFile);
   const logFile = path.join(dataDir, 'demo.log');
-  const logger: PinoLogger = pino(
-    { level: options.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'syncline' } },
-    pino.destination({ dest: logFile, sync: true, append: true }),
-  );
+  // The server log goes to a file so the terminal tells only the business story.
+  const logDestination = pino.destination({ dest: logFile, sync: true, append: true });
+  const logger: PinoLogger = pino({ level: options.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'syncline' } }, logDestination);
 
   const ports = { ...DEMO_PORTS, ...options.emulatorPorts };
   const closers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    logDestination.end();
   };
   try {
     const salesforce = await startSalesforceEmulator({ host, port: await preferredPort(ports.salesforce, host) });
@@ -229,7 +229,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       flows,
       connections,
       logFile,
-      stop: () => (stopping ??= stopAll().finally(() => logger.flush())),
+      stop: () => (stopping ??= stopAll()),
     };
     traffic?.start();
     return demo;

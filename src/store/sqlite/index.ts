@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { isoIn, isoNow } from '../clock.js';
 import { KyselyStore, type JobRelease, type StoreLogger, type Tx } from '../kysely-store.js';
@@ -80,6 +81,7 @@ export class SqliteStore extends KyselyStore {
   readonly #raw: BetterSqlite3.Database;
   readonly #pending: PendingTx[] = [];
   #hotStatements: HotStatements | null = null;
+  #controlStatements: { begin: Statement; savepoint: Statement; release: Statement; rollbackTo: Statement; commit: Statement } | null = null;
   #draining = false;
   #wakePending = false;
 
@@ -135,26 +137,28 @@ export class SqliteStore extends KyselyStore {
   private async runGroup(conn: Tx, group: PendingTx[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await sql`begin immediate`.execute(conn);
+      // Control statements go straight to better-sqlite3 (prepared once): through Kysely each one was
+      // compiled and prepared again, a visible share of the hot path's CPU.
+      this.#control.begin.run();
       for (const item of group) {
         if (group.length === 1) {
           outcomes.push({ ok: true, value: await item.fn(conn) });
           continue;
         }
-        await sql`savepoint grouped`.execute(conn);
+        this.#control.savepoint.run();
         try {
           const value = await item.fn(conn);
-          await sql`release grouped`.execute(conn);
+          this.#control.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
           // If SQLite itself abandoned the transaction (I/O error, full disk), nothing in the group survives.
           if (!this.#raw.inTransaction) throw error;
-          await sql`rollback to grouped`.execute(conn);
-          await sql`release grouped`.execute(conn);
+          this.#control.rollbackTo.run();
+          this.#control.release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      await sql`commit`.execute(conn);
+      this.#control.commit.run();
     } catch (error) {
       if (this.#raw.inTransaction) await sql`rollback`.execute(conn).catch(() => undefined);
       for (const item of group) item.reject(error);
@@ -165,6 +169,18 @@ export class SqliteStore extends KyselyStore {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+
+  /** Transaction control statements, prepared once. */
+  get #control(): { begin: Statement; savepoint: Statement; release: Statement; rollbackTo: Statement; commit: Statement } {
+    this.#controlStatements ??= {
+      begin: this.#raw.prepare('begin immediate'),
+      savepoint: this.#raw.prepare('savepoint grouped'),
+      release: this.#raw.prepare('release grouped'),
+      rollbackTo: this.#raw.prepare('rollback to grouped'),
+      commit: this.#raw.prepare('commit'),
+    };
+    return this.#controlStatements;
   }
 
   /** Prepared lazily: the tables exist only after migrate(). */
