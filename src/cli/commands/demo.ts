@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { guideLines } from '../demo/guide.js';
 import { DEMO_PORTS, startDemo } from '../demo/start-demo.js';
-import { stopOnSignals } from '../demo/signals.js';
+import { stopOnSignals } from '../signals.js';
 
 /** Options of `syncline demo`. */
 interface DemoCommandOptions {
@@ -33,6 +33,6 @@ export function demoCommands(program: Command): void {
       for (const line of guideLines(demo, { eventsPerMinute, trafficOn: o.traffic, kept: o.keep === true })) console.log(line);
       const wanted = Number(o.port);
       if (wanted !== 0 && !demo.url.endsWith(`:${wanted}`)) console.log(`  (port ${wanted} was taken; the console is on ${demo.url})\n`);
-      stopOnSignals(demo.stop);
+      stopOnSignals(demo.stop, { what: 'the traffic, the server, the workers and the emulators' });
     });
 }

@@ -1,7 +1,7 @@
 /** `syncline sandbox [systems...]`: start emulators alone, to try a flow or a connector on a laptop. */
 import type { Command } from 'commander';
 import type { RunningEmulator } from '../../sandbox/shared/types.js';
-import { closeOnSignals } from './start.js';
+import { stopOnSignals } from '../signals.js';
 import { EMULATORS, type EmulatorName } from '../../sandbox/index.js';
 
 /** Registers `sandbox`. */
@@ -28,8 +28,11 @@ export function sandboxCommands(program: Command): void {
         console.log(`${name.padEnd(12)} ${em.url}   (faults: ${em.url}/__sandbox/faults)`);
         if (port) port += 1;
       }
-      closeOnSignals(async () => {
-        await Promise.all(running.map((e) => e.close()));
-      });
+      stopOnSignals(
+        async () => {
+          await Promise.all(running.map((e) => e.close()));
+        },
+        { what: 'the emulators' },
+      );
     });
 }

@@ -4,24 +4,9 @@ import { buildApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime } from '../../server/runtime.js';
 import { configFrom } from '../shared.js';
+import { stopOnSignals } from '../signals.js';
 import { existsSync } from 'node:fs';
 import { ensureFirstAdmin } from '../../server/auth/index.js';
-
-/** Stops the runtime cleanly on SIGINT/SIGTERM (jobs in flight finish; unfinished leases expire and are retried). */
-export function closeOnSignals(close: () => Promise<void>): void {
-  let closing = false;
-  const handler = (sig: string) => {
-    if (closing) process.exit(1);
-    closing = true;
-    console.error(`\n${sig}: stopping (jobs in flight finish first; press Ctrl-C again to force)`);
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => handler('SIGINT'));
-  process.on('SIGTERM', () => handler('SIGTERM'));
-}
 
 /** Starts server and workers from a runtime; used by `start` and the demo. */
 export async function startServer(rt: Runtime, options: { workers?: number; quiet?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -67,7 +52,7 @@ export function startCommands(program: Command): void {
       const rt = await openRuntime(config, logger);
       const server = await startServer(rt);
       console.error(`Syncline is running at ${server.url} (store: ${rt.store.kind}). Webhooks: POST ${server.url}/hooks/<flow>. Metrics: ${server.url}/metrics.`);
-      closeOnSignals(server.close);
+      stopOnSignals(server.close);
     });
 
   program
@@ -81,6 +66,6 @@ export function startCommands(program: Command): void {
       const rt = await openRuntime(config, logger);
       await rt.hub.startWorkers(1, { concurrency: o.concurrency ? Number(o.concurrency) : config.workerConcurrency, leaseMs: config.leaseMs }, o.schedule);
       console.error(`worker ${process.pid} started on ${rt.store.kind}`);
-      closeOnSignals(rt.close);
+      stopOnSignals(rt.close, { what: 'the worker (jobs in flight finish first)' });
     });
 }
