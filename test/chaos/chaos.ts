@@ -229,7 +229,7 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     const polls = (async () => {
       while (!trafficDone) {
         await hub!.runFlowNow(JOURNEY_FLOW, 'chaos').catch(() => undefined);
-        await sleep(1000);
+        await sleep(2000);
       }
     })();
 
@@ -261,7 +261,12 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
         while (queue.length && sentForms / queue.length < share && nextDelivery < queue.length) await sleep(50);
       }
     })();
-    const progress = setInterval(() => o.log(`  sent ${sentForms}/${queue.length} webhook deliveries, ${leadIds.size}/${converted.length} converted leads; kills ${stats.workerKills}, server restarts ${stats.serverRestarts}`), 5000);
+    const progress = setInterval(() => {
+      void store.queueStats().then(
+        (q) => o.log(`  sent ${sentForms}/${queue.length} webhook deliveries, ${leadIds.size}/${converted.length} converted leads; queue ${q.queued} queued (${q.delayed} delayed), ${q.running} running, ${q.deadLetters} dead letters; kills ${stats.workerKills}, server restarts ${stats.serverRestarts}`),
+        () => undefined,
+      );
+    }, 5000);
     await Promise.all([...senders, converter]);
     const trafficSeconds = (Date.now() - tTraffic) / 1000;
     o.log(`traffic sent in ${trafficSeconds.toFixed(1)} s; chaos goes on until the backlog is worked off`);

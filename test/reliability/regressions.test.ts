@@ -57,7 +57,7 @@ describe('reliability regressions', () => {
     await f.hub.startWorkers(1, { idlePollMs: 10 }, false);
     await waitFor(() => queueDrained(f!.store), 'the queue to drain');
     const runs = await f.store.listRuns({ flow: FLOW, limit: 100 });
-    expect(runs.map((r) => r.stats.attempt).sort()).toEqual([1, 2, 3, 4]);
+    expect(runs.map((r) => r.stats?.attempt).sort()).toEqual([1, 2, 3, 4]);
     const [dead] = await f.store.listDeadLetters({ status: 'open' });
     expect(dead.attempts).toBe(4);
     expect(dead.error.message).toMatch(/503/);
