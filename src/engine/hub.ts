@@ -16,6 +16,7 @@ import { EngineMetrics } from './metrics.js';
 import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
+import { KeyedMutex } from './keyed-mutex.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -34,6 +35,8 @@ export class SynclineHub implements Hub {
   readonly intake: Intake;
   readonly scheduler: Scheduler;
   private readonly workers: Worker[] = [];
+  /** One lock table for all workers of this process. */
+  private readonly locks = new KeyedMutex();
   private readonly logger: Logger;
 
   constructor(options: HubOptions) {
@@ -50,7 +53,7 @@ export class SynclineHub implements Hub {
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics }, options);
+      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
       await w.start();
       this.workers.push(w);
     }

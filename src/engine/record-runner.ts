@@ -15,6 +15,7 @@ import type { FlowRuntime } from './flow-cache.js';
 import type { EventPayload } from './payloads.js';
 import { stableHash } from './stable-hash.js';
 import type { EngineMetrics } from './metrics.js';
+import type { KeyedMutex } from './keyed-mutex.js';
 
 /** What a record run produced, committed with the job. */
 export interface RecordRunResult {
@@ -41,6 +42,8 @@ export interface RecordRunnerDeps {
   store: Store;
   pool: ConnectionPool;
   metrics?: EngineMetrics;
+  /** Serialises find-then-write on the same match-key value (two records with one email) in this process. */
+  locks?: KeyedMutex;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -129,6 +132,8 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       if (sourceRef && !result.xref.some((l) => l.a === sourceRef && l.b.id === existingId)) result.xref.push({ a: sourceRef, b: targetRef });
       await writeBack(t, target.writeBack, record, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
     };
+    // Until the write lands, another record with the same match-key value would also find nothing and create.
+    const release = await (deps.locks?.hold(matchLockKeys(t, fields)) ?? Promise.resolve(() => undefined));
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
@@ -181,9 +186,18 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     } catch (err) {
       if (err instanceof RecordRunFailure) throw err;
       return fail(err, writeStep);
+    } finally {
+      release();
     }
   }
   return result;
+}
+
+/** Lock keys for a target's match-key values (`pardot/prospect/email=ada@example.com`). */
+function matchLockKeys(t: TargetDef, fields: Fields): string[] {
+  return (t.match?.keys ?? [])
+    .filter((k) => fields[k] !== undefined && fields[k] !== null && fields[k] !== '')
+    .map((k) => `${t.connection}/${t.entity}/${k}=${String(fields[k]).trim().toLowerCase()}`);
 }
 
 /** The target record's id: the cross-reference first, then the match keys in order. */

@@ -15,6 +15,7 @@ import { asEventPayload, isReadPayload } from './payloads.js';
 import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runner.js';
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
+import { KeyedMutex } from './keyed-mutex.js';
 
 /** Worker settings. */
 export interface WorkerOptions {
@@ -35,6 +36,8 @@ export interface WorkerDeps {
   flows: FlowCache;
   logger: Logger;
   metrics?: EngineMetrics;
+  /** Shared by the workers of one process: jobs about the same record (and writes on the same match key) run one at a time. */
+  locks?: KeyedMutex;
 }
 
 /** Claims and runs jobs until stopped. */
@@ -50,6 +53,7 @@ export class Worker {
   private renewTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly abort = new AbortController();
+  private readonly locks: KeyedMutex;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -59,6 +63,7 @@ export class Worker {
     this.concurrency = options.concurrency ?? 32;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
+    this.locks = deps.locks ?? new KeyedMutex();
   }
 
   /** Starts claiming jobs. */
@@ -101,7 +106,8 @@ export class Worker {
         }
       }
       for (const job of claimed) {
-        const p = this.execute(job).finally(() => {
+        // Two jobs about one source record run one after the other, each seeing the other's committed cross-reference.
+        const p = this.locks.run(job.recordKey ? [`${job.flow}\u0000${job.recordKey}`] : [], () => this.execute(job)).finally(() => {
           this.inFlight.delete(job.id);
           this.wake?.();
         });
@@ -162,7 +168,7 @@ export class Worker {
           traces: [{ step: 'read', status: 'ok', connection: flow.def.source.connection, entity: flow.def.source.entity, after: { records: out.records, pages: out.pages, watermark: out.watermark?.at ?? null } }],
         });
       } else {
-        const result: RecordRunResult = await runRecord(flow, asEventPayload(job.payload), { store, pool: this.deps.pool, metrics });
+        const result: RecordRunResult = await runRecord(flow, asEventPayload(job.payload), { store, pool: this.deps.pool, metrics, locks: this.locks });
         const ok = await store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes });
         if (!ok) this.deps.logger.warn({ job: job.id }, 'job finished after its lease was lost; its outcome was not recorded twice');
       }

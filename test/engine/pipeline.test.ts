@@ -93,6 +93,35 @@ describe.each(kinds)('engine pipeline on %s', (kind) => {
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
   });
 
+  it('runs two jobs about one record one after the other, so they make one target record', async () => {
+    if (!run) return;
+    f = await engineFixture(kind);
+    // Cross-reference only: no match keys to fall back on, so only serialisation prevents a second create.
+    await f.hub.deployFlow(flowYaml('xref-only').replace('    match:\n      keys: [email]\n', ''), 'test');
+    f.sink.faults.add({ method: 'POST', path: '^/contacts', fault: { latencyMs: 150 } });
+    const send = (n: number) => f!.hub.intake.receive('xref-only', { headers: { 'x-delivery-id': `same-${n}` }, rawBody: Buffer.from(JSON.stringify({ id: 'same', email: `v${n}@example.com`, name: `Version ${n}` })) });
+    await send(1);
+    await send(2);
+    await f.hub.startWorkers(1, { idlePollMs: 20, concurrency: 8 }, false);
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain');
+    expect(f.sink.records('contacts')).toHaveLength(1);
+    expect(f.sink.records('contacts')[0]).toMatchObject({ name: 'Version 2' });
+  });
+
+  it('lets only one of two records with the same match key create the target', async () => {
+    if (!run) return;
+    f = await engineFixture(kind);
+    f.sink.faults.add({ method: 'POST', path: '^/contacts', fault: { latencyMs: 150 } });
+    const batch = [
+      { id: 'lead-a', email: 'Shared@Example.com', name: 'From A' },
+      { id: 'lead-b', email: 'shared@example.com', name: 'From B' },
+    ];
+    await post(f, batch, { 'x-delivery-id': 'pair' });
+    await f.hub.startWorkers(1, { idlePollMs: 20, concurrency: 8 }, false);
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain');
+    expect(f.sink.records('contacts')).toHaveLength(1);
+  });
+
   it('retries transient failures with backoff and writes once', async () => {
     if (!run) return;
     f = await engineFixture(kind);
