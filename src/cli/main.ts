@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 /** The `syncline` command. */
 import { Command } from 'commander';
-import { demoCommands } from './commands/demo.js';
-import { dlqCommands } from './commands/dlq.js';
-import { flowCommands } from './commands/flow.js';
-import { sandboxCommands } from './commands/sandbox.js';
-import { startCommands } from './commands/start.js';
-import { userCommands } from './commands/user.js';
-import { loadCommands } from './commands/load.js';
 import { withRuntime } from './shared.js';
+
+type Register = (program: Command) => void;
+
+/** Command groups by the first word that selects them; each is imported only when used, so a quick command starts quickly. */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  start: async () => (await import('./commands/start.js')).startCommands,
+  worker: async () => (await import('./commands/start.js')).startCommands,
+  flow: async () => (await import('./commands/flow.js')).flowCommands,
+  dlq: async () => (await import('./commands/dlq.js')).dlqCommands,
+  runs: async () => (await import('./commands/dlq.js')).dlqCommands,
+  sandbox: async () => (await import('./commands/sandbox.js')).sandboxCommands,
+  user: async () => (await import('./commands/user.js')).userCommands,
+  demo: async () => (await import('./commands/demo.js')).demoCommands,
+  load: async () => (await import('./commands/load.js')).loadCommands,
+};
 
 const program = new Command();
 program
@@ -18,20 +26,21 @@ program
   .option('--database <url>', 'sqlite:<file> or postgres://… (overrides the config)')
   .showHelpAfterError();
 
-startCommands(program);
-flowCommands(program);
-dlqCommands(program);
-sandboxCommands(program);
-userCommands(program);
-demoCommands(program);
-loadCommands(program);
-
 program
   .command('migrate')
   .description('create or upgrade the database schema')
   .action(async (_o, cmd: Command) => {
     await withRuntime(cmd, async (rt) => console.log(`database is up to date (${rt.store.kind})`));
   });
+
+const word = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const wanted = word && GROUPS[word] ? [GROUPS[word]] : [...new Set(Object.values(GROUPS))];
+const registered = new Set<Register>();
+for (const load of wanted) {
+  const register = await load();
+  if (!registered.has(register)) register(program);
+  registered.add(register);
+}
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`error: ${(err as Error).message}`);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type SynclineConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
-import { openRuntime, type Runtime } from '../server/runtime.js';
+import type { Runtime } from '../server/runtime.js';
 
 /** Global options every command accepts. */
 export interface GlobalOptions {
@@ -21,6 +21,8 @@ export function configFrom(cmd: Command): SynclineConfig {
 /** Runs `fn` with an open runtime (quiet logger) and closes it after. */
 export async function withRuntime<T>(cmd: Command, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config = configFrom(cmd);
+  // Loaded on demand: commands that need no store (flow schema, flow validate) start faster.
+  const { openRuntime } = await import('../server/runtime.js');
   const rt = await openRuntime(config, createLogger(process.env.SYNCLINE_LOG_LEVEL ?? 'warn'));
   try {
     return await fn(rt);

@@ -122,6 +122,23 @@ describe.each(kinds)('engine pipeline on %s', (kind) => {
     expect(f.sink.records('contacts')).toHaveLength(1);
   });
 
+  it('skips a write whose payload equals the last one written (no-op and echo suppression)', async () => {
+    if (!run) return;
+    f = await engineFixture(kind);
+    const record = { id: 'n1', email: 'noop@example.com', name: 'Same' };
+    await post(f, record, { 'x-delivery-id': 'n-1' });
+    await f.hub.startWorkers(1, { idlePollMs: 20 }, false);
+    await waitFor(async () => (await queueDrained(f!.store)) && f!.sink.records('contacts').length === 1, 'the first write');
+    const callsAfterFirst = f.sink.calls;
+    await post(f, record, { 'x-delivery-id': 'n-2' });
+    await waitFor(async () => (await f!.store.listRuns({ flow: 'contacts-to-sink' })).length === 2, 'the second run');
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain');
+    expect(f.sink.calls).toBe(callsAfterFirst);
+    const [latest] = await f.store.listRuns({ flow: 'contacts-to-sink', limit: 1 });
+    const steps = await f.store.listTraces(latest.id);
+    expect(steps.find((t) => t.step === 'write:contact')?.status).toBe('unchanged');
+  });
+
   it('retries transient failures with backoff and writes once', async () => {
     if (!run) return;
     f = await engineFixture(kind);

@@ -1,0 +1,59 @@
+/** The `syncline` command as a user runs it: exit codes and what it prints. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { flowYaml } from '../support/flows.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
+const env = { ...process.env, SYNCLINE_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}`, SYNCLINE_MASTER_KEY: 'd'.repeat(64), SYNCLINE_CONFIG: '' };
+delete (env as Record<string, string | undefined>).SYNCLINE_CONFIG;
+
+function syncline(...args: string[]) {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
+  return { code: res.status, out: res.stdout, err: res.stderr };
+}
+
+describe('syncline CLI', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the flow schema', () => {
+    const r = syncline('flow', 'schema');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ title: 'Syncline flow', required: ['name', 'trigger', 'source', 'targets'] });
+  });
+
+  it('validates flow files with file:line:column and a failing exit code', () => {
+    const good = path.join(dir, 'good.yaml');
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(good, flowYaml());
+    writeFileSync(bad, flowYaml().replace('  entity: customer', '  entity: customer\n  colour: red'));
+    expect(syncline('flow', 'validate', good)).toMatchObject({ code: 0 });
+    const r = syncline('flow', 'validate', good, bad);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${bad}:7:3  source/colour: unknown setting "colour"`);
+  });
+
+  it('runs the journey templates\' sample tests', () => {
+    const r = syncline('flow', 'test', 'flows/lead-grade.yaml');
+    expect(r.code, r.out + r.err).toBe(0);
+  });
+
+  it('migrates, deploys, lists and shows an empty dead-letter queue', () => {
+    expect(syncline('migrate').out).toContain('database is up to date (sqlite)');
+    const file = path.join(dir, 'flow.yaml');
+    writeFileSync(file, flowYaml());
+    expect(syncline('flow', 'deploy', file).out).toContain('contacts-to-sink version 1 deployed');
+    expect(syncline('flow', 'deploy', file).out).toContain('contacts-to-sink version 1 unchanged');
+    expect(syncline('flow', 'list').out).toMatch(/contacts-to-sink\s+active\s+1/);
+    expect(syncline('dlq', 'list').out).toContain('(none)');
+  });
+
+  it('creates a user with a one-time password', () => {
+    const r = syncline('user', 'create', 'maria', '--role', 'operator');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/created maria \(operator\) with the one-time password: \S{12,}/);
+    expect(syncline('user', 'list').out).toMatch(/maria\s+operator/);
+  });
+});
