@@ -9,11 +9,13 @@ import { withRuntime } from '../shared.js';
 export function progressPrinter(): { update(p: BulkProgress): void; stop(): void } {
   if (!process.stderr.isTTY) {
     let last = '';
+    const started = Date.now();
     return {
       update(p) {
-        const line = `${p.phase}: read ${p.read}, written ${Object.entries(p.written).map(([k, v]) => `${k} ${v}`).join(', ')}, queued ${p.queued}${p.detail ? ` (${p.detail})` : ''}`;
-        if (line !== last) console.error(line);
-        last = line;
+        const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${p.phase}: read ${p.read}, written ${Object.entries(p.written).map(([k, v]) => `${k} ${v}`).join(', ')}, queued ${p.queued}${p.detail ? ` (${p.detail})` : ''}`;
+        const key = line.replace(/^\[[^\]]*\] /, '');
+        if (key !== last) console.error(line);
+        last = key;
       },
       stop() {},
     };
