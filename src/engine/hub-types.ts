@@ -5,25 +5,11 @@
 import type { CheckResult, ConnectorRegistry, EntitySpec } from '../core/connector.js';
 import type { FlowIssue } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
-import type { LineageEntry } from '../core/lineage.js';
-import type { SerializedError } from '../core/errors.js';
+import type { FlowPreview } from '../mapping/index.js';
 import type { FlowVersionRow, Store } from '../store/types.js';
 
-/** The result of previewing one flow's mapping on a sample record. */
-export interface MappingPreview {
-  /** False when the flow's filter rejects the record. */
-  passedFilter: boolean;
-  targets: Array<{
-    name: string;
-    connection: string;
-    entity: string;
-    /** The mapped fields as they would be written, or null when the target's `when` is false. */
-    fields: Fields | null;
-    lineage: LineageEntry[];
-    /** Validation failures against the target entity (field, value, rule). */
-    errors: SerializedError[];
-  }>;
-}
+/** The result of previewing one flow's mapping on a sample record (defined once, by the mapping engine). */
+export type MappingPreview = FlowPreview;
 
 /** The running hub: store, connectors, flows, workers. */
 export interface Hub {

@@ -16,7 +16,7 @@ export interface PreviewOptions extends Partial<MappingContext> {
   compiled?: CompiledFlow;
 }
 
-/** One target in a preview (the same shape as MappingPreview in src/engine/hub-types.ts). */
+/** One target in a preview (the engine's MappingPreview is this type). */
 export interface TargetPreview {
   name: string;
   connection: string;
