@@ -32,12 +32,14 @@ export type RetryDecision = { action: 'retry'; delayMs: number } | { action: 'de
 
 /**
  * Decides after attempt number `attempt` (1-based) failed with `error`.
- * Rate limits wait at least what the target asked (or until its daily reset) and do not use up attempts
- * faster than the ceiling allows; invalid data and fatal errors go to the dead-letter queue at once.
+ * Rate limits wait at least what the target asked (or until its daily reset) and do not count against
+ * maxAttempts; invalid data and fatal errors go to the dead-letter queue at once.
  */
 export function decideRetry(policy: RetryPolicy, attempt: number, error: SyncError, random: () => number = Math.random, now = Date.now()): RetryDecision {
   if (policy.nonRetryable.has(error.kind)) return { action: 'dead', reason: `${error.kind} errors are not retried` };
-  if (attempt >= policy.maxAttempts) return { action: 'dead', reason: `gave up after ${attempt} attempts` };
+  // A rate limit is the target asking us to wait, not the record failing: it does not use up attempts
+  // (otherwise a busy vendor dead-letters good records). The wait it asks for is honoured below.
+  if (error.kind !== 'rate_limited' && attempt >= policy.maxAttempts) return { action: 'dead', reason: `gave up after ${attempt} attempts` };
   const ceiling = Math.min(policy.maxMs, policy.initialMs * policy.multiplier ** (attempt - 1));
   // Full jitter (AWS architecture blog): spreads retries of many jobs so they do not hit the target together.
   let delayMs = Math.round(random() * ceiling);

@@ -137,6 +137,23 @@ export class Worker {
     }
   }
 
+  /**
+   * The attempt number that counts against maxAttempts. Claims count every attempt, including those
+   * whose worker was killed before it recorded anything (the lease expired); a killed process is not
+   * the record failing, so below the cap only recorded failures count. A record that kills its worker
+   * every time must still end, so once crashes alone exceed maxAttempts every claim counts.
+   */
+  private async countedAttempts(job: JobRow, attempt: number): Promise<number> {
+    if (attempt < job.maxAttempts) return attempt;
+    try {
+      const runs = await this.deps.store.listRuns({ flow: job.flow, jobId: job.id, limit: attempt + 1 });
+      const failures = runs.filter((r) => r.status === 'retrying').length + 1;
+      return attempt - failures > job.maxAttempts ? attempt : failures;
+    } catch {
+      return attempt;
+    }
+  }
+
   /** Runs one job and commits its outcome; never throws. */
   private async execute(job: JobRow): Promise<void> {
     const startedAt = new Date().toISOString();
@@ -179,12 +196,14 @@ export class Worker {
       const error = failure?.error ?? toSyncError(err);
       const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
       metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
+      const counted = await this.countedAttempts(job, attempt);
       const decision = flow
-        ? decideRetry(flow.policy, attempt, error)
-        : error.kind === 'fatal' || attempt >= job.maxAttempts
+        ? decideRetry(flow.policy, counted, error)
+        : error.kind === 'fatal' || counted >= job.maxAttempts
           ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
           : ({ action: 'retry', delayMs: 5000 } as const);
-      const effective = decision.action === 'retry' && attempt >= job.maxAttempts ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
+      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited';
+      const effective = capped ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
       try {
         if (effective.action === 'retry') {
           metrics?.jobsRetried.inc({ flow: job.flow, kind: error.kind });

@@ -663,6 +663,7 @@ export abstract class KyselyStore implements Store {
     if (filter.since) q = q.where('started_at', '>=', normIso(filter.since));
     if (filter.until) q = q.where('started_at', '<', normIso(filter.until));
     if (filter.before) q = q.where('id', '<', filter.before);
+    if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
     if (filter.key) {
       const key = filter.key.toLowerCase();
       q = q.where('id', 'in', this.db.selectFrom('trace_keys').select('run_id').where('key', '=', key));

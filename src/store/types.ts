@@ -142,6 +142,8 @@ export interface RunFilter {
   until?: Iso;
   /** Any id or email a trace step of the run recorded. */
   key?: string;
+  /** Only the runs (attempts) of this job. */
+  jobId?: string;
   limit?: number;
   /** Return runs with id lower than this (paging newest first). */
   before?: string;

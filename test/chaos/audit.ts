@@ -19,7 +19,7 @@ export interface JudgedDeadLetter {
 /** The audit's result. */
 export interface AuditResult {
   sent: number;
-  /** Valid events whose records are all in their targets exactly once. */
+  /** Valid events whose records are all in their targets exactly once (form fill: one Contact and one prospect; converted lead: one Sage 100 customer). */
   delivered: number;
   /** Events in the dead-letter queue (legitimately or not). */
   deadLettered: number;
@@ -52,7 +52,8 @@ function countBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
  * id the runner created (the dead letter of an invalid lead carries that id as its record key).
  */
 export function audit(events: ChaosEvent[], state: EmulatorState, deadLetters: DeadLetterRow[], leadIds: Map<string, string>): AuditResult {
-  const leads = countBy(state.leads.filter((l) => !l.isConverted), (l) => norm(l.email));
+  // Form fills become Contacts; converted leads make Contacts too, but with other (buyer.*) emails.
+  const contacts = countBy(state.contacts, (c) => norm(c.email));
   const prospects = countBy(state.prospects, (p) => norm(p.email));
   const customers = countBy(state.customers, (c) => norm(c.email));
   const accounts = new Map(state.accounts.map((a) => [a.id, a]));
@@ -67,7 +68,7 @@ export function audit(events: ChaosEvent[], state: EmulatorState, deadLetters: D
   for (const e of events) {
     const key = e.kind === 'form' ? e.submissionId : (leadIds.get(e.email) ?? '');
     const email = norm(e.email);
-    const found = e.kind === 'form' ? [leads.get(email)?.length ?? 0, prospects.get(email)?.length ?? 0] : [customers.get(email)?.length ?? 0];
+    const found = e.kind === 'form' ? [contacts.get(email)?.length ?? 0, prospects.get(email)?.length ?? 0] : [customers.get(email)?.length ?? 0];
     const dead = dlByKey.get(key) ?? [];
     if (dead.length) res.deadLettered += 1;
     if (e.invalid) {

@@ -25,6 +25,7 @@ function state(): EmulatorState {
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     leads: [...org.table('Lead').values()].map((l) => ({ id: String(l.Id), email: str(l.Email), lastName: str(l.LastName), company: str(l.Company), isConverted: l.IsConverted === true, convertedAccountId: str(l.ConvertedAccountId) })),
+    contacts: [...org.table('Contact').values()].map((c) => ({ id: String(c.Id), email: str(c.Email), lastName: str(c.LastName) })),
     accounts: [...org.table('Account').values()].map((a) => ({ id: String(a.Id), sage100CustomerNo: str(a.Sage100_Customer_No__c) })),
     customers: sage.db.list(AR_Customer).map((c) => ({ division: String(c.ARDivisionNo), customerNo: String(c.CustomerNo), email: str(c.EmailAddress), name: str(c.CustomerName) })),
     prospects: [...pardot.state.prospects.values()].map((p) => ({ id: Number(p.id), email: str(p.email), lastName: str(p.lastName) })),

@@ -1,6 +1,19 @@
 /** Renders a chaos report as the table users read, and decides whether the run passed. */
 import type { ChaosReport } from './chaos.js';
 
+/** A finished run as `npm run chaos -- --json <file>` saves it. */
+export interface SavedRun {
+  /** The command that produced it. */
+  command: string;
+  finishedAt: string;
+  store: 'postgres' | 'sqlite';
+  rows: Array<{ metric: string; value: string }>;
+  /** Empty when the run passed. */
+  failures: string[];
+  /** A few dead letters with their messages, to show the reasons are legitimate. */
+  deadLetterExamples: string[];
+}
+
 /** The failures that make a run fail (empty when it passed). */
 export function verdict(r: ChaosReport): string[] {
   const out: string[] = [];

@@ -6,10 +6,11 @@
  *   npm run chaos -- --store sqlite --events 2000 --drop 0.05
  */
 import { Command } from 'commander';
-import { markdownTable, writeSection } from '../../bench/report.js';
+import { writeFileSync } from 'node:fs';
+import { markdownTable } from '../../bench/report.js';
 import { DEFAULT_CHAOS, runChaos } from './chaos.js';
 import { DEFAULT_FAULT_RATES } from './faults.js';
-import { tableRows, verdict } from './report.js';
+import { tableRows, verdict, type SavedRun } from './report.js';
 
 const num = (v: string) => Number(v);
 const program = new Command()
@@ -29,7 +30,7 @@ const program = new Command()
   .option('--expire-tokens-every <ms>', 'ms between token expiries (0: never)', num, DEFAULT_CHAOS.expireTokensEveryMs)
   .option('--rate <n>', 'events sent per second (0: as fast as possible)', num, DEFAULT_CHAOS.ratePerSec)
   .option('--drain-timeout <ms>', 'longest wait for the queue to drain', num, DEFAULT_CHAOS.drainTimeoutMs)
-  .option('--write-results', 'append the table to bench/RESULTS.md under "## Reliability"')
+  .option('--json <file>', 'also save the table, the verdict and the command as JSON (test/chaos/write-results.ts puts them in bench/RESULTS.md)')
   .parse();
 const opts = program.opts<Record<string, number | string | boolean>>();
 
@@ -51,10 +52,12 @@ const rows = tableRows(report);
 console.log(`\n${markdownTable(rows)}\n`);
 for (const e of report.audit.examples) console.log(`  problem: ${e}`);
 const failures = verdict(report);
-if (opts.writeResults) {
-  const command = `npm run chaos -- ${process.argv.slice(2).filter((a) => a !== '--write-results').join(' ')}`.trim();
-  const title = `Reliability: chaos run on ${report.options.store === 'postgres' ? 'PostgreSQL' : 'SQLite'}`;
-  writeSection(title, `Command: \`${command}\` (${new Date().toISOString().slice(0, 16)}Z). Result: ${failures.length ? `FAILED (${failures.join('; ')})` : 'passed'}.`, rows);
+if (opts.json) {
+  const args = process.argv.slice(2);
+  const jsonAt = args.indexOf('--json');
+  const command = `npm run chaos -- ${args.filter((_, i) => i !== jsonAt && i !== jsonAt + 1).join(' ')}`.trim();
+  const saved: SavedRun = { command, finishedAt: new Date().toISOString(), store: report.options.store, rows, failures, deadLetterExamples: report.audit.deadLetters.slice(0, 3).map((d) => `${d.flow} ${d.kind}: ${d.message}`) };
+  writeFileSync(String(opts.json), JSON.stringify(saved, null, 2));
 }
 if (failures.length) {
   console.error(`chaos run FAILED: ${failures.join('; ')}`);

@@ -14,6 +14,7 @@ export interface ConvertedLeadInput {
 /** The final state of the three systems that the audit compares with the expected one. */
 export interface EmulatorState {
   leads: Array<{ id: string; email: string | null; lastName: string | null; company: string | null; isConverted: boolean; convertedAccountId: string | null }>;
+  contacts: Array<{ id: string; email: string | null; lastName: string | null }>;
   accounts: Array<{ id: string; sage100CustomerNo: string | null }>;
   customers: Array<{ division: string; customerNo: string; email: string | null; name: string | null }>;
   prospects: Array<{ id: number; email: string | null; lastName: string | null }>;

@@ -4,6 +4,9 @@
  */
 import fc from 'fast-check';
 
+/** Generated inputs per fast-check property of hostile.test.ts; bench/RESULTS.md reports these counts. */
+export const FUZZ_RUNS = { webhookBodies: 300, webhookHeaders: 200, adminPerRoute: 40 };
+
 /** Strings that break naive code: injections, Unicode edge cases, control characters. */
 export const NASTY_STRINGS: string[] = [
   "x' OR Name != '",

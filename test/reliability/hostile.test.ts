@@ -16,7 +16,7 @@ import { createUser } from '../../src/server/auth/users.js';
 import { AR_Customer } from '../../src/sandbox/sage100/schema.js';
 import { signIn } from '../admin/harness.js';
 import { journeyFixture, type JourneyFixture } from '../support/journeys.js';
-import { deeplyNested, hostileString, hostileValue, MALFORMED_BODIES, NASTY_STRINGS } from './hostile-inputs.js';
+import { deeplyNested, FUZZ_RUNS, hostileString, hostileValue, MALFORMED_BODIES, NASTY_STRINGS } from './hostile-inputs.js';
 
 const SECRET = 'hostile-test-secret';
 const FORM = 'chaos-form-fill';
@@ -25,8 +25,6 @@ function pct(s: string, keepPercent = false): string {
   return [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) || (keepPercent && b === 0x25) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
 }
 
-/** Generated inputs per property; RESULTS.md reports these counts. */
-export const FUZZ_RUNS = { webhookBodies: 300, webhookHeaders: 200, adminPerRoute: 40 };
 
 /** A webhook flow matching Salesforce Leads by Company: an injection in Company must not match other leads. */
 const LEAD_BY_COMPANY = `name: hostile-lead-by-company
@@ -106,11 +104,11 @@ describe('hostile input', () => {
   };
   const healthy = async () => expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
 
-  /** Every form-fill record was written to both targets or to neither (then it is dead-lettered). */
+  /** Every form-fill record was written to both targets (Salesforce Contact, Pardot prospect) or to neither (then it is dead-lettered). */
   async function expectNothingHalfWritten(): Promise<void> {
     await f.drain(60_000);
     const norm = (v: unknown) => String(v ?? '').trim().toLowerCase();
-    const leadEmails = new Set([...f.salesforce.state.org.table('Lead').values()].map((l) => norm(l.Email)).filter((e) => sentEmails.has(e)));
+    const leadEmails = new Set([...f.salesforce.state.org.table('Contact').values()].map((l) => norm(l.Email)).filter((e) => sentEmails.has(e)));
     const prospectEmails = new Set([...f.pardot.state.prospects.values()].map((p) => norm(p.email)).filter((e) => sentEmails.has(e)));
     const onlyLead = [...leadEmails].filter((e) => !prospectEmails.has(e));
     const onlyProspect = [...prospectEmails].filter((e) => !leadEmails.has(e));
@@ -173,7 +171,7 @@ describe('hostile input', () => {
     expect(replay.statusCode).toBe(202);
     expect(replay.json()).toMatchObject({ accepted: 0, duplicates: 1 });
     await f.drain();
-    expect([...f.salesforce.state.org.table('Lead').values()].filter((l) => l.Email === 'sig@example.com')).toHaveLength(1);
+    expect([...f.salesforce.state.org.table('Contact').values()].filter((l) => l.Email === 'sig@example.com')).toHaveLength(1);
   }, 60_000);
 
   it(`answers ${FUZZ_RUNS.webhookBodies} generated signed bodies with 202 or a clear 4xx, and writes every accepted record whole or not at all`, async () => {

@@ -63,3 +63,63 @@ describe('reliability regressions', () => {
     expect(dead.error.message).toMatch(/503/);
   });
 });
+
+describe('rate limits do not use up attempts', () => {
+  let f: EngineFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('retries past maxAttempts while the target answers 429, then lands the record once', async () => {
+    f = await engineFixture('sqlite');
+    // maxAttempts is 4 in the test flow; the target throttles the first 6 lookups.
+    f.sink.faults.add({ method: 'GET', path: 'email=', count: 6, fault: { status: 429, headers: { 'retry-after': '0' } } });
+    await f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': 'busy' }, rawBody: Buffer.from(JSON.stringify([{ id: 'busy', email: 'busy@example.com' }])) });
+    await f.hub.startWorkers(1, { idlePollMs: 10 }, false);
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain', 30_000);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    expect(f.sink.records('contacts').map((r) => r.email)).toEqual(['busy@example.com']);
+    const runs = await f.store.listRuns({ flow: FLOW, limit: 100 });
+    expect(runs.filter((r) => r.status === 'retrying')).toHaveLength(6);
+  });
+});
+
+describe('crashed attempts', () => {
+  let f: EngineFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  const crashClaim = async (store: EngineFixture['store']) => {
+    // A worker claims the job and is killed at once: no run is recorded, the lease just expires.
+    const [held] = await store.claimJobs({ workerId: `killed-${Math.random()}`, limit: 1, leaseMs: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    return held;
+  };
+
+  it('do not use up the attempts of a record that then fails transiently', async () => {
+    f = await engineFixture('sqlite');
+    await f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': 'crashy' }, rawBody: Buffer.from(JSON.stringify([{ id: 'crashy', email: 'crashy@example.com' }])) });
+    for (let i = 0; i < 3; i++) expect((await crashClaim(f.store)).attempts).toBe(i + 1);
+    // The fourth claim (maxAttempts is 4) meets one transient 503: it must be retried, not dead-lettered.
+    f.sink.faults.add({ method: 'GET', path: 'email=', count: 1, fault: { status: 503 } });
+    await f.hub.startWorkers(1, { idlePollMs: 10 }, false);
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain');
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    expect(f.sink.records('contacts').map((r) => r.email)).toEqual(['crashy@example.com']);
+  });
+
+  it('still end a record that kills its worker every time', async () => {
+    f = await engineFixture('sqlite');
+    f.sink.faults.add({ method: 'GET', path: 'email=', fault: { status: 503 } });
+    await f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': 'killer' }, rawBody: Buffer.from(JSON.stringify([{ id: 'killer', email: 'killer@example.com' }])) });
+    for (let i = 0; i < 5; i++) await crashClaim(f.store);
+    await f.hub.startWorkers(1, { idlePollMs: 10 }, false);
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain');
+    const [dead] = await f.store.listDeadLetters({ status: 'open' });
+    expect(dead.recordKey).toBe('killer');
+    expect(dead.attempts).toBe(6);
+  });
+});
