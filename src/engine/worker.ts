@@ -219,8 +219,7 @@ export class Worker {
           });
         } else {
           metrics?.deadLetters.inc({ flow: job.flow, kind: error.kind });
-          const dead = new SyncError(error.kind, error.message, { ...error.details }, { cause: error });
-          await store.deadLetterJob({ jobId: job.id, workerId: this.id, error: dead.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes });
+          await store.deadLetterJob({ jobId: job.id, workerId: this.id, error: error.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes });
           this.deps.logger.warn({ job: job.id, flow: job.flow, record: job.recordKey, kind: error.kind, reason: effective.reason }, `dead-lettered: ${error.message}`);
         }
       } catch (commitErr) {
