@@ -7,13 +7,13 @@
  */
 import type { SourceRecord, Watermark, WriteOp } from '../core/connector.js';
 import { SyncError, toSyncError } from '../core/errors.js';
-import type { Fields } from '../core/json.js';
 import type { InboxEvent, Store, XrefLink } from '../store/types.js';
 import { validateRecord, type MappingContext } from '../mapping/index.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache } from './flow-cache.js';
 import type { EventPayload } from './payloads.js';
 import { compareMarks } from './source-reader.js';
+import { planWrite } from './record-runner.js';
 
 /** Progress of a bulk load, reported as it goes. */
 export interface BulkProgress {
@@ -103,7 +103,9 @@ async function loadPage(
         const existing = t.match?.xref === false ? null : await deps.store.xrefFind({ connection: source.connection, entity: source.entity, id: r.id }, t.connection, t.entity);
         const errors = spec ? validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: r.id, verb: existing ? 'update' : (t.write?.verb ?? 'upsert') }) : [];
         if (errors.length) throw errors[0];
-        ops.push(planBulkOp(t.write?.externalIdField, t.write?.verb ?? 'upsert', existing, fields));
+        const op = planWrite(t, t.write?.verb ?? 'upsert', existing, fields, flow.name, r.id);
+        if (!op) continue; // a create-only target that already exists
+        ops.push(op);
         owners.push(r);
       } catch {
         failed.set(r.id, r);
@@ -145,12 +147,4 @@ async function loadPage(
     progress.queued += res.accepted;
     report({});
   }
-}
-
-function planBulkOp(externalIdField: string | undefined, verb: 'upsert' | 'create' | 'update', existing: string | null, fields: Fields): WriteOp {
-  if (existing) return { verb: 'update', id: existing, data: fields };
-  if (verb === 'update') throw new SyncError('not_found', 'update-only target has no matching record yet');
-  const key = externalIdField ? fields[externalIdField] : undefined;
-  if (verb === 'upsert' && externalIdField && key !== undefined && key !== null && key !== '') return { verb: 'upsert', match: { field: externalIdField, value: key }, data: fields };
-  return { verb: 'create', data: fields };
 }

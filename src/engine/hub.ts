@@ -9,7 +9,7 @@ import { compileFlow, previewFlow } from '../mapping/index.js';
 import type { FlowVersionRow, Store } from '../store/types.js';
 import { ConnectionPool } from './connections.js';
 import { FlowCache } from './flow-cache.js';
-import { FlowValidationError, loadFlow } from './flow-loader.js';
+import { FlowValidationError, loadFlow, type FlowLoadResult } from './flow-loader.js';
 import type { Hub, MappingPreview } from './hub-types.js';
 import { Intake } from './intake.js';
 import { EngineMetrics } from './metrics.js';
@@ -68,25 +68,13 @@ export class SynclineHub implements Hub {
   }
 
   validateFlow(source: string, file?: string): FlowIssue[] {
-    const res = loadFlow(source, file);
-    if (!res.ok) return res.issues;
-    const issues: FlowIssue[] = [];
-    try {
-      compileFlow(res.flow.def);
-    } catch (err) {
-      issues.push({ path: '', message: (err as Error).message, file });
-    }
-    return issues;
+    const res = this.checkFlow(source, file);
+    return res.ok ? [] : res.issues;
   }
 
   async deployFlow(source: string, actor: string): Promise<{ version: FlowVersionRow; created: boolean }> {
-    const res = loadFlow(source);
+    const res = this.checkFlow(source);
     if (!res.ok) throw new FlowValidationError(res.issues);
-    try {
-      compileFlow(res.flow.def);
-    } catch (err) {
-      throw new FlowValidationError([{ path: '', message: (err as Error).message }]);
-    }
     const out = await this.store.deployFlow({
       flow: res.flow.def.name,
       source,
@@ -96,6 +84,18 @@ export class SynclineHub implements Hub {
     });
     this.flows.invalidate();
     return out;
+  }
+
+  /** Parses, validates and compiles a flow file: what deploy requires and validate reports. */
+  private checkFlow(source: string, file?: string): FlowLoadResult {
+    const res = loadFlow(source, file);
+    if (!res.ok) return res;
+    try {
+      compileFlow(res.flow.def);
+    } catch (err) {
+      return { ok: false, issues: [{ path: '', message: (err as Error).message, file }] };
+    }
+    return res;
   }
 
   async runFlowNow(flow: string, actor: string): Promise<{ jobId: string }> {

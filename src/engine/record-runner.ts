@@ -229,8 +229,8 @@ async function findTarget(
   return null;
 }
 
-/** Turns the verb and what matching found into one write (or null when a create-only target already exists). */
-function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
+/** Turns the verb and what matching found into one write (or null when a create-only target already exists). Shared with the bulk load. */
+export function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
   const idempotencyKey = sourceId ? `${flow}:${t.name}:${sourceId}` : undefined;
   if (existingId) {
     if (verb === 'create') return null;
