@@ -6,6 +6,7 @@
  */
 import type { Fields, JsonObject } from './json.js';
 import type { SyncError } from './errors.js';
+import type { SettingsSpec } from './settings-spec.js';
 
 /** The data types a field can carry; mapping validation and the console use them. */
 export type FieldType =
@@ -99,6 +100,12 @@ export interface ReadChangesOptions {
   fields?: string[];
   /** Aborts a long read when the worker stops. */
   signal?: AbortSignal;
+  /**
+   * How far before the watermark's stamp to read again, for records committed late with an older
+   * stamp (the flow's `trigger.overlap`). The watermark itself reaches the connector unchanged; the
+   * shared polling helper (connectors/shared/polling.ts) applies the overlap and drops repeats.
+   */
+  overlapMs?: number;
 }
 
 /** One page of changes. The connector never moves the watermark itself: the engine commits `next`. */
@@ -187,6 +194,20 @@ export interface ConnectionState {
   set(key: string, value: unknown): Promise<void>;
 }
 
+/**
+ * Admits outbound API calls under a connection's limits. The engine provides one per connection; the
+ * shared HTTP and SOAP clients acquire it for every request, so a multi-page read spends one slot per
+ * page and every process on one store shares one concurrency, per-second and daily budget.
+ */
+export interface CallGate {
+  /**
+   * Waits for a slot under the connection's concurrency and per-second limits, counts one call against
+   * the daily budget and returns the release. Throws SyncError('rate_limited') with `resetAt` when the
+   * daily budget is spent. `operation` names the call for metrics (`GET prospects`, `ebws:CreateCustomer`).
+   */
+  acquire(operation: string, signal?: AbortSignal): Promise<() => void>;
+}
+
 /** Minimal logger shape (pino-compatible) so connectors need not import pino. */
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -205,8 +226,8 @@ export interface ConnectorContext {
   logger: Logger;
   /** Called after every vendor answer that reveals usage; feeds the API budget. */
   reportUsage(usage: UsageReport): void;
-  /** Counts one outbound API call, for the budget and the metrics. */
-  countCall(operation: string): void;
+  /** The connection's limiter; every outbound call goes through it (the shared clients do this). */
+  gate: CallGate;
 }
 
 /** The result of a connection test. */
@@ -251,8 +272,10 @@ export interface ConnectorDefinition {
   type: string;
   label: string;
   description: string;
-  /** JSON Schema of the connection settings. Fields with `"x-secret": true` are encrypted at rest and never returned. */
+  /** JSON Schema of the connection settings. Fields with `"x-secret": true` are encrypted at rest and never returned. Derived from `settings` (`settings.jsonSchema`) where a connector declares one. */
   settingsSchema: JsonObject;
+  /** The one settings declaration (core/settings-spec.ts): typed settings, defaults, validation and the console's form. */
+  settings?: SettingsSpec;
   /** Entities known without a live system (discover() may add custom ones). */
   entities: EntitySpec[];
   /** Default limits, overridable per connection. */

@@ -10,8 +10,10 @@ export type ErrorKind =
   | 'retryable'
   /** The target asked us to slow down (429, 403 REQUEST_LIMIT_EXCEEDED, Pardot 66/122). Retry after `retryAfterMs`. */
   | 'rate_limited'
-  /** The credential expired or was revoked. The connector refreshes once itself; if this still escapes, retry later and flag the connection. */
+  /** The access token expired. The connector refreshes once itself; if this still escapes, retry later. */
   | 'auth_expired'
+  /** The credential itself was refused (wrong password, revoked client, missing permission): retrying cannot help. The connection is marked unhealthy and its flows' jobs wait, without spending attempts, until a successful Test. */
+  | 'unauthorized'
   /** The record itself is wrong (missing field, too long, bad value). Never retried: dead-lettered at once. */
   | 'invalid_data'
   /** The record or a record it refers to does not exist. */
@@ -25,6 +27,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   'retryable',
   'rate_limited',
   'auth_expired',
+  'unauthorized',
   'invalid_data',
   'not_found',
   'conflict',
@@ -80,11 +83,6 @@ export interface SerializedError {
   kind: ErrorKind;
   message: string;
   details: SyncErrorDetails;
-}
-
-/** True when the error class may succeed on a later attempt. */
-export function isRetryable(kind: ErrorKind): boolean {
-  return kind === 'retryable' || kind === 'rate_limited' || kind === 'auth_expired';
 }
 
 /** Turns anything thrown into a SyncError; unknown errors are treated as retryable (network, bugs surface in the DLQ after max attempts). */

@@ -1,9 +1,10 @@
 /**
  * Opens connectors for named connections: settings from the store (secrets decrypted), env references
- * resolved, and every call passed through the connection's rate limiter. The engine talks to
+ * resolved, and the connection's rate limiter handed to the connector as its call gate (acquired by the
+ * shared HTTP and SOAP clients for every request, so a multi-page read spends a slot per page). The engine talks to
  * systems only through here, so no system is special-cased.
  */
-import type { Connector, ConnectorDefinition, ConnectorRegistry, EntitySpec, Logger, WriteOp } from '../core/connector.js';
+import type { Connector, ConnectorDefinition, ConnectorRegistry, EntitySpec, Logger } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -100,33 +101,15 @@ export class ConnectionPool {
         set: (key, value) => store.setConnectionState(name, key, value),
       },
       reportUsage: (usage) => limiter.report(usage),
-      countCall: (operation) => {
-        limiter.count();
-        metrics?.apiCalls.inc({ connection: name, operation });
+      gate: {
+        acquire: async (operation) => {
+          const release = await limiter.acquire();
+          limiter.count();
+          metrics?.apiCalls.inc({ connection: name, operation });
+          return release;
+        },
       },
     });
-    return { name, definition, connector: limited(raw, limiter), limiter };
+    return { name, definition, connector: raw, limiter };
   }
-}
-
-/** Wraps every connector method in the limiter, so a connector never needs its own throttling. */
-function limited(c: Connector, limiter: RateLimiter): Connector {
-  const gate = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const release = await limiter.acquire();
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  };
-  return {
-    check: () => gate(() => c.check()),
-    discover: () => gate(() => c.discover()),
-    readChanges: (entity, since, options) => gate(() => c.readChanges(entity, since, options)),
-    get: (entity, id) => gate(() => c.get(entity, id)),
-    find: (entity, field, value) => gate(() => c.find(entity, field, value)),
-    write: (entity, op: WriteOp) => gate(() => c.write(entity, op)),
-    writeBatch: c.writeBatch ? (entity, ops) => gate(() => c.writeBatch!(entity, ops)) : undefined,
-    close: () => c.close(),
-  };
 }

@@ -70,7 +70,7 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
         state: { get: (k) => store.getConnectionState(name, k), set: (k, v) => store.setConnectionState(name, k, v) },
         logger: { debug() {}, info() {}, warn() {}, error() {} },
         reportUsage() {},
-        countCall() {},
+        gate: { acquire: async () => () => {} },
       });
       try {
         return await conn.check();

@@ -3,7 +3,8 @@
  * default headers, counts calls, and turns error answers into SyncErrors.
  */
 import { SyncError } from '../../core/errors.js';
-import { httpRequest, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import type { CallGate } from '../../core/connector.js';
+import { gatedRequest, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import { authHeaders } from './auth.js';
 import { classifyHttpError } from './errors.js';
 import { buildUrl } from './paths.js';
@@ -31,7 +32,7 @@ export class HttpApiClient {
 
   constructor(
     private readonly settings: HttpSettings,
-    private readonly countCall: (operation: string) => void,
+    private readonly gate: CallGate,
   ) {
     this.headers = { ...lowerKeys(settings.headers ?? {}), ...authHeaders(settings.auth) };
     this.origin = new URL(settings.baseUrl).origin;
@@ -53,8 +54,7 @@ export class HttpApiClient {
   /** Sends a call and returns the answer whatever its status (transport failures still throw). */
   async raw(call: ApiCall): Promise<HttpResponse & { url: string }> {
     const url = this.url(call.path, call.query);
-    this.countCall(call.operation);
-    const res = await httpRequest({
+    const res = await gatedRequest(this.gate, call.operation, {
       method: call.method,
       url,
       headers: { ...this.headers, ...call.headers },

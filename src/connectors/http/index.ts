@@ -54,7 +54,7 @@ function entityOf(settings: HttpSettings, name: string): EntitySettings {
 /** Opens a connection; settings are checked now, the network is touched only on first use. */
 export function createHttpConnector(ctx: ConnectorContext): Connector {
   const settings = parseSettings(ctx.settings);
-  const client = new HttpApiClient(settings, (op) => ctx.countCall(op));
+  const client = new HttpApiClient(settings, ctx.gate);
   const connector: Connector = {
     async check() {
       try {

@@ -11,7 +11,7 @@ export interface AccessTokenProvider {
 }
 
 /** Builds the token source for a Pardot connection from its settings. */
-export function pardotTokenSource(settings: PardotSettings, deps: { state: ConnectionState; countCall(op: string): void }): AccessTokenProvider {
+export function pardotTokenSource(settings: PardotSettings, deps: { state: ConnectionState }): AccessTokenProvider {
   const flow = settings.authFlow as SalesforceOAuthFlow;
   if (!['jwt', 'refresh_token', 'client_credentials'].includes(flow)) {
     throw new SyncError('fatal', `unknown authFlow "${String(flow)}": use jwt, refresh_token or client_credentials`, { system: 'pardot' });
@@ -26,6 +26,6 @@ export function pardotTokenSource(settings: PardotSettings, deps: { state: Conne
       privateKey: settings.privateKey,
       refreshToken: settings.refreshToken,
     },
-    { state: deps.state, countCall: deps.countCall },
+    { state: deps.state },
   );
 }

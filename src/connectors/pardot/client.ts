@@ -6,7 +6,8 @@
  * unit) and the daily budget are declared in rateLimits and enforced by the engine, not here.
  */
 import { SyncError } from '../../core/errors.js';
-import { httpRequest, type HttpResponse } from '../shared/http.js';
+import type { CallGate } from '../../core/connector.js';
+import { gatedRequest, type HttpResponse } from '../shared/http.js';
 import type { AccessTokenProvider } from './auth.js';
 import { classifyPardotError, isPardotError } from './errors.js';
 
@@ -37,8 +38,8 @@ export interface PardotPage<T> {
 /** What the client is given. */
 export interface PardotClientDeps {
   tokens: AccessTokenProvider;
-  /** Counts one outbound API call, by operation (`GET prospects`). */
-  countCall(operation: string): void;
+  /** The connection's limiter, acquired for every call (operation names like `GET prospects`). */
+  gate: CallGate;
   now?: () => number;
 }
 
@@ -121,8 +122,7 @@ export class PardotClient {
       'pardot-business-unit-id': this.opts.businessUnitId,
     };
     if (c.body) headers['content-type'] = c.body.contentType;
-    this.deps.countCall(`${c.method} ${familyOf(c.path)}`);
-    return httpRequest({
+    return gatedRequest(this.deps.gate, `${c.method} ${familyOf(c.path)}`, {
       method: c.method,
       url: url.toString(),
       headers,

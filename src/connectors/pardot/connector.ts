@@ -40,10 +40,10 @@ export class PardotConnector implements Connector {
 
   constructor(private readonly ctx: ConnectorContext) {
     this.settings = readSettings(ctx.settings);
-    const tokens = pardotTokenSource(this.settings, { state: ctx.state, countCall: (op) => ctx.countCall(op) });
+    const tokens = pardotTokenSource(this.settings, { state: ctx.state });
     this.client = new PardotClient(
       { baseUrl: this.settings.apiBaseUrl, businessUnitId: this.settings.businessUnitId, timeZone: this.settings.accountTimeZone },
-      { tokens, countCall: (op) => ctx.countCall(op) },
+      { tokens, gate: ctx.gate },
     );
     this.prospects = new Prospects(this.client, this.settings.importThreshold);
     this.lists = new Lists(this.client);

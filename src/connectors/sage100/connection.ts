@@ -60,9 +60,9 @@ export class Sage100Connection implements Connector {
       username: s.username,
       password: s.password,
       timeoutMs: s.requestTimeoutMs,
-      onCall: (op) => ctx.countCall(`ebws:${op}`),
+      gate: ctx.gate,
     });
-    this.odbc = new OdbcClient({ connectionString: s.odbcConnectionString, loader: options.odbcLoader, onQuery: (what) => ctx.countCall(`odbc:${what}`) });
+    this.odbc = new OdbcClient({ connectionString: s.odbcConnectionString, loader: options.odbcLoader, gate: ctx.gate });
   }
 
   async check(): Promise<CheckResult> {

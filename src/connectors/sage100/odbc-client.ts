@@ -6,6 +6,7 @@
  * with a message saying what to install. Strings come back padded to their fixed width; they are
  * trimmed here, because the padding is a property of the transport, not of the data.
  */
+import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
 import { classifyOdbcError, odbcUnavailable } from './errors.js';
 
@@ -37,8 +38,8 @@ export interface OdbcClientOptions {
   /** Seconds to wait for the login (default 15). */
   loginTimeoutSeconds?: number;
   loader?: OdbcLoader;
-  /** Counts each query (the connector's call budget). */
-  onQuery?: (what: string) => void;
+  /** The connection's limiter, acquired for every query. */
+  gate: CallGate;
 }
 
 /** A row as read: strings trimmed of their padding; other values as the driver gave them. */
@@ -55,7 +56,7 @@ export class OdbcClient {
   query(sql: string, params: Array<string | number>, what: string): Promise<OdbcRow[]> {
     const run = async () => {
       const conn = await this.connection();
-      this.options.onQuery?.(what);
+      const release = await this.options.gate.acquire(`odbc:${what}`);
       let rows: Array<Record<string, unknown>>;
       try {
         rows = await conn.query(sql, params);
@@ -64,6 +65,8 @@ export class OdbcClient {
         // A broken connection is reopened on the next call.
         if (classified.kind === 'retryable') this.reset();
         throw classified;
+      } finally {
+        release();
       }
       return Array.from(rows, trimRow);
     };
@@ -77,12 +80,14 @@ export class OdbcClient {
     if (!/^\w+$/.test(table)) throw new SyncError('fatal', `not a table name: ${table}`, { system: 'sage100' });
     const run = async () => {
       const conn = await this.connection();
-      this.options.onQuery?.(`${table} columns`);
+      const release = await this.options.gate.acquire(`odbc:${table} columns`);
       try {
         const result = (await conn.query(`SELECT * FROM ${table} WHERE 1 = 0`)) as Array<Record<string, unknown>> & { columns?: Array<{ name: string; columnSize: number }> };
         return (result.columns ?? []).map((c) => ({ name: c.name, size: c.columnSize }));
       } catch (err) {
         throw classifyOdbcError(err, 'query', `${table} columns`);
+      } finally {
+        release();
       }
     };
     const result = this.queue.then(run, run);

@@ -5,6 +5,7 @@
  * single object when there is one, so both shapes are read. Decimals are kept as exact strings.
  * WCF reads a sequence in schema order, so objects are sent in the order the WSDL declares.
  */
+import type { CallGate } from '../../core/connector.js';
 import { createClientAsync, type Client } from 'soap';
 import { SyncError } from '../../core/errors.js';
 import { classifyFault, classifyHttpStatus, classifyNetworkError } from './errors.js';
@@ -27,8 +28,8 @@ export interface EbwsOptions {
   password: string;
   /** Per-call timeout (default 30 s). */
   timeoutMs?: number;
-  /** Counts each call (the connector's call budget). */
-  onCall?: (operation: string) => void;
+  /** The connection's limiter, acquired for every SOAP call (the `soap` package does its own HTTP). */
+  gate: CallGate;
 }
 
 interface SchemaNode {
@@ -186,7 +187,7 @@ export class EbwsClient {
       | undefined;
     if (typeof method !== 'function') throw new SyncError('fatal', `Sage 100: the eBWS service at ${this.options.endpointUrl} has no ${operation} operation.`, { system: 'sage100' });
     const body = withLogon ? { logon: { Username: this.options.username, Password: this.options.password }, companyCode: this.options.companyCode, ...args } : args;
-    this.options.onCall?.(operation);
+    const release = await this.options.gate.acquire(`ebws:${operation}`);
     try {
       const [result] = await method.call(client, body, { timeout: this.options.timeoutMs ?? 30_000 });
       return result;
@@ -194,6 +195,8 @@ export class EbwsClient {
       const fault = faultOf(err);
       if (fault) throw classifyFault(fault, operation, recordKey);
       throw transportError(err, operation, this.options.endpointUrl);
+    } finally {
+      release();
     }
   }
 }

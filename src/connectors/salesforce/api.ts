@@ -26,7 +26,7 @@ export class SalesforceApi {
   constructor(
     /** Validated settings. */
     readonly settings: SalesforceSettings,
-    ctx: Pick<ConnectorContext, 'state' | 'countCall' | 'reportUsage'>,
+    ctx: Pick<ConnectorContext, 'state' | 'gate' | 'reportUsage'>,
   ) {
     const tokens = createTokenSource(settings, ctx);
     this.client = new SalesforceClient({ tokens, ctx, apiVersion: settings.apiVersion, instanceUrl: settings.instanceUrl });

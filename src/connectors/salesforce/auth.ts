@@ -4,7 +4,7 @@ import { SalesforceTokenSource } from '../shared/salesforce-oauth.js';
 import type { SalesforceSettings } from './settings.js';
 
 /** A token source for this connection; tokens are cached in the connection state. */
-export function createTokenSource(settings: SalesforceSettings, ctx: Pick<ConnectorContext, 'state' | 'countCall'>): SalesforceTokenSource {
+export function createTokenSource(settings: SalesforceSettings, ctx: Pick<ConnectorContext, 'state'>): SalesforceTokenSource {
   return new SalesforceTokenSource(
     {
       loginUrl: settings.loginUrl,
@@ -15,6 +15,6 @@ export function createTokenSource(settings: SalesforceSettings, ctx: Pick<Connec
       privateKey: settings.privateKey,
       refreshToken: settings.refreshToken,
     },
-    { state: ctx.state, countCall: (op) => ctx.countCall(op), audience: settings.audience },
+    { state: ctx.state, audience: settings.audience },
   );
 }

@@ -6,11 +6,11 @@
  */
 import type { ConnectorContext } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
-import { httpRequest, type HttpResponse } from '../shared/http.js';
+import { gatedRequest, type HttpResponse } from '../shared/http.js';
 import type { SalesforceToken } from '../shared/salesforce-oauth.js';
 import { classifyResponse } from './errors.js';
 
-/** API families, used as the `countCall` operation names. */
+/** API families, used as the gate's operation names. */
 export type SalesforceApiFamily = 'rest' | 'query' | 'composite' | 'bulk';
 
 /** Gets and refreshes access tokens. */
@@ -41,7 +41,7 @@ export interface SalesforceRequest {
 /** Dependencies of the client. */
 export interface SalesforceClientDeps {
   tokens: TokenProvider;
-  ctx: Pick<ConnectorContext, 'reportUsage' | 'countCall'>;
+  ctx: Pick<ConnectorContext, 'reportUsage' | 'gate'>;
   apiVersion: string;
   /** Overrides the instance URL from the token. */
   instanceUrl?: string;
@@ -89,9 +89,8 @@ export class SalesforceClient {
 
   private async send(req: SalesforceRequest, token: SalesforceToken): Promise<HttpResponse> {
     const instance = this.deps.instanceUrl ?? token.instanceUrl;
-    this.deps.ctx.countCall(req.family);
     const headers: Record<string, string> = { authorization: `Bearer ${token.accessToken}`, 'sforce-call-options': 'client=syncline', ...req.headers };
-    const res = await httpRequest({ method: req.method, url: this.url(instance, req.path), headers, json: req.json, body: req.body, signal: req.signal, timeoutMs: req.timeoutMs });
+    const res = await gatedRequest(this.deps.ctx.gate, req.family, { method: req.method, url: this.url(instance, req.path), headers, json: req.json, body: req.body, signal: req.signal, timeoutMs: req.timeoutMs });
     const info = res.headers.get('sforce-limit-info');
     const m = info ? LIMIT_INFO.exec(info) : null;
     if (m) this.deps.ctx.reportUsage({ used: Number(m[1]), limit: Number(m[2]) });

@@ -23,7 +23,7 @@ export const salesforceConnector: ConnectorDefinition = {
 };
 
 /** The typed lower-level API for a connection context (journeys use it for composite/bulk work). */
-export function createSalesforceApi(ctx: Pick<ConnectorContext, 'settings' | 'state' | 'countCall' | 'reportUsage'>): SalesforceApi {
+export function createSalesforceApi(ctx: Pick<ConnectorContext, 'settings' | 'state' | 'gate' | 'reportUsage'>): SalesforceApi {
   return new SalesforceApi(parseSettings(ctx.settings), ctx);
 }
 

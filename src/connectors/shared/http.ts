@@ -4,6 +4,7 @@
  * classified by each connector's errors.ts on top of this.
  */
 import { request, type Dispatcher } from 'undici';
+import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
 
 export interface HttpRequest {
@@ -26,7 +27,21 @@ export interface HttpResponse {
   json: unknown;
 }
 
-/** Sends one request. Throws SyncError('retryable') on network failure or timeout; never throws for an HTTP status. */
+/**
+ * Sends one request through the connection's gate: every request acquires a slot of the connection's
+ * limiter (concurrency, per second, daily budget) for exactly as long as it is in flight. This is how
+ * every connector's calls are limited; a connector never throttles or counts by itself.
+ */
+export async function gatedRequest(gate: CallGate, operation: string, req: HttpRequest): Promise<HttpResponse> {
+  const release = await gate.acquire(operation, req.signal);
+  try {
+    return await httpRequest(req);
+  } finally {
+    release();
+  }
+}
+
+/** Sends one request, ungated: only for the gate's own users (`gatedRequest`) and emulator-side tools. Throws SyncError('retryable') on network failure or timeout; never throws for an HTTP status. */
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
   let body: string | Buffer | undefined = req.body;

@@ -45,8 +45,8 @@ export interface SalesforceToken {
 export interface SalesforceTokenSourceDeps {
   /** Durable per-connection state, where the current token is cached across restarts. */
   state: ConnectionState;
-  /** Counts one outbound call (operation `auth`). */
-  countCall(op: string): void;
+  /** Observes each token request (tests and metrics); token requests are not API calls. */
+  onTokenRequest?: () => void;
   /** JWT audience when it differs from loginUrl (e.g. https://login.salesforce.com while posting to a My Domain). */
   audience?: string;
 }
@@ -128,7 +128,9 @@ export class SalesforceTokenSource {
       default:
         throw fatal(`unknown OAuth flow "${String(s.flow)}": use jwt, refresh_token or client_credentials`);
     }
-    this.deps.countCall('auth');
+    // Token requests go to the login host, not the API: they spend none of the API budget or
+    // concurrency (Salesforce counts neither), so they are sent outside the connection's gate.
+    this.deps.onTokenRequest?.();
     const res = await httpRequest({
       method: 'POST',
       url: `${trimSlash(s.loginUrl)}/services/oauth2/token`,

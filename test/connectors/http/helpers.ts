@@ -12,7 +12,7 @@ export function makeContext(settings: Record<string, unknown>): ConnectorContext
     state: { get: async (k) => state.get(k), set: async (k, v) => void state.set(k, v) },
     logger: { debug: noop, info: noop, warn: noop, error: noop },
     reportUsage: noop,
-    countCall: (op) => void counted.push(op),
+    gate: { acquire: async (op) => (counted.push(op), () => {}) },
     counted,
   };
 }

@@ -25,7 +25,7 @@ export function context(settings: Record<string, unknown>): ConnectorContext & {
     state: memoryState(),
     logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     reportUsage: (u) => usage.push(u),
-    countCall: (op) => calls.push(op),
+    gate: { acquire: async (op) => (calls.push(op), () => {}) },
     calls,
     usage,
   };

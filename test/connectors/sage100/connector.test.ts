@@ -232,7 +232,7 @@ describe('sales orders', () => {
 
 describe('OtherFields through eBWS', () => {
   it('reads one UDF (a single Field object) and several UDFs (a Field array) alike', async () => {
-    const ebws = new EbwsClient({ endpointUrl: emu.endpointUrl, companyCode: 'ABC', username: 'syncline', password: 'sage100' });
+    const ebws = new EbwsClient({ endpointUrl: emu.endpointUrl, companyCode: 'ABC', username: 'syncline', password: 'sage100', gate: { acquire: async () => () => {} } });
     const one = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'One Udf Co', UDF_PARDOT_ID: 'p-1' } });
     const two = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Two Udf Co', UDF_PARDOT_ID: 'p-2', UDF_WEB_SOURCE: 'web' } });
     const [d1, n1] = one.id.split('-');

@@ -29,7 +29,7 @@ export function testContext(settings: Record<string, unknown>): ConnectorContext
     state: { get: async (k) => state.get(k), set: async (k, v) => void state.set(k, v) },
     logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     reportUsage: quiet,
-    countCall: (op) => void calls.push(op),
+    gate: { acquire: async (op) => (calls.push(op), () => {}) },
     calls,
   };
 }

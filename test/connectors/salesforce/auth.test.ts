@@ -19,18 +19,19 @@ function stateOf(): { get(k: string): Promise<unknown>; set(k: string, v: unknow
 
 describe('Salesforce OAuth against the emulator', () => {
   it('JWT bearer: signs an RS256 assertion the emulator verifies with the registered key', async () => {
-    const { conn, ctx } = connect(settings);
+    const { conn } = connect(settings);
+    const before = emu.state.calls.auth;
     const res = await conn.check();
     expect(res.ok).toBe(true);
     expect(res.info?.orgId).toMatch(/^00D/);
-    expect(ctx.calls).toContain('auth');
+    expect(emu.state.calls.auth).toBeGreaterThan(before);
   });
 
   it('JWT bearer with a key the connected app does not know is a fatal error naming the certificate', async () => {
     const other = rsaKeyPair();
     const src = new SalesforceTokenSource(
       { loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: other.privateKeyPem },
-      { state: stateOf(), countCall: () => {} },
+      { state: stateOf() },
     );
     const err = await src.get().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SyncError);
@@ -42,18 +43,18 @@ describe('Salesforce OAuth against the emulator', () => {
   it('JWT for an unknown user gets invalid_grant "user hasn\'t approved this consumer"', async () => {
     const src = new SalesforceTokenSource(
       { loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: 'nobody@example.com', privateKey: String(settings.privateKey) },
-      { state: stateOf(), countCall: () => {} },
+      { state: stateOf() },
     );
     const err = (await src.get().catch((e: unknown) => e)) as SyncError;
     expect(err.message).toContain("user hasn't approved this consumer");
   });
 
   it('client credentials: a token with the instance URL; a wrong secret is fatal', async () => {
-    const ok = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'client_credentials', clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret }, { state: stateOf(), countCall: () => {} });
+    const ok = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'client_credentials', clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret }, { state: stateOf() });
     const tok = await ok.get();
     expect(tok.instanceUrl).toBe(emu.url);
     expect(tok.accessToken).toMatch(/^00D[A-Za-z0-9]{12}!/);
-    const bad = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'client_credentials', clientId: DEFAULT_APP.clientId, clientSecret: 'wrong' }, { state: stateOf(), countCall: () => {} });
+    const bad = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'client_credentials', clientId: DEFAULT_APP.clientId, clientSecret: 'wrong' }, { state: stateOf() });
     const err = (await bad.get().catch((e: unknown) => e)) as SyncError;
     expect(err.kind).toBe('fatal');
     expect(err.details.vendorCode).toBe('invalid_client');
@@ -75,20 +76,20 @@ describe('Salesforce OAuth against the emulator', () => {
     expect((await conn.check()).ok).toBe(true);
 
     await fetch(`${emu.url}/services/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: body.refresh_token }) });
-    const src = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'refresh_token', clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, refreshToken: body.refresh_token }, { state: stateOf(), countCall: () => {} });
+    const src = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'refresh_token', clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, refreshToken: body.refresh_token }, { state: stateOf() });
     const err = (await src.get().catch((e: unknown) => e)) as SyncError;
     expect(err.kind).toBe('auth_expired');
     expect(err.message).toMatch(/re-authorise/);
   });
 
   it('refreshes once on 401 INVALID_SESSION_ID and retries the call', async () => {
-    const { conn, ctx } = connect(settings);
+    const { conn } = connect(settings);
     await conn.get('Account', '001000000000000AAA');
-    const authBefore = ctx.calls.filter((c) => c === 'auth').length;
+    const authBefore = emu.state.calls.auth;
     emu.state.expireTokens();
     const rows = await conn.api.query('SELECT Id FROM Account LIMIT 1');
     expect(rows).toHaveLength(1);
-    expect(ctx.calls.filter((c) => c === 'auth').length).toBe(authBefore + 1);
+    expect(emu.state.calls.auth).toBe(authBefore + 1);
   });
 
   it('check() recovers from an expired cached token (userinfo answers 403 Bad_OAuth_Token)', async () => {
@@ -110,7 +111,7 @@ describe('Salesforce OAuth against the emulator', () => {
     let authCalls = 0;
     const src = new SalesforceTokenSource(
       { loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: String(settings.privateKey) },
-      { state: stateOf(), countCall: (op) => void (op === 'auth' && authCalls++) },
+      { state: stateOf(), onTokenRequest: () => void authCalls++ },
     );
     const tokens = await Promise.all([src.refresh(), src.refresh(), src.refresh(), src.get()]);
     expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
@@ -120,9 +121,10 @@ describe('Salesforce OAuth against the emulator', () => {
   it('a cached token in the connection state is reused without a token call', async () => {
     const ctx = makeContext(settings);
     const src = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: String(settings.privateKey) }, ctx);
+    const before = emu.state.calls.auth;
     const first = await src.get();
     const again = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: String(settings.privateKey) }, ctx);
     expect((await again.get()).accessToken).toBe(first.accessToken);
-    expect(ctx.calls.filter((c) => c === 'auth')).toHaveLength(1);
+    expect(emu.state.calls.auth - before).toBe(1);
   });
 });

@@ -16,7 +16,7 @@ export function makeContext(settings: Record<string, unknown>): ConnectorContext
     state: { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v) },
     logger: { debug: noop, info: noop, warn: noop, error: noop },
     reportUsage: (u) => usage.push(u),
-    countCall: (op) => calls.push(op),
+    gate: { acquire: async (op) => (calls.push(op), () => {}) },
     usage,
     calls,
     store,

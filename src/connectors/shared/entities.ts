@@ -1,0 +1,64 @@
+/**
+ * The entity handler table: a connector dispatches every entity operation through one table of
+ * handlers instead of its own switch or if chain, so an unknown entity or an unsupported operation is
+ * refused the same way by every connector, naming what exists.
+ */
+import type { ChangePage, Connector, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import { SyncError } from '../../core/errors.js';
+
+/** What one entity can do. Leave out what the system cannot. */
+export interface EntityHandler {
+  /** The entity's declaration (fields, id, operations). */
+  spec: EntitySpec;
+  readChanges?(since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage>;
+  get?(id: string): Promise<SourceRecord | null>;
+  find?(field: string, value: unknown): Promise<SourceRecord[]>;
+  write?(op: WriteOp): Promise<WriteOutcome & { ok: true }>;
+  writeBatch?(ops: WriteOp[]): Promise<WriteOutcome[]>;
+}
+
+/** Handlers by entity name. */
+export type EntityTable = Readonly<Record<string, EntityHandler>>;
+
+type Operation = Exclude<keyof EntityHandler, 'spec'>;
+
+/** The handler of `entity` for `operation`; a fatal SyncError naming the known entities or the missing operation otherwise. */
+export function handlerOf<O extends Operation>(table: EntityTable, system: string, entity: string, operation: O): NonNullable<EntityHandler[O]> {
+  const handler = Object.hasOwn(table, entity) ? table[entity] : undefined;
+  if (!handler) throw new SyncError('fatal', `${system} has no entity "${entity}" (known: ${Object.keys(table).join(', ')})`, { system });
+  const fn = handler[operation];
+  if (!fn) throw new SyncError('fatal', `${system} entity "${entity}" does not support ${operation}`, { system });
+  return fn.bind(handler) as NonNullable<EntityHandler[O]>;
+}
+
+/** The Connector methods that go through the table; spread them into a connector and add check/discover/close. */
+export function tableMethods(table: EntityTable, system: string): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch'> {
+  return {
+    readChanges: (entity, since, options) => handlerOf(table, system, entity, 'readChanges')(since, options),
+    get: (entity, id) => handlerOf(table, system, entity, 'get')(id),
+    find: (entity, field, value) => handlerOf(table, system, entity, 'find')(field, value),
+    write: (entity, op) => handlerOf(table, system, entity, 'write')(op),
+    writeBatch: async (entity, ops) => {
+      const handler = Object.hasOwn(table, entity) ? table[entity] : undefined;
+      // Entities without a bulk form write one by one, each failure its own outcome.
+      if (handler && !handler.writeBatch && handler.write) {
+        const out: WriteOutcome[] = [];
+        for (const op of ops) {
+          try {
+            out.push(await handler.write(op));
+          } catch (err) {
+            if (!(err instanceof SyncError) || err.kind === 'rate_limited' || err.kind === 'auth_expired' || err.kind === 'unauthorized' || err.kind === 'fatal') throw err;
+            out.push({ ok: false, error: err });
+          }
+        }
+        return out;
+      }
+      return handlerOf(table, system, entity, 'writeBatch')(ops);
+    },
+  };
+}
+
+/** The entity specs of a table, for `ConnectorDefinition.entities` and `discover()`. */
+export function specsOf(table: EntityTable): EntitySpec[] {
+  return Object.values(table).map((h) => h.spec);
+}

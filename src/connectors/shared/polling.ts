@@ -1,0 +1,150 @@
+/**
+ * The one change-polling helper: "records modified since the watermark", by modified stamp, with an
+ * overlap window, a settle time and a key tie-break. Every connector that polls uses it; a connector
+ * only says how to fetch the rows of a time window and how to read a row's stamp and key.
+ *
+ * Why each part exists:
+ * - Tie-break: many records share one stamp (whole-second stamps, a bulk update); the watermark keeps
+ *   the greatest key produced at its stamp, so a page that ends inside one second resumes after it.
+ * - Overlap: a record committed late can carry a stamp older than one already passed (ERP
+ *   workstations, replication lag). Each poll re-reads `overlapMs` before the watermark; the stamps and
+ *   keys produced inside that window are kept in the watermark (`extra.seen`) so only the late ones are
+ *   produced again, not the whole window.
+ * - Settle time: some APIs serve reads that lag writes (Pardot v5 up to 60 s); records younger than
+ *   `settleMs` are left for a later poll so none is skipped by a watermark that moved past it.
+ *
+ * The watermark arrives exactly as the engine stored it and the next one is returned, never stored
+ * here: the engine commits it with the records (Airbyte's rule).
+ */
+import type { ChangePage, SourceRecord, Watermark } from '../../core/connector.js';
+import type { JsonValue } from '../../core/json.js';
+
+/** The rows a connector is asked for: stamped in [fromMs, untilMs] (fromMs null: from the beginning). */
+export interface StampWindow {
+  /** Inclusive lower bound (epoch ms), already moved back by the overlap; null on a first poll. */
+  fromMs: number | null;
+  /** Inclusive upper bound (epoch ms): now minus the settle time. */
+  untilMs: number;
+  /** A page size hint: the helper needs about this many new rows (limit + 1, to tell whether more wait). */
+  want: number;
+  signal?: AbortSignal;
+}
+
+/** How one entity polls. */
+export interface StampPolling<Row> {
+  /** The stored watermark, unchanged. */
+  since: Watermark | null;
+  /** Largest number of records to produce. */
+  limit: number;
+  /** Re-read this far before the watermark (the flow's trigger.overlap). */
+  overlapMs: number;
+  /** Leave records younger than this for a later poll (the vendor's read lag). */
+  settleMs: number;
+  /** The current time (epoch ms); injectable for tests. */
+  now: number;
+  /**
+   * Rows stamped within the window. Any order; when the rows arrive in ascending stamp order (the
+   * vendor sorts by its modified stamp), set `ordered` and the helper stops reading, so stops paging,
+   * once it has enough rows and has seen every row of the last stamp it needs.
+   */
+  fetch(window: StampWindow): Promise<Iterable<Row>> | AsyncIterable<Row>;
+  /** The fetcher yields rows in ascending stamp order (ties in any order). */
+  ordered?: boolean;
+  /** Aborts a long read when the worker stops. */
+  signal?: AbortSignal;
+  /** The row's modified stamp in epoch ms, or null when it has none (such rows are skipped with `onUnstamped`). */
+  stampMs(row: Row): number | null;
+  /** The row's key as one string (composite keys joined), unique within the entity. */
+  key(row: Row): string;
+  /** The record the flow receives. `updatedAt` is set by the helper when the connector leaves it out. */
+  toRecord(row: Row): SourceRecord;
+  /** Told about rows without a stamp, which change polling cannot place. */
+  onUnstamped?(row: Row): void;
+  /** Seen tokens kept at most (default 5,000); beyond it the oldest are dropped and treated as produced. */
+  maxSeen?: number;
+}
+
+interface Stamped<Row> {
+  stampMs: number;
+  key: string;
+  row: Row;
+}
+
+const token = (s: { stampMs: number; key: string }): string => `${s.stampMs}|${s.key}`;
+
+/** Orders by (stamp, key). Keys compare as strings, the same way on every system. */
+export function compareStampKey(a: { stampMs: number; key: string }, b: { stampMs: number; key: string }): number {
+  if (a.stampMs !== b.stampMs) return a.stampMs - b.stampMs;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** One page of changes after `since`: sorted by (stamp, key), at most `limit`, with the next watermark. */
+export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage> {
+  if (p.limit <= 0) return { records: [], next: p.since, hasMore: false };
+  const sinceMs = p.since ? Date.parse(p.since.at) : NaN;
+  const mark = p.since && Number.isFinite(sinceMs) ? { stampMs: sinceMs, key: p.since.key ?? '' } : null;
+  const untilMs = p.now - p.settleMs;
+  const fromMs = mark ? mark.stampMs - p.overlapMs : null;
+  const seenList = Array.isArray(p.since?.extra?.seen) ? new Set((p.since.extra.seen as JsonValue[]).map(String)) : null;
+  const floor = mark ? mark.stampMs - p.overlapMs : -Infinity;
+
+  // Already produced: beyond the overlap everything at or below the mark; inside it, what the seen list
+  // names (without a seen list, a watermark from elsewhere, everything at or below the mark).
+  const produced = (s: Stamped<Row>): boolean => {
+    if (!mark) return false;
+    if (compareStampKey(s, mark) > 0) return false;
+    if (!seenList || s.stampMs < floor) return true;
+    return seenList.has(token(s));
+  };
+
+  const fresh: Stamped<Row>[] = [];
+  const windowRows: Stamped<Row>[] = [];
+  const want = p.limit + 1;
+  for await (const row of toAsync(p.fetch({ fromMs, untilMs, want, signal: p.signal }))) {
+    const stampMs = p.stampMs(row);
+    if (stampMs === null || !Number.isFinite(stampMs)) {
+      p.onUnstamped?.(row);
+      continue;
+    }
+    if (stampMs > untilMs || (fromMs !== null && stampMs < fromMs)) continue;
+    // Sorted input: once `want` new rows are in and a later stamp starts, nothing further can make the page.
+    if (p.ordered && fresh.length >= want && stampMs > fresh[want - 1].stampMs) break;
+    const s = { stampMs, key: p.key(row), row };
+    if (mark && stampMs >= floor && compareStampKey(s, mark) <= 0) windowRows.push(s);
+    if (!produced(s)) fresh.push(s);
+  }
+  fresh.sort(compareStampKey);
+  // The same row can come back twice across vendor pages that shift under us; keep the first.
+  const unique = fresh.filter((s, i) => i === 0 || token(s) !== token(fresh[i - 1]));
+  const items = unique.slice(0, p.limit);
+  if (items.length === 0) return { records: [], next: p.since, hasMore: false };
+
+  let top: { stampMs: number; key: string } = items[items.length - 1];
+  if (mark && compareStampKey(mark, top) > 0) top = mark;
+  const producedNow = new Set(items.map(token));
+  const seen = [...windowRows.filter((s) => produced(s)).map(token), ...producedNow]
+    .map((t) => ({ t, stampMs: Number(t.slice(0, t.indexOf('|'))) }))
+    .filter((x) => x.stampMs >= top.stampMs - p.overlapMs)
+    .sort((a, b) => a.stampMs - b.stampMs)
+    .map((x) => x.t);
+  const maxSeen = p.maxSeen ?? 5000;
+  const keptSeen = [...new Set(seen)].slice(-maxSeen);
+  const next: Watermark = {
+    at: new Date(top.stampMs).toISOString(),
+    key: top.key,
+    extra: { ...(p.since?.extra ?? {}), seen: keptSeen },
+  };
+  const records = items.map((s) => {
+    const r = p.toRecord(s.row);
+    return r.updatedAt === undefined ? { ...r, updatedAt: new Date(s.stampMs).toISOString() } : r;
+  });
+  return { records, next, hasMore: unique.length > items.length };
+}
+
+async function* toAsync<Row>(source: Promise<Iterable<Row>> | AsyncIterable<Row>): AsyncGenerator<Row> {
+  if (Symbol.asyncIterator in (source as object)) {
+    yield* source as AsyncIterable<Row>;
+    return;
+  }
+  yield* await (source as Promise<Iterable<Row>>);
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { Watermark } from '../../../src/core/connector.js';
+import { pollByStamp, type StampWindow } from '../../../src/connectors/shared/polling.js';
+
+interface Row {
+  id: string;
+  at: number;
+}
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function source(rows: Row[], windows: StampWindow[] = []) {
+  return (w: StampWindow) => {
+    windows.push(w);
+    return Promise.resolve(rows.filter((r) => (w.fromMs === null || r.at >= w.fromMs) && r.at <= w.untilMs));
+  };
+}
+
+async function drain(rows: Row[], since: Watermark | null, limit: number, opts: { overlapMs?: number; settleMs?: number; now?: number } = {}) {
+  const out: string[] = [];
+  let wm = since;
+  for (let i = 0; i < 100; i++) {
+    const page = await pollByStamp<Row>({
+      since: wm,
+      limit,
+      overlapMs: opts.overlapMs ?? 0,
+      settleMs: opts.settleMs ?? 0,
+      now: opts.now ?? T0 + 1_000_000,
+      fetch: source(rows),
+      stampMs: (r) => r.at,
+      key: (r) => r.id,
+      toRecord: (r) => ({ id: r.id, entity: 'thing', data: { ...r } }),
+    });
+    out.push(...page.records.map((r) => r.id));
+    wm = page.next;
+    if (!page.hasMore) break;
+  }
+  return { ids: out, wm };
+}
+
+describe('pollByStamp', () => {
+  it('pages through many records sharing one stamp without loss or repeat (key tie-break)', async () => {
+    const rows = Array.from({ length: 25 }, (_, i) => ({ id: `k${String(i).padStart(2, '0')}`, at: T0 }));
+    const { ids, wm } = await drain(rows, null, 7);
+    expect(ids).toEqual(rows.map((r) => r.id));
+    expect(wm?.key).toBe('k24');
+    const again = await drain(rows, wm, 7);
+    expect(again.ids).toEqual([]);
+  });
+
+  it('produces a record committed late with an older stamp inside the overlap, once', async () => {
+    const rows: Row[] = [
+      { id: 'a', at: T0 },
+      { id: 'b', at: T0 + 2000 },
+    ];
+    const first = await drain(rows, null, 10, { overlapMs: 5000 });
+    expect(first.ids).toEqual(['a', 'b']);
+    rows.push({ id: 'late', at: T0 + 1000 });
+    const second = await drain(rows, first.wm, 10, { overlapMs: 5000 });
+    expect(second.ids).toEqual(['late']);
+    expect((await drain(rows, second.wm, 10, { overlapMs: 5000 })).ids).toEqual([]);
+  });
+
+  it('without overlap, a late older record is not produced (what the overlap is for)', async () => {
+    const rows: Row[] = [{ id: 'b', at: T0 + 2000 }];
+    const first = await drain(rows, null, 10);
+    rows.push({ id: 'late', at: T0 + 1000 });
+    expect((await drain(rows, first.wm, 10)).ids).toEqual([]);
+  });
+
+  it('leaves records younger than the settle time for a later poll', async () => {
+    const now = T0 + 100_000;
+    const rows: Row[] = [
+      { id: 'old', at: now - 120_000 },
+      { id: 'young', at: now - 10_000 },
+    ];
+    const first = await drain(rows, null, 10, { settleMs: 60_000, now });
+    expect(first.ids).toEqual(['old']);
+    const later = await drain(rows, first.wm, 10, { settleMs: 60_000, now: now + 60_000 });
+    expect(later.ids).toEqual(['young']);
+  });
+
+  it('stops reading an ordered source once the page is full (fewer vendor pages)', async () => {
+    let read = 0;
+    const page = await pollByStamp<Row>({
+      since: null,
+      limit: 3,
+      overlapMs: 0,
+      settleMs: 0,
+      now: T0 + 1_000_000,
+      ordered: true,
+      async *fetch() {
+        for (let i = 0; i < 100; i++) {
+          read += 1;
+          yield { id: `r${i}`, at: T0 + i * 1000 };
+        }
+      },
+      stampMs: (r) => r.at,
+      key: (r) => r.id,
+      toRecord: (r) => ({ id: r.id, entity: 'thing', data: {} }),
+    });
+    expect(page.records.map((r) => r.id)).toEqual(['r0', 'r1', 'r2']);
+    expect(page.hasMore).toBe(true);
+    expect(read).toBeLessThanOrEqual(5);
+  });
+
+  it('skips unstamped rows and says so', async () => {
+    const told: string[] = [];
+    const page = await pollByStamp<{ id: string; at: number | null }>({
+      since: null,
+      limit: 10,
+      overlapMs: 0,
+      settleMs: 0,
+      now: T0 + 1000,
+      fetch: async () => [
+        { id: 'x', at: null },
+        { id: 'y', at: T0 },
+      ],
+      stampMs: (r) => r.at,
+      key: (r) => r.id,
+      toRecord: (r) => ({ id: r.id, entity: 'thing', data: {} }),
+      onUnstamped: (r) => told.push(r.id),
+    });
+    expect(page.records.map((r) => r.id)).toEqual(['y']);
+    expect(page.records[0].updatedAt).toBe(new Date(T0).toISOString());
+    expect(told).toEqual(['x']);
+  });
+});
