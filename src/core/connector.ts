@@ -272,10 +272,10 @@ export interface ConnectorDefinition {
   type: string;
   label: string;
   description: string;
-  /** JSON Schema of the connection settings. Fields with `"x-secret": true` are encrypted at rest and never returned. Derived from `settings` (`settings.jsonSchema`) where a connector declares one. */
+  /** JSON Schema of the connection settings, always `settings.jsonSchema`. Fields with `"x-secret": true` are encrypted at rest and never returned. */
   settingsSchema: JsonObject;
   /** The one settings declaration (core/settings-spec.ts): typed settings, defaults, validation and the console's form. */
-  settings?: SettingsSpec;
+  settings: SettingsSpec;
   /** Entities known without a live system (discover() may add custom ones). */
   entities: EntitySpec[];
   /** Default limits, overridable per connection. */

@@ -39,11 +39,12 @@ export function handlerOf<O extends Operation>(table: EntityTable, system: strin
  * `resolve` gives the handler of an entity not in the table (systems whose entities are discovered at run time).
  */
 export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch'> {
+  // async: a refused entity rejects the returned promise rather than throwing at the call.
   return {
-    readChanges: (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
-    get: (entity, id) => handlerOf(table, system, entity, 'get', resolve)(id),
-    find: (entity, field, value) => handlerOf(table, system, entity, 'find', resolve)(field, value),
-    write: (entity, op) => handlerOf(table, system, entity, 'write', resolve)(op),
+    readChanges: async (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
+    get: async (entity, id) => handlerOf(table, system, entity, 'get', resolve)(id),
+    find: async (entity, field, value) => handlerOf(table, system, entity, 'find', resolve)(field, value),
+    write: async (entity, op) => handlerOf(table, system, entity, 'write', resolve)(op),
     writeBatch: async (entity, ops) => {
       const handler = Object.hasOwn(table, entity) ? table[entity] : resolve?.(entity);
       // Entities without a bulk form write one by one, each failure its own outcome.

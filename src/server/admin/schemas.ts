@@ -68,6 +68,26 @@ export const connectionSchema: Schema = obj(
   ['label'],
 );
 export const connectionTypeSchema: Schema = obj({ type: str, label: str, description: str, settingsSchema: openObject, secretFields: arr(str) });
+/** One field of a connection form, as the connector's settings declaration gives it (core/settings-spec.ts). */
+export const settingsFieldSchema: Schema = obj(
+  {
+    name: str,
+    title: str,
+    description: str,
+    type: { type: 'string', enum: ['string', 'integer', 'number', 'boolean', 'object', 'array'] },
+    required: bool,
+    secret: bool,
+    enum: arr(anyJson),
+    default: anyJson,
+    format: str,
+    pattern: str,
+    minimum: num,
+    maximum: num,
+  },
+  ['description', 'enum', 'default', 'format', 'pattern', 'minimum', 'maximum'],
+);
+/** What a connection form needs for one connector type: its fields in declaration order. */
+export const connectionFormSchema: Schema = obj({ type: str, label: str, description: str, fields: arr(settingsFieldSchema) });
 export const checkResultSchema: Schema = obj({ ok: bool, message: str, at: iso, info: { type: 'object', additionalProperties: str } }, ['info']);
 
 export const flowSummarySchema: Schema = obj(
@@ -223,5 +243,7 @@ export const tokenSchema: Schema = obj({ id: str, userId: str, username: str, na
 
 /** `:name` path parameter. */
 export const nameParams: Schema = obj({ name: { type: 'string', minLength: 1, maxLength: 200 } });
+/** `:type` path parameter (a connector type). */
+export const typeParams: Schema = obj({ type: { type: 'string', minLength: 1, maxLength: 100 } });
 /** `:id` path parameter. */
 export const idParams: Schema = obj({ id: { type: 'string', minLength: 1, maxLength: 200 } });

@@ -6,7 +6,7 @@
 import type { ConnectionRow } from '../../../store/types.js';
 import { decodeSecrets, encodeSecret, secretKeys, validateSettings } from '../../../engine/connection-settings.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
-import { arr, checkResultSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema } from '../schemas.js';
+import { arr, checkResultSchema, connectionFormSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema, typeParams } from '../schemas.js';
 
 function connectionView(ctx: AdminContext, row: ConnectionRow) {
   const def = ctx.hub.connectors.get(row.type);
@@ -50,6 +50,21 @@ export const connectionRoutes: AnyRoute[] = [
     schema: { response: { 200: arr(connectionTypeSchema) } },
     async handler({ ctx }) {
       return [...ctx.hub.connectors.values()].map((d) => ({ type: d.type, label: d.label, description: d.description, settingsSchema: d.settingsSchema, secretFields: secretKeys(d) }));
+    },
+  }),
+  defineRoute<{ type: string }>({
+    method: 'GET',
+    url: '/connection-types/:type/form',
+    access: 'viewer',
+    summary: 'What a connection form needs for one connector type: each setting with its type, title, help text, required, secret, choices and default, from the connector\'s settings declaration.',
+    tag: 'connections',
+    schema: { params: typeParams, response: { 200: connectionFormSchema } },
+    async handler({ params, ctx }) {
+      const def = ctx.hub.connectors.get(params.type);
+      if (!def) throw notFound(`connection type "${params.type}"`);
+      // Unset optional facts are left out rather than sent as null.
+      const fields = def.settings.fields.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)));
+      return { type: def.type, label: def.label, description: def.description, fields };
     },
   }),
   defineRoute({
