@@ -63,7 +63,8 @@ export async function readChanges(
     limit: options.limit,
     overlapMs: options.overlapMs ?? 0,
     settleMs: (options.settleSeconds ?? 0) * 1000,
-    now: Date.now(),
+    // Stamps come from the remote server's clock: without a settle time nothing is held back, however far ahead it runs.
+    now: options.settleSeconds ? Date.now() : Number.POSITIVE_INFINITY,
     signal: options.signal,
     // Sorted servers: once past the stamp of the page's last record, later pages cannot change the page.
     ordered: list.sorted ?? true,
