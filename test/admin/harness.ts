@@ -164,6 +164,7 @@ export function flowYaml(name = 'leads-to-erp', extra = ''): string {
 description: Leads into the ERP
 trigger:
   type: webhook
+  unsigned: true
 source:
   connection: crm
   entity: Lead
@@ -179,6 +180,8 @@ targets:
       Grade:
         from: Rating
         default: B
+    match:
+      keys: [Email]
 ${extra}`;
 }
 

@@ -28,7 +28,7 @@ function pct(s: string, keepPercent = false): string {
 
 /** A webhook flow matching Salesforce Leads by Company: an injection in Company must not match other leads. */
 const LEAD_BY_COMPANY = `name: hostile-lead-by-company
-trigger: { type: webhook, idPath: id }
+trigger: { type: webhook, idPath: id, unsigned: true }
 source: { connection: pardot, entity: formSubmission }
 targets:
   - name: lead
@@ -44,7 +44,7 @@ errorPolicy: { maxAttempts: 2, initialInterval: 10ms }
 `;
 /** A webhook flow matching Sage 100 customers by name, read through ODBC SQL. */
 const CUSTOMER_BY_NAME = `name: hostile-customer-by-name
-trigger: { type: webhook, idPath: id }
+trigger: { type: webhook, idPath: id, unsigned: true }
 source: { connection: pardot, entity: formSubmission }
 targets:
   - name: customer

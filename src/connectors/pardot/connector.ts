@@ -16,7 +16,7 @@ import type { Fields } from '../../core/json.js';
 import { pardotTokenSource } from './auth.js';
 import { readChanges } from './changes.js';
 import { PardotClient } from './client.js';
-import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity } from './entities/activities.js';
+import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity, findExternalActivities } from './entities/activities.js';
 import { campaignEntity, CAMPAIGN_FIELDS, CAMPAIGNS_PATH, Campaigns } from './entities/campaigns.js';
 import { importProspects, type ImportProgress, type ImportResult } from './entities/imports.js';
 import { listEntity, listMembershipEntity, Lists, LISTS_PATH, MEMBERSHIPS_PATH } from './entities/lists.js';
@@ -113,6 +113,8 @@ export class PardotConnector implements Connector {
         return this.prospects.find(field, value, await this.prospectFields());
       case 'visitorActivity':
         return this.visitorActivities.find(field, value);
+      case 'externalActivity':
+        return findExternalActivities(this.client, field, value);
       case 'list':
         return this.lists.findLists(field, value);
       case 'listMembership':

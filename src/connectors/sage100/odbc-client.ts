@@ -95,6 +95,17 @@ export class OdbcClient {
     return result;
   }
 
+  /**
+   * `column` folded for a case- and padding-insensitive comparison with a trimmed, lower-cased value.
+   * The ODBC scalar functions ({fn LCASE}, {fn LTRIM}, {fn RTRIM}) are what the ProvideX and SQL Server
+   * drivers know; SQLite's driver (the sandbox's database) passes functions through to SQLite, which
+   * names them LOWER and TRIM.
+   */
+  foldedColumn(column: string): string {
+    if (!/^[\w.]+$/.test(column)) throw new SyncError('fatal', `not a column name: ${column}`, { system: 'sage100' });
+    return /(^|;)\s*Driver\s*=\s*\{?SQLite3/i.test(this.options.connectionString) ? `LOWER(TRIM(${column}))` : `{fn LCASE({fn LTRIM({fn RTRIM(${column})})})}`;
+  }
+
   /** Closes the connection if one is open. */
   async close(): Promise<void> {
     const conn = this.conn;
