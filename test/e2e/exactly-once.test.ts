@@ -29,7 +29,10 @@ function crashingWorker(url: string, crashAfter: string): Promise<{ child: Child
 describe('exactly-once effect when a worker dies between the write and the commit', () => {
   let f: JourneyFixture | null = null;
   let child: ChildProcess | null = null;
+  let guard: { close(): Promise<void> } | null = null;
   afterEach(async () => {
+    await guard?.close();
+    guard = null;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     child = null;
     await f?.close();
@@ -49,6 +52,12 @@ describe('exactly-once effect when a worker dies between the write and the commi
     org.update('Opportunity', opportunityId!, { Pricebook2Id: entry.Pricebook2Id });
     org.insert('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: entry.Id, Quantity: 2, UnitPrice: 100 });
     org.update('Opportunity', opportunityId!, { StageName: 'Closed Won' });
+    // The sandbox's company file is written by the emulator's SQLite and read by the ODBC driver's own
+    // SQLite in this same process: when the driver's last connection closes it checkpoints and removes
+    // the WAL under the emulator's feet. Holding one driver connection open keeps the file readable
+    // while the hub's connections are closed and reopened.
+    const { default: odbc } = (await import('odbc' as string)) as { default: { connect(s: string): Promise<{ close(): Promise<void> }> } };
+    guard = await odbc.connect(f.sage.odbcConnectionString);
     // The in-process workers stop; the dying worker process takes the job.
     await f.hub.stop();
 
@@ -72,6 +81,7 @@ describe('exactly-once effect when a worker dies between the write and the commi
     expect(ordersFor()).toHaveLength(1);
     expect(org.table('Opportunity').get(opportunityId!)!.Sage100_Order_No__c ?? null).toBeNull();
 
+    const conn = await f.hub.pool.get('sage100');
     await f.hub.startWorkers(1, { idlePollMs: 20 }, false);
     await waitFor(() => queueDrained(f!.store), 'the retried job', 30_000);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);

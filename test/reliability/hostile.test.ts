@@ -90,7 +90,7 @@ describe('hostile input', () => {
     'content-type': 'application/json',
     'x-delivery-id': deliveryId,
     'x-syncline-timestamp': String(at),
-    'x-syncline-signature': signWebhook(SECRET, String(at), raw),
+    'x-syncline-signature': signWebhook(SECRET, String(at), raw, deliveryId),
   });
   const hook = (flow: string, raw: string | Buffer, headers: Record<string, string>) => {
     for (const m of String(raw).matchAll(/"email":"((?:[^"\\]|\\.)*)"/g)) sentEmails.add(m[1].trim().toLowerCase());
@@ -152,8 +152,9 @@ describe('hostile input', () => {
       ['no timestamp', { ...ok, 'x-syncline-timestamp': '' }],
       ['forged signature', { ...ok, 'x-syncline-signature': `sha256=${'0'.repeat(64)}` }],
       ['non-hex signature', { ...ok, 'x-syncline-signature': 'sha256=zz' }],
-      ['signature of another body', { ...ok, 'x-syncline-signature': signWebhook(SECRET, ok['x-syncline-timestamp'], `${body} `) }],
-      ['wrong secret', { ...ok, 'x-syncline-signature': signWebhook('guess', ok['x-syncline-timestamp'], body) }],
+      ['signature of another body', { ...ok, 'x-syncline-signature': signWebhook(SECRET, ok['x-syncline-timestamp'], `${body} `, 'sig-delivery') }],
+      ['signed delivery replayed under a new delivery id', { ...ok, 'x-delivery-id': 'sig-delivery-2' }],
+      ['wrong secret', { ...ok, 'x-syncline-signature': signWebhook('guess', ok['x-syncline-timestamp'], body, 'sig-delivery') }],
       ['stale timestamp (replayed later)', signed(body, 'stale', Math.floor(Date.now() / 1000) - 3600)],
       ['future timestamp', signed(body, 'future', Math.floor(Date.now() / 1000) + 3600)],
       ['timestamp not a number', { ...ok, 'x-syncline-timestamp': 'yesterday' }],

@@ -146,6 +146,24 @@ export class OdbcClient {
   }
 }
 
+/**
+ * One ODBC connection-string value, always braced with `}` doubled (the ODBC rule), so a password
+ * holding `;`, `=` or `}` stays one value and cannot add attributes (`x;Driver=...`).
+ */
+export function odbcValue(value: string): string {
+  return `{${value.replace(/}/g, '}}')}}`;
+}
+
+/**
+ * The DSN route's connection string: `DSN=...;UID={...};PWD={...};Company={...}`, every value quoted.
+ * Drivers look the DSN name up as written (some keep braces as part of the name), so it is not
+ * quoted but must be a plain name.
+ */
+export function dsnConnectionString(p: { dsn: string; username: string; password: string; companyCode: string }): string {
+  if (!/^[\w .-]+$/.test(p.dsn)) throw new SyncError('fatal', `Sage 100 connection: the ODBC DSN name "${p.dsn}" may hold only letters, digits, spaces, dots, dashes and underscores.`, { system: 'sage100', field: 'odbcDsn' });
+  return `DSN=${p.dsn};UID=${odbcValue(p.username)};PWD=${odbcValue(p.password)};Company=${odbcValue(p.companyCode)}`;
+}
+
 /** Trims the trailing-space padding of every string value. */
 export function trimRow(row: Record<string, unknown>): OdbcRow {
   const out: OdbcRow = {};

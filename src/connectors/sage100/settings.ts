@@ -2,6 +2,7 @@
  * The connection settings of a Sage 100 connection: the one schema (validated by the engine,
  * rendered by the console, listed on the reference page) and its typed reading.
  */
+import { dsnConnectionString } from './odbc-client.js';
 import type { JsonObject } from '../../core/json.js';
 import { SyncError } from '../../core/errors.js';
 import { isValidTimeZone } from './stamps.js';
@@ -74,7 +75,7 @@ export function parseSettings(raw: Record<string, unknown>): Sage100Settings {
   const timeZone = opt(raw.timeZone) ?? 'UTC';
   if (!isValidTimeZone(timeZone)) throw new SyncError('fatal', `Sage 100 connection: "${timeZone}" is not a known IANA time zone.`, { system: 'sage100', field: 'timeZone' });
   const dsn = opt(raw.odbcDsn) ?? 'SOTAMAS90';
-  const odbcConnectionString = opt(raw.odbcConnectionString) ?? `DSN=${dsn};UID=${username};PWD=${password};Company=${companyCode}`;
+  const odbcConnectionString = opt(raw.odbcConnectionString) ?? dsnConnectionString({ dsn, username, password, companyCode });
   const num = (k: string, dflt: number) => (typeof raw[k] === 'number' && Number.isFinite(raw[k]) ? (raw[k] as number) : dflt);
   return {
     endpointUrl,
