@@ -18,12 +18,15 @@ import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { envPolicy, type EnvPolicy } from './settings.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
   store: Store;
   connectors: ConnectorRegistry;
   logger: Logger;
+  /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
+  envPolicy?: EnvPolicy;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -45,9 +48,10 @@ export class SynclineHub implements Hub {
     this.connectors = options.connectors;
     this.logger = options.logger;
     this.metrics = new EngineMetrics(this.store);
-    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics);
+    const env = options.envPolicy ?? envPolicy();
+    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
-    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics);
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
   }
 

@@ -421,12 +421,15 @@ export abstract class KyselyStore implements Store {
       .where('connection', '=', name)
       .where('key', '=', key)
       .executeTakeFirst();
-    return row ? JSON.parse(row.value) : undefined;
+    if (!row) return undefined;
+    // Rows written before state was encrypted are plain JSON; they are encrypted on their next write.
+    return JSON.parse(this.secretBox.isSealed(row.value) ? this.secretBox.decrypt(name, stateSecretName(key), row.value) : row.value);
   }
 
+  /** Connection state holds OAuth access and refresh tokens (and other values a connector caches): encrypted at rest like secrets. */
   async setConnectionState(name: string, key: string, value: unknown): Promise<void> {
     const now = isoNow();
-    const text = toJson(value);
+    const text = this.secretBox.encrypt(name, stateSecretName(key), toJson(value));
     await this.write((db) => db
       .insertInto('connection_state')
       .values({ connection: name, key, value: text, updated_at: now })
@@ -1058,4 +1061,9 @@ export abstract class KyselyStore implements Store {
 
 function toApiUsageRow(r: { connection: string; day: string; used: number; daily_limit: number | null; reset_at: number | string | null }): ApiUsageRow {
   return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
+}
+
+/** The associated-data name of a connection state value: bound to its key, apart from the connection's secrets. */
+function stateSecretName(key: string): string {
+  return `state:${key}`;
 }

@@ -170,6 +170,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.setConnectionState('c', 'nothing', null);
         expect(await store.getConnectionState('c', 'nothing')).toBeNull();
       });
+
+      it('encrypts connection state at rest (OAuth access and refresh tokens live there)', async () => {
+        if (!h.raw) return;
+        await store.putConnection({ name: 'sf', type: 't', settings: {}, secrets: {} });
+        const token = { accessToken: '00Dxx!AQ-access-token-value', refreshToken: '5Aep-refresh-token-value', instanceUrl: 'https://x.my.salesforce.com' };
+        await store.setConnectionState('sf', 'oauth', token);
+        const rows = await h.raw("SELECT value FROM connection_state WHERE connection = 'sf'");
+        expect(rows).toHaveLength(1);
+        const atRest = JSON.stringify(rows);
+        expect(atRest).not.toContain('access-token-value');
+        expect(atRest).not.toContain('refresh-token-value');
+        expect(await store.getConnectionState('sf', 'oauth')).toEqual(token);
+        // Bound to its connection and key: copied to another key it does not decrypt.
+        if (h.reopen) {
+          const wrong = await h.reopen({ masterKey: '1e'.repeat(32) });
+          await expect(wrong.getConnectionState('sf', 'oauth')).rejects.toBeInstanceOf(SecretDecryptError);
+        }
+      });
     });
 
     describe('flows', () => {
