@@ -17,6 +17,7 @@ import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { reclaimAbandonedLeases } from './lease-reclaim.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -52,6 +53,7 @@ export class SynclineHub implements Hub {
 
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+    await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
       const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
       await w.start();

@@ -70,28 +70,48 @@ export class PgNotifier {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true, connectionTimeoutMillis: 10_000 });
     client.on('notification', (msg) => {
       if (msg.channel === JOBS_CHANNEL) this.fire();
     });
+    // Registered before connecting and never removed: an 'error' event without a listener ends the process.
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, null));
-    await client.connect();
-    await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.#closed || this.#listeners.size === 0) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.#client = client;
   }
 
+  /** The listening connection broke: drop it and keep trying to listen again until it works. */
   private lost(client: pg.Client, err: Error | null): void {
     if (this.#client !== client) return;
     this.#client = null;
-    if (this.#closed || this.#listeners.size === 0) return;
-    this.logger?.warn({ err }, 'LISTEN connection lost; reconnecting');
     client.end().catch(() => undefined);
+    this.logger?.warn({ err: err?.message }, 'LISTEN connection lost; reconnecting');
+    this.retryLater();
+  }
+
+  private retryLater(): void {
+    if (this.#closed || this.#listeners.size === 0 || this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.ensureConnected()
-        .then(() => this.fire())
-        .catch((e: unknown) => this.lost(client, e instanceof Error ? e : new Error(String(e))));
+      this.ensureConnected().then(
+        // Notifications sent while we were away are lost: wake the listeners to look for work once.
+        () => this.fire(),
+        (e: unknown) => {
+          this.logger?.warn({ err: (e as Error).message }, 'LISTEN reconnect failed; trying again');
+          this.retryLater();
+        },
+      );
     }, RECONNECT_MS);
     this.#timer.unref();
   }
