@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CONSOLE_DIR } from '../../server/paths.js';
 import { ensureFirstAdmin } from '../../server/auth/index.js';
+import { RetentionRunner, retentionPolicy } from '../../engine/retention.js';
 
 /** Starts server and workers from a runtime; used by `start` and the demo. */
 export async function startServer(rt: Runtime, options: { workers?: number; quiet?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -26,10 +27,13 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   await hub.startWorkers(options.workers ?? config.workers, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs });
+  const retention = new RetentionRunner(rt.store, retentionPolicy(config.retention), logger);
+  retention.start();
   const url = `http://${config.host}:${port}`;
   return {
     url,
     async close() {
+      await retention.stop();
       await app.close();
       await rt.close();
     },
