@@ -90,8 +90,8 @@ const entitySchema = Type.Object(
 const webhookSchema = Type.Object(
   {
     secret: Type.Optional(Type.String({ minLength: 1, 'x-secret': true, description: 'Shared secret for HMAC-SHA256 signatures; omit for unsigned hooks.' })),
-    signatureHeader: Type.Optional(str('Header holding `sha256=<hex>` (or bare hex) of the raw body (default `x-syncline-signature`).')),
-    timestampHeader: Type.Optional(str('When set, the signed text is `<timestamp>.<raw body>` and the timestamp (Unix seconds) must be recent.')),
+    signatureHeader: Type.Optional(str('Header holding `sha256=<hex>` (or bare hex) of `<timestamp>.<delivery id>.<raw body>` (default `x-syncline-signature`).')),
+    timestampHeader: Type.Optional(str('Header holding the signed Unix time in seconds; required on every signed request (default `x-syncline-timestamp`).')),
     toleranceSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Largest accepted clock difference in seconds (default 300).' })),
     deliveryIdHeader: Type.Optional(str("Header carrying the sender's delivery id (default `x-delivery-id`).")),
     recordsPath: Type.Optional(Type.String({ description: 'Dotted path to the array of records in the body; omit when the body is one record or an array.' })),

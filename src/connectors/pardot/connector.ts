@@ -6,7 +6,7 @@ import { tableMethods, type EntityTable } from '../shared/entities.js';
 import { pardotTokenSource } from './auth.js';
 import { readChanges } from './changes.js';
 import { PardotClient } from './client.js';
-import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity } from './entities/activities.js';
+import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity, findExternalActivities } from './entities/activities.js';
 import { campaignEntity, CAMPAIGN_FIELDS, CAMPAIGNS_PATH, Campaigns } from './entities/campaigns.js';
 import { importProspects, type ImportProgress, type ImportResult } from './entities/imports.js';
 import { listEntity, listMembershipEntity, Lists, LISTS_PATH, MEMBERSHIPS_PATH } from './entities/lists.js';
@@ -90,7 +90,7 @@ export class PardotConnector implements Connector {
         get: (id) => this.visitorActivities.get(id),
         find: (field, value) => this.visitorActivities.find(field, value),
       },
-      externalActivity: { spec: externalActivityEntity, write: (op) => writeExternalActivity(this.client, op) },
+      externalActivity: { spec: externalActivityEntity, write: (op) => writeExternalActivity(this.client, op), find: (field, value) => findExternalActivities(this.client, field, value) },
       list: {
         spec: listEntity,
         readChanges: changes('list', LISTS_PATH, () => listEntity.fields.map((f) => f.name)),

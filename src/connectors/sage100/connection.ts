@@ -9,6 +9,7 @@ import type { ChangePage, CheckResult, Connector, ConnectorContext, EntitySpec, 
 import { SyncError } from '../../core/errors.js';
 import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { pollByStamp } from '../shared/polling.js';
+import { normalizeKey } from '../../core/match-keys.js';
 import { customerEntity } from './entities/customer.js';
 import { writeCustomer } from './entities/customer-write.js';
 import { parseCustomerId, record, type EntityModule, type ReadContext } from './entities/entity.js';
@@ -170,6 +171,10 @@ export class Sage100Connection implements Connector {
       throw new SyncError('fatal', `Sage 100 ${entity}: cannot search by "${field}"; use a column of the table.`, { system: 'sage100', field });
     }
     const column = m.column ? m.column(field) : field;
+    if (spec?.type === 'email') {
+      // Flows lower-case and trim emails; Sage keeps them as typed (`Ann.Lee@Contoso.com `): compare folded.
+      return this.toRecords(m, await this.odbc.query(withWhere(m.select, `${this.odbc.foldedColumn(column)} = ?`), [normalizeKey(value).toLowerCase()], `${entity} find`));
+    }
     const rows = await this.odbc.query(withWhere(m.select, `${column} = ?`), [value === null || value === undefined ? '' : String(value)], `${entity} find`);
     return this.toRecords(m, rows);
   }

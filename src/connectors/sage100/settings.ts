@@ -2,6 +2,7 @@
  * The connection settings of a Sage 100 connection, declared once (core/settings-spec.ts: validated
  * by the engine, rendered by the console, listed on the reference page) and their typed reading.
  */
+import { dsnConnectionString } from './odbc-client.js';
 import { SyncError } from '../../core/errors.js';
 import { Defaulted, defineSettings, Type } from '../../core/settings-spec.js';
 import { isValidTimeZone } from './stamps.js';
@@ -54,7 +55,7 @@ export function parseSettings(raw: Record<string, unknown>) {
   const timeZone = opt(s.timeZone) ?? 'UTC';
   if (!isValidTimeZone(timeZone)) throw new SyncError('fatal', `Sage 100 connection: "${timeZone}" is not a known IANA time zone.`, { system: 'sage100', field: 'timeZone' });
   const dsn = opt(s.odbcDsn) ?? 'SOTAMAS90';
-  const odbcConnectionString = opt(s.odbcConnectionString) ?? `DSN=${dsn};UID=${username};PWD=${password};Company=${companyCode}`;
+  const odbcConnectionString = opt(s.odbcConnectionString) ?? dsnConnectionString({ dsn, username, password, companyCode });
   return {
     ...s,
     endpointUrl,
