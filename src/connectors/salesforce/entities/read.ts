@@ -11,6 +11,7 @@ import type { ChangePage, FieldType, SourceRecord, Watermark } from '../../../co
 import { SyncError } from '../../../core/errors.js';
 import type { SalesforceClient } from '../client.js';
 import { parseStamp, soqlDateTime, soqlIdent, soqlLiteral, soqlString } from '../soql.js';
+import { flattenChildren, relatedSelect } from './related.js';
 import { toSourceRecord, type SalesforceRecord } from './records.js';
 
 /** One page of a query result. */
@@ -91,7 +92,7 @@ export interface ChangeReadOptions {
 
 /** The SOQL of one change read (exported for tests and docs). */
 export function changesSoql(entity: string, since: Watermark | null, fields: string[], upperMs: number, limit: number): string {
-  const select = [...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent).join(', ');
+  const select = [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity)].join(', ');
   const upper = `SystemModstamp <= ${soqlDateTime(upperMs)}`;
   let where = upper;
   if (since) {
@@ -112,7 +113,8 @@ export async function readChanges(client: SalesforceClient, entity: string, sinc
   const soql = changesSoql(entity, since, options.fields, upperMs, options.limit + 1);
   const rows = await query(client, soql, { all: true, maxRecords: options.limit + 1, signal: options.signal });
   const hasMore = rows.length > options.limit;
-  const records = rows.slice(0, options.limit).map((r) => toSourceRecord(entity, r));
+  const records: SourceRecord[] = [];
+  for (const r of rows.slice(0, options.limit)) records.push(toSourceRecord(entity, await flattenChildren(client, entity, r)));
   const last = records[records.length - 1];
   const next: Watermark | null = last ? { at: last.updatedAt!, key: last.id } : since;
   return { records, next, hasMore };
