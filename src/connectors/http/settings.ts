@@ -107,7 +107,7 @@ const schema = Type.Object(
     baseUrl: Type.String({ pattern: '^https?://', title: 'Base URL', description: 'Origin and base path of the API, e.g. `https://api.example.com/v1`.' }),
     auth: Type.Optional(authSchema),
     headers: Type.Optional(Type.Record(Type.String(), Type.String(), { title: 'Headers', description: 'Headers sent with every request.' })),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 100, title: 'Timeout (ms)', description: 'Per-request timeout in ms (default 30000).' })),
+    timeoutMs: Defaulted(Type.Integer({ minimum: 100, title: 'Timeout (ms)', description: 'Per-request timeout in ms.' }), 30000),
     healthPath: Type.Optional(pathTemplate('Path GET by the connection test (default: the base URL).')),
     entities: Type.Array(entitySchema, { minItems: 1, title: 'Entities', description: 'The collections of the API and their paths.' }),
     webhook: Type.Optional(webhookSchema),
