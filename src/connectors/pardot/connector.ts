@@ -70,12 +70,13 @@ export class PardotConnector implements Connector {
   /** Every entity's operations, dispatched through one table (connectors/shared/entities.ts). */
   private entityTable(): EntityTable {
     const src = (): { settleSeconds: number; now: number } => ({ settleSeconds: this.settings.settleSeconds, now: Date.now() });
-    const changes = (entity: string, path: string, fields: () => Promise<string[]> | string[], includeDeleted = true) => async (since: Watermark | null, options: ReadChangesOptions) =>
-      readChanges(this.client, { ...src(), entity, path, fields: options.fields ?? (await fields()), includeDeleted }, since, options);
+    // Only prospects read the fields a flow asks for; the other collections read their declared fields.
+    const changes = (entity: string, path: string, fields: (options: ReadChangesOptions) => Promise<string[]> | string[]) => async (since: Watermark | null, options: ReadChangesOptions) =>
+      readChanges(this.client, { ...src(), entity, path, fields: await fields(options), includeDeleted: true }, since, options);
     return {
       prospect: {
         spec: prospectEntity,
-        readChanges: changes('prospect', PROSPECTS_PATH, () => this.prospectFields()),
+        readChanges: changes('prospect', PROSPECTS_PATH, async (options) => options.fields ?? (await this.prospectFields())),
         get: async (id) => this.prospects.get(id, await this.prospectFields()),
         find: async (field, value) => this.prospects.find(field, value, await this.prospectFields()),
         write: (op) => this.prospects.write(op),
