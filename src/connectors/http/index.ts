@@ -3,7 +3,7 @@
  * settings (base URL, auth, entities with path templates, paging, webhook signature). Useful on its
  * own for systems without a dedicated connector, and the proof that the engine needs no special case.
  */
-import type { ConnectorContext, ConnectorDefinition, Connector, EntityOperation, EntitySpec, FieldSpec, RateLimits, WriteOp } from '../../core/connector.js';
+import type { ConnectorContext, ConnectorDefinition, Connector, EntityOperation, EntitySpec, FieldSpec, RateLimits } from '../../core/connector.js';
 import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { HttpApiClient } from './client.js';
 import { findRecords, getRecord, readChanges } from './read.js';
@@ -56,7 +56,8 @@ function entityTable(settings: HttpSettings, client: HttpApiClient, ctx: Connect
       get: (id) => getRecord(client, e, id),
       find: (field, value) => findRecords(client, e, field, value),
       write: (op) => writeRecord(client, e, op),
-      ...(e.paths.batch ? { writeBatch: (ops: WriteOp[]) => writeBatch(client, e, ops) } : {}),
+      // Writes what the batch path takes in chunks and the rest one by one.
+      writeBatch: (ops) => writeBatch(client, e, ops),
     };
   }
   return table;
