@@ -25,6 +25,8 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
   return {
     store,
     connectors,
+    writeConnection: (input, actor) => store.putConnection(input, actor),
+    deleteConnection: (name, actor) => store.deleteConnection(name, actor),
     validateFlow: (source, file) => {
       const r = loadFlow(source, file);
       return r.ok ? [] : r.issues;
