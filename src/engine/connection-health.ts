@@ -50,7 +50,7 @@ export class HealthBook {
   async get(connection: string): Promise<ConnectionHealth | null> {
     const hit = this.cache.get(connection);
     if (hit && hit.until > this.clock()) return hit.value;
-    let value: ConnectionHealth | null = null;
+    let value: ConnectionHealth | null;
     try {
       value = await readHealth(this.store, connection);
     } catch {
