@@ -15,6 +15,7 @@ import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runn
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
 
 /** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   metrics?: EngineMetrics;
   /** Shared by the workers of one process: jobs about the same record (and writes on the same match key) run one at a time. */
   locks?: KeyedMutex;
+  /** Connection health marks: jobs of flows using an unhealthy connection are not claimed. */
+  health?: HealthBook;
 }
 
 /** Claims and runs jobs until stopped. */
@@ -57,6 +60,7 @@ export class Worker {
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly abort = new AbortController();
   private readonly locks: KeyedMutex;
+  private readonly health: HealthBook;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -67,6 +71,7 @@ export class Worker {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
     this.locks = deps.locks ?? new KeyedMutex();
+    this.health = deps.health ?? new HealthBook(deps.store);
   }
 
   /** Starts claiming jobs. */
@@ -102,7 +107,7 @@ export class Worker {
       let claimed: JobRow[] = [];
       if (free > 0) {
         try {
-          const flows = (await this.deps.flows.flows()).filter((f) => f.status === 'active').map((f) => f.name);
+          const flows = await this.claimableFlows();
           claimed = flows.length ? await this.deps.store.claimJobs({ workerId: this.id, limit: free, leaseMs: this.leaseMs, flows }) : [];
         } catch (err) {
           this.deps.logger.error({ err: (err as Error).message }, 'claiming jobs failed; retrying shortly');
@@ -127,6 +132,22 @@ export class Worker {
         });
       }
     }
+  }
+
+  /** Active flows whose connections are all healthy: a flow whose credential was refused waits, unclaimed. */
+  private async claimableFlows(): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of await this.deps.flows.flows()) {
+      if (f.status !== 'active') continue;
+      let healthy = true;
+      try {
+        healthy = await this.health.flowHealthy((await this.deps.flows.get(f.name)).def);
+      } catch {
+        // A flow that cannot be loaded is claimed and fails with its own reason.
+      }
+      if (healthy) out.push(f.name);
+    }
+    return out;
   }
 
   private async renew(): Promise<void> {
@@ -216,6 +237,7 @@ export class Worker {
     } catch (err) {
       const failure = err instanceof RecordRunFailure ? err : null;
       const error = failure?.error ?? toSyncError(err);
+      if (!error.details.connection && flow && isReadPayload(job.payload)) error.details.connection = flow.def.source.connection;
       const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
       metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
       const counted = await this.countedAttempts(job, attempt);
@@ -224,7 +246,15 @@ export class Worker {
         : error.kind === 'fatal' || counted >= job.maxAttempts
           ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
           : ({ action: 'retry', delayMs: 5000 } as const);
-      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited';
+      const waiting = error.kind === 'unauthorized';
+      if (waiting) {
+        const connection = error.details.connection ?? flow?.def.source.connection;
+        if (connection) {
+          await this.health.markUnauthorized(connection, error.toJSON()).catch((e: Error) => this.deps.logger.error({ connection, err: e.message }, 'could not mark the connection unhealthy'));
+          this.deps.logger.warn({ connection, flow: job.flow }, `connection "${connection}" refused its credential; its flows wait until a successful Test: ${error.message}`);
+        }
+      }
+      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited' && !waiting;
       const effective = capped ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
       try {
         if (effective.action === 'retry') {
@@ -233,6 +263,7 @@ export class Worker {
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
+            refundAttempt: waiting,
             error: error.toJSON(),
             run: run('retrying', error),
             traces: partial.traces,

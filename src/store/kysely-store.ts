@@ -617,6 +617,9 @@ export abstract class KyselyStore implements Store {
         last_error: toJson(input.error),
       });
       if (!job) return false;
+      if (input.refundAttempt && Number(job.attempts) > 0) {
+        await trx.updateTable('jobs').set({ attempts: Number(job.attempts) - 1 }).where('id', '=', job.id).execute();
+      }
       await this.recordOutcome(trx, job, input);
       await this.jobsQueuedInTx(trx);
       return true;

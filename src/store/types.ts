@@ -183,6 +183,8 @@ export interface JobRetry {
   jobId: string;
   workerId: string;
   runAt: Iso;
+  /** The attempt the claim counted was not the record failing (its connection's credential was refused): give it back. */
+  refundAttempt?: boolean;
   error: SerializedError;
   run: RunInput;
   traces: TraceInput[];

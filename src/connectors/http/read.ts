@@ -1,4 +1,5 @@
 /** Reading: change polling over the list endpoint (any paging style), get by id, find by field. */
+import { isEmailKey, normalizeKey } from '../../core/match-keys.js';
 import { SyncError } from '../../core/errors.js';
 import type { ChangePage, ReadChangesOptions, SourceRecord, Watermark } from '../../core/connector.js';
 import type { HttpApiClient } from './client.js';
@@ -108,8 +109,8 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === undefined || a === null) return false;
   const x = String(a);
   const y = String(b);
-  // Email addresses match regardless of case; anything else must be equal as text.
-  return x === y || (y.includes('@') && x.toLowerCase() === y.toLowerCase());
+  // Email addresses match as flows normalise them (core/match-keys.ts: case and surrounding space ignored); anything else must be equal as text.
+  return x === y || (isEmailKey(y) && normalizeKey(x) === normalizeKey(y));
 }
 
 /** Records whose `field` equals `value`, via the find template; results are re-checked so a server that ignores the filter cannot produce false matches. */

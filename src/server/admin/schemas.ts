@@ -53,6 +53,8 @@ export const meSchema: Schema = obj({ user: userSchema, via: { type: 'string', e
 
 export const serializedErrorSchema: Schema = obj({ kind: str, message: str, details: openObject });
 
+/** Why a connection is unhealthy: its credential was refused; its flows wait until a successful Test. */
+export const connectionHealthSchema: Schema = obj({ status: { type: 'string', enum: ['unauthorized'] }, message: str, at: iso });
 /** A connection: settings and the names of the secrets that are set, never their values. */
 export const connectionSchema: Schema = obj(
   {
@@ -64,8 +66,9 @@ export const connectionSchema: Schema = obj(
     createdAt: iso,
     updatedAt: iso,
     lastCheck: nullable(obj({ ok: bool, message: str, at: iso, info: { type: 'object', additionalProperties: str } }, ['info'])),
+    health: nullable(connectionHealthSchema),
   },
-  ['label'],
+  ['label', 'health'],
 );
 export const connectionTypeSchema: Schema = obj({ type: str, label: str, description: str, settingsSchema: openObject, secretFields: arr(str) });
 /** One field of a connection form, as the connector's settings declaration gives it (core/settings-spec.ts). */
@@ -98,10 +101,12 @@ export const flowSummarySchema: Schema = obj(
     updatedAt: iso,
     description: str,
     trigger: str,
+    /** A webhook flow that accepts unsigned deliveries (`unsigned: true`): the console marks it. */
+    unsigned: bool,
     source: str,
     targets: arr(str),
   },
-  ['description'],
+  ['description', 'unsigned'],
 );
 export const flowVersionSchema: Schema = obj({ flow: str, version: int, hash: str, deployedAt: iso, deployedBy: str });
 export const flowVersionWithSourceSchema: Schema = obj({ flow: str, version: int, hash: str, deployedAt: iso, deployedBy: str, source: str });
@@ -233,6 +238,7 @@ export const summarySchema: Schema = obj({
       name: str,
       type: str,
       lastCheck: nullable(checkResultSchema),
+      health: nullable(connectionHealthSchema),
       budget: nullable(obj({ used: int, limit: nullable(int), resetAt: nullable(int) })),
     }),
   ),

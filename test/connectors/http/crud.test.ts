@@ -114,7 +114,7 @@ describe('http connector CRUD against the sink', () => {
     const bad = await open({ auth: { type: 'bearer', token: 'wrong' } }).conn.check();
     expect(bad.ok).toBe(false);
     expect(bad.message).toMatch(/401/);
-    await expect(open({ auth: { type: 'bearer', token: 'wrong' } }).conn.get('customers', '1')).rejects.toMatchObject({ kind: 'auth_expired' });
+    await expect(open({ auth: { type: 'bearer', token: 'wrong' } }).conn.get('customers', '1')).rejects.toMatchObject({ kind: 'unauthorized' });
   });
 
   it('sends header and basic auth as configured', async () => {

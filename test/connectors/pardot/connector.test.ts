@@ -329,7 +329,8 @@ describe('OAuth flows against the emulator token endpoint', () => {
       const other = await generateKeyPair('RS256', { extractable: true });
       const refused = await pardotConnector.create(context({ ...settings, privateKey: await exportPKCS8(other.privateKey) })).check();
       expect(refused.ok).toBe(false);
-      expect(refused.info?.kind).toBe('fatal');
+      // The credential refused: 'unauthorized' (the connection is marked unhealthy), not a retry.
+      expect(refused.info?.kind).toBe('unauthorized');
     } finally {
       await jwtEmu.close();
     }
@@ -341,7 +342,7 @@ describe('OAuth flows against the emulator token endpoint', () => {
       const settings = emulatorSettings(rtEmu, { authFlow: 'refresh_token', clientId: 'web-app', clientSecret: 'sec', refreshToken: '5Aep861good' });
       expect((await pardotConnector.create(context(settings)).check()).ok).toBe(true);
       const bad = await pardotConnector.create(context({ ...settings, refreshToken: '5Aep861bad' })).check();
-      expect(bad).toMatchObject({ ok: false, info: { kind: 'auth_expired' } });
+      expect(bad).toMatchObject({ ok: false, info: { kind: 'unauthorized' } });
     } finally {
       await rtEmu.close();
     }
