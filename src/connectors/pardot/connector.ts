@@ -1,5 +1,6 @@
 /** An open Pardot connection: routes the connector protocol to the entity modules. */
 import type {
+  BatchResult,
   ChangePage,
   CheckResult,
   Connector,
@@ -12,15 +13,14 @@ import type {
   WriteOutcome,
 } from '../../core/connector.js';
 import { SyncError, toSyncError } from '../../core/errors.js';
-import type { Fields } from '../../core/json.js';
+import type { JsonObject } from '../../core/json.js';
 import { pardotTokenSource } from './auth.js';
 import { readChanges } from './changes.js';
 import { PardotClient } from './client.js';
 import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity } from './entities/activities.js';
 import { campaignEntity, CAMPAIGN_FIELDS, CAMPAIGNS_PATH, Campaigns } from './entities/campaigns.js';
-import { importProspects, type ImportProgress, type ImportResult } from './entities/imports.js';
 import { listEntity, listMembershipEntity, Lists, LISTS_PATH, MEMBERSHIPS_PATH } from './entities/lists.js';
-import { customFieldSpec, normalizeEmail, prospectEntity, Prospects, PROSPECTS_PATH, type CustomFieldDef } from './entities/prospects.js';
+import { customFieldSpec, prospectEntity, Prospects, PROSPECTS_PATH, type CustomFieldDef } from './entities/prospects.js';
 import { readSettings, type PardotSettings } from './settings.js';
 
 /** Every entity known without a live system. */
@@ -139,7 +139,7 @@ export class PardotConnector implements Connector {
     }
   }
 
-  async writeBatch(entity: string, ops: WriteOp[]): Promise<WriteOutcome[]> {
+  async writeBatch(entity: string, ops: WriteOp[]): Promise<BatchResult> {
     if (entity === 'prospect') return this.prospects.writeBatch(ops);
     const out: WriteOutcome[] = [];
     for (const op of ops) {
@@ -152,10 +152,10 @@ export class PardotConnector implements Connector {
     return out;
   }
 
-  /** Bulk-loads prospects (matched on email, normalised here) through the Import API. */
-  async importProspects(records: Fields[], onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
-    const rows = records.map((r) => ({ ...r, email: normalizeEmail(r.email) }));
-    return importProspects(this.client, rows, { onProgress });
+  /** Checks an Import API job a prospect writeBatch returned pending. */
+  async resumeBatch(entity: string, handle: JsonObject): Promise<BatchResult> {
+    if (entity !== 'prospect') throw unsupported(entity, 'resumeBatch');
+    return this.prospects.resumeBatch(handle);
   }
 
   /** Adds a prospect to a list (idempotent). */

@@ -1,6 +1,7 @@
 /** The Connector protocol on top of SalesforceApi: check, discover, readChanges, get, find, write, writeBatch. */
-import type { ChangePage, CheckResult, Connector, ConnectorContext, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { BatchResult, ChangePage, CheckResult, Connector, ConnectorContext, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
 import { SyncError, toSyncError } from '../../core/errors.js';
+import type { JsonObject } from '../../core/json.js';
 import { SalesforceApi } from './api.js';
 import { toEntitySpec } from './entities/describe.js';
 import { ENTITIES } from './entities/catalog.js';
@@ -80,8 +81,12 @@ export class SalesforceConnection implements Connector {
     return this.api.write(entity, op);
   }
 
-  writeBatch(entity: string, ops: WriteOp[]): Promise<WriteOutcome[]> {
+  writeBatch(entity: string, ops: WriteOp[]): Promise<BatchResult> {
     return this.api.writeBatch(entity, ops);
+  }
+
+  resumeBatch(_entity: string, handle: JsonObject): Promise<BatchResult> {
+    return this.api.resumeBatch(handle);
   }
 
   async close(): Promise<void> {
