@@ -114,6 +114,6 @@ export async function checkBatch(flow: FlowRuntime, job: Pick<JobRow, 'id'>, pay
     done: true,
     settlement,
     enqueue: retryJobs(flow, settlement.failed),
-    stats: { checks: b.checks + 1, written: settlement.links.length, failed: settlement.failed.length },
+    stats: { target: b.target, checks: b.checks + 1, written: settlement.links.length, failed: settlement.failed.length },
   };
 }

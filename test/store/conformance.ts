@@ -553,6 +553,21 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('deferred jobs', () => {
+      it('puts a held job back with a new payload and run time, without counting the attempt or recording a run', async () => {
+        await store.enqueue([newJob('f', { batch: { checks: 0 } })]);
+        const job = await claimOne();
+        expect(job.attempts).toBe(1);
+        const later = new Date(Date.now() + 60_000).toISOString();
+        expect(await store.deferJob({ jobId: job.id, workerId: 'other', runAt: later, payload: {} })).toBe(false);
+        expect(await store.deferJob({ jobId: job.id, workerId: 'w1', runAt: later, payload: { batch: { checks: 1 } } })).toBe(true);
+        const row = await store.getJob(job.id);
+        expect(row).toMatchObject({ status: 'queued', attempts: 0, runAt: later, leaseOwner: null, payload: { batch: { checks: 1 } } });
+        expect(await store.claimJobs({ workerId: 'w1', limit: 5, leaseMs: 30_000 })).toEqual([]);
+        expect(await store.listRuns({ jobId: job.id, flow: 'f' })).toEqual([]);
+      });
+    });
+
     describe('shared rate limits', () => {
       it('hands out at most N call slots per key and frees one on release', async () => {
         const a = await store.tryAcquireCallSlot('conn-a', 2);
