@@ -13,7 +13,7 @@ import { SyncError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import { RateLimiter } from './rate-limiter.js';
 import { utcDay } from './daily-budget.js';
-import { resolveEnvRefs } from './settings.js';
+import { envPolicy, resolveConnectionEnv, type EnvPolicy } from './settings.js';
 import { decodeSecrets } from './connection-settings.js';
 import type { EngineMetrics } from './metrics.js';
 
@@ -45,6 +45,8 @@ export class ConnectionPool {
     private readonly registry: ConnectorRegistry,
     private readonly logger: Logger,
     private readonly metrics?: EngineMetrics,
+    /** Which `env:` references connections may resolve (settings.ts). */
+    private readonly env: EnvPolicy = envPolicy(),
   ) {}
 
   /** The open connection named `name`, opening it on first use. */
@@ -125,7 +127,7 @@ export class ConnectionPool {
     if (!definition) throw new SyncError('fatal', `connection "${name}" has type "${row.type}", which no installed connector provides`, { system: name });
     let settings: Record<string, unknown>;
     try {
-      settings = resolveEnvRefs({ ...row.settings, ...decodeSecrets(row.secrets) });
+      settings = resolveConnectionEnv(name, { ...row.settings, ...decodeSecrets(row.secrets) }, this.env);
     } catch (err) {
       throw new SyncError('fatal', `connection "${name}": ${(err as Error).message}`, { system: name });
     }

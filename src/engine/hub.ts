@@ -18,12 +18,16 @@ import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { envPolicy, type EnvPolicy } from './settings.js';
+import { reclaimAbandonedLeases } from './lease-reclaim.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
   store: Store;
   connectors: ConnectorRegistry;
   logger: Logger;
+  /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
+  envPolicy?: EnvPolicy;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -45,14 +49,16 @@ export class SynclineHub implements Hub {
     this.connectors = options.connectors;
     this.logger = options.logger;
     this.metrics = new EngineMetrics(this.store);
-    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics);
+    const env = options.envPolicy ?? envPolicy();
+    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
-    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics);
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
   }
 
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+    await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
       const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
       await w.start();

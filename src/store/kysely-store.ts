@@ -90,6 +90,8 @@ const CHUNK = 200;
 /** Upper bound of runs read to compute latency percentiles. */
 const STATS_ROW_LIMIT = 100_000;
 const SYSTEM_ACTOR = 'system';
+/** A lease end before any clock's now. */
+const LONG_AGO = '1970-01-01T00:00:00.000Z';
 
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -421,12 +423,15 @@ export abstract class KyselyStore implements Store {
       .where('connection', '=', name)
       .where('key', '=', key)
       .executeTakeFirst();
-    return row ? JSON.parse(row.value) : undefined;
+    if (!row) return undefined;
+    // Rows written before state was encrypted are plain JSON; they are encrypted on their next write.
+    return JSON.parse(this.secretBox.isSealed(row.value) ? this.secretBox.decrypt(name, stateSecretName(key), row.value) : row.value);
   }
 
+  /** Connection state holds OAuth access and refresh tokens (and other values a connector caches): encrypted at rest like secrets. */
   async setConnectionState(name: string, key: string, value: unknown): Promise<void> {
     const now = isoNow();
-    const text = toJson(value);
+    const text = this.secretBox.encrypt(name, stateSecretName(key), toJson(value));
     await this.write((db) => db
       .insertInto('connection_state')
       .values({ connection: name, key, value: text, updated_at: now })
@@ -653,6 +658,23 @@ export abstract class KyselyStore implements Store {
   async getJob(id: string): Promise<JobRow | null> {
     const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toJobRow(row) : null;
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').select('lease_owner').distinct().where('status', '=', 'running').where('lease_owner', 'is not', null).execute();
+    return rows.map((r) => r.lease_owner!).sort();
+  }
+
+  async expireLeases(owners: string[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    // A time before any clock, so the claim (which compares with its own clock) sees them expired.
+    const rows = await this.tx(async (trx) => {
+      const expired = await trx.updateTable('jobs').set({ lease_expires_at: LONG_AGO }).where('status', '=', 'running').where('lease_owner', 'in', owners).returning('id').execute();
+      if (expired.length) await this.jobsQueuedInTx(trx);
+      return expired;
+    });
+    if (rows.length) this.jobsQueuedAfterCommit();
+    return rows.length;
   }
 
   async queueStats(): Promise<QueueStats> {
@@ -1081,4 +1103,9 @@ export abstract class KyselyStore implements Store {
 
 function toApiUsageRow(r: { connection: string; day: string; used: number; daily_limit: number | null; reset_at: number | string | null }): ApiUsageRow {
   return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
+}
+
+/** The associated-data name of a connection state value: bound to its key, apart from the connection's secrets. */
+function stateSecretName(key: string): string {
+  return `state:${key}`;
 }

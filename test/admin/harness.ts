@@ -166,6 +166,7 @@ export function flowYaml(name = 'leads-to-erp', extra = ''): string {
 description: Leads into the ERP
 trigger:
   type: webhook
+  unsigned: true
 source:
   connection: crm
   entity: Lead
@@ -181,6 +182,8 @@ targets:
       Grade:
         from: Rating
         default: B
+    match:
+      keys: [Email]
 ${extra}`;
 }
 

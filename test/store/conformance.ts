@@ -170,6 +170,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.setConnectionState('c', 'nothing', null);
         expect(await store.getConnectionState('c', 'nothing')).toBeNull();
       });
+
+      it('encrypts connection state at rest (OAuth access and refresh tokens live there)', async () => {
+        if (!h.raw) return;
+        await store.putConnection({ name: 'sf', type: 't', settings: {}, secrets: {} });
+        const token = { accessToken: '00Dxx!AQ-access-token-value', refreshToken: '5Aep-refresh-token-value', instanceUrl: 'https://x.my.salesforce.com' };
+        await store.setConnectionState('sf', 'oauth', token);
+        const rows = await h.raw("SELECT value FROM connection_state WHERE connection = 'sf'");
+        expect(rows).toHaveLength(1);
+        const atRest = JSON.stringify(rows);
+        expect(atRest).not.toContain('access-token-value');
+        expect(atRest).not.toContain('refresh-token-value');
+        expect(await store.getConnectionState('sf', 'oauth')).toEqual(token);
+        // Bound to its connection and key: copied to another key it does not decrypt.
+        if (h.reopen) {
+          const wrong = await h.reopen({ masterKey: '1e'.repeat(32) });
+          await expect(wrong.getConnectionState('sf', 'oauth')).rejects.toBeInstanceOf(SecretDecryptError);
+        }
+      });
     });
 
     describe('flows', () => {
@@ -326,6 +344,18 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.enqueue([newJob('a')]);
         await claimOne('w1', 60_000);
         expect(await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 1000 })).toEqual([]);
+      });
+
+      it('lists lease holders and ends the leases of the ones named, so their jobs are claimed at once', async () => {
+        await store.enqueue([newJob('a'), newJob('a')]);
+        await claimOne('dead', 60_000);
+        await claimOne('alive', 60_000);
+        expect(await store.leaseOwners()).toEqual(['alive', 'dead']);
+        expect(await store.expireLeases([])).toBe(0);
+        expect(await store.expireLeases(['dead'])).toBe(1);
+        const again = await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 30_000 });
+        expect(again.map((j) => j.attempts)).toEqual([2]);
+        expect(await store.leaseOwners()).toEqual(['alive', 'w2']);
       });
 
       it('renews leases the worker still holds and reports the ones it lost', async () => {
