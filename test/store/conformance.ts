@@ -631,7 +631,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(held.every((x) => x !== null)).toBe(true);
         expect(await store.tryAcquireCallSlot('pardot', 2)).toBeNull();
         // Exactly the two locks are held: the one-query try never takes more than one slot.
-        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted");
+        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())");
         expect(locks[0].n).toBe(2);
         held[0]!.release();
         let mine = null;
