@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/connector.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { JobRow, RunInput, Store } from '../store/types.js';
+import type { JsonValue } from '../core/json.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
 import { asEventPayload, isReadPayload } from './payloads.js';
+import { checkBatch, isBatchCheckPayload } from './batch-check.js';
 import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runner.js';
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
@@ -218,7 +220,26 @@ export class Worker {
     const { store, metrics } = this.deps;
     try {
       flow = await this.deps.flows.get(job.flow, job.flowVersion);
-      if (isReadPayload(job.payload)) {
+      if (isBatchCheckPayload(job.payload)) {
+        // A vendor job (bulk, import) a bulk load started: check it once; while it runs, the job waits
+        // in the queue, not in this worker, and holds no limiter slot.
+        const b = job.payload.batch;
+        const out = await checkBatch(flow, job, job.payload, { pool: this.deps.pool, store });
+        if (!out.done) {
+          if (!(await store.deferJob({ jobId: job.id, workerId: this.id, runAt: out.runAt, payload: out.payload as unknown as JsonValue }))) {
+            this.deps.logger.warn({ job: job.id }, 'batch check finished after its lease was lost');
+          }
+          return;
+        }
+        await store.completeJob({
+          jobId: job.id,
+          workerId: this.id,
+          run: { ...run('succeeded'), stats: { attempt, ...out.stats } },
+          traces: [{ step: `batch:${b.target}`, status: 'ok', connection: b.connection, entity: b.entity, after: out.stats }],
+          xref: out.settlement.links,
+          enqueue: out.enqueue,
+        });
+      } else if (isReadPayload(job.payload)) {
         const out = await readSource(flow, job.payload.read, { store, pool: this.deps.pool, signal: this.abort.signal });
         const source = flow.def.source;
         await this.persist(() => store.completeJob({

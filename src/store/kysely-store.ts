@@ -1020,6 +1020,29 @@ export abstract class KyselyStore implements Store {
     await this.write((db) => db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute());
   }
 
+  async deferJob(input: { jobId: string; workerId: string; runAt: string; payload: JsonValue }): Promise<boolean> {
+    const row = await this.write((db) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          run_at: normIso(input.runAt),
+          payload: toJson(input.payload),
+          // The claim counted an attempt; a check of a job still running is not one.
+          attempts: eb('attempts', '-', 1),
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: isoNow(),
+        }))
+        .where('id', '=', input.jobId)
+        .where('status', '=', 'running')
+        .where('lease_owner', '=', input.workerId)
+        .returning('id')
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
   // ---------- shared rate limits: daily usage ----------
   async addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }> {
     const now = isoNow();

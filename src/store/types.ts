@@ -56,7 +56,8 @@ export interface FlowRow {
 
 // ---------- inbox and jobs ----------
 export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
-export type JobKind = 'event' | 'poll' | 'replay' | 'manual';
+/** `batch`: a check of a vendor job (bulk, import) a bulk load started (engine/batch-check.ts). */
+export type JobKind = 'event' | 'poll' | 'replay' | 'manual' | 'batch';
 export interface NewJob {
   flow: string;
   flowVersion: number;
@@ -409,6 +410,12 @@ export interface Store {
   completeJob(input: JobCompletion): Promise<boolean>;
   /** Puts a job back in the queue for a later attempt, recording this attempt's run. */
   retryJob(input: JobRetry): Promise<boolean>;
+  /**
+   * Puts a job this worker holds back in the queue to run at `runAt` with a new payload, without
+   * counting the attempt or recording a run: for checks of a vendor job that is still running.
+   * Returns false if the lease was lost.
+   */
+  deferJob(input: { jobId: string; workerId: string; runAt: Iso; payload: JsonValue }): Promise<boolean>;
   /** Moves a job to the dead-letter queue, recording its run. */
   deadLetterJob(input: JobDeadLetter): Promise<boolean>;
   getJob(id: string): Promise<JobRow | null>;
