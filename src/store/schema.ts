@@ -170,6 +170,14 @@ export interface ApiTokensTable {
 }
 
 /** Every table of the store. */
+/** Sign-in attempts under one key (an account or a client address) and the lockout they caused. */
+export interface LoginCountersTable {
+  key: string;
+  failures: number;
+  locked_until: IsoText;
+  last_failure: IsoText;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   connection_state: ConnectionStateTable;
@@ -188,4 +196,5 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  login_counters: LoginCountersTable;
 }
