@@ -61,7 +61,7 @@ export const flowSchema: JsonObject = {
           required: ['type'],
           properties: {
             type: { const: 'webhook' },
-            secret: { type: 'string', description: 'HMAC-SHA256 shared secret; env:NAME reads an environment variable.' },
+            secret: { type: 'string', description: 'HMAC-SHA256 shared secret, as a reference: env:NAME (an environment variable) or connection:NAME/FIELD (a secret field of a connection). A literal secret is refused.' },
             signatureHeader: { type: 'string' },
             timestampHeader: { type: 'string' },
             toleranceSeconds: { type: 'integer', minimum: 1, maximum: 86400 },

@@ -13,6 +13,7 @@ import type { EngineMetrics } from './metrics.js';
 import type { EventPayload } from './payloads.js';
 import { resolveEnvRefs } from './settings.js';
 import { decodeSecrets } from './connection-settings.js';
+import { resolveSecretRef } from './flow-secrets.js';
 
 /** The HTTP answer intake wants sent. */
 export interface IntakeResponse {
@@ -52,7 +53,7 @@ export class Intake {
     if (req.rawBody.length > (trig.maxBodyBytes ?? DEFAULT_MAX_BODY)) {
       return { status: 413, body: { error: 'payload_too_large', message: `body is ${req.rawBody.length} bytes; this flow accepts at most ${trig.maxBodyBytes ?? DEFAULT_MAX_BODY}` } };
     }
-    const sigError = this.verifySignature(trig, req);
+    const sigError = await this.verifySignature(trig, req);
     if (sigError) return { status: 401, body: { error: 'invalid_signature', message: sigError } };
     let body: unknown;
     try {
@@ -86,11 +87,11 @@ export class Intake {
   }
 
   /** Returns a reason when the signature is required and wrong, else null. */
-  private verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): string | null {
+  private async verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): Promise<string | null> {
     if (!trig.secret) return null;
     let secret: string;
     try {
-      secret = resolveEnvRefs(trig.secret);
+      secret = await resolveSecretRef(trig.secret, this.store);
     } catch (err) {
       return `the flow's signing secret is not configured: ${(err as Error).message}`;
     }
