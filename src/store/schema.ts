@@ -169,7 +169,22 @@ export interface ApiTokensTable {
   revoked: number;
 }
 
-/** Every table of the store. */
+export interface ApiUsageTable {
+  connection: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  used: number;
+  daily_limit: number | null;
+  /** Epoch ms of the vendor's reset, when it reported one (PostgreSQL returns bigint as text). */
+  reset_at: number | string | null;
+  updated_at: IsoText;
+}
+/** PostgreSQL only. */
+export interface RateBucketsTable {
+  key: string;
+  tat: number;
+}
+
 /** Sign-in attempts under one key (an account or a client address) and the lockout they caused. */
 export interface LoginCountersTable {
   key: string;
@@ -178,6 +193,7 @@ export interface LoginCountersTable {
   last_failure: IsoText;
 }
 
+/** Every table of the store. */
 export interface Database {
   connections: ConnectionsTable;
   connection_state: ConnectionStateTable;
@@ -197,4 +213,6 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_counters: LoginCountersTable;
+  api_usage: ApiUsageTable;
+  rate_buckets: RateBucketsTable;
 }

@@ -64,9 +64,9 @@ describe('a connection:NAME/FIELD webhook secret', () => {
       await f.hub.deployFlow(engineFlow('by-connection').replace('type: webhook', 'type: webhook\n  secret: connection:shop/webhook.secret'), 'test');
       const body = Buffer.from(JSON.stringify({ id: 'c1', email: 'a@example.com', name: 'A' }));
       const ts = String(Math.floor(Date.now() / 1000));
-      const good = await f.hub.intake.receive('by-connection', { headers: { 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('from-the-connection', ts, body), 'x-delivery-id': 'd1' }, rawBody: body });
+      const good = await f.hub.intake.receive('by-connection', { headers: { 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('from-the-connection', ts, body, 'd1'), 'x-delivery-id': 'd1' }, rawBody: body });
       expect(good.status).toBe(202);
-      const bad = await f.hub.intake.receive('by-connection', { headers: { 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('guess', ts, body), 'x-delivery-id': 'd2' }, rawBody: body });
+      const bad = await f.hub.intake.receive('by-connection', { headers: { 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('guess', ts, body, 'd2'), 'x-delivery-id': 'd2' }, rawBody: body });
       expect(bad.status).toBe(401);
     } finally {
       await f.close();

@@ -14,7 +14,8 @@ import { PASSWORDS, signIn, startHarness, type Harness } from './harness.js';
 describe('parallel sign-in attempts', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    // A lockout window longer than the test, so a slow machine cannot outlast it.
+    h = await startHarness({ deps: { auth: { throttle: { baseDelayMs: 60_000 } } } });
   });
   afterAll(async () => h?.close());
 
