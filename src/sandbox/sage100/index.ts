@@ -17,6 +17,7 @@ import { editCustomer, postInvoice, setCreditLimit, setOrderStatus } from './act
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
+import { registerSandboxDsn } from './odbc-dsn.js';
 import { DEFAULT_SEED, seedCompany, type SeedSize } from './seed.js';
 import { runOperation, type Sage100User } from './service.js';
 import { parseEnvelope, renderFault } from './soap.js';
@@ -57,8 +58,12 @@ export interface Sage100Call {
 export interface RunningSage100Emulator extends RunningEmulator {
   /** The company file (SQLite). */
   dbPath: string;
-  /** ODBC connection string that reads the company file through unixODBC's SQLite3 driver. */
+  /** A driver connection string to the company file through unixODBC's SQLite3 driver: read-only, with the ODBC scalar functions; usable from any process. */
   odbcConnectionString: string;
+  /** The DSN registered for this company (as SOTAMAS90 on a Sage host): `DSN=<odbcDsn>;UID=…;PWD=…;Company=…` opens it in this process. */
+  odbcDsn: string;
+  /** The odbc.ini holding the DSN (set `ODBCINI` to it to use the DSN from another process). */
+  odbcIni: string;
   /** The eBWS endpoint (`<url>/MasBasicService.svc`); the WSDL is at `?wsdl`. */
   endpointUrl: string;
   companyCode: string;
@@ -101,6 +106,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
   const calls: Sage100Call[] = [];
   const seedSize: SeedSize = options.seed === false ? { customers: 0, items: 0, orders: 0, invoices: 0 } : { ...DEFAULT_SEED, ...options.seedSize };
   if (db.ensureSchema()) seedCompany(db, clock.now(), seedSize);
+  const dsn = registerSandboxDsn(dbPath, companyCode);
 
   const helpers = {
     reset(): void {
@@ -227,7 +233,9 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     url,
     faults,
     dbPath,
-    odbcConnectionString: `Driver=SQLite3;Database=${dbPath}`,
+    odbcConnectionString: dsn.fileConnectionString,
+    odbcDsn: dsn.name,
+    odbcIni: dsn.odbcIni,
     endpointUrl: `${url}${SERVICE_PATH}`,
     companyCode,
     users,
@@ -239,6 +247,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     startService,
     async close() {
       await stopService();
+      dsn.remove();
       db.close();
       if (ownsFile) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
     },

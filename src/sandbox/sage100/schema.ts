@@ -168,11 +168,28 @@ function sqlType(col: Column): string {
   return `DECIMAL(16,${col.scale ?? 2})`;
 }
 
-/** CREATE TABLE statement for a table, with its primary key. */
+/**
+ * The table that stores a Sage table's rows. ODBC clients read the view named like the Sage table
+ * (see createViewSql); only the emulator's business layer writes the stored table.
+ */
+export function storedName(table: Table): string {
+  return `${table.name}_DATA`;
+}
+
+/** CREATE TABLE statement for a table's stored rows, with its primary key. */
 export function createTableSql(table: Table): string {
   // Empty dates are NULL (as the ProvideX driver reports them); strings and numbers are never NULL.
   const cols = table.columns.map((col) => `${col.name} ${sqlType(col)}${col.kind === 'date' ? '' : ' NOT NULL'}`);
-  return `CREATE TABLE ${table.name} (${cols.join(', ')}, PRIMARY KEY (${table.key.join(', ')}))`;
+  return `CREATE TABLE ${storedName(table)} (${cols.join(', ')}, PRIMARY KEY (${table.key.join(', ')}))`;
+}
+
+/**
+ * The view ODBC clients read, named like the Sage table. Decimal columns come back with their fixed
+ * scale (`5000.00`), as the ProvideX driver returns SQL_DECIMAL values; a view also cannot be written.
+ */
+export function createViewSql(table: Table): string {
+  const cols = table.columns.map((col) => (col.kind === 'decimal' ? `printf('%.${col.scale ?? 2}f', ${col.name}) AS ${col.name}` : col.name));
+  return `CREATE VIEW ${table.name} AS SELECT ${cols.join(', ')} FROM ${storedName(table)}`;
 }
 
 /** Pads (or keeps) a string to the fixed width of its column, as ProvideX stores it. */
