@@ -35,17 +35,18 @@ export class CompanyDb {
   /** Creates the tables when the file is new. Returns true when it created them. */
   ensureSchema(): boolean {
     const kind = (name: string) => (this.sql.prepare('SELECT type FROM sqlite_master WHERE name = ?').get(name) as { type: string } | undefined)?.type;
-    if (kind('AR_Customer') === 'view') return false;
-    // A file from before the read views: its tables become the stored tables, and the views are added.
-    const legacy = kind('AR_Customer') === 'table';
+    const fresh = kind('AR_Customer') === undefined;
     this.sql.transaction(() => {
       for (const t of TABLES) {
-        if (legacy && kind(t.name) === 'table') this.sql.exec(`ALTER TABLE ${t.name} RENAME TO ${storedName(t)}`);
-        else this.sql.exec(createTableSql(t));
+        const k = kind(t.name);
+        if (k === 'view') continue;
+        // A file from before the read views: its tables become the stored tables. Tables added since are created.
+        if (k === 'table') this.sql.exec(`ALTER TABLE ${t.name} RENAME TO ${storedName(t)}`);
+        else if (kind(storedName(t)) === undefined) this.sql.exec(createTableSql(t));
         this.sql.exec(createViewSql(t));
       }
     })();
-    return !legacy;
+    return fresh;
   }
 
   /** Drops every table and creates them again, empty. */
