@@ -3,7 +3,7 @@
  * `?wsdl`) over a SQLite company file with Sage 100's table layouts, which the connector reads through
  * the real SQLite ODBC driver (unixODBC) as it would read SOTAMAS90 on a Sage host. Control API:
  * `/__sandbox/faults` (shared), `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST
- * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer}`.
+ * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer|item|item-update|receive-stock}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { editCustomer, postInvoice, setCreditLimit, setOrderStatus } from './activity.js';
+import { createItem, editCustomer, postInvoice, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
@@ -86,6 +86,12 @@ export interface RunningSage100Emulator extends RunningEmulator {
   setCreditLimit(customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void;
   /** Edits customer columns directly, as Customer Maintenance would. */
   editCustomer(customerId: string, values: Record<string, string>): void;
+  /** Creates an item (CI_Item columns) with an empty stock row in its default warehouse, as Item Maintenance would. */
+  createItem(values: Record<string, string>): void;
+  /** Changes an item's columns (price, description…). */
+  updateItem(itemCode: string, values: Record<string, string>): void;
+  /** Receives stock into a warehouse (default: the item's); returns the new quantity on hand there. */
+  receiveStock(itemCode: string, quantity: string, warehouseCode?: string): string;
   /** Stops listening (clients get "connection refused"), as when IIS is down; the data stays. */
   stopService(): Promise<void>;
   /** Listens again on the same port. */
@@ -121,6 +127,9 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     postInvoice: (no: string) => postInvoice(db, no),
     setCreditLimit: (id: string, limit: string, hold?: 'Y' | 'N') => setCreditLimit(db, id, limit, hold),
     editCustomer: (id: string, values: Record<string, string>) => editCustomer(db, id, values),
+    createItem: (values: Record<string, string>) => createItem(db, values),
+    updateItem: (itemCode: string, values: Record<string, string>) => updateItem(db, itemCode, values),
+    receiveStock: (itemCode: string, quantity: string, warehouseCode?: string) => receiveStock(db, itemCode, quantity, warehouseCode),
   };
 
   const server = createServer((req, res) => {
@@ -203,12 +212,23 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
             helpers.editCustomer(customerId, values);
             return sendJson(res, 200, { ok: true });
           }
+          case 'item':
+            helpers.createItem(b);
+            return sendJson(res, 201, { ok: true, itemCode: b.ItemCode.toUpperCase() });
+          case 'item-update': {
+            const { itemCode, ...values } = b;
+            helpers.updateItem(itemCode, values);
+            return sendJson(res, 200, { ok: true });
+          }
+          case 'receive-stock':
+            return sendJson(res, 200, { ok: true, quantityOnHand: helpers.receiveStock(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
         }
       }
       return sendJson(res, 404, { error: `unknown control endpoint ${req.method} ${path}` });
     } catch (err) {
       const e = err as Error & { code?: string };
-      return sendJson(res, err instanceof MasFault ? 404 : 400, { error: e.message, code: e.code });
+      const status = !(err instanceof MasFault) ? 400 : err.code === 'CI_NoKey' ? 404 : err.code === 'WS_AlreadyExists' ? 409 : 400;
+      return sendJson(res, status, { error: e.message, code: e.code });
     }
   }
 
