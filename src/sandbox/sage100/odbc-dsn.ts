@@ -186,7 +186,7 @@ function withoutSection(ini: string, name: string): string {
 
 /** Registers a DSN for a company file in `$ODBCINI` (setting it to a private file when unset). */
 export function registerSandboxDsn(dbPath: string, companyCode: string): SandboxDsn {
-  process.env.ODBCINI ??= join(tmpdir(), `syncline-odbc-${process.pid}.ini`);
+  if (!process.env.ODBCINI) process.env.ODBCINI = join(tmpdir(), `syncline-odbc-${process.pid}.ini`);
   const odbcIni = process.env.ODBCINI;
   const name = `SOTAMAS90_${randomBytes(3).toString('hex').toUpperCase()}`;
   const extension = scalarFunctionExtension();
