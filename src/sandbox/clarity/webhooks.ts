@@ -68,7 +68,7 @@ export class WebhookSender {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-clarity-event': type, 'x-clarity-delivery-id': deliveryId, 'x-clarity-timestamp': timestamp };
     if (this.config.secret) headers['x-clarity-signature'] = `sha256=${createHmac('sha256', this.config.secret).update(`${timestamp}.`).update(body).digest('hex')}`;
-    let status = 0;
+    let status: number;
     try {
       const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
       status = res.status;

@@ -11,9 +11,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startClarityEmulator, type RunningClarityEmulator } from '../../../src/sandbox/clarity/index.js';
 
 let emu: RunningClarityEmulator;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read the API's JSON loosely
+type Loose = any;
 const basic = (u = 'syncline-api', p = 'clarity') => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = basic()): Promise<{ status: number; json: any; headers: Headers }> {
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = basic()): Promise<{ status: number; json: Loose; headers: Headers }> {
   const res = await fetch(`${emu.apiUrl}${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
@@ -62,7 +64,7 @@ describe('generated routes', () => {
     expect(p1.json.CurrentCount).toBe(3);
     expect(p2.json.Results[0].ID).toBe(p1.json.Results[2].ID + 1);
     const body = await api('POST', '/Contacts/UsersForConnect', { Paging: { Size: 3, StartIndex: 2 } });
-    expect(body.json.Results.map((r: any) => r.ID)).toEqual(p2.json.Results.map((r: any) => r.ID));
+    expect(body.json.Results.map((r: Loose) => r.ID)).toEqual(p2.json.Results.map((r: Loose) => r.ID));
   });
 
   it('ModifiedSince matches rows created or updated at or after it', async () => {
@@ -71,7 +73,7 @@ describe('generated routes', () => {
     const user = emu.state.rows('User')[0];
     emu.editUser(Number(user.ID), { PhoneNumber: '+1 555 0199' });
     const res = await api('GET', `/Contacts/Users?ModifiedSince=${encodeURIComponent(since)}`);
-    expect(res.json.Results.map((r: any) => r.ID)).toEqual([user.ID]);
+    expect(res.json.Results.map((r: Loose) => r.ID)).toEqual([user.ID]);
   });
 
   it('creates, reads by ID and Key, upserts by CustomKey, updates, deactivates, and answers Exists', async () => {
@@ -138,7 +140,7 @@ describe('the shop', () => {
     expect(shipment.TrackingNumber).toBe(shipped.TrackingNumber);
     expect((await api('GET', `/Invoicing/SalesInvoices?SalesOrderID=${String(order.ID)}`)).json.Results[0].StatusKey).toBe('Unpaid');
     const events = (await api('GET', `/Ordering/SalesOrderEvents?MasterID=${String(order.ID)}`)).json.Results;
-    expect(events.map((e: any) => JSON.parse(e.NewRecordSerialized).StatusKey)).toEqual(['Pending', 'Confirmed', 'Processing', 'Shipped']);
+    expect(events.map((e: Loose) => JSON.parse(e.NewRecordSerialized).StatusKey)).toEqual(['Pending', 'Confirmed', 'Processing', 'Shipped']);
     expect(events[0].OldStatusID).toBeNull();
   });
 });
