@@ -142,6 +142,11 @@ export class ShopState {
     const out: Row = { ...rest, JsonAttributes };
     const attrs = parseJson(String(JsonAttributes ?? '{}'));
     out.SerializableAttributes = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, { Key: k, Value: v }]));
+    // Sales collections carry their user as CEF's related-object model does (summary fields only).
+    if ((name === 'Cart' || name === 'SalesOrder') && row.UserID) {
+      const user = this.get('User', Number(row.UserID));
+      out.User = user ? { ID: user.ID, CustomKey: user.CustomKey, UserName: user.UserName, Email: user.Email, TypeKey: user.TypeKey, IsEmailSubscriber: user.IsEmailSubscriber, IsSMSAllowed: user.IsSMSAllowed } : null;
+    }
     if (this.def(name).statuses && row.StatusKey !== undefined) {
       out.StatusName = row.StatusKey;
       out.StatusDisplayName = row.StatusKey;
