@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import jsonata from 'jsonata';
-import type { FlowDef, FlowIssue, MappingDef, MappingRule } from '../core/flow.js';
+import type { FlowDef, FlowIssue, MappingDef, MappingRule, TargetDef } from '../core/flow.js';
 import { flowSchema } from '../core/flow-schema.js';
 import { parseDuration } from './durations.js';
 
@@ -90,6 +90,12 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
+    out.push({
+      path: 'trigger',
+      message: 'a webhook flow needs a signing secret: add `secret: env:NAME` (HMAC-SHA256, see docs/reliability.md), or say `unsigned: true` to accept unsigned deliveries on purpose',
+    });
+  }
   if (def.trigger.type === 'poll') {
     for (const k of ['every', 'overlap'] as const) {
       const v = def.trigger[k];
@@ -110,10 +116,41 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     checkMapping(t.mapping, `targets/${i}/mapping`, def, out, expr);
     for (const [field, e] of Object.entries(t.writeBack?.mapping ?? {})) expr(`targets/${i}/writeBack/mapping/${field}`, e);
     expr(`targets/${i}/writeBack/id`, t.writeBack?.id);
-    if (t.write?.verb === 'update' && t.match?.xref === false && !t.match?.keys?.length) {
+    expr(`targets/${i}/match/link`, t.match?.link);
+    if (t.write?.verb === 'update' && t.match?.xref === false && !t.match?.keys?.length && !t.match?.link) {
       out.push({ path: `targets/${i}/match`, message: 'an update-only target needs the cross-reference or match keys to find the record' });
     }
+    out.push(...exactlyOnceIssues(t, i));
   });
+  return out;
+}
+
+/**
+ * Decision 0003: a target that can create records must say how a retried write finds the record it
+ * already made (the cross-reference alone is committed only after the write, so a crash in between
+ * would create a second one): a match key or an external id, each a field the target maps.
+ */
+function exactlyOnceIssues(t: TargetDef, i: number): Array<Omit<FlowIssue, 'file'>> {
+  const out: Array<Omit<FlowIssue, 'file'>> = [];
+  const verb = t.write?.verb ?? 'upsert';
+  const keys = t.match?.keys ?? [];
+  const ext = t.write?.externalIdField;
+  const mapped = (field: string) => Object.prototype.hasOwnProperty.call(t.mapping, field);
+  keys.forEach((key, k) => {
+    for (const part of key.split('+')) {
+      if (!mapped(part)) out.push({ path: `targets/${i}/match/keys/${k}`, message: `match key "${part}" of target "${t.name}" is not a field its mapping writes; add it to the mapping or name a mapped field` });
+    }
+  });
+  if (ext && !mapped(ext)) out.push({ path: `targets/${i}/write/externalIdField`, message: `external id "${ext}" of target "${t.name}" is not a field its mapping writes` });
+  if (verb !== 'update' && keys.length === 0 && !(verb === 'upsert' && ext)) {
+    out.push({
+      path: `targets/${i}`,
+      message:
+        `target "${t.name}" ${verb === 'create' ? 'creates' : 'upserts'} ${t.connection}/${t.entity} records with neither a match key nor an external id, so a write retried after a crash could create a second record. ` +
+        'Add `match: { keys: [<mapped field that identifies the record>] }` (`a+b` for a compound key)' +
+        (verb === 'upsert' ? ', or `write: { externalIdField: <mapped field> }` where the system upserts on it' : ''),
+    });
+  }
   return out;
 }
 

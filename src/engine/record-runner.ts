@@ -6,8 +6,9 @@
 import type { Fields, JsonValue } from '../core/json.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { TargetDef } from '../core/flow.js';
-import type { WriteOp } from '../core/connector.js';
-import type { MappingContext } from '../mapping/index.js';
+import type { Connector, WriteOp } from '../core/connector.js';
+import { normalizeKey, sameKey } from '../core/match-keys.js';
+import type { CompiledTarget, MappingContext } from '../mapping/index.js';
 import { validateRecord } from '../mapping/index.js';
 import type { RunStatus, Store, TargetHash, TraceInput, XrefId, XrefLink } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
@@ -49,6 +50,14 @@ export interface RecordRunnerDeps {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Matches a surrogate code unit that is not part of a pair (with the u flag, pairs are one code point). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Test-only: SYNCLINE_TEST_CRASH_AFTER_WRITE=<flow>/<target> kills this process right after that
+ * target's write returned and before anything is committed (the window exactly-once must survive).
+ */
+function crashHook(flow: string, target: string): void {
+  if (process.env.SYNCLINE_TEST_CRASH_AFTER_WRITE === `${flow}/${target}`) process.kill(process.pid, 'SIGKILL');
+}
 
 /** Runs one event through the flow. Throws RecordRunFailure on any failure. */
 export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: RecordRunnerDeps): Promise<RecordRunResult> {
@@ -138,7 +147,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
-      const existingId = await findTarget(t, fields, sourceRef, conn.connector, deps.store);
+      const existingId = await findTarget(target, record, ctx, fields, sourceRef, conn.connector, deps.store);
       const spec = await deps.pool.entitySpec(t.connection, t.entity);
       if (spec) {
         const errors = validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: sourceId ?? undefined, verb: existingId ? 'update' : verb });
@@ -171,6 +180,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       }
       writeStep.after = op.data as JsonValue;
       const outcome = await conn.connector.write(t.entity, op);
+      crashHook(flow.name, t.name);
       deps.metrics?.writes.inc({ connection: t.connection, entity: t.entity, result: outcome.created ? 'created' : 'updated' });
       writeStep.externalId = outcome.id;
       writeStep.keys!.push(outcome.id.toLowerCase());
@@ -197,32 +207,51 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
 /** Lock keys for a target's match-key values (`pardot/prospect/email=ada@example.com`). */
 function matchLockKeys(t: TargetDef, fields: Fields): string[] {
   return (t.match?.keys ?? [])
-    .filter((k) => fields[k] !== undefined && fields[k] !== null && fields[k] !== '')
-    .map((k) => `${t.connection}/${t.entity}/${k}=${String(fields[k]).trim().toLowerCase()}`);
+    .filter((k) => k.split('+').every((part) => fields[part] !== undefined && fields[part] !== null && fields[part] !== ''))
+    .map((k) => `${t.connection}/${t.entity}/${k}=${k.split('+').map((part) => normalizeKey(fields[part])).join('+')}`);
 }
 
-/** The target record's id: the cross-reference first, then the match keys in order. */
+/** What findTarget needs of a connector. */
+type Finder = Pick<Connector, 'find' | 'get'>;
+
+/**
+ * The target record's id, most certain link first: the cross-reference, then the link the source
+ * carries (`match.link`, e.g. the converted Account's customer number), then the match keys in
+ * order. A key that finds several records is a conflict for a person (never a create).
+ */
 async function findTarget(
-  t: TargetDef,
+  target: CompiledTarget,
+  record: Fields,
+  ctx: MappingContext,
   fields: Fields,
   sourceRef: XrefId | null,
-  connector: { find(entity: string, field: string, value: unknown): Promise<Array<{ id: string }>> },
+  connector: Finder,
   store: Store,
 ): Promise<string | null> {
+  const t = target.def;
   if (sourceRef && t.match?.xref !== false) {
     const id = await store.xrefFind(sourceRef, t.connection, t.entity);
     if (id) return id;
   }
+  if (target.link) {
+    const linked = await target.link(record, ctx);
+    // A link can be stale (the record was deleted or merged): then the keys decide.
+    if (linked && (await connector.get(t.entity, linked))) return linked;
+  }
   for (const key of t.match?.keys ?? []) {
-    const value = fields[key];
+    const [first, ...rest] = key.split('+');
+    const value = fields[first];
     if (value === undefined || value === null || value === '') continue;
-    const found = await connector.find(t.entity, key, value);
+    if (rest.some((part) => fields[part] === undefined || fields[part] === null || fields[part] === '')) continue;
+    // The connector searches by the first field; the other parts of a compound key are checked here.
+    const found = (await connector.find(t.entity, first, value)).filter((r) => rest.every((part) => sameKey(r.data[part], fields[part])));
     if (found.length === 1) return found[0].id;
     if (found.length > 1) {
       if (t.match?.onMultiple === 'first') return found[0].id;
-      throw new SyncError('conflict', `${found.length} ${t.entity} records on "${t.connection}" have ${key} = ${JSON.stringify(value)}; cannot tell which one to update`, {
+      const shown = Object.fromEntries([first, ...rest].map((p) => [p, fields[p]]));
+      throw new SyncError('conflict', `${found.length} ${t.entity} records on "${t.connection}" have ${key} = ${JSON.stringify(rest.length ? shown : value)}; cannot tell which one to update (merge them, or link the right one)`, {
         field: key,
-        value,
+        value: rest.length ? shown : value,
         rule: 'match must find at most one record',
       });
     }

@@ -19,9 +19,10 @@ export const claritySettings = defineSettings(
     noCache: Type.Boolean({ title: 'Bypass the search cache', default: true, description: 'Send noCache=true on polls so a cached search result never hides a change.' }),
     settleSeconds: Type.Integer({ title: 'Settle time (s)', default: 2, minimum: 0, maximum: 600, description: 'Records changed in the last seconds are left for the next poll (read lag of a replicated or cached site).' }),
     requestTimeoutMs: Type.Integer({ title: 'Request timeout (ms)', default: 30000, minimum: 1000 }),
-    webhookSecret: Type.Optional(Type.String({ title: 'Webhook signing secret', 'x-secret': true, description: 'Shared secret of the site’s event push (HMAC-SHA256 over <timestamp>.<body>); unsigned pushes are refused when set.' })),
+    webhookSecret: Type.Optional(Type.String({ title: 'Webhook signing secret', 'x-secret': true, description: 'Shared secret of the site’s event push (HMAC-SHA256 over <timestamp>.<delivery id>.<body>); unsigned pushes are refused when set.' })),
     webhookSignatureHeader: Type.String({ title: 'Webhook signature header', default: 'x-clarity-signature' }),
     webhookTimestampHeader: Type.String({ title: 'Webhook timestamp header', default: 'x-clarity-timestamp' }),
+    webhookDeliveryIdHeader: Type.String({ title: 'Webhook delivery id header', default: 'x-clarity-delivery-id', description: 'Signed with the body; the hub deduplicates by the changed record and its stamp, not by this id.' }),
     webhookToleranceSeconds: Type.Integer({ title: 'Webhook clock tolerance (s)', default: 300, minimum: 1, maximum: 86400 }),
   }),
 );

@@ -1,13 +1,14 @@
 /**
  * Pushed shop events (order created, cart abandoned, customer updated), for deployments that send
- * them. The signature is checked by the project's one verifier (connectors/shared/webhook-signature.ts).
+ * them. The signature is checked by the project's one verifier (core/webhook-signature.ts: HMAC-SHA256
+ * over `<timestamp>.<delivery id>.<raw body>`); a connection without a secret accepts unsigned pushes.
  * Each push becomes the same record the polled change log yields for that change, with the same
  * delivery id (`<ID>@<stamp>`, the id the poller's inbox uses), so a change that arrives by both
  * roads (a push and the reconciling poll) is run once: the inbox keeps the first and drops the other.
  */
 import type { WebhookEvent, WebhookRequest, WebhookSupport } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
-import { verifySignature } from '../shared/webhook-signature.js';
+import { verifyWebhookSignature } from '../../core/webhook-signature.js';
 import type { CefRow } from './client.js';
 import { toRecord, type CefEntityDef } from './entities/common.js';
 import { ENTITY_DEFS } from './entities/index.js';
@@ -17,7 +18,12 @@ const byName = new Map<string, CefEntityDef>(ENTITY_DEFS.map((d) => [d.name, d])
 
 function verify(req: WebhookRequest, raw: Record<string, unknown>): void {
   const s = claritySettings.parse(raw, 'clarity');
-  verifySignature(req, { secret: s.webhookSecret, signatureHeader: s.webhookSignatureHeader, timestampHeader: s.webhookTimestampHeader, toleranceSeconds: s.webhookToleranceSeconds, system: 'clarity' });
+  if (!s.webhookSecret) return;
+  verifyWebhookSignature(
+    { secret: s.webhookSecret, signatureHeader: s.webhookSignatureHeader, timestampHeader: s.webhookTimestampHeader, deliveryIdHeader: s.webhookDeliveryIdHeader, toleranceSeconds: s.webhookToleranceSeconds },
+    req.headers,
+    req.rawBody,
+  );
 }
 
 /** `{ EventType, OccurredAt, Entity, Data }` → one event whose record is what polling `Entity` yields. */

@@ -1,29 +1,40 @@
 /**
- * Incoming webhooks: the shared signature check (connectors/shared/webhook-signature.ts), then the
- * JSON body split into one event per record.
+ * Incoming webhooks: the signature checked by the one shared rule (core/webhook-signature.ts: HMAC-SHA256
+ * over `<timestamp>.<delivery id>.<raw body>`, timestamp required), then the JSON body split into one
+ * event per record.
  */
 import { SyncError } from '../../core/errors.js';
 import type { WebhookEvent, WebhookRequest, WebhookSupport } from '../../core/connector.js';
 import type { Fields } from '../../core/json.js';
-import { headerOf as header, verifySignature } from '../shared/webhook-signature.js';
+import { signWebhook, verifyWebhookSignature } from '../../core/webhook-signature.js';
 import { getPath } from './paths.js';
 import type { WebhookSettings } from './settings.js';
 
-export { signBody } from '../shared/webhook-signature.js';
+const DEFAULTS = { deliveryIdHeader: 'x-delivery-id', idPath: 'id' };
 
-const DEFAULTS = { signatureHeader: 'x-syncline-signature', deliveryIdHeader: 'x-delivery-id', idPath: 'id', toleranceSeconds: 300 };
+function header(req: WebhookRequest, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
 
 function webhookSettings(settings: Record<string, unknown> | undefined): WebhookSettings {
   const w = settings?.webhook;
   return w !== null && typeof w === 'object' ? (w as WebhookSettings) : {};
 }
 
-/** Throws SyncError('auth_expired') unless the request carries a valid signature; unsigned hooks (no secret) pass. */
+/** The signature a sender with `secret` puts in the header (hex, without the `sha256=` prefix). */
+export function signBody(secret: string, rawBody: Buffer | string, timestamp: string, deliveryId = ''): string {
+  return signWebhook(secret, timestamp, rawBody, deliveryId).slice(7);
+}
+
+/** Throws SyncError('unauthorized') unless the request carries a valid, fresh signature; hooks without a secret pass (the flow must then say `unsigned: true`). */
 export function verifyWebhook(req: WebhookRequest, settings: Record<string, unknown>, now = Date.now()): void {
   const w = webhookSettings(settings);
-  verifySignature(
-    req,
-    { secret: w.secret, signatureHeader: w.signatureHeader ?? DEFAULTS.signatureHeader, timestampHeader: w.timestampHeader, toleranceSeconds: w.toleranceSeconds ?? DEFAULTS.toleranceSeconds, system: 'http' },
+  if (!w.secret) return;
+  verifyWebhookSignature(
+    { secret: w.secret, signatureHeader: w.signatureHeader, timestampHeader: w.timestampHeader, deliveryIdHeader: w.deliveryIdHeader, toleranceSeconds: w.toleranceSeconds },
+    req.headers,
+    req.rawBody,
     now,
   );
 }

@@ -2,8 +2,9 @@
  * Outgoing webhooks, for deployments that push events (Clarity markets "real-time event triggers
  * (Order, Cart, Customer)"; the framework source has no sender, so the body and headers here are
  * this emulator's documented contract, see docs/connectors/clarity.md). Each delivery is JSON
- * `{ EventType, OccurredAt, Entity, Data }` signed with HMAC-SHA256 over `<timestamp>.<body>`
- * (`X-Clarity-Timestamp`, `X-Clarity-Signature: sha256=<hex>`), with `X-Clarity-Delivery-Id`. The
+ * `{ EventType, OccurredAt, Entity, Data }` signed with HMAC-SHA256 over
+ * `<timestamp>.<delivery id>.<body>` (`X-Clarity-Timestamp`, `X-Clarity-Delivery-Id`,
+ * `X-Clarity-Signature: sha256=<hex>`). The
  * shared fault rules apply to path `/__webhooks/<event type>` with method POST: `drop` loses the
  * delivery, `repeat` sends it again, `latencyMs` delays it.
  */
@@ -67,7 +68,7 @@ export class WebhookSender {
     if (!url) return;
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-clarity-event': type, 'x-clarity-delivery-id': deliveryId, 'x-clarity-timestamp': timestamp };
-    if (this.config.secret) headers['x-clarity-signature'] = `sha256=${createHmac('sha256', this.config.secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+    if (this.config.secret) headers['x-clarity-signature'] = `sha256=${createHmac('sha256', this.config.secret).update(`${timestamp}.${deliveryId}.`).update(body).digest('hex')}`;
     let status: number;
     try {
       const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector, ConnectorContext, Watermark } from '../../../src/core/connector.js';
 import { SyncError } from '../../../src/core/errors.js';
 import { clarityConnector } from '../../../src/connectors/clarity/index.js';
-import { signBody } from '../../../src/connectors/shared/webhook-signature.js';
+import { signWebhook } from '../../../src/core/webhook-signature.js';
 import { startClarityEmulator, type RunningClarityEmulator } from '../../../src/sandbox/clarity/index.js';
 import { memoryState } from '../pardot/helpers.js';
 
@@ -179,7 +179,7 @@ describe('webhooks', () => {
     const event = emu.state.rows('CartEvent').at(-1)!;
     const body = JSON.stringify({ EventType: 'cart.abandoned', OccurredAt: new Date().toISOString(), Entity: 'CartEvent', Data: emu.state.view('CartEvent', event) });
     const ts = String(Math.floor(Date.now() / 1000));
-    const req = { headers: { 'x-clarity-timestamp': ts, 'x-clarity-signature': `sha256=${signBody('topsecret', body, ts)}` }, rawBody: Buffer.from(body), body: JSON.parse(body) as unknown };
+    const req = { headers: { 'x-clarity-timestamp': ts, 'x-clarity-delivery-id': 'd-1', 'x-clarity-signature': signWebhook('topsecret', ts, body, 'd-1') }, rawBody: Buffer.from(body), body: JSON.parse(body) as unknown };
     clarityConnector.webhook!.verify(req, settings);
     expect(() => clarityConnector.webhook!.verify({ ...req, rawBody: Buffer.from(body.replace('3', '4')) }, settings)).toThrow(/does not match/);
     const [parsed] = clarityConnector.webhook!.parse(req, settings);

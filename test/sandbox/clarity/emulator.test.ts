@@ -170,7 +170,7 @@ describe('webhooks', () => {
     await emu.flushWebhooks();
     const hook = got.find((g) => g.headers['x-clarity-event'] === 'cart.abandoned')!;
     const ts = String(hook.headers['x-clarity-timestamp']);
-    expect(hook.headers['x-clarity-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(`${ts}.${hook.body}`).digest('hex')}`);
+    expect(hook.headers['x-clarity-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(`${ts}.${String(hook.headers['x-clarity-delivery-id'])}.${hook.body}`).digest('hex')}`);
     expect(JSON.parse(hook.body)).toMatchObject({ EventType: 'cart.abandoned', Entity: 'CartEvent', Data: { MasterID: a.ID } });
 
     got.length = 0;
