@@ -37,8 +37,59 @@ export function flowHash(source: string): string {
   return createHash('sha256').update(source).digest('hex');
 }
 
+/** Largest flow file read (real ones are a few KB). */
+export const MAX_FLOW_BYTES = 256 * 1024;
+/** Deepest nesting of `[` and `{` read; the YAML reader recurses per level. */
+export const MAX_FLOW_NESTING = 100;
+/** Aliases (`*name`, merge keys included) a flow may expand, weighted by what each expands to. */
+const MAX_ALIAS_COUNT = 50;
+
+/**
+ * Why a flow file's text is refused before it is read as YAML, or null. Bounds what a hostile text
+ * can cost (anyone allowed to validate can send one): its size, its bracket nesting (the parser
+ * recurses per level, so 100,000 `[` overflow the stack after seconds of work), checked on the raw
+ * text before parsing.
+ */
+export function flowTextProblem(source: string): string | null {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes > MAX_FLOW_BYTES) return `the flow file is ${bytes} bytes; at most ${MAX_FLOW_BYTES} are read`;
+  // Counted on raw characters (brackets inside quoted text count too): a real flow is nowhere near.
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_FLOW_NESTING) return `the flow file nests brackets more than ${MAX_FLOW_NESTING} levels deep (at character ${i + 1})`;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return null;
+}
+
+/**
+ * Why a flow file is refused before validation (size, nesting, aliases that expand too far), or null:
+ * what a caller answers with a plain 400 rather than located issues.
+ */
+export function flowSourceProblem(source: string): string | null {
+  const problem = flowTextProblem(source);
+  if (problem) return problem;
+  const doc = parseDocument(source, { uniqueKeys: true });
+  if (doc.errors.length) return null;
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return null;
+  } catch (err) {
+    return aliasProblem(err);
+  }
+}
+
+function aliasProblem(err: unknown): string {
+  const message = (err as Error).message;
+  return /alias/i.test(message) ? `the flow file's aliases expand too far (more than ${MAX_ALIAS_COUNT}); write the repeated parts out` : `the flow file cannot be read: ${message}`;
+}
+
 /** Parses and validates a flow file's text. */
 export function loadFlow(source: string, file?: string): FlowLoadResult {
+  const refused = flowTextProblem(source);
+  if (refused) return { ok: false, issues: [{ path: '', message: refused, file, line: 1, column: 1 }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const issues: FlowIssue[] = [];
@@ -47,7 +98,12 @@ export function loadFlow(source: string, file?: string): FlowLoadResult {
     issues.push({ path: '', message: err.message.split('\n')[0], file, line: pos?.line, column: pos?.col });
   }
   if (issues.length) return { ok: false, issues };
-  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    return { ok: false, issues: [{ path: '', message: aliasProblem(err), file, line: 1, column: 1 }] };
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, issues: [{ path: '', message: 'a flow file must be a YAML mapping (name:, trigger:, source:, targets:)', file, line: 1, column: 1 }] };
   }

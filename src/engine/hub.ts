@@ -19,6 +19,7 @@ import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { envPolicy, type EnvPolicy } from './settings.js';
+import { reclaimAbandonedLeases } from './lease-reclaim.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -57,6 +58,7 @@ export class SynclineHub implements Hub {
 
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+    await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
       const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
       await w.start();

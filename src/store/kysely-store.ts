@@ -90,6 +90,8 @@ const CHUNK = 200;
 /** Upper bound of runs read to compute latency percentiles. */
 const STATS_ROW_LIMIT = 100_000;
 const SYSTEM_ACTOR = 'system';
+/** A lease end before any clock's now. */
+const LONG_AGO = '1970-01-01T00:00:00.000Z';
 
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -656,6 +658,23 @@ export abstract class KyselyStore implements Store {
   async getJob(id: string): Promise<JobRow | null> {
     const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toJobRow(row) : null;
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').select('lease_owner').distinct().where('status', '=', 'running').where('lease_owner', 'is not', null).execute();
+    return rows.map((r) => r.lease_owner!).sort();
+  }
+
+  async expireLeases(owners: string[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    // A time before any clock, so the claim (which compares with its own clock) sees them expired.
+    const rows = await this.tx(async (trx) => {
+      const expired = await trx.updateTable('jobs').set({ lease_expires_at: LONG_AGO }).where('status', '=', 'running').where('lease_owner', 'in', owners).returning('id').execute();
+      if (expired.length) await this.jobsQueuedInTx(trx);
+      return expired;
+    });
+    if (rows.length) this.jobsQueuedAfterCommit();
+    return rows.length;
   }
 
   async queueStats(): Promise<QueueStats> {

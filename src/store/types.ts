@@ -411,6 +411,10 @@ export interface Store {
   queueStats(): Promise<QueueStats>;
   /** Calls `listener` when jobs may be available (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). Returns an unsubscribe. */
   onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+  /** The workers that hold leases on running jobs now. */
+  leaseOwners(): Promise<string[]>;
+  /** Ends now the leases these workers hold (known dead), so their jobs are claimed again at once; returns how many. */
+  expireLeases(owners: string[]): Promise<number>;
 
   // runs and traces
   listRuns(filter: RunFilter): Promise<RunRow[]>;

@@ -346,6 +346,18 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 1000 })).toEqual([]);
       });
 
+      it('lists lease holders and ends the leases of the ones named, so their jobs are claimed at once', async () => {
+        await store.enqueue([newJob('a'), newJob('a')]);
+        await claimOne('dead', 60_000);
+        await claimOne('alive', 60_000);
+        expect(await store.leaseOwners()).toEqual(['alive', 'dead']);
+        expect(await store.expireLeases([])).toBe(0);
+        expect(await store.expireLeases(['dead'])).toBe(1);
+        const again = await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 30_000 });
+        expect(again.map((j) => j.attempts)).toEqual([2]);
+        expect(await store.leaseOwners()).toEqual(['alive', 'w2']);
+      });
+
       it('renews leases the worker still holds and reports the ones it lost', async () => {
         await store.enqueue([newJob('a'), newJob('a')]);
         const mine = await store.claimJobs({ workerId: 'w1', limit: 2, leaseMs: 50 });

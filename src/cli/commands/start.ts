@@ -6,6 +6,8 @@ import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime 
 import { configFrom } from '../shared.js';
 import { stopOnSignals } from '../signals.js';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CONSOLE_DIR } from '../../server/paths.js';
 import { ensureFirstAdmin } from '../../server/auth/index.js';
 import { RetentionRunner, retentionPolicy } from '../../engine/retention.js';
 import { startHealthServer } from '../../server/health.js';
@@ -20,7 +22,7 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
     }
   }
   await ensureFirstAdmin(rt.store, (line) => console.error(line));
-  const consoleDir = existsSync('web/dist/index.html') ? 'web/dist' : undefined;
+  const consoleDir = existsSync(path.join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined;
   const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -24,8 +24,8 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['shop_segment', 'Shop Segment', 'text'],
 ];
 
-/** External activity types registered for the Syncline extension. */
-export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold', 'Order Confirmed', 'Order Completed', 'Order Cancelled'];
+/** External activity types registered for the Syncline extension: DeveloperNames, so API names (no spaces). */
+export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Confirmed', 'Order_Completed', 'Order_Cancelled'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],

@@ -23,6 +23,9 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
+/** How long opening a connection may take before the caller gets an error (and retries later). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The database clock plus `ms`, as the store's fixed-width ISO text. */
 function dbIso(ms: number): RawBuilder<string> {
   return sql<string>`to_char((clock_timestamp() + ${ms} * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -36,8 +39,14 @@ export class PostgresStore extends KyselyStore {
   readonly #slots: AdvisorySlots;
 
   constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    pool.on('error', (err) => logger?.error({ err }, 'idle PostgreSQL connection failed'));
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle PostgreSQL connection lost; the pool opens a new one when needed'));
+    // pg removes the pool's error listener while a client is checked out, so a connection terminated
+    // mid-transaction (failover, pg_terminate_backend, a network blip) would emit an unhandled 'error'
+    // and end the process. Each client keeps a listener of its own: the query in flight already fails
+    // (a retryable error for the job or a 503 for the webhook) and the pool discards the broken client
+    // on release, so the event itself needs no more than a note.
+    pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: err.message }, 'PostgreSQL connection lost; work on it fails and is retried')));
     super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), secretBox, logger);
     this.#pool = pool;
     this.#notifier = new PgNotifier(options.url, logger);

@@ -94,32 +94,52 @@ export class PgNotifier {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true, connectionTimeoutMillis: 10_000 });
     client.on('notification', (msg) => {
       const channel = CHANNELS.find((c) => c === msg.channel);
       if (channel) this.fire(channel, msg.payload ?? '');
     });
+    // Registered before connecting and never removed: an 'error' event without a listener ends the process.
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, null));
-    await client.connect();
-    // One connection listens on every channel: a LISTEN costs nothing while nobody notifies.
-    for (const channel of CHANNELS) await client.query(`LISTEN ${channel}`);
+    try {
+      await client.connect();
+      // One connection listens on every channel: a LISTEN costs nothing while nobody notifies.
+      for (const channel of CHANNELS) await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.#closed || this.size === 0) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.#client = client;
   }
 
+  /** The listening connection broke: drop it and keep trying to listen again until it works. */
   private lost(client: pg.Client, err: Error | null): void {
     if (this.#client !== client) return;
     this.#client = null;
-    if (this.#closed || this.size === 0) return;
-    this.logger?.warn({ err }, 'LISTEN connection lost; reconnecting');
     client.end().catch(() => undefined);
+    this.logger?.warn({ err: err?.message }, 'LISTEN connection lost; reconnecting');
+    this.retryLater();
+  }
+
+  private retryLater(): void {
+    if (this.#closed || this.size === 0 || this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.ensureConnected()
-        .then(() => {
+      this.ensureConnected().then(
+        // Notifications sent while we were away are lost: wake every listener to look once.
+        () => {
           for (const channel of CHANNELS) this.fire(channel, MISSED);
-        })
-        .catch((e: unknown) => this.lost(client, e instanceof Error ? e : new Error(String(e))));
+        },
+        (e: unknown) => {
+          this.logger?.warn({ err: (e as Error).message }, 'LISTEN reconnect failed; trying again');
+          this.retryLater();
+        },
+      );
     }, RECONNECT_MS);
     this.#timer.unref();
   }

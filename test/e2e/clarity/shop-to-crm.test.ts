@@ -46,7 +46,7 @@ describe('Clarity pair: shop → Salesforce and Pardot', () => {
     const completed = orders.find((o) => o.StatusKey === 'Completed')!;
     const opp = opps.find((o) => o.Clarity_Order_No__c === completed.CustomKey)!;
     expect(opp).toMatchObject({ StageName: 'Closed Won', Shop_Order_Status__c: 'Completed', Amount: completed.Total, Tracking_Number__c: completed.TrackingNumber });
-    expect(activities(String(completed.CustomKey)).map((a) => a.type)).toEqual(['Order Placed', 'Order Confirmed', 'Order Shipped', 'Order Completed']);
+    expect(activities(String(completed.CustomKey)).map((a) => a.type)).toEqual(['Order_Placed', 'Order_Confirmed', 'Order_Shipped', 'Order_Completed']);
     const voided = orders.find((o) => o.StatusKey === 'Void')!;
     expect(opps.find((o) => o.Clarity_Order_No__c === voided.CustomKey)!.StageName).toBe('Closed Lost');
   });
@@ -68,9 +68,9 @@ describe('Clarity pair: shop → Salesforce and Pardot', () => {
     await f.poll('clarity-orders');
     const tracking = String(f.shop.state.get('SalesOrder', Number(order.ID))!.TrackingNumber);
     expect(activities(no).map((a) => [a.type, a.value])).toEqual([
-      ['Order Placed', `Web order ${no} (Pending)`],
-      ['Order Confirmed', `Web order ${no} (Confirmed)`],
-      ['Order Shipped', `Web order ${no} (Shipped, tracking ${tracking})`],
+      ['Order_Placed', `Web order ${no} (Pending)`],
+      ['Order_Confirmed', `Web order ${no} (Confirmed)`],
+      ['Order_Shipped', `Web order ${no} (Shipped, tracking ${tracking})`],
     ]);
     expect(sf('Opportunity').filter((o) => o.Clarity_Order_No__c === no)).toMatchObject([{ Shop_Order_Status__c: 'Shipped', Tracking_Number__c: tracking }]);
     expect(prospect('priya.raman@blueridgehydraulics.example')).toMatchObject([{ last_order_status__c: 'Shipped' }]);
@@ -105,7 +105,7 @@ describe('Clarity pair: shop → Salesforce and Pardot', () => {
     await f.drain();
     await f.poll('clarity-orders');
     expect(sf('Opportunity').filter((o) => o.Clarity_Order_No__c === 'SO-CS-0042-A')).toMatchObject([{ Shop_Order_Status__c: 'Confirmed' }]);
-    expect(activities('SO-CS-0042-A').map((a) => a.type)).toEqual(['Order Confirmed']);
+    expect(activities('SO-CS-0042-A').map((a) => a.type)).toEqual(['Order_Confirmed']);
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
   });
 });
