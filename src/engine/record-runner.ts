@@ -113,7 +113,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     return { kind: 'mapped', mapped };
   };
   /** The target's own rules (types, lengths, choices; required fields unless `verb` is update), as one invalid_data error or null. */
-  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert'): Promise<SyncError | null> => {
+  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert' | 'delete'): Promise<SyncError | null> => {
     const t = target.def;
     const spec = await deps.pool.entitySpec(t.connection, t.entity);
     if (!spec) return null;
