@@ -3,7 +3,7 @@
  * `GET /{Area}/{Es}` (search), `POST|GET /{Area}/{Es}ForConnect`, `GET /{Area}/{E}/ID/{ID}`,
  * `GET /{Area}/{E}/Key/{Key}`, `GET /{Area}/{E}/Exists/ID|Key/...`, `POST /{Area}/{E}/Create`,
  * `POST /{Area}/{E}/Upsert` (by ID, else CustomKey), `PUT /{Area}/{E}/Update`, `PATCH
- * /{Area}/{E}/Deactivate|Reactivate/ID|Key/...`, `DELETE /{Area}/{E}/Delete/ID|Key/...`, plus the
+ * /{Area}/{E}/Deactivate|Reactivate/ID|Key/...`, `DELETE /{Area}/{E}/Delete/ID|Key/...` (hard delete), plus the
  * sales-order workflow routes `PATCH /Ordering/SalesOrder/{Action}/{ID}`. Mutations answer
  * `CEFActionResponse { ActionSucceeded, Messages, Result }`; validation, auth and missing routes
  * answer a ServiceStack `ResponseStatus`.
@@ -128,6 +128,12 @@ async function crud(ctx: ApiContext, user: ClarityApiUser, table: TableDef, meth
     ctx.auth.require(user, `${table.permission}.${op}`);
     const row = mustFind(args[0], args.slice(1).join('/'));
     state.update(table.name, Number(row.ID), { Active: op === 'Reactivate' });
+    return json(res, 200, actionOk(true));
+  }
+  if (method === 'DELETE' && op === 'Delete' && args.length >= 2) {
+    ctx.auth.require(user, `${table.permission}.Delete`);
+    const row = mustFind(args[0], args.slice(1).join('/'));
+    state.remove(table.name, Number(row.ID));
     return json(res, 200, actionOk(true));
   }
   throw notFound(method, rest);

@@ -72,6 +72,11 @@ export class ShopState {
     return undefined;
   }
 
+  /** Removes a row for good (the Delete routes); false when it did not exist. */
+  remove(name: string, id: number): boolean {
+    return this.table(name).delete(id);
+  }
+
   /** Empties every table and the id counters. */
   wipe(): void {
     for (const t of this.tables.values()) t.clear();

@@ -96,6 +96,8 @@ describe('generated routes', () => {
     expect((await api('PATCH', `/Accounts/Account/Deactivate/ID/${id}`)).json.ActionSucceeded).toBe(true);
     expect((await api('GET', `/Accounts/Account/ID/${id}`)).json.Active).toBe(false);
     expect((await api('GET', '/Accounts/Account/ID/999999')).status).toBe(404);
+    expect((await api('DELETE', '/Accounts/Account/Delete/Key/ACC-ZETA')).json.ActionSucceeded).toBe(true);
+    expect((await api('GET', `/Accounts/Account/ID/${id}`)).status).toBe(404);
   });
 
   it('answers ResponseStatus field errors for validation and ActionSucceeded false on 200 for business failures', async () => {
