@@ -2,7 +2,8 @@
  * Journey 4 end to end, played with the shop's clock: a shopper fills a cart and leaves; an hour of
  * idle time later the shop marks it Abandoned and pushes the change; the hub finds or creates the
  * Pardot prospect, writes the cart on it and adds it to the recovery list. The reconciling poll reads
- * the same change and runs nothing twice; a repeated push is dropped; an anonymous cart is skipped with
+ * the same change and runs nothing twice; a repeated push is dropped and a lost one is caught by the
+ * reconciling read; an anonymous cart is skipped with
  * its reason on the trace; a second abandonment lists the prospect once; the checkout records the
  * purchase and takes the prospect off the list. A bad record goes to the dead-letter queue with a
  * readable reason and a fixed replay lands once.
@@ -93,6 +94,20 @@ describe('journey 4: abandoned cart recovery (Clarity → Pardot)', () => {
     expect(noah.cart_status__c).toBe('Recovered');
     expect(noah.last_order_date__c).toBe(new Date(f.shop.clock.nowMs()).toISOString().slice(0, 10));
     expect(onList(noah.id)).toHaveLength(0);
+  });
+
+  it('a push the shop lost is caught by the reconciling read', async () => {
+    f.shop.faults.add({ method: 'POST', path: 'cart\\.abandoned', count: 1, fault: { drop: true } });
+    const cart = f.shop.fillCart('elena.petrova@cascadepackaging.example', [{ sku: 'HX-1002', quantity: 3 }]);
+    f.shop.advanceClock(2 * HOUR);
+    await f.settle();
+    expect(f.shop.deliveries.at(-1)).toMatchObject({ type: 'cart.abandoned', status: null });
+    const elena = prospects('elena.petrova@cascadepackaging.example')[0];
+    expect(onList(elena.id)).toHaveLength(0);
+    await f.poll(ABANDONED);
+    expect(prospects('elena.petrova@cascadepackaging.example')[0]).toMatchObject({ cart_status__c: 'Abandoned', cart_value__c: 29.25 });
+    expect(onList(elena.id)).toHaveLength(1);
+    expect(await runsOf(lastCartEvent(cart.ID).ID)).toHaveLength(1);
   });
 
   it('a cart too big for the prospect field goes to the dead-letter queue, and a fixed replay lands once', async () => {
