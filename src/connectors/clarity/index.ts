@@ -21,7 +21,7 @@ function createConnector(ctx: ConnectorContext): Connector {
   const settings = claritySettings.parse(ctx.settings, 'clarity');
   const auth = new ClarityAuth(settings.authMode, settings.username, settings.password, ctx.state);
   const client = new ClarityClient(settings, auth, ctx.gate);
-  const table = entityTable({ client, settleMs: settings.settleSeconds * 1000, now: Date.now });
+  const table = entityTable({ client, settleMs: settings.settleSeconds * 1000, cartIdleMs: settings.cartIdleMinutes * 60_000, now: Date.now });
   return {
     ...tableMethods(table, 'clarity'),
     async check(): Promise<CheckResult> {

@@ -18,6 +18,7 @@ export const claritySettings = defineSettings(
     firstPageIndex: Type.Integer({ title: 'First page index', default: 1, minimum: 0, maximum: 1, description: 'Paging.StartIndex of the first page: 1 in the framework (it skips Size × (StartIndex − 1)); 0 only on sites customised to zero-based pages.' }),
     noCache: Type.Boolean({ title: 'Bypass the search cache', default: true, description: 'Send noCache=true on polls so a cached search result never hides a change.' }),
     settleSeconds: Type.Integer({ title: 'Settle time (s)', default: 2, minimum: 0, maximum: 600, description: 'Records changed in the last seconds are left for the next poll (read lag of a replicated or cached site).' }),
+    cartIdleMinutes: Type.Integer({ title: 'Treat idle carts as abandoned (min)', default: 0, minimum: 0, maximum: 43200, description: 'For sites where no job marks carts Abandoned: the AbandonedCart entity also gives New carts with items of a signed-in shopper untouched this long. 0: only carts the shop marked Abandoned.' }),
     requestTimeoutMs: Type.Integer({ title: 'Request timeout (ms)', default: 30000, minimum: 1000 }),
     webhookSecret: Type.Optional(Type.String({ title: 'Webhook signing secret', 'x-secret': true, description: 'Shared secret of the site’s event push (HMAC-SHA256 over <timestamp>.<delivery id>.<body>); unsigned pushes are refused when set.' })),
     webhookSignatureHeader: Type.String({ title: 'Webhook signature header', default: 'x-clarity-signature' }),

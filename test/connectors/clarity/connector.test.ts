@@ -120,6 +120,28 @@ describe('reads', () => {
   });
 });
 
+describe('abandoned carts on a site where no job marks them', () => {
+  it('with cartIdleMinutes, a known shopper\'s cart idle that long is produced once; an anonymous one never', async () => {
+    // Idle time is measured by the hub's clock against the shop's stamps: here both are real time.
+    emu.shop.abandonAfterMs = 30 * 86_400_000;
+    emu.setClock(new Date());
+    const { conn } = open({ cartIdleMinutes: 30 });
+    const start = await drain(conn, 'AbandonedCart', null, 60_000);
+    expect(start.records.every((r) => (r.data.AbandonedBy === 'status' ? r.data.StatusKey === 'Abandoned' : r.data.UserID !== null && r.data.StatusKey === 'New'))).toBe(true);
+    const cart = emu.fillCart('chloe.martin@mailbox.example', [{ sku: 'GL-6020', quantity: 4 }]);
+    const anonymous = emu.fillCart(null, [{ sku: 'GL-6020', quantity: 1 }]);
+    const early = await drain(conn, 'AbandonedCart', start.mark, 60_000);
+    expect(early.records).toEqual([]);
+    // Both carts were last touched 31 minutes ago.
+    const ago = new Date(Date.now() - 31 * 60_000).toISOString();
+    for (const c of [cart, anonymous]) Object.assign(emu.state.get('Cart', Number(c.ID))!, { CreatedDate: ago, UpdatedDate: ago });
+    const late = await drain(conn, 'AbandonedCart', early.mark, 60_000);
+    expect(late.records.map((r) => [r.id, r.data.AbandonedBy, r.data.StatusKey])).toEqual([[String(cart.ID), 'idle', 'New']]);
+    expect((await drain(conn, 'AbandonedCart', late.mark, 60_000)).records).toEqual([]);
+    emu.shop.abandonAfterMs = 3_600_000;
+  });
+});
+
 describe('writes and errors', () => {
   it('creates, upserts by CustomKey (merging the full model), updates, deactivates, and writes attributes as fields', async () => {
     const { conn } = open();

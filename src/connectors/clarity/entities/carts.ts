@@ -1,5 +1,6 @@
 /** Carts, and abandoned carts (the same route filtered by `StatusKey=Abandoned`, as integrators poll them). */
-import { STATUS_FIELDS, type CefEntityDef } from './common.js';
+import { stampMs, STATUS_FIELDS, type CefEntityDef, type EntityContext } from './common.js';
+import type { CefRow } from '../client.js';
 import type { FieldSpec } from '../../../core/connector.js';
 
 const CART_STATUSES = ['New', 'Abandoned', 'Converted To Order'];
@@ -37,7 +38,26 @@ export const cartEntity: CefEntityDef = {
   fields: cartFields,
 };
 
-/** Carts whose status is Abandoned (polled with `StatusKey=Abandoned&ModifiedSince=...`). */
+/**
+ * Which process sets Abandoned differs between sites: with `cartIdleMinutes`, a New cart with items
+ * and a signed-in shopper, untouched that long, is produced too, stamped when it crossed the idle
+ * time (`AbandonedBy: idle`), so it is produced once, as soon as it qualifies.
+ */
+async function* abandonedRows(ctx: EntityContext, fromMs: number | null, signal?: AbortSignal): AsyncGenerator<CefRow> {
+  const since = (ms: number | null): Record<string, string> => (ms === null ? {} : { ModifiedSince: new Date(ms).toISOString() });
+  for await (const row of ctx.client.search('/Shopping/Carts', { StatusKey: 'Abandoned', ...since(fromMs) }, signal)) yield { ...row, AbandonedBy: 'status' };
+  if (ctx.cartIdleMs <= 0) return;
+  const now = ctx.now();
+  for await (const row of ctx.client.search('/Shopping/Carts', { StatusKey: 'New', ...since(fromMs === null ? null : fromMs - ctx.cartIdleMs) }, signal)) {
+    const touched = stampMs(row);
+    if (touched === null || row.UserID === null || row.UserID === undefined) continue;
+    if (!Array.isArray(row.SalesItems) || row.SalesItems.length === 0 || touched + ctx.cartIdleMs > now) continue;
+    // Stamped when it crossed the idle time, so polling places it after the last read.
+    yield { ...row, AbandonedBy: 'idle', UpdatedDate: new Date(touched + ctx.cartIdleMs).toISOString() };
+  }
+}
+
+/** Carts whose status is Abandoned (polled with `StatusKey=Abandoned&ModifiedSince=...`), and idle carts when the setting asks. */
 export const abandonedCartEntity: CefEntityDef = {
   name: 'AbandonedCart',
   routeName: 'Cart',
@@ -47,6 +67,7 @@ export const abandonedCartEntity: CefEntityDef = {
   writable: false,
   findBy: ['UserID'],
   baseFilter: { StatusKey: 'Abandoned' },
-  fields: cartFields,
+  fields: [...cartFields, { name: 'AbandonedBy', type: 'string', readOnly: true, description: 'status (the shop marked it) or idle (cartIdleMinutes)' }],
+  changedRows: abandonedRows,
   description: 'Carts in status Abandoned. A cart abandoned, revived and abandoned again between two polls is seen once; use CartEvent when every transition counts.',
 };

@@ -35,6 +35,8 @@ export interface CefEntityDef {
   writeOnly?: readonly string[];
   /** Runs after a create/update/upsert with the record ID and the write-only values (a workflow route). */
   afterWrite?(ctx: EntityContext, id: string, values: Fields, recordKey: string | undefined): Promise<void>;
+  /** Rows for change polling from `fromMs` on, when the entity reads more than its search route (default: the search with ModifiedSince). */
+  changedRows?(ctx: EntityContext, fromMs: number | null, signal?: AbortSignal): AsyncIterable<CefRow>;
   /** The route entity when it differs from `name` (an `AbandonedCart` reads `Cart`). */
   routeName?: string;
   description?: string;
@@ -45,6 +47,8 @@ export interface EntityContext {
   client: ClarityClient;
   /** Leave records younger than this for the next poll. */
   settleMs: number;
+  /** Sites where no job marks carts Abandoned: a New cart of a known shopper idle this long counts as abandoned (0: off). */
+  cartIdleMs: number;
   now(): number;
 }
 
@@ -143,7 +147,7 @@ export function cefEntity(def: CefEntityDef, ctx: EntityContext): EntityHandler 
         settleMs: ctx.settleMs,
         now: ctx.now(),
         signal: options.signal,
-        fetch: (w) => ctx.client.search(`/${def.area}/${def.plural}`, { ...(def.baseFilter ?? {}), ...(w.fromMs === null ? {} : { ModifiedSince: new Date(w.fromMs).toISOString() }) }, w.signal),
+        fetch: (w) => (def.changedRows ? def.changedRows(ctx, w.fromMs, w.signal) : ctx.client.search(`/${def.area}/${def.plural}`, { ...(def.baseFilter ?? {}), ...(w.fromMs === null ? {} : { ModifiedSince: new Date(w.fromMs).toISOString() }) }, w.signal)),
         stampMs,
         key: (row) => String(row.ID).padStart(12, '0'),
         toRecord: (row) => toRecord(def, row),
