@@ -1,12 +1,11 @@
 /**
  * Journey 4 end to end, played with the shop's clock: a shopper fills a cart and leaves; an hour of
  * idle time later the shop marks it Abandoned and pushes the change; the hub finds or creates the
- * Pardot prospect, writes the cart on it and adds it to the recovery list. The reconciling poll reads
- * the same change and runs nothing twice; a repeated push is dropped and a lost one is caught by the
- * reconciling read; an anonymous cart is skipped with
- * its reason on the trace; a second abandonment lists the prospect once; the checkout records the
- * purchase and takes the prospect off the list. A bad record goes to the dead-letter queue with a
- * readable reason and a fixed replay lands once.
+ * Pardot prospect, writes the cart on it and adds it to the recovery list. The reconciling read of the
+ * same change runs nothing twice; a repeated push is dropped and a lost one is caught by the
+ * reconciling read; an anonymous cart is skipped with its reason on the trace; a second abandonment
+ * lists the prospect once; the checkout records the purchase and takes the prospect off the list. A
+ * bad record goes to the dead-letter queue with a readable reason and a fixed replay lands once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../../../src/sandbox/clarity/model.js';
