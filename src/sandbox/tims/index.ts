@@ -45,6 +45,8 @@ export interface TimsCall {
   /** The JSON answered. */
   response: unknown;
   responseHeaders: Record<string, string>;
+  /** A fault rule answered instead of the bridge (its answer may be off-contract on purpose). */
+  injected?: boolean;
 }
 
 /** A running TIMS emulator with its test and demo helpers. */
@@ -200,8 +202,16 @@ export async function startTimsEmulator(options: TimsEmulatorOptions = {}): Prom
       sendJson(res, status, body, headers);
     };
     const error = (e: BridgeError) => answer(e.status, { code: e.code, message: e.message, field: e.field }, e.headers);
+    if (text.length > 0) {
+      try {
+        call.body = JSON.parse(text);
+      } catch {
+        call.body = text;
+      }
+    }
     const fault = faults.pick(call.method, `${url.pathname}${url.search}`);
     if (fault) {
+      call.injected = true;
       if (await applyTransportFault(fault, req, res)) {
         call.status = fault.status ?? 0;
         return;
@@ -215,13 +225,9 @@ export async function startTimsEmulator(options: TimsEmulatorOptions = {}): Prom
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) return error(new BridgeError(404, 'not_found', `no route ${url.pathname}: the contract lives under ${API_PREFIX}`));
     const auth = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!auth || !apiKeys.has(auth[1].trim())) return error(new BridgeError(401, 'unauthorized', auth ? 'the API key is not known to this bridge' : 'send the API key as Authorization: Bearer <key>'));
-    if (text.length > 0) {
-      try {
-        call.body = JSON.parse(text);
-      } catch (err) {
-        return error(new BridgeError(400, 'bad_request', `the body is not JSON: ${(err as Error).message}`));
-      }
-    } else if (req.method === 'POST' || req.method === 'PATCH') {
+    if (typeof call.body === 'string') {
+      return error(new BridgeError(400, 'bad_request', 'the body is not JSON'));
+    } else if (call.body === undefined && (req.method === 'POST' || req.method === 'PATCH')) {
       return error(new BridgeError(400, 'bad_request', 'a JSON body is required'));
     }
     try {
