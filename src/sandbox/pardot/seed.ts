@@ -18,10 +18,17 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['cart_items', 'Cart Items', 'textarea'],
   ['last_order_status', 'Last Order Status', 'dropdown'],
   ['stock_level', 'Stock Level', 'number'],
+  // TIMS pair (flows/tims): receivables and rented cylinders.
+  ['account_balance', 'Account Balance', 'number'],
+  ['past_due_balance', 'Past Due Balance', 'number'],
+  ['cylinders_held', 'Cylinders Held', 'number'],
+  ['cylinder_holdings', 'Cylinder Holdings', 'textarea'],
+  ['last_payment_date', 'Last Payment Date', 'date'],
+  ['last_invoice_status', 'Last Invoice Status', 'dropdown'],
 ];
 
 /** External activity types registered for the Syncline extension. */
-export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold'];
+export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold', 'Order Picked Up', 'Payment Received', 'Invoice Overdue'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],

@@ -155,13 +155,14 @@ describe('change polling', () => {
 describe('writes', () => {
   const lead = { name: 'Laurel Refinery Maintenance', terms: 'NET30', email: 'maint@laurelrefinery.example', externalId: '001Hs00000LAUREL', line1: '803 Hwy 212 S', city: 'Laurel', state: 'MT', postalCode: '59044', country: 'US', warehouseId: 'BIL' };
 
-  it('creates a customer with its default ship-to; the same CRM record again updates it', async () => {
+  it('creates a customer with its default ship-to; the same CRM record again answers it', async () => {
     const first = await conn.write('customer', { verb: 'create', data: lead, idempotencyKey: 'flow:customer:00Q1' });
     expect(first).toMatchObject({ ok: true, created: true, data: { customerCode: first.id, defaultLocationId: `${first.id}-01` } });
     expect(emu.customer(first.id)).toMatchObject({ name: lead.name, billingAddress: { city: 'Laurel', state: 'MT' } });
-    const again = await conn.write('customer', { verb: 'create', data: { ...lead, phone: '+14066280000' } });
+    // Another lead of the same Account: linked to the customer, whose master data stays as it was.
+    const again = await conn.write('customer', { verb: 'create', data: { ...lead, email: 'rosa@laurelrefinery.example', phone: '+14066280000' } });
     expect(again).toMatchObject({ id: first.id, created: false });
-    expect(emu.customer(first.id)!.phone).toBe('+14066280000');
+    expect(emu.customer(first.id)).toMatchObject({ email: lead.email, phone: null });
     const upsert = await conn.write('customer', { verb: 'upsert', match: { field: 'email', value: lead.email }, data: { ...lead, creditLimit: 15000 } });
     expect(upsert).toMatchObject({ id: first.id, created: false });
     expect(emu.customer(first.id)!.creditLimit).toBe('15000.00');

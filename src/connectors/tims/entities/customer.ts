@@ -1,8 +1,8 @@
 /**
  * TIMS customers: polled with their figures and cylinder holdings; created with a default ship-to
  * location in one call (`POST /customers` with `locations`), updated with PATCH. A create whose
- * `externalId` the bridge already knows (409 `duplicate_external_id`) updates that customer instead,
- * so a lead sent twice never makes two customers.
+ * `externalId` the bridge already knows (409 `duplicate_external_id`) answers that customer instead,
+ * so a lead sent twice, or two leads of one Account, never make two customers.
  */
 import type { EntitySpec, WriteOp, WriteOutcome } from '../../../core/connector.js';
 import { invalidField, SyncError } from '../../../core/errors.js';
@@ -108,10 +108,11 @@ export function customerHandler(deps: EntityDeps): EntityHandler {
       const row = await client.call('POST', '/customers', { body, idempotencyKey: op.idempotencyKey, recordKey: key });
       return { ok: true, id: String(row.customerCode), created: true, data: { customerCode: row.customerCode, defaultLocationId: row.defaultLocationId ?? null } };
     } catch (err) {
-      // The bridge already has a customer for this CRM record: that one is ours to update.
+      // The bridge already has the customer of this CRM record (a retried create, or another lead of
+      // the same Account): link to it as it is. Its master data is not overwritten by a second contact.
       if (err instanceof SyncError && err.details.vendorCode === 'duplicate_external_id' && body.externalId) {
         const [existing] = await find('externalId', body.externalId);
-        if (existing) return update(existing.id, op.data);
+        if (existing) return { ok: true, id: existing.id, created: false, data: { customerCode: existing.id, defaultLocationId: existing.data.defaultLocationId ?? null } };
       }
       throw err;
     }
