@@ -28,7 +28,7 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
 ];
 
 /** External activity types registered for the Syncline extension. */
-export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold', 'Order Picked Up', 'Payment Received', 'Invoice Overdue'];
+export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold', 'Order Ready for Pick-up', 'Order Picked Up', 'Payment Received', 'Invoice Overdue'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],
