@@ -2,6 +2,7 @@
  * The HTTP server: webhook intake, health and readiness, Prometheus metrics, the admin API and the
  * console. Built from a hub so tests and the CLI assemble it the same way.
  */
+import { readiness } from './health.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { SynclineHub } from '../engine/hub.js';
@@ -40,12 +41,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { hub } = options;
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    try {
-      const queue = await hub.store.queueStats();
-      return { status: 'ready', store: hub.store.kind, queue };
-    } catch (err) {
-      return reply.code(503).send({ status: 'not_ready', message: (err as Error).message });
-    }
+    const r = await readiness(hub);
+    return reply.code(r.status).send(r.body);
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await hub.metricsText()));
   await webhookRoutes(app, hub.intake);

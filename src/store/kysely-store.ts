@@ -29,6 +29,7 @@ import {
 } from './rows.js';
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
+import { historyTableSizes, purgeHistory } from './retention.js';
 import type {
   ApiTokenRow,
   AuditInput,
@@ -63,6 +64,9 @@ import type {
   XrefId,
   XrefLink,
   JobKind,
+  PurgeResult,
+  RetentionCutoffs,
+  TableSize,
 } from './types.js';
 
 /** Minimal logger shape (pino-compatible). */
@@ -976,6 +980,14 @@ export abstract class KyselyStore implements Store {
   }
 
   // ---------- audit ----------
+  async purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult> {
+    return purgeHistory(this.db, (fn) => this.tx(fn), cutoffs);
+  }
+
+  async tableSizes(): Promise<TableSize[]> {
+    return historyTableSizes(this.db, this.kind);
+  }
+
   async audit(entry: AuditInput): Promise<void> {
     await this.write((db) => this.insertAudit(db, entry));
   }

@@ -237,6 +237,41 @@ export interface AuditRow extends AuditInput {
   at: Iso;
 }
 
+// ---------- retention ----------
+/** What a purge may delete: rows older than each cutoff (ISO instants), in batches. */
+export interface RetentionCutoffs {
+  /** Finished (done) jobs last updated before this. */
+  jobsBefore: Iso;
+  /** Inbox rows (delivery ids seen) received before this, once their job is no longer queued or running. */
+  inboxBefore: Iso;
+  /** Runs (with their traces) started before this, unless their job has an open dead letter. */
+  runsBefore: Iso;
+  /** Per-flow overrides of runsBefore. */
+  flowRunsBefore?: Record<string, Iso>;
+  /** Keep at most this many runs per flow (the newest); older ones go whatever their age. */
+  maxRunsPerFlow?: number;
+  /** Rows per transaction. */
+  batchSize: number;
+  /** Transactions per call at most (default 50), so one call never holds the store long. */
+  maxBatches?: number;
+}
+/** What one purge deleted; `complete` is false when it stopped at maxBatches with more to delete. */
+export interface PurgeResult {
+  jobs: number;
+  inbox: number;
+  runs: number;
+  traces: number;
+  complete: boolean;
+}
+/** Size of one history table. */
+export interface TableSize {
+  table: string;
+  /** Rows (PostgreSQL: the planner's estimate). */
+  rows: number;
+  /** Bytes including indexes, where the store can tell (PostgreSQL). */
+  bytes: number | null;
+}
+
 // ---------- stats ----------
 export interface QueueStats {
   queued: number;
@@ -388,5 +423,9 @@ export interface Store {
 
   // audit
   audit(entry: AuditInput): Promise<void>;
+  /** Deletes history past the retention cutoffs in small batches; never unfinished work or open dead letters. */
+  purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
+  /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */
+  tableSizes(): Promise<TableSize[]>;
   listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]>;
 }

@@ -778,5 +778,68 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await store.listAudit({ before: all[0].id, limit: 1 })).map((e) => e.action)).toEqual(['x.two']);
       });
     });
+
+    describe('retention', () => {
+      const future = (ms = 60_000) => new Date(Date.now() + ms).toISOString();
+      const everything = () => ({ jobsBefore: future(), inboxBefore: future(), runsBefore: future(), batchSize: 2 });
+
+      async function finish(deliveryId: string, how: 'done' | 'dead' | 'queued'): Promise<string> {
+        const r = await store.ingest([{ flow: 'ret', deliveryId, payload: { id: deliveryId }, recordKey: deliveryId }], { flowVersion: 1, maxAttempts: 3 });
+        const jobId = r.jobIds[0];
+        if (how === 'queued') return jobId;
+        const claimed = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 30_000, flows: ['ret'] });
+        const job = claimed.find((j) => j.id === jobId)!;
+        for (const other of claimed.filter((j) => j.id !== jobId)) await store.retryJob({ jobId: other.id, workerId: 'w', runAt: new Date().toISOString(), error: invalidEmail, run: runFor(other, 'retrying'), traces: [] });
+        const traces: TraceInput[] = [{ step: 'write:t', status: how === 'done' ? 'ok' : 'failed', keys: [`${deliveryId}@example.com`] }];
+        if (how === 'done') expect(await store.completeJob({ jobId, workerId: 'w', run: runFor(job), traces })).toBe(true);
+        else expect(await store.deadLetterJob({ jobId, workerId: 'w', error: invalidEmail, run: runFor(job, 'dead'), traces })).toBe(true);
+        return jobId;
+      }
+
+      it('purges finished history in batches and keeps unfinished work and open dead letters', async () => {
+        for (let i = 0; i < 5; i++) await finish(`done-${i}`, 'done');
+        const deadJob = await finish('dead-1', 'dead');
+        const queuedJob = await finish('queued-1', 'queued');
+        expect((await store.listRuns({ flow: 'ret' })).length).toBe(6 + 0);
+
+        let total = { jobs: 0, inbox: 0, runs: 0, traces: 0 };
+        for (let i = 0; i < 20; i++) {
+          const r = await store.purgeHistory({ ...everything(), maxBatches: 2 });
+          total = { jobs: total.jobs + r.jobs, inbox: total.inbox + r.inbox, runs: total.runs + r.runs, traces: total.traces + r.traces };
+          if (r.complete) break;
+        }
+        expect(total).toEqual({ jobs: 5, inbox: 6, runs: 5, traces: 5 });
+        // The queued job and its inbox row stay: a repeat of its delivery is still dropped.
+        expect((await store.getJob(queuedJob))?.status).toBe('queued');
+        const repeat = await store.ingest([{ flow: 'ret', deliveryId: 'queued-1', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        expect(repeat.accepted).toBe(0);
+        // The dead letter's job, run and trace stay until it is handled.
+        expect((await store.getJob(deadJob))?.status).toBe('dead');
+        const runs = await store.listRuns({ flow: 'ret' });
+        expect(runs.map((r) => r.status)).toEqual(['dead']);
+        expect(await store.findTraces('dead-1@example.com')).toHaveLength(1);
+        expect(await store.findTraces('done-1@example.com')).toHaveLength(0);
+        // A purged delivery id is forgotten: the same delivery is accepted again.
+        const again = await store.ingest([{ flow: 'ret', deliveryId: 'done-1', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        expect(again.accepted).toBe(1);
+      });
+
+      it('keeps what is younger than the cutoffs, and at most maxRunsPerFlow runs per flow', async () => {
+        for (let i = 0; i < 4; i++) await finish(`young-${i}`, 'done');
+        const past = new Date(Date.now() - 86_400_000).toISOString();
+        const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 100 });
+        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, complete: true });
+        const capped = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, maxRunsPerFlow: 1, batchSize: 100 });
+        expect(capped.runs).toBe(3);
+        expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);
+      });
+
+      it('reports the size of the history tables', async () => {
+        await finish('sized-1', 'done');
+        const sizes = await store.tableSizes();
+        expect(sizes.map((t) => t.table).sort()).toEqual(['audit_log', 'dead_letters', 'inbox', 'jobs', 'runs', 'trace_keys', 'traces', 'xref']);
+        if (store.kind === 'sqlite') expect(sizes.find((t) => t.table === 'runs')?.rows).toBe(1);
+      });
+    });
   });
 }

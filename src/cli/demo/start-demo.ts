@@ -159,6 +159,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       keyFile: path.join(dataDir, 'master.key'),
       logLevel: options.logLevel ?? 'info',
       secureCookies: false,
+      retention: {},
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
