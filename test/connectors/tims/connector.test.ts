@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, ConnectorContext, Watermark } from '../../../src/core/connector.js';
 import { SyncError } from '../../../src/core/errors.js';
-import { createTimsConnection, timsConnector, timsSettings } from '../../../src/connectors/tims/index.js';
+import { readFileSync } from 'node:fs';
+import { CONTRACT_MAJOR, createTimsConnection, timsConnector, timsSettings } from '../../../src/connectors/tims/index.js';
 import { startTimsEmulator, type RunningTimsEmulator } from '../../../src/sandbox/tims/index.js';
 import { timsContract } from '../../support/tims-contract.js';
 
@@ -243,5 +244,11 @@ describe('the contract', () => {
       expect(entity.fields.map((f) => f.name).filter((n) => !allowed.has(n)), entity.name).toEqual([]);
       if (!['location', 'contact'].includes(entity.name)) expect(contract.properties(schema).filter((p) => !entity.fields.some((f) => f.name === p)), entity.name).toEqual([]);
     }
+  });
+
+  it('speaks the major version of the contract file, and its guide lists every setting', () => {
+    expect(CONTRACT_MAJOR).toBe(Number(contract.version.split('.')[0]));
+    const guide = readFileSync(new URL('../../../docs/connectors/tims.md', import.meta.url), 'utf8');
+    for (const f of timsSettings.fields) if (!f.name.includes('.')) expect(guide).toContain(`| \`${f.name}\` |`);
   });
 });

@@ -208,6 +208,37 @@ describe('transport', () => {
   });
 });
 
+describe('control endpoints', () => {
+  const control = async (path: string, body?: unknown) => {
+    const res = await fetch(`${emu.url}/__sandbox/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('stages business events over HTTP and moves the clock', async () => {
+    const at = '2027-01-15T12:00:00.000Z';
+    expect((await control('clock', { at })).json.now).toMatch(/^2027-01-15T12:00/);
+    const [c] = data(await get('/customers?limit=1'));
+    const code = String(c.customerCode);
+    const delivered = await control('events/deliver-cylinders', { customerCode: code, gasType: 'Helium', size: '300', count: 2 });
+    expect(delivered.json.result).toMatchObject({ gasType: 'Helium', count: 2, monthlyRental: '17.00', lastDeliveryDate: '2027-01-15' });
+    expect((await control('events/return-cylinders', { customerCode: code, gasType: 'Helium', size: '300', count: 5 })).json).toMatchObject({ code: 'validation_failed', field: 'count' });
+    expect((await control('events/return-cylinders', { customerCode: code, gasType: 'Helium', size: '300', count: 2 })).json.result).toMatchObject({ count: 0, lastReturnDate: '2027-01-15' });
+    const rental = await control('events/post-invoice', { customerCode: code });
+    expect(String((rental.json.result as { invoiceNo: string }).invoiceNo)).toMatch(/^IN-/);
+    const paid = await control('events/receive-payment', { customerCode: code, amount: '10.00', method: 'cash' });
+    expect(String((paid.json.result as { paymentId: string }).paymentId)).toMatch(/^PMT-/);
+    expect((await control('events/age-invoices', {})).json.result).toMatchObject({ overdue: expect.any(Array) });
+    expect((await control('events/set-availability', { itemCode: 'AR-300', warehouseId: 'GTF', onHand: 5 })).json.result).toMatchObject({ onHand: 5, available: 5 });
+    expect((await control('events/set-credit', { customerCode: code, status: 'credit-hold' })).status).toBe(200);
+    expect((await get(`/customers/${code}`)).json.status).toBe('credit-hold');
+    expect((await control('events/run-statements', {})).status).toBe(200);
+    expect((await control('events/pick-up', { orderNo: 'SO-NOPE' })).status).toBe(404);
+    expect((await control('events/teleport', {})).status).toBe(404);
+    expect((await control('calls')).json.calls).toEqual(expect.any(Array));
+    await control('clock', { real: true });
+  });
+});
+
 describe('the contract', () => {
   it('answers every exchange in the contract, and accepts only requests the contract allows', () => {
     expect(emu.calls.length).toBeGreaterThan(50);
