@@ -7,11 +7,11 @@ import { SyncError } from '../../core/errors.js';
 import { specsOf, tableMethods, type EntityTable } from '../shared/entities.js';
 import { TimsClient } from './client.js';
 import { SYSTEM } from './errors.js';
-import { availabilityHandler, itemHandler } from './entities/catalogue.js';
-import { contactHandler, cylinderBalanceHandler, locationHandler } from './entities/customer-parts.js';
-import { customerHandler } from './entities/customer.js';
-import { orderHandler } from './entities/order.js';
-import { invoiceHandler, paymentHandler, statementHandler } from './entities/receivables.js';
+import { availabilityHandler, availabilitySpec, itemHandler, itemSpec } from './entities/catalogue.js';
+import { contactHandler, contactSpec, cylinderBalanceHandler, cylinderBalanceSpec, locationHandler, locationSpec } from './entities/customer-parts.js';
+import { customerHandler, customerSpec } from './entities/customer.js';
+import { orderHandler, orderSpec } from './entities/order.js';
+import { invoiceHandler, invoiceSpec, paymentHandler, paymentSpec, statementHandler, statementSpec } from './entities/receivables.js';
 import type { EntityDeps } from './entities/shared.js';
 import { timsSettings } from './settings.js';
 
@@ -34,8 +34,8 @@ export function timsEntityTable(deps: EntityDeps): EntityTable {
   };
 }
 
-/** The entity specs, known without a bridge. */
-export const TIMS_ENTITIES: EntitySpec[] = specsOf(timsEntityTable({ client: null as never, settings: null as never, now: Date.now }));
+/** The entity specs, known without a bridge (in the table's order). */
+export const TIMS_ENTITIES: EntitySpec[] = [customerSpec, locationSpec, contactSpec, cylinderBalanceSpec, itemSpec, availabilitySpec, orderSpec, invoiceSpec, paymentSpec, statementSpec];
 
 /** Creates a connection; no I/O until first used. */
 export function createTimsConnection(ctx: ConnectorContext, now: () => number = Date.now): Connector {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, ConnectorContext, Watermark } from '../../../src/core/connector.js';
 import { SyncError } from '../../../src/core/errors.js';
 import { readFileSync } from 'node:fs';
-import { CONTRACT_MAJOR, createTimsConnection, timsConnector, timsSettings } from '../../../src/connectors/tims/index.js';
+import { CONTRACT_MAJOR, createTimsConnection, timsConnector, timsEntityTable, timsSettings } from '../../../src/connectors/tims/index.js';
+import { specsOf } from '../../../src/connectors/shared/entities.js';
 import { startTimsEmulator, type RunningTimsEmulator } from '../../../src/sandbox/tims/index.js';
 import { timsContract } from '../../support/tims-contract.js';
 
@@ -238,6 +239,7 @@ describe('the contract', () => {
       contact: ['ContactInput', ['customerCode', 'contactId']],
     };
     expect(timsConnector.entities.map((e) => e.name).sort()).toEqual(Object.keys(own).sort());
+    expect(timsConnector.entities).toEqual(specsOf(timsEntityTable({ client: null as never, settings: null as never, now: Date.now })));
     for (const entity of timsConnector.entities) {
       const [schema, extra] = own[entity.name];
       const allowed = new Set([...contract.properties(schema), ...extra]);
