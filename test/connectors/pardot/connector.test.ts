@@ -113,7 +113,7 @@ describe('change polling', () => {
   });
 
   it('leaves records younger than the read lag for a later poll', async () => {
-    const lagged = pardotConnector.create(context(emulatorSettings(emu, { readLagSeconds: 60 })));
+    const lagged = pardotConnector.create(context(emulatorSettings(emu, { settleSeconds: 60 })));
     await lagged.write('prospect', { verb: 'create', data: { email: 'fresh@example.com' } });
     const page = await lagged.readChanges('prospect', null, { limit: 1000, fields: ['email'] });
     expect(page.records.some((r) => r.data.email === 'fresh@example.com')).toBe(false);
