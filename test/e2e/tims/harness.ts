@@ -69,7 +69,7 @@ export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFi
     post(flow, secret, body, deliveryId) {
       const raw = Buffer.from(JSON.stringify(body));
       const ts = String(Math.floor(Date.now() / 1000));
-      return hub.intake.receive(flow, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(secret, ts, raw) }, rawBody: raw });
+      return hub.intake.receive(flow, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(secret, ts, raw, deliveryId) }, rawBody: raw });
     },
     async close() {
       await hub.stop();
