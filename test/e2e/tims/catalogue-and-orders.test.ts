@@ -152,4 +152,9 @@ describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order', 
     expect(made[0].lines).toEqual([{ lineNo: 1, itemCode: 'REG-AR', quantity: 2, unitPrice: '96.00', extension: '192.00' }]);
     expect(org().table('Opportunity').get(opportunityId)!.TIMS_Order_No__c).toBe(made[0].orderNo);
   });
+
+  it('spoke only the published contract with the TIMS bridge', () => {
+    expect(f.tims.calls.length).toBeGreaterThan(0);
+    expect(f.contractProblems()).toEqual([]);
+  });
 });

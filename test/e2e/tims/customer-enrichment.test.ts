@@ -103,4 +103,9 @@ describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
     expect(JSON.stringify([...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c).map((a) => [a.Id, a.Balance__c, a.Cylinders_Held__c]))).toBe(before);
     expect(f.pardot.state.prospects.size).toBe(prospectsBefore);
   });
+
+  it('spoke only the published contract with the TIMS bridge', () => {
+    expect(f.tims.calls.length).toBeGreaterThan(0);
+    expect(f.contractProblems()).toEqual([]);
+  });
 });

@@ -19,6 +19,7 @@ import { startPardotEmulator, type RunningPardotEmulator } from '../../../src/sa
 import { startTimsEmulator, type RunningTimsEmulator } from '../../../src/sandbox/tims/index.js';
 import { FLOWS_DIR } from '../../support/journeys.js';
 import { queueDrained, TEST_MASTER_KEY, waitFor } from '../../support/engine.js';
+import { timsContract } from '../../support/tims-contract.js';
 
 /** flows/tims/. */
 export const TIMS_FLOWS_DIR = path.join(FLOWS_DIR, 'tims');
@@ -35,6 +36,8 @@ export interface TimsJourneyFixture {
   poll(flow: string, timeoutMs?: number): Promise<void>;
   /** Posts a body to a webhook flow, signed with `secret`, as a Salesforce flow callout would. */
   post(flow: string, secret: string, body: unknown, deliveryId: string): ReturnType<SynclineHub['intake']['receive']>;
+  /** Every way the hub's requests to the TIMS bridge, or its answers, broke the contract file (none expected). */
+  contractProblems(): string[];
   close(): Promise<void>;
 }
 
@@ -70,6 +73,10 @@ export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFi
       const raw = Buffer.from(JSON.stringify(body));
       const ts = String(Math.floor(Date.now() / 1000));
       return hub.intake.receive(flow, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(secret, ts, raw, deliveryId) }, rawBody: raw });
+    },
+    contractProblems() {
+      const contract = timsContract();
+      return tims.calls.filter((c) => !c.injected).flatMap((c) => [...contract.checkRequest(c), ...contract.checkResponse(c)]);
     },
     async close() {
       await hub.stop();

@@ -83,4 +83,9 @@ describe('TIMS journey 1: lead to customer', () => {
     await f.drain();
     expect(customersWithEmail('cbrandt@svaca.example')).toHaveLength(1);
   });
+
+  it('spoke only the published contract with the TIMS bridge', () => {
+    expect(f.tims.calls.length).toBeGreaterThan(0);
+    expect(f.contractProblems()).toEqual([]);
+  });
 });

@@ -113,4 +113,9 @@ describe('TIMS journey 3: orders, invoices and payments to Pardot', () => {
     await f.drain();
     expect(activities(email).length).toBe(before + 1);
   });
+
+  it('spoke only the published contract with the TIMS bridge', () => {
+    expect(f.tims.calls.length).toBeGreaterThan(0);
+    expect(f.contractProblems()).toEqual([]);
+  });
 });
