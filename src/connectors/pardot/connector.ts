@@ -39,7 +39,7 @@ export class PardotConnector implements Connector {
     const tokens = pardotTokenSource(this.settings, { state: ctx.state });
     this.client = new PardotClient(
       { baseUrl: this.settings.apiBaseUrl, businessUnitId: this.settings.businessUnitId, timeZone: this.settings.accountTimeZone },
-      { tokens, gate: ctx.gate },
+      { tokens, gate: ctx.gate, reportUsage: (u) => ctx.reportUsage(u) },
     );
     this.prospects = new Prospects(this.client, this.settings.importThreshold);
     this.lists = new Lists(this.client);

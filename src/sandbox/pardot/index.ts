@@ -69,6 +69,11 @@ export interface RunningPardotEmulator extends RunningEmulator {
   reset(): void;
 }
 
+/** Salesforce API-name (DeveloperName) rules: a letter first, then letters, digits and single underscores, no trailing underscore. */
+export function isApiName(name: string): boolean {
+  return /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/.test(name) && !name.endsWith('_') && name.length <= 40;
+}
+
 /** The default business unit id. */
 export const DEFAULT_BUSINESS_UNIT_ID = '0Uv5e000000XyZaCAK';
 
@@ -151,6 +156,25 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
       tokens.expireAll();
       return send(res, { status: 204 });
     }
+    if (path === '/__sandbox/settings' && req.method === 'GET') return json(200, { allowMultipleProspectsWithSameEmail: state.allowMultipleProspectsWithSameEmail, externalActivityTypes: state.externalActivityTypes });
+    if (path === '/__sandbox/settings' && req.method === 'PUT') {
+      const v = JSON.parse(body.toString('utf8') || '{}') as { allowMultipleProspectsWithSameEmail?: unknown };
+      if (typeof v.allowMultipleProspectsWithSameEmail === 'boolean') state.allowMultipleProspectsWithSameEmail = v.allowMultipleProspectsWithSameEmail;
+      return json(200, { allowMultipleProspectsWithSameEmail: state.allowMultipleProspectsWithSameEmail });
+    }
+    if (path === '/__sandbox/external-activity-types' && req.method === 'POST') {
+      const v = JSON.parse(body.toString('utf8') || '{}') as { extension?: unknown; type?: unknown; isActive?: unknown };
+      for (const k of ['extension', 'type'] as const) {
+        const name = v[k];
+        if (typeof name !== 'string' || !isApiName(name)) {
+          // As the Tooling API refuses a DeveloperName that breaks the API-name rules.
+          return json(400, [{ message: `${k}: the name can only contain underscores and alphanumeric characters. It must begin with a letter, not include spaces, not end with an underscore, and not contain two consecutive underscores.`, errorCode: 'FIELD_INTEGRITY_EXCEPTION', fields: ['DeveloperName'] }]);
+        }
+      }
+      const type = { extension: String(v.extension), type: String(v.type), isActive: v.isActive !== false };
+      state.externalActivityTypes = [...state.externalActivityTypes.filter((t) => !(t.extension === type.extension && t.type === type.type)), type];
+      return json(201, type);
+    }
     if (path === '/__sandbox/usage' && req.method === 'GET') return json(200, usage());
     if (path === '/__sandbox/usage' && req.method === 'PUT') {
       const v = JSON.parse(body.toString('utf8') || '{}') as { used?: number };
@@ -223,11 +247,14 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
       }
     }
     const ctx: RequestContext = { method: req.method ?? 'GET', path, params: url.searchParams, headers: req.headers, rawBody, state, offset, origin, now: now() };
+    // `X-Return-Api-Usage: true` asks for today's usage against the daily limit in `x-api-usage`.
+    const wantsUsage = /^(true|1)$/i.test(String(req.headers['x-return-api-usage'] ?? ''));
+    const withUsage = (reply: Reply): Reply => (wantsUsage ? { ...reply, headers: { ...reply.headers, 'x-api-usage': `${usage().used}/${usage().limit}` } } : reply);
     try {
-      send(res, await dispatch(routes, ctx));
+      send(res, withUsage(await dispatch(routes, ctx)));
     } catch (err) {
-      if (err instanceof PardotApiError) return sendError(res, err);
-      sendError(res, new PardotApiError(183, `Internal error: ${(err as Error).message}`));
+      const e = err instanceof PardotApiError ? err : new PardotApiError(183, `Internal error: ${(err as Error).message}`);
+      send(res, withUsage({ status: e.status, body: e.toBody() }));
     }
   }
 

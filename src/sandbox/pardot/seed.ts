@@ -27,8 +27,8 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['last_invoice_status', 'Last Invoice Status', 'dropdown'],
 ];
 
-/** External activity types registered for the Syncline extension. */
-export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold', 'Order Ready for Pick-up', 'Order Picked Up', 'Payment Received', 'Invoice Overdue'];
+/** External activity types registered for the Syncline extension: DeveloperNames, so API names (no spaces). */
+export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Ready_For_Pickup', 'Order_Picked_Up', 'Payment_Received', 'Invoice_Overdue'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],

@@ -166,15 +166,15 @@ describe('prospect writes', () => {
 describe('activities and lists', () => {
   it('records an external activity and refuses an unknown type', async () => {
     const p = [...emu.state.prospects.values()][0];
-    const ok = await conn.write('externalActivity', { verb: 'create', data: { type: 'Order Shipped', value: 'SO-10042', email: String(p.email).toUpperCase() } });
+    const ok = await conn.write('externalActivity', { verb: 'create', data: { type: 'Order_Shipped', value: 'SO-10042', email: String(p.email).toUpperCase() } });
     expect(ok.ok).toBe(true);
     const stored = [...emu.state.externalActivities.values()];
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ extension: 'Syncline', type: 'Order Shipped', value: 'SO-10042', prospectId: p.id });
+    expect(stored[0]).toMatchObject({ extension: 'Syncline', type: 'Order_Shipped', value: 'SO-10042', prospectId: p.id });
     const bad = await rejection(conn.write('externalActivity', { verb: 'create', data: { type: 'Order Teleported', value: 'SO-1', email: p.email } }));
     expect(bad.kind).toBe('invalid_data');
     expect(bad.details.field).toBe('type');
-    const nobody = await rejection(conn.write('externalActivity', { verb: 'create', data: { type: 'Order Shipped', value: 'SO-1', email: 'nobody@example.com' } }));
+    const nobody = await rejection(conn.write('externalActivity', { verb: 'create', data: { type: 'Order_Shipped', value: 'SO-1', email: 'nobody@example.com' } }));
     expect(nobody.kind).toBe('not_found');
   });
 

@@ -38,11 +38,11 @@ describe('TIMS journey 3: orders, invoices and payments to Pardot', () => {
     }
     for (const i of [...books.invoices.values()].filter((x) => x.status === 'overdue')) {
       const email = books.customers.get(i.customerCode)!.email;
-      if (email) expect(activities(email, 'Invoice Overdue').filter((a) => String(a.value).includes(i.invoiceNo))).toHaveLength(1);
+      if (email) expect(activities(email, 'Invoice_Overdue').filter((a) => String(a.value).includes(i.invoiceNo))).toHaveLength(1);
     }
     for (const p of books.payments.values()) {
       const email = books.customers.get(p.customerCode)!.email;
-      if (email) expect(activities(email, 'Payment Received').filter((a) => String(a.value).includes(p.paymentId))).toHaveLength(1);
+      if (email) expect(activities(email, 'Payment_Received').filter((a) => String(a.value).includes(p.paymentId))).toHaveLength(1);
     }
   });
 
@@ -51,16 +51,16 @@ describe('TIMS journey 3: orders, invoices and payments to Pardot', () => {
     const email = emailOf(order.customerCode);
     f.tims.pickUp(order.orderNo);
     await f.poll(ORDERS);
-    expect(activities(email, 'Order Picked Up').filter((a) => String(a.value).includes(order.orderNo))).toHaveLength(1);
-    expect(activities(email, 'Order Picked Up')[0].value).toBe(`Will-call order ${order.orderNo} (Picked up, ${order.total})`);
+    expect(activities(email, 'Order_Picked_Up').filter((a) => String(a.value).includes(order.orderNo))).toHaveLength(1);
+    expect(activities(email, 'Order_Picked_Up')[0].value).toBe(`Will-call order ${order.orderNo} (Picked up, ${order.total})`);
     expect(prospect(email).last_order_status__c).toBe('Picked up');
 
     const invoiceNo = f.tims.postInvoice(order.orderNo);
     await f.poll(ORDERS);
     await f.poll(INVOICES);
-    expect(activities(email, 'Order Invoiced').filter((a) => String(a.value).includes(order.orderNo))).toHaveLength(1);
+    expect(activities(email, 'Order_Invoiced').filter((a) => String(a.value).includes(order.orderNo))).toHaveLength(1);
     expect(prospect(email).last_invoice_status__c).toBe('Open');
-    expect(activities(email, 'Invoice Overdue').filter((a) => String(a.value).includes(invoiceNo))).toHaveLength(0);
+    expect(activities(email, 'Invoice_Overdue').filter((a) => String(a.value).includes(invoiceNo))).toHaveLength(0);
     // Sixty days on, the nightly aging finds it unpaid. (The emulated TIMS clock runs ahead; its
     // stamps come back to now so the hub's clock accepts them.)
     f.tims.clock.advance(60 * DAY);
@@ -70,13 +70,13 @@ describe('TIMS journey 3: orders, invoices and payments to Pardot', () => {
     for (const no of aged) f.tims.books.invoices.get(no)!.modifiedAt = f.tims.clock.stamp();
     await f.poll(INVOICES);
     const invoice = f.tims.books.invoices.get(invoiceNo)!;
-    expect(activities(email, 'Invoice Overdue').filter((a) => String(a.value).includes(invoiceNo)).map((a) => a.value)).toEqual([`Invoice ${invoiceNo}: ${invoice.balanceDue} due ${invoice.dueDate}`]);
+    expect(activities(email, 'Invoice_Overdue').filter((a) => String(a.value).includes(invoiceNo)).map((a) => a.value)).toEqual([`Invoice ${invoiceNo}: ${invoice.balanceDue} due ${invoice.dueDate}`]);
     expect(prospect(email).last_invoice_status__c).toBe('Overdue');
 
     const paymentId = f.tims.receivePayment({ customerCode: order.customerCode, amount: invoice.balanceDue, method: 'card', reference: 'AUTH 11Q', invoiceNo });
     await f.poll(PAYMENTS);
     await f.poll(INVOICES);
-    expect(activities(email, 'Payment Received').filter((a) => String(a.value).includes(paymentId)).map((a) => a.value)).toEqual([`Payment ${paymentId} of ${invoice.total} by card for ${invoiceNo}`]);
+    expect(activities(email, 'Payment_Received').filter((a) => String(a.value).includes(paymentId)).map((a) => a.value)).toEqual([`Payment ${paymentId} of ${invoice.total} by card for ${invoiceNo}`]);
     expect(String(prospect(email).last_payment_date__c).slice(0, 10)).toBe(f.tims.clock.today());
     expect(prospect(email).last_invoice_status__c).toBe('Paid');
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
@@ -107,7 +107,7 @@ describe('TIMS journey 3: orders, invoices and payments to Pardot', () => {
     await f.store.replayDeadLetters([dl.id], 'test');
     await f.drain();
     expect(activities(email).length).toBe(before + 1);
-    expect(activities(email, 'Order Shipped').filter((a) => String(a.value).includes(order.orderNo))).toHaveLength(1);
+    expect(activities(email, 'Order_Shipped').filter((a) => String(a.value).includes(order.orderNo))).toHaveLength(1);
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
     await f.store.replayDeadLetters([dl.id], 'test');
     await f.drain();

@@ -53,7 +53,7 @@ export const externalActivityEntity: EntitySpec = {
   idField: 'id',
   fields: [
     { name: 'extension', type: 'string', description: `Marketing app extension DeveloperName (default ${DEFAULT_EXTENSION})` },
-    { name: 'type', type: 'string', required: true, description: 'Activity type DeveloperName, e.g. "Order Shipped"' },
+    { name: 'type', type: 'string', required: true, description: 'Activity type DeveloperName, e.g. "Order_Shipped"' },
     { name: 'value', type: 'string', required: true, description: 'Free text shown on the timeline, e.g. the order number' },
     { name: 'email', type: 'email', required: true, description: "The prospect's email (normalised)" },
   ],

@@ -13,6 +13,7 @@ import { SyncError } from '../../../core/errors.js';
 import type { SalesforceClient } from '../client.js';
 import { pollByStamp } from '../../shared/polling.js';
 import { parseStamp, soqlDateTime, soqlIdent, soqlLiteral } from '../soql.js';
+import { flattenChildren, relatedSelect } from './related.js';
 import { toSourceRecord, type SalesforceRecord } from './records.js';
 
 /** One page of a query result. */
@@ -95,7 +96,7 @@ export interface ChangeReadOptions {
 
 /** The SOQL of one change read over a stamp window, oldest first (exported for tests and docs). */
 export function changesSoql(entity: string, fromMs: number | null, fields: string[], upperMs: number): string {
-  const select = [...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent).join(', ');
+  const select = [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity)].join(', ');
   const upper = `SystemModstamp <= ${soqlDateTime(upperMs)}`;
   const where = fromMs === null ? upper : `SystemModstamp >= ${soqlDateTime(fromMs)} AND ${upper}`;
   return `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
@@ -117,7 +118,10 @@ export async function readChanges(client: SalesforceClient, entity: string, sinc
     async *fetch(w) {
       // Whole seconds down, so the window's first second is read whole.
       const fromMs = w.fromMs === null ? null : Math.floor(w.fromMs / 1000) * 1000;
-      for await (const page of queryPages(client, changesSoql(entity, fromMs, options.fields, w.untilMs), { all: true, signal: w.signal })) yield* page.records;
+      // Child relationships (OpportunityLineItems) arrive nested; their further pages are read here.
+      for await (const page of queryPages(client, changesSoql(entity, fromMs, options.fields, w.untilMs), { all: true, signal: w.signal })) {
+        for (const r of page.records) yield await flattenChildren(client, entity, r);
+      }
     },
     stampMs: (r) => parseStamp(String(r.SystemModstamp ?? '')),
     key: (r) => String(r.Id),
