@@ -30,6 +30,7 @@ import {
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
 import { historyTableSizes, purgeHistory } from './retention.js';
+import { reencryptAll, stateSecretName, type KeyRotationResult } from './key-rotation.js';
 import type {
   ApiTokenRow,
   ApiUsageAdd,
@@ -1057,6 +1058,14 @@ export abstract class KyselyStore implements Store {
   }
 
   // ---------- audit ----------
+  async rotateMasterKey(to: SecretBox, actor = SYSTEM_ACTOR): Promise<KeyRotationResult> {
+    return this.tx(async (trx) => {
+      const result = await reencryptAll(trx, this.secretBox, to);
+      await this.insertAudit(trx, { actor, action: 'keys.rotate', target: 'master-key', details: { ...result } });
+      return result;
+    });
+  }
+
   async purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult> {
     return purgeHistory(this.db, (fn) => this.tx(fn), cutoffs);
   }
@@ -1082,7 +1091,4 @@ function toApiUsageRow(r: { connection: string; day: string; used: number; daily
   return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
 }
 
-/** The associated-data name of a connection state value: bound to its key, apart from the connection's secrets. */
-function stateSecretName(key: string): string {
-  return `state:${key}`;
-}
+

@@ -3,6 +3,8 @@
  * Multi-step changes that must be atomic are single methods here (ingest, commitPoll, completeJob,
  * replayDeadLetters), so each adapter owns its transaction and callers cannot get it half right.
  */
+import type { SecretBox } from './secrets.js';
+import type { KeyRotationResult } from './key-rotation.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { SerializedError, ErrorKind } from '../core/errors.js';
 import type { Watermark } from '../core/connector.js';
@@ -480,6 +482,8 @@ export interface Store {
 
   // audit
   audit(entry: AuditInput): Promise<void>;
+  /** Re-encrypts every connection secret and state value under the key of `to`, in one transaction (audited). After it, open the store with the new key. */
+  rotateMasterKey(to: SecretBox, actor?: string): Promise<KeyRotationResult>;
   /** Deletes history past the retention cutoffs in small batches; never unfinished work or open dead letters. */
   purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
   /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */

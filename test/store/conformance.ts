@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SerializedError } from '../../src/core/errors.js';
-import { SecretDecryptError } from '../../src/store/secrets.js';
+import { SecretBox, SecretDecryptError } from '../../src/store/secrets.js';
 import type { JobRow, NewJob, RunInput, Store, TraceInput } from '../../src/store/types.js';
 
 /** The master key conformance stores are opened with. */
@@ -141,6 +141,23 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         // And the right key, on another instance, still decrypts.
         const same = await h.reopen({ masterKey: TEST_MASTER_KEY });
         expect((await same.getConnection('pardot-prod'))?.secrets).toEqual({ clientSecret: 's3cret' });
+      });
+
+      it('rotates the master key: every secret and state value re-encrypted, readable only with the new key', async () => {
+        if (!h.reopen) return;
+        await store.putConnection({ name: 'sf', type: 'salesforce', settings: { a: 1 }, secrets: { privateKey: 'pem', clientSecret: 'cs' } });
+        await store.putConnection({ name: 'sage', type: 'sage100', settings: {}, secrets: { password: 'p;w}d' } });
+        await store.setConnectionState('sf', 'salesforce.oauth.token', { accessToken: 'tok', refreshToken: 'ref' });
+        const newKey = 'cd'.repeat(32);
+        const result = await store.rotateMasterKey(new SecretBox({ masterKey: newKey }), 'ops');
+        expect(result).toEqual({ connections: 2, secrets: 3, stateValues: 1 });
+        const rotated = await h.reopen({ masterKey: newKey });
+        expect((await rotated.getConnection('sf'))?.secrets).toEqual({ privateKey: 'pem', clientSecret: 'cs' });
+        expect((await rotated.getConnection('sage'))?.secrets).toEqual({ password: 'p;w}d' });
+        expect(await rotated.getConnectionState('sf', 'salesforce.oauth.token')).toEqual({ accessToken: 'tok', refreshToken: 'ref' });
+        const old = await h.reopen({ masterKey: TEST_MASTER_KEY });
+        await expect(old.getConnection('sf')).rejects.toBeInstanceOf(SecretDecryptError);
+        expect((await rotated.listAudit({ limit: 5 })).map((e) => e.action)).toContain('keys.rotate');
       });
 
       it('deletes connections with their state, and audits every change', async () => {
