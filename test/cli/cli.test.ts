@@ -34,7 +34,7 @@ describe('syncline CLI', () => {
     expect(syncline('flow', 'validate', good)).toMatchObject({ code: 0 });
     const r = syncline('flow', 'validate', good, bad);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${bad}:7:3  source/colour: unknown setting "colour"`);
+    expect(r.out).toContain(`${bad}:8:3  source/colour: unknown setting "colour"`);
   });
 
   it('runs the journey templates\' sample tests', () => {

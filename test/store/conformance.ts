@@ -600,6 +600,21 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('deferred jobs', () => {
+      it('puts a held job back with a new payload and run time, without counting the attempt or recording a run', async () => {
+        await store.enqueue([newJob('f', { batch: { checks: 0 } })]);
+        const job = await claimOne();
+        expect(job.attempts).toBe(1);
+        const later = new Date(Date.now() + 60_000).toISOString();
+        expect(await store.deferJob({ jobId: job.id, workerId: 'other', runAt: later, payload: {} })).toBe(false);
+        expect(await store.deferJob({ jobId: job.id, workerId: 'w1', runAt: later, payload: { batch: { checks: 1 } } })).toBe(true);
+        const row = await store.getJob(job.id);
+        expect(row).toMatchObject({ status: 'queued', attempts: 0, runAt: later, leaseOwner: null, payload: { batch: { checks: 1 } } });
+        expect(await store.claimJobs({ workerId: 'w1', limit: 5, leaseMs: 30_000 })).toEqual([]);
+        expect(await store.listRuns({ jobId: job.id, flow: 'f' })).toEqual([]);
+      });
+    });
+
     describe('shared rate limits', () => {
       it('hands out at most N call slots per key and frees one on release', async () => {
         const a = await store.tryAcquireCallSlot('conn-a', 2);
@@ -633,7 +648,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(held.every((x) => x !== null)).toBe(true);
         expect(await store.tryAcquireCallSlot('pardot', 2)).toBeNull();
         // Exactly the two locks are held: the one-query try never takes more than one slot.
-        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted");
+        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())");
         expect(locks[0].n).toBe(2);
         held[0]!.release();
         let mine = null;
