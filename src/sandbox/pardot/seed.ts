@@ -22,10 +22,17 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['cart_recovery_url', 'Cart Recovery URL', 'text'],
   ['cart_status', 'Cart Status', 'text'],
   ['shop_segment', 'Shop Segment', 'text'],
+  // TIMS pair (flows/tims): receivables and rented cylinders.
+  ['account_balance', 'Account Balance', 'number'],
+  ['past_due_balance', 'Past Due Balance', 'number'],
+  ['cylinders_held', 'Cylinders Held', 'number'],
+  ['cylinder_holdings', 'Cylinder Holdings', 'textarea'],
+  ['last_payment_date', 'Last Payment Date', 'date'],
+  ['last_invoice_status', 'Last Invoice Status', 'dropdown'],
 ];
 
 /** External activity types registered for the Syncline extension: DeveloperNames, so API names (no spaces). */
-export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Confirmed', 'Order_Completed', 'Order_Cancelled'];
+export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Confirmed', 'Order_Completed', 'Order_Cancelled', 'Order_Ready_For_Pickup', 'Order_Picked_Up', 'Payment_Received', 'Invoice_Overdue'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],
