@@ -6,8 +6,9 @@ import type { CheckResult, ConnectorRegistry, EntitySpec, Logger } from '../core
 import type { FlowDef, FlowIssue } from '../core/flow.js';
 import type { Fields, JsonObject } from '../core/json.js';
 import { compileFlow, previewFlow } from '../mapping/index.js';
-import type { FlowVersionRow, Store } from '../store/types.js';
-import { ConnectionPool } from './connections.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
+import { deleteConnection, writeConnection } from './connection-writes.js';
+import { ConnectionPool, type ApiBudget } from './connections.js';
 import { FlowCache } from './flow-cache.js';
 import { FlowValidationError, loadFlow, type FlowLoadResult } from './flow-loader.js';
 import type { Hub, MappingPreview } from './hub-types.js';
@@ -17,12 +18,17 @@ import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { HealthBook } from './connection-health.js';
+import { envPolicy, type EnvPolicy } from './settings.js';
+import { reclaimAbandonedLeases } from './lease-reclaim.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
   store: Store;
   connectors: ConnectorRegistry;
   logger: Logger;
+  /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
+  envPolicy?: EnvPolicy;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -37,6 +43,8 @@ export class SynclineHub implements Hub {
   private readonly workers: Worker[] = [];
   /** One lock table for all workers of this process. */
   private readonly locks = new KeyedMutex();
+  /** Connection health marks shared by this process's workers. */
+  readonly health: HealthBook;
   private readonly logger: Logger;
 
   constructor(options: HubOptions) {
@@ -44,16 +52,19 @@ export class SynclineHub implements Hub {
     this.connectors = options.connectors;
     this.logger = options.logger;
     this.metrics = new EngineMetrics(this.store);
-    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics);
+    const env = options.envPolicy ?? envPolicy();
+    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
-    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics);
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
+    this.health = new HealthBook(this.store);
   }
 
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+    await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
-      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
+      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks, health: this.health }, options);
       await w.start();
       this.workers.push(w);
     }
@@ -124,23 +135,43 @@ export class SynclineHub implements Hub {
     });
   }
 
+  writeConnection(input: ConnectionInput, actor: string): Promise<ConnectionRow> {
+    return writeConnection({ store: this.store, pool: this.pool }, input, actor);
+  }
+
+  deleteConnection(name: string, actor: string): Promise<boolean> {
+    return deleteConnection({ store: this.store, pool: this.pool }, name, actor);
+  }
+
   async testConnection(name: string): Promise<CheckResult> {
     await this.pool.close(name);
+    let result: CheckResult;
     try {
       const c = await this.pool.get(name);
-      return await c.connector.check();
+      result = await c.connector.check();
     } catch (err) {
-      return { ok: false, message: (err as Error).message };
+      result = { ok: false, message: (err as Error).message };
     }
+    // A connection whose credential was refused resumes its flows once a Test succeeds.
+    if (result.ok && (await this.health.get(name))) {
+      await this.health.clear(name);
+      await this.store.audit({ actor: 'system', action: 'connection.resume', target: `connection:${name}`, details: { reason: 'a Test succeeded after the credential was refused' } });
+    }
+    return result;
   }
 
   async discoverConnection(name: string): Promise<EntitySpec[]> {
     return this.pool.discover(name);
   }
 
-  async apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>> {
-    const open = new Map(this.pool.budgets().map((b) => [b.connection, b]));
-    return (await this.store.listConnections()).map((c) => open.get(c.name) ?? { connection: c.name, used: 0, limit: this.connectors.get(c.type)?.rateLimits.perDay ?? null, resetAt: null });
+  async apiBudget(): Promise<ApiBudget[]> {
+    // From the store: every process's calls, not only this one's.
+    const used = new Map((await this.pool.budgets()).map((b) => [b.connection, b]));
+    return (await this.store.listConnections()).map((c) => {
+      const declared = (c.settings.rateLimits as { perDay?: number } | undefined)?.perDay ?? this.connectors.get(c.type)?.rateLimits.perDay ?? null;
+      const b = used.get(c.name);
+      return { connection: c.name, used: b?.used ?? 0, limit: b?.limit ?? declared, resetAt: b?.resetAt ?? null };
+    });
   }
 
   metricsText(): Promise<string> {

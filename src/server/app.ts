@@ -9,6 +9,7 @@ import type { SynclineHub } from '../engine/hub.js';
 import { webhookRoutes } from './webhooks.js';
 import { adminApi } from './admin/index.js';
 import { serveConsole } from './admin/static.js';
+import { CONSOLE_DIR } from './paths.js';
 
 /** Options for the server. */
 export interface AppOptions {
@@ -48,7 +49,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await webhookRoutes(app, hub.intake);
   if (options.admin !== false) {
     await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies });
-    await serveConsole(app, options.consoleDir ?? 'web/dist');
+    await serveConsole(app, options.consoleDir ?? CONSOLE_DIR);
   }
   return app;
 }

@@ -4,7 +4,7 @@
  * MVCC), how jobs are claimed (a single-writer UPDATE vs FOR UPDATE SKIP LOCKED), and how idle
  * workers are woken (an in-process emitter vs LISTEN/NOTIFY).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ErrorKind } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Watermark } from '../core/connector.js';
@@ -30,9 +30,14 @@ import {
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
 import { historyTableSizes, purgeHistory } from './retention.js';
+import { reencryptAll, stateSecretName, type KeyRotationResult } from './key-rotation.js';
 import type {
   ApiTokenRow,
+  LoginCounter,
+  ApiUsageAdd,
+  ApiUsageRow,
   AuditInput,
+  CallSlot,
   AuditRow,
   ConnectionInput,
   ConnectionRow,
@@ -87,6 +92,8 @@ const CHUNK = 200;
 /** Upper bound of runs read to compute latency percentiles. */
 const STATS_ROW_LIMIT = 100_000;
 const SYSTEM_ACTOR = 'system';
+/** A lease end before any clock's now. */
+const LONG_AGO = '1970-01-01T00:00:00.000Z';
 
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -126,6 +133,13 @@ export abstract class KyselyStore implements Store {
   protected abstract jobsQueuedInTx(trx: Tx): Promise<void>;
   /** Called after such a transaction committed (SQLite wakes in-process listeners here). */
   protected abstract jobsQueuedAfterCommit(): void;
+  /** Called inside a transaction that wrote connection `name` (PostgreSQL sends NOTIFY here, delivered on commit). */
+  protected abstract connectionChangedInTx(trx: Tx, name: string): Promise<void>;
+  /** Called after such a transaction committed (SQLite tells in-process listeners here). */
+  protected abstract connectionChangedAfterCommit(name: string): void;
+  abstract tryAcquireCallSlot(key: string, slots: number): Promise<CallSlot | null>;
+  abstract reserveCallRate(key: string, perSecond: number): Promise<number>;
+  abstract onConnectionChanged(listener: (name: string) => void): Promise<() => Promise<void>>;
 
   // ---------- helpers shared by the transactional methods ----------
   protected async insertAudit(trx: Tx, entry: AuditInput): Promise<void> {
@@ -341,6 +355,7 @@ export abstract class KyselyStore implements Store {
       };
       if (existing) await trx.updateTable('connections').set(values).where('name', '=', input.name).execute();
       else await trx.insertInto('connections').values(values).execute();
+      await this.connectionChangedInTx(trx, input.name);
       await this.insertAudit(trx, {
         actor,
         action: existing ? 'connection.update' : 'connection.create',
@@ -350,6 +365,7 @@ export abstract class KyselyStore implements Store {
       });
       return values;
     });
+    this.connectionChangedAfterCommit(input.name);
     return {
       name: row.name,
       type: row.type,
@@ -390,13 +406,16 @@ export abstract class KyselyStore implements Store {
   }
 
   async deleteConnection(name: string, actor = SYSTEM_ACTOR): Promise<boolean> {
-    return this.tx(async (trx) => {
+    const deleted = await this.tx(async (trx) => {
       await trx.deleteFrom('connection_state').where('connection', '=', name).execute();
-      const deleted = await trx.deleteFrom('connections').where('name', '=', name).returning('name').execute();
-      if (deleted.length === 0) return false;
+      const rows = await trx.deleteFrom('connections').where('name', '=', name).returning('name').execute();
+      if (rows.length === 0) return false;
+      await this.connectionChangedInTx(trx, name);
       await this.insertAudit(trx, { actor, action: 'connection.delete', target: `connection:${name}` });
       return true;
     });
+    if (deleted) this.connectionChangedAfterCommit(name);
+    return deleted;
   }
 
   async getConnectionState(name: string, key: string): Promise<unknown> {
@@ -406,12 +425,15 @@ export abstract class KyselyStore implements Store {
       .where('connection', '=', name)
       .where('key', '=', key)
       .executeTakeFirst();
-    return row ? JSON.parse(row.value) : undefined;
+    if (!row) return undefined;
+    // Rows written before state was encrypted are plain JSON; they are encrypted on their next write.
+    return JSON.parse(this.secretBox.isSealed(row.value) ? this.secretBox.decrypt(name, stateSecretName(key), row.value) : row.value);
   }
 
+  /** Connection state holds OAuth access and refresh tokens (and other values a connector caches): encrypted at rest like secrets. */
   async setConnectionState(name: string, key: string, value: unknown): Promise<void> {
     const now = isoNow();
-    const text = toJson(value);
+    const text = this.secretBox.encrypt(name, stateSecretName(key), toJson(value));
     await this.write((db) => db
       .insertInto('connection_state')
       .values({ connection: name, key, value: text, updated_at: now })
@@ -596,6 +618,9 @@ export abstract class KyselyStore implements Store {
         last_error: toJson(input.error),
       });
       if (!job) return false;
+      if (input.refundAttempt && Number(job.attempts) > 0) {
+        await trx.updateTable('jobs').set({ attempts: Number(job.attempts) - 1 }).where('id', '=', job.id).execute();
+      }
       await this.recordOutcome(trx, job, input);
       await this.jobsQueuedInTx(trx);
       return true;
@@ -638,6 +663,23 @@ export abstract class KyselyStore implements Store {
   async getJob(id: string): Promise<JobRow | null> {
     const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toJobRow(row) : null;
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').select('lease_owner').distinct().where('status', '=', 'running').where('lease_owner', 'is not', null).execute();
+    return rows.map((r) => r.lease_owner!).sort();
+  }
+
+  async expireLeases(owners: string[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    // A time before any clock, so the claim (which compares with its own clock) sees them expired.
+    const rows = await this.tx(async (trx) => {
+      const expired = await trx.updateTable('jobs').set({ lease_expires_at: LONG_AGO }).where('status', '=', 'running').where('lease_owner', 'in', owners).returning('id').execute();
+      if (expired.length) await this.jobsQueuedInTx(trx);
+      return expired;
+    });
+    if (rows.length) this.jobsQueuedAfterCommit();
+    return rows.length;
   }
 
   async queueStats(): Promise<QueueStats> {
@@ -979,7 +1021,140 @@ export abstract class KyselyStore implements Store {
     await this.write((db) => db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute());
   }
 
+  async deferJob(input: { jobId: string; workerId: string; runAt: string; payload: JsonValue }): Promise<boolean> {
+    const row = await this.write((db) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          run_at: normIso(input.runAt),
+          payload: toJson(input.payload),
+          // The claim counted an attempt; a check of a job still running is not one.
+          attempts: eb('attempts', '-', 1),
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: isoNow(),
+        }))
+        .where('id', '=', input.jobId)
+        .where('status', '=', 'running')
+        .where('lease_owner', '=', input.workerId)
+        .returning('id')
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
+  async deleteSessionsOf(userId: string, keepIdHash?: string): Promise<number> {
+    const rows = await this.write((db) =>
+      db
+        .deleteFrom('sessions')
+        .where('user_id', '=', userId)
+        .$if(keepIdHash !== undefined, (q) => q.where('id_hash', '!=', keepIdHash!))
+        .returning('id_hash')
+        .execute(),
+    );
+    return rows.length;
+  }
+
+  async revokeApiTokensOf(userId: string, keepId?: string): Promise<number> {
+    const rows = await this.write((db) =>
+      db
+        .updateTable('api_tokens')
+        .set({ revoked: 1 })
+        .where('user_id', '=', userId)
+        .where('revoked', '=', 0)
+        .$if(keepId !== undefined, (q) => q.where('id', '!=', keepId!))
+        .returning('id')
+        .execute(),
+    );
+    return rows.length;
+  }
+
+  async updateLoginCounters<T>(keys: string[], decide: (counters: Map<string, LoginCounter | null>) => { counters: Map<string, LoginCounter | null>; result: T }): Promise<T> {
+    const unique = [...new Set(keys)].sort();
+    return this.tx(async (trx) => {
+      // Make the rows exist, then lock them (PostgreSQL; SQLite's write lock already serialises), so
+      // two attempts at once cannot both read the same count.
+      const placeholder = new Date(0).toISOString();
+      await trx
+        .insertInto('login_counters')
+        .values(unique.map((key) => ({ key, failures: 0, locked_until: placeholder, last_failure: placeholder })))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const rows = await trx
+        .selectFrom('login_counters')
+        .selectAll()
+        .where('key', 'in', unique)
+        .$if(this.kind === 'postgres', (q) => q.forUpdate())
+        .execute();
+      const current = new Map<string, LoginCounter | null>(unique.map((k) => [k, null]));
+      for (const r of rows) {
+        if (r.failures > 0) current.set(r.key, { failures: r.failures, lockedUntil: Date.parse(r.locked_until), lastFailure: Date.parse(r.last_failure) });
+      }
+      const { counters, result } = decide(current);
+      for (const key of unique) {
+        const c = counters.get(key) ?? null;
+        if (c === null) await trx.deleteFrom('login_counters').where('key', '=', key).execute();
+        else
+          await trx
+            .updateTable('login_counters')
+            .set({ failures: c.failures, locked_until: new Date(c.lockedUntil).toISOString(), last_failure: new Date(c.lastFailure).toISOString() })
+            .where('key', '=', key)
+            .execute();
+      }
+      return result;
+    });
+  }
+
+  // ---------- shared rate limits: daily usage ----------
+  async addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }> {
+    const now = isoNow();
+    const reported = input.reportedUsed ?? 0;
+    const limit = input.limit ?? null;
+    const resetAt = input.resetAt ?? null;
+    if (input.cap !== undefined && input.add > input.cap) {
+      return { ...(await this.apiUsageRow(input.connection, input.day)), granted: false };
+    }
+    // One statement either way: a new day's row, or an atomic add on the existing one that, when
+    // capped, applies only while the day's usage stays within the cap (no read-then-write race).
+    const greatest = this.kind === 'postgres' ? sql.raw('greatest') : sql.raw('max');
+    const capped = input.cap === undefined ? sql`true` : sql`api_usage.used + ${input.add} <= ${input.cap}`;
+    const rows = await this.write((db) =>
+      sql<{ used: number | string; daily_limit: number | null; reset_at: number | string | null }>`
+        insert into api_usage (connection, day, used, daily_limit, reset_at, updated_at)
+        values (${input.connection}, ${input.day}, ${Math.max(input.add, reported)}, ${limit}, ${resetAt}, ${now})
+        on conflict (connection, day) do update
+           set used = ${greatest}(api_usage.used + ${input.add}, ${reported}),
+               daily_limit = coalesce(excluded.daily_limit, api_usage.daily_limit),
+               reset_at = coalesce(excluded.reset_at, api_usage.reset_at),
+               updated_at = excluded.updated_at
+         where ${capped}
+        returning used, daily_limit, reset_at`.execute(db),
+    );
+    const row = rows.rows[0];
+    if (!row) return { ...(await this.apiUsageRow(input.connection, input.day)), granted: false };
+    return { connection: input.connection, day: input.day, used: Number(row.used), limit: row.daily_limit === null ? null : Number(row.daily_limit), resetAt: row.reset_at === null ? null : Number(row.reset_at), granted: true };
+  }
+
+  private async apiUsageRow(connection: string, day: string): Promise<ApiUsageRow> {
+    const r = await this.db.selectFrom('api_usage').selectAll().where('connection', '=', connection).where('day', '=', day).executeTakeFirst();
+    return r ? toApiUsageRow(r) : { connection, day, used: 0, limit: null, resetAt: null };
+  }
+
+  async listApiUsage(day: string): Promise<ApiUsageRow[]> {
+    const rows = await this.db.selectFrom('api_usage').selectAll().where('day', '=', day).orderBy('connection').execute();
+    return rows.map(toApiUsageRow);
+  }
+
   // ---------- audit ----------
+  async rotateMasterKey(to: SecretBox, actor = SYSTEM_ACTOR): Promise<KeyRotationResult> {
+    return this.tx(async (trx) => {
+      const result = await reencryptAll(trx, this.secretBox, to);
+      await this.insertAudit(trx, { actor, action: 'keys.rotate', target: 'master-key', details: { ...result } });
+      return result;
+    });
+  }
+
   async purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult> {
     return purgeHistory(this.db, (fn) => this.tx(fn), cutoffs);
   }
@@ -1000,3 +1175,9 @@ export abstract class KyselyStore implements Store {
     return rows.map(toAuditRow);
   }
 }
+
+function toApiUsageRow(r: { connection: string; day: string; used: number; daily_limit: number | null; reset_at: number | string | null }): ApiUsageRow {
+  return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
+}
+
+

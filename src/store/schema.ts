@@ -169,6 +169,30 @@ export interface ApiTokensTable {
   revoked: number;
 }
 
+export interface ApiUsageTable {
+  connection: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  used: number;
+  daily_limit: number | null;
+  /** Epoch ms of the vendor's reset, when it reported one (PostgreSQL returns bigint as text). */
+  reset_at: number | string | null;
+  updated_at: IsoText;
+}
+/** PostgreSQL only. */
+export interface RateBucketsTable {
+  key: string;
+  tat: number;
+}
+
+/** Sign-in attempts under one key (an account or a client address) and the lockout they caused. */
+export interface LoginCountersTable {
+  key: string;
+  failures: number;
+  locked_until: IsoText;
+  last_failure: IsoText;
+}
+
 /** Every table of the store. */
 export interface Database {
   connections: ConnectionsTable;
@@ -188,4 +212,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  login_counters: LoginCountersTable;
+  api_usage: ApiUsageTable;
+  rate_buckets: RateBucketsTable;
 }

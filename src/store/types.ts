@@ -3,6 +3,8 @@
  * Multi-step changes that must be atomic are single methods here (ingest, commitPoll, completeJob,
  * replayDeadLetters), so each adapter owns its transaction and callers cannot get it half right.
  */
+import type { SecretBox } from './secrets.js';
+import type { KeyRotationResult } from './key-rotation.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { SerializedError, ErrorKind } from '../core/errors.js';
 import type { Watermark } from '../core/connector.js';
@@ -54,7 +56,8 @@ export interface FlowRow {
 
 // ---------- inbox and jobs ----------
 export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
-export type JobKind = 'event' | 'poll' | 'replay' | 'manual';
+/** `batch`: a check of a vendor job (bulk, import) a bulk load started (engine/batch-check.ts). */
+export type JobKind = 'event' | 'poll' | 'replay' | 'manual' | 'batch';
 export interface NewJob {
   flow: string;
   flowVersion: number;
@@ -181,6 +184,8 @@ export interface JobRetry {
   jobId: string;
   workerId: string;
   runAt: Iso;
+  /** The attempt the claim counted was not the record failing (its connection's credential was refused): give it back. */
+  refundAttempt?: boolean;
   error: SerializedError;
   run: RunInput;
   traces: TraceInput[];
@@ -313,6 +318,13 @@ export interface SessionRow {
   expiresAt: Iso;
   createdAt: Iso;
 }
+/** Sign-in attempts counted under one key (an account, a client address); times in epoch ms. */
+export interface LoginCounter {
+  failures: number;
+  lockedUntil: number;
+  lastFailure: number;
+}
+
 export interface ApiTokenRow {
   id: string;
   userId: string;
@@ -322,6 +334,37 @@ export interface ApiTokenRow {
   createdAt: Iso;
   lastUsedAt: Iso | null;
   revoked: boolean;
+}
+
+// ---------- shared rate limits ----------
+/** A concurrency slot held for one outbound call; `release()` frees it (idempotent, never throws). */
+export interface CallSlot {
+  release(): void;
+}
+/** One connection's API usage for one UTC day, as every process counted it. */
+export interface ApiUsageRow {
+  connection: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  used: number;
+  /** The daily limit last declared or reported by the vendor. */
+  limit: number | null;
+  /** When the vendor's window resets (epoch ms), when it told. */
+  resetAt: number | null;
+}
+/** Calls to add to a connection's daily usage. */
+export interface ApiUsageAdd {
+  connection: string;
+  day: string;
+  /** Calls made (or about to be made) since the last add. */
+  add: number;
+  /** When set, the add is applied only if the day's usage stays at or below it (the exact check near a limit). */
+  cap?: number;
+  /** The limit to remember (declared, or the vendor's). */
+  limit?: number | null;
+  /** The vendor's own figure: usage becomes at least this. */
+  reportedUsed?: number;
+  resetAt?: number | null;
 }
 
 /** The store every other layer uses. All methods are safe to call from many workers at once. */
@@ -374,12 +417,22 @@ export interface Store {
   completeJob(input: JobCompletion): Promise<boolean>;
   /** Puts a job back in the queue for a later attempt, recording this attempt's run. */
   retryJob(input: JobRetry): Promise<boolean>;
+  /**
+   * Puts a job this worker holds back in the queue to run at `runAt` with a new payload, without
+   * counting the attempt or recording a run: for checks of a vendor job that is still running.
+   * Returns false if the lease was lost.
+   */
+  deferJob(input: { jobId: string; workerId: string; runAt: Iso; payload: JsonValue }): Promise<boolean>;
   /** Moves a job to the dead-letter queue, recording its run. */
   deadLetterJob(input: JobDeadLetter): Promise<boolean>;
   getJob(id: string): Promise<JobRow | null>;
   queueStats(): Promise<QueueStats>;
   /** Calls `listener` when jobs may be available (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). Returns an unsubscribe. */
   onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+  /** The workers that hold leases on running jobs now. */
+  leaseOwners(): Promise<string[]>;
+  /** Ends now the leases these workers hold (known dead), so their jobs are claimed again at once; returns how many. */
+  expireLeases(owners: string[]): Promise<number>;
 
   // runs and traces
   listRuns(filter: RunFilter): Promise<RunRow[]>;
@@ -420,9 +473,43 @@ export interface Store {
   findApiToken(tokenHash: string): Promise<ApiTokenRow | null>;
   listApiTokens(userId?: string): Promise<ApiTokenRow[]>;
   revokeApiToken(id: string): Promise<void>;
+  /** Deletes every session of a user except `keepIdHash`; returns how many ended. */
+  deleteSessionsOf(userId: string, keepIdHash?: string): Promise<number>;
+  /** Revokes every API token of a user except `keepId`; returns how many. */
+  revokeApiTokensOf(userId: string, keepId?: string): Promise<number>;
+  /**
+   * Reads and rewrites the sign-in counters of `keys` in one transaction (their rows locked on
+   * PostgreSQL), so concurrent attempts in any process on the database are counted one by one.
+   * `decide` gets the current counters (null: none) and returns the new ones (null deletes) and a result.
+   */
+  updateLoginCounters<T>(keys: string[], decide: (counters: Map<string, LoginCounter | null>) => { counters: Map<string, LoginCounter | null>; result: T }): Promise<T>;
+
+  // shared rate limits (the engine's limiter builds on these; docs/decisions/0007-shared-rate-limits.md)
+  /**
+   * Takes one of `slots` concurrency slots named by `key` for every process on this store, or returns
+   * null at once when all are taken. PostgreSQL: session advisory locks on a dedicated connection (freed
+   * by the server when the process dies); SQLite: in this process.
+   */
+  tryAcquireCallSlot(key: string, slots: number): Promise<CallSlot | null>;
+  /**
+   * Reserves the next start time under `perSecond` calls per second (a burst of `perSecond` allowed)
+   * for every process on this store and returns how many ms to wait before starting (0: now).
+   */
+  reserveCallRate(key: string, perSecond: number): Promise<number>;
+  /** Adds calls to a connection's daily usage atomically; returns the day's row and whether a capped add was applied. */
+  addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }>;
+  /** Every connection's usage on one UTC day. */
+  listApiUsage(day: string): Promise<ApiUsageRow[]>;
+  /**
+   * Calls `listener` with a connection's name when it is created, changed or deleted by any process on
+   * this store (`'*'` when changes may have been missed, e.g. after a reconnect). Returns an unsubscribe.
+   */
+  onConnectionChanged(listener: (name: string) => void): Promise<() => Promise<void>>;
 
   // audit
   audit(entry: AuditInput): Promise<void>;
+  /** Re-encrypts every connection secret and state value under the key of `to`, in one transaction (audited). After it, open the store with the new key. */
+  rotateMasterKey(to: SecretBox, actor?: string): Promise<KeyRotationResult>;
   /** Deletes history past the retention cutoffs in small batches; never unfinished work or open dead letters. */
   purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
   /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SerializedError } from '../../src/core/errors.js';
-import { SecretDecryptError } from '../../src/store/secrets.js';
+import { SecretBox, SecretDecryptError } from '../../src/store/secrets.js';
 import type { JobRow, NewJob, RunInput, Store, TraceInput } from '../../src/store/types.js';
 
 /** The master key conformance stores are opened with. */
@@ -143,6 +143,23 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await same.getConnection('pardot-prod'))?.secrets).toEqual({ clientSecret: 's3cret' });
       });
 
+      it('rotates the master key: every secret and state value re-encrypted, readable only with the new key', async () => {
+        if (!h.reopen) return;
+        await store.putConnection({ name: 'sf', type: 'salesforce', settings: { a: 1 }, secrets: { privateKey: 'pem', clientSecret: 'cs' } });
+        await store.putConnection({ name: 'sage', type: 'sage100', settings: {}, secrets: { password: 'p;w}d' } });
+        await store.setConnectionState('sf', 'salesforce.oauth.token', { accessToken: 'tok', refreshToken: 'ref' });
+        const newKey = 'cd'.repeat(32);
+        const result = await store.rotateMasterKey(new SecretBox({ masterKey: newKey }), 'ops');
+        expect(result).toEqual({ connections: 2, secrets: 3, stateValues: 1 });
+        const rotated = await h.reopen({ masterKey: newKey });
+        expect((await rotated.getConnection('sf'))?.secrets).toEqual({ privateKey: 'pem', clientSecret: 'cs' });
+        expect((await rotated.getConnection('sage'))?.secrets).toEqual({ password: 'p;w}d' });
+        expect(await rotated.getConnectionState('sf', 'salesforce.oauth.token')).toEqual({ accessToken: 'tok', refreshToken: 'ref' });
+        const old = await h.reopen({ masterKey: TEST_MASTER_KEY });
+        await expect(old.getConnection('sf')).rejects.toBeInstanceOf(SecretDecryptError);
+        expect((await rotated.listAudit({ limit: 5 })).map((e) => e.action)).toContain('keys.rotate');
+      });
+
       it('deletes connections with their state, and audits every change', async () => {
         await store.putConnection({ name: 'c', type: 't', settings: {}, secrets: {} }, 'alice');
         await store.putConnection({ name: 'c', type: 't', settings: {}, secrets: { k: 'v' } }, 'bob');
@@ -169,6 +186,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.getConnectionState('c', 'k')).toBe(42);
         await store.setConnectionState('c', 'nothing', null);
         expect(await store.getConnectionState('c', 'nothing')).toBeNull();
+      });
+
+      it('encrypts connection state at rest (OAuth access and refresh tokens live there)', async () => {
+        if (!h.raw) return;
+        await store.putConnection({ name: 'sf', type: 't', settings: {}, secrets: {} });
+        const token = { accessToken: '00Dxx!AQ-access-token-value', refreshToken: '5Aep-refresh-token-value', instanceUrl: 'https://x.my.salesforce.com' };
+        await store.setConnectionState('sf', 'oauth', token);
+        const rows = await h.raw("SELECT value FROM connection_state WHERE connection = 'sf'");
+        expect(rows).toHaveLength(1);
+        const atRest = JSON.stringify(rows);
+        expect(atRest).not.toContain('access-token-value');
+        expect(atRest).not.toContain('refresh-token-value');
+        expect(await store.getConnectionState('sf', 'oauth')).toEqual(token);
+        // Bound to its connection and key: copied to another key it does not decrypt.
+        if (h.reopen) {
+          const wrong = await h.reopen({ masterKey: '1e'.repeat(32) });
+          await expect(wrong.getConnectionState('sf', 'oauth')).rejects.toBeInstanceOf(SecretDecryptError);
+        }
       });
     });
 
@@ -326,6 +361,18 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.enqueue([newJob('a')]);
         await claimOne('w1', 60_000);
         expect(await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 1000 })).toEqual([]);
+      });
+
+      it('lists lease holders and ends the leases of the ones named, so their jobs are claimed at once', async () => {
+        await store.enqueue([newJob('a'), newJob('a')]);
+        await claimOne('dead', 60_000);
+        await claimOne('alive', 60_000);
+        expect(await store.leaseOwners()).toEqual(['alive', 'dead']);
+        expect(await store.expireLeases([])).toBe(0);
+        expect(await store.expireLeases(['dead'])).toBe(1);
+        const again = await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 30_000 });
+        expect(again.map((j) => j.attempts)).toEqual([2]);
+        expect(await store.leaseOwners()).toEqual(['alive', 'w2']);
       });
 
       it('renews leases the worker still holds and reports the ones it lost', async () => {
@@ -550,6 +597,118 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.enqueue([newJob('f')]);
         expect(await eventually(() => calls >= 1)).toBe(true);
         await off();
+      });
+    });
+
+    describe('deferred jobs', () => {
+      it('puts a held job back with a new payload and run time, without counting the attempt or recording a run', async () => {
+        await store.enqueue([newJob('f', { batch: { checks: 0 } })]);
+        const job = await claimOne();
+        expect(job.attempts).toBe(1);
+        const later = new Date(Date.now() + 60_000).toISOString();
+        expect(await store.deferJob({ jobId: job.id, workerId: 'other', runAt: later, payload: {} })).toBe(false);
+        expect(await store.deferJob({ jobId: job.id, workerId: 'w1', runAt: later, payload: { batch: { checks: 1 } } })).toBe(true);
+        const row = await store.getJob(job.id);
+        expect(row).toMatchObject({ status: 'queued', attempts: 0, runAt: later, leaseOwner: null, payload: { batch: { checks: 1 } } });
+        expect(await store.claimJobs({ workerId: 'w1', limit: 5, leaseMs: 30_000 })).toEqual([]);
+        expect(await store.listRuns({ jobId: job.id, flow: 'f' })).toEqual([]);
+      });
+    });
+
+    describe('shared rate limits', () => {
+      it('hands out at most N call slots per key and frees one on release', async () => {
+        const a = await store.tryAcquireCallSlot('conn-a', 2);
+        const b = await store.tryAcquireCallSlot('conn-a', 2);
+        expect(a).not.toBeNull();
+        expect(b).not.toBeNull();
+        expect(await store.tryAcquireCallSlot('conn-a', 2)).toBeNull();
+        // Another key has its own slots.
+        const other = await store.tryAcquireCallSlot('conn-b', 1);
+        expect(other).not.toBeNull();
+        a!.release();
+        a!.release(); // idempotent: frees one slot, not two
+        const c = await store.tryAcquireCallSlot('conn-a', 2);
+        expect(c).not.toBeNull();
+        expect(await store.tryAcquireCallSlot('conn-a', 2)).toBeNull();
+        b!.release();
+        c!.release();
+        other!.release();
+      });
+
+      it('gives concurrent tries for one key distinct slots', async () => {
+        const got = await Promise.all(Array.from({ length: 8 }, () => store.tryAcquireCallSlot('burst', 3)));
+        expect(got.filter((g) => g !== null)).toHaveLength(3);
+        for (const g of got) g?.release();
+      });
+
+      it('shares call slots between store instances on PostgreSQL, and frees them when a session dies', async () => {
+        if (store.kind !== 'postgres' || !h.reopen || !h.raw) return;
+        const other = await h.reopen();
+        const held = [await other.tryAcquireCallSlot('pardot', 2), await other.tryAcquireCallSlot('pardot', 2)];
+        expect(held.every((x) => x !== null)).toBe(true);
+        expect(await store.tryAcquireCallSlot('pardot', 2)).toBeNull();
+        // Exactly the two locks are held: the one-query try never takes more than one slot.
+        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())");
+        expect(locks[0].n).toBe(2);
+        held[0]!.release();
+        let mine = null;
+        for (let i = 0; i < 50 && !mine; i++) {
+          mine = await store.tryAcquireCallSlot('pardot', 2);
+          if (!mine) await sleep(10);
+        }
+        expect(mine).not.toBeNull();
+        mine!.release();
+        // A process that dies (its session ends) leaves no slot taken.
+        await h.raw("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'syncline call slots' and datname = current_database()");
+        const again = [await store.tryAcquireCallSlot('pardot', 2), await store.tryAcquireCallSlot('pardot', 2)];
+        expect(again.every((x) => x !== null)).toBe(true);
+        for (const x of again) x!.release();
+      });
+
+      it('reserves calls under a per-second rate with a one-second burst', async () => {
+        const waits: number[] = [];
+        for (let i = 0; i < 6; i++) waits.push(await store.reserveCallRate('rated', 5));
+        expect(waits.slice(0, 5).every((w) => w < 50)).toBe(true);
+        // The sixth call of the second starts about one interval (200 ms) later.
+        expect(waits[5]).toBeGreaterThan(100);
+        expect(waits[5]).toBeLessThanOrEqual(200);
+        expect(await store.reserveCallRate('other-rated', 5)).toBe(0);
+      });
+
+      it('counts daily API usage atomically, capped near a limit, with the vendor figure adopted', async () => {
+        const day = '2026-03-01';
+        expect(await store.addApiUsage({ connection: 'p', day, add: 3, limit: 10 })).toMatchObject({ used: 3, limit: 10, granted: true });
+        await Promise.all(Array.from({ length: 4 }, () => store.addApiUsage({ connection: 'p', day, add: 1 })));
+        expect((await store.addApiUsage({ connection: 'p', day, add: 0 })).used).toBe(7);
+        const capped = await Promise.all(Array.from({ length: 5 }, () => store.addApiUsage({ connection: 'p', day, add: 1, cap: 9 })));
+        expect(capped.filter((c) => c.granted)).toHaveLength(2);
+        expect((await store.addApiUsage({ connection: 'p', day, add: 1, cap: 9 })).used).toBe(9);
+        expect(await store.addApiUsage({ connection: 'p', day, add: 0, reportedUsed: 42, limit: 100, resetAt: 1_800_000_000_000 })).toMatchObject({ used: 42, limit: 100, resetAt: 1_800_000_000_000 });
+        await store.addApiUsage({ connection: 'q', day, add: 1 });
+        await store.addApiUsage({ connection: 'p', day: '2026-03-02', add: 5 });
+        expect(await store.listApiUsage(day)).toEqual([
+          { connection: 'p', day, used: 42, limit: 100, resetAt: 1_800_000_000_000 },
+          { connection: 'q', day, used: 1, limit: null, resetAt: null },
+        ]);
+      });
+
+      it('tells listeners which connection was written or deleted, on every instance', async () => {
+        const seen: string[] = [];
+        const off = await store.onConnectionChanged((n) => seen.push(n));
+        const other = store.kind === 'postgres' && h.reopen ? await h.reopen() : null;
+        const seenElsewhere: string[] = [];
+        const offOther = other ? await other.onConnectionChanged((n) => seenElsewhere.push(n)) : null;
+        await store.putConnection({ name: 'watched', type: 't', settings: {}, secrets: { k: 'v1' } });
+        await store.putConnection({ name: 'watched', type: 't', settings: {}, secrets: { k: 'v2' } });
+        await store.deleteConnection('watched');
+        expect(await eventually(() => seen.filter((n) => n === 'watched').length >= 2)).toBe(true);
+        if (other) expect(await eventually(() => seenElsewhere.includes('watched'))).toBe(true);
+        await off();
+        await offOther?.();
+        const count = seen.length;
+        await store.putConnection({ name: 'later', type: 't', settings: {}, secrets: {} });
+        await sleep(100);
+        expect(seen).toHaveLength(count);
       });
     });
 

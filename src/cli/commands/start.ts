@@ -6,6 +6,8 @@ import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime 
 import { configFrom } from '../shared.js';
 import { stopOnSignals } from '../signals.js';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CONSOLE_DIR } from '../../server/paths.js';
 import { ensureFirstAdmin } from '../../server/auth/index.js';
 import { RetentionRunner, retentionPolicy } from '../../engine/retention.js';
 import { startHealthServer } from '../../server/health.js';
@@ -20,7 +22,7 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
     }
   }
   await ensureFirstAdmin(rt.store, (line) => console.error(line));
-  const consoleDir = existsSync('web/dist/index.html') ? 'web/dist' : undefined;
+  const consoleDir = existsSync(path.join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined;
   const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -66,13 +68,13 @@ export function startCommands(program: Command): void {
     .description('run workers only, sharing the configured database with other processes (PostgreSQL for many)')
     .option('--concurrency <n>', 'jobs at once')
     .option('--no-schedule', 'do not enqueue poll and schedule ticks from this process')
-    .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (env SYNCLINE_WORKER_HEALTH_PORT; 0 picks a free one)')
+    .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (env SYNCLINE_HEALTH_PORT; 0 picks a free one)')
     .action(async (o: { concurrency?: string; schedule: boolean; healthPort?: string }, cmd: Command) => {
       const config = configFrom(cmd);
       const logger = createLogger(config.logLevel);
       const rt = await openRuntime(config, logger);
       await rt.hub.startWorkers(1, { concurrency: o.concurrency ? Number(o.concurrency) : config.workerConcurrency, leaseMs: config.leaseMs }, o.schedule);
-      const healthPort = o.healthPort ?? process.env.SYNCLINE_WORKER_HEALTH_PORT;
+      const healthPort = o.healthPort ?? process.env.SYNCLINE_HEALTH_PORT;
       const health = healthPort !== undefined ? await startHealthServer(rt.hub, { host: config.host, port: Number(healthPort) }) : null;
       console.error(`worker ${process.pid} started on ${rt.store.kind}${health ? `; health at ${health.url}/healthz` : ''}`);
       stopOnSignals(

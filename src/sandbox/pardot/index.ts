@@ -59,6 +59,8 @@ export interface RunningPardotEmulator extends RunningEmulator {
   expireTokens(): void;
   /** Call counts per path family. */
   calls(): CallCounts;
+  /** The most API requests seen in flight at once, and how many were refused with code 66, since start or the last reset. */
+  concurrency(): { peak: number; refused: number };
   /** API calls used today against the daily limit. */
   dailyUsage(): { used: number; limit: number; resetAt: number };
   /** Sets today's usage (to reach code 122 without thousands of calls). */
@@ -98,6 +100,8 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
   let used = 0;
   let resetAt = nextMidnight(now(), offset);
   let inFlight = 0;
+  let peakInFlight = 0;
+  let refused66 = 0;
   let origin = '';
 
   function usage(): { used: number; limit: number; resetAt: number } {
@@ -131,6 +135,7 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     if (await handleFaultControl(faults, req, res)) return;
     const json = (status: number, value: unknown) => send(res, { status, body: value });
     if (path === '/__sandbox/calls' && req.method === 'GET') return json(200, counts);
+    if (path === '/__sandbox/concurrency' && req.method === 'GET') return json(200, api.concurrency());
     if (path === '/__sandbox/calls' && req.method === 'DELETE') {
       counts = { total: 0, byFamily: {} };
       return send(res, { status: 204 });
@@ -217,8 +222,12 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     const day = usage();
     if (day.used >= day.limit) return sendError(res, new PardotApiError(122));
     used += 1;
-    if (inFlight >= maxConcurrent) return sendError(res, new PardotApiError(66));
+    if (inFlight >= maxConcurrent) {
+      refused66 += 1;
+      return sendError(res, new PardotApiError(66));
+    }
     inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
     let released = false;
     const release = () => {
       if (!released) {
@@ -278,6 +287,7 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     tokens,
     expireTokens: () => tokens.expireAll(),
     calls: () => counts,
+    concurrency: () => ({ peak: peakInFlight, refused: refused66 }),
     dailyUsage: usage,
     setDailyUsage(n: number) {
       usage();
@@ -288,6 +298,8 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
       state = freshState(options.seed !== false);
       counts = { total: 0, byFamily: {} };
       used = 0;
+      peakInFlight = 0;
+      refused66 = 0;
       faults.clear();
     },
     async close() {
