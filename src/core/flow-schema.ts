@@ -61,7 +61,7 @@ export const flowSchema: JsonObject = {
           required: ['type'],
           properties: {
             type: { const: 'webhook' },
-            secret: { type: 'string', description: 'HMAC-SHA256 shared secret; env:NAME reads an environment variable. Without it the flow must say unsigned: true.' },
+            secret: { type: 'string', description: 'HMAC-SHA256 shared secret, as a reference: env:NAME (an environment variable) or connection:NAME/FIELD (a secret field of a connection); a literal secret is refused. Without it the flow must say unsigned: true.' },
             unsigned: { type: 'boolean', description: 'Accept deliveries without a signature. Deploy refuses a webhook flow with neither secret nor unsigned: true.' },
             signatureHeader: { type: 'string' },
             timestampHeader: { type: 'string' },
@@ -71,6 +71,8 @@ export const flowSchema: JsonObject = {
             idPath: { type: 'string' },
             maxBodyBytes: { type: 'integer', minimum: 1024, maximum: 104857600 },
             useConnectorParser: { type: 'boolean' },
+            reconcileEvery: { ...duration, description: 'Also poll the source this often, to catch pushes that never arrived.' },
+            overlap: duration,
           },
         },
         {
@@ -98,6 +100,7 @@ export const flowSchema: JsonObject = {
       properties: { connection: { type: 'string', minLength: 1 }, entity: { type: 'string', minLength: 1 } },
     },
     filter: { type: 'string', minLength: 1, description: 'JSONata; records for which it is false are skipped.' },
+    filterReason: { type: 'string', minLength: 1, description: 'JSONata giving the reason written on the trace of a record the filter skips.' },
     valueMaps: { type: 'object', additionalProperties: { type: 'object' }, description: 'Named value maps for `map:` rules.' },
     targets: {
       type: 'array',
@@ -126,7 +129,7 @@ export const flowSchema: JsonObject = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              verb: { enum: ['upsert', 'create', 'update'] },
+              verb: { enum: ['upsert', 'create', 'update', 'delete'] },
               externalIdField: { type: 'string' },
               batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
               skipUnchanged: { type: 'boolean' },

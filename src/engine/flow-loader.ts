@@ -10,6 +10,7 @@ import jsonata from 'jsonata';
 import type { FlowDef, FlowIssue, MappingDef, MappingRule, TargetDef } from '../core/flow.js';
 import { flowSchema } from '../core/flow-schema.js';
 import { parseDuration } from './durations.js';
+import { literalSecretIssues } from './flow-secrets.js';
 
 const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
 const validateSchema = ajv.compile(flowSchema);
@@ -146,6 +147,7 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  out.push(...literalSecretIssues(def));
   if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
     out.push({
       path: 'trigger',
@@ -198,7 +200,8 @@ function exactlyOnceIssues(t: TargetDef, i: number): Array<Omit<FlowIssue, 'file
     }
   });
   if (ext && !mapped(ext)) out.push({ path: `targets/${i}/write/externalIdField`, message: `external id "${ext}" of target "${t.name}" is not a field its mapping writes` });
-  if (verb !== 'update' && keys.length === 0 && !(verb === 'upsert' && ext)) {
+  // A delete never creates, so it needs no key to find what a retried write made.
+  if (verb !== 'update' && verb !== 'delete' && keys.length === 0 && !(verb === 'upsert' && ext)) {
     out.push({
       path: `targets/${i}`,
       message:

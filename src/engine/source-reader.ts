@@ -30,7 +30,7 @@ export async function readSource(
   const { store, pool } = deps;
   const trig = flow.def.trigger;
   const pageSize = trig.type === 'poll' ? (trig.pageSize ?? 500) : 500;
-  const overlapMs = trig.type === 'poll' && trig.overlap ? parseDuration(trig.overlap) : 5000;
+  const overlapMs = (trig.type === 'poll' || trig.type === 'webhook') && trig.overlap ? parseDuration(trig.overlap) : 5000;
   const wmKey = `${flow.def.source.connection}/${flow.def.source.entity}`;
   const conn = await pool.get(flow.def.source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);

@@ -33,6 +33,7 @@ import { historyTableSizes, purgeHistory } from './retention.js';
 import { reencryptAll, stateSecretName, type KeyRotationResult } from './key-rotation.js';
 import type {
   ApiTokenRow,
+  LoginCounter,
   ApiUsageAdd,
   ApiUsageRow,
   AuditInput,
@@ -1041,6 +1042,68 @@ export abstract class KyselyStore implements Store {
         .executeTakeFirst(),
     );
     return row !== undefined;
+  }
+
+  async deleteSessionsOf(userId: string, keepIdHash?: string): Promise<number> {
+    const rows = await this.write((db) =>
+      db
+        .deleteFrom('sessions')
+        .where('user_id', '=', userId)
+        .$if(keepIdHash !== undefined, (q) => q.where('id_hash', '!=', keepIdHash!))
+        .returning('id_hash')
+        .execute(),
+    );
+    return rows.length;
+  }
+
+  async revokeApiTokensOf(userId: string, keepId?: string): Promise<number> {
+    const rows = await this.write((db) =>
+      db
+        .updateTable('api_tokens')
+        .set({ revoked: 1 })
+        .where('user_id', '=', userId)
+        .where('revoked', '=', 0)
+        .$if(keepId !== undefined, (q) => q.where('id', '!=', keepId!))
+        .returning('id')
+        .execute(),
+    );
+    return rows.length;
+  }
+
+  async updateLoginCounters<T>(keys: string[], decide: (counters: Map<string, LoginCounter | null>) => { counters: Map<string, LoginCounter | null>; result: T }): Promise<T> {
+    const unique = [...new Set(keys)].sort();
+    return this.tx(async (trx) => {
+      // Make the rows exist, then lock them (PostgreSQL; SQLite's write lock already serialises), so
+      // two attempts at once cannot both read the same count.
+      const placeholder = new Date(0).toISOString();
+      await trx
+        .insertInto('login_counters')
+        .values(unique.map((key) => ({ key, failures: 0, locked_until: placeholder, last_failure: placeholder })))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const rows = await trx
+        .selectFrom('login_counters')
+        .selectAll()
+        .where('key', 'in', unique)
+        .$if(this.kind === 'postgres', (q) => q.forUpdate())
+        .execute();
+      const current = new Map<string, LoginCounter | null>(unique.map((k) => [k, null]));
+      for (const r of rows) {
+        if (r.failures > 0) current.set(r.key, { failures: r.failures, lockedUntil: Date.parse(r.locked_until), lastFailure: Date.parse(r.last_failure) });
+      }
+      const { counters, result } = decide(current);
+      for (const key of unique) {
+        const c = counters.get(key) ?? null;
+        if (c === null) await trx.deleteFrom('login_counters').where('key', '=', key).execute();
+        else
+          await trx
+            .updateTable('login_counters')
+            .set({ failures: c.failures, locked_until: new Date(c.lockedUntil).toISOString(), last_failure: new Date(c.lastFailure).toISOString() })
+            .where('key', '=', key)
+            .execute();
+      }
+      return result;
+    });
   }
 
   // ---------- shared rate limits: daily usage ----------

@@ -318,6 +318,13 @@ export interface SessionRow {
   expiresAt: Iso;
   createdAt: Iso;
 }
+/** Sign-in attempts counted under one key (an account, a client address); times in epoch ms. */
+export interface LoginCounter {
+  failures: number;
+  lockedUntil: number;
+  lastFailure: number;
+}
+
 export interface ApiTokenRow {
   id: string;
   userId: string;
@@ -466,6 +473,16 @@ export interface Store {
   findApiToken(tokenHash: string): Promise<ApiTokenRow | null>;
   listApiTokens(userId?: string): Promise<ApiTokenRow[]>;
   revokeApiToken(id: string): Promise<void>;
+  /** Deletes every session of a user except `keepIdHash`; returns how many ended. */
+  deleteSessionsOf(userId: string, keepIdHash?: string): Promise<number>;
+  /** Revokes every API token of a user except `keepId`; returns how many. */
+  revokeApiTokensOf(userId: string, keepId?: string): Promise<number>;
+  /**
+   * Reads and rewrites the sign-in counters of `keys` in one transaction (their rows locked on
+   * PostgreSQL), so concurrent attempts in any process on the database are counted one by one.
+   * `decide` gets the current counters (null: none) and returns the new ones (null deletes) and a result.
+   */
+  updateLoginCounters<T>(keys: string[], decide: (counters: Map<string, LoginCounter | null>) => { counters: Map<string, LoginCounter | null>; result: T }): Promise<T>;
 
   // shared rate limits (the engine's limiter builds on these; docs/decisions/0007-shared-rate-limits.md)
   /**

@@ -151,6 +151,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'Last_Order_Date__c', type: 'date' },
       { name: 'Credit_Limit__c', type: 'currency', precision: 18, scale: 2 },
       pick('ERP_Status__c', ['Active', 'On Hold', 'Inactive', 'Pending'], { restrictedPicklist: true }),
+      { name: 'Clarity_Account_Key__c', type: 'string', length: 128, externalId: true, unique: true },
     ],
   },
   {
@@ -169,6 +170,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       pick('LeadSource', ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Trade Show', 'Other']),
       { name: 'HasOptedOutOfEmail', type: 'boolean' },
       ...ADDRESS('Mailing'),
+      { name: 'Clarity_User_Id__c', type: 'string', length: 40, externalId: true, unique: true },
     ],
   },
   {
@@ -219,6 +221,9 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       ref('CampaignId', 'Campaign', { relationshipName: 'Campaign', childRelationshipName: 'Opportunities' }),
       ref('Pricebook2Id', 'Pricebook2', { childRelationshipName: 'Opportunities' }),
       { name: 'Sage100_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Clarity_Order_No__c', type: 'string', length: 40, externalId: true, unique: true },
+      { name: 'Shop_Order_Status__c', type: 'string', length: 40 },
+      { name: 'Tracking_Number__c', type: 'string', length: 60 },
     ],
   },
   {
@@ -230,6 +235,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'IsActive', type: 'boolean' },
       pick('Family', ['Hardware', 'Software', 'Services', 'Consumables']),
       { name: 'Sage100_Item_Code__c', type: 'string', length: 30, externalId: true, unique: true },
+      { name: 'Clarity_SKU__c', type: 'string', length: 128, externalId: true, unique: true },
+      { name: 'Stock_Quantity__c', type: 'double' },
     ],
   },
   {

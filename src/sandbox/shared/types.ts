@@ -8,6 +8,8 @@ export interface RunningEmulator {
   url: string;
   /** The fault injector behind its control API (`/__sandbox/faults`). */
   faults: FaultInjector;
+  /** What a client needs to connect (URLs, seeded credentials, ids), as label → value, in print order. */
+  connectInfo?(): Array<[label: string, value: string]>;
   close(): Promise<void>;
 }
 
@@ -32,8 +34,10 @@ export interface Fault {
   vendorError?: string;
   /** Never answer (the client must time out). */
   timeout?: boolean;
-  /** Destroy the socket without an answer. */
+  /** Destroy the socket without an answer; for an emulator's outgoing webhook, do not send it. */
   drop?: boolean;
+  /** For an emulator's outgoing webhook: send it this many extra times (a repeated delivery). */
+  repeat?: number;
 }
 
 /** One rule of the fault injector. */
