@@ -239,6 +239,23 @@ export async function startClarityEmulator(options: ClarityEmulatorOptions = {})
     auth,
     webhooks,
     deliveries: webhooks.deliveries,
+    connectInfo: () => {
+      const apiUrl = `${url}${ADMIN_BASE}`;
+      const first = users[0];
+      return [
+        ['Admin API base', apiUrl],
+        ['admin base path', ADMIN_BASE],
+        ['API users', users.map((u) => `${u.username} / ${u.password} (${describePermissions(u.permissions)})`).join(', ')],
+        ['identity route', `POST ${apiUrl}/auth/identity {"Username","Password","RememberMe"} -> ss-id/ss-pid cookies (idle ${auth.sessionTtlMs / 60_000} min)`],
+        [
+          'Basic authorization',
+          auth.basicEnabled && first ? `Basic ${Buffer.from(`${first.username}:${first.password}`).toString('base64')}` : `off (POST ${url}/__sandbox/config {"basicAuth": true})`,
+        ],
+        ['webhook target', `${webhooks.config.url ?? 'none'}${webhooks.config.secret ? ' (signed)' : ''}; set with POST ${url}/__sandbox/config {"webhookUrl", "webhookSecret"}`],
+        ['carts abandoned after', `${shop.abandonAfterMs / 60_000} min idle (shop clock)`],
+        ['control API', `${url}/__sandbox/ (docs/sandbox.md)`],
+      ];
+    },
     ...helpers,
     async close() {
       await webhooks.flush();
@@ -246,6 +263,13 @@ export async function startClarityEmulator(options: ClarityEmulatorOptions = {})
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A user's permission grants in words, for `connectInfo`. */
+function describePermissions(permissions: string[]): string {
+  if (permissions.includes('*')) return 'every permission';
+  if (permissions.length === 1 && permissions[0] === '*.View') return 'View only';
+  return permissions.join(', ');
 }
 
 /** An injected vendor error in the framework's own shape. */

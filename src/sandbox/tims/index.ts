@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { API_PREFIX, route } from './api.js';
+import { API_PREFIX, CONTRACT_VERSION, route } from './api.js';
 import { ageInvoices, moveCylinders, moveStock, pickUp, postInvoice, postRentalInvoice, receivePayment, ship, stageWillCall, updateCustomer } from './business.js';
 import { addStatement, seedBooks } from './seed.js';
 import { TimsBooks, TimsClock } from './state.js';
@@ -281,6 +281,14 @@ export async function startTimsEmulator(options: TimsEmulatorOptions = {}): Prom
     books,
     clock,
     calls,
+    connectInfo: () => [
+      ['bridge base URL', `${url}${API_PREFIX}`],
+      ['API key', [...apiKeys].map((k) => `Authorization: Bearer ${k}`).join(', ')],
+      ['contract', `docs/connectors/tims-contract.yaml (version ${CONTRACT_VERSION})`],
+      ['company', books.companyName],
+      ['429 Retry-After', `${retryAfter} s`],
+      ['control API', `${url}/__sandbox/ (docs/sandbox.md)`],
+    ],
     ...helpers,
     async close() {
       server.closeAllConnections();
