@@ -22,6 +22,9 @@ export const CLASSES: Record<string, ClassDef> = {
     fields: withAudit(['BPCNUM', 'BPCNAM', 'BPCSHO', 'BPRNAM1', 'BPRNAM2', 'BPRLOG', 'BCGCOD', 'BPCSTA', 'BPCTYP', 'CRY', 'LAN', 'CUR', 'PTE', 'VACBPR', 'OSTCTL', 'OSTAUZ', 'BPAADD', 'BPDADD', 'BPCINV', 'BPCPYR', 'REP', 'TSCCOD', 'CRN', 'NAF', 'EECNUM', 'LEGETT', 'BPRFBDMAG']),
     children: { BPADDRESS: { key: 'BPAADD', fields: ADDRESS_FIELDS }, CONTACT: { key: 'CCNCRM', fields: CONTACT_FIELDS } },
   },
+  // Views the REST api1 serves over the customers' address and contact lines (BPATYP 1 = customer).
+  BPADDRESS: { name: 'BPADDRESS', keys: ['BPATYP', 'BPANUM', 'BPAADD'], fields: withAudit(['BPATYP', 'BPANUM', ...ADDRESS_FIELDS]), derived: true },
+  CONTACT: { name: 'CONTACT', keys: ['BPANUM', 'CCNCRM'], fields: withAudit(['BPANUM', ...CONTACT_FIELDS]), derived: true },
   BPCCATEGORY: { name: 'BPCCATEGORY', keys: ['BCGCOD'], fields: withAudit(['BCGCOD', 'BCGDES', 'CUR', 'PTE', 'VACBPR', 'OSTCTL', 'OSTAUZ', 'LAN']) },
   ITMMASTER: {
     name: 'ITMMASTER',

@@ -46,6 +46,8 @@ export interface ClassDef {
   fields: string[];
   /** Child collections and the key field of their lines. */
   children?: Record<string, { key: string; fields: string[] }>;
+  /** A read-only view computed from the customers' lines, not a stored table. */
+  derived?: boolean;
 }
 
 /** Audit fields every table has. */

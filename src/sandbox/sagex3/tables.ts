@@ -26,12 +26,22 @@ export class Tables {
 
   /** One row by its key (values joined with `~`), or undefined. */
   get(cls: string, key: string): Row | undefined {
+    if (cls === 'BPADDRESS' || cls === 'CONTACT') return this.lines(cls).find((r) => keyOf(CLASSES[cls], r) === key);
     return this.table(cls).get(key);
   }
 
   /** Every row of a class, in key order. */
   list(cls: string): Row[] {
+    if (cls === 'BPADDRESS' || cls === 'CONTACT') return this.lines(cls);
     return [...this.table(cls).values()].sort((a, b) => cmp(keyOf(CLASSES[cls], a), keyOf(CLASSES[cls], b)));
+  }
+
+  /** The address or contact lines of every customer as rows of their own, stamped as their customer. */
+  private lines(cls: 'BPADDRESS' | 'CONTACT'): Row[] {
+    const audit = (c: Row) => ({ CREDATTIM: c.CREDATTIM, UPDDATTIM: c.UPDDATTIM, CREDAT: c.CREDAT, UPDDAT: c.UPDDAT, CREUSR: c.CREUSR, UPDUSR: c.UPDUSR, AUUID: c.AUUID }) as Row;
+    return this.list('BPCUSTOMER').flatMap((c) =>
+      ((c[cls] as Array<Record<string, string>> | undefined) ?? []).map((l) => ({ ...l, ...(cls === 'BPADDRESS' ? { BPATYP: '1' } : {}), BPANUM: c.BPCNUM as string, ...audit(c) })),
+    );
   }
 
   /** Number of rows of a class. */
