@@ -122,30 +122,47 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
   };
   const reads = restReads({ spec: customerSpec, cls: 'BPCUSTOMER', keys: KEYS, queryable: HEADER, enrich }, ctx);
 
-  /** Customers changed in the window, and customers whose invoices, open items or orders changed in it (stamped with that change). */
-  async function* changed(w: { fromMs: number | null; untilMs: number; signal?: AbortSignal }): AsyncGenerator<Resource> {
-    const where = windowWhere(w.fromMs, w.untilMs);
+  /**
+   * Customers changed in the window, and customers whose invoices, open items or orders changed in it
+   * (stamped with that change). Own changes are read in UPDDATTIM order only as far as the page needs
+   * (`want` rows and the rest of the last row's second); related documents are read up to that same
+   * cut-off, so nothing later than the cut-off is produced and the next poll resumes from it.
+   */
+  async function* changed(w: { fromMs: number | null; untilMs: number; want: number; signal?: AbortSignal }, markMs: number | null): AsyncGenerator<Resource> {
     const seen = new Map<string, Resource>();
-    for await (const r of ctx.rest.query('BPCUSTOMER', { where, signal: w.signal })) seen.set(keyOfResource(r, KEYS), r);
-    if (w.fromMs === null) {
-      yield* seen.values();
-      return;
+    let cutoff = w.untilMs;
+    let lastStamp: number | null = null;
+    // Rows at or before the watermark (the overlap) may all be repeats: only newer ones count toward the page.
+    let fresh = 0;
+    for await (const r of ctx.rest.query('BPCUSTOMER', { where: windowWhere(w.fromMs, w.untilMs), orderBy: 'UPDDATTIM asc,BPCNUM asc', signal: w.signal })) {
+      const ms = stampOf(r);
+      if (fresh >= w.want && ms !== lastStamp) {
+        cutoff = lastStamp ?? cutoff;
+        break;
+      }
+      seen.set(keyOfResource(r, KEYS), r);
+      if (markMs === null || (ms ?? 0) > markMs) fresh += 1;
+      lastStamp = ms;
     }
     const related = new Map<string, number>();
-    const note = (id: unknown, r: Resource) => {
-      const ms = stampOf(r);
-      if (typeof id === 'string' && id && ms !== null) related.set(id, Math.max(related.get(id) ?? 0, ms));
-    };
-    for await (const r of ctx.rest.query('SINVOICE', { where, signal: w.signal })) note(r.BPR, r);
-    for await (const r of ctx.rest.query('GACCDUDATE', { where, signal: w.signal })) note(r.BPR, r);
-    for await (const r of ctx.rest.query('SORDER', { where, signal: w.signal })) note(r.BPCORD, r);
-    const missing = [...related.keys()].filter((id) => !seen.has(id));
-    for await (const r of whereIn(ctx.rest, 'BPCUSTOMER', 'BPCNUM', missing, w.signal)) seen.set(keyOfResource(r, KEYS), r);
+    if (w.fromMs !== null) {
+      const where = windowWhere(w.fromMs, cutoff);
+      const note = (id: unknown, r: Resource) => {
+        const ms = stampOf(r);
+        if (typeof id === 'string' && id && ms !== null && ms <= cutoff) related.set(id, Math.max(related.get(id) ?? 0, ms));
+      };
+      for await (const r of ctx.rest.query('SINVOICE', { where, signal: w.signal })) note(r.BPR, r);
+      for await (const r of ctx.rest.query('GACCDUDATE', { where, signal: w.signal })) note(r.BPR, r);
+      for await (const r of ctx.rest.query('SORDER', { where, signal: w.signal })) note(r.BPCORD, r);
+      const missing = [...related.keys()].filter((id) => !seen.has(id));
+      for await (const r of whereIn(ctx.rest, 'BPCUSTOMER', 'BPCNUM', missing, w.signal)) seen.set(keyOfResource(r, KEYS), r);
+    }
     for (const [id, r] of seen) {
       const own = stampOf(r) ?? 0;
       const rel = related.get(id) ?? 0;
-      // The later of its own change and its documents' changes inside the window.
-      yield rel > own ? { ...r, UPDDATTIM: new Date(rel).toISOString() } : r;
+      // The later of its own change and its documents' changes up to the cut-off.
+      if (own > cutoff && rel === 0) continue;
+      yield rel > own || own > cutoff ? { ...r, UPDDATTIM: new Date(rel).toISOString() } : r;
     }
   }
 
@@ -159,7 +176,7 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
         settleMs: ctx.settleMs,
         now: ctx.now(),
         signal: options.signal,
-        fetch: (w) => changed(w),
+        fetch: (w) => changed(w, since ? Date.parse(since.at) : null),
         stampMs: stampOf,
         key: (r) => keyOfResource(r, KEYS),
         toRecord: (r) => toSourceRecord('BPCUSTOMER', r, KEYS),
