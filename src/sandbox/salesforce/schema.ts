@@ -148,6 +148,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'Last_Order_Date__c', type: 'date' },
       { name: 'Credit_Limit__c', type: 'currency', precision: 18, scale: 2 },
       pick('ERP_Status__c', ['Active', 'On Hold', 'Inactive', 'Pending'], { restrictedPicklist: true }),
+      { name: 'SageX3_Customer_No__c', type: 'string', length: 15, externalId: true, unique: true },
+      { name: 'Open_Balance__c', type: 'currency', precision: 18, scale: 2 },
     ],
   },
   {
@@ -216,6 +218,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       ref('CampaignId', 'Campaign', { relationshipName: 'Campaign' }),
       ref('Pricebook2Id', 'Pricebook2'),
       { name: 'Sage100_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'SageX3_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
     ],
   },
   {
@@ -227,6 +230,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'IsActive', type: 'boolean' },
       pick('Family', ['Hardware', 'Software', 'Services', 'Consumables']),
       { name: 'Sage100_Item_Code__c', type: 'string', length: 30, externalId: true, unique: true },
+      { name: 'SageX3_Item_Ref__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Stock_On_Hand__c', type: 'double', precision: 18, scale: 3 },
     ],
   },
   {
