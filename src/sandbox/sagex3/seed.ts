@@ -65,8 +65,12 @@ export function seedFolder(biz: Business, size: X3SeedSize = DEFAULT_X3_SEED): v
   const realNow = clock.now();
   // Seed history is stamped in the past, moving forward, so polling from scratch sees it in order.
   let t = realNow.getTime() - 60 * 86_400_000;
-  const step = (60 * 86_400_000) / Math.max(1, size.customers + size.items + size.orders * 3 + 10);
-  const at = (): Date => new Date((t += step));
+  // One step per stamped event (sites, categories, items and their stock, customers, orders and
+  // their shipments, invoices and payments), so the history ends just before now, never after it.
+  const events = 3 + 4 + Math.min(size.items, ITEMS.length) * 3 + size.customers + size.orders * 4 + 1;
+  const step = (60 * 86_400_000) / Math.max(1, events);
+  const end = realNow.getTime() - 1000;
+  const at = (): Date => new Date(Math.min((t += step), end));
   clock.set(new Date(t));
 
   for (const [fcy, name, cry] of [

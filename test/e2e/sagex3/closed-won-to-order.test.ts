@@ -94,7 +94,7 @@ describe('Sage X3 journey 7: closed won to order', () => {
     expect(f.x3.tables.count('SORDER')).toBe(before);
 
     const p = dl.payload as { record: Record<string, unknown> };
-    await f.store.updateDeadLetterPayload(dl.id, { ...p, record: body }, 'test');
+    await f.store.updateDeadLetterPayload(dl.id, { ...p, record: body } as never, 'test');
     await f.store.replayDeadLetters([dl.id], 'test');
     await f.drain();
     expect(f.x3.tables.count('SORDER')).toBe(before + 1);
