@@ -33,7 +33,7 @@ const RATE_SECONDS = 15;
 const PG_ADMIN = process.env.SYNCLINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const FLOW = `name: bench
-trigger: { type: webhook }
+trigger: { type: webhook, unsigned: true }
 source: { connection: sink, entity: contacts }
 targets:
   - name: contact

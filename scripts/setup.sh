@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Syncline needs on this machine, once: system packages (unixODBC + the SQLite ODBC
-# driver for Sage 100 reads, Chromium for the browser tests), npm packages, and the console build.
+# driver for Sage 100 reads, Chromium for the browser tests), npm packages, the console build and the
+# server's compiled JavaScript.
 # Safe to run again: each step is skipped when already done. A missing system package disables only
 # the feature that needs it, and says so.
 set -uo pipefail
@@ -51,6 +52,20 @@ if [ -f web/package.json ] && grep -q '"vite' web/package.json; then
   if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html -newer web/dist/index.html 2>/dev/null | head -1)" ]; then
     say "building the console"
     npm run build -w web --silent >/dev/null || warn "console build failed: the server will say so at /"
+  fi
+fi
+# 4. The server's compiled JavaScript (dist/), rebuilt when its sources changed. bin/syncline.js runs it
+# when it is newer than every file in src/, else the sources through tsx (development).
+if [ ! -f dist/.built ] || [ -n "$(find src tsconfig.json tsconfig.build.json -newer dist/.built 2>/dev/null | head -1)" ]; then
+  say "compiling the server"
+  mkdir -p dist
+  # Stamped with the time the compile started, so a file edited during it still counts as newer.
+  touch dist/.building
+  if npx tsc -p tsconfig.build.json >/dev/null; then
+    mv dist/.building dist/.built
+  else
+    rm -f dist/.building
+    warn "compiling the server failed: syncline runs from the TypeScript sources (slower start)"
   fi
 fi
 exit 0

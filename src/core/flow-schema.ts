@@ -61,7 +61,8 @@ export const flowSchema: JsonObject = {
           required: ['type'],
           properties: {
             type: { const: 'webhook' },
-            secret: { type: 'string', description: 'HMAC-SHA256 shared secret; env:NAME reads an environment variable.' },
+            secret: { type: 'string', description: 'HMAC-SHA256 shared secret; env:NAME reads an environment variable. Without it the flow must say unsigned: true.' },
+            unsigned: { type: 'boolean', description: 'Accept deliveries without a signature. Deploy refuses a webhook flow with neither secret nor unsigned: true.' },
             signatureHeader: { type: 'string' },
             timestampHeader: { type: 'string' },
             toleranceSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
@@ -116,7 +117,8 @@ export const flowSchema: JsonObject = {
             additionalProperties: false,
             properties: {
               xref: { type: 'boolean' },
-              keys: { type: 'array', items: { type: 'string' } },
+              link: { type: 'string', description: 'JSONata giving the target id from a link the source carries ($xref, a stored foreign id); tried before the keys.' },
+              keys: { type: 'array', items: { type: 'string', pattern: '^[^+\\s]+(\\+[^+\\s]+)*$' }, description: 'Mapped fields that identify the target record, tried in order; a+b is a compound key.' },
               onMultiple: { enum: ['error', 'first'] },
             },
           },

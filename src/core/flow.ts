@@ -12,9 +12,9 @@ export type TriggerDef = WebhookTriggerDef | PollTriggerDef | ScheduleTriggerDef
 /** Events pushed to `/hooks/<flow name>`. */
 export interface WebhookTriggerDef {
   type: 'webhook';
-  /** Shared secret for HMAC-SHA256 signatures; `env:NAME` reads an environment variable. Omit for unsigned hooks. */
+  /** Shared secret for HMAC-SHA256 signatures; `env:NAME` reads an environment variable. Omit only with `unsigned: true`. */
   secret?: string;
-  /** Header holding `sha256=<hex>` of `<timestamp>.<raw body>` (default `x-syncline-signature`). */
+  /** Header holding `sha256=<hex>` of `<timestamp>.<delivery id>.<raw body>` (default `x-syncline-signature`). */
   signatureHeader?: string;
   /** Header holding the Unix timestamp in seconds that was signed (default `x-syncline-timestamp`). */
   timestampHeader?: string;
@@ -30,6 +30,8 @@ export interface WebhookTriggerDef {
   maxBodyBytes?: number;
   /** Parse with the source connector's own webhook support instead of the generic JSON rules. */
   useConnectorParser?: boolean;
+  /** Accept deliveries without a signature. Required (true) when no `secret` is set: deploy refuses an unsigned hook otherwise. */
+  unsigned?: boolean;
 }
 
 /** Changes read from the source on a watermark. */
@@ -99,7 +101,16 @@ export type MappingDef = Record<string, MappingRule>;
 export interface MatchDef {
   /** Use the cross-reference first (default true). */
   xref?: boolean;
-  /** Then try these keys in order: target field = mapped value of that field. */
+  /**
+   * JSONata giving the target record's id from a link the source already carries (the converted
+   * Account's customer number through `$xref`, a stored foreign id). Tried after the cross-reference
+   * and before the keys: a found link beats a search.
+   */
+  link?: string;
+  /**
+   * Then try these keys in order: target field = mapped value of that field. `a+b` is a compound key:
+   * found by `a`, kept only when `b` matches too (PricebookEntry by Product2Id+Pricebook2Id).
+   */
   keys?: string[];
   /** What to do when a key matches several target records (default `error`: a conflict dead letter). */
   onMultiple?: 'error' | 'first';

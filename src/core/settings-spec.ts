@@ -7,7 +7,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { Kind, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { Kind, type Static, type TObject, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { SyncError } from './errors.js';
 import type { JsonObject } from './json.js';
@@ -20,6 +20,20 @@ export { Type, type Static, type TObject } from '@sinclair/typebox';
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
+
+declare const defaulted: unique symbol;
+/** An optional setting that has a default (type-level mark only; the schema is a plain optional one with `default`). */
+export type TDefaulted<T extends TSchema> = TOptional<T> & { readonly [defaulted]: true };
+
+/** An optional setting with a default: it may be left out of a connection, and is always present in the typed settings. */
+export function Defaulted<T extends TSchema>(schema: T, value: Static<T>): TDefaulted<T> {
+  return Type.Optional({ ...schema, default: value } as T) as TDefaulted<T>;
+}
+
+type DefaultedKeys<P extends TProperties> = { [K in keyof P]: P[K] extends { readonly [defaulted]: true } ? K : never }[keyof P];
+
+/** The typed settings of a declaration: its static type, with every `Defaulted` setting present. */
+export type SettingsOf<S extends TObject> = Static<S> & { [K in DefaultedKeys<S['properties']> & keyof Static<S>]-?: Exclude<Static<S>[K], undefined> };
 
 // ajv-formats is CommonJS; under NodeNext its default export may arrive wrapped.
 const addFormats = ((addFormatsImport as unknown as { default?: typeof addFormatsImport }).default ?? addFormatsImport) as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -59,15 +73,28 @@ export interface SettingsSpec<S extends TObject = TObject> {
   /** Problems with raw settings, one line each naming the setting; empty when valid. `env:` references stand in for any string. */
   problems(raw: Record<string, unknown>): string[];
   /** Typed settings with the schema's defaults applied; throws SyncError('fatal') naming every bad setting. */
-  parse(raw: Record<string, unknown>, system: string): Static<S>;
+  parse(raw: Record<string, unknown>, system: string): SettingsOf<S>;
+  /** Deprecated setting names still read, each with the name that replaced it. */
+  readonly aliases: Readonly<Record<string, string>>;
+}
+
+/** Options of a settings declaration. */
+export interface SettingsOptions {
+  /**
+   * Old setting names still accepted (`{ readLagSeconds: 'settleSeconds' }`): a stored connection that
+   * uses one keeps working, its value read as the new name's when the new name is not set.
+   */
+  aliases?: Record<string, string>;
 }
 
 /** Declares a connector's settings once. Mark secrets with `{ 'x-secret': true }` in the field's options. */
-export function defineSettings<S extends TObject>(schema: S): SettingsSpec<S> {
+export function defineSettings<S extends TObject>(schema: S, options: SettingsOptions = {}): SettingsSpec<S> {
   const jsonSchema = JSON.parse(JSON.stringify(schema)) as JsonObject;
+  const aliases = options.aliases ?? {};
   let compiled: ValidateFunction | null = null;
   const validator = (): ValidateFunction => (compiled ??= settingsAjv.compile(jsonSchema));
-  const problems = (raw: Record<string, unknown>): string[] => {
+  const problems = (given: Record<string, unknown>): string[] => {
+    const raw = renamed(given, aliases);
     const checked = withoutEnvRefs(raw);
     const validate = validator();
     if (validate(structuredClone(checked))) return [];
@@ -84,12 +111,25 @@ export function defineSettings<S extends TObject>(schema: S): SettingsSpec<S> {
     jsonSchema,
     fields: fieldsOf(schema),
     problems,
+    aliases,
     parse(raw, system) {
       const bad = problems(raw);
       if (bad.length) throw new SyncError('fatal', `${system} connection settings: ${bad.join('; ')}`, { system, field: bad[0].split(':')[0] });
-      return Value.Default(schema, structuredClone(raw)) as Static<S>;
+      return Value.Default(schema, structuredClone(renamed(raw, aliases))) as SettingsOf<S>;
     },
   };
+}
+
+/** Settings with deprecated names replaced by their new ones (the new name wins when both are set). */
+function renamed(raw: Record<string, unknown>, aliases: Readonly<Record<string, string>>): Record<string, unknown> {
+  if (!Object.keys(aliases).some((old) => Object.hasOwn(raw, old))) return raw;
+  const out = { ...raw };
+  for (const [old, name] of Object.entries(aliases)) {
+    if (!Object.hasOwn(out, old)) continue;
+    if (out[name] === undefined) out[name] = out[old];
+    delete out[old];
+  }
+  return out;
 }
 
 /** env: references are resolved at run time; validation leaves them out rather than guessing their values. */
@@ -107,7 +147,8 @@ function fieldsOf(schema: TObject, prefix = ''): SettingsField[] {
       title: typeof prop.title === 'string' ? prop.title : name,
       description: typeof prop.description === 'string' ? prop.description : undefined,
       type,
-      required: required.has(name),
+      // A required setting with a default need not be filled in.
+      required: required.has(name) && prop.default === undefined,
       secret: prop['x-secret'] === true,
       enum: Array.isArray(prop.enum) ? prop.enum : Array.isArray(prop.anyOf) ? (prop.anyOf as Array<{ const?: unknown }>).map((a) => a.const).filter((c) => c !== undefined) : undefined,
       default: prop.default,

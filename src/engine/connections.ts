@@ -3,12 +3,17 @@
  * resolved, and the connection's rate limiter handed to the connector as its call gate (acquired by the
  * shared HTTP and SOAP clients for every request, so a multi-page read spends a slot per page). The engine talks to
  * systems only through here, so no system is special-cased.
+ *
+ * An open connector is a cache of the stored connection: when any process writes or deletes the
+ * connection, the store tells every pool (onConnectionChanged) and the cached connector is closed, so
+ * the next call opens it again with the new settings and secrets.
  */
 import type { Connector, ConnectorDefinition, ConnectorRegistry, EntitySpec, Logger } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import { RateLimiter } from './rate-limiter.js';
-import { resolveEnvRefs } from './settings.js';
+import { utcDay } from './daily-budget.js';
+import { envPolicy, resolveConnectionEnv, type EnvPolicy } from './settings.js';
 import { decodeSecrets } from './connection-settings.js';
 import type { EngineMetrics } from './metrics.js';
 
@@ -20,16 +25,28 @@ export interface OpenConnection {
   limiter: RateLimiter;
 }
 
+/** Usage of one connection's daily API budget, for the console. */
+export interface ApiBudget {
+  connection: string;
+  used: number;
+  limit: number | null;
+  resetAt: number | null;
+}
+
 /** Keeps one open connector per connection name. */
 export class ConnectionPool {
   private readonly open = new Map<string, Promise<OpenConnection>>();
   private readonly discovered = new Map<string, EntitySpec[]>();
+  /** The subscription to connection changes, made before the first connection opens. */
+  private watching: Promise<() => Promise<void>> | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly registry: ConnectorRegistry,
     private readonly logger: Logger,
     private readonly metrics?: EngineMetrics,
+    /** Which `env:` references connections may resolve (settings.ts). */
+    private readonly env: EnvPolicy = envPolicy(),
   ) {}
 
   /** The open connection named `name`, opening it on first use. */
@@ -58,37 +75,64 @@ export class ConnectionPool {
     return entities;
   }
 
-  /** Usage per open connection, for the console's API budget. */
-  budgets(): Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }> {
-    return [...this.limiters.values()].map((l) => ({ connection: l.name, used: l.usedToday, limit: l.dailyLimit, resetAt: l.resetAt }));
+  /** Today's API usage of every connection that made calls, counted by every process on the store. */
+  async budgets(): Promise<ApiBudget[]> {
+    // This process's unflushed calls first, so the figure includes them.
+    await Promise.all([...this.limiters.values()].map((l) => l.flush()));
+    const rows = await this.store.listApiUsage(utcDay(Date.now()));
+    return rows.map((r) => ({ connection: r.connection, used: r.used, limit: r.limit, resetAt: r.resetAt }));
+  }
+
+  /** The limiter of an open connection (tests and diagnostics). */
+  limiter(name: string): RateLimiter | undefined {
+    return this.limiters.get(name);
   }
 
   /** Closes one connection (after its settings changed) or all. */
   async close(name?: string): Promise<void> {
-    const names = name ? [name] : [...this.open.keys()];
+    const names = name ? [name] : [...new Set([...this.open.keys(), ...this.limiters.keys()])];
+    if (!name && this.watching) {
+      const watching = this.watching;
+      this.watching = null;
+      await (await watching.catch(() => async () => undefined))();
+    }
     for (const n of names) {
       const p = this.open.get(n);
       this.open.delete(n);
       this.discovered.delete(n);
+      // The limits may have changed with the settings: the next open builds the limiter afresh.
+      const limiter = this.limiters.get(n);
+      this.limiters.delete(n);
+      await limiter?.flush().catch(() => undefined);
       if (p) await p.then((c) => c.connector.close()).catch(() => undefined);
     }
+  }
+
+  /** Subscribes once to the store's connection changes; a change closes the cached connector. */
+  private watch(): Promise<unknown> {
+    this.watching ??= this.store.onConnectionChanged((changed) => {
+      void this.close(changed === '*' ? undefined : changed).catch((err: unknown) => this.logger.warn({ err: (err as Error).message, connection: changed }, 'closing a changed connection failed'));
+    });
+    return this.watching;
   }
 
   private readonly limiters = new Map<string, RateLimiter>();
 
   private async openConnection(name: string): Promise<OpenConnection> {
+    // Listen before reading, so a change committed after this read is never missed.
+    await this.watch();
     const row = await this.store.getConnection(name);
     if (!row) throw new SyncError('fatal', `no connection named "${name}" (add it to syncline.yaml or in the console)`, { system: name });
     const definition = this.registry.get(row.type);
     if (!definition) throw new SyncError('fatal', `connection "${name}" has type "${row.type}", which no installed connector provides`, { system: name });
     let settings: Record<string, unknown>;
     try {
-      settings = resolveEnvRefs({ ...row.settings, ...decodeSecrets(row.secrets) });
+      settings = resolveConnectionEnv(name, { ...row.settings, ...decodeSecrets(row.secrets) }, this.env);
     } catch (err) {
       throw new SyncError('fatal', `connection "${name}": ${(err as Error).message}`, { system: name });
     }
     const overrides = (row.settings.rateLimits ?? {}) as Record<string, number>;
-    const limiter = this.limiters.get(name) ?? new RateLimiter(name, { ...definition.rateLimits, ...overrides });
+    const limiter = this.limiters.get(name) ?? new RateLimiter(name, { ...definition.rateLimits, ...overrides }, this.store, this.logger);
     this.limiters.set(name, limiter);
     const store = this.store;
     const metrics = this.metrics;
@@ -102,9 +146,8 @@ export class ConnectionPool {
       },
       reportUsage: (usage) => limiter.report(usage),
       gate: {
-        acquire: async (operation) => {
-          const release = await limiter.acquire();
-          limiter.count();
+        acquire: async (operation, signal) => {
+          const release = await limiter.acquire(signal);
           metrics?.apiCalls.inc({ connection: name, operation });
           return release;
         },

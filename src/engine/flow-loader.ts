@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import jsonata from 'jsonata';
-import type { FlowDef, FlowIssue, MappingDef, MappingRule } from '../core/flow.js';
+import type { FlowDef, FlowIssue, MappingDef, MappingRule, TargetDef } from '../core/flow.js';
 import { flowSchema } from '../core/flow-schema.js';
 import { parseDuration } from './durations.js';
 
@@ -37,8 +37,59 @@ export function flowHash(source: string): string {
   return createHash('sha256').update(source).digest('hex');
 }
 
+/** Largest flow file read (real ones are a few KB). */
+export const MAX_FLOW_BYTES = 256 * 1024;
+/** Deepest nesting of `[` and `{` read; the YAML reader recurses per level. */
+export const MAX_FLOW_NESTING = 100;
+/** Aliases (`*name`, merge keys included) a flow may expand, weighted by what each expands to. */
+const MAX_ALIAS_COUNT = 50;
+
+/**
+ * Why a flow file's text is refused before it is read as YAML, or null. Bounds what a hostile text
+ * can cost (anyone allowed to validate can send one): its size, its bracket nesting (the parser
+ * recurses per level, so 100,000 `[` overflow the stack after seconds of work), checked on the raw
+ * text before parsing.
+ */
+export function flowTextProblem(source: string): string | null {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes > MAX_FLOW_BYTES) return `the flow file is ${bytes} bytes; at most ${MAX_FLOW_BYTES} are read`;
+  // Counted on raw characters (brackets inside quoted text count too): a real flow is nowhere near.
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_FLOW_NESTING) return `the flow file nests brackets more than ${MAX_FLOW_NESTING} levels deep (at character ${i + 1})`;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return null;
+}
+
+/**
+ * Why a flow file is refused before validation (size, nesting, aliases that expand too far), or null:
+ * what a caller answers with a plain 400 rather than located issues.
+ */
+export function flowSourceProblem(source: string): string | null {
+  const problem = flowTextProblem(source);
+  if (problem) return problem;
+  const doc = parseDocument(source, { uniqueKeys: true });
+  if (doc.errors.length) return null;
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return null;
+  } catch (err) {
+    return aliasProblem(err);
+  }
+}
+
+function aliasProblem(err: unknown): string {
+  const message = (err as Error).message;
+  return /alias/i.test(message) ? `the flow file's aliases expand too far (more than ${MAX_ALIAS_COUNT}); write the repeated parts out` : `the flow file cannot be read: ${message}`;
+}
+
 /** Parses and validates a flow file's text. */
 export function loadFlow(source: string, file?: string): FlowLoadResult {
+  const refused = flowTextProblem(source);
+  if (refused) return { ok: false, issues: [{ path: '', message: refused, file, line: 1, column: 1 }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const issues: FlowIssue[] = [];
@@ -47,7 +98,12 @@ export function loadFlow(source: string, file?: string): FlowLoadResult {
     issues.push({ path: '', message: err.message.split('\n')[0], file, line: pos?.line, column: pos?.col });
   }
   if (issues.length) return { ok: false, issues };
-  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    return { ok: false, issues: [{ path: '', message: aliasProblem(err), file, line: 1, column: 1 }] };
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, issues: [{ path: '', message: 'a flow file must be a YAML mapping (name:, trigger:, source:, targets:)', file, line: 1, column: 1 }] };
   }
@@ -90,6 +146,12 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
+    out.push({
+      path: 'trigger',
+      message: 'a webhook flow needs a signing secret: add `secret: env:NAME` (HMAC-SHA256, see docs/reliability.md), or say `unsigned: true` to accept unsigned deliveries on purpose',
+    });
+  }
   if (def.trigger.type === 'poll') {
     for (const k of ['every', 'overlap'] as const) {
       const v = def.trigger[k];
@@ -110,10 +172,41 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     checkMapping(t.mapping, `targets/${i}/mapping`, def, out, expr);
     for (const [field, e] of Object.entries(t.writeBack?.mapping ?? {})) expr(`targets/${i}/writeBack/mapping/${field}`, e);
     expr(`targets/${i}/writeBack/id`, t.writeBack?.id);
-    if (t.write?.verb === 'update' && t.match?.xref === false && !t.match?.keys?.length) {
+    expr(`targets/${i}/match/link`, t.match?.link);
+    if (t.write?.verb === 'update' && t.match?.xref === false && !t.match?.keys?.length && !t.match?.link) {
       out.push({ path: `targets/${i}/match`, message: 'an update-only target needs the cross-reference or match keys to find the record' });
     }
+    out.push(...exactlyOnceIssues(t, i));
   });
+  return out;
+}
+
+/**
+ * Decision 0003: a target that can create records must say how a retried write finds the record it
+ * already made (the cross-reference alone is committed only after the write, so a crash in between
+ * would create a second one): a match key or an external id, each a field the target maps.
+ */
+function exactlyOnceIssues(t: TargetDef, i: number): Array<Omit<FlowIssue, 'file'>> {
+  const out: Array<Omit<FlowIssue, 'file'>> = [];
+  const verb = t.write?.verb ?? 'upsert';
+  const keys = t.match?.keys ?? [];
+  const ext = t.write?.externalIdField;
+  const mapped = (field: string) => Object.prototype.hasOwnProperty.call(t.mapping, field);
+  keys.forEach((key, k) => {
+    for (const part of key.split('+')) {
+      if (!mapped(part)) out.push({ path: `targets/${i}/match/keys/${k}`, message: `match key "${part}" of target "${t.name}" is not a field its mapping writes; add it to the mapping or name a mapped field` });
+    }
+  });
+  if (ext && !mapped(ext)) out.push({ path: `targets/${i}/write/externalIdField`, message: `external id "${ext}" of target "${t.name}" is not a field its mapping writes` });
+  if (verb !== 'update' && keys.length === 0 && !(verb === 'upsert' && ext)) {
+    out.push({
+      path: `targets/${i}`,
+      message:
+        `target "${t.name}" ${verb === 'create' ? 'creates' : 'upserts'} ${t.connection}/${t.entity} records with neither a match key nor an external id, so a write retried after a crash could create a second record. ` +
+        'Add `match: { keys: [<mapped field that identifies the record>] }` (`a+b` for a compound key)' +
+        (verb === 'upsert' ? ', or `write: { externalIdField: <mapped field> }` where the system upserts on it' : ''),
+    });
+  }
   return out;
 }
 

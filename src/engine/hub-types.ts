@@ -6,7 +6,7 @@ import type { CheckResult, ConnectorRegistry, EntitySpec } from '../core/connect
 import type { FlowIssue } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
 import type { FlowPreview } from '../mapping/index.js';
-import type { FlowVersionRow, Store } from '../store/types.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
 
 /** The result of previewing one flow's mapping on a sample record (defined once, by the mapping engine). */
 export type MappingPreview = FlowPreview;
@@ -23,6 +23,10 @@ export interface Hub {
   runFlowNow(flow: string, actor: string): Promise<{ jobId: string }>;
   /** Runs a flow version's mapping over a sample record without writing anything. */
   previewMapping(flow: string, sample: Fields, version?: number): Promise<MappingPreview>;
+  /** Creates or updates a connection and makes every process drop its cached client (engine/connection-writes.ts). */
+  writeConnection(input: ConnectionInput, actor: string): Promise<ConnectionRow>;
+  /** Deletes a connection the same way; false when there was none. */
+  deleteConnection(name: string, actor: string): Promise<boolean>;
   /** Opens the named connection and runs its check. */
   testConnection(name: string): Promise<CheckResult>;
   /** The entities of a connection (live discovery where supported). */

@@ -6,8 +6,9 @@ import type { CheckResult, ConnectorRegistry, EntitySpec, Logger } from '../core
 import type { FlowDef, FlowIssue } from '../core/flow.js';
 import type { Fields, JsonObject } from '../core/json.js';
 import { compileFlow, previewFlow } from '../mapping/index.js';
-import type { FlowVersionRow, Store } from '../store/types.js';
-import { ConnectionPool } from './connections.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
+import { deleteConnection, writeConnection } from './connection-writes.js';
+import { ConnectionPool, type ApiBudget } from './connections.js';
 import { FlowCache } from './flow-cache.js';
 import { FlowValidationError, loadFlow, type FlowLoadResult } from './flow-loader.js';
 import type { Hub, MappingPreview } from './hub-types.js';
@@ -17,12 +18,16 @@ import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { envPolicy, type EnvPolicy } from './settings.js';
+import { reclaimAbandonedLeases } from './lease-reclaim.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
   store: Store;
   connectors: ConnectorRegistry;
   logger: Logger;
+  /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
+  envPolicy?: EnvPolicy;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -44,14 +49,16 @@ export class SynclineHub implements Hub {
     this.connectors = options.connectors;
     this.logger = options.logger;
     this.metrics = new EngineMetrics(this.store);
-    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics);
+    const env = options.envPolicy ?? envPolicy();
+    this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
-    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics);
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
   }
 
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+    await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
       const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
       await w.start();
@@ -124,6 +131,14 @@ export class SynclineHub implements Hub {
     });
   }
 
+  writeConnection(input: ConnectionInput, actor: string): Promise<ConnectionRow> {
+    return writeConnection({ store: this.store, pool: this.pool }, input, actor);
+  }
+
+  deleteConnection(name: string, actor: string): Promise<boolean> {
+    return deleteConnection({ store: this.store, pool: this.pool }, name, actor);
+  }
+
   async testConnection(name: string): Promise<CheckResult> {
     await this.pool.close(name);
     try {
@@ -138,9 +153,14 @@ export class SynclineHub implements Hub {
     return this.pool.discover(name);
   }
 
-  async apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>> {
-    const open = new Map(this.pool.budgets().map((b) => [b.connection, b]));
-    return (await this.store.listConnections()).map((c) => open.get(c.name) ?? { connection: c.name, used: 0, limit: this.connectors.get(c.type)?.rateLimits.perDay ?? null, resetAt: null });
+  async apiBudget(): Promise<ApiBudget[]> {
+    // From the store: every process's calls, not only this one's.
+    const used = new Map((await this.pool.budgets()).map((b) => [b.connection, b]));
+    return (await this.store.listConnections()).map((c) => {
+      const declared = (c.settings.rateLimits as { perDay?: number } | undefined)?.perDay ?? this.connectors.get(c.type)?.rateLimits.perDay ?? null;
+      const b = used.get(c.name);
+      return { connection: c.name, used: b?.used ?? 0, limit: b?.limit ?? declared, resetAt: b?.resetAt ?? null };
+    });
   }
 
   metricsText(): Promise<string> {

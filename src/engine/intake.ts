@@ -3,15 +3,17 @@
  * splitting into records, and the inbox insert. The caller acknowledges only after `ingest` returns,
  * i.e. after the inbox rows and their jobs are committed.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ConnectorRegistry, WebhookEvent } from '../core/connector.js';
+import { SyncError } from '../core/errors.js';
+import { signWebhook, verifyWebhookSignature } from '../core/webhook-signature.js';
 import type { WebhookTriggerDef } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
 import type { InboxEvent, Store } from '../store/types.js';
 import type { FlowCache } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
 import type { EventPayload } from './payloads.js';
-import { resolveEnvRefs } from './settings.js';
+import { envPolicy, resolveConnectionEnv, resolveEnvRefs, type EnvPolicy } from './settings.js';
 import { decodeSecrets } from './connection-settings.js';
 
 /** The HTTP answer intake wants sent. */
@@ -40,6 +42,7 @@ export class Intake {
     private readonly connectors: ConnectorRegistry,
     private readonly metrics?: EngineMetrics,
     private readonly clock: () => number = Date.now,
+    private readonly env: EnvPolicy = envPolicy(),
   ) {}
 
   /** Verifies, parses and stores one delivery to `/hooks/<flowName>`. Never throws for bad input. */
@@ -67,6 +70,8 @@ export class Intake {
     try {
       events = trig.useConnectorParser ? await this.parseWithConnector(flow.def.source.connection, req, body) : splitRecords(trig, body, header(req.headers, trig.deliveryIdHeader ?? 'x-delivery-id'));
     } catch (err) {
+      // The connector's own verifier refused the request: the same 401 as the engine's.
+      if (err instanceof SyncError && (err.kind === 'unauthorized' || err.kind === 'auth_expired')) return { status: 401, body: { error: 'invalid_signature', message: err.message } };
       return { status: 400, body: { error: 'invalid_payload', message: (err as Error).message } };
     }
     if (events.length === 0) return { status: 400, body: { error: 'invalid_payload', message: 'the body holds no records' } };
@@ -85,50 +90,37 @@ export class Intake {
     return { status: 202, body: { accepted: res.accepted, duplicates: res.duplicates } };
   }
 
-  /** Returns a reason when the signature is required and wrong, else null. */
+  /** Returns a reason when the delivery is not signed as the flow requires, else null. */
   private verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): string | null {
-    if (!trig.secret) return null;
+    if (!trig.secret) return trig.unsigned === true ? null : 'this flow has no signing secret and does not say `unsigned: true`; deliveries are refused';
     let secret: string;
     try {
+      // A flow's secret is only compared, never sent anywhere; still, the server's own variables never resolve.
       secret = resolveEnvRefs(trig.secret);
     } catch (err) {
       return `the flow's signing secret is not configured: ${(err as Error).message}`;
     }
-    const sigHeader = trig.signatureHeader ?? 'x-syncline-signature';
-    const tsHeader = trig.timestampHeader ?? 'x-syncline-timestamp';
-    const signature = header(req.headers, sigHeader);
-    const timestamp = header(req.headers, tsHeader);
-    if (!signature || !timestamp) return `missing ${!signature ? sigHeader : tsHeader} header`;
-    const ts = Number(timestamp);
-    if (!Number.isFinite(ts)) return `${tsHeader} must be a Unix time in seconds`;
-    const tolerance = (trig.toleranceSeconds ?? 300) * 1000;
-    if (Math.abs(this.clock() - ts * 1000) > tolerance) return `timestamp is outside the ${tolerance / 1000}s tolerance (replayed or clock skew)`;
-    return checkSignature(secret, timestamp, req.rawBody, signature) ? null : 'signature does not match the body';
+    try {
+      verifyWebhookSignature({ ...trig, secret }, req.headers, req.rawBody, this.clock());
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
   private async parseWithConnector(connection: string, req: IntakeRequest, body: unknown): Promise<WebhookEvent[]> {
     const row = await this.store.getConnection(connection);
     const def = row ? this.connectors.get(row.type) : undefined;
     if (!row || !def?.webhook) throw new Error(`connection "${connection}" has no webhook parser`);
-    const settings = resolveEnvRefs({ ...row.settings, ...decodeSecrets(row.secrets) });
+    const settings = resolveConnectionEnv(connection, { ...row.settings, ...decodeSecrets(row.secrets) }, this.env);
     const wreq = { headers: req.headers, rawBody: req.rawBody, body };
     def.webhook.verify(wreq, settings);
     return def.webhook.parse(wreq, settings);
   }
 }
 
-/** Signs `<timestamp>.<body>` the way senders must: hex HMAC-SHA256, optionally prefixed `sha256=`. */
-export function signWebhook(secret: string, timestamp: string, body: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
-}
-
-function checkSignature(secret: string, timestamp: string, body: Buffer, given: string): boolean {
-  const expected = Buffer.from(signWebhook(secret, timestamp, body).slice(7), 'hex');
-  const hex = given.startsWith('sha256=') ? given.slice(7) : given;
-  if (!/^[0-9a-f]+$/i.test(hex)) return false;
-  const actual = Buffer.from(hex, 'hex');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
+/** Signs a delivery the way senders must (core/webhook-signature.ts; kept here for the engine's callers). */
+export { signWebhook };
 
 function header(headers: IntakeRequest['headers'], name: string): string | undefined {
   const v = headers[name.toLowerCase()];

@@ -21,6 +21,9 @@ export class EngineMetrics {
     registers: [this.registry],
   });
   private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
+  private readonly tableRows = new Gauge({ name: 'syncline_store_table_rows', help: 'Rows in the store tables that grow with traffic (PostgreSQL: estimate)', labelNames: ['table'], registers: [this.registry] });
+  private readonly tableBytes = new Gauge({ name: 'syncline_store_table_bytes', help: 'Bytes of the store tables that grow with traffic, indexes included (PostgreSQL only)', labelNames: ['table'], registers: [this.registry] });
+  private sizesAt = 0;
 
   constructor(private readonly store: Store) {
     collectDefaultMetrics({ register: this.registry });
@@ -33,6 +36,14 @@ export class EngineMetrics {
     this.queueDepth.set({ state: 'running' }, q.running);
     this.queueDepth.set({ state: 'delayed' }, q.delayed);
     this.queueDepth.set({ state: 'dead_letters' }, q.deadLetters);
+    // Counting big tables is not free on SQLite: refresh at most once a minute.
+    if (Date.now() - this.sizesAt > 60_000) {
+      this.sizesAt = Date.now();
+      for (const t of await this.store.tableSizes()) {
+        this.tableRows.set({ table: t.table }, t.rows);
+        if (t.bytes !== null) this.tableBytes.set({ table: t.table }, t.bytes);
+      }
+    }
     return this.registry.metrics();
   }
 }

@@ -1,111 +1,166 @@
 /**
- * One rate limiter for every connector: steady calls per second (token bucket), calls in flight at
- * once (semaphore) and a daily budget. Connectors only declare their limits; the engine enforces them.
+ * The one rate limiter of the engine: a connection's calls in flight (concurrency), calls per second
+ * and daily budget, enforced for every outbound call (the shared HTTP, SOAP and ODBC clients acquire it
+ * through the connector's call gate). The limits are held by the store, so every process on one store
+ * shares one budget: on PostgreSQL through the database (advisory-lock slots, a reservation clock, a
+ * usage table), on SQLite in the one process. Only a declared limit costs anything: a connection with
+ * no concurrency or per-second limit never asks the store for a slot or a reservation.
+ * See docs/decisions/0007-shared-rate-limits.md.
  */
+import type { Logger, RateLimits, UsageReport } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
-import type { RateLimits, UsageReport } from '../core/connector.js';
+import type { CallSlot, Store } from '../store/types.js';
+import { DailyBudget } from './daily-budget.js';
 
-/** Per-connection limiter state. */
-export class RateLimiter {
-  private tokens: number;
-  private lastRefill: number;
-  private inFlight = 0;
+/** What the engine asks of a connection's limiter. */
+export interface Limiter {
+  /** Waits for a slot under the concurrency and per-second limits, counts the call against the daily budget, and returns the release. Throws SyncError('rate_limited') when the day's budget is spent. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Adopts the vendor's usage figures. */
+  report(usage: UsageReport): void;
+  /** Sends calls counted in this process to the store. */
+  flush(): Promise<void>;
+  /** Calls of this connection in flight in this process. */
+  readonly inFlight: number;
+}
+
+/** Shortest and longest pause between tries for a slot another process holds. */
+const SLOT_RETRY_MIN_MS = 2;
+const SLOT_RETRY_MAX_MS = 50;
+
+/** A connection's limiter over the store's shared primitives. */
+export class RateLimiter implements Limiter {
+  private active = 0;
   private readonly waiters: Array<() => void> = [];
-  private dayStart: number;
-  /** Calls counted today (ours, or the vendor's figure when it reports one). */
-  usedToday = 0;
-  /** Daily limit, from the declaration or the vendor's report. */
-  dailyLimit: number | null;
-  /** When the vendor's daily window resets, if it told us. */
-  resetAt: number | null = null;
+  /** Wakes tries waiting on another process's slot when one of ours frees. */
+  private readonly slotWaiters = new Set<() => void>();
+  private readonly daily: DailyBudget;
+  private readonly key: string;
 
   constructor(
     readonly name: string,
     private readonly limits: RateLimits,
-    private readonly clock: () => number = Date.now,
+    private readonly store: Store,
+    logger?: Logger,
+    clock: () => number = Date.now,
   ) {
-    this.tokens = limits.perSecond ?? Infinity;
-    this.lastRefill = clock();
-    this.dayStart = startOfUtcDay(clock());
-    this.dailyLimit = limits.perDay ?? null;
+    this.key = name;
+    this.daily = new DailyBudget(name, limits.perDay, store, logger, clock);
   }
 
-  /** Waits for a slot; throws SyncError('rate_limited') when the daily budget is spent (the job parks until reset). */
-  async acquire(): Promise<() => void> {
-    this.rollDay();
-    if (this.dailyLimit !== null && this.usedToday >= this.dailyLimit) {
-      const resetAt = this.resetAt ?? this.dayStart + 86_400_000;
-      throw new SyncError('rate_limited', `daily API budget of ${this.dailyLimit} calls for "${this.name}" is spent; work resumes after the reset`, {
-        resetAt,
-        retryAfterMs: Math.max(0, resetAt - this.clock()),
-        system: this.name,
-      });
+  get inFlight(): number {
+    return this.active;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    await this.daily.spend();
+    const concurrent = this.limits.concurrent;
+    let slot: CallSlot | null = null;
+    if (concurrent !== undefined) {
+      // This process never asks the store for more slots than the limit: its own callers queue here.
+      while (this.active >= concurrent) await this.waitTurn(signal);
+      this.active += 1;
+      try {
+        slot = await this.takeSlot(concurrent, signal);
+      } catch (err) {
+        this.leave();
+        throw err;
+      }
+    } else {
+      this.active += 1;
     }
-    const concurrent = this.limits.concurrent ?? Infinity;
-    while (this.inFlight >= concurrent) await new Promise<void>((r) => this.waiters.push(r));
-    this.inFlight += 1;
     try {
-      await this.takeToken();
+      if (this.limits.perSecond) {
+        const wait = await this.store.reserveCallRate(this.key, this.limits.perSecond);
+        if (wait > 0) await pause(wait, signal);
+      }
     } catch (err) {
-      this.release();
+      slot?.release();
+      this.leave();
       throw err;
     }
     let released = false;
     return () => {
-      if (!released) {
-        released = true;
-        this.release();
-      }
+      if (released) return;
+      released = true;
+      slot?.release();
+      this.leave();
     };
   }
 
-  /** Records one outbound call. */
-  count(): void {
-    this.rollDay();
-    this.usedToday += 1;
-  }
-
-  /** Adopts the vendor's own usage figures, which include calls made by other tools on the same credential. */
   report(usage: UsageReport): void {
-    this.rollDay();
-    this.usedToday = Math.max(this.usedToday, usage.used);
-    this.dailyLimit = usage.limit;
-    if (usage.resetAt) this.resetAt = usage.resetAt;
+    this.daily.report(usage);
   }
 
-  private release(): void {
-    this.inFlight -= 1;
-    this.waiters.shift()?.();
+  flush(): Promise<void> {
+    return this.daily.flush();
   }
 
-  private async takeToken(): Promise<void> {
-    const perSecond = this.limits.perSecond;
-    if (!perSecond) return;
+  private async takeSlot(concurrent: number, signal?: AbortSignal): Promise<CallSlot> {
+    let delay = SLOT_RETRY_MIN_MS;
     for (;;) {
-      const now = this.clock();
-      this.tokens = Math.min(perSecond, this.tokens + ((now - this.lastRefill) / 1000) * perSecond);
-      this.lastRefill = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.ceil(((1 - this.tokens) / perSecond) * 1000)));
+      const slot = await this.store.tryAcquireCallSlot(this.key, concurrent);
+      if (slot) return slot;
+      // Another process holds every slot. No server-side wake-up exists for advisory locks, so retry
+      // with a growing, jittered pause (and at once when a call of ours ends).
+      await new Promise<void>((resolve, reject) => {
+        const done = () => {
+          clearTimeout(t);
+          this.slotWaiters.delete(done);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          done();
+          reject(aborted());
+        };
+        const t = setTimeout(done, delay * (0.5 + Math.random()));
+        this.slotWaiters.add(done);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      delay = Math.min(SLOT_RETRY_MAX_MS, delay * 2);
     }
   }
 
-  private rollDay(): void {
-    const now = this.clock();
-    if (this.resetAt !== null && now >= this.resetAt) {
-      this.resetAt = null;
-      this.usedToday = 0;
-      this.dayStart = startOfUtcDay(now);
-    } else if (this.resetAt === null && now - this.dayStart >= 86_400_000) {
-      this.usedToday = 0;
-      this.dayStart = startOfUtcDay(now);
-    }
+  private waitTurn(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(aborted());
+    return new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(turn);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(aborted());
+      };
+      this.waiters.push(turn);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private leave(): void {
+    this.active -= 1;
+    this.waiters.shift()?.();
+    for (const wake of [...this.slotWaiters]) wake();
   }
 }
 
-function startOfUtcDay(t: number): number {
-  return t - (t % 86_400_000);
+function aborted(): SyncError {
+  return new SyncError('retryable', 'call aborted while waiting for a rate-limit slot');
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(aborted());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(aborted());
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -6,8 +6,9 @@
 import type { Fields, JsonValue } from '../core/json.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { TargetDef } from '../core/flow.js';
-import type { WriteOp } from '../core/connector.js';
-import type { MappingContext } from '../mapping/index.js';
+import type { Connector, WriteOp } from '../core/connector.js';
+import { normalizeKey, sameKey } from '../core/match-keys.js';
+import type { CompiledTarget, MappingContext } from '../mapping/index.js';
 import { validateRecord } from '../mapping/index.js';
 import type { RunStatus, Store, TargetHash, TraceInput, XrefId, XrefLink } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
@@ -50,6 +51,14 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Matches a surrogate code unit that is not part of a pair (with the u flag, pairs are one code point). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
+/**
+ * Test-only: SYNCLINE_TEST_CRASH_AFTER_WRITE=<flow>/<target> kills this process right after that
+ * target's write returned and before anything is committed (the window exactly-once must survive).
+ */
+function crashHook(flow: string, target: string): void {
+  if (process.env.SYNCLINE_TEST_CRASH_AFTER_WRITE === `${flow}/${target}`) process.kill(process.pid, 'SIGKILL');
+}
+
 /** Runs one event through the flow. Throws RecordRunFailure on any failure. */
 export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: RecordRunnerDeps): Promise<RecordRunResult> {
   const source = flow.def.source;
@@ -76,6 +85,43 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     throw new RecordRunFailure(error, result);
   };
 
+  /** Evaluates a target's `when` and mapping, and refuses values no vendor can store. */
+  const prepareTarget = async (
+    target: (typeof flow.compiled.targets)[number],
+    mctx: MappingContext,
+  ): Promise<{ kind: 'skipped' } | { kind: 'mapped'; mapped: Awaited<ReturnType<typeof target.map>> } | { kind: 'failed'; error: unknown; step: TraceInput }> => {
+    const t = target.def;
+    const step: TraceInput = { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys };
+    try {
+      if (!(await target.when(record, mctx))) return { kind: 'skipped' };
+    } catch (err) {
+      return { kind: 'failed', error: err, step };
+    }
+    let mapped;
+    try {
+      mapped = await target.map(record, mctx);
+    } catch (err) {
+      return { kind: 'failed', error: err, step: { ...step, before: record as JsonValue } };
+    }
+    // A lone surrogate cannot be encoded as UTF-8, so no vendor can store it (and URL encoding it
+    // throws): refuse it as invalid data naming the field, instead of retrying a write that cannot succeed.
+    const malformed = Object.entries(mapped.fields).find(([, v]) => typeof v === 'string' && LONE_SURROGATE.test(v));
+    if (malformed) {
+      const error = new SyncError('invalid_data', `field "${malformed[0]}" of target "${t.name}" is not valid Unicode (it holds a lone surrogate)`, { field: malformed[0], rule: 'well-formed Unicode' });
+      return { kind: 'failed', error, step: { ...step, before: record as JsonValue } };
+    }
+    return { kind: 'mapped', mapped };
+  };
+  /** The target's own rules (types, lengths, choices; required fields unless `verb` is update), as one invalid_data error or null. */
+  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert'): Promise<SyncError | null> => {
+    const t = target.def;
+    const spec = await deps.pool.entitySpec(t.connection, t.entity);
+    if (!spec) return null;
+    const errors = validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: sourceId ?? undefined, verb });
+    if (!errors.length) return null;
+    return new SyncError('invalid_data', errors.map((e) => e.message).join('; '), { ...errors[0].details, recordKey: sourceId ?? undefined });
+  };
+
   let passed: boolean;
   try {
     passed = await flow.compiled.filter(record, ctx);
@@ -88,36 +134,56 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     return result;
   }
 
-  for (const target of flow.compiled.targets) {
+  // 1. Map and validate every target before the first write, so a mapping error in the second target
+  // cannot leave the first one written (a half-written record). A target whose rules look up the
+  // record an earlier target of this run writes (`$xref` to that target's entity) can only be mapped
+  // after that write, so it is mapped again then; its first mapping is not trusted either way.
+  type Target = (typeof flow.compiled.targets)[number];
+  type Prepared = { target: Target; state: 'skipped' } | { target: Target; state: 'after-earlier-writes' } | { target: Target; state: 'mapped'; mapped: Awaited<ReturnType<Target['map']>> };
+  const prepared: Prepared[] = [];
+  const targets = flow.compiled.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i];
     const t = target.def;
-    try {
-      if (!(await target.when(record, ctx))) {
+    const earlier = new Set(targets.slice(0, i).map((e) => `${e.def.connection}\u0000${e.def.entity}`));
+    let dependsOnEarlier = false;
+    const probe: MappingContext = {
+      ...ctx,
+      xref: async (connection, entity, id, targetConnection, targetEntity) => {
+        if (earlier.has(`${targetConnection}\u0000${targetEntity}`)) dependsOnEarlier = true;
+        return ctx.xref!(connection, entity, id, targetConnection, targetEntity);
+      },
+    };
+    const outcome = await prepareTarget(target, probe);
+    if (dependsOnEarlier) prepared.push({ target, state: 'after-earlier-writes' });
+    else if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
+    else if (outcome.kind === 'skipped') prepared.push({ target, state: 'skipped' });
+    else {
+      // Required fields depend on whether the record exists (found at write time); every other rule is checked now.
+      const problem = await checkMapped(target, outcome.mapped.fields, 'update');
+      if (problem) return fail(problem, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, after: outcome.mapped.fields as JsonValue, keys });
+      prepared.push({ target, state: 'mapped', mapped: outcome.mapped });
+    }
+  }
+
+  // 2. Write, target by target. What one attempt wrote is committed with its outcome (cross-reference
+  // and payload hash per target), so a retry or a replay finds those targets written and unchanged
+  // and completes only what is missing.
+  for (const prep of prepared) {
+    const target = prep.target;
+    const t = target.def;
+    let mapped;
+    if (prep.state === 'mapped') mapped = prep.mapped;
+    else {
+      const outcome = prep.state === 'skipped' ? ({ kind: 'skipped' } as const) : await prepareTarget(target, ctx);
+      if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
+      if (outcome.kind === 'skipped') {
         result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
         continue;
       }
-    } catch (err) {
-      fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys });
-    }
-    let mapped;
-    try {
-      mapped = await target.map(record, ctx);
-    } catch (err) {
-      return fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, before: record as JsonValue, keys });
+      mapped = outcome.mapped;
     }
     const fields = mapped.fields;
-    // A lone surrogate cannot be encoded as UTF-8, so no vendor can store it (and URL encoding it
-    // throws): refuse it as invalid data naming the field, instead of retrying a write that cannot succeed.
-    const malformed = Object.entries(fields).find(([, v]) => typeof v === 'string' && LONE_SURROGATE.test(v));
-    if (malformed) {
-      return fail(new SyncError('invalid_data', `field "${malformed[0]}" of target "${t.name}" is not valid Unicode (it holds a lone surrogate)`, { field: malformed[0], rule: 'well-formed Unicode' }), {
-        step: `map:${t.name}`,
-        status: 'failed',
-        connection: t.connection,
-        entity: t.entity,
-        before: record as JsonValue,
-        keys,
-      });
-    }
     // The source record is kept once, on the trigger step; the map step holds what it produced.
     const mapTrace: TraceInput = { step: `map:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, after: fields as JsonValue, lineage: mapped.lineage, keys };
     result.traces.push(mapTrace);
@@ -137,15 +203,9 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
-      const existingId = await findTarget(t, fields, sourceRef, conn.connector, deps.store);
-      const spec = await deps.pool.entitySpec(t.connection, t.entity);
-      if (spec) {
-        const errors = validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: sourceId ?? undefined, verb: existingId ? 'update' : verb });
-        if (errors.length) {
-          const first = errors[0];
-          throw new SyncError('invalid_data', errors.map((e) => e.message).join('; '), { ...first.details, recordKey: sourceId ?? undefined });
-        }
-      }
+      const existingId = await findTarget(target, record, ctx, fields, sourceRef, conn.connector, deps.store);
+      const invalid = await checkMapped(target, fields, existingId ? 'update' : verb);
+      if (invalid) throw invalid;
       const op = planWrite(t, verb, existingId, fields, flow.name, sourceId);
       if (!op) {
         writeStep.status = 'unchanged';
@@ -170,6 +230,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       }
       writeStep.after = op.data as JsonValue;
       const outcome = await conn.connector.write(t.entity, op);
+      crashHook(flow.name, t.name);
       // A write can land with the target's warnings (Sage X3 type-2 messages): the run trace keeps them.
       const warnings = outcome.data?.warnings;
       if (Array.isArray(warnings) && warnings.length > 0) writeStep.after = { ...op.data, $warnings: warnings } as JsonValue;
@@ -199,32 +260,51 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
 /** Lock keys for a target's match-key values (`pardot/prospect/email=ada@example.com`). */
 function matchLockKeys(t: TargetDef, fields: Fields): string[] {
   return (t.match?.keys ?? [])
-    .filter((k) => fields[k] !== undefined && fields[k] !== null && fields[k] !== '')
-    .map((k) => `${t.connection}/${t.entity}/${k}=${String(fields[k]).trim().toLowerCase()}`);
+    .filter((k) => k.split('+').every((part) => fields[part] !== undefined && fields[part] !== null && fields[part] !== ''))
+    .map((k) => `${t.connection}/${t.entity}/${k}=${k.split('+').map((part) => normalizeKey(fields[part])).join('+')}`);
 }
 
-/** The target record's id: the cross-reference first, then the match keys in order. */
+/** What findTarget needs of a connector. */
+type Finder = Pick<Connector, 'find' | 'get'>;
+
+/**
+ * The target record's id, most certain link first: the cross-reference, then the link the source
+ * carries (`match.link`, e.g. the converted Account's customer number), then the match keys in
+ * order. A key that finds several records is a conflict for a person (never a create).
+ */
 async function findTarget(
-  t: TargetDef,
+  target: CompiledTarget,
+  record: Fields,
+  ctx: MappingContext,
   fields: Fields,
   sourceRef: XrefId | null,
-  connector: { find(entity: string, field: string, value: unknown): Promise<Array<{ id: string }>> },
+  connector: Finder,
   store: Store,
 ): Promise<string | null> {
+  const t = target.def;
   if (sourceRef && t.match?.xref !== false) {
     const id = await store.xrefFind(sourceRef, t.connection, t.entity);
     if (id) return id;
   }
+  if (target.link) {
+    const linked = await target.link(record, ctx);
+    // A link can be stale (the record was deleted or merged): then the keys decide.
+    if (linked && (await connector.get(t.entity, linked))) return linked;
+  }
   for (const key of t.match?.keys ?? []) {
-    const value = fields[key];
+    const [first, ...rest] = key.split('+');
+    const value = fields[first];
     if (value === undefined || value === null || value === '') continue;
-    const found = await connector.find(t.entity, key, value);
+    if (rest.some((part) => fields[part] === undefined || fields[part] === null || fields[part] === '')) continue;
+    // The connector searches by the first field; the other parts of a compound key are checked here.
+    const found = (await connector.find(t.entity, first, value)).filter((r) => rest.every((part) => sameKey(r.data[part], fields[part])));
     if (found.length === 1) return found[0].id;
     if (found.length > 1) {
       if (t.match?.onMultiple === 'first') return found[0].id;
-      throw new SyncError('conflict', `${found.length} ${t.entity} records on "${t.connection}" have ${key} = ${JSON.stringify(value)}; cannot tell which one to update`, {
+      const shown = Object.fromEntries([first, ...rest].map((p) => [p, fields[p]]));
+      throw new SyncError('conflict', `${found.length} ${t.entity} records on "${t.connection}" have ${key} = ${JSON.stringify(rest.length ? shown : value)}; cannot tell which one to update (merge them, or link the right one)`, {
         field: key,
-        value,
+        value: rest.length ? shown : value,
         rule: 'match must find at most one record',
       });
     }

@@ -1,7 +1,9 @@
 /**
  * The shared polling helper: reads a flow's source from its watermark and hands every record to the
- * inbox, advancing the watermark in the same transaction. Re-reading an overlap window catches
- * records committed late; the inbox drops the repeats by (id, stamp). Connectors never keep cursors.
+ * inbox, advancing the watermark in the same transaction. The stored watermark (stamp, key and extra)
+ * reaches the connector unchanged, with the flow's overlap in `options.overlapMs`: the connector's
+ * polling helper (connectors/shared/polling.ts) re-reads that window and drops what it already
+ * produced; the inbox drops any remaining repeats by (id, stamp). Connectors never keep cursors.
  */
 import type { SourceRecord, Watermark } from '../core/connector.js';
 import type { InboxEvent, Store } from '../store/types.js';
@@ -32,12 +34,12 @@ export async function readSource(
   const wmKey = `${flow.def.source.connection}/${flow.def.source.entity}`;
   const conn = await pool.get(flow.def.source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);
-  let since: Watermark | null = mode === 'all' || !stored ? null : { at: new Date(Date.parse(stored.at) - overlapMs).toISOString() };
+  let since: Watermark | null = mode === 'all' || !stored ? null : stored;
   let watermark = stored;
   const outcome: ReadOutcome = { pages: 0, records: 0, accepted: 0, watermark };
   const maxPages = deps.maxPages ?? 1000;
   while (outcome.pages < maxPages && !deps.signal?.aborted) {
-    const page = await conn.connector.readChanges(flow.def.source.entity, since, { limit: pageSize, signal: deps.signal });
+    const page = await conn.connector.readChanges(flow.def.source.entity, since, { limit: pageSize, signal: deps.signal, overlapMs });
     outcome.pages += 1;
     outcome.records += page.records.length;
     if (page.next && (!watermark || compareMarks(page.next, watermark) > 0)) watermark = page.next;

@@ -4,7 +4,6 @@
  * a killed worker's jobs are claimed again when their lease expires.
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import type { Logger } from '../core/connector.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { JobRow, RunInput, Store } from '../store/types.js';
@@ -16,6 +15,10 @@ import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runn
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { newWorkerId } from './lease-reclaim.js';
+
+/** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
+const PERSIST_RETRY_MS = [250, 1000, 2250];
 
 /** Worker settings. */
 export interface WorkerOptions {
@@ -59,7 +62,7 @@ export class Worker {
     private readonly deps: WorkerDeps,
     options: WorkerOptions = {},
   ) {
-    this.id = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.id = options.workerId ?? newWorkerId(randomUUID().slice(0, 8));
     this.concurrency = options.concurrency ?? 32;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
@@ -154,6 +157,24 @@ export class Worker {
     }
   }
 
+  /**
+   * Records a job's outcome, trying again a few times when the store call fails: a lost database
+   * connection (failover, a terminated backend) breaks the one call in flight, and a new connection
+   * usually works a moment later. Without this the job would wait out its whole lease. Recording
+   * twice is harmless: every outcome call checks that this worker still holds the lease.
+   */
+  private async persist<T>(record: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await record();
+      } catch (err) {
+        if (attempt >= PERSIST_RETRY_MS.length) throw err;
+        this.deps.logger.warn({ err: (err as Error).message }, 'recording a job outcome failed; trying again');
+        await new Promise((r) => setTimeout(r, PERSIST_RETRY_MS[attempt]));
+      }
+    }
+  }
+
   /** Runs one job and commits its outcome; never throws. */
   private async execute(job: JobRow): Promise<void> {
     const startedAt = new Date().toISOString();
@@ -178,15 +199,16 @@ export class Worker {
       flow = await this.deps.flows.get(job.flow, job.flowVersion);
       if (isReadPayload(job.payload)) {
         const out = await readSource(flow, job.payload.read, { store, pool: this.deps.pool, signal: this.abort.signal });
-        await store.completeJob({
+        const source = flow.def.source;
+        await this.persist(() => store.completeJob({
           jobId: job.id,
           workerId: this.id,
           run: { ...run('succeeded'), stats: { attempt, pages: out.pages, records: out.records } },
-          traces: [{ step: 'read', status: 'ok', connection: flow.def.source.connection, entity: flow.def.source.entity, after: { records: out.records, pages: out.pages, watermark: out.watermark?.at ?? null } }],
-        });
+          traces: [{ step: 'read', status: 'ok', connection: source.connection, entity: source.entity, after: { records: out.records, pages: out.pages, watermark: out.watermark?.at ?? null } }],
+        }));
       } else {
         const result: RecordRunResult = await runRecord(flow, asEventPayload(job.payload), { store, pool: this.deps.pool, metrics, locks: this.locks });
-        const ok = await store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes });
+        const ok = await this.persist(() => store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes }));
         if (!ok) this.deps.logger.warn({ job: job.id }, 'job finished after its lease was lost; its outcome was not recorded twice');
       }
       metrics?.jobsDone.inc({ flow: job.flow });
@@ -207,7 +229,7 @@ export class Worker {
       try {
         if (effective.action === 'retry') {
           metrics?.jobsRetried.inc({ flow: job.flow, kind: error.kind });
-          await store.retryJob({
+          await this.persist(() => store.retryJob({
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
@@ -216,10 +238,10 @@ export class Worker {
             traces: partial.traces,
             xref: partial.xref,
             hashes: partial.hashes,
-          });
+          }));
         } else {
           metrics?.deadLetters.inc({ flow: job.flow, kind: error.kind });
-          await store.deadLetterJob({ jobId: job.id, workerId: this.id, error: error.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes });
+          await this.persist(() => store.deadLetterJob({ jobId: job.id, workerId: this.id, error: error.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes }));
           this.deps.logger.warn({ job: job.id, flow: job.flow, record: job.recordKey, kind: error.kind, reason: effective.reason }, `dead-lettered: ${error.message}`);
         }
       } catch (commitErr) {

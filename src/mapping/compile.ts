@@ -146,6 +146,20 @@ function compileTarget(
     },
   };
   if (def.writeBack) target.writeBack = compileWriteBack(def, at, functions);
+  if (def.match?.link !== undefined) {
+    const linkExpr = compileOrFatal(def.match.link, `${at}/match/link`, functions);
+    target.link = async (record, ctx) => {
+      let v: unknown;
+      try {
+        v = await evaluateExpression(linkExpr, record, { root: record, ctx });
+      } catch (err) {
+        throw mappingError({ flow: ctx.flow, recordKey: ctx.recordKey, target: def.name }, 'match.link', linkExpr.text, undefined, `the expression failed: ${(err as Error).message ?? String(err)}`, err);
+      }
+      if (typeof v === 'string' && v.trim() !== '') return v.trim();
+      if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+      return null;
+    };
+  }
   return target;
 }
 

@@ -2,12 +2,14 @@
  * The HTTP server: webhook intake, health and readiness, Prometheus metrics, the admin API and the
  * console. Built from a hub so tests and the CLI assemble it the same way.
  */
+import { readiness } from './health.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { SynclineHub } from '../engine/hub.js';
 import { webhookRoutes } from './webhooks.js';
 import { adminApi } from './admin/index.js';
 import { serveConsole } from './admin/static.js';
+import { CONSOLE_DIR } from './paths.js';
 
 /** Options for the server. */
 export interface AppOptions {
@@ -40,18 +42,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { hub } = options;
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    try {
-      const queue = await hub.store.queueStats();
-      return { status: 'ready', store: hub.store.kind, queue };
-    } catch (err) {
-      return reply.code(503).send({ status: 'not_ready', message: (err as Error).message });
-    }
+    const r = await readiness(hub);
+    return reply.code(r.status).send(r.body);
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await hub.metricsText()));
   await webhookRoutes(app, hub.intake);
   if (options.admin !== false) {
     await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies });
-    await serveConsole(app, options.consoleDir ?? 'web/dist');
+    await serveConsole(app, options.consoleDir ?? CONSOLE_DIR);
   }
   return app;
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import type { RetentionSettings } from '../engine/retention.js';
 
 /** One connection declared in the config file; values may be `env:NAME` references. */
 export interface ConnectionConfig {
@@ -40,6 +41,8 @@ export interface SynclineConfig {
   secureCookies: boolean;
   /** Connections created or updated in the store at start. */
   connections: Record<string, ConnectionConfig>;
+  /** How long history is kept (finished jobs, delivery ids, runs and traces); see docs/configuration.md. */
+  retention: RetentionSettings;
 }
 
 /** Reads the config file (if present) and the environment. */
@@ -74,5 +77,6 @@ export function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.
     logLevel: env.SYNCLINE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
     secureCookies: env.SYNCLINE_SECURE_COOKIES === 'true' || fromFile.secureCookies === true,
     connections: fromFile.connections ?? {},
+    retention: fromFile.retention ?? {},
   };
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { SynclineHub } from '../engine/hub.js';
 import { saveConnection } from '../engine/connection-settings.js';
+import { envPolicy } from '../engine/settings.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { ConnectorRegistry } from '../core/connector.js';
@@ -25,7 +26,8 @@ export interface Runtime {
 /** Opens the store and builds the hub; does not start workers or the server. */
 export async function openRuntime(config: SynclineConfig, logger: PinoLogger, connectors: ConnectorRegistry = builtInConnectors()): Promise<Runtime> {
   const store = await openStore({ url: config.database, keyFile: config.keyFile, masterKey: process.env.SYNCLINE_MASTER_KEY });
-  const hub = new SynclineHub({ store, connectors, logger });
+  // env: references written in the config file were put there by the operator; those resolve for their connection.
+  const hub = new SynclineHub({ store, connectors, logger, envPolicy: envPolicy(config.connections) });
   return {
     config,
     store,

@@ -12,8 +12,15 @@ export async function webhookRoutes(app: FastifyInstance, intake: Intake): Promi
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_ROUTE_LIMIT }, (_req, body, done) => done(null, body));
     scope.post<{ Params: { flow: string } }>('/hooks/:flow', { bodyLimit: WEBHOOK_ROUTE_LIMIT }, async (req, reply) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const res = await intake.receive(req.params.flow, { headers: req.headers, rawBody });
-      return reply.code(res.status).send(res.body);
+      try {
+        const res = await intake.receive(req.params.flow, { headers: req.headers, rawBody });
+        return await reply.code(res.status).send(res.body);
+      } catch (err) {
+        // Intake answers every bad request itself; what throws is the store (a lost database
+        // connection, a failover). Nothing was acknowledged, so the sender is told to retry.
+        req.log.warn({ err: (err as Error).message, flow: req.params.flow }, 'webhook not stored; asked the sender to retry');
+        return reply.code(503).header('retry-after', '1').send({ error: 'unavailable', message: 'the delivery could not be stored just now; send it again' });
+      }
     });
   });
 }

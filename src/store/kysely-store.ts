@@ -4,7 +4,7 @@
  * MVCC), how jobs are claimed (a single-writer UPDATE vs FOR UPDATE SKIP LOCKED), and how idle
  * workers are woken (an in-process emitter vs LISTEN/NOTIFY).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ErrorKind } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Watermark } from '../core/connector.js';
@@ -29,9 +29,13 @@ import {
 } from './rows.js';
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
+import { historyTableSizes, purgeHistory } from './retention.js';
 import type {
   ApiTokenRow,
+  ApiUsageAdd,
+  ApiUsageRow,
   AuditInput,
+  CallSlot,
   AuditRow,
   ConnectionInput,
   ConnectionRow,
@@ -63,6 +67,9 @@ import type {
   XrefId,
   XrefLink,
   JobKind,
+  PurgeResult,
+  RetentionCutoffs,
+  TableSize,
 } from './types.js';
 
 /** Minimal logger shape (pino-compatible). */
@@ -83,6 +90,8 @@ const CHUNK = 200;
 /** Upper bound of runs read to compute latency percentiles. */
 const STATS_ROW_LIMIT = 100_000;
 const SYSTEM_ACTOR = 'system';
+/** A lease end before any clock's now. */
+const LONG_AGO = '1970-01-01T00:00:00.000Z';
 
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -122,6 +131,13 @@ export abstract class KyselyStore implements Store {
   protected abstract jobsQueuedInTx(trx: Tx): Promise<void>;
   /** Called after such a transaction committed (SQLite wakes in-process listeners here). */
   protected abstract jobsQueuedAfterCommit(): void;
+  /** Called inside a transaction that wrote connection `name` (PostgreSQL sends NOTIFY here, delivered on commit). */
+  protected abstract connectionChangedInTx(trx: Tx, name: string): Promise<void>;
+  /** Called after such a transaction committed (SQLite tells in-process listeners here). */
+  protected abstract connectionChangedAfterCommit(name: string): void;
+  abstract tryAcquireCallSlot(key: string, slots: number): Promise<CallSlot | null>;
+  abstract reserveCallRate(key: string, perSecond: number): Promise<number>;
+  abstract onConnectionChanged(listener: (name: string) => void): Promise<() => Promise<void>>;
 
   // ---------- helpers shared by the transactional methods ----------
   protected async insertAudit(trx: Tx, entry: AuditInput): Promise<void> {
@@ -337,6 +353,7 @@ export abstract class KyselyStore implements Store {
       };
       if (existing) await trx.updateTable('connections').set(values).where('name', '=', input.name).execute();
       else await trx.insertInto('connections').values(values).execute();
+      await this.connectionChangedInTx(trx, input.name);
       await this.insertAudit(trx, {
         actor,
         action: existing ? 'connection.update' : 'connection.create',
@@ -346,6 +363,7 @@ export abstract class KyselyStore implements Store {
       });
       return values;
     });
+    this.connectionChangedAfterCommit(input.name);
     return {
       name: row.name,
       type: row.type,
@@ -386,13 +404,16 @@ export abstract class KyselyStore implements Store {
   }
 
   async deleteConnection(name: string, actor = SYSTEM_ACTOR): Promise<boolean> {
-    return this.tx(async (trx) => {
+    const deleted = await this.tx(async (trx) => {
       await trx.deleteFrom('connection_state').where('connection', '=', name).execute();
-      const deleted = await trx.deleteFrom('connections').where('name', '=', name).returning('name').execute();
-      if (deleted.length === 0) return false;
+      const rows = await trx.deleteFrom('connections').where('name', '=', name).returning('name').execute();
+      if (rows.length === 0) return false;
+      await this.connectionChangedInTx(trx, name);
       await this.insertAudit(trx, { actor, action: 'connection.delete', target: `connection:${name}` });
       return true;
     });
+    if (deleted) this.connectionChangedAfterCommit(name);
+    return deleted;
   }
 
   async getConnectionState(name: string, key: string): Promise<unknown> {
@@ -402,12 +423,15 @@ export abstract class KyselyStore implements Store {
       .where('connection', '=', name)
       .where('key', '=', key)
       .executeTakeFirst();
-    return row ? JSON.parse(row.value) : undefined;
+    if (!row) return undefined;
+    // Rows written before state was encrypted are plain JSON; they are encrypted on their next write.
+    return JSON.parse(this.secretBox.isSealed(row.value) ? this.secretBox.decrypt(name, stateSecretName(key), row.value) : row.value);
   }
 
+  /** Connection state holds OAuth access and refresh tokens (and other values a connector caches): encrypted at rest like secrets. */
   async setConnectionState(name: string, key: string, value: unknown): Promise<void> {
     const now = isoNow();
-    const text = toJson(value);
+    const text = this.secretBox.encrypt(name, stateSecretName(key), toJson(value));
     await this.write((db) => db
       .insertInto('connection_state')
       .values({ connection: name, key, value: text, updated_at: now })
@@ -634,6 +658,23 @@ export abstract class KyselyStore implements Store {
   async getJob(id: string): Promise<JobRow | null> {
     const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toJobRow(row) : null;
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').select('lease_owner').distinct().where('status', '=', 'running').where('lease_owner', 'is not', null).execute();
+    return rows.map((r) => r.lease_owner!).sort();
+  }
+
+  async expireLeases(owners: string[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    // A time before any clock, so the claim (which compares with its own clock) sees them expired.
+    const rows = await this.tx(async (trx) => {
+      const expired = await trx.updateTable('jobs').set({ lease_expires_at: LONG_AGO }).where('status', '=', 'running').where('lease_owner', 'in', owners).returning('id').execute();
+      if (expired.length) await this.jobsQueuedInTx(trx);
+      return expired;
+    });
+    if (rows.length) this.jobsQueuedAfterCommit();
+    return rows.length;
   }
 
   async queueStats(): Promise<QueueStats> {
@@ -975,7 +1016,55 @@ export abstract class KyselyStore implements Store {
     await this.write((db) => db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute());
   }
 
+  // ---------- shared rate limits: daily usage ----------
+  async addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }> {
+    const now = isoNow();
+    const reported = input.reportedUsed ?? 0;
+    const limit = input.limit ?? null;
+    const resetAt = input.resetAt ?? null;
+    if (input.cap !== undefined && input.add > input.cap) {
+      return { ...(await this.apiUsageRow(input.connection, input.day)), granted: false };
+    }
+    // One statement either way: a new day's row, or an atomic add on the existing one that, when
+    // capped, applies only while the day's usage stays within the cap (no read-then-write race).
+    const greatest = this.kind === 'postgres' ? sql.raw('greatest') : sql.raw('max');
+    const capped = input.cap === undefined ? sql`true` : sql`api_usage.used + ${input.add} <= ${input.cap}`;
+    const rows = await this.write((db) =>
+      sql<{ used: number | string; daily_limit: number | null; reset_at: number | string | null }>`
+        insert into api_usage (connection, day, used, daily_limit, reset_at, updated_at)
+        values (${input.connection}, ${input.day}, ${Math.max(input.add, reported)}, ${limit}, ${resetAt}, ${now})
+        on conflict (connection, day) do update
+           set used = ${greatest}(api_usage.used + ${input.add}, ${reported}),
+               daily_limit = coalesce(excluded.daily_limit, api_usage.daily_limit),
+               reset_at = coalesce(excluded.reset_at, api_usage.reset_at),
+               updated_at = excluded.updated_at
+         where ${capped}
+        returning used, daily_limit, reset_at`.execute(db),
+    );
+    const row = rows.rows[0];
+    if (!row) return { ...(await this.apiUsageRow(input.connection, input.day)), granted: false };
+    return { connection: input.connection, day: input.day, used: Number(row.used), limit: row.daily_limit === null ? null : Number(row.daily_limit), resetAt: row.reset_at === null ? null : Number(row.reset_at), granted: true };
+  }
+
+  private async apiUsageRow(connection: string, day: string): Promise<ApiUsageRow> {
+    const r = await this.db.selectFrom('api_usage').selectAll().where('connection', '=', connection).where('day', '=', day).executeTakeFirst();
+    return r ? toApiUsageRow(r) : { connection, day, used: 0, limit: null, resetAt: null };
+  }
+
+  async listApiUsage(day: string): Promise<ApiUsageRow[]> {
+    const rows = await this.db.selectFrom('api_usage').selectAll().where('day', '=', day).orderBy('connection').execute();
+    return rows.map(toApiUsageRow);
+  }
+
   // ---------- audit ----------
+  async purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult> {
+    return purgeHistory(this.db, (fn) => this.tx(fn), cutoffs);
+  }
+
+  async tableSizes(): Promise<TableSize[]> {
+    return historyTableSizes(this.db, this.kind);
+  }
+
   async audit(entry: AuditInput): Promise<void> {
     await this.write((db) => this.insertAudit(db, entry));
   }
@@ -987,4 +1076,13 @@ export abstract class KyselyStore implements Store {
     const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
     return rows.map(toAuditRow);
   }
+}
+
+function toApiUsageRow(r: { connection: string; day: string; used: number; daily_limit: number | null; reset_at: number | string | null }): ApiUsageRow {
+  return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
+}
+
+/** The associated-data name of a connection state value: bound to its key, apart from the connection's secrets. */
+function stateSecretName(key: string): string {
+  return `state:${key}`;
 }

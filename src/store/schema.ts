@@ -169,6 +169,22 @@ export interface ApiTokensTable {
   revoked: number;
 }
 
+export interface ApiUsageTable {
+  connection: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  used: number;
+  daily_limit: number | null;
+  /** Epoch ms of the vendor's reset, when it reported one (PostgreSQL returns bigint as text). */
+  reset_at: number | string | null;
+  updated_at: IsoText;
+}
+/** PostgreSQL only. */
+export interface RateBucketsTable {
+  key: string;
+  tat: number;
+}
+
 /** Every table of the store. */
 export interface Database {
   connections: ConnectionsTable;
@@ -188,4 +204,6 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  api_usage: ApiUsageTable;
+  rate_buckets: RateBucketsTable;
 }

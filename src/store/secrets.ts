@@ -94,6 +94,11 @@ export class SecretBox {
     return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
   }
 
+  /** True when a stored value is one this box sealed (as opposed to legacy plain text). */
+  isSealed(stored: string): boolean {
+    return stored.startsWith(PREFIX);
+  }
+
   /** Decrypts one secret value; throws SecretDecryptError rather than return garbage. */
   decrypt(connection: string, name: string, stored: string): string {
     if (!stored.startsWith(PREFIX)) throw new SecretDecryptError(connection, name);

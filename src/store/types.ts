@@ -237,6 +237,41 @@ export interface AuditRow extends AuditInput {
   at: Iso;
 }
 
+// ---------- retention ----------
+/** What a purge may delete: rows older than each cutoff (ISO instants), in batches. */
+export interface RetentionCutoffs {
+  /** Finished (done) jobs last updated before this. */
+  jobsBefore: Iso;
+  /** Inbox rows (delivery ids seen) received before this, once their job is no longer queued or running. */
+  inboxBefore: Iso;
+  /** Runs (with their traces) started before this, unless their job has an open dead letter. */
+  runsBefore: Iso;
+  /** Per-flow overrides of runsBefore. */
+  flowRunsBefore?: Record<string, Iso>;
+  /** Keep at most this many runs per flow (the newest); older ones go whatever their age. */
+  maxRunsPerFlow?: number;
+  /** Rows per transaction. */
+  batchSize: number;
+  /** Transactions per call at most (default 50), so one call never holds the store long. */
+  maxBatches?: number;
+}
+/** What one purge deleted; `complete` is false when it stopped at maxBatches with more to delete. */
+export interface PurgeResult {
+  jobs: number;
+  inbox: number;
+  runs: number;
+  traces: number;
+  complete: boolean;
+}
+/** Size of one history table. */
+export interface TableSize {
+  table: string;
+  /** Rows (PostgreSQL: the planner's estimate). */
+  rows: number;
+  /** Bytes including indexes, where the store can tell (PostgreSQL). */
+  bytes: number | null;
+}
+
 // ---------- stats ----------
 export interface QueueStats {
   queued: number;
@@ -287,6 +322,37 @@ export interface ApiTokenRow {
   createdAt: Iso;
   lastUsedAt: Iso | null;
   revoked: boolean;
+}
+
+// ---------- shared rate limits ----------
+/** A concurrency slot held for one outbound call; `release()` frees it (idempotent, never throws). */
+export interface CallSlot {
+  release(): void;
+}
+/** One connection's API usage for one UTC day, as every process counted it. */
+export interface ApiUsageRow {
+  connection: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  used: number;
+  /** The daily limit last declared or reported by the vendor. */
+  limit: number | null;
+  /** When the vendor's window resets (epoch ms), when it told. */
+  resetAt: number | null;
+}
+/** Calls to add to a connection's daily usage. */
+export interface ApiUsageAdd {
+  connection: string;
+  day: string;
+  /** Calls made (or about to be made) since the last add. */
+  add: number;
+  /** When set, the add is applied only if the day's usage stays at or below it (the exact check near a limit). */
+  cap?: number;
+  /** The limit to remember (declared, or the vendor's). */
+  limit?: number | null;
+  /** The vendor's own figure: usage becomes at least this. */
+  reportedUsed?: number;
+  resetAt?: number | null;
 }
 
 /** The store every other layer uses. All methods are safe to call from many workers at once. */
@@ -345,6 +411,10 @@ export interface Store {
   queueStats(): Promise<QueueStats>;
   /** Calls `listener` when jobs may be available (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). Returns an unsubscribe. */
   onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+  /** The workers that hold leases on running jobs now. */
+  leaseOwners(): Promise<string[]>;
+  /** Ends now the leases these workers hold (known dead), so their jobs are claimed again at once; returns how many. */
+  expireLeases(owners: string[]): Promise<number>;
 
   // runs and traces
   listRuns(filter: RunFilter): Promise<RunRow[]>;
@@ -386,7 +456,33 @@ export interface Store {
   listApiTokens(userId?: string): Promise<ApiTokenRow[]>;
   revokeApiToken(id: string): Promise<void>;
 
+  // shared rate limits (the engine's limiter builds on these; docs/decisions/0007-shared-rate-limits.md)
+  /**
+   * Takes one of `slots` concurrency slots named by `key` for every process on this store, or returns
+   * null at once when all are taken. PostgreSQL: session advisory locks on a dedicated connection (freed
+   * by the server when the process dies); SQLite: in this process.
+   */
+  tryAcquireCallSlot(key: string, slots: number): Promise<CallSlot | null>;
+  /**
+   * Reserves the next start time under `perSecond` calls per second (a burst of `perSecond` allowed)
+   * for every process on this store and returns how many ms to wait before starting (0: now).
+   */
+  reserveCallRate(key: string, perSecond: number): Promise<number>;
+  /** Adds calls to a connection's daily usage atomically; returns the day's row and whether a capped add was applied. */
+  addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }>;
+  /** Every connection's usage on one UTC day. */
+  listApiUsage(day: string): Promise<ApiUsageRow[]>;
+  /**
+   * Calls `listener` with a connection's name when it is created, changed or deleted by any process on
+   * this store (`'*'` when changes may have been missed, e.g. after a reconnect). Returns an unsubscribe.
+   */
+  onConnectionChanged(listener: (name: string) => void): Promise<() => Promise<void>>;
+
   // audit
   audit(entry: AuditInput): Promise<void>;
+  /** Deletes history past the retention cutoffs in small batches; never unfinished work or open dead letters. */
+  purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
+  /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */
+  tableSizes(): Promise<TableSize[]>;
   listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]>;
 }

@@ -25,6 +25,8 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
   return {
     store,
     connectors,
+    writeConnection: (input, actor) => store.putConnection(input, actor),
+    deleteConnection: (name, actor) => store.deleteConnection(name, actor),
     validateFlow: (source, file) => {
       const r = loadFlow(source, file);
       return r.ok ? [] : r.issues;
@@ -164,6 +166,7 @@ export function flowYaml(name = 'leads-to-erp', extra = ''): string {
 description: Leads into the ERP
 trigger:
   type: webhook
+  unsigned: true
 source:
   connection: crm
   entity: Lead
@@ -179,6 +182,8 @@ targets:
       Grade:
         from: Rating
         default: B
+    match:
+      keys: [Email]
 ${extra}`;
 }
 

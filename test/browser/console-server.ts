@@ -59,6 +59,7 @@ const flowV1 = `name: leads-to-erp
 description: New Salesforce leads become ERP customers
 trigger:
   type: webhook
+  unsigned: true
 source:
   connection: crm
   entity: Lead
@@ -73,6 +74,8 @@ targets:
       Name:
         expr: FirstName & " " & LastName
         note: full name, at most 30 characters in the ERP
+    match:
+      keys: [Email]
 `;
 const flowV2 = flowV1.replace('      Email: Email\n', '      Email: Email\n      Source:\n        value: salesforce\n') + 'errorPolicy:\n  maxAttempts: 2\n';
 

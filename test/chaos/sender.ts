@@ -43,7 +43,7 @@ export class WebhookSender {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const ts = String(Math.floor(Date.now() / 1000));
-      const res = await this.post(raw, { 'content-type': 'application/json', 'x-delivery-id': d.deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(this.secret, ts, raw) });
+      const res = await this.post(raw, { 'content-type': 'application/json', 'x-delivery-id': d.deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(this.secret, ts, raw, d.deliveryId) });
       this.stats.requests += 1;
       if (res && res.status >= 200 && res.status < 300) {
         this.stats.acknowledged += 1;

@@ -37,7 +37,7 @@ describe('journey 7: closed won to order', () => {
   function post(body: unknown, deliveryId: string) {
     const raw = Buffer.from(JSON.stringify(body));
     const ts = String(Math.floor(Date.now() / 1000));
-    return f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(SECRET, ts, raw) }, rawBody: raw });
+    return f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(SECRET, ts, raw, deliveryId) }, rawBody: raw });
   }
 
   it('creates the Sage 100 order with its lines and writes its number back to the Opportunity, once', async () => {

@@ -41,7 +41,7 @@ describe('journey 3: post-purchase', () => {
 
     const mine = activitiesFor(email).filter((a) => String(a.value).includes(no));
     // Placed (first read), On Hold, then Shipped: O and C happened between two polls, so only the latest is seen.
-    expect(mine.map((a) => a.type)).toEqual([initial[0].type, 'Order On Hold', 'Order Shipped']);
+    expect(mine.map((a) => a.type)).toEqual([initial[0].type, 'Order_On_Hold', 'Order_Shipped']);
     expect(mine.every((a) => a.extension === 'Syncline')).toBe(true);
     const [prospect, ...more] = prospectFor(email);
     expect(more).toHaveLength(0);

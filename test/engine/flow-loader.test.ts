@@ -17,8 +17,8 @@ describe('flow files', () => {
     const res = loadFlow(text, 'flows/x.yaml');
     expect(res.ok).toBe(false);
     if (!res.ok) {
-      expect(res.issues).toContainEqual(expect.objectContaining({ path: 'source/entitty', message: 'unknown setting "entitty"', line: 7, column: 3 }));
-      expect(formatIssues(res.issues)).toContain('flows/x.yaml:7:3');
+      expect(res.issues).toContainEqual(expect.objectContaining({ path: 'source/entitty', message: 'unknown setting "entitty"', line: 8, column: 3 }));
+      expect(formatIssues(res.issues)).toContain('flows/x.yaml:8:3');
     }
   });
 
@@ -49,5 +49,51 @@ describe('flow files', () => {
     const res = loadFlow('name: x\ntrigger: { type: manual }\nsource: { connection: a, entity: b }\n');
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.issues[0].message).toBe('missing required setting "targets"');
+  });
+
+  it('refuses a creating target with neither a match key nor an external id, naming file, line, target and the fix', () => {
+    const text = flowYaml().replace('    match:\n      keys: [email]\n', '');
+    const res = loadFlow(text, 'flows/contacts.yaml');
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      const out = formatIssues(res.issues);
+      expect(out).toMatch(/^flows\/contacts\.yaml:\d+:\d+ {2}targets\/0: target "contact" upserts sink\/contacts records with neither a match key nor an external id/);
+      expect(out).toContain('match: { keys: [');
+      expect(out).toContain('externalIdField');
+      expect(res.issues[0].line).toBe(text.split('\n').findIndex((l) => l.includes('- name: contact')) + 1);
+    }
+    // create-only targets need a key as well; an external id alone is not used by a create.
+    const create = loadFlow(flowYaml().replace('    match:\n      keys: [email]\n', '    write: { verb: create, externalIdField: email }\n'));
+    expect(create.ok).toBe(false);
+    // an external id the mapping writes is enough for an upsert; update-only targets need neither.
+    expect(loadFlow(flowYaml().replace('    match:\n      keys: [email]\n', '    write: { externalIdField: email }\n')).ok).toBe(true);
+    expect(loadFlow(flowYaml().replace('    match:\n      keys: [email]\n', '    write: { verb: update }\n')).ok).toBe(true);
+  });
+
+  it('refuses match keys and external ids that the mapping does not write; accepts compound keys of mapped fields', () => {
+    const res = loadFlow(flowYaml().replace('keys: [email]', 'keys: [mail, email+nope]'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.issues.map((i) => i.message)).toEqual(
+        expect.arrayContaining([expect.stringContaining('match key "mail" of target "contact" is not a field its mapping writes'), expect.stringContaining('match key "nope"')]),
+      );
+    }
+    expect(loadFlow(flowYaml().replace('keys: [email]', 'keys: [email+name]')).ok).toBe(true);
+  });
+
+  it('refuses a webhook flow without a signing secret unless it says unsigned: true', () => {
+    const res = loadFlow(flowYaml().replace('  unsigned: true\n', ''), 'flows/hook.yaml');
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(formatIssues(res.issues)).toMatch(/flows\/hook\.yaml:\d+:\d+ {2}trigger: a webhook flow needs a signing secret: add `secret: env:NAME`.*or say `unsigned: true`/);
+    expect(loadFlow(flowYaml().replace('  unsigned: true\n', '  secret: env:HOOK_SECRET\n')).ok).toBe(true);
+    expect(loadFlow(flowYaml()).ok).toBe(true);
+  });
+
+  it('the shipped flows pass', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    for (const f of readdirSync('flows').filter((n) => n.endsWith('.yaml'))) {
+      const res = loadFlow(readFileSync(`flows/${f}`, 'utf8'), `flows/${f}`);
+      expect(res.ok ? '' : formatIssues(res.issues)).toBe('');
+    }
   });
 });

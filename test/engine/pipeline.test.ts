@@ -96,8 +96,9 @@ describe.each(kinds)('engine pipeline on %s', (kind) => {
   it('runs two jobs about one record one after the other, so they make one target record', async () => {
     if (!run) return;
     f = await engineFixture(kind);
-    // Cross-reference only: no match keys to fall back on, so only serialisation prevents a second create.
-    await f.hub.deployFlow(flowYaml('xref-only').replace('    match:\n      keys: [email]\n', ''), 'test');
+    // The two versions carry different emails, so the match key cannot find the other's record: only
+    // serialisation (the second job seeing the first one's cross-reference) prevents a second create.
+    await f.hub.deployFlow(flowYaml('xref-only'), 'test');
     f.sink.faults.add({ method: 'POST', path: '^/contacts', fault: { latencyMs: 150 } });
     const send = (n: number) => f!.hub.intake.receive('xref-only', { headers: { 'x-delivery-id': `same-${n}` }, rawBody: Buffer.from(JSON.stringify({ id: 'same', email: `v${n}@example.com`, name: `Version ${n}` })) });
     await send(1);

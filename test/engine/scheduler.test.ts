@@ -12,8 +12,8 @@ describe('scheduler', () => {
     f = null;
   });
 
-  const pollFlow = flowYaml('polled').replace('trigger:\n  type: webhook', 'trigger:\n  type: poll\n  every: 1m');
-  const cronFlow = flowYaml('nightly').replace('trigger:\n  type: webhook', 'trigger:\n  type: schedule\n  cron: "0 2 * * *"\n  read: all');
+  const pollFlow = flowYaml('polled').replace('trigger:\n  type: webhook\n  unsigned: true', 'trigger:\n  type: poll\n  every: 1m');
+  const cronFlow = flowYaml('nightly').replace('trigger:\n  type: webhook\n  unsigned: true', 'trigger:\n  type: schedule\n  cron: "0 2 * * *"\n  read: all');
 
   it('enqueues one poll job per interval slot, even from two schedulers', async () => {
     f = await engineFixture('sqlite');

@@ -28,7 +28,7 @@ function pct(s: string, keepPercent = false): string {
 
 /** A webhook flow matching Salesforce Leads by Company: an injection in Company must not match other leads. */
 const LEAD_BY_COMPANY = `name: hostile-lead-by-company
-trigger: { type: webhook, idPath: id }
+trigger: { type: webhook, idPath: id, unsigned: true }
 source: { connection: pardot, entity: formSubmission }
 targets:
   - name: lead
@@ -44,7 +44,7 @@ errorPolicy: { maxAttempts: 2, initialInterval: 10ms }
 `;
 /** A webhook flow matching Sage 100 customers by name, read through ODBC SQL. */
 const CUSTOMER_BY_NAME = `name: hostile-customer-by-name
-trigger: { type: webhook, idPath: id }
+trigger: { type: webhook, idPath: id, unsigned: true }
 source: { connection: pardot, entity: formSubmission }
 targets:
   - name: customer
@@ -90,7 +90,7 @@ describe('hostile input', () => {
     'content-type': 'application/json',
     'x-delivery-id': deliveryId,
     'x-syncline-timestamp': String(at),
-    'x-syncline-signature': signWebhook(SECRET, String(at), raw),
+    'x-syncline-signature': signWebhook(SECRET, String(at), raw, deliveryId),
   });
   const hook = (flow: string, raw: string | Buffer, headers: Record<string, string>) => {
     for (const m of String(raw).matchAll(/"email":"((?:[^"\\]|\\.)*)"/g)) sentEmails.add(m[1].trim().toLowerCase());
@@ -152,8 +152,9 @@ describe('hostile input', () => {
       ['no timestamp', { ...ok, 'x-syncline-timestamp': '' }],
       ['forged signature', { ...ok, 'x-syncline-signature': `sha256=${'0'.repeat(64)}` }],
       ['non-hex signature', { ...ok, 'x-syncline-signature': 'sha256=zz' }],
-      ['signature of another body', { ...ok, 'x-syncline-signature': signWebhook(SECRET, ok['x-syncline-timestamp'], `${body} `) }],
-      ['wrong secret', { ...ok, 'x-syncline-signature': signWebhook('guess', ok['x-syncline-timestamp'], body) }],
+      ['signature of another body', { ...ok, 'x-syncline-signature': signWebhook(SECRET, ok['x-syncline-timestamp'], `${body} `, 'sig-delivery') }],
+      ['signed delivery replayed under a new delivery id', { ...ok, 'x-delivery-id': 'sig-delivery-2' }],
+      ['wrong secret', { ...ok, 'x-syncline-signature': signWebhook('guess', ok['x-syncline-timestamp'], body, 'sig-delivery') }],
       ['stale timestamp (replayed later)', signed(body, 'stale', Math.floor(Date.now() / 1000) - 3600)],
       ['future timestamp', signed(body, 'future', Math.floor(Date.now() / 1000) + 3600)],
       ['timestamp not a number', { ...ok, 'x-syncline-timestamp': 'yesterday' }],

@@ -63,6 +63,29 @@ describe('webhook route', () => {
     expect(ok.statusCode).toBe(202);
   });
 
+  it('signs the delivery id with the body: a captured delivery replayed under a new delivery id is refused, under its own it is a duplicate', async () => {
+    const body = JSON.stringify({ id: 'r', email: 'r@b.co', name: 'R' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signed = { 'x-delivery-id': 'r-1', 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('topsecret', ts, body, 'r-1') };
+    expect((await hook('signed-hook', body, signed)).json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await hook('signed-hook', body, signed)).json()).toEqual({ accepted: 0, duplicates: 1 });
+    const replayed = await hook('signed-hook', body, { ...signed, 'x-delivery-id': 'r-2' });
+    expect(replayed.statusCode).toBe(401);
+    expect(replayed.json()).toMatchObject({ error: 'invalid_signature' });
+    // Without a timestamp there is no replay protection: refused.
+    expect((await hook('signed-hook', body, { 'x-delivery-id': 'r-1', 'x-syncline-signature': signed['x-syncline-signature'] })).statusCode).toBe(401);
+  });
+
+  it('refuses every delivery to a webhook flow deployed before signing was required, unless it says unsigned: true', async () => {
+    // A definition stored without secret and without unsigned (deploy refuses it now; older versions may exist).
+    const def = { name: 'legacy-hook', trigger: { type: 'webhook' }, source: { connection: 'shop', entity: 'customer' }, targets: [{ name: 'contact', connection: 'sink', entity: 'contacts', mapping: { email: 'email' }, match: { keys: ['email'] } }] };
+    await f.store.deployFlow({ flow: 'legacy-hook', source: 'legacy', definition: def, hash: 'legacy', deployedBy: 'test' });
+    f.hub.flows.invalidate();
+    const res = await hook('legacy-hook', JSON.stringify({ id: 'l', email: 'l@b.co' }), { 'x-delivery-id': 'l-1' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().message).toMatch(/unsigned: true/);
+  });
+
   it('answers 404 for an unknown flow', async () => {
     const res = await hook('nope', '{}');
     expect(res.statusCode).toBe(404);

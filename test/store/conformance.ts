@@ -170,6 +170,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.setConnectionState('c', 'nothing', null);
         expect(await store.getConnectionState('c', 'nothing')).toBeNull();
       });
+
+      it('encrypts connection state at rest (OAuth access and refresh tokens live there)', async () => {
+        if (!h.raw) return;
+        await store.putConnection({ name: 'sf', type: 't', settings: {}, secrets: {} });
+        const token = { accessToken: '00Dxx!AQ-access-token-value', refreshToken: '5Aep-refresh-token-value', instanceUrl: 'https://x.my.salesforce.com' };
+        await store.setConnectionState('sf', 'oauth', token);
+        const rows = await h.raw("SELECT value FROM connection_state WHERE connection = 'sf'");
+        expect(rows).toHaveLength(1);
+        const atRest = JSON.stringify(rows);
+        expect(atRest).not.toContain('access-token-value');
+        expect(atRest).not.toContain('refresh-token-value');
+        expect(await store.getConnectionState('sf', 'oauth')).toEqual(token);
+        // Bound to its connection and key: copied to another key it does not decrypt.
+        if (h.reopen) {
+          const wrong = await h.reopen({ masterKey: '1e'.repeat(32) });
+          await expect(wrong.getConnectionState('sf', 'oauth')).rejects.toBeInstanceOf(SecretDecryptError);
+        }
+      });
     });
 
     describe('flows', () => {
@@ -326,6 +344,18 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.enqueue([newJob('a')]);
         await claimOne('w1', 60_000);
         expect(await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 1000 })).toEqual([]);
+      });
+
+      it('lists lease holders and ends the leases of the ones named, so their jobs are claimed at once', async () => {
+        await store.enqueue([newJob('a'), newJob('a')]);
+        await claimOne('dead', 60_000);
+        await claimOne('alive', 60_000);
+        expect(await store.leaseOwners()).toEqual(['alive', 'dead']);
+        expect(await store.expireLeases([])).toBe(0);
+        expect(await store.expireLeases(['dead'])).toBe(1);
+        const again = await store.claimJobs({ workerId: 'w2', limit: 5, leaseMs: 30_000 });
+        expect(again.map((j) => j.attempts)).toEqual([2]);
+        expect(await store.leaseOwners()).toEqual(['alive', 'w2']);
       });
 
       it('renews leases the worker still holds and reports the ones it lost', async () => {
@@ -553,6 +583,103 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('shared rate limits', () => {
+      it('hands out at most N call slots per key and frees one on release', async () => {
+        const a = await store.tryAcquireCallSlot('conn-a', 2);
+        const b = await store.tryAcquireCallSlot('conn-a', 2);
+        expect(a).not.toBeNull();
+        expect(b).not.toBeNull();
+        expect(await store.tryAcquireCallSlot('conn-a', 2)).toBeNull();
+        // Another key has its own slots.
+        const other = await store.tryAcquireCallSlot('conn-b', 1);
+        expect(other).not.toBeNull();
+        a!.release();
+        a!.release(); // idempotent: frees one slot, not two
+        const c = await store.tryAcquireCallSlot('conn-a', 2);
+        expect(c).not.toBeNull();
+        expect(await store.tryAcquireCallSlot('conn-a', 2)).toBeNull();
+        b!.release();
+        c!.release();
+        other!.release();
+      });
+
+      it('gives concurrent tries for one key distinct slots', async () => {
+        const got = await Promise.all(Array.from({ length: 8 }, () => store.tryAcquireCallSlot('burst', 3)));
+        expect(got.filter((g) => g !== null)).toHaveLength(3);
+        for (const g of got) g?.release();
+      });
+
+      it('shares call slots between store instances on PostgreSQL, and frees them when a session dies', async () => {
+        if (store.kind !== 'postgres' || !h.reopen || !h.raw) return;
+        const other = await h.reopen();
+        const held = [await other.tryAcquireCallSlot('pardot', 2), await other.tryAcquireCallSlot('pardot', 2)];
+        expect(held.every((x) => x !== null)).toBe(true);
+        expect(await store.tryAcquireCallSlot('pardot', 2)).toBeNull();
+        // Exactly the two locks are held: the one-query try never takes more than one slot.
+        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted");
+        expect(locks[0].n).toBe(2);
+        held[0]!.release();
+        let mine = null;
+        for (let i = 0; i < 50 && !mine; i++) {
+          mine = await store.tryAcquireCallSlot('pardot', 2);
+          if (!mine) await sleep(10);
+        }
+        expect(mine).not.toBeNull();
+        mine!.release();
+        // A process that dies (its session ends) leaves no slot taken.
+        await h.raw("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'syncline call slots' and datname = current_database()");
+        const again = [await store.tryAcquireCallSlot('pardot', 2), await store.tryAcquireCallSlot('pardot', 2)];
+        expect(again.every((x) => x !== null)).toBe(true);
+        for (const x of again) x!.release();
+      });
+
+      it('reserves calls under a per-second rate with a one-second burst', async () => {
+        const waits: number[] = [];
+        for (let i = 0; i < 6; i++) waits.push(await store.reserveCallRate('rated', 5));
+        expect(waits.slice(0, 5).every((w) => w < 50)).toBe(true);
+        // The sixth call of the second starts about one interval (200 ms) later.
+        expect(waits[5]).toBeGreaterThan(100);
+        expect(waits[5]).toBeLessThanOrEqual(200);
+        expect(await store.reserveCallRate('other-rated', 5)).toBe(0);
+      });
+
+      it('counts daily API usage atomically, capped near a limit, with the vendor figure adopted', async () => {
+        const day = '2026-03-01';
+        expect(await store.addApiUsage({ connection: 'p', day, add: 3, limit: 10 })).toMatchObject({ used: 3, limit: 10, granted: true });
+        await Promise.all(Array.from({ length: 4 }, () => store.addApiUsage({ connection: 'p', day, add: 1 })));
+        expect((await store.addApiUsage({ connection: 'p', day, add: 0 })).used).toBe(7);
+        const capped = await Promise.all(Array.from({ length: 5 }, () => store.addApiUsage({ connection: 'p', day, add: 1, cap: 9 })));
+        expect(capped.filter((c) => c.granted)).toHaveLength(2);
+        expect((await store.addApiUsage({ connection: 'p', day, add: 1, cap: 9 })).used).toBe(9);
+        expect(await store.addApiUsage({ connection: 'p', day, add: 0, reportedUsed: 42, limit: 100, resetAt: 1_800_000_000_000 })).toMatchObject({ used: 42, limit: 100, resetAt: 1_800_000_000_000 });
+        await store.addApiUsage({ connection: 'q', day, add: 1 });
+        await store.addApiUsage({ connection: 'p', day: '2026-03-02', add: 5 });
+        expect(await store.listApiUsage(day)).toEqual([
+          { connection: 'p', day, used: 42, limit: 100, resetAt: 1_800_000_000_000 },
+          { connection: 'q', day, used: 1, limit: null, resetAt: null },
+        ]);
+      });
+
+      it('tells listeners which connection was written or deleted, on every instance', async () => {
+        const seen: string[] = [];
+        const off = await store.onConnectionChanged((n) => seen.push(n));
+        const other = store.kind === 'postgres' && h.reopen ? await h.reopen() : null;
+        const seenElsewhere: string[] = [];
+        const offOther = other ? await other.onConnectionChanged((n) => seenElsewhere.push(n)) : null;
+        await store.putConnection({ name: 'watched', type: 't', settings: {}, secrets: { k: 'v1' } });
+        await store.putConnection({ name: 'watched', type: 't', settings: {}, secrets: { k: 'v2' } });
+        await store.deleteConnection('watched');
+        expect(await eventually(() => seen.filter((n) => n === 'watched').length >= 2)).toBe(true);
+        if (other) expect(await eventually(() => seenElsewhere.includes('watched'))).toBe(true);
+        await off();
+        await offOther?.();
+        const count = seen.length;
+        await store.putConnection({ name: 'later', type: 't', settings: {}, secrets: {} });
+        await sleep(100);
+        expect(seen).toHaveLength(count);
+      });
+    });
+
     describe('runs and traces', () => {
       async function finish(flow: string, status: RunInput['status'], keys: string[], durationMs: number): Promise<string> {
         await store.enqueue([newJob(flow)]);
@@ -776,6 +903,69 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(all[2].details).toEqual({ n: 1 });
         expect((await store.listAudit({ actor: 'a' })).map((e) => e.action)).toEqual(['x.three', 'x.one']);
         expect((await store.listAudit({ before: all[0].id, limit: 1 })).map((e) => e.action)).toEqual(['x.two']);
+      });
+    });
+
+    describe('retention', () => {
+      const future = (ms = 60_000) => new Date(Date.now() + ms).toISOString();
+      const everything = () => ({ jobsBefore: future(), inboxBefore: future(), runsBefore: future(), batchSize: 2 });
+
+      async function finish(deliveryId: string, how: 'done' | 'dead' | 'queued'): Promise<string> {
+        const r = await store.ingest([{ flow: 'ret', deliveryId, payload: { id: deliveryId }, recordKey: deliveryId }], { flowVersion: 1, maxAttempts: 3 });
+        const jobId = r.jobIds[0];
+        if (how === 'queued') return jobId;
+        const claimed = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 30_000, flows: ['ret'] });
+        const job = claimed.find((j) => j.id === jobId)!;
+        for (const other of claimed.filter((j) => j.id !== jobId)) await store.retryJob({ jobId: other.id, workerId: 'w', runAt: new Date().toISOString(), error: invalidEmail, run: runFor(other, 'retrying'), traces: [] });
+        const traces: TraceInput[] = [{ step: 'write:t', status: how === 'done' ? 'ok' : 'failed', keys: [`${deliveryId}@example.com`] }];
+        if (how === 'done') expect(await store.completeJob({ jobId, workerId: 'w', run: runFor(job), traces })).toBe(true);
+        else expect(await store.deadLetterJob({ jobId, workerId: 'w', error: invalidEmail, run: runFor(job, 'dead'), traces })).toBe(true);
+        return jobId;
+      }
+
+      it('purges finished history in batches and keeps unfinished work and open dead letters', async () => {
+        for (let i = 0; i < 5; i++) await finish(`done-${i}`, 'done');
+        const deadJob = await finish('dead-1', 'dead');
+        const queuedJob = await finish('queued-1', 'queued');
+        expect((await store.listRuns({ flow: 'ret' })).length).toBe(6 + 0);
+
+        let total = { jobs: 0, inbox: 0, runs: 0, traces: 0 };
+        for (let i = 0; i < 20; i++) {
+          const r = await store.purgeHistory({ ...everything(), maxBatches: 2 });
+          total = { jobs: total.jobs + r.jobs, inbox: total.inbox + r.inbox, runs: total.runs + r.runs, traces: total.traces + r.traces };
+          if (r.complete) break;
+        }
+        expect(total).toEqual({ jobs: 5, inbox: 6, runs: 5, traces: 5 });
+        // The queued job and its inbox row stay: a repeat of its delivery is still dropped.
+        expect((await store.getJob(queuedJob))?.status).toBe('queued');
+        const repeat = await store.ingest([{ flow: 'ret', deliveryId: 'queued-1', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        expect(repeat.accepted).toBe(0);
+        // The dead letter's job, run and trace stay until it is handled.
+        expect((await store.getJob(deadJob))?.status).toBe('dead');
+        const runs = await store.listRuns({ flow: 'ret' });
+        expect(runs.map((r) => r.status)).toEqual(['dead']);
+        expect(await store.findTraces('dead-1@example.com')).toHaveLength(1);
+        expect(await store.findTraces('done-1@example.com')).toHaveLength(0);
+        // A purged delivery id is forgotten: the same delivery is accepted again.
+        const again = await store.ingest([{ flow: 'ret', deliveryId: 'done-1', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
+        expect(again.accepted).toBe(1);
+      });
+
+      it('keeps what is younger than the cutoffs, and at most maxRunsPerFlow runs per flow', async () => {
+        for (let i = 0; i < 4; i++) await finish(`young-${i}`, 'done');
+        const past = new Date(Date.now() - 86_400_000).toISOString();
+        const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 100 });
+        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, complete: true });
+        const capped = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, maxRunsPerFlow: 1, batchSize: 100 });
+        expect(capped.runs).toBe(3);
+        expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);
+      });
+
+      it('reports the size of the history tables', async () => {
+        await finish('sized-1', 'done');
+        const sizes = await store.tableSizes();
+        expect(sizes.map((t) => t.table).sort()).toEqual(['audit_log', 'dead_letters', 'inbox', 'jobs', 'runs', 'trace_keys', 'traces', 'xref']);
+        if (store.kind === 'sqlite') expect(sizes.find((t) => t.table === 'runs')?.rows).toBe(1);
       });
     });
   });

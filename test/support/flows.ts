@@ -5,6 +5,7 @@ export function flowYaml(name = 'contacts-to-sink', extra = ''): string {
   return `name: ${name}
 trigger:
   type: webhook
+  unsigned: true
 source:
   connection: shop
   entity: customer

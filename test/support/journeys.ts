@@ -38,10 +38,14 @@ export interface JourneyOptions {
   seedCrm?: boolean;
   /** Deploy only these flow names (default every flows/*.yaml). */
   flows?: string[];
+  /** Start the in-process workers (default true; false when a child process is to run the jobs first). */
+  workers?: boolean;
 }
 
 /** Everything a journey test needs; `close()` tears it all down. */
 export interface JourneyFixture {
+  /** The store's URL, for child processes. */
+  url: string;
   store: Store;
   hub: SynclineHub;
   salesforce: SalesforceEmulator;
@@ -187,10 +191,11 @@ export async function journeyFixture(options: JourneyOptions = {}): Promise<Jour
     await hub.deployFlow(yaml, 'test');
     deployed.push(name);
   }
-  await hub.startWorkers(1, { idlePollMs: 20 }, false);
+  if (options.workers !== false) await hub.startWorkers(1, { idlePollMs: 20 }, false);
 
   const drain = (timeoutMs = 30_000) => waitFor(() => queueDrained(store), 'the queue to drain', timeoutMs);
   return {
+    url,
     store,
     hub,
     salesforce,

@@ -6,7 +6,11 @@ import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime 
 import { configFrom } from '../shared.js';
 import { stopOnSignals } from '../signals.js';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CONSOLE_DIR } from '../../server/paths.js';
 import { ensureFirstAdmin } from '../../server/auth/index.js';
+import { RetentionRunner, retentionPolicy } from '../../engine/retention.js';
+import { startHealthServer } from '../../server/health.js';
 
 /** Starts server and workers from a runtime; used by `start` and the demo. */
 export async function startServer(rt: Runtime, options: { workers?: number; quiet?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -18,16 +22,19 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
     }
   }
   await ensureFirstAdmin(rt.store, (line) => console.error(line));
-  const consoleDir = existsSync('web/dist/index.html') ? 'web/dist' : undefined;
+  const consoleDir = existsSync(path.join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined;
   const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   await hub.startWorkers(options.workers ?? config.workers, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs });
+  const retention = new RetentionRunner(rt.store, retentionPolicy(config.retention), logger);
+  retention.start();
   const url = `http://${config.host}:${port}`;
   return {
     url,
     async close() {
+      await retention.stop();
       await app.close();
       await rt.close();
     },
@@ -41,7 +48,8 @@ export function startCommands(program: Command): void {
     .description('run the server and workers in one process (embedded SQLite unless configured otherwise)')
     .option('--port <port>', 'listen on this port')
     .option('--flows <dir>', 'deploy the flows in this folder at start')
-    .action(async (o: { port?: string; flows?: string }, cmd: Command) => {
+    .option('--no-worker', 'serve the API, webhooks and console only; run jobs in `syncline worker` processes')
+    .action(async (o: { port?: string; flows?: string; worker: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       if (o.port) config.port = Number(o.port);
       if (o.flows) {
@@ -50,7 +58,7 @@ export function startCommands(program: Command): void {
       }
       const logger = createLogger(config.logLevel);
       const rt = await openRuntime(config, logger);
-      const server = await startServer(rt);
+      const server = await startServer(rt, o.worker ? {} : { workers: 0 });
       console.error(`Syncline is running at ${server.url} (store: ${rt.store.kind}). Webhooks: POST ${server.url}/hooks/<flow>. Metrics: ${server.url}/metrics.`);
       stopOnSignals(server.close);
     });
@@ -60,12 +68,21 @@ export function startCommands(program: Command): void {
     .description('run workers only, sharing the configured database with other processes (PostgreSQL for many)')
     .option('--concurrency <n>', 'jobs at once')
     .option('--no-schedule', 'do not enqueue poll and schedule ticks from this process')
-    .action(async (o: { concurrency?: string; schedule: boolean }, cmd: Command) => {
+    .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (env SYNCLINE_HEALTH_PORT; 0 picks a free one)')
+    .action(async (o: { concurrency?: string; schedule: boolean; healthPort?: string }, cmd: Command) => {
       const config = configFrom(cmd);
       const logger = createLogger(config.logLevel);
       const rt = await openRuntime(config, logger);
       await rt.hub.startWorkers(1, { concurrency: o.concurrency ? Number(o.concurrency) : config.workerConcurrency, leaseMs: config.leaseMs }, o.schedule);
-      console.error(`worker ${process.pid} started on ${rt.store.kind}`);
-      stopOnSignals(rt.close, { what: 'the worker (jobs in flight finish first)' });
+      const healthPort = o.healthPort ?? process.env.SYNCLINE_HEALTH_PORT;
+      const health = healthPort !== undefined ? await startHealthServer(rt.hub, { host: config.host, port: Number(healthPort) }) : null;
+      console.error(`worker ${process.pid} started on ${rt.store.kind}${health ? `; health at ${health.url}/healthz` : ''}`);
+      stopOnSignals(
+        async () => {
+          await rt.close();
+          await health?.close();
+        },
+        { what: 'the worker (jobs in flight finish first)' },
+      );
     });
 }

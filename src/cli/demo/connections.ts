@@ -42,7 +42,7 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         clientId: SALESFORCE_APP.clientId,
         clientSecret: SALESFORCE_APP.clientSecret,
         // The emulator stamps in-process; no commit can still be in flight, so no settle delay.
-        changeSettleSeconds: 0,
+        settleSeconds: 0,
       },
     },
     pardot: {
@@ -55,7 +55,7 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         clientId: SALESFORCE_APP.clientId,
         clientSecret: SALESFORCE_APP.clientSecret,
         // The emulator has no read-after-write lag, so polling need not hold back recent changes.
-        readLagSeconds: 0,
+        settleSeconds: 0,
       },
     },
   };

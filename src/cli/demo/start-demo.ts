@@ -14,6 +14,7 @@ import { hashPassword } from '../../server/auth/password.js';
 import type { SynclineConfig } from '../../server/config.js';
 import { REDACT_PATHS } from '../../server/logger.js';
 import { openRuntime, type Runtime } from '../../server/runtime.js';
+import { TEMPLATE_FLOWS_DIR } from '../../server/paths.js';
 import { startServer } from '../commands/start.js';
 import { sandboxConnections } from './connections.js';
 import { FlowNudger, type NudgedFlow } from './flow-nudger.js';
@@ -150,7 +151,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       database: `sqlite:${dbFile}`,
       host,
       port: await preferredPort(options.port ?? DEMO_PORTS.console, host),
-      flowsDir: options.flowsDir ?? 'flows',
+      flowsDir: options.flowsDir ?? (existsSync('flows') ? 'flows' : TEMPLATE_FLOWS_DIR),
       // Deployed here file by file (deployTemplates), not by startServer, so one bad file cannot stop the demo.
       deployFlowsOnStart: false,
       workers: 1,
@@ -159,6 +160,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       keyFile: path.join(dataDir, 'master.key'),
       logLevel: options.logLevel ?? 'info',
       secureCookies: false,
+      retention: {},
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },

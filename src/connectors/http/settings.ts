@@ -87,9 +87,9 @@ export interface EntitySettings {
 export interface WebhookSettings {
   /** Shared secret for HMAC-SHA256 signatures; omit for unsigned hooks. */
   secret?: string;
-  /** Header holding `sha256=<hex>` (or bare hex) of the raw body (default `x-syncline-signature`). */
+  /** Header holding `sha256=<hex>` (or bare hex) of `<timestamp>.<delivery id>.<raw body>` (default `x-syncline-signature`). */
   signatureHeader?: string;
-  /** When set, the signed text is `<timestamp>.<raw body>` and the timestamp (Unix seconds) must be recent. */
+  /** Header holding the signed Unix time in seconds; required on every signed request (default `x-syncline-timestamp`). */
   timestampHeader?: string;
   /** Largest accepted clock difference in seconds (default 300). */
   toleranceSeconds?: number;

@@ -1,15 +1,16 @@
 /**
- * Incoming webhooks: HMAC-SHA256 over the raw body (optionally `<timestamp>.<body>`), compared in
- * constant time, then the JSON body split into one event per record.
+ * Incoming webhooks: the signature checked by the one shared rule (core/webhook-signature.ts: HMAC-SHA256
+ * over `<timestamp>.<delivery id>.<raw body>`, timestamp required), then the JSON body split into one
+ * event per record.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SyncError } from '../../core/errors.js';
 import type { WebhookEvent, WebhookRequest, WebhookSupport } from '../../core/connector.js';
 import type { Fields } from '../../core/json.js';
+import { signWebhook, verifyWebhookSignature } from '../../core/webhook-signature.js';
 import { getPath } from './paths.js';
 import type { WebhookSettings } from './settings.js';
 
-const DEFAULTS = { signatureHeader: 'x-syncline-signature', deliveryIdHeader: 'x-delivery-id', idPath: 'id', toleranceSeconds: 300 };
+const DEFAULTS = { deliveryIdHeader: 'x-delivery-id', idPath: 'id' };
 
 function header(req: WebhookRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
@@ -21,35 +22,21 @@ function webhookSettings(settings: Record<string, unknown> | undefined): Webhook
   return w !== null && typeof w === 'object' ? (w as WebhookSettings) : {};
 }
 
-function reject(message: string, vendorCode: string): SyncError {
-  return new SyncError('auth_expired', message, { system: 'http', vendorCode });
+/** The signature a sender with `secret` puts in the header (hex, without the `sha256=` prefix). */
+export function signBody(secret: string, rawBody: Buffer | string, timestamp: string, deliveryId = ''): string {
+  return signWebhook(secret, timestamp, rawBody, deliveryId).slice(7);
 }
 
-/** The signature a sender with `secret` puts in the header for this body (hex, without the `sha256=` prefix). */
-export function signBody(secret: string, rawBody: Buffer | string, timestamp?: string): string {
-  const mac = createHmac('sha256', secret);
-  if (timestamp !== undefined) mac.update(`${timestamp}.`);
-  return mac.update(rawBody).digest('hex');
-}
-
-/** Throws SyncError('auth_expired') unless the request carries a valid signature; unsigned hooks (no secret) pass. */
+/** Throws SyncError('unauthorized') unless the request carries a valid, fresh signature; hooks without a secret pass (the flow must then say `unsigned: true`). */
 export function verifyWebhook(req: WebhookRequest, settings: Record<string, unknown>, now = Date.now()): void {
   const w = webhookSettings(settings);
   if (!w.secret) return;
-  const given = header(req, w.signatureHeader ?? DEFAULTS.signatureHeader);
-  if (!given) throw reject('webhook signature header is missing', 'missing_signature');
-  let timestamp: string | undefined;
-  if (w.timestampHeader) {
-    timestamp = header(req, w.timestampHeader);
-    const secs = Number(timestamp);
-    if (!timestamp || !Number.isFinite(secs)) throw reject('webhook timestamp header is missing or not a number', 'missing_timestamp');
-    if (Math.abs(now / 1000 - secs) > (w.toleranceSeconds ?? DEFAULTS.toleranceSeconds)) throw reject('webhook timestamp is outside the accepted window', 'stale_timestamp');
-  }
-  const hex = given.trim().replace(/^sha256=/i, '');
-  const expected = Buffer.from(signBody(w.secret, req.rawBody, timestamp), 'hex');
-  const actual = /^[0-9a-f]+$/i.test(hex) ? Buffer.from(hex, 'hex') : Buffer.alloc(0);
-  // timingSafeEqual needs equal lengths; a wrong length is a mismatch, and the length is not secret.
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw reject('webhook signature does not match the body', 'bad_signature');
+  verifyWebhookSignature(
+    { secret: w.secret, signatureHeader: w.signatureHeader, timestampHeader: w.timestampHeader, deliveryIdHeader: w.deliveryIdHeader, toleranceSeconds: w.toleranceSeconds },
+    req.headers,
+    req.rawBody,
+    now,
+  );
 }
 
 /** Splits a webhook body into events (one per record); several records share the delivery id suffixed `#index`. */

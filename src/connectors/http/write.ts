@@ -4,6 +4,7 @@ import type { WriteOp, WriteOutcome } from '../../core/connector.js';
 import type { Fields } from '../../core/json.js';
 import type { HttpApiClient } from './client.js';
 import { classifyHttpError } from './errors.js';
+import { dataHeaderValue } from '../shared/http.js';
 import { fillPath, getPath } from './paths.js';
 import { recordOf } from './records.js';
 import { findRecords } from './read.js';
@@ -39,7 +40,7 @@ export async function writeRecord(client: HttpApiClient, entity: EntitySettings,
   switch (op.verb) {
     case 'create': {
       const path = need(paths.create, 'no create path configured', entity);
-      const headers: Record<string, string> = op.idempotencyKey ? { 'idempotency-key': op.idempotencyKey } : {};
+      const headers: Record<string, string> = op.idempotencyKey ? { 'idempotency-key': dataHeaderValue(op.idempotencyKey) } : {};
       const res = await client.send({ method: 'POST', path: fillPath(path, {}), json: op.data, headers, operation: 'create' });
       return outcome(entity, res.json, undefined, true, res.headers.get('location'));
     }

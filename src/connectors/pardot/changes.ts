@@ -1,12 +1,12 @@
 /**
- * Change polling over a v5 collection, ordered by (updatedAt, id). Pardot stamps have whole-second
- * precision, so many records share one stamp; the watermark keeps the last id at its stamp and the
- * next poll first finishes that second (`updatedAt = at AND id > key`, ordered by id) before moving
- * on (`updatedAt > at`, ordered by updatedAt,id). Records younger than the read lag are left for a
- * later poll because v5 reads can lag writes by up to 60 s.
+ * Change polling over a v5 collection through the shared helper (connectors/shared/polling.ts):
+ * the helper asks for a stamp window, read here as `updatedAtAfterOrEqualTo .. updatedAtBeforeOrEqualTo`
+ * ordered by (updatedAt, id), and applies the overlap, the key tie-break (Pardot stamps are whole
+ * seconds, so many records share one) and the settle time: v5 reads can lag writes by up to 60 s.
  */
 import type { ChangePage, ReadChangesOptions, SourceRecord, Watermark } from '../../core/connector.js';
-import type { PardotClient, Query } from './client.js';
+import { numericKeys, pollByStamp } from '../shared/polling.js';
+import type { PardotClient } from './client.js';
 
 /** Largest page the API serves. */
 const MAX_PAGE = 1000;
@@ -19,8 +19,8 @@ export interface ChangeSource {
   entity: string;
   /** Fields to request (id and updatedAt are always added). */
   fields: string[];
-  /** Seconds of recent changes to leave for later. */
-  lagSeconds: number;
+  /** Seconds of recent changes to leave for later (the `settleSeconds` setting). */
+  settleSeconds: number;
   now: number;
   /** Ask for recycled records too (`deleted=all`), so deletions reach the flow as `deleted: true`. */
   includeDeleted?: boolean;
@@ -35,28 +35,30 @@ export function formatInstant(ms: number): string {
 export async function readChanges(client: PardotClient, src: ChangeSource, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
   const fields = [...new Set(['id', 'updatedAt', ...(src.includeDeleted ? ['isDeleted'] : []), ...src.fields])];
   const deleted = src.includeDeleted ? { deleted: 'all' } : {};
-  const cutoff = formatInstant(src.now - src.lagSeconds * 1000);
-  const want = options.limit + 1;
-  const out: Array<Record<string, unknown>> = [];
-
-  const collect = async (query: Query) => {
-    for await (const row of client.all<Record<string, unknown>>(src.path, fields, { ...query, ...deleted, limit: Math.min(MAX_PAGE, want) }, options.signal)) {
-      out.push(row);
-      if (out.length >= want) return;
-    }
-  };
-
-  if (since?.key !== undefined) {
-    await collect({ updatedAtAfterOrEqualTo: since.at, updatedAtBeforeOrEqualTo: since.at, idGreaterThan: since.key, orderBy: 'id' });
-  }
-  if (out.length < want) {
-    const after = since ? (since.key !== undefined ? { updatedAtAfter: since.at } : { updatedAtAfterOrEqualTo: since.at }) : {};
-    await collect({ ...after, updatedAtBeforeOrEqualTo: cutoff, orderBy: 'updatedAt,id' });
-  }
-
-  const hasMore = out.length > options.limit;
-  const rows = out.slice(0, options.limit);
-  const records: SourceRecord[] = rows.map((r) => ({ id: String(r.id), entity: src.entity, updatedAt: String(r.updatedAt), deleted: r.isDeleted === true ? true : undefined, data: r }));
-  const last = records[records.length - 1];
-  return { records, next: last ? { at: last.updatedAt!, key: last.id } : since, hasMore };
+  return pollByStamp<Record<string, unknown>>({
+    since,
+    limit: options.limit,
+    overlapMs: options.overlapMs ?? 0,
+    settleMs: src.settleSeconds * 1000,
+    now: src.now,
+    signal: options.signal,
+    ordered: true,
+    fetch: (w) =>
+      client.all<Record<string, unknown>>(
+        src.path,
+        fields,
+        {
+          ...(w.fromMs === null ? {} : { updatedAtAfterOrEqualTo: formatInstant(w.fromMs) }),
+          updatedAtBeforeOrEqualTo: formatInstant(w.untilMs),
+          orderBy: 'updatedAt,id',
+          ...deleted,
+          limit: Math.min(MAX_PAGE, w.want),
+        },
+        w.signal,
+      ),
+    stampMs: (r) => Date.parse(String(r.updatedAt)),
+    key: (r) => String(r.id),
+    compareKeys: numericKeys,
+    toRecord: (r): SourceRecord => ({ id: String(r.id), entity: src.entity, updatedAt: String(r.updatedAt), deleted: r.isDeleted === true ? true : undefined, data: r }),
+  });
 }

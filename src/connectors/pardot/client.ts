@@ -6,7 +6,7 @@
  * unit) and the daily budget are declared in rateLimits and enforced by the engine, not here.
  */
 import { SyncError } from '../../core/errors.js';
-import type { CallGate } from '../../core/connector.js';
+import type { CallGate, UsageReport } from '../../core/connector.js';
 import { gatedRequest, type HttpResponse } from '../shared/http.js';
 import type { AccessTokenProvider } from './auth.js';
 import { classifyPardotError, isPardotError } from './errors.js';
@@ -40,6 +40,8 @@ export interface PardotClientDeps {
   tokens: AccessTokenProvider;
   /** The connection's limiter, acquired for every call (operation names like `GET prospects`). */
   gate: CallGate;
+  /** Receives the daily usage Pardot reports in `x-api-usage` (asked for with `X-Return-Api-Usage`). */
+  reportUsage?: (usage: UsageReport) => void;
   now?: () => number;
 }
 
@@ -120,9 +122,10 @@ export class PardotClient {
     const headers: Record<string, string> = {
       authorization: `Bearer ${accessToken}`,
       'pardot-business-unit-id': this.opts.businessUnitId,
+      'x-return-api-usage': 'true',
     };
     if (c.body) headers['content-type'] = c.body.contentType;
-    return gatedRequest(this.deps.gate, `${c.method} ${familyOf(c.path)}`, {
+    const res = await gatedRequest(this.deps.gate, `${c.method} ${familyOf(c.path)}`, {
       method: c.method,
       url: url.toString(),
       headers,
@@ -131,6 +134,10 @@ export class PardotClient {
       timeoutMs: this.opts.timeoutMs ?? 60_000,
       signal: c.signal,
     });
+    // The header's format is not documented; "used/limit" (today's calls against the daily maximum) is assumed.
+    const usage = /(\d+)\s*\/\s*(\d+)/.exec(res.headers.get('x-api-usage') ?? '');
+    if (usage) this.deps.reportUsage?.({ used: Number(usage[1]), limit: Number(usage[2]) });
+    return res;
   }
 }
 

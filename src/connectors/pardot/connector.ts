@@ -1,22 +1,12 @@
 /** An open Pardot connection: routes the connector protocol to the entity modules. */
-import type {
-  ChangePage,
-  CheckResult,
-  Connector,
-  ConnectorContext,
-  EntitySpec,
-  ReadChangesOptions,
-  SourceRecord,
-  Watermark,
-  WriteOp,
-  WriteOutcome,
-} from '../../core/connector.js';
-import { SyncError, toSyncError } from '../../core/errors.js';
+import type { CheckResult, Connector, ConnectorContext, EntitySpec, ReadChangesOptions, Watermark, WriteOutcome } from '../../core/connector.js';
+import { toSyncError } from '../../core/errors.js';
 import type { Fields } from '../../core/json.js';
+import { tableMethods, type EntityTable } from '../shared/entities.js';
 import { pardotTokenSource } from './auth.js';
 import { readChanges } from './changes.js';
 import { PardotClient } from './client.js';
-import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity } from './entities/activities.js';
+import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity, findExternalActivities } from './entities/activities.js';
 import { campaignEntity, CAMPAIGN_FIELDS, CAMPAIGNS_PATH, Campaigns } from './entities/campaigns.js';
 import { importProspects, type ImportProgress, type ImportResult } from './entities/imports.js';
 import { listEntity, listMembershipEntity, Lists, LISTS_PATH, MEMBERSHIPS_PATH } from './entities/lists.js';
@@ -37,18 +27,25 @@ export class PardotConnector implements Connector {
   private readonly visitorActivities: VisitorActivities;
   private readonly campaigns: Campaigns;
   private customFields: CustomFieldDef[] | null = null;
+  // Entity operations come from the table (set in the constructor).
+  declare readonly readChanges: Connector['readChanges'];
+  declare readonly get: Connector['get'];
+  declare readonly find: Connector['find'];
+  declare readonly write: Connector['write'];
+  declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
 
   constructor(private readonly ctx: ConnectorContext) {
     this.settings = readSettings(ctx.settings);
     const tokens = pardotTokenSource(this.settings, { state: ctx.state });
     this.client = new PardotClient(
       { baseUrl: this.settings.apiBaseUrl, businessUnitId: this.settings.businessUnitId, timeZone: this.settings.accountTimeZone },
-      { tokens, gate: ctx.gate },
+      { tokens, gate: ctx.gate, reportUsage: (u) => ctx.reportUsage(u) },
     );
     this.prospects = new Prospects(this.client, this.settings.importThreshold);
     this.lists = new Lists(this.client);
     this.visitorActivities = new VisitorActivities(this.client);
     this.campaigns = new Campaigns(this.client);
+    Object.assign(this, tableMethods(this.entityTable(), 'pardot'));
   }
 
   async check(): Promise<CheckResult> {
@@ -70,86 +67,51 @@ export class PardotConnector implements Connector {
     return PARDOT_ENTITIES.map((e) => (e.name === 'prospect' ? { ...e, fields: [...e.fields, ...defs.map(customFieldSpec)] } : e));
   }
 
-  async readChanges(entity: string, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
-    const src = { entity, lagSeconds: this.settings.readLagSeconds, now: Date.now() };
-    switch (entity) {
-      case 'prospect':
-        return readChanges(this.client, { ...src, path: PROSPECTS_PATH, fields: options.fields ?? (await this.prospectFields()), includeDeleted: true }, since, options);
-      case 'visitorActivity': {
-        const page = await readChanges(this.client, { ...src, path: VISITOR_ACTIVITIES_PATH, fields: VISITOR_ACTIVITY_FIELDS }, since, options);
-        return { ...page, records: page.records.map((r) => visitorActivityRecord(r.data)) };
-      }
-      case 'list':
-        return readChanges(this.client, { ...src, path: LISTS_PATH, fields: listEntity.fields.map((f) => f.name), includeDeleted: true }, since, options);
-      case 'listMembership':
-        return readChanges(this.client, { ...src, path: MEMBERSHIPS_PATH, fields: listMembershipEntity.fields.map((f) => f.name), includeDeleted: true }, since, options);
-      case 'campaign':
-        return readChanges(this.client, { ...src, path: CAMPAIGNS_PATH, fields: CAMPAIGN_FIELDS, includeDeleted: true }, since, options);
-      default:
-        throw unsupported(entity, 'readChanges');
-    }
-  }
-
-  async get(entity: string, id: string): Promise<SourceRecord | null> {
-    switch (entity) {
-      case 'prospect':
-        return this.prospects.get(id, await this.prospectFields());
-      case 'visitorActivity':
-        return this.visitorActivities.get(id);
-      case 'list':
-        return this.lists.getList(id);
-      case 'listMembership':
-        return this.lists.getMembership(id);
-      case 'campaign':
-        return this.campaigns.get(id);
-      default:
-        throw unsupported(entity, 'get');
-    }
-  }
-
-  async find(entity: string, field: string, value: unknown): Promise<SourceRecord[]> {
-    switch (entity) {
-      case 'prospect':
-        return this.prospects.find(field, value, await this.prospectFields());
-      case 'visitorActivity':
-        return this.visitorActivities.find(field, value);
-      case 'list':
-        return this.lists.findLists(field, value);
-      case 'listMembership':
-        return this.lists.findMemberships(field, value);
-      case 'campaign':
-        return this.campaigns.find(field, value);
-      default:
-        throw unsupported(entity, 'find');
-    }
-  }
-
-  async write(entity: string, op: WriteOp): Promise<WriteOutcome & { ok: true }> {
-    switch (entity) {
-      case 'prospect':
-        return this.prospects.write(op);
-      case 'externalActivity':
-        return writeExternalActivity(this.client, op);
-      case 'list':
-        return this.lists.writeList(op);
-      case 'listMembership':
-        return this.lists.writeMembership(op);
-      default:
-        throw unsupported(entity, 'write');
-    }
-  }
-
-  async writeBatch(entity: string, ops: WriteOp[]): Promise<WriteOutcome[]> {
-    if (entity === 'prospect') return this.prospects.writeBatch(ops);
-    const out: WriteOutcome[] = [];
-    for (const op of ops) {
-      try {
-        out.push(await this.write(entity, op));
-      } catch (err) {
-        out.push({ ok: false, error: toSyncError(err) });
-      }
-    }
-    return out;
+  /** Every entity's operations, dispatched through one table (connectors/shared/entities.ts). */
+  private entityTable(): EntityTable {
+    const src = (): { settleSeconds: number; now: number } => ({ settleSeconds: this.settings.settleSeconds, now: Date.now() });
+    const changes = (entity: string, path: string, fields: () => Promise<string[]> | string[], includeDeleted = true) => async (since: Watermark | null, options: ReadChangesOptions) =>
+      readChanges(this.client, { ...src(), entity, path, fields: options.fields ?? (await fields()), includeDeleted }, since, options);
+    return {
+      prospect: {
+        spec: prospectEntity,
+        readChanges: changes('prospect', PROSPECTS_PATH, () => this.prospectFields()),
+        get: async (id) => this.prospects.get(id, await this.prospectFields()),
+        find: async (field, value) => this.prospects.find(field, value, await this.prospectFields()),
+        write: (op) => this.prospects.write(op),
+        writeBatch: (ops) => this.prospects.writeBatch(ops),
+      },
+      visitorActivity: {
+        spec: visitorActivityEntity,
+        readChanges: async (since, options) => {
+          const page = await readChanges(this.client, { ...src(), entity: 'visitorActivity', path: VISITOR_ACTIVITIES_PATH, fields: VISITOR_ACTIVITY_FIELDS }, since, options);
+          return { ...page, records: page.records.map((r) => visitorActivityRecord(r.data)) };
+        },
+        get: (id) => this.visitorActivities.get(id),
+        find: (field, value) => this.visitorActivities.find(field, value),
+      },
+      externalActivity: { spec: externalActivityEntity, write: (op) => writeExternalActivity(this.client, op), find: (field, value) => findExternalActivities(this.client, field, value) },
+      list: {
+        spec: listEntity,
+        readChanges: changes('list', LISTS_PATH, () => listEntity.fields.map((f) => f.name)),
+        get: (id) => this.lists.getList(id),
+        find: (field, value) => this.lists.findLists(field, value),
+        write: (op) => this.lists.writeList(op),
+      },
+      listMembership: {
+        spec: listMembershipEntity,
+        readChanges: changes('listMembership', MEMBERSHIPS_PATH, () => listMembershipEntity.fields.map((f) => f.name)),
+        get: (id) => this.lists.getMembership(id),
+        find: (field, value) => this.lists.findMemberships(field, value),
+        write: (op) => this.lists.writeMembership(op),
+      },
+      campaign: {
+        spec: campaignEntity,
+        readChanges: changes('campaign', CAMPAIGNS_PATH, () => CAMPAIGN_FIELDS),
+        get: (id) => this.campaigns.get(id),
+        find: (field, value) => this.campaigns.find(field, value),
+      },
+    };
   }
 
   /** Bulk-loads prospects (matched on email, normalised here) through the Import API. */
@@ -187,6 +149,3 @@ export class PardotConnector implements Connector {
   }
 }
 
-function unsupported(entity: string, op: string): SyncError {
-  return new SyncError('fatal', `the Pardot connector has no ${op} for entity "${entity}"`, { system: 'pardot' });
-}

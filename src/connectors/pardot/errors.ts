@@ -69,6 +69,9 @@ export function classifyPardotError(status: number, body: unknown, headers: Head
       return new SyncError('not_found', msg(), base);
     case 58:
       return new SyncError('conflict', msg(), base);
+    case 9:
+      // A business unit without AMPSEA refuses a second prospect with the same email.
+      return new SyncError('conflict', msg('a prospect with this email exists and the business unit does not allow several per email: upsert on email instead'), { ...base, field: 'email' });
     case 183:
     case 214:
     case 210:

@@ -5,20 +5,21 @@
  */
 import type { ConnectorDefinition } from '../../core/connector.js';
 import { PARDOT_ENTITIES, PardotConnector } from './connector.js';
-import { settingsSchema } from './settings.js';
+import { pardotSettings } from './settings.js';
 
 export { PardotConnector } from './connector.js';
 export { normalizeEmail } from './entities/prospects.js';
 export type { ImportProgress, ImportResult, ImportFailure } from './entities/imports.js';
 export { classifyPardotError, nextMidnight } from './errors.js';
-export { readSettings, type PardotSettings } from './settings.js';
+export { pardotSettings, readSettings, type PardotSettings } from './settings.js';
 
 /** The connector declaration. */
 export const pardotConnector: ConnectorDefinition = {
   type: 'pardot',
   label: 'Salesforce Account Engagement (Pardot)',
   description: 'Prospects, custom fields, lists, visitor and external activities, and bulk prospect imports through the Pardot API v5.',
-  settingsSchema,
+  settings: pardotSettings,
+  settingsSchema: pardotSettings.jsonSchema,
   entities: PARDOT_ENTITIES,
   // perDay is the smallest edition's budget; a connection's `rateLimits.perDay` setting overrides it.
   rateLimits: { concurrent: 5, perDay: 25_000 },

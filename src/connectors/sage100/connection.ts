@@ -2,21 +2,14 @@
  * An open Sage 100 connection: reads (lists, gets, finds, change polls) through ODBC, writes through
  * eBWS. Polling reads `DateUpdated >= {d'<watermark day>'}` (the ProvideX driver cannot index a
  * date+time expression), turns DateUpdated + TimeUpdated into instants in the Sage server's zone,
- * and keeps only what is after the watermark (see poll.ts).
+ * and keeps only what is after the watermark through the shared polling helper (overlap with a
+ * seen-set, key tie-break). Entities dispatch through one table.
  */
-import type {
-  ChangePage,
-  CheckResult,
-  Connector,
-  ConnectorContext,
-  EntitySpec,
-  ReadChangesOptions,
-  SourceRecord,
-  Watermark,
-  WriteOp,
-  WriteOutcome,
-} from '../../core/connector.js';
+import type { ChangePage, CheckResult, Connector, ConnectorContext, EntitySpec, Logger, ReadChangesOptions, SourceRecord, Watermark } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
+import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
+import { pollByStamp } from '../shared/polling.js';
+import { normalizeKey } from '../../core/match-keys.js';
 import { customerEntity } from './entities/customer.js';
 import { writeCustomer } from './entities/customer-write.js';
 import { parseCustomerId, record, type EntityModule, type ReadContext } from './entities/entity.js';
@@ -26,8 +19,7 @@ import { itemEntity } from './entities/item.js';
 import { previewSalesOrder, writeSalesOrder } from './entities/sales-order-write.js';
 import { salesOrderEntity } from './entities/sales-order.js';
 import { customerInvoiceTotals, type InvoiceTotals } from './invoice-totals.js';
-import { OdbcClient, type OdbcLoader } from './odbc-client.js';
-import { pollFromMs, selectChanges } from './poll.js';
+import { OdbcClient, type OdbcLoader, type OdbcRow } from './odbc-client.js';
 import { parseSettings, type Sage100Settings } from './settings.js';
 import { EbwsClient } from './soap-client.js';
 import { localDay, odbcDateLiteral, sageStampToMs } from './stamps.js';
@@ -50,9 +42,17 @@ export class Sage100Connection implements Connector {
   readonly settings: Sage100Settings;
   private readonly ebws: EbwsClient;
   private readonly odbc: OdbcClient;
+  private readonly logger: Logger;
+  // Entity operations come from the table (set in the constructor).
+  declare readonly readChanges: Connector['readChanges'];
+  declare readonly get: Connector['get'];
+  declare readonly find: Connector['find'];
+  declare readonly write: Connector['write'];
+  declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
 
   constructor(ctx: ConnectorContext, options: Sage100ConnectionOptions = {}) {
     this.settings = parseSettings(ctx.settings);
+    this.logger = ctx.logger;
     const s = this.settings;
     this.ebws = new EbwsClient({
       endpointUrl: s.endpointUrl,
@@ -63,6 +63,7 @@ export class Sage100Connection implements Connector {
       gate: ctx.gate,
     });
     this.odbc = new OdbcClient({ connectionString: s.odbcConnectionString, loader: options.odbcLoader, gate: ctx.gate });
+    Object.assign(this, tableMethods(this.entityTable(), 'sage100'));
   }
 
   async check(): Promise<CheckResult> {
@@ -103,35 +104,60 @@ export class Sage100Connection implements Connector {
     return out;
   }
 
-  async readChanges(entity: string, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
-    const m = this.module(entity);
-    const { timeZone, pollOverlapMs } = this.settings;
-    const fromMs = pollFromMs(since, pollOverlapMs);
-    const sql = fromMs === null ? m.select : withWhere(m.select, `${m.dateColumn} >= ${odbcDateLiteral(localDay(fromMs, timeZone))}`);
-    const rows = await this.odbc.query(sql, [], `${entity} changes`);
-    options.signal?.throwIfAborted();
-    const candidates = rows.map((row) => {
-      const s = m.stampOf(row);
-      return { key: m.idOf(row), stampMs: sageStampToMs(s.date, s.time, timeZone) ?? 0, row };
-    });
-    const page = selectChanges(candidates, since, Math.max(1, options.limit), pollOverlapMs);
-    const data = await m.toData(page.items.map((i) => i.row), this.readContext());
-    const records = page.items.map((it, i) => record(entity, it.key, it.stampMs ? new Date(it.stampMs).toISOString() : undefined, data[i]));
-    return { records, next: page.next, hasMore: page.hasMore };
+  /** Every entity's operations, dispatched through one table (connectors/shared/entities.ts). */
+  private entityTable(): EntityTable {
+    const table: Record<string, EntityHandler> = {};
+    for (const m of ENTITY_MODULES) {
+      table[m.spec.name] = { spec: m.spec, readChanges: (since, options) => this.readChangesOf(m, since, options), get: (id) => this.getOf(m, id), find: (field, value) => this.findOf(m, field, value) };
+    }
+    table.AR_Customer.write = (op) => writeCustomer(this.ebws, this.settings, op, async (field, value) => (await this.findOf(customerEntity, field, value)).map((r) => r.id));
+    table.SO_SalesOrder.write = (op) => writeSalesOrder(this.ebws, op);
+    return table;
   }
 
-  async get(entity: string, id: string): Promise<SourceRecord | null> {
-    const m = this.module(entity);
+  private async readChangesOf(m: EntityModule, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
+    const { timeZone, pollOverlapMs, settleSeconds } = this.settings;
+    const entity = m.spec.name;
+    return pollByStamp<OdbcRow>({
+      since,
+      limit: Math.max(1, options.limit),
+      // The connection's own overlap (for callers that keep the returned watermark) or the flow's, the larger.
+      overlapMs: Math.max(options.overlapMs ?? 0, pollOverlapMs),
+      settleMs: settleSeconds * 1000,
+      now: Date.now(),
+      signal: options.signal,
+      fetch: async (w) => {
+        // The ProvideX driver cannot index a date+time expression: read from the window's local day and let the helper cut.
+        const sql = w.fromMs === null ? m.select : withWhere(m.select, `${m.dateColumn} >= ${odbcDateLiteral(localDay(w.fromMs, timeZone))}`);
+        const rows = await this.odbc.query(sql, [], `${entity} changes`);
+        options.signal?.throwIfAborted();
+        return rows;
+      },
+      stampMs: (row) => {
+        const st = m.stampOf(row);
+        return sageStampToMs(st.date, st.time, timeZone);
+      },
+      onUnstamped: (row) => this.logger.warn({ entity, id: m.idOf(row) }, 'Sage 100 row without DateUpdated: change polling cannot place it'),
+      key: (row) => m.idOf(row),
+      // Lines and totals are fetched for the page's rows only, in one go.
+      toRecords: async (picked) => {
+        const data = await m.toData(picked, this.readContext());
+        return picked.map((row, i) => record(entity, m.idOf(row), undefined, data[i]));
+      },
+    });
+  }
+
+  private async getOf(m: EntityModule, id: string): Promise<SourceRecord | null> {
     const where = m.whereId(id);
-    const rows = await this.odbc.query(withWhere(m.select, where.sql), where.params, `${entity} get`);
+    const rows = await this.odbc.query(withWhere(m.select, where.sql), where.params, `${m.spec.name} get`);
     if (rows.length === 0) return null;
     return (await this.toRecords(m, rows))[0];
   }
 
-  async find(entity: string, field: string, value: unknown): Promise<SourceRecord[]> {
-    const m = this.module(entity);
+  private async findOf(m: EntityModule, field: string, value: unknown): Promise<SourceRecord[]> {
+    const entity = m.spec.name;
     if (field === m.spec.idField || field === 'id') {
-      const one = await this.get(entity, String(value));
+      const one = await this.getOf(m, String(value));
       return one ? [one] : [];
     }
     if (field === 'CustomerId' && m.spec.fields.some((f) => f.name === 'CustomerId')) {
@@ -144,17 +170,12 @@ export class Sage100Connection implements Connector {
       throw new SyncError('fatal', `Sage 100 ${entity}: cannot search by "${field}"; use a column of the table.`, { system: 'sage100', field });
     }
     const column = m.column ? m.column(field) : field;
+    if (spec?.type === 'email') {
+      // Flows lower-case and trim emails; Sage keeps them as typed (`Ann.Lee@Contoso.com `): compare folded.
+      return this.toRecords(m, await this.odbc.query(withWhere(m.select, `${this.odbc.foldedColumn(column)} = ?`), [normalizeKey(value).toLowerCase()], `${entity} find`));
+    }
     const rows = await this.odbc.query(withWhere(m.select, `${column} = ?`), [value === null || value === undefined ? '' : String(value)], `${entity} find`);
     return this.toRecords(m, rows);
-  }
-
-  async write(entity: string, op: WriteOp): Promise<WriteOutcome & { ok: true }> {
-    if (entity === 'AR_Customer') {
-      return writeCustomer(this.ebws, this.settings, op, async (field, value) => (await this.find(entity, field, value)).map((r) => r.id));
-    }
-    if (entity === 'SO_SalesOrder') return writeSalesOrder(this.ebws, op);
-    this.module(entity);
-    throw new SyncError('fatal', `Sage 100 ${entity} is read-only: eBusiness Web Services only write customers and sales orders.`, { system: 'sage100' });
   }
 
   /** PreviewSalesOrder: prices, totals and tax of an order (header fields + Lines) without saving it. */
@@ -182,11 +203,5 @@ export class Sage100Connection implements Connector {
       const ms = sageStampToMs(s.date, s.time, this.settings.timeZone);
       return record(m.spec.name, m.idOf(row), ms ? new Date(ms).toISOString() : undefined, data[i]);
     });
-  }
-
-  private module(entity: string): EntityModule {
-    const m = ENTITY_MODULES.find((x) => x.spec.name === entity);
-    if (!m) throw new SyncError('fatal', `Sage 100 has no entity "${entity}" (known: ${ENTITY_MODULES.map((x) => x.spec.name).join(', ')}).`, { system: 'sage100' });
-    return m;
   }
 }

@@ -5,17 +5,19 @@
  */
 import type { ConnectorDefinition } from '../../core/connector.js';
 import { ENTITY_MODULES, Sage100Connection } from './connection.js';
-import { settingsSchema } from './settings.js';
+import { sage100Settings } from './settings.js';
 
 export { Sage100Connection, type Sage100ConnectionOptions } from './connection.js';
 export type { InvoiceTotals } from './invoice-totals.js';
+export { sage100Settings, type Sage100Settings } from './settings.js';
 
 /** The Sage 100 connector declaration. */
 export const sage100Connector: ConnectorDefinition = {
   type: 'sage100',
   label: 'Sage 100',
   description: 'Sage 100 (MAS 90/200): customers and sales orders written through eBusiness Web Services; customers, orders, invoice history, items and stock read through ODBC.',
-  settingsSchema,
+  settings: sage100Settings,
+  settingsSchema: sage100Settings.jsonSchema,
   entities: ENTITY_MODULES.map((m) => m.spec),
   // eBWS runs business objects in one IIS pool per user; more than a couple of calls at once only queue there.
   rateLimits: { concurrent: 2, perSecond: 10 },

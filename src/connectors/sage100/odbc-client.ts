@@ -95,6 +95,17 @@ export class OdbcClient {
     return result;
   }
 
+  /**
+   * `column` folded for a case- and padding-insensitive comparison with a trimmed, lower-cased value.
+   * The ODBC scalar functions ({fn LCASE}, {fn LTRIM}, {fn RTRIM}) are what the ProvideX and SQL Server
+   * drivers know; SQLite's driver (the sandbox's database) passes functions through to SQLite, which
+   * names them LOWER and TRIM.
+   */
+  foldedColumn(column: string): string {
+    if (!/^[\w.]+$/.test(column)) throw new SyncError('fatal', `not a column name: ${column}`, { system: 'sage100' });
+    return /(^|;)\s*Driver\s*=\s*\{?SQLite3/i.test(this.options.connectionString) ? `LOWER(TRIM(${column}))` : `{fn LCASE({fn LTRIM({fn RTRIM(${column})})})}`;
+  }
+
   /** Closes the connection if one is open. */
   async close(): Promise<void> {
     const conn = this.conn;
@@ -133,6 +144,24 @@ export class OdbcClient {
       throw classifyOdbcError(err, 'connect', 'connect');
     }
   }
+}
+
+/**
+ * One ODBC connection-string value, always braced with `}` doubled (the ODBC rule), so a password
+ * holding `;`, `=` or `}` stays one value and cannot add attributes (`x;Driver=...`).
+ */
+export function odbcValue(value: string): string {
+  return `{${value.replace(/}/g, '}}')}}`;
+}
+
+/**
+ * The DSN route's connection string: `DSN=...;UID={...};PWD={...};Company={...}`, every value quoted.
+ * Drivers look the DSN name up as written (some keep braces as part of the name), so it is not
+ * quoted but must be a plain name.
+ */
+export function dsnConnectionString(p: { dsn: string; username: string; password: string; companyCode: string }): string {
+  if (!/^[\w .-]+$/.test(p.dsn)) throw new SyncError('fatal', `Sage 100 connection: the ODBC DSN name "${p.dsn}" may hold only letters, digits, spaces, dots, dashes and underscores.`, { system: 'sage100', field: 'odbcDsn' });
+  return `DSN=${p.dsn};UID=${odbcValue(p.username)};PWD=${odbcValue(p.password)};Company=${odbcValue(p.companyCode)}`;
 }
 
 /** Trims the trailing-space padding of every string value. */

@@ -8,6 +8,7 @@
 import type { CallGate } from '../../core/connector.js';
 import { createClientAsync, type Client } from 'soap';
 import { SyncError } from '../../core/errors.js';
+import { assertXmlSendable, escapeXmlTree } from '../shared/xml.js';
 import { classifyFault, classifyHttpStatus, classifyNetworkError } from './errors.js';
 
 /** A Sage record as eBWS carries it: column name → string value; UDFs as `UDF_*` keys. */
@@ -58,6 +59,7 @@ export function unpackOtherFields(value: unknown): SageRecord {
 
 /** Splits `UDF_*` keys off into `OtherFields.Field[]`. */
 export function packOtherFields(record: SageRecord): Record<string, unknown> {
+  assertXmlSendable(record, { system: 'sage100', recordKey: record.CustomerNo ?? record.SalesOrderNo });
   const out: Record<string, unknown> = {};
   const udfs: Array<{ MasFieldName: string; Value: string }> = [];
   for (const [k, v] of Object.entries(record)) {
@@ -171,6 +173,8 @@ export class EbwsClient {
         endpoint: endpointUrl,
         // Money and quantities stay exact decimal strings.
         customDeserializer: { decimal: (text: string) => text },
+        // Every value is escaped by escapeXmlTree before the call; the library must not escape again.
+        escapeXML: false,
         wsdl_options: { timeout: this.options.timeoutMs ?? 30_000 },
       } as never).catch((err: unknown) => {
         this.client = null;
@@ -186,7 +190,8 @@ export class EbwsClient {
       | ((a: unknown, o: unknown) => Promise<[Record<string, unknown> | null]>)
       | undefined;
     if (typeof method !== 'function') throw new SyncError('fatal', `Sage 100: the eBWS service at ${this.options.endpointUrl} has no ${operation} operation.`, { system: 'sage100' });
-    const body = withLogon ? { logon: { Username: this.options.username, Password: this.options.password }, companyCode: this.options.companyCode, ...args } : args;
+    // Escaped here, not by the library (its escaping lets `<![CDATA[…]]>` through): see shared/xml.ts.
+    const body = escapeXmlTree(withLogon ? { logon: { Username: this.options.username, Password: this.options.password }, companyCode: this.options.companyCode, ...args } : args, { system: 'sage100', recordKey });
     const release = await this.options.gate.acquire(`ebws:${operation}`);
     try {
       const [result] = await method.call(client, body, { timeout: this.options.timeoutMs ?? 30_000 });

@@ -1,6 +1,7 @@
 /** The Connector protocol on top of SalesforceApi: check, discover, readChanges, get, find, write, writeBatch. */
-import type { ChangePage, CheckResult, Connector, ConnectorContext, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { CheckResult, Connector, ConnectorContext, EntitySpec } from '../../core/connector.js';
 import { SyncError, toSyncError } from '../../core/errors.js';
+import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { SalesforceApi } from './api.js';
 import { toEntitySpec } from './entities/describe.js';
 import { ENTITIES } from './entities/catalog.js';
@@ -13,8 +14,18 @@ export class SalesforceConnection implements Connector {
   readonly api: SalesforceApi;
   private readonly specs = new Map<string, Promise<EntitySpec>>();
 
+  // Entity operations come from the table (set in the constructor).
+  declare readonly readChanges: Connector['readChanges'];
+  declare readonly get: Connector['get'];
+  declare readonly find: Connector['find'];
+  declare readonly write: Connector['write'];
+  declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
+
   constructor(private readonly ctx: ConnectorContext) {
     this.api = new SalesforceApi(parseSettings(ctx.settings), ctx);
+    const table: EntityTable = Object.fromEntries(ENTITIES.map((e) => [e.name, this.sobject(e.name, e)]));
+    // Any other sObject (custom objects, objects the catalog leaves out) by name; the org refuses names it does not have.
+    Object.assign(this, tableMethods(table, 'salesforce', (entity) => this.sobject(entity, { name: entity, idField: 'Id', updatedField: 'SystemModstamp', fields: [], operations: [] })));
   }
 
   async check(): Promise<CheckResult> {
@@ -60,28 +71,27 @@ export class SalesforceConnection implements Connector {
     return p;
   }
 
-  async readChanges(entity: string, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
-    const fields = options.fields && options.fields.length > 0 ? options.fields : (await this.spec(entity)).fields.map((f) => f.name);
-    return readChanges(this.api.client, entity, since, { limit: options.limit, fields, settleSeconds: this.api.settings.changeSettleSeconds, signal: options.signal });
-  }
-
-  get(entity: string, id: string): Promise<SourceRecord | null> {
-    return this.api.get(entity, id);
-  }
-
-  async find(entity: string, field: string, value: unknown): Promise<SourceRecord[]> {
-    const spec = await this.spec(entity);
-    const f = spec.fields.find((x) => x.name.toLowerCase() === field.toLowerCase());
-    if (!f) throw new SyncError('fatal', `${entity} has no field "${field}"`, { system: 'salesforce', field });
-    return this.api.find(entity, spec.fields.map((x) => x.name), f.name, value, f.type);
-  }
-
-  write(entity: string, op: WriteOp): Promise<WriteOutcome & { ok: true }> {
-    return this.api.write(entity, op);
-  }
-
-  writeBatch(entity: string, ops: WriteOp[]): Promise<WriteOutcome[]> {
-    return this.api.writeBatch(entity, ops);
+  /**
+   * The handler of one sObject. Every sObject speaks the same REST, SOQL and Bulk protocol, so the
+   * catalog's entities and custom objects discovered at run time share this handler shape.
+   */
+  private sobject(entity: string, spec: EntitySpec): EntityHandler {
+    return {
+      spec,
+      readChanges: async (since, options) => {
+        const fields = options.fields && options.fields.length > 0 ? options.fields : (await this.spec(entity)).fields.map((f) => f.name);
+        return readChanges(this.api.client, entity, since, { limit: options.limit, fields, settleSeconds: this.api.settings.settleSeconds, overlapMs: options.overlapMs, signal: options.signal });
+      },
+      get: (id) => this.api.get(entity, id),
+      find: async (field, value) => {
+        const described = await this.spec(entity);
+        const f = described.fields.find((x) => x.name.toLowerCase() === field.toLowerCase());
+        if (!f) throw new SyncError('fatal', `${entity} has no field "${field}"`, { system: 'salesforce', field });
+        return this.api.find(entity, described.fields.map((x) => x.name), f.name, value, f.type);
+      },
+      write: (op) => this.api.write(entity, op),
+      writeBatch: (ops) => this.api.writeBatch(entity, ops),
+    };
   }
 
   async close(): Promise<void> {

@@ -7,14 +7,15 @@ import type { ConnectorContext, ConnectorDefinition } from '../../core/connector
 import { SalesforceApi } from './api.js';
 import { SalesforceConnection } from './connector.js';
 import { ENTITIES } from './entities/catalog.js';
-import { parseSettings, settingsSchema } from './settings.js';
+import { parseSettings, salesforceSettings } from './settings.js';
 
 /** The connector declaration. */
 export const salesforceConnector: ConnectorDefinition = {
   type: 'salesforce',
   label: 'Salesforce',
   description: 'Salesforce Sales Cloud through the REST, Composite and Bulk 2.0 APIs.',
-  settingsSchema,
+  settings: salesforceSettings,
+  settingsSchema: salesforceSettings.jsonSchema,
   entities: ENTITIES,
   // 25 concurrent long-running requests is the org-wide ceiling; keep well under it. perDay is a
   // floor (Enterprise base allocation); Sforce-Limit-Info reports the org's real limit at run time.
@@ -30,7 +31,7 @@ export function createSalesforceApi(ctx: Pick<ConnectorContext, 'settings' | 'st
 export { SalesforceApi } from './api.js';
 export { SalesforceConnection } from './connector.js';
 export { SalesforceClient, type SalesforceRequest, type TokenProvider } from './client.js';
-export { parseSettings, settingsSchema, type SalesforceSettings } from './settings.js';
+export { parseSettings, salesforceSettings, settingsSchema, type SalesforceSettings } from './settings.js';
 export { soqlLiteral, soqlString, soqlIdent, soqlDateTime, soqlLikeLiteral } from './soql.js';
 export { fromApiError, fromBulkError, classifyResponse } from './errors.js';
 export { ref, sobjectSubrequest, type CompositeSubrequest, type CompositeResult } from './entities/composite.js';

@@ -20,26 +20,32 @@ export interface EntityHandler {
 /** Handlers by entity name. */
 export type EntityTable = Readonly<Record<string, EntityHandler>>;
 
+/** The handler of an entity known only at run time (a Salesforce custom object), or undefined for an unknown one. */
+export type EntityResolver = (entity: string) => EntityHandler | undefined;
+
 type Operation = Exclude<keyof EntityHandler, 'spec'>;
 
 /** The handler of `entity` for `operation`; a fatal SyncError naming the known entities or the missing operation otherwise. */
-export function handlerOf<O extends Operation>(table: EntityTable, system: string, entity: string, operation: O): NonNullable<EntityHandler[O]> {
-  const handler = Object.hasOwn(table, entity) ? table[entity] : undefined;
+export function handlerOf<O extends Operation>(table: EntityTable, system: string, entity: string, operation: O, resolve?: EntityResolver): NonNullable<EntityHandler[O]> {
+  const handler = Object.hasOwn(table, entity) ? table[entity] : resolve?.(entity);
   if (!handler) throw new SyncError('fatal', `${system} has no entity "${entity}" (known: ${Object.keys(table).join(', ')})`, { system });
   const fn = handler[operation];
   if (!fn) throw new SyncError('fatal', `${system} entity "${entity}" does not support ${operation}`, { system });
   return fn.bind(handler) as NonNullable<EntityHandler[O]>;
 }
 
-/** The Connector methods that go through the table; spread them into a connector and add check/discover/close. */
-export function tableMethods(table: EntityTable, system: string): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch'> {
+/**
+ * The Connector methods that go through the table; spread them into a connector and add check/discover/close.
+ * `resolve` gives the handler of an entity not in the table (systems whose entities are discovered at run time).
+ */
+export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch'> {
   return {
-    readChanges: (entity, since, options) => handlerOf(table, system, entity, 'readChanges')(since, options),
-    get: (entity, id) => handlerOf(table, system, entity, 'get')(id),
-    find: (entity, field, value) => handlerOf(table, system, entity, 'find')(field, value),
-    write: (entity, op) => handlerOf(table, system, entity, 'write')(op),
+    readChanges: (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
+    get: (entity, id) => handlerOf(table, system, entity, 'get', resolve)(id),
+    find: (entity, field, value) => handlerOf(table, system, entity, 'find', resolve)(field, value),
+    write: (entity, op) => handlerOf(table, system, entity, 'write', resolve)(op),
     writeBatch: async (entity, ops) => {
-      const handler = Object.hasOwn(table, entity) ? table[entity] : undefined;
+      const handler = Object.hasOwn(table, entity) ? table[entity] : resolve?.(entity);
       // Entities without a bulk form write one by one, each failure its own outcome.
       if (handler && !handler.writeBatch && handler.write) {
         const out: WriteOutcome[] = [];
@@ -53,7 +59,7 @@ export function tableMethods(table: EntityTable, system: string): Pick<Connector
         }
         return out;
       }
-      return handlerOf(table, system, entity, 'writeBatch')(ops);
+      return handlerOf(table, system, entity, 'writeBatch', resolve)(ops);
     },
   };
 }

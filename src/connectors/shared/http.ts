@@ -3,6 +3,7 @@
  * transport failures and status codes to the error taxonomy. Vendor-specific error bodies are
  * classified by each connector's errors.ts on top of this.
  */
+import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
@@ -41,9 +42,45 @@ export async function gatedRequest(gate: CallGate, operation: string, req: HttpR
   }
 }
 
-/** Sends one request, ungated: only for the gate's own users (`gatedRequest`) and emulator-side tools. Throws SyncError('retryable') on network failure or timeout; never throws for an HTTP status. */
+/** Longest URL sent: servers refuse longer request lines (414/431), so a longer one could never succeed. */
+export const MAX_URL_LENGTH = 8192;
+/** Longest header value sent (servers cap all headers together at 8–16 KB). */
+export const MAX_HEADER_VALUE_LENGTH = 4096;
+/** A header value every server reads the same way: printable ASCII, spaces and tabs. */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+/** A URL the HTTP client can put on the request line (no spaces or controls; the rest percent-encoded by the caller). */
+const URL_TEXT = /^[\x21-\x7e\x80-\xff]*$/;
+
+/**
+ * A header value built from record data (an idempotency key holding a source id), made safe to
+ * send: kept when it is short printable ASCII, else replaced by `sha256:<hex>` of its UTF-8, which is
+ * stable, so a retry sends the same value and the target still recognises it.
+ */
+export function dataHeaderValue(value: string): string {
+  if (value.length <= 200 && HEADER_VALUE.test(value)) return value;
+  return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Refuses a request that can never be sent (a header holding NUL, CR/LF, U+FFFD or any non-ASCII,
+ * an oversized header or URL): it is the record's data at fault, so it is invalid_data, dead-lettered
+ * at once with the reason, instead of failing locally and being retried as if the network had.
+ */
+function assertSendable(method: string, url: string, headers: Record<string, string>): void {
+  const refuse = (field: string, rule: string, value: string) =>
+    new SyncError('invalid_data', `${method} ${redactUrl(url.slice(0, 200))}: ${field} ${rule}; the request can never be sent`, { field, rule, value: value.length > 80 ? `${value.slice(0, 80)}…` : value });
+  if (url.length > MAX_URL_LENGTH) throw refuse('url', `is ${url.length} characters (at most ${MAX_URL_LENGTH})`, url);
+  if (!URL_TEXT.test(url)) throw refuse('url', 'holds spaces, control characters or unencoded characters beyond U+00FF', url);
+  for (const [name, value] of Object.entries(headers)) {
+    if (value.length > MAX_HEADER_VALUE_LENGTH) throw refuse(`header ${name}`, `is ${value.length} characters (at most ${MAX_HEADER_VALUE_LENGTH})`, value);
+    if (!HEADER_VALUE.test(value)) throw refuse(`header ${name}`, 'holds characters a header cannot carry (only printable ASCII)', value);
+  }
+}
+
+/** Sends one request, ungated: only for the gate's own users (`gatedRequest`) and emulator-side tools. Throws SyncError('retryable') on network failure or timeout, SyncError('invalid_data') for a request that can never be sent; never throws for an HTTP status. */
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  assertSendable(req.method, req.url, headers);
   let body: string | Buffer | undefined = req.body;
   if (req.json !== undefined) {
     body = JSON.stringify(req.json);

@@ -56,8 +56,12 @@ export interface StampPolling<Row> {
   stampMs(row: Row): number | null;
   /** The row's key as one string (composite keys joined), unique within the entity. */
   key(row: Row): string;
+  /** How keys order at one stamp (default: as strings); `numericKeys` for systems whose ids are numbers (Pardot), so 9 comes before 10. */
+  compareKeys?: (a: string, b: string) => number;
   /** The record the flow receives. `updatedAt` is set by the helper when the connector leaves it out. */
-  toRecord(row: Row): SourceRecord;
+  toRecord?(row: Row): SourceRecord;
+  /** Instead of `toRecord`: the records of the page's rows in one go, in order (Sage 100 fetches order lines and invoice totals for a page at once). */
+  toRecords?(rows: Row[]): Promise<SourceRecord[]>;
   /** Told about rows without a stamp, which change polling cannot place. */
   onUnstamped?(row: Row): void;
   /** Seen tokens kept at most (default 5,000); beyond it the oldest are dropped and treated as produced. */
@@ -72,15 +76,28 @@ interface Stamped<Row> {
 
 const token = (s: { stampMs: number; key: string }): string => `${s.stampMs}|${s.key}`;
 
-/** Orders by (stamp, key). Keys compare as strings, the same way on every system. */
-export function compareStampKey(a: { stampMs: number; key: string }, b: { stampMs: number; key: string }): number {
+/** Keys compared as strings, the same way on every system. */
+export function stringKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Keys compared as numbers when both are decimal integers (Pardot ids), else as strings. */
+export function numericKeys(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || stringKeys(a, b);
+  return stringKeys(a, b);
+}
+
+/** Orders by (stamp, key); keys as strings unless another key order is given. */
+export function compareStampKey(a: { stampMs: number; key: string }, b: { stampMs: number; key: string }, compareKeys: (a: string, b: string) => number = stringKeys): number {
   if (a.stampMs !== b.stampMs) return a.stampMs - b.stampMs;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return compareKeys(a.key, b.key);
 }
 
 /** One page of changes after `since`: sorted by (stamp, key), at most `limit`, with the next watermark. */
 export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage> {
+  if (!p.toRecord && !p.toRecords) throw new TypeError('pollByStamp needs toRecord or toRecords');
   if (p.limit <= 0) return { records: [], next: p.since, hasMore: false };
+  const order = (a: { stampMs: number; key: string }, b: { stampMs: number; key: string }) => compareStampKey(a, b, p.compareKeys);
   const sinceMs = p.since ? Date.parse(p.since.at) : NaN;
   const mark = p.since && Number.isFinite(sinceMs) ? { stampMs: sinceMs, key: p.since.key ?? '' } : null;
   const untilMs = p.now - p.settleMs;
@@ -92,7 +109,7 @@ export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage
   // names (without a seen list, a watermark from elsewhere, everything at or below the mark).
   const produced = (s: Stamped<Row>): boolean => {
     if (!mark) return false;
-    if (compareStampKey(s, mark) > 0) return false;
+    if (order(s, mark) > 0) return false;
     if (!seenList || s.stampMs < floor) return true;
     return seenList.has(token(s));
   };
@@ -110,17 +127,17 @@ export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage
     // Sorted input: once `want` new rows are in and a later stamp starts, nothing further can make the page.
     if (p.ordered && fresh.length >= want && stampMs > fresh[want - 1].stampMs) break;
     const s = { stampMs, key: p.key(row), row };
-    if (mark && stampMs >= floor && compareStampKey(s, mark) <= 0) windowRows.push(s);
+    if (mark && stampMs >= floor && order(s, mark) <= 0) windowRows.push(s);
     if (!produced(s)) fresh.push(s);
   }
-  fresh.sort(compareStampKey);
+  fresh.sort(order);
   // The same row can come back twice across vendor pages that shift under us; keep the first.
   const unique = fresh.filter((s, i) => i === 0 || token(s) !== token(fresh[i - 1]));
   const items = unique.slice(0, p.limit);
   if (items.length === 0) return { records: [], next: p.since, hasMore: false };
 
   let top: { stampMs: number; key: string } = items[items.length - 1];
-  if (mark && compareStampKey(mark, top) > 0) top = mark;
+  if (mark && order(mark, top) > 0) top = mark;
   const producedNow = new Set(items.map(token));
   const seen = [...windowRows.filter((s) => produced(s)).map(token), ...producedNow]
     .map((t) => ({ t, stampMs: Number(t.slice(0, t.indexOf('|'))) }))
@@ -134,10 +151,8 @@ export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage
     key: top.key,
     extra: { ...(p.since?.extra ?? {}), seen: keptSeen },
   };
-  const records = items.map((s) => {
-    const r = p.toRecord(s.row);
-    return r.updatedAt === undefined ? { ...r, updatedAt: new Date(s.stampMs).toISOString() } : r;
-  });
+  const made = p.toRecords ? await p.toRecords(items.map((s) => s.row)) : items.map((s) => p.toRecord!(s.row));
+  const records = made.map((r, i) => (r.updatedAt === undefined ? { ...r, updatedAt: new Date(items[i].stampMs).toISOString() } : r));
   return { records, next, hasMore: unique.length > items.length };
 }
 

@@ -169,6 +169,8 @@ function tokenError(flow: SalesforceOAuthFlow, status: number, body: Record<stri
   const desc = typeof body.error_description === 'string' ? body.error_description : text.slice(0, 200);
   const details = { system: 'salesforce', vendorCode: code, status };
   if (status >= 500 || status === 429) return new SyncError('retryable', `Salesforce token endpoint answered ${status}: ${desc}`, details);
+  // The org's request limit is spent: a wait, not a misconfiguration (the budget resets within 24 h).
+  if (text.includes('REQUEST_LIMIT_EXCEEDED')) return new SyncError('rate_limited', `Salesforce token request refused: the org's API request limit is exceeded (${desc})`, { ...details, vendorCode: 'REQUEST_LIMIT_EXCEEDED', retryAfterMs: 60_000 });
   if (code === 'invalid_grant') {
     if (flow === 'refresh_token') {
       return new SyncError('auth_expired', `Salesforce refused the refresh token (${desc}): re-authorise the connection in the console to get a new refresh token`, details);

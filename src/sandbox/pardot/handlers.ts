@@ -18,22 +18,22 @@ import { toSecond } from './time.js';
 
 /** Answers a collection query with the documented page shape. */
 export function queryReply(ctx: RequestContext, spec: ObjectSpec, rows: Iterable<Row>): Reply {
-  const q = parseListQuery(spec, ctx.params, ctx.now);
-  const { body, warning } = runListQuery(spec, rows, q, `${ctx.origin}${ctx.path}`, ctx.offset, ctx.now);
+  const q = parseListQuery(spec, ctx.params, ctx.now, ctx.state);
+  const { body, warning } = runListQuery(spec, rows, q, `${ctx.origin}${ctx.path}`, ctx.offset, ctx.now, ctx.state);
   return { status: 200, body, headers: warning ? { 'Pardot-Warning': warning } : undefined };
 }
 
 /** Answers a read by id; recycled records are returned with the recycle-bin warning. */
 export function readReply(ctx: RequestContext, spec: ObjectSpec, row: Row | undefined): Reply {
-  const fields = parseFields(spec, ctx.params);
+  const fields = parseFields(spec, ctx.params, ctx.state);
   if (!row) throw new PardotApiError(109);
-  return { status: 200, body: selectFields(spec, row, fields, ctx.offset), headers: row.isDeleted ? { 'Pardot-Warning': '201;Record In Recycle Bin' } : undefined };
+  return { status: 200, body: selectFields(spec, row, fields, ctx.offset, ctx.state), headers: row.isDeleted ? { 'Pardot-Warning': '201;Record In Recycle Bin' } : undefined };
 }
 
 /** After a write: the requested fields (201/200), or id plus written fields when `fields` was not sent. */
 function writeReply(ctx: RequestContext, spec: ObjectSpec, row: Row, status: number, written: Record<string, unknown>): Reply {
-  const fields = ctx.params.has('fields') ? parseFields(spec, ctx.params) : ['id', ...Object.keys(written).filter((k) => k !== 'id')];
-  return { status, body: selectFields(spec, row, fields, ctx.offset), headers: { Location: `${ctx.origin}/api/v5/objects/${spec.name}/${row.id}` } };
+  const fields = ctx.params.has('fields') ? parseFields(spec, ctx.params, ctx.state) : ['id', ...Object.keys(written).filter((k) => k !== 'id')];
+  return { status, body: selectFields(spec, row, fields, ctx.offset, ctx.state), headers: { Location: `${ctx.origin}/api/v5/objects/${spec.name}/${row.id}` } };
 }
 
 function prospects(state: PardotState): ObjectSpec {
@@ -52,15 +52,19 @@ export function readProspect(ctx: RequestContext, id: string): Reply {
 
 export function createProspectHandler(ctx: RequestContext): Reply {
   const spec = prospects(ctx.state);
-  if (ctx.params.has('fields')) parseFields(spec, ctx.params);
+  if (ctx.params.has('fields')) parseFields(spec, ctx.params, ctx.state);
   const values = validateProspectInput(ctx.state, jsonBody(ctx), true);
+  if (!ctx.state.allowMultipleProspectsWithSameEmail && ctx.state.prospectsByEmail(String(values.email)).some((p) => !p.isDeleted)) {
+    // Code and wording are the emulator's choice: v5 documents only that AMPSEA-off units refuse it.
+    throw new PardotApiError(9, `A prospect with the specified email address already exists: ${String(values.email)}`);
+  }
   const row = createProspect(ctx.state, values, ctx.now);
   return writeReply(ctx, spec, row, 201, values);
 }
 
 export function updateProspectHandler(ctx: RequestContext, id: string): Reply {
   const spec = prospects(ctx.state);
-  if (ctx.params.has('fields')) parseFields(spec, ctx.params);
+  if (ctx.params.has('fields')) parseFields(spec, ctx.params, ctx.state);
   const row = ctx.state.prospects.get(pathId(id));
   if (!row) throw new PardotApiError(109);
   if (row.isDeleted) throw new PardotApiError(219, 'The record is deleted and cannot be updated; undelete it first');
@@ -91,8 +95,8 @@ export function upsertLatestByEmail(ctx: RequestContext): Reply {
   const input = body.prospect;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new PardotApiError(153, 'A required property is missing: prospect');
   const fieldsFromBody = Array.isArray(body.fields) ? (body.fields as unknown[]).map(String) : undefined;
-  if (fieldsFromBody) parseFields(spec, new URLSearchParams({ fields: fieldsFromBody.join(',') }));
-  else if (ctx.params.has('fields')) parseFields(spec, ctx.params);
+  if (fieldsFromBody) parseFields(spec, new URLSearchParams({ fields: fieldsFromBody.join(',') }), ctx.state);
+  else if (ctx.params.has('fields')) parseFields(spec, ctx.params, ctx.state);
 
   let row = latestByEmail(ctx.state, matchEmail, false);
   let created = false;
@@ -108,8 +112,8 @@ export function upsertLatestByEmail(ctx: RequestContext): Reply {
     row = createProspect(ctx.state, values, ctx.now);
     created = true;
   }
-  const fields = fieldsFromBody ?? (ctx.params.has('fields') ? parseFields(spec, ctx.params) : ['id', 'email', ...Object.keys(input as object).filter((k) => k !== 'email' && k !== 'id')]);
-  return { status: created ? 201 : 200, body: selectFields(spec, row, fields, ctx.offset) };
+  const fields = fieldsFromBody ?? (ctx.params.has('fields') ? parseFields(spec, ctx.params, ctx.state) : ['id', 'email', ...Object.keys(input as object).filter((k) => k !== 'email' && k !== 'id')]);
+  return { status: created ? 201 : 200, body: selectFields(spec, row, fields, ctx.offset, ctx.state) };
 }
 
 // ---- custom fields ---------------------------------------------------------------------------

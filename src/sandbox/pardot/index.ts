@@ -59,12 +59,19 @@ export interface RunningPardotEmulator extends RunningEmulator {
   expireTokens(): void;
   /** Call counts per path family. */
   calls(): CallCounts;
+  /** The most API requests seen in flight at once, and how many were refused with code 66, since start or the last reset. */
+  concurrency(): { peak: number; refused: number };
   /** API calls used today against the daily limit. */
   dailyUsage(): { used: number; limit: number; resetAt: number };
   /** Sets today's usage (to reach code 122 without thousands of calls). */
   setDailyUsage(used: number): void;
   /** Restores the seed data and clears counts, usage and faults (tokens stay valid). */
   reset(): void;
+}
+
+/** Salesforce API-name (DeveloperName) rules: a letter first, then letters, digits and single underscores, no trailing underscore. */
+export function isApiName(name: string): boolean {
+  return /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/.test(name) && !name.endsWith('_') && name.length <= 40;
 }
 
 /** The default business unit id. */
@@ -93,6 +100,8 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
   let used = 0;
   let resetAt = nextMidnight(now(), offset);
   let inFlight = 0;
+  let peakInFlight = 0;
+  let refused66 = 0;
   let origin = '';
 
   function usage(): { used: number; limit: number; resetAt: number } {
@@ -126,6 +135,7 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     if (await handleFaultControl(faults, req, res)) return;
     const json = (status: number, value: unknown) => send(res, { status, body: value });
     if (path === '/__sandbox/calls' && req.method === 'GET') return json(200, counts);
+    if (path === '/__sandbox/concurrency' && req.method === 'GET') return json(200, api.concurrency());
     if (path === '/__sandbox/calls' && req.method === 'DELETE') {
       counts = { total: 0, byFamily: {} };
       return send(res, { status: 204 });
@@ -145,6 +155,25 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     if (path === '/__sandbox/expire-tokens' && req.method === 'POST') {
       tokens.expireAll();
       return send(res, { status: 204 });
+    }
+    if (path === '/__sandbox/settings' && req.method === 'GET') return json(200, { allowMultipleProspectsWithSameEmail: state.allowMultipleProspectsWithSameEmail, externalActivityTypes: state.externalActivityTypes });
+    if (path === '/__sandbox/settings' && req.method === 'PUT') {
+      const v = JSON.parse(body.toString('utf8') || '{}') as { allowMultipleProspectsWithSameEmail?: unknown };
+      if (typeof v.allowMultipleProspectsWithSameEmail === 'boolean') state.allowMultipleProspectsWithSameEmail = v.allowMultipleProspectsWithSameEmail;
+      return json(200, { allowMultipleProspectsWithSameEmail: state.allowMultipleProspectsWithSameEmail });
+    }
+    if (path === '/__sandbox/external-activity-types' && req.method === 'POST') {
+      const v = JSON.parse(body.toString('utf8') || '{}') as { extension?: unknown; type?: unknown; isActive?: unknown };
+      for (const k of ['extension', 'type'] as const) {
+        const name = v[k];
+        if (typeof name !== 'string' || !isApiName(name)) {
+          // As the Tooling API refuses a DeveloperName that breaks the API-name rules.
+          return json(400, [{ message: `${k}: the name can only contain underscores and alphanumeric characters. It must begin with a letter, not include spaces, not end with an underscore, and not contain two consecutive underscores.`, errorCode: 'FIELD_INTEGRITY_EXCEPTION', fields: ['DeveloperName'] }]);
+        }
+      }
+      const type = { extension: String(v.extension), type: String(v.type), isActive: v.isActive !== false };
+      state.externalActivityTypes = [...state.externalActivityTypes.filter((t) => !(t.extension === type.extension && t.type === type.type)), type];
+      return json(201, type);
     }
     if (path === '/__sandbox/usage' && req.method === 'GET') return json(200, usage());
     if (path === '/__sandbox/usage' && req.method === 'PUT') {
@@ -193,8 +222,12 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     const day = usage();
     if (day.used >= day.limit) return sendError(res, new PardotApiError(122));
     used += 1;
-    if (inFlight >= maxConcurrent) return sendError(res, new PardotApiError(66));
+    if (inFlight >= maxConcurrent) {
+      refused66 += 1;
+      return sendError(res, new PardotApiError(66));
+    }
     inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
     let released = false;
     const release = () => {
       if (!released) {
@@ -214,11 +247,14 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
       }
     }
     const ctx: RequestContext = { method: req.method ?? 'GET', path, params: url.searchParams, headers: req.headers, rawBody, state, offset, origin, now: now() };
+    // `X-Return-Api-Usage: true` asks for today's usage against the daily limit in `x-api-usage`.
+    const wantsUsage = /^(true|1)$/i.test(String(req.headers['x-return-api-usage'] ?? ''));
+    const withUsage = (reply: Reply): Reply => (wantsUsage ? { ...reply, headers: { ...reply.headers, 'x-api-usage': `${usage().used}/${usage().limit}` } } : reply);
     try {
-      send(res, await dispatch(routes, ctx));
+      send(res, withUsage(await dispatch(routes, ctx)));
     } catch (err) {
-      if (err instanceof PardotApiError) return sendError(res, err);
-      sendError(res, new PardotApiError(183, `Internal error: ${(err as Error).message}`));
+      const e = err instanceof PardotApiError ? err : new PardotApiError(183, `Internal error: ${(err as Error).message}`);
+      send(res, withUsage({ status: e.status, body: e.toBody() }));
     }
   }
 
@@ -242,6 +278,7 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     tokens,
     expireTokens: () => tokens.expireAll(),
     calls: () => counts,
+    concurrency: () => ({ peak: peakInFlight, refused: refused66 }),
     dailyUsage: usage,
     setDailyUsage(n: number) {
       usage();
@@ -252,6 +289,8 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
       state = freshState(options.seed !== false);
       counts = { total: 0, byFamily: {} };
       used = 0;
+      peakInFlight = 0;
+      refused66 = 0;
       faults.clear();
     },
     async close() {

@@ -3,7 +3,7 @@
  * follow the v5 prospect field table; custom fields are added as `<fieldId>__c` from the
  * custom-fields object at run time.
  */
-import type { FieldKind, ObjectSpec, Row } from './query.js';
+import type { FieldKind, ObjectSpec, Relation, Row } from './query.js';
 
 /** A field with its kind and whether a create/update may set it. */
 interface FieldDef {
@@ -96,12 +96,26 @@ export function prospectSpec(customFields: () => Iterable<Row>): ObjectSpec {
     equalityFilters: ['email'],
     sortable: ['id', 'createdAt', 'updatedAt', 'lastActivityAt'],
     softDelete: true,
+    related: { campaign: toCampaign('campaignId') },
   };
 }
 
-function simpleSpec(name: string, fields: Record<string, FieldKind>, equalityFilters: string[], softDelete: boolean): ObjectSpec {
+/** A to-one relation to a campaign through `via`. */
+function toCampaign(via: string): Relation {
+  return { via, target: () => campaignSpec, find: (state, id) => state.campaigns.get(id) };
+}
+
+/** A to-one relation to a prospect through `via`. */
+function toProspect(via: string): Relation {
+  return { via, target: (state) => prospectSpec(() => state.customFields.values()), find: (state, id) => state.prospects.get(id) };
+}
+
+function simpleSpec(name: string, fields: Record<string, FieldKind>, equalityFilters: string[], softDelete: boolean, related?: () => Record<string, Relation>): ObjectSpec {
   const map = new Map(Object.entries(fields));
-  return { name, fields: () => map, equalityFilters, sortable: ['id', 'createdAt', 'updatedAt'], softDelete };
+  const spec: ObjectSpec = { name, fields: () => map, equalityFilters, sortable: ['id', 'createdAt', 'updatedAt'], softDelete };
+  // Resolved on first use: the relations point at specs declared further down.
+  if (related) Object.defineProperty(spec, 'related', { get: related, enumerable: true });
+  return spec;
 }
 
 /** Custom field definitions (`/objects/custom-fields`). */
@@ -152,6 +166,7 @@ export const visitorActivitySpec = simpleSpec(
   },
   ['prospectId', 'type'],
   false,
+  () => ({ prospect: toProspect('prospectId'), campaign: toCampaign('campaignId') }),
 );
 
 /** Lists (static and dynamic). */
@@ -174,6 +189,7 @@ export const listSpec = simpleSpec(
   },
   ['name'],
   true,
+  () => ({ campaign: toCampaign('campaignId') }),
 );
 
 /** List memberships (prospect ↔ list). */
@@ -182,6 +198,7 @@ export const listMembershipSpec = simpleSpec(
   { id: 'int', listId: 'int', prospectId: 'int', optedOut: 'bool', isDeleted: 'bool', createdById: 'int', updatedById: 'int', createdAt: 'datetime', updatedAt: 'datetime' },
   ['listId', 'prospectId'],
   true,
+  () => ({ list: { via: 'listId', target: () => listSpec, find: (state, id) => state.lists.get(id) }, prospect: toProspect('prospectId') }),
 );
 
 /** Campaigns: read and query (created in Salesforce with Connected Campaigns). */
@@ -190,6 +207,7 @@ export const campaignSpec = simpleSpec(
   { id: 'int', name: 'string', cost: 'int', folderId: 'int', parentCampaignId: 'int', salesforceId: 'string', isDeleted: 'bool', createdById: 'int', updatedById: 'int', createdAt: 'datetime', updatedAt: 'datetime' },
   ['name'],
   true,
+  () => ({ parentCampaign: toCampaign('parentCampaignId') }),
 );
 
 /** External activities as read back (`/api/v5/external-activities`). */
@@ -198,6 +216,7 @@ export const externalActivitySpec = simpleSpec(
   { id: 'int', extension: 'string', type: 'string', value: 'string', email: 'string', prospectId: 'int', activityDate: 'datetime', createdAt: 'datetime', updatedAt: 'datetime' },
   ['prospectId', 'email'],
   false,
+  () => ({ prospect: toProspect('prospectId') }),
 );
 
 /** Imports (`/api/v5/imports`): read by id. */

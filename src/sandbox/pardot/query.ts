@@ -4,6 +4,7 @@
  * `nextPageToken` paging with an opaque base64 JSON token that resumes after the last row's sort key.
  */
 import { PardotApiError } from './errors.js';
+import type { PardotState } from './state.js';
 import { formatDateTime } from './time.js';
 
 /** How a field's value is stored and rendered. Date-times are kept as epoch ms and rendered with the account offset. */
@@ -24,6 +25,27 @@ export interface ObjectSpec {
   sortable: readonly string[];
   /** True when rows carry `isDeleted` (the `deleted` parameter applies). */
   softDelete: boolean;
+  /** Related objects reachable with dot notation in `fields` (`campaign.name`), by relationship name. */
+  related?: Record<string, Relation>;
+}
+
+/** A to-one relationship of an object, read with dot notation. */
+export interface Relation {
+  /** The id field on this object (`campaignId`). */
+  via: string;
+  /** The related object's spec. */
+  target(state: PardotState): ObjectSpec;
+  /** The related row by id. */
+  find(state: PardotState, id: number): Row | undefined;
+}
+
+/** "Dot notation reaches related objects up to three levels deep" (`campaign.folder.name`): at most three parts. */
+const MAX_FIELD_DEPTH = 3;
+
+function fieldKnown(spec: ObjectSpec, path: string[], state: PardotState | undefined): boolean {
+  if (path.length === 1) return spec.fields().has(path[0]);
+  const rel = spec.related?.[path[0]];
+  return !!rel && !!state && fieldKnown(rel.target(state), path.slice(1), state);
 }
 
 interface Filter {
@@ -80,21 +102,49 @@ const COMMON_FILTERS = [
 ];
 
 /** Parses and validates `fields` (required on every read: code 13 without it). */
-export function parseFields(spec: ObjectSpec, params: URLSearchParams): string[] {
+export function parseFields(spec: ObjectSpec, params: URLSearchParams, state?: PardotState): string[] {
   const raw = params.get('fields');
   if (raw === null || raw.trim() === '') throw new PardotApiError(13, 'One or more required parameters are missing: fields');
-  const known = spec.fields();
   const fields = raw.split(',').map((f) => f.trim()).filter(Boolean);
-  const unknown = fields.filter((f) => !known.has(f));
+  const unknown = fields.filter((f) => {
+    const parts = f.split('.');
+    return parts.length > MAX_FIELD_DEPTH || !fieldKnown(spec, parts, state);
+  });
   if (unknown.length) throw new PardotApiError(224, `Invalid fields for the request type: ${unknown.join(', ')}`);
   return fields;
 }
 
-/** Renders one row with exactly the requested fields; missing values are null. */
-export function selectFields(spec: ObjectSpec, row: Row, fields: string[], offset: string): Record<string, unknown> {
+/** Renders one row with exactly the requested fields; missing values are null; `campaign.name` nests as `{campaign: {name}}` (null when there is no campaign). */
+export function selectFields(spec: ObjectSpec, row: Row, fields: string[], offset: string, state?: PardotState): Record<string, unknown> {
   const kinds = spec.fields();
   const out: Record<string, unknown> = {};
-  for (const f of fields) out[f] = render(row[f], kinds.get(f) ?? 'string', offset);
+  for (const f of fields) {
+    if (!f.includes('.')) {
+      out[f] = render(row[f], kinds.get(f) ?? 'string', offset);
+      continue;
+    }
+    const [head, ...rest] = f.split('.');
+    const rel = spec.related?.[head];
+    if (!rel || !state) continue;
+    const id = row[rel.via];
+    const related = id === null || id === undefined ? undefined : rel.find(state, Number(id));
+    if (!related) {
+      if (!(head in out)) out[head] = null;
+      continue;
+    }
+    const nested = selectFields(rel.target(state), related, [rest.join('.')], offset, state);
+    const current = out[head];
+    out[head] = current && typeof current === 'object' ? mergeDeep(current as Record<string, unknown>, nested) : nested;
+  }
+  return out;
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = cur && v && typeof cur === 'object' && typeof v === 'object' ? mergeDeep(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
   return out;
 }
 
@@ -105,8 +155,8 @@ function render(v: unknown, kind: FieldKind, offset: string): unknown {
 }
 
 /** Parses a list request, either fresh parameters or a page token plus `fields`. */
-export function parseListQuery(spec: ObjectSpec, params: URLSearchParams, now: number): ListQuery {
-  const fields = parseFields(spec, params);
+export function parseListQuery(spec: ObjectSpec, params: URLSearchParams, now: number, state?: PardotState): ListQuery {
+  const fields = parseFields(spec, params, state);
   const token = params.get('nextPageToken');
   if (token !== null) {
     const others = [...params.keys()].filter((k) => k !== 'fields' && k !== 'nextPageToken');
@@ -150,6 +200,7 @@ export function runListQuery(
   pageBaseUrl: string,
   offset: string,
   now: number,
+  state?: PardotState,
 ): { body: { nextPageToken: string | null; nextPageUrl: string | null; values: Record<string, unknown>[] }; warning?: string } {
   const cmp = comparator(q.orderBy);
   let matched = [...rows].filter((r) => matchesDeleted(spec, r, q.deleted) && q.filters.every((f) => matchesFilter(r, f)));
@@ -161,7 +212,7 @@ export function runListQuery(
   const remainingInSequence = SEQUENCE_CAP - q.recCount;
   const pageSize = Math.min(q.limit, remainingInSequence);
   const page = matched.slice(0, pageSize);
-  const values = page.map((r) => selectFields(spec, r, q.fields, offset));
+  const values = page.map((r) => selectFields(spec, r, q.fields, offset, state));
   const recCount = q.recCount + page.length;
   const more = matched.length > page.length;
   if (!more || page.length === 0) return { body: { nextPageToken: null, nextPageUrl: null, values } };

@@ -21,8 +21,8 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['open_balance', 'Open Balance', 'number'],
 ];
 
-/** External activity types registered for the Syncline extension. */
-export const SEED_ACTIVITY_TYPES = ['Order Shipped', 'Order Invoiced', 'Order Placed', 'Order On Hold'];
+/** External activity types registered for the Syncline extension: DeveloperNames, so API names (no spaces). */
+export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],

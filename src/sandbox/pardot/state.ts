@@ -36,6 +36,11 @@ export class PardotState {
   externalActivities = new Map<number, Row>();
   externalActivityTypes: ExternalActivityType[] = [];
   imports = new Map<number, ImportJob>();
+  /**
+   * The account setting "Allow Multiple Prospects with the Same Email Address" (AMPSEA). On, a create
+   * with a used email makes another prospect; off, it is refused (code 9, as the v3 API refused it).
+   */
+  allowMultipleProspectsWithSameEmail = true;
   private counters = new Map<string, number>();
 
   /** Next integer id for an object type; each type starts at its own realistic base. */

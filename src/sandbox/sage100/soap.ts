@@ -16,10 +16,36 @@ export interface SoapCall {
   args: Record<string, unknown>;
 }
 
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, trimValues: true });
+// htmlEntities: character references (`&#xD;`, `&#10;`) are decoded into the characters they name,
+// as WCF's XML reader does, instead of being stored as literal text.
+const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, trimValues: true, htmlEntities: true });
 
-/** Parses a SOAP 1.1 envelope. Throws when the body is not a SOAP request. */
+/** Characters XML 1.0 forbids, raw. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/** Character references, decimal or hex. */
+const CHAR_REF = /&#(x[0-9a-fA-F]+|[0-9]+);/g;
+
+/** The first character XML 1.0 does not allow in the message, raw or as a character reference, or null. */
+function forbiddenChar(xml: string): number | null {
+  const raw = NOT_XML.exec(xml);
+  if (raw) return raw[0].charCodeAt(0);
+  for (const m of xml.matchAll(CHAR_REF)) {
+    const cp = m[1].startsWith('x') ? parseInt(m[1].slice(1), 16) : Number(m[1]);
+    const allowed = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+    if (!allowed) return cp;
+  }
+  return null;
+}
+
+/**
+ * Parses a SOAP 1.1 envelope. Throws when the body is not a SOAP request, or when it holds a
+ * character XML 1.0 forbids (NUL, other control characters, U+FFFE/U+FFFF), raw or as a character
+ * reference: WCF's reader rejects such a message before the service sees it (HTTP 400).
+ */
 export function parseEnvelope(xml: string): SoapCall {
+  const bad = forbiddenChar(xml);
+  if (bad !== null) throw new Error(`the message holds U+${bad.toString(16).toUpperCase().padStart(4, '0')}, a character XML does not allow`);
   const doc = parser.parse(xml) as { Envelope?: { Body?: Record<string, unknown> } };
   const body = doc.Envelope?.Body;
   if (!body || typeof body !== 'object') throw new Error('not a SOAP envelope');
@@ -66,9 +92,9 @@ export function readLines(order: unknown): { lines: Row[]; sent: boolean } {
   return { lines: many(inner).map(readRecord), sent: true };
 }
 
-/** Escapes text for XML content. */
+/** Escapes text for XML content; CR travels as a reference, as WCF writes it, so the reader keeps it. */
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#xD;');
 }
 
 function envelope(body: string): string {

@@ -329,7 +329,9 @@ export class BulkEngine {
     if (b.operation !== 'query' && b.operation !== 'queryAll') throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid operation: ${String(b.operation)}`);
     if (typeof b.query !== 'string') throw new ApiError(400, 'INVALIDJOB', 'query is required');
     const prepared = prepareQuery(this.org, b.query, version);
-    if (prepared.query.count) throw new ApiError(400, 'API_ERROR', 'Aggregate queries are not supported by Bulk API 2.0');
+    if (prepared.query.count || prepared.aggregate) throw new ApiError(400, 'API_ERROR', 'Aggregate queries are not supported by Bulk API 2.0');
+    if (prepared.hasSubqueries) throw new ApiError(400, 'API_ERROR', 'Nested queries are not supported by Bulk API 2.0');
+    if (prepared.query.items.some((i) => i.kind === 'fields')) throw new ApiError(400, 'API_ERROR', 'FIELDS() is not supported by Bulk API 2.0');
     const now = this.org.stamp();
     const job: QueryJob = {
       id: this.org.newId('750'), operation: b.operation, object: prepared.object.name, query: b.query, state: 'UploadComplete', createdDate: now, systemModstamp: now,

@@ -1,5 +1,5 @@
 /** describeGlobal and describe bodies, built from the schema table. */
-import type { SfField, SfObject } from './schema.js';
+import type { ChildRelationship, SfField, SfObject } from './schema.js';
 
 function fieldDescribe(f: SfField): Record<string, unknown> {
   return {
@@ -79,11 +79,14 @@ export function describeGlobal(objects: Iterable<SfObject>, version: string): Re
 }
 
 /** GET /sobjects/{T}/describe. */
-export function describeObject(o: SfObject, version: string): Record<string, unknown> {
+export function describeObject(o: SfObject, version: string, children: ChildRelationship[] = []): Record<string, unknown> {
   return {
     ...objectSummary(o, version),
     fields: [...o.fields.values()].map(fieldDescribe),
-    childRelationships: [],
+    childRelationships: children.map((r) => ({
+      cascadeDelete: false, childSObject: r.child.name, deprecatedAndHidden: false, field: r.field.name, junctionIdListNames: [], junctionReferenceTo: [],
+      relationshipName: r.name, restrictedDelete: false,
+    })),
     recordTypeInfos: [],
   };
 }

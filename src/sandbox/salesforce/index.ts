@@ -17,10 +17,13 @@ import { DEFAULT_APP, DEFAULT_USER, OAuthServer } from './oauth.js';
 import { Org } from './org.js';
 import {
   QueryCursors, createRecord, deleteRecord, getBasicInfo, getByExternal, getDeleted, getDescribe, getDescribeGlobal, getLimits, getRecord, getUpdated,
-  updateRecord, upsertRecord, type RestContext,
+  updateRecord, upsertRecord, type ConditionalHeaders, type RestContext,
 } from './rest.js';
+import { search } from './sosl.js';
+import { compositeTree } from './tree.js';
 import { normalizeId } from './ids.js';
 import { seedOrg } from './seed.js';
+import { offsetAt } from './date-literals.js';
 
 export { DEFAULT_APP, DEFAULT_USER } from './oauth.js';
 
@@ -38,6 +41,8 @@ export interface SalesforceEmulatorOptions extends EmulatorOptions {
   bulkProcessingDelayMs?: number;
   /** The emulator's clock (default Date.now); tests can pin it. */
   clock?: () => number;
+  /** The org's default time zone, an IANA id (default `America/Los_Angeles`); SOQL date literals use it. */
+  timeZone?: string;
 }
 
 /** API families counted separately for benchmarks (`GET /__sandbox/calls`). */
@@ -97,8 +102,13 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   const clock = options.clock ?? Date.now;
   const faults = new FaultInjector();
   let origin = '';
-  let org = new Org(clock);
-  if (options.seed !== false) seedOrg(org);
+  const newOrg = (): Org => {
+    const o = new Org(clock);
+    if (options.timeZone) o.timeZone = options.timeZone;
+    if (options.seed !== false) seedOrg(o);
+    return o;
+  };
+  let org = newOrg();
   let cursors = new QueryCursors(org);
   let bulk = new BulkEngine(org, { processingDelayMs: options.bulkProcessingDelayMs ?? 20, queryPageSize: 50_000 });
   const oauth = new OAuthServer({ origin: () => origin, orgId: () => org.orgId, userId: () => org.userId, tokenTtlMs: options.tokenTtlMs ?? 2 * 3600_000, now: clock });
@@ -124,8 +134,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     convertLead: (id, o) => org.convertLead(id, o),
     reset() {
       bulk.dispose();
-      org = new Org(clock);
-      if (options.seed !== false) seedOrg(org);
+      org = newOrg();
       cursors = new QueryCursors(org);
       bulk = new BulkEngine(org, { processingDelayMs: options.bulkProcessingDelayMs ?? 20, queryPageSize: 50_000 });
       addUser();
@@ -137,7 +146,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   const limitHeader = (): Record<string, string> => ({ 'sforce-limit-info': `api-usage=${state.apiUsage}/${state.dailyApiLimit}` });
 
   /** Routes one data-API request (also used for Composite subrequests). */
-  async function dispatch(method: string, url: URL, rawBody: string | undefined, jsonBody: unknown, contentType: string | undefined, allowComposite: boolean, queryOptions?: string): Promise<Reply> {
+  async function dispatch(method: string, url: URL, rawBody: string | undefined, jsonBody: unknown, contentType: string | undefined, allowComposite: boolean, queryOptions?: string, conditions: ConditionalHeaders = {}): Promise<Reply> {
     const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(url.pathname);
     if (!m) throw notFound();
     const version = m[1];
@@ -150,7 +159,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     const [a, b, c, d, e] = seg;
     if (seg.length === 0 && method === 'GET') {
       const base = `/services/data/v${version}`;
-      return { status: 200, body: Object.fromEntries(['sobjects', 'query', 'queryAll', 'composite', 'limits', 'jobs'].map((k) => [k, `${base}/${k}`])) };
+      return {
+        status: 200,
+        body: { ...Object.fromEntries(['sobjects', 'query', 'queryAll', 'search', 'composite', 'limits', 'jobs'].map((k) => [k, `${base}/${k}`])), identity: `${origin}/id/${org.orgId}/${org.userId}` },
+      };
     }
     if (a === 'sobjects') {
       if (!b) {
@@ -167,10 +179,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         if (c === 'updated' && method === 'GET') return getUpdated(ctx, b, q);
         if (c === 'deleted' && method === 'GET') return getDeleted(ctx, b, q);
         if (c === 'Id' && method === 'POST') return upsertRecord(ctx, b, 'Id', null, body(), false);
-        if (method === 'GET') return getRecord(ctx, b, c, q.get('fields'));
+        if (method === 'GET') return getRecord(ctx, b, c, q.get('fields'), conditions);
         if (method === 'PATCH') {
           if (!normalizeId(c)) throw notFound(`Provided external ID field does not exist or is not accessible: ${c}`);
-          return updateRecord(ctx, b, c, body());
+          return updateRecord(ctx, b, c, body(), conditions);
         }
         if (method === 'DELETE') return deleteRecord(ctx, b, c);
         throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,HEAD,PATCH,DELETE`);
@@ -197,7 +209,15 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       const size = hinted ? Math.min(pageSize, Math.max(200, Math.min(2000, Number(hinted[1])))) : pageSize;
       return cursors.start(ctx, soql, a === 'queryAll', size);
     }
+    if (a === 'search') {
+      if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`);
+      return search(ctx, q.get('q'));
+    }
     if (a === 'composite') {
+      if (b === 'tree' && c && !d) {
+        if (method !== 'POST') throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are POST`);
+        return compositeTree(ctx, c, body());
+      }
       if (!b && method === 'POST') {
         if (!allowComposite) throw new ApiError(400, 'INVALID_INPUT', 'Composite requests cannot be nested');
         return composite(ctx, body(), async (sm, surl, sbody) => {
@@ -334,7 +354,12 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       }
       state.apiUsage += 1;
       const queryOptions = req.headers['sforce-query-options'];
-      const reply = await dispatch(method, url, raw, undefined, req.headers['content-type'], true, Array.isArray(queryOptions) ? queryOptions[0] : queryOptions);
+      const conditions: ConditionalHeaders = {};
+      for (const h of ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const) {
+        const v = req.headers[h];
+        if (typeof v === 'string') conditions[h] = v;
+      }
+      const reply = await dispatch(method, url, raw, undefined, req.headers['content-type'], true, Array.isArray(queryOptions) ? queryOptions[0] : queryOptions, conditions);
       writeReply(res, reply, limitHeader());
     } catch (err) {
       if (err instanceof ApiError) writeReply(res, errorReply(err), isData ? limitHeader() : {});
@@ -350,16 +375,44 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     if (p === '/services/oauth2/authorize' && method === 'GET') return oauth.authorize(url.searchParams);
     if (p === '/services/oauth2/revoke' && method === 'POST') return oauth.revoke(new URLSearchParams(raw || url.search.slice(1)));
     if (p === '/services/oauth2/userinfo' || p.startsWith('/id/')) {
-      const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('oauth_token') ?? undefined;
       const tok = bearer ? oauth.check(bearer) : null;
       if (!tok) return { status: 403, body: 'Bad_OAuth_Token', contentType: 'text/plain' };
       const user = org.table('User').get(tok.userId);
+      const username = String(user?.Username ?? DEFAULT_USER.username);
+      const name = String(user?.Name ?? 'Integration User');
+      const email = String(user?.Email ?? DEFAULT_USER.username);
+      const utcOffset = offsetAt(clock(), org.timeZone);
+      if (p === '/services/oauth2/userinfo') {
+        return {
+          status: 200,
+          body: {
+            sub: `${origin}/id/${org.orgId}/${tok.userId}`, user_id: tok.userId, organization_id: org.orgId, preferred_username: username,
+            name, email, email_verified: true, active: true, user_type: 'STANDARD', language: 'en_US', locale: 'en_US', zoneinfo: org.timeZone,
+            utcOffset, urls: { rest: `${origin}/services/data/v{version}/`, sobjects: `${origin}/services/data/v{version}/sobjects/`, query: `${origin}/services/data/v{version}/query/` },
+          },
+        };
+      }
+      // The identity URL answers for the token's own user only.
+      if (p !== `/id/${org.orgId}/${tok.userId}`) return { status: 403, body: 'Bad_Id', contentType: 'text/plain' };
+      const [first, ...rest] = name.split(' ');
+      const data = `${origin}/services/data/v{version}/`;
       return {
         status: 200,
         body: {
-          sub: `${origin}/id/${org.orgId}/${tok.userId}`, user_id: tok.userId, organization_id: org.orgId, preferred_username: user?.Username ?? DEFAULT_USER.username,
-          name: user?.Name ?? 'Integration User', email: user?.Email ?? DEFAULT_USER.username, email_verified: true, active: true, user_type: 'STANDARD', language: 'en_US', locale: 'en_US',
-          utcOffset: 0, urls: { rest: `${origin}/services/data/v{version}/`, sobjects: `${origin}/services/data/v{version}/sobjects/`, query: `${origin}/services/data/v{version}/query/` },
+          id: `${origin}/id/${org.orgId}/${tok.userId}`, asserted_user: true, user_id: tok.userId, organization_id: org.orgId, username,
+          nick_name: username.split('@')[0], display_name: name, email, email_verified: true, first_name: rest.length > 0 ? first : null, last_name: rest.length > 0 ? rest.join(' ') : first,
+          timezone: org.timeZone, photos: { picture: `${origin}/profilephoto/005/F`, thumbnail: `${origin}/profilephoto/005/T` },
+          addr_street: null, addr_city: null, addr_state: null, addr_country: null, addr_zip: null, mobile_phone: null, mobile_phone_verified: false,
+          is_lightning_login_user: false, status: { created_date: null, body: null },
+          urls: {
+            enterprise: `${origin}/services/Soap/c/{version}/${org.orgId}`, metadata: `${origin}/services/Soap/m/{version}/${org.orgId}`, partner: `${origin}/services/Soap/u/{version}/${org.orgId}`,
+            rest: data, sobjects: `${data}sobjects/`, search: `${data}search/`, query: `${data}query/`, recent: `${data}recent/`,
+            tooling_soap: `${origin}/services/Soap/T/{version}/${org.orgId}`, tooling_rest: `${data}tooling/`, profile: `${origin}/${tok.userId}`,
+            feeds: `${data}chatter/feeds`, groups: `${data}chatter/groups`, users: `${data}chatter/users`, feed_items: `${data}chatter/feed-items`, feed_elements: `${data}chatter/feed-elements`,
+            custom_domain: origin,
+          },
+          active: true, user_type: 'STANDARD', language: 'en_US', locale: 'en_US', utcOffset, last_modified_date: String(user?.LastModifiedDate ?? org.stamp()).replace('+0000', 'Z').replace('.000Z', 'Z'), is_app_installed: true,
         },
       };
     }

@@ -50,6 +50,8 @@ export class Org {
   readonly userId: string;
   /** The org id (00D…). */
   readonly orgId: string;
+  /** The org's default time zone (IANA id), which SOQL date literals such as TODAY are computed in. */
+  timeZone = 'America/Los_Angeles';
   /** The transaction writes join when no explicit one is passed (Composite allOrNone). */
   activeTx: Tx | null = null;
   /** Value indexes for external-id and unique lookups: object → field → lower-cased value → ids. */

@@ -2,12 +2,13 @@
  * REST data API handlers: sObject CRUD, upsert by external id, describe, getUpdated/getDeleted,
  * query with cursor paging, and limits. Each takes parsed inputs and returns a Reply or throws ApiError.
  */
+import { createHash } from 'node:crypto';
 import { ApiError, notFound } from './errors.js';
 import type { Reply } from './http.js';
 import { describeGlobal, describeObject, objectSummary } from './describe.js';
 import { normalizeId } from './ids.js';
 import { parseDateTime, sfDateTime, type Org, type Rec } from './org.js';
-import { findField } from './schema.js';
+import { childRelationships, findField } from './schema.js';
 import { prepareQuery } from './soql.js';
 
 /** What every REST handler needs to know about the request. */
@@ -38,12 +39,74 @@ export function createRecord(ctx: RestContext, objName: string, body: unknown): 
   return { status: 201, body: { id: r.id, success: true, errors: [] }, headers: { location: `/services/data/v${ctx.version}/sobjects/${obj.name}/${r.id}` } };
 }
 
-/** GET /sobjects/T/{id}[?fields=]. */
-export function getRecord(ctx: RestContext, objName: string, id: string, fields: string | null): Reply {
+/** The conditional-request headers of a call (lower-case names, as node:http gives them). */
+export type ConditionalHeaders = Partial<Record<'if-match' | 'if-none-match' | 'if-modified-since' | 'if-unmodified-since', string>>;
+
+/** Objects whose rows carry an ETag: "ETag, If-Match and If-None-Match work on sObject Rows for Account only". */
+const ETAG_OBJECTS = new Set(['Account']);
+
+/** The entity tag of a record version (a digest of its stored values). */
+function etagOf(rec: Rec): string {
+  return `"${createHash('sha256').update(JSON.stringify(rec)).digest('base64')}--gzip"`;
+}
+
+function tagList(header: string): string[] {
+  return header.split(',').map((t) => t.trim().replace(/^W\//, '')).filter(Boolean);
+}
+
+/** Validators of a record: ETag (Account only) and Last-Modified (every sObject row). */
+function validators(objName: string, rec: Rec): Record<string, string> {
+  const out: Record<string, string> = { 'last-modified': new Date(parseDateTime(String(rec.LastModifiedDate))).toUTCString() };
+  if (ETAG_OBJECTS.has(objName)) out.etag = etagOf(rec);
+  return out;
+}
+
+function httpDate(value: string, writing: boolean): number | null {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    if (writing) throw new ApiError(400, 'INVALID_HEADER_VALUE', `Invalid date in conditional header: ${value}`);
+    return null;
+  }
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * Evaluates conditional headers against the current record (intro_rest_conditional_requests): on
+ * GET a matching If-None-Match or an unchanged If-Modified-Since gives 304; on PATCH a failed
+ * If-Match, a matching If-None-Match or a changed If-Unmodified-Since gives 412.
+ */
+export function checkConditions(objName: string, rec: Rec, h: ConditionalHeaders, writing: boolean): Reply | null {
+  const tags = ETAG_OBJECTS.has(objName);
+  const etag = tags ? etagOf(rec) : null;
+  const modified = Math.floor(parseDateTime(String(rec.LastModifiedDate)) / 1000) * 1000;
+  const precondition = (): Reply => ({ status: 412, body: [{ message: 'The requested resource has been modified since the last request', errorCode: 'PRECONDITION_FAILED' }] });
+  if (etag && h['if-match'] && writing) {
+    const want = tagList(h['if-match']);
+    if (!want.includes('*') && !want.includes(etag)) return precondition();
+  }
+  if (etag && h['if-none-match']) {
+    const want = tagList(h['if-none-match']);
+    if (want.includes('*') || want.includes(etag)) return writing ? precondition() : { status: 304, headers: validators(objName, rec) };
+  }
+  if (writing && h['if-unmodified-since']) {
+    const since = httpDate(h['if-unmodified-since'], true);
+    if (since !== null && modified > since) return precondition();
+  }
+  if (!writing && h['if-modified-since'] && !(etag && h['if-none-match'])) {
+    const since = httpDate(h['if-modified-since'], false);
+    if (since !== null && modified <= since) return { status: 304, headers: validators(objName, rec) };
+  }
+  return null;
+}
+
+/** GET /sobjects/T/{id}[?fields=], with ETag / Last-Modified and conditional GET. */
+export function getRecord(ctx: RestContext, objName: string, id: string, fields: string | null, conditions: ConditionalHeaders = {}): Reply {
   const obj = ctx.org.object(objName);
   const rec = ctx.org.getById(obj, id);
+  const notModified = checkConditions(obj.name, rec, conditions, false);
+  if (notModified) return notModified;
   const list = fields ? fields.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { status: 200, body: renderRecord(ctx, obj.name, rec, list) };
+  return { status: 200, body: renderRecord(ctx, obj.name, rec, list), headers: validators(obj.name, rec) };
 }
 
 /** GET /sobjects/T/{extField}/{value}: one record by external id (300 when several). */
@@ -57,9 +120,14 @@ export function getByExternal(ctx: RestContext, objName: string, fieldName: stri
   return { status: 200, body: renderRecord(ctx, obj.name, matches[0], list) };
 }
 
-/** PATCH /sobjects/T/{id}: 204. */
-export function updateRecord(ctx: RestContext, objName: string, id: string, body: unknown): Reply {
+/** PATCH /sobjects/T/{id}: 204 (412 when a conditional header fails). */
+export function updateRecord(ctx: RestContext, objName: string, id: string, body: unknown, conditions: ConditionalHeaders = {}): Reply {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+  if (Object.keys(conditions).length > 0) {
+    const obj = ctx.org.object(objName);
+    const failed = checkConditions(obj.name, ctx.org.getById(obj, id), conditions, true);
+    if (failed) return failed;
+  }
   ctx.org.update(objName, id, body as Rec);
   return { status: 204 };
 }
@@ -98,7 +166,8 @@ export function getDescribeGlobal(ctx: RestContext): Reply {
 
 /** GET /sobjects/T/describe. */
 export function getDescribe(ctx: RestContext, objName: string): Reply {
-  return { status: 200, body: describeObject(ctx.org.object(objName), ctx.version) };
+  const obj = ctx.org.object(objName);
+  return { status: 200, body: describeObject(obj, ctx.version, childRelationships(ctx.org.schema, obj)) };
 }
 
 /** GET /sobjects/T: basic info with recent items. */

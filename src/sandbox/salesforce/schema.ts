@@ -38,6 +38,8 @@ export interface SfField {
   referenceTo: string[];
   /** Relationship name of a reference field (`Account` for AccountId). */
   relationshipName: string | null;
+  /** Name of the child relationship this reference creates on its parent (`Contacts` for Contact.AccountId); null for none. */
+  childRelationshipName: string | null;
   /** Digits of a number field. */
   precision: number;
   /** Digits after the point of a number field. */
@@ -79,6 +81,7 @@ function field(init: FieldInit): SfField {
     restrictedPicklist: false,
     referenceTo: [],
     relationshipName: null,
+    childRelationshipName: null,
     precision: init.type === 'currency' ? 18 : init.type === 'double' || init.type === 'percent' ? 18 : 0,
     scale: init.type === 'currency' ? 2 : 0,
     custom: init.name.endsWith('__c'),
@@ -142,7 +145,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'NumberOfEmployees', type: 'int', precision: 8 },
       ...ADDRESS('Billing'),
       ...ADDRESS('Shipping'),
-      ref('ParentId', 'Account', { relationshipName: 'Parent' }),
+      ref('ParentId', 'Account', { relationshipName: 'Parent', childRelationshipName: 'ChildAccounts' }),
       { name: 'Sage100_Customer_No__c', type: 'string', length: 20, externalId: true, unique: true },
       { name: 'Lifetime_Value__c', type: 'currency', precision: 18, scale: 2 },
       { name: 'Last_Order_Date__c', type: 'date' },
@@ -155,7 +158,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
   {
     name: 'Contact', label: 'Contact', plural: 'Contacts', prefix: '003', owned: true,
     fields: [
-      ref('AccountId', 'Account'),
+      ref('AccountId', 'Account', { childRelationshipName: 'Contacts' }),
       pick('Salutation', ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']),
       { name: 'FirstName', type: 'string', length: 40 },
       { name: 'LastName', type: 'string', length: 80, nillable: false },
@@ -204,7 +207,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
   {
     name: 'Opportunity', label: 'Opportunity', plural: 'Opportunities', prefix: '006', owned: true,
     fields: [
-      ref('AccountId', 'Account'),
+      ref('AccountId', 'Account', { childRelationshipName: 'Opportunities' }),
       { name: 'Name', type: 'string', length: 120, nillable: false },
       pick('StageName', STAGES, { nillable: false, restrictedPicklist: true }),
       { name: 'Amount', type: 'currency' },
@@ -215,8 +218,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'Description', type: 'textarea' },
       sys('IsClosed', 'boolean'),
       sys('IsWon', 'boolean'),
-      ref('CampaignId', 'Campaign', { relationshipName: 'Campaign' }),
-      ref('Pricebook2Id', 'Pricebook2'),
+      ref('CampaignId', 'Campaign', { relationshipName: 'Campaign', childRelationshipName: 'Opportunities' }),
+      ref('Pricebook2Id', 'Pricebook2', { childRelationshipName: 'Opportunities' }),
       { name: 'Sage100_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
       { name: 'SageX3_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
     ],
@@ -241,8 +244,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
   {
     name: 'PricebookEntry', label: 'Price Book Entry', plural: 'Price Book Entries', prefix: '01u', owned: false,
     fields: [
-      ref('Pricebook2Id', 'Pricebook2', { nillable: false, updateable: false }),
-      ref('Product2Id', 'Product2', { nillable: false, updateable: false }),
+      ref('Pricebook2Id', 'Pricebook2', { nillable: false, updateable: false, childRelationshipName: 'PricebookEntries' }),
+      ref('Product2Id', 'Product2', { nillable: false, updateable: false, childRelationshipName: 'PricebookEntries' }),
       { name: 'UnitPrice', type: 'currency', nillable: false },
       { name: 'IsActive', type: 'boolean' },
       { name: 'UseStandardPrice', type: 'boolean' },
@@ -253,8 +256,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
   {
     name: 'OpportunityLineItem', label: 'Opportunity Product', plural: 'Opportunity Product', prefix: '00k', owned: false,
     fields: [
-      ref('OpportunityId', 'Opportunity', { nillable: false, updateable: false }),
-      ref('PricebookEntryId', 'PricebookEntry', { updateable: false }),
+      ref('OpportunityId', 'Opportunity', { nillable: false, updateable: false, childRelationshipName: 'OpportunityLineItems' }),
+      ref('PricebookEntryId', 'PricebookEntry', { updateable: false, childRelationshipName: 'OpportunityLineItems' }),
       ref('Product2Id', 'Product2', { updateable: false }),
       { name: 'Quantity', type: 'double', nillable: false },
       { name: 'UnitPrice', type: 'currency' },
@@ -280,9 +283,9 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
   {
     name: 'CampaignMember', label: 'Campaign Member', plural: 'Campaign Members', prefix: '00v', owned: false,
     fields: [
-      ref('CampaignId', 'Campaign', { nillable: false, updateable: false }),
-      ref('LeadId', 'Lead', { updateable: false }),
-      ref('ContactId', 'Contact', { updateable: false }),
+      ref('CampaignId', 'Campaign', { nillable: false, updateable: false, childRelationshipName: 'CampaignMembers' }),
+      ref('LeadId', 'Lead', { updateable: false, childRelationshipName: 'CampaignMembers' }),
+      ref('ContactId', 'Contact', { updateable: false, childRelationshipName: 'CampaignMembers' }),
       pick('Status', ['Planned', 'Received', 'Responded', 'Sent'], { defaultedOnCreate: true }),
       { name: 'HasResponded', type: 'boolean', createable: false, updateable: false },
     ],
@@ -295,8 +298,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       pick('Priority', ['High', 'Normal', 'Low'], { nillable: false, defaultedOnCreate: true }),
       { name: 'ActivityDate', type: 'date' },
       { name: 'Description', type: 'textarea' },
-      { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
-      { name: 'WhatId', type: 'reference', referenceTo: ['Account', 'Opportunity', 'Campaign'], relationshipName: 'What' },
+      { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who', childRelationshipName: 'Tasks' },
+      { name: 'WhatId', type: 'reference', referenceTo: ['Account', 'Opportunity', 'Campaign'], relationshipName: 'What', childRelationshipName: 'Tasks' },
       pick('TaskSubtype', ['Task', 'Email', 'Call'], { defaultedOnCreate: true }),
     ],
   },
@@ -336,4 +339,31 @@ export function findRelationship(obj: SfObject, rel: string): SfField | undefine
   const lower = rel.toLowerCase();
   for (const f of obj.fields.values()) if (f.relationshipName && f.relationshipName.toLowerCase() === lower) return f;
   return undefined;
+}
+
+/** A child relationship of an object: the child object and the reference field on it that points here. */
+export interface ChildRelationship {
+  /** Relationship name used in subqueries (`OpportunityLineItems`). */
+  name: string;
+  /** The child object. */
+  child: SfObject;
+  /** The child's reference field to the parent. */
+  field: SfField;
+}
+
+/** The child relationships of an object, from the reference fields of every object that point to it. */
+export function childRelationships(schema: Map<string, SfObject>, parent: SfObject): ChildRelationship[] {
+  const out: ChildRelationship[] = [];
+  for (const child of schema.values()) {
+    for (const f of child.fields.values()) {
+      if (f.childRelationshipName && f.referenceTo.includes(parent.name)) out.push({ name: f.childRelationshipName, child, field: f });
+    }
+  }
+  return out;
+}
+
+/** Finds a child relationship by name, case-insensitively. */
+export function findChildRelationship(schema: Map<string, SfObject>, parent: SfObject, name: string): ChildRelationship | undefined {
+  const lower = name.toLowerCase();
+  return childRelationships(schema, parent).find((r) => r.name.toLowerCase() === lower);
 }

@@ -14,6 +14,7 @@ import { Authenticator, type AuthenticatorOptions } from '../auth/authenticator.
 import { accessGuard } from '../auth/guard.js';
 import { ConnectionChecks } from './connection-checks.js';
 import { buildOpenApi } from './openapi.js';
+import { strictNumericParams } from './numeric-params.js';
 import { ApiError, defineRoute, type AdminContext, type AnyRoute, type Call } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -113,6 +114,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
           url: route.url,
           schema: { ...route.schema, response: { ...route.schema.response, '4xx': errorSchema, '5xx': errorSchema } },
           onRequest: accessGuard(ctx.auth, route.access, { allowPendingPasswordChange: route.allowPendingPasswordChange }),
+          preValidation: strictNumericParams(route.schema),
           handler: async (request, reply) => {
             const principal = request.principal;
             const call: Call<unknown, unknown, unknown> = {

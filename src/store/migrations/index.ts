@@ -4,6 +4,8 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { initial, type MigrationDialect } from './0001_initial.js';
+import { sharedLimits } from './0002_shared_limits.js';
+import { retentionIndexes } from './0006_retention.js';
 
 export type { MigrationDialect } from './0001_initial.js';
 
@@ -11,6 +13,8 @@ export type { MigrationDialect } from './0001_initial.js';
 export function migrations(dialect: MigrationDialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
+    '0002_shared_limits': sharedLimits(dialect),
+    '0006_retention': retentionIndexes,
   };
 }
 
@@ -21,7 +25,10 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
 
 /** Applies every pending migration; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: MigrationDialect, options: { disableTransactions?: boolean } = {}): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), disableTransactions: options.disableTransactions });
+  // Unordered: migrations written on parallel branches get numbers in the order they were planned, not
+  // merged; a database that already ran a later one must still run an earlier one that arrived since.
+  // Every migration here is independent of the others' order past 0001.
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), disableTransactions: options.disableTransactions, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {

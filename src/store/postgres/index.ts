@@ -11,8 +11,9 @@ import { migrateToLatest } from '../migrations/index.js';
 import { toJobRow } from '../rows.js';
 import type { Database, JobsTable } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { JobRow } from '../types.js';
-import { JOBS_CHANNEL, PgNotifier } from './notifier.js';
+import type { CallSlot, JobRow } from '../types.js';
+import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
+import { AdvisorySlots } from './call-slots.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -21,6 +22,9 @@ export interface PostgresStoreOptions {
   /** Pool size (default 10). */
   poolSize?: number;
 }
+
+/** How long opening a connection may take before the caller gets an error (and retries later). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The database clock plus `ms`, as the store's fixed-width ISO text. */
 function dbIso(ms: number): RawBuilder<string> {
@@ -32,13 +36,21 @@ export class PostgresStore extends KyselyStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #notifier: PgNotifier;
+  readonly #slots: AdvisorySlots;
 
   constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    pool.on('error', (err) => logger?.error({ err }, 'idle PostgreSQL connection failed'));
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle PostgreSQL connection lost; the pool opens a new one when needed'));
+    // pg removes the pool's error listener while a client is checked out, so a connection terminated
+    // mid-transaction (failover, pg_terminate_backend, a network blip) would emit an unhandled 'error'
+    // and end the process. Each client keeps a listener of its own: the query in flight already fails
+    // (a retryable error for the job or a 503 for the webhook) and the pool discards the broken client
+    // on release, so the event itself needs no more than a note.
+    pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: err.message }, 'PostgreSQL connection lost; work on it fails and is retried')));
     super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), secretBox, logger);
     this.#pool = pool;
     this.#notifier = new PgNotifier(options.url, logger);
+    this.#slots = new AdvisorySlots(options.url, logger);
   }
 
   protected tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
@@ -58,6 +70,15 @@ export class PostgresStore extends KyselyStore {
     // Our own LISTEN connection receives the NOTIFY too; nothing to do in-process.
   }
 
+  protected async connectionChangedInTx(trx: Tx, name: string): Promise<void> {
+    // Delivered to every process's LISTEN connection only if the write commits.
+    await sql`select pg_notify(${CONNECTIONS_CHANNEL}, ${name})`.execute(trx);
+  }
+
+  protected connectionChangedAfterCommit(): void {
+    // Our own LISTEN connection receives the NOTIFY too.
+  }
+
   protected async lockFlow(trx: Tx, name: string): Promise<void> {
     await sql`select 1 from flows where name = ${name} for update`.execute(trx);
   }
@@ -68,6 +89,7 @@ export class PostgresStore extends KyselyStore {
 
   async close(): Promise<void> {
     await this.#notifier.close();
+    await this.#slots.close();
     await this.db.destroy();
   }
 
@@ -127,6 +149,32 @@ export class PostgresStore extends KyselyStore {
   }
 
   async onJobsAvailable(listener: () => void): Promise<() => Promise<void>> {
-    return this.#notifier.subscribe(listener);
+    return this.#notifier.subscribe(JOBS_CHANNEL, () => listener());
+  }
+
+  async onConnectionChanged(listener: (name: string) => void): Promise<() => Promise<void>> {
+    return this.#notifier.subscribe(CONNECTIONS_CHANNEL, listener);
+  }
+
+  tryAcquireCallSlot(key: string, slots: number): Promise<CallSlot | null> {
+    return this.#slots.tryAcquire(key, slots);
+  }
+
+  /** Slots this process holds for `key` (diagnostics and tests). */
+  callSlotsHeld(key: string): number {
+    return this.#slots.heldBy(key);
+  }
+
+  async reserveCallRate(key: string, perSecond: number): Promise<number> {
+    // GCRA in one statement on the database clock: the row keeps the theoretical arrival time of the
+    // next call; a call may start one second's worth of intervals before it (the burst).
+    const interval = 1000 / perSecond;
+    const res = await sql<{ tat: number; now: number }>`
+      with clock as (select extract(epoch from clock_timestamp()) * 1000 as ms)
+      insert into rate_buckets as b (key, tat) select ${key}, clock.ms + ${interval}::float8 from clock
+      on conflict (key) do update set tat = greatest(b.tat, (select ms from clock)) + ${interval}::float8
+      returning b.tat, (select ms from clock)::float8 as now`.execute(this.db);
+    const row = res.rows[0];
+    return Math.max(0, Number(row.tat) - 1000 - Number(row.now));
   }
 }

@@ -17,12 +17,14 @@ import { withWriteLock } from './write-lock.js';
 import { toJobRow } from '../rows.js';
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { JobRow, XrefId } from '../types.js';
+import type { CallSlot, JobRow, XrefId } from '../types.js';
+import { LocalCallLimits } from './local-limits.js';
 import { HotStatements } from './hot-statements.js';
 
 /** How long a writer waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
 const JOBS_EVENT = 'jobs';
+const CONNECTION_EVENT = 'connection';
 
 /** Opens the SQLite file (created with its folder if missing) with the pragmas the store relies on. */
 export function openSqliteDatabase(file: string): BetterSqlite3.Database {
@@ -80,6 +82,8 @@ export class SqliteStore extends KyselyStore {
   readonly #events = new EventEmitter();
   readonly #raw: BetterSqlite3.Database;
   readonly #pending: PendingTx[] = [];
+  /** One process owns a SQLite store, so its limits live in this process. */
+  readonly #limits = new LocalCallLimits();
   #hotStatements: HotStatements | null = null;
   #controlStatements: { begin: Statement; savepoint: Statement; release: Statement; rollbackTo: Statement; commit: Statement } | null = null;
   #draining = false;
@@ -243,6 +247,33 @@ export class SqliteStore extends KyselyStore {
         }
       }
     });
+  }
+
+  protected async connectionChangedInTx(): Promise<void> {}
+
+  protected connectionChangedAfterCommit(name: string): void {
+    for (const listener of this.#events.listeners(CONNECTION_EVENT) as Array<(name: string) => void>) {
+      try {
+        listener(name);
+      } catch (err) {
+        this.logger?.error({ err }, 'onConnectionChanged listener threw');
+      }
+    }
+  }
+
+  async onConnectionChanged(listener: (name: string) => void): Promise<() => Promise<void>> {
+    this.#events.on(CONNECTION_EVENT, listener);
+    return async () => {
+      this.#events.off(CONNECTION_EVENT, listener);
+    };
+  }
+
+  async tryAcquireCallSlot(key: string, slots: number): Promise<CallSlot | null> {
+    return this.#limits.tryAcquire(key, slots);
+  }
+
+  async reserveCallRate(key: string, perSecond: number): Promise<number> {
+    return this.#limits.reserve(key, perSecond);
   }
 
   protected async lockFlow(): Promise<void> {

@@ -13,42 +13,52 @@ function request(body: string, headers: Record<string, string>): WebhookRequest 
   return { headers, rawBody: Buffer.from(body, 'utf8'), body: JSON.parse(body) };
 }
 
-/** Signs the way a sender would: independently of the connector's own helper. */
-function sign(body: string, key = secret, prefix = ''): string {
-  return 'sha256=' + createHmac('sha256', key).update(prefix + body).digest('hex');
+/** Signs the way a sender would, independently of the connector's own helper: `<ts>.<delivery id>.<body>`. */
+function sign(body: string, ts: string, key = secret, delivery = ''): string {
+  return 'sha256=' + createHmac('sha256', key).update(`${ts}.${delivery}.${body}`).digest('hex');
 }
 
+const now = () => String(Math.floor(Date.now() / 1000));
 const body = JSON.stringify({ event: 'customer.updated', payload: { records: [{ customer: { id: 'C-1' }, name: 'Ada' }, { customer: { id: 'C-2' }, name: 'Bob' }] } });
 
-describe('webhook verification', () => {
-  it('accepts a correct signature', () => {
-    expect(() => hook.verify(request(body, { 'x-signature': sign(body) }), settings)).not.toThrow();
+describe('webhook verification (the shared rule of core/webhook-signature.ts)', () => {
+  it('accepts a correct signature over timestamp, delivery id and body', () => {
+    const ts = now();
+    expect(() => hook.verify(request(body, { 'x-signature': sign(body, ts, secret, 'd-1'), 'x-syncline-timestamp': ts, 'x-delivery': 'd-1' }), settings)).not.toThrow();
     // bare hex is accepted too
-    expect(() => hook.verify(request(body, { 'x-signature': sign(body).slice(7) }), settings)).not.toThrow();
+    expect(() => hook.verify(request(body, { 'x-signature': sign(body, ts, secret, 'd-1').slice(7), 'x-syncline-timestamp': ts, 'x-delivery': 'd-1' }), settings)).not.toThrow();
   });
 
-  it('rejects a signature made with another secret', () => {
-    expect(() => hook.verify(request(body, { 'x-signature': sign(body, 'other') }), settings)).toThrow(expect.objectContaining({ kind: 'auth_expired', details: expect.objectContaining({ vendorCode: 'bad_signature' }) }));
+  it('rejects a signature made with another secret as unauthorized', () => {
+    const ts = now();
+    expect(() => hook.verify(request(body, { 'x-signature': sign(body, ts, 'other'), 'x-syncline-timestamp': ts }), settings)).toThrow(
+      expect.objectContaining({ kind: 'unauthorized', details: expect.objectContaining({ vendorCode: 'bad_signature', status: 401 }) }),
+    );
   });
 
-  it('rejects a tampered body', () => {
+  it('rejects a tampered body and a delivery replayed under a new delivery id', () => {
+    const ts = now();
     const tampered = body.replace('Ada', 'Eve');
-    expect(() => hook.verify(request(tampered, { 'x-signature': sign(body) }), settings)).toThrow(/does not match/);
+    expect(() => hook.verify(request(tampered, { 'x-signature': sign(body, ts), 'x-syncline-timestamp': ts }), settings)).toThrow(/does not match/);
+    expect(() => hook.verify(request(body, { 'x-signature': sign(body, ts, secret, 'd-1'), 'x-syncline-timestamp': ts, 'x-delivery': 'd-2' }), settings)).toThrow(/does not match/);
   });
 
   it('rejects a missing, truncated or non-hex signature', () => {
-    expect(() => hook.verify(request(body, {}), settings)).toThrow(/missing/);
-    expect(() => hook.verify(request(body, { 'x-signature': sign(body).slice(0, 40) }), settings)).toThrow(/does not match/);
-    expect(() => hook.verify(request(body, { 'x-signature': 'sha256=zz' }), settings)).toThrow(/does not match/);
+    const ts = now();
+    expect(() => hook.verify(request(body, { 'x-syncline-timestamp': ts }), settings)).toThrow(/missing/);
+    expect(() => hook.verify(request(body, { 'x-signature': sign(body, ts).slice(0, 40), 'x-syncline-timestamp': ts }), settings)).toThrow(/does not match/);
+    expect(() => hook.verify(request(body, { 'x-signature': 'sha256=zz', 'x-syncline-timestamp': ts }), settings)).toThrow(/does not match/);
   });
 
-  it('with a timestamp header, signs `<ts>.<body>` and refuses stale timestamps', () => {
-    const ts = String(Math.floor(Date.now() / 1000));
+  it('requires the timestamp (replay protection) and refuses stale ones', () => {
+    const ts = now();
     const s = { webhook: { secret, timestampHeader: 'x-ts', toleranceSeconds: 60 } };
-    expect(() => hook.verify(request(body, { 'x-syncline-signature': sign(body, secret, `${ts}.`), 'x-ts': ts }), s)).not.toThrow();
-    expect(() => hook.verify(request(body, { 'x-syncline-signature': sign(body), 'x-ts': ts }), s)).toThrow(/does not match/);
+    expect(() => hook.verify(request(body, { 'x-syncline-signature': sign(body, ts), 'x-ts': ts }), s)).not.toThrow();
+    // A signature of the body alone, without a timestamp, is no longer accepted.
+    const bodyOnly = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+    expect(() => hook.verify(request(body, { 'x-syncline-signature': bodyOnly }), s)).toThrow(expect.objectContaining({ kind: 'unauthorized', details: expect.objectContaining({ vendorCode: 'missing_timestamp' }) }));
     const old = String(Number(ts) - 3600);
-    expect(() => hook.verify(request(body, { 'x-syncline-signature': sign(body, secret, `${old}.`), 'x-ts': old }), s)).toThrow(/window/);
+    expect(() => hook.verify(request(body, { 'x-syncline-signature': sign(body, old), 'x-ts': old }), s)).toThrow(/tolerance/);
   });
 
   it('lets unsigned hooks through when no secret is configured', () => {

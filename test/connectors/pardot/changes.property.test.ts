@@ -43,3 +43,24 @@ describe('change polling (property)', () => {
     );
   });
 });
+
+describe('change polling with the flow overlap', () => {
+  it('produces a prospect committed late with a stamp inside the overlap exactly once', async () => {
+    emu.state.prospects.clear();
+    const base = Math.floor(Date.now() / 1000) * 1000 - 600_000;
+    for (let i = 0; i < 5; i++) {
+      const id = emu.state.nextId('prospect');
+      emu.state.prospects.set(id, { id, email: `o${i}@example.com`, isDeleted: false, createdAt: base, updatedAt: base + i * 10_000 });
+    }
+    const options = { limit: 100, fields: ['email'], overlapMs: 300_000 };
+    const first = await conn.readChanges('prospect', null, options);
+    expect(first.records).toHaveLength(5);
+    // Re-polling from the stored watermark re-reads the overlap but produces nothing already produced.
+    expect((await conn.readChanges('prospect', first.next, options)).records).toEqual([]);
+    const late = emu.state.nextId('prospect');
+    emu.state.prospects.set(late, { id: late, email: 'late@example.com', isDeleted: false, createdAt: base, updatedAt: base + 15_000 });
+    const second = await conn.readChanges('prospect', first.next, options);
+    expect(second.records.map((r) => r.id)).toEqual([String(late)]);
+    expect((await conn.readChanges('prospect', second.next, options)).records).toEqual([]);
+  });
+});

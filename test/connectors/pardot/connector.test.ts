@@ -113,7 +113,7 @@ describe('change polling', () => {
   });
 
   it('leaves records younger than the read lag for a later poll', async () => {
-    const lagged = pardotConnector.create(context(emulatorSettings(emu, { readLagSeconds: 60 })));
+    const lagged = pardotConnector.create(context(emulatorSettings(emu, { settleSeconds: 60 })));
     await lagged.write('prospect', { verb: 'create', data: { email: 'fresh@example.com' } });
     const page = await lagged.readChanges('prospect', null, { limit: 1000, fields: ['email'] });
     expect(page.records.some((r) => r.data.email === 'fresh@example.com')).toBe(false);
@@ -166,15 +166,15 @@ describe('prospect writes', () => {
 describe('activities and lists', () => {
   it('records an external activity and refuses an unknown type', async () => {
     const p = [...emu.state.prospects.values()][0];
-    const ok = await conn.write('externalActivity', { verb: 'create', data: { type: 'Order Shipped', value: 'SO-10042', email: String(p.email).toUpperCase() } });
+    const ok = await conn.write('externalActivity', { verb: 'create', data: { type: 'Order_Shipped', value: 'SO-10042', email: String(p.email).toUpperCase() } });
     expect(ok.ok).toBe(true);
     const stored = [...emu.state.externalActivities.values()];
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ extension: 'Syncline', type: 'Order Shipped', value: 'SO-10042', prospectId: p.id });
+    expect(stored[0]).toMatchObject({ extension: 'Syncline', type: 'Order_Shipped', value: 'SO-10042', prospectId: p.id });
     const bad = await rejection(conn.write('externalActivity', { verb: 'create', data: { type: 'Order Teleported', value: 'SO-1', email: p.email } }));
     expect(bad.kind).toBe('invalid_data');
     expect(bad.details.field).toBe('type');
-    const nobody = await rejection(conn.write('externalActivity', { verb: 'create', data: { type: 'Order Shipped', value: 'SO-1', email: 'nobody@example.com' } }));
+    const nobody = await rejection(conn.write('externalActivity', { verb: 'create', data: { type: 'Order_Shipped', value: 'SO-1', email: 'nobody@example.com' } }));
     expect(nobody.kind).toBe('not_found');
   });
 

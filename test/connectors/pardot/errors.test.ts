@@ -63,8 +63,13 @@ describe('readSettings', () => {
     expect(readSettings({ ...base, environment: 'demo', baseUrl: 'http://127.0.0.1:9999/' }).apiBaseUrl).toBe('http://127.0.0.1:9999');
   });
   it('applies the schema defaults and refuses a bad time zone', () => {
-    expect(readSettings(base)).toMatchObject({ loginUrl: 'https://login.salesforce.com', readLagSeconds: 60, importThreshold: 50, accountTimeZone: 'UTC' });
+    expect(readSettings(base)).toMatchObject({ loginUrl: 'https://login.salesforce.com', settleSeconds: 60, importThreshold: 50, accountTimeZone: 'UTC' });
     expect(() => readSettings({ ...base, accountTimeZone: 'Mars/Olympus' })).toThrow(/IANA/);
+  });
+  it('still reads the deprecated readLagSeconds as settleSeconds; the new name wins when both are set', () => {
+    expect(readSettings({ ...base, readLagSeconds: 15 }).settleSeconds).toBe(15);
+    expect(readSettings({ ...base, readLagSeconds: 15, settleSeconds: 5 }).settleSeconds).toBe(5);
+    expect(readSettings({ ...base, readLagSeconds: 15 })).not.toHaveProperty('readLagSeconds');
   });
 });
 

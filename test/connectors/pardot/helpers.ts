@@ -40,7 +40,7 @@ export function emulatorSettings(emu: RunningPardotEmulator, extra: Record<strin
     authFlow: 'client_credentials',
     clientId: 'syncline-test',
     clientSecret: 'secret',
-    readLagSeconds: 0,
+    settleSeconds: 0,
     accountTimeZone: 'America/Los_Angeles',
     ...extra,
   };

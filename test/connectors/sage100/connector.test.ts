@@ -242,6 +242,38 @@ describe('OtherFields through eBWS', () => {
   });
 });
 
+describe('hostile values reach Sage 100 exactly as written', () => {
+  const ebws = () => new EbwsClient({ endpointUrl: emu.endpointUrl, companyCode: 'ABC', username: 'syncline', password: 'sage100', gate: { acquire: async () => () => {} } });
+
+  it('escapes CDATA wrappers, markup, ampersands and quotes, and keeps CR/LF', async () => {
+    const hostile = {
+      CustomerName: '<![CDATA[Evil Corp]]>',
+      AddressLine1: 'a]]>b<c>&amp;d',
+      AddressLine2: `"quoted" 'single'`,
+      AddressLine3: 'line one\r\nline two',
+      City: '<![CDATA[',
+      UDF_WEB_SOURCE: ']]><x/>&',
+    };
+    const out = await conn.write('AR_Customer', { verb: 'create', data: hostile });
+    const [div, no] = out.id.split('-');
+    expect(await ebws().getCustomer(div, no)).toMatchObject(hostile);
+    // What the service stored, read from the company file itself.
+    const row = sqlite((db) => db.prepare('SELECT CustomerName, AddressLine1, AddressLine2, AddressLine3, City, UDF_WEB_SOURCE FROM AR_Customer WHERE ARDivisionNo = ? AND CustomerNo = ?').get(div, no) as Record<string, string>);
+    for (const [k, v] of Object.entries(hostile)) expect(row[k].trimEnd(), k).toBe(v);
+  });
+
+  it('refuses a value XML cannot carry (NUL, U+FFFE) as invalid data naming the field, before any call', async () => {
+    const before = emu.calls.length;
+    for (const [field, value] of [['CustomerName', 'Nul\u0000Co'], ['UDF_WEB_SOURCE', 'x\uFFFEy']] as const) {
+      const err = await rejection(conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Fine Co', [field]: value } }));
+      expect(err.kind).toBe('invalid_data');
+      expect(err.details.field).toBe(field);
+      expect(err.message).toMatch(/XML cannot carry/);
+    }
+    expect(emu.calls.slice(before).filter((c) => c.operation.startsWith('Create'))).toEqual([]);
+  });
+});
+
 describe('transport failures', () => {
   it('classifies a stopped service (connection refused) as retryable, and works again once it is back', async () => {
     await emu.stopService();

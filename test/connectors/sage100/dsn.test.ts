@@ -48,3 +48,15 @@ it('an unknown DSN is a fatal error telling the user to create it', async () => 
   await expect(conn.readChanges('AR_Customer', null, { limit: 1 })).rejects.toMatchObject({ kind: 'fatal', message: expect.stringMatching(/DSN was not found/) });
   await conn.close();
 });
+
+it('quotes every value of the DSN connection string: a password with ; or } cannot add attributes', async () => {
+  const { parseSettings } = await import('../../../src/connectors/sage100/settings.js');
+  const quoted = parseSettings({ ...emulatorSettings(emu, { odbcDsn: 'SOTAMAS90_TEST', password: 'pw};Database=/tmp/other.db;x={' }), odbcConnectionString: undefined });
+  // ODBC's rule: braces around each value, a } inside doubled.
+  expect(quoted.odbcConnectionString).toBe('DSN=SOTAMAS90_TEST;UID={syncline};PWD={pw}};Database=/tmp/other.db;x={};Company={ABC}');
+  expect(() => parseSettings({ ...emulatorSettings(emu, { odbcDsn: 'X;Driver=Evil' }), odbcConnectionString: undefined })).toThrow(/DSN name/);
+  // (Not shown through the sandbox's driver: SQLite's ODBC driver finds `Database=` anywhere in the
+  // string, braces or not; unixODBC, ProvideX and SQL Server's drivers follow the ODBC quoting rule.)
+  const plain = parseSettings({ ...emulatorSettings(emu, { odbcDsn: 'SOTAMAS90_TEST', password: 'a;b=c' }), odbcConnectionString: undefined });
+  expect(plain.odbcConnectionString).toContain(';PWD={a;b=c};');
+});

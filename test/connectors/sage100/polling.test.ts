@@ -125,6 +125,21 @@ describe('polling AR_Customer', () => {
     await overlapping.close();
   });
 
+  it("with the flow's overlap (options.overlapMs), returns a late write stamped before the watermark exactly once", async () => {
+    const options = { limit: 1000, overlapMs: 300_000 };
+    const ids = (await drain('AR_Customer', null)).ids;
+    // The watermark as a flow with this overlap stores it: its seen list covers the overlap window.
+    const first = await conn.readChanges('AR_Customer', null, options);
+    expect(first.hasMore).toBe(false);
+    const seeded = first.next!;
+    expect((await conn.readChanges('AR_Customer', seeded, options)).records).toEqual([]);
+    emu.clock.set(new Date(Date.parse(seeded.at) - 45_000));
+    emu.editCustomer(ids[70], { City: 'Late Again' });
+    const page = await conn.readChanges('AR_Customer', seeded, options);
+    expect(page.records.map((r) => r.id)).toEqual([ids[70]]);
+    expect((await conn.readChanges('AR_Customer', page.next, options)).records).toEqual([]);
+  });
+
   it('polls sales orders and invoice history changed by Sage-side activity', async () => {
     const orders = await drain('SO_SalesOrder', null);
     const invoices = await drain('AR_InvoiceHistory', null);

@@ -1,8 +1,6 @@
-/** Pure parts of the Sage 100 connector: stamps and zones, change selection, OtherFields, fault mapping. */
-import fc from 'fast-check';
+/** Pure parts of the Sage 100 connector: stamps and zones, OtherFields, fault mapping. */
 import { describe, expect, it } from 'vitest';
 import { classifyFault, classifyOdbcError } from '../../../src/connectors/sage100/errors.js';
-import { compareStamped, selectChanges, type Stamped } from '../../../src/connectors/sage100/poll.js';
 import { packOtherFields, unpackOtherFields } from '../../../src/connectors/sage100/soap-client.js';
 import { decimalHoursToMs, localDay, sageStampToMs } from '../../../src/connectors/sage100/stamps.js';
 
@@ -19,42 +17,6 @@ describe('stamps', () => {
     expect(new Date(sageStampToMs('2026-01-15', '0', 'UTC')!).toISOString()).toBe('2026-01-15T00:00:00.000Z');
     expect(sageStampToMs(null, '1', 'UTC')).toBeNull();
     expect(localDay(Date.parse('2026-06-16T04:59:24.000Z'), 'America/Chicago')).toBe('2026-06-15');
-  });
-});
-
-describe('selectChanges', () => {
-  const s = (key: string, stampMs: number): Stamped<null> => ({ key, stampMs, row: null });
-
-  it('returns only records after the watermark, sorted, and never again', () => {
-    const rows = [s('b', 2000), s('a', 2000), s('c', 1000), s('d', 3000)];
-    const first = selectChanges(rows, { at: new Date(1000).toISOString(), key: 'c' }, 10, 0);
-    expect(first.items.map((i) => i.key)).toEqual(['a', 'b', 'd']);
-    const second = selectChanges(rows, first.next, 10, 0);
-    expect(second.items).toEqual([]);
-    expect(second.next).toEqual(first.next);
-  });
-
-  it('property: paging in any page size yields every record after the watermark exactly once, in order', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ key: fc.string({ minLength: 1, maxLength: 3 }), stampMs: fc.integer({ min: 0, max: 50 }) }), { maxLength: 40 }),
-        fc.integer({ min: 1, max: 7 }),
-        fc.integer({ min: 0, max: 20 }),
-        (raw, limit, overlap) => {
-          const byKey = new Map(raw.map((r) => [r.key, r]));
-          const rows = [...byKey.values()].map((r) => s(r.key, r.stampMs + 100));
-          const out: string[] = [];
-          let mark = selectChanges(rows, null, limit, overlap);
-          out.push(...mark.items.map((i) => i.key));
-          for (let n = 0; n < 100 && mark.hasMore; n++) {
-            mark = selectChanges(rows, mark.next, limit, overlap);
-            out.push(...mark.items.map((i) => i.key));
-          }
-          const expected = [...rows].sort(compareStamped).map((r) => r.key);
-          expect(out).toEqual(expected);
-        },
-      ),
-    );
   });
 });
 

@@ -127,4 +127,12 @@ describe('Salesforce OAuth against the emulator', () => {
     expect((await again.get()).accessToken).toBe(first.accessToken);
     expect(emu.state.calls.auth - before).toBe(1);
   });
+
+  it('an org over its request limit at the token endpoint is a wait (rate_limited), not a broken configuration', async () => {
+    emu.faults.add({ path: '/services/oauth2/token', count: 1, fault: { vendorError: 'REQUEST_LIMIT_EXCEEDED' } });
+    const src = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: String(settings.privateKey) }, { state: stateOf() });
+    const err = await src.refresh().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyncError);
+    expect((err as SyncError).kind).toBe('rate_limited');
+  });
 });

@@ -39,7 +39,7 @@ describe('readChanges', () => {
     const first = await drain(null, 2);
     expect(first.records.map((r) => r.id)).toEqual(ids);
     expect(first.pages).toBe(5);
-    expect(first.next).toEqual({ at: '2025-03-01T10:00:01.000Z', key: ids[8] });
+    expect(first.next).toMatchObject({ at: '2025-03-01T10:00:01.000Z', key: ids[8] });
 
     // Nothing new: the watermark stays put.
     const none = await conn.readChanges('Account', first.next, { limit: 2, fields: ['Name'] });
@@ -66,14 +66,39 @@ describe('readChanges', () => {
   it('holds back records stamped within the settle window', async () => {
     const real = await setup({ seed: false });
     try {
-      const { conn: slow } = connect({ ...real.settings, changeSettleSeconds: 3600 });
+      const { conn: slow } = connect({ ...real.settings, settleSeconds: 3600 });
       await slow.write('Account', { verb: 'create', data: { Name: 'Fresh' } });
       expect((await slow.readChanges('Account', null, { limit: 10 })).records).toEqual([]);
+      // The deprecated name still works for connections saved before the rename.
+      const { settleSeconds: _settle, ...older } = real.settings;
+      const { conn: legacy } = connect({ ...older, changeSettleSeconds: 3600 });
+      expect((await legacy.readChanges('Account', null, { limit: 10 })).records).toEqual([]);
       const { conn: fast } = connect(real.settings);
       expect((await fast.readChanges('Account', null, { limit: 10 })).records.map((r) => r.data.Name)).toEqual(['Fresh']);
     } finally {
       await real.emu.close();
     }
+  });
+
+  it("produces a change committed late with a stamp inside the flow's overlap exactly once", async () => {
+    const options = { limit: 100, fields: ['Name'], overlapMs: 60_000 };
+    now = Date.parse('2025-03-01T11:00:00.000Z');
+    await conn.write('Account', { verb: 'create', data: { Name: 'Overlap A' } });
+    now += 10_000;
+    await conn.write('Account', { verb: 'create', data: { Name: 'Overlap B' } });
+    let mark: Watermark | null = null;
+    for (;;) {
+      const page = await conn.readChanges('Account', mark, options);
+      mark = page.next;
+      if (!page.hasMore) break;
+    }
+    expect((await conn.readChanges('Account', mark, options)).records).toEqual([]);
+    // A transaction that committed late: its SystemModstamp is older than the watermark.
+    now -= 5_000;
+    const late = await conn.write('Account', { verb: 'create', data: { Name: 'Overlap late' } });
+    const page = await conn.readChanges('Account', mark, options);
+    expect(page.records.map((r) => r.id)).toEqual([late.id]);
+    expect((await conn.readChanges('Account', page.next, options)).records).toEqual([]);
   });
 
   it('getUpdated / getDeleted report ids in a window, covering whole minutes only', async () => {

@@ -36,7 +36,7 @@ export async function setup(options: SalesforceEmulatorOptions = {}, extra: Reco
   emu.state.registerApp({ clientId: DEFAULT_APP.clientId, publicKeyPem: keys.publicKeyPem });
   const settings = {
     loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: keys.privateKeyPem,
-    changeSettleSeconds: 0, bulkPollIntervalMs: 10, bulkTimeoutMs: 20_000, ...extra,
+    settleSeconds: 0, bulkPollIntervalMs: 10, bulkTimeoutMs: 20_000, ...extra,
   };
   return { emu, settings, keys };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Watermark } from '../../../src/core/connector.js';
-import { pollByStamp, type StampWindow } from '../../../src/connectors/shared/polling.js';
+import fc from 'fast-check';
+import { compareStampKey, numericKeys, pollByStamp, type StampWindow } from '../../../src/connectors/shared/polling.js';
 
 interface Row {
   id: string;
@@ -124,5 +125,86 @@ describe('pollByStamp', () => {
     expect(page.records.map((r) => r.id)).toEqual(['y']);
     expect(page.records[0].updatedAt).toBe(new Date(T0).toISOString());
     expect(told).toEqual(['x']);
+  });
+});
+
+// Moved from the Sage 100 change selection, which now polls through pollByStamp.
+describe('pollByStamp over an unordered source (Sage 100 reads a whole local day)', () => {
+  const poll = (rows: Row[], since: Watermark | null, limit: number, overlapMs: number) =>
+    pollByStamp<Row>({ since, limit, overlapMs, settleMs: 0, now: T0 + 1_000_000, fetch: source(rows), stampMs: (r) => r.at, key: (r) => r.id, toRecord: (r) => ({ id: r.id, entity: 'thing', data: {} }) });
+
+  it('returns only records after the watermark, sorted, and never again', async () => {
+    const rows = [
+      { id: 'b', at: T0 + 2000 },
+      { id: 'a', at: T0 + 2000 },
+      { id: 'c', at: T0 + 1000 },
+      { id: 'd', at: T0 + 3000 },
+    ];
+    const first = await poll(rows, { at: new Date(T0 + 1000).toISOString(), key: 'c' }, 10, 0);
+    expect(first.records.map((r) => r.id)).toEqual(['a', 'b', 'd']);
+    const second = await poll(rows, first.next, 10, 0);
+    expect(second.records).toEqual([]);
+    expect(second.next).toEqual(first.next);
+  });
+
+  it('property: paging in any page size and overlap yields every record exactly once, in (stamp, key) order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ key: fc.string({ minLength: 1, maxLength: 3 }), stampMs: fc.integer({ min: 0, max: 50 }) }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 20 }),
+        async (raw, limit, overlap) => {
+          const byKey = new Map(raw.map((r) => [r.key, r]));
+          const rows = [...byKey.values()].map((r) => ({ id: r.key, at: T0 + r.stampMs + 100 }));
+          const out: string[] = [];
+          let page = await poll(rows, null, limit, overlap);
+          out.push(...page.records.map((r) => r.id));
+          for (let n = 0; n < 100 && page.hasMore; n++) {
+            page = await poll(rows, page.next, limit, overlap);
+            out.push(...page.records.map((r) => r.id));
+          }
+          const expected = [...rows].sort((a, b) => compareStampKey({ stampMs: a.at, key: a.id }, { stampMs: b.at, key: b.id })).map((r) => r.id);
+          expect(out).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('orders numeric keys as numbers when asked (Pardot ids), so a tie-break at 9 does not skip 10', async () => {
+    const rows = ['8', '9', '10', '11'].map((id) => ({ id, at: T0 }));
+    const base = { overlapMs: 0, settleMs: 0, now: T0 + 1000, fetch: source(rows), stampMs: (r: Row) => r.at, key: (r: Row) => r.id, toRecord: (r: Row) => ({ id: r.id, entity: 'thing', data: {} }) };
+    const first = await pollByStamp<Row>({ ...base, since: null, limit: 2, compareKeys: numericKeys });
+    expect(first.records.map((r) => r.id)).toEqual(['8', '9']);
+    const second = await pollByStamp<Row>({ ...base, since: first.next, limit: 2, compareKeys: numericKeys });
+    expect(second.records.map((r) => r.id)).toEqual(['10', '11']);
+    expect(numericKeys('9', '10')).toBeLessThan(0);
+    expect(numericKeys('b', 'a')).toBeGreaterThan(0);
+  });
+
+  it('builds the page records in one call with toRecords, stamped by the helper', async () => {
+    const rows = [
+      { id: 'a', at: T0 },
+      { id: 'b', at: T0 + 1000 },
+    ];
+    const batches: string[][] = [];
+    const page = await pollByStamp<Row>({
+      since: null,
+      limit: 10,
+      overlapMs: 0,
+      settleMs: 0,
+      now: T0 + 5000,
+      fetch: source(rows),
+      stampMs: (r) => r.at,
+      key: (r) => r.id,
+      toRecords: async (picked) => {
+        batches.push(picked.map((r) => r.id));
+        return picked.map((r) => ({ id: r.id, entity: 'thing', data: { enriched: true } }));
+      },
+    });
+    expect(batches).toEqual([['a', 'b']]);
+    expect(page.records.map((r) => [r.id, r.updatedAt, r.data.enriched])).toEqual([
+      ['a', new Date(T0).toISOString(), true],
+      ['b', new Date(T0 + 1000).toISOString(), true],
+    ]);
   });
 });

@@ -184,7 +184,7 @@ describe('prospect semantics', () => {
 
   it('answers 204 to an external activity and 400 to an unknown type', async () => {
     const p = [...emu.state.prospects.values()][0];
-    const ok = await send('POST', '/api/v5/external-activities', { extension: 'Syncline', type: 'Order Placed', value: 'SO-1', email: p.email });
+    const ok = await send('POST', '/api/v5/external-activities', { extension: 'Syncline', type: 'Order_Placed', value: 'SO-1', email: p.email });
     expect(ok.status).toBe(204);
     expect(await ok.text()).toBe('');
     const bad = await send('POST', '/api/v5/external-activities', { extension: 'Syncline', type: 'Order Lost', value: 'SO-1', email: p.email });

@@ -75,6 +75,22 @@ describe('eBWS over HTTP', () => {
     expect(Number(row.TimeUpdated)).toBeLessThan(24);
   });
 
+  it('refuses NUL and other characters XML forbids, raw or as references, with 400 as WCF does; keeps CR/LF', async () => {
+    const customer = (no: string, name: string) => `<customer><ARDivisionNo>02</ARDivisionNo><CustomerNo>${no}</CustomerNo><CustomerName>${name}</CustomerName><SalespersonNo>0100</SalespersonNo></customer>`;
+    for (const name of ['Nul&#0;Co', 'Nul&#x0;Co', 'Nul\u0000Co', 'Bell&#x7;Co', 'Odd&#xFFFE;Co']) {
+      const res = await soap('CreateCustomer', customer('NUL1', name));
+      expect(res.status, name).toBe(400);
+    }
+    expect((await soap('GetCustomer', '<arDivisionNo>02</arDivisionNo><customerNo>NUL1</customerNo>')).status).toBe(500);
+    expect((await soap('CreateCustomer', customer('CRLF1', 'One&#xD;&#xA;Two&#9;Three'))).status).toBe(200);
+    const db = new Database(emu.dbPath, { readonly: true });
+    const row = db.prepare("SELECT CustomerName FROM AR_Customer WHERE ARDivisionNo = '02' AND CustomerNo = 'CRLF1'").get() as { CustomerName: string };
+    db.close();
+    expect(row.CustomerName.trimEnd()).toBe('One\r\nTwo\tThree');
+    const got = await soap('GetCustomer', '<arDivisionNo>02</arDivisionNo><customerNo>CRLF1</customerNo>');
+    expect(got.text).toContain('<CustomerName>One&#xD;\nTwo\tThree');
+  });
+
   it('answers the documented faults', async () => {
     const long = await soap('CreateCustomer', `<customer><ARDivisionNo>01</ARDivisionNo><CustomerNo>LONG1</CustomerNo><CustomerName>${'N'.repeat(31)}</CustomerName><SalespersonNo>0100</SalespersonNo></customer>`);
     expect(long.status).toBe(500);

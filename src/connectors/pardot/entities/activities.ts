@@ -53,13 +53,27 @@ export const externalActivityEntity: EntitySpec = {
   idField: 'id',
   fields: [
     { name: 'extension', type: 'string', description: `Marketing app extension DeveloperName (default ${DEFAULT_EXTENSION})` },
-    { name: 'type', type: 'string', required: true, description: 'Activity type DeveloperName, e.g. "Order Shipped"' },
+    { name: 'type', type: 'string', required: true, description: 'Activity type DeveloperName, e.g. "Order_Shipped"' },
     { name: 'value', type: 'string', required: true, description: 'Free text shown on the timeline, e.g. the order number' },
     { name: 'email', type: 'email', required: true, description: "The prospect's email (normalised)" },
   ],
-  operations: ['create'],
-  description: 'No id comes back and the API has no idempotency key: a retried write can record the activity twice.',
+  operations: ['create', 'find'],
+  description:
+    'No id comes back and the API has no idempotency key: flows match on email+type+value (found by the prospect\'s email) so a retried write finds the activity it already recorded instead of adding it twice.',
 };
+
+/** Fields read back for external activities. */
+export const EXTERNAL_ACTIVITY_FIELDS = ['id', 'extension', 'type', 'value', 'email', 'prospectId', 'activityDate', 'createdAt', 'updatedAt'];
+
+/** External activities on the timeline of the prospect with this email (`GET /api/v5/external-activities?email=`), for matching. */
+export async function findExternalActivities(client: PardotClient, field: string, value: unknown): Promise<SourceRecord[]> {
+  if (field !== 'email') throw new SyncError('fatal', `external activities can be found by email (then type and value), not by "${field}"`, { system: 'pardot', field });
+  const out: SourceRecord[] = [];
+  for await (const row of client.all<Record<string, unknown>>(EXTERNAL_ACTIVITIES_PATH, EXTERNAL_ACTIVITY_FIELDS, { email: normalizeEmail(value), orderBy: 'createdAt' })) {
+    out.push({ id: String(row.id), entity: 'externalActivity', updatedAt: typeof row.updatedAt === 'string' ? row.updatedAt : undefined, data: row as SourceRecord['data'] });
+  }
+  return out;
+}
 
 /** Adds the type label. */
 export function visitorActivityRecord(row: Record<string, unknown>): SourceRecord {

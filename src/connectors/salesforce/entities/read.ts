@@ -1,16 +1,19 @@
 /**
  * Reads: SOQL queries with `nextRecordsUrl` paging, get by id, find by field, and change polling.
  *
- * Change polling uses SOQL on `queryAll` — `WHERE SystemModstamp > :at OR (SystemModstamp = :at AND Id > :key)
- * ORDER BY SystemModstamp, Id` — rather than getUpdated/getDeleted: one call returns ordered records with
- * their data (getUpdated returns ids only, at minute granularity, for at most 30 days), deleted records
- * come back with IsDeleted = true, and the (stamp, id) order gives an exact tie-break for the watermark.
+ * Change polling uses SOQL on `queryAll` — `WHERE SystemModstamp >= :from AND SystemModstamp <= :until
+ * ORDER BY SystemModstamp, Id` over the window the shared polling helper asks for (the watermark less the
+ * flow's overlap) — rather than getUpdated/getDeleted: one call returns ordered records with their data
+ * (getUpdated returns ids only, at minute granularity, for at most 30 days), deleted records come back
+ * with IsDeleted = true, and the helper's (stamp, id) order gives an exact tie-break for the watermark.
  * getUpdated/getDeleted are still offered for callers that want them.
  */
 import type { ChangePage, FieldType, SourceRecord, Watermark } from '../../../core/connector.js';
 import { SyncError } from '../../../core/errors.js';
 import type { SalesforceClient } from '../client.js';
-import { parseStamp, soqlDateTime, soqlIdent, soqlLiteral, soqlString } from '../soql.js';
+import { pollByStamp } from '../../shared/polling.js';
+import { parseStamp, soqlDateTime, soqlIdent, soqlLiteral } from '../soql.js';
+import { flattenChildren, relatedSelect } from './related.js';
 import { toSourceRecord, type SalesforceRecord } from './records.js';
 
 /** One page of a query result. */
@@ -84,38 +87,46 @@ export interface ChangeReadOptions {
   fields: string[];
   /** Ignore records stamped in the last N seconds (still-committing transactions). */
   settleSeconds: number;
+  /** Re-read this far before the watermark (the flow's overlap). */
+  overlapMs?: number;
   /** The hub's clock. */
   now?: () => number;
   signal?: AbortSignal;
 }
 
-/** The SOQL of one change read (exported for tests and docs). */
-export function changesSoql(entity: string, since: Watermark | null, fields: string[], upperMs: number, limit: number): string {
-  const select = [...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent).join(', ');
+/** The SOQL of one change read over a stamp window, oldest first (exported for tests and docs). */
+export function changesSoql(entity: string, fromMs: number | null, fields: string[], upperMs: number): string {
+  const select = [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity)].join(', ');
   const upper = `SystemModstamp <= ${soqlDateTime(upperMs)}`;
-  let where = upper;
-  if (since) {
-    const at = soqlDateTime(since.at);
-    where = since.key
-      ? `(SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > ${soqlString(since.key)})) AND ${upper}`
-      : `SystemModstamp > ${at} AND ${upper}`;
-  }
-  return `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`;
+  const where = fromMs === null ? upper : `SystemModstamp >= ${soqlDateTime(fromMs)} AND ${upper}`;
+  return `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
 }
 
-/** Records changed after the watermark, sorted by (SystemModstamp, Id), including deletions. */
+/** Records changed after the watermark, sorted by (SystemModstamp, Id), including deletions, through the shared polling helper. */
 export async function readChanges(client: SalesforceClient, entity: string, since: Watermark | null, options: ChangeReadOptions): Promise<ChangePage> {
   const now = (options.now ?? Date.now)();
-  // Whole seconds: SystemModstamp has no sub-second part, so the bound must not split a second.
-  const upperMs = Math.floor(now / 1000) * 1000 - options.settleSeconds * 1000;
-  if (since && parseStamp(since.at) >= upperMs) return { records: [], next: since, hasMore: false };
-  const soql = changesSoql(entity, since, options.fields, upperMs, options.limit + 1);
-  const rows = await query(client, soql, { all: true, maxRecords: options.limit + 1, signal: options.signal });
-  const hasMore = rows.length > options.limit;
-  const records = rows.slice(0, options.limit).map((r) => toSourceRecord(entity, r));
-  const last = records[records.length - 1];
-  const next: Watermark | null = last ? { at: last.updatedAt!, key: last.id } : since;
-  return { records, next, hasMore };
+  return pollByStamp<SalesforceRecord>({
+    since,
+    limit: options.limit,
+    overlapMs: options.overlapMs ?? 0,
+    settleMs: options.settleSeconds * 1000,
+    // Whole seconds: SystemModstamp has no sub-second part, so the bound must not split a second.
+    now: Math.floor(now / 1000) * 1000,
+    signal: options.signal,
+    ordered: true,
+    // Pages are read lazily: the helper stops following nextRecordsUrl once it has its page.
+    async *fetch(w) {
+      // Whole seconds down, so the window's first second is read whole.
+      const fromMs = w.fromMs === null ? null : Math.floor(w.fromMs / 1000) * 1000;
+      // Child relationships (OpportunityLineItems) arrive nested; their further pages are read here.
+      for await (const page of queryPages(client, changesSoql(entity, fromMs, options.fields, w.untilMs), { all: true, signal: w.signal })) {
+        for (const r of page.records) yield await flattenChildren(client, entity, r);
+      }
+    },
+    stampMs: (r) => parseStamp(String(r.SystemModstamp ?? '')),
+    key: (r) => String(r.Id),
+    toRecord: (r) => toSourceRecord(entity, r),
+  });
 }
 
 /** getUpdated: ids changed in [start, end) and the latest date covered. */

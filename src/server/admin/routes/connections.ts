@@ -91,7 +91,7 @@ export const connectionRoutes: AnyRoute[] = [
       if (await ctx.store.getConnection(body.name)) throw new ApiError(409, 'exists', `connection "${body.name}" already exists`);
       const { plain, secret } = prepare(ctx, body.type, { ...body.settings, ...body.secrets });
       // The store writes the audit row (names of secrets only) in the same transaction.
-      const row = await ctx.store.putConnection({ name: body.name, type: body.type, settings: plain, secrets: secret }, principal!.user.username);
+      const row = await ctx.hub.writeConnection({ name: body.name, type: body.type, settings: plain, secrets: secret }, principal!.user.username);
       reply.code(201);
       return connectionView(ctx, row);
     },
@@ -107,7 +107,7 @@ export const connectionRoutes: AnyRoute[] = [
       const existing = await ctx.store.getConnection(params.name);
       if (!existing) throw notFound(`connection "${params.name}"`);
       const { plain, secret } = prepare(ctx, existing.type, { ...body.settings, ...decodeSecrets(existing.secrets) });
-      const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
+      const row = await ctx.hub.writeConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
       return connectionView(ctx, row);
     },
   }),
@@ -126,7 +126,7 @@ export const connectionRoutes: AnyRoute[] = [
       const unknown = Object.keys(body.secrets).filter((k) => !allowed.has(k));
       if (unknown.length) throw new ApiError(400, 'unknown_secret', `not a secret of a ${existing.type} connection: ${unknown.join(', ')}`);
       const { plain, secret } = prepare(ctx, existing.type, { ...existing.settings, ...decodeSecrets(existing.secrets), ...body.secrets });
-      const row = await ctx.store.putConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
+      const row = await ctx.hub.writeConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
       ctx.checks.forget(params.name);
       return connectionView(ctx, row);
     },
@@ -159,7 +159,7 @@ export const connectionRoutes: AnyRoute[] = [
     tag: 'connections',
     schema: { params: nameParams, response: { 200: okSchema } },
     async handler({ params, ctx, principal }) {
-      if (!(await ctx.store.deleteConnection(params.name, principal!.user.username))) throw notFound(`connection "${params.name}"`);
+      if (!(await ctx.hub.deleteConnection(params.name, principal!.user.username))) throw notFound(`connection "${params.name}"`);
       ctx.checks.forget(params.name);
       return { ok: true };
     },

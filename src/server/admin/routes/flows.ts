@@ -2,6 +2,7 @@
 import type { FlowDef } from '../../../core/flow.js';
 import type { Fields } from '../../../core/json.js';
 import type { FlowRow, FlowVersionRow } from '../../../store/types.js';
+import { flowSourceProblem } from '../../../engine/flow-loader.js';
 import { lineDiff, unifiedDiff } from '../flow-diff.js';
 import { mappingTable } from '../mapping-table.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
@@ -52,6 +53,13 @@ const versionParams = obj({ name: { type: 'string', minLength: 1 }, version: { t
 /** The deploy body: the YAML text itself (text/yaml) or `{ "source": "<yaml>" }`. */
 const deployBody = { anyOf: [{ type: 'string', minLength: 1 }, obj({ source: { type: 'string', minLength: 1 } })] };
 const sourceOf = (body: string | { source: string }): string => (typeof body === 'string' ? body : body.source);
+/** The flow text of a deploy or validate body, refused with 400 and the reason when it is too big, too deeply nested or its aliases expand too far (before it costs time or memory). */
+function boundedSource(body: string | { source: string }): string {
+  const source = sourceOf(body);
+  const problem = flowSourceProblem(source);
+  if (problem) throw new ApiError(400, 'invalid_request', problem);
+  return source;
+}
 const invalidFlow = (issues: unknown[]) => new ApiError(422, 'invalid_flow', `the flow file has ${issues.length} problem(s)`, { issues: issues as never });
 
 /** The flow routes. */
@@ -132,7 +140,7 @@ export const flowRoutes: AnyRoute[] = [
     extraBodyTypes: ['text/yaml', 'application/yaml', 'text/plain'],
     schema: { body: deployBody, response: { 200: obj({ valid: { type: 'boolean' }, issues: arr(issueSchema) }) } },
     async handler({ body, ctx }) {
-      const issues = ctx.hub.validateFlow(sourceOf(body));
+      const issues = ctx.hub.validateFlow(boundedSource(body));
       return { valid: issues.length === 0, issues };
     },
   }),
@@ -145,7 +153,7 @@ export const flowRoutes: AnyRoute[] = [
     extraBodyTypes: ['text/yaml', 'application/yaml', 'text/plain'],
     schema: { body: deployBody, response: { 200: obj({ version: flowVersionSchema, created: { type: 'boolean' } }) } },
     async handler({ body, ctx, principal }) {
-      const source = sourceOf(body);
+      const source = boundedSource(body);
       const issues = ctx.hub.validateFlow(source);
       if (issues.length) throw invalidFlow(issues);
       let result;

@@ -1,0 +1,139 @@
+/**
+ * Retention: the history tables (inbox, finished jobs, runs and their traces) grow with every event;
+ * without purging, a busy install fills its disk in weeks. Rows are deleted by age (and runs also by
+ * count per flow) in small batches, each its own short transaction, so the queue's writers are never
+ * blocked for long. Unfinished work is never touched: a job that is queued or running, its inbox row,
+ * and the runs of a job with an open dead letter stay until they are handled.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { Iso, PurgeResult, RetentionCutoffs } from './types.js';
+
+/** Runs one statement in its own write transaction (the adapter's, so SQLite's writer queue is respected). */
+export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
+
+/** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions in all. */
+export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
+  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, complete: true };
+  // Only batches that deleted something count: a phase with nothing to do must not starve the next.
+  let budget = c.maxBatches ?? 50;
+  const spent = (): boolean => budget <= 0;
+
+  // Runs (and their traces), by age per flow, then beyond the per-flow count.
+  const flows = (await db.selectFrom('runs').select('flow').distinct().execute()).map((r) => r.flow);
+  for (const flow of flows) {
+    const byAge: Iso = c.flowRunsBefore?.[flow] ?? c.runsBefore;
+    // The Nth newest run (by start, then id): it and everything older go, whatever their age.
+    const nth = c.maxRunsPerFlow
+      ? await db
+          .selectFrom('runs')
+          .select(['started_at', 'id'])
+          .where('flow', '=', flow)
+          .orderBy('started_at', 'desc')
+          .orderBy('id', 'desc')
+          .offset(c.maxRunsPerFlow)
+          .limit(1)
+          .executeTakeFirst()
+      : undefined;
+    const bounds: RunBound[] = [{ before: byAge }];
+    if (nth && nth.started_at >= byAge) bounds.push({ before: nth.started_at, atOrBelowId: { at: nth.started_at, id: nth.id } });
+    for (const bound of bounds) {
+      for (;;) {
+        if (spent()) return { ...out, complete: false };
+        const n = await purgeRunBatch(write, flow, bound, c.batchSize);
+        if (n.runs > 0) budget--;
+        out.runs += n.runs;
+        out.traces += n.traces;
+        if (n.runs < c.batchSize) break;
+      }
+    }
+  }
+
+  // Finished jobs (dead-lettered ones stay with their dead letter).
+  for (;;) {
+    if (spent()) return { ...out, complete: false };
+    const n = await write(async (trx) => {
+      const ids = trx.selectFrom('jobs').select('id').where('status', '=', 'done').where('updated_at', '<', c.jobsBefore).limit(c.batchSize);
+      const res = await trx.deleteFrom('jobs').where('id', 'in', ids).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+    if (n > 0) budget--;
+    out.jobs += n;
+    if (n < c.batchSize) break;
+  }
+
+  // Inbox rows: forgetting one only forgets that its delivery id was seen, so it goes after the
+  // longest window a sender retries in, and never while its job is still to run.
+  for (;;) {
+    if (spent()) return { ...out, complete: false };
+    const n = await write(async (trx) => {
+      const keys = await trx
+        .selectFrom('inbox')
+        .select(['flow', 'delivery_id'])
+        .where('received_at', '<', c.inboxBefore)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.id', '=', 'inbox.job_id').where('jobs.status', 'in', ['queued', 'running']))),
+        )
+        .limit(c.batchSize)
+        .execute();
+      for (const k of keys) await trx.deleteFrom('inbox').where('flow', '=', k.flow).where('delivery_id', '=', k.delivery_id).execute();
+      return keys.length;
+    });
+    if (n > 0) budget--;
+    out.inbox += n;
+    if (n < c.batchSize) break;
+  }
+  return out;
+}
+
+/** Runs started before `before`, and (for the count limit) those started at `atOrBelowId.at` with an id at or below it. */
+interface RunBound {
+  before: Iso;
+  atOrBelowId?: { at: Iso; id: string };
+}
+
+/** One batch of a flow's runs within `bound`, without an open dead letter, with their traces. */
+async function purgeRunBatch(write: WriteTx, flow: string, bound: RunBound, batchSize: number): Promise<{ runs: number; traces: number }> {
+  return write(async (trx) => {
+    const tie = bound.atOrBelowId;
+    const ids = (
+      await trx
+        .selectFrom('runs')
+        .select('runs.id')
+        .where('runs.flow', '=', flow)
+        .where((eb) =>
+          tie
+            ? eb.or([eb('runs.started_at', '<', bound.before), eb.and([eb('runs.started_at', '=', tie.at), eb('runs.id', '<=', tie.id)])])
+            : eb('runs.started_at', '<', bound.before),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('dead_letters').select('dead_letters.id').whereRef('dead_letters.job_id', '=', 'runs.job_id').where('dead_letters.status', '=', 'open'))),
+        )
+        .limit(batchSize)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) return { runs: 0, traces: 0 };
+    await trx.deleteFrom('trace_keys').where('run_id', 'in', ids).execute();
+    const traces = await trx.deleteFrom('traces').where('run_id', 'in', ids).executeTakeFirst();
+    const runs = await trx.deleteFrom('runs').where('id', 'in', ids).executeTakeFirst();
+    return { runs: Number(runs.numDeletedRows), traces: Number(traces.numDeletedRows) };
+  });
+}
+
+/** Row counts of the growing tables: exact on SQLite; PostgreSQL's planner estimate (cheap on big tables) plus bytes. */
+export async function historyTableSizes(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): Promise<Array<{ table: string; rows: number; bytes: number | null }>> {
+  const tables = ['inbox', 'jobs', 'runs', 'traces', 'trace_keys', 'dead_letters', 'xref', 'audit_log'] as const;
+  if (kind === 'postgres') {
+    const res = await sql<{ table: string; rows: string; bytes: string }>`
+      select c.relname as "table", greatest(c.reltuples, 0)::bigint as rows, pg_total_relation_size(c.oid) as bytes
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind = 'r' and c.relname in (${sql.join(tables.map((t) => sql.lit(t)))})`.execute(db);
+    return res.rows.map((r) => ({ table: r.table, rows: Number(r.rows), bytes: Number(r.bytes) }));
+  }
+  const out: Array<{ table: string; rows: number; bytes: number | null }> = [];
+  for (const t of tables) {
+    const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(t)}`.execute(db);
+    out.push({ table: t, rows: Number(r.rows[0]?.n ?? 0), bytes: null });
+  }
+  return out;
+}
