@@ -95,6 +95,7 @@ async function hubFixture(storeKind: 'sqlite' | 'postgres', endpoints: SandboxEn
   await hub.startWorkers(1, { idlePollMs: 20 }, false);
   const drain = (timeoutMs = 30_000) => waitFor(() => queueDrained(store), 'the queue to drain', timeoutMs);
   return {
+    url,
     store,
     hub,
     deployed,
@@ -139,6 +140,7 @@ export async function x3JourneyFixture(options: X3JourneyOptions = {}): Promise<
     options.flows,
   );
   return {
+    url: h.url,
     store: h.store,
     hub: h.hub,
     salesforce,
