@@ -163,7 +163,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       database: `sqlite:${dbFile}`,
       host,
       port: await preferredPort(options.port ?? DEMO_PORTS.console, host),
-      flowsDir: options.flowsDir ?? (existsSync('flows') ? 'flows' : TEMPLATE_FLOWS_DIR),
+      flowsDir: options.flowsDir ?? path.join(existsSync('flows') ? 'flows' : TEMPLATE_FLOWS_DIR, profile.flowsDir),
       // Deployed here file by file (deployTemplates), not by startServer, so one bad file cannot stop the demo.
       deployFlowsOnStart: false,
       workers: 1,

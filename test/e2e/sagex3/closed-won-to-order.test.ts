@@ -35,7 +35,7 @@ describe('Sage X3 journey 7: closed won to order', () => {
   function post(body: unknown, deliveryId: string) {
     const raw = Buffer.from(JSON.stringify(body));
     const ts = String(Math.floor(Date.now() / 1000));
-    return f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(SECRET, ts, raw) }, rawBody: raw });
+    return f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(SECRET, ts, raw, deliveryId) }, rawBody: raw });
   }
   const x3Entries = () => rows('PricebookEntry').filter((e) => rows('Product2').some((p) => p.Id === e.Product2Id && p.SageX3_Item_Ref__c));
 

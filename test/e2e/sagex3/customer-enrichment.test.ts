@@ -89,8 +89,9 @@ describe('Sage X3 journeys 2 and 5: customer enrichment and grade', () => {
     const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
     expect(others).toHaveLength(0);
     expect(dl.errorKind).toBe('invalid_data');
-    // The first target (the prospect) is refused, with Pardot's reason naming the field.
-    expect(dl.error.message).toMatch(/company \(at most 255 characters\)/);
+    // Every target is checked before the first write: the reason names the field and the limit.
+    expect(dl.error.message).toMatch(/255/);
+    expect(['company', 'Name']).toContain(dl.error.details.field);
     const p = dl.payload as { record: Record<string, unknown> };
     await f.store.updateDeadLetterPayload(dl.id, { ...p, record: { ...p.record, BPCNAM: 'Renamed Cycles' } }, 'test');
     await f.store.replayDeadLetters([dl.id], 'test');

@@ -29,7 +29,7 @@ describe('Sage X3 journey 3: post-purchase', () => {
     f.x3.business.setCredit(customer, '100.00');
     const order = String(f.x3.business.createOrder({ fields: { BPCORD: customer, SALFCY: 'NA011' }, children: { SORDERQ: [{ fields: { ITMREF: 'BMS001', QTY: '1' } }] } }, 'JSMITH').row.SOHNUM);
     await f.poll(FLOW);
-    expect(activitiesFor(email, order).map((a) => a.type)).toEqual(['Order On Hold']);
+    expect(activitiesFor(email, order).map((a) => a.type)).toEqual(['Order_On_Hold']);
     expect(prospectsFor(email)[0].last_order_status__c).toBe('On Hold');
 
     await nextSecond();
@@ -46,7 +46,7 @@ describe('Sage X3 journey 3: post-purchase', () => {
     await f.poll(FLOW);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
     const mine = activitiesFor(email, order);
-    expect(mine.map((a) => a.type)).toEqual(['Order On Hold', 'Order Placed', 'Order Shipped', 'Order Invoiced']);
+    expect(mine.map((a) => a.type)).toEqual(['Order_On_Hold', 'Order_Placed', 'Order_Shipped', 'Order_Invoiced']);
     expect(mine.every((a) => a.extension === 'Syncline')).toBe(true);
     expect(mine.at(-1)!.value).toBe(`Sales order ${order} (Delivered, Invoiced)`);
     const [prospect, ...more] = prospectsFor(email);
@@ -61,16 +61,16 @@ describe('Sage X3 journey 3: post-purchase', () => {
     await nextSecond();
     const order = String(f.x3.business.createOrder({ fields: { BPCORD: customer, SALFCY: 'NA021' }, children: { SORDERQ: [{ fields: { ITMREF: 'BMS002', QTY: '1' } }] } }, 'JSMITH').row.SOHNUM);
     // The marketing admin deactivated the activity type in Pardot.
-    const type = f.pardot.state.externalActivityTypes.find((t) => t.type === 'Order Placed')!;
+    const type = f.pardot.state.externalActivityTypes.find((t) => t.type === 'Order_Placed')!;
     type.isActive = false;
     await f.poll(FLOW);
     const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
     expect(others).toHaveLength(0);
-    expect(dl.error.message).toMatch(/Order Placed|type/i);
+    expect(dl.error.message).toMatch(/Order_Placed|type/i);
     type.isActive = true;
     await f.store.replayDeadLetters([dl.id], 'test');
     await f.drain();
-    expect(activitiesFor(email, order).map((a) => a.type)).toEqual(['Order Placed']);
+    expect(activitiesFor(email, order).map((a) => a.type)).toEqual(['Order_Placed']);
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
   });
 });

@@ -89,7 +89,7 @@ export function sage100Traffic(client: Sage100SandboxClient, books: SageBooks): 
 export const sage100Profile: ErpProfile = {
   name: 'sage100',
   label: 'Sage 100',
-  flowsDir: 'flows',
+  flowsDir: '.',
   defaultPort: 4103,
   async start({ host, port, seed }) {
     const sage100 = await startSage100Emulator({ host, port, seedSize: seed });

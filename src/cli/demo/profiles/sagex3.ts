@@ -82,7 +82,7 @@ export function sageX3Traffic(tables: Tables, business: Business): ErpTraffic {
 export const sageX3Profile: ErpProfile = {
   name: 'sagex3',
   label: 'Sage X3',
-  flowsDir: 'flows/sagex3',
+  flowsDir: 'sagex3',
   defaultPort: 4104,
   async start({ host, port, seed }) {
     const x3 = await startSageX3Emulator({ host, port, seedSize: seed });

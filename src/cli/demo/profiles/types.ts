@@ -47,7 +47,7 @@ export interface ErpProfile {
   name: string;
   /** Shown in the terminal (`Sage 100`). */
   label: string;
-  /** Folder of the flow templates deployed at start. */
+  /** Folder of the flow templates deployed at start, inside the templates folder `flows/` (`.` for flows/ itself). */
   flowsDir: string;
   /** The emulator's preferred port. */
   defaultPort: number;
