@@ -6,7 +6,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../src/core/errors.js';
-import { SageX3Connection } from '../../../src/connectors/sagex3/index.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SageX3Connection, sageX3Connector } from '../../../src/connectors/sagex3/index.js';
 import { startSageX3Emulator, type RunningSageX3Emulator } from '../../../src/sandbox/sagex3/index.js';
 import { emulatorSettings, testContext } from './context.js';
 
@@ -38,6 +40,15 @@ async function failure(p: Promise<unknown>): Promise<SyncError> {
 }
 
 const ann = { BPCNAM: 'Contoso Bikes', CRY: 'US', ADDLIG1: '1 Market St', CTY: 'San Francisco', SAT: 'CA', POSCOD: '94105', WEB1: 'ap@contoso.example', CNTFNA: 'Ann', CNTLNA: 'Lee', CNTEMA: 'ann.lee@contoso.example' };
+
+describe('declaration', () => {
+  it('documents every setting in docs/connectors/sagex3.md and keeps the password secret', () => {
+    const guide = readFileSync(fileURLToPath(new URL('../../../docs/connectors/sagex3.md', import.meta.url)), 'utf8');
+    for (const field of sageX3Connector.settings!.fields) expect(guide, field.name).toContain(`\`${field.name.split('.')[0]}`);
+    expect(sageX3Connector.settings!.fields.filter((x) => x.secret).map((x) => x.name)).toEqual(['password']);
+    expect(sageX3Connector.entities.map((e) => e.name)).toEqual(['BPCUSTOMER', 'SORDER', 'ITMMASTER', 'ITMMVT', 'STOCK', 'SDELIVERY', 'SINVOICE']);
+  });
+});
 
 describe('connection', () => {
   it('checks REST and SOAP, and reports a refused password as unauthorized', async () => {
