@@ -36,7 +36,11 @@ command -v chromium >/dev/null 2>&1 || $quiet || warn "Chromium missing: browser
 
 # 2. npm packages (the lock file pins them; install scripts allowed are listed in package.json).
 stamp=node_modules/.syncline-installed
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+if [ -L node_modules ]; then
+  # A link to another checkout's packages (a git worktree sharing them): npm ci here would empty the
+  # shared folder under everyone using it. That checkout installs them.
+  say "node_modules is a link to $(readlink node_modules); not reinstalling packages here"
+elif [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error || { warn "npm install failed"; exit 1; }
   touch "$stamp"

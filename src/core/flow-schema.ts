@@ -61,7 +61,7 @@ export const flowSchema: JsonObject = {
           required: ['type'],
           properties: {
             type: { const: 'webhook' },
-            secret: { type: 'string', description: 'HMAC-SHA256 shared secret; env:NAME reads an environment variable. Without it the flow must say unsigned: true.' },
+            secret: { type: 'string', description: 'HMAC-SHA256 shared secret, as a reference: env:NAME (an environment variable) or connection:NAME/FIELD (a secret field of a connection); a literal secret is refused. Without it the flow must say unsigned: true.' },
             unsigned: { type: 'boolean', description: 'Accept deliveries without a signature. Deploy refuses a webhook flow with neither secret nor unsigned: true.' },
             signatureHeader: { type: 'string' },
             timestampHeader: { type: 'string' },

@@ -12,7 +12,7 @@ export type TriggerDef = WebhookTriggerDef | PollTriggerDef | ScheduleTriggerDef
 /** Events pushed to `/hooks/<flow name>`. */
 export interface WebhookTriggerDef {
   type: 'webhook';
-  /** Shared secret for HMAC-SHA256 signatures; `env:NAME` reads an environment variable. Omit only with `unsigned: true`. */
+  /** Shared secret for HMAC-SHA256 signatures, as a reference: `env:NAME` or `connection:NAME/FIELD` (a literal is refused). Omit only with `unsigned: true`. */
   secret?: string;
   /** Header holding `sha256=<hex>` of `<timestamp>.<delivery id>.<raw body>` (default `x-syncline-signature`). */
   signatureHeader?: string;

@@ -10,6 +10,7 @@ import jsonata from 'jsonata';
 import type { FlowDef, FlowIssue, MappingDef, MappingRule, TargetDef } from '../core/flow.js';
 import { flowSchema } from '../core/flow-schema.js';
 import { parseDuration } from './durations.js';
+import { literalSecretIssues } from './flow-secrets.js';
 
 const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
 const validateSchema = ajv.compile(flowSchema);
@@ -146,6 +147,7 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  out.push(...literalSecretIssues(def));
   if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
     out.push({
       path: 'trigger',

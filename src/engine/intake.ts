@@ -13,8 +13,9 @@ import type { InboxEvent, Store } from '../store/types.js';
 import type { FlowCache } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
 import type { EventPayload } from './payloads.js';
-import { envPolicy, resolveConnectionEnv, resolveEnvRefs, type EnvPolicy } from './settings.js';
+import { envPolicy, resolveConnectionEnv, type EnvPolicy } from './settings.js';
 import { decodeSecrets } from './connection-settings.js';
+import { resolveSecretRef } from './flow-secrets.js';
 
 /** The HTTP answer intake wants sent. */
 export interface IntakeResponse {
@@ -55,7 +56,7 @@ export class Intake {
     if (req.rawBody.length > (trig.maxBodyBytes ?? DEFAULT_MAX_BODY)) {
       return { status: 413, body: { error: 'payload_too_large', message: `body is ${req.rawBody.length} bytes; this flow accepts at most ${trig.maxBodyBytes ?? DEFAULT_MAX_BODY}` } };
     }
-    const sigError = this.verifySignature(trig, req);
+    const sigError = await this.verifySignature(trig, req);
     if (sigError) return { status: 401, body: { error: 'invalid_signature', message: sigError } };
     let body: unknown;
     try {
@@ -91,12 +92,12 @@ export class Intake {
   }
 
   /** Returns a reason when the delivery is not signed as the flow requires, else null. */
-  private verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): string | null {
+  private async verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): Promise<string | null> {
     if (!trig.secret) return trig.unsigned === true ? null : 'this flow has no signing secret and does not say `unsigned: true`; deliveries are refused';
     let secret: string;
     try {
-      // A flow's secret is only compared, never sent anywhere; still, the server's own variables never resolve.
-      secret = resolveEnvRefs(trig.secret);
+      // A flow's secret is only compared, never sent anywhere.
+      secret = await resolveSecretRef(trig.secret, this.store);
     } catch (err) {
       return `the flow's signing secret is not configured: ${(err as Error).message}`;
     }

@@ -30,8 +30,10 @@ import {
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
 import { historyTableSizes, purgeHistory } from './retention.js';
+import { reencryptAll, stateSecretName, type KeyRotationResult } from './key-rotation.js';
 import type {
   ApiTokenRow,
+  LoginCounter,
   ApiUsageAdd,
   ApiUsageRow,
   AuditInput,
@@ -616,6 +618,9 @@ export abstract class KyselyStore implements Store {
         last_error: toJson(input.error),
       });
       if (!job) return false;
+      if (input.refundAttempt && Number(job.attempts) > 0) {
+        await trx.updateTable('jobs').set({ attempts: Number(job.attempts) - 1 }).where('id', '=', job.id).execute();
+      }
       await this.recordOutcome(trx, job, input);
       await this.jobsQueuedInTx(trx);
       return true;
@@ -1016,6 +1021,91 @@ export abstract class KyselyStore implements Store {
     await this.write((db) => db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute());
   }
 
+  async deferJob(input: { jobId: string; workerId: string; runAt: string; payload: JsonValue }): Promise<boolean> {
+    const row = await this.write((db) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          run_at: normIso(input.runAt),
+          payload: toJson(input.payload),
+          // The claim counted an attempt; a check of a job still running is not one.
+          attempts: eb('attempts', '-', 1),
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: isoNow(),
+        }))
+        .where('id', '=', input.jobId)
+        .where('status', '=', 'running')
+        .where('lease_owner', '=', input.workerId)
+        .returning('id')
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
+  async deleteSessionsOf(userId: string, keepIdHash?: string): Promise<number> {
+    const rows = await this.write((db) =>
+      db
+        .deleteFrom('sessions')
+        .where('user_id', '=', userId)
+        .$if(keepIdHash !== undefined, (q) => q.where('id_hash', '!=', keepIdHash!))
+        .returning('id_hash')
+        .execute(),
+    );
+    return rows.length;
+  }
+
+  async revokeApiTokensOf(userId: string, keepId?: string): Promise<number> {
+    const rows = await this.write((db) =>
+      db
+        .updateTable('api_tokens')
+        .set({ revoked: 1 })
+        .where('user_id', '=', userId)
+        .where('revoked', '=', 0)
+        .$if(keepId !== undefined, (q) => q.where('id', '!=', keepId!))
+        .returning('id')
+        .execute(),
+    );
+    return rows.length;
+  }
+
+  async updateLoginCounters<T>(keys: string[], decide: (counters: Map<string, LoginCounter | null>) => { counters: Map<string, LoginCounter | null>; result: T }): Promise<T> {
+    const unique = [...new Set(keys)].sort();
+    return this.tx(async (trx) => {
+      // Make the rows exist, then lock them (PostgreSQL; SQLite's write lock already serialises), so
+      // two attempts at once cannot both read the same count.
+      const placeholder = new Date(0).toISOString();
+      await trx
+        .insertInto('login_counters')
+        .values(unique.map((key) => ({ key, failures: 0, locked_until: placeholder, last_failure: placeholder })))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const rows = await trx
+        .selectFrom('login_counters')
+        .selectAll()
+        .where('key', 'in', unique)
+        .$if(this.kind === 'postgres', (q) => q.forUpdate())
+        .execute();
+      const current = new Map<string, LoginCounter | null>(unique.map((k) => [k, null]));
+      for (const r of rows) {
+        if (r.failures > 0) current.set(r.key, { failures: r.failures, lockedUntil: Date.parse(r.locked_until), lastFailure: Date.parse(r.last_failure) });
+      }
+      const { counters, result } = decide(current);
+      for (const key of unique) {
+        const c = counters.get(key) ?? null;
+        if (c === null) await trx.deleteFrom('login_counters').where('key', '=', key).execute();
+        else
+          await trx
+            .updateTable('login_counters')
+            .set({ failures: c.failures, locked_until: new Date(c.lockedUntil).toISOString(), last_failure: new Date(c.lastFailure).toISOString() })
+            .where('key', '=', key)
+            .execute();
+      }
+      return result;
+    });
+  }
+
   // ---------- shared rate limits: daily usage ----------
   async addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }> {
     const now = isoNow();
@@ -1057,6 +1147,14 @@ export abstract class KyselyStore implements Store {
   }
 
   // ---------- audit ----------
+  async rotateMasterKey(to: SecretBox, actor = SYSTEM_ACTOR): Promise<KeyRotationResult> {
+    return this.tx(async (trx) => {
+      const result = await reencryptAll(trx, this.secretBox, to);
+      await this.insertAudit(trx, { actor, action: 'keys.rotate', target: 'master-key', details: { ...result } });
+      return result;
+    });
+  }
+
   async purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult> {
     return purgeHistory(this.db, (fn) => this.tx(fn), cutoffs);
   }
@@ -1082,7 +1180,4 @@ function toApiUsageRow(r: { connection: string; day: string; used: number; daily
   return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
 }
 
-/** The associated-data name of a connection state value: bound to its key, apart from the connection's secrets. */
-function stateSecretName(key: string): string {
-  return `state:${key}`;
-}
+

@@ -185,6 +185,14 @@ export interface RateBucketsTable {
   tat: number;
 }
 
+/** Sign-in attempts under one key (an account or a client address) and the lockout they caused. */
+export interface LoginCountersTable {
+  key: string;
+  failures: number;
+  locked_until: IsoText;
+  last_failure: IsoText;
+}
+
 /** Every table of the store. */
 export interface Database {
   connections: ConnectionsTable;
@@ -204,6 +212,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  login_counters: LoginCountersTable;
   api_usage: ApiUsageTable;
   rate_buckets: RateBucketsTable;
 }

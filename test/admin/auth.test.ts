@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from '../../src/server/auth/password.js'
 import { hashSecret } from '../../src/server/auth/tokens.js';
 import { LoginThrottle } from '../../src/server/auth/throttle.js';
 import { createUser, ensureFirstAdmin } from '../../src/server/auth/users.js';
+import { openStore } from '../../src/store/index.js';
 import { PASSWORDS, sessionCookieFrom, signIn, startHarness, type Harness } from './harness.js';
 
 describe('password hashing', () => {
@@ -24,22 +25,44 @@ describe('password hashing', () => {
 });
 
 describe('LoginThrottle', () => {
-  it('allows the free attempts, then locks for a window that doubles and caps', () => {
-    let now = 0;
-    const t = new LoginThrottle({ freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 5000, now: () => now });
-    const k = LoginThrottle.key('Bob', '1.2.3.4');
-    expect(t.fail(k)).toBe(0);
-    expect(t.fail(k)).toBe(0);
-    expect(t.fail(k)).toBe(1000);
-    expect(t.waitMs(k)).toBe(1000);
-    now += 1000;
-    expect(t.waitMs(k)).toBe(0);
-    expect(t.fail(k)).toBe(2000);
-    expect(t.fail(k)).toBe(4000);
-    expect(t.fail(k)).toBe(5000);
-    expect(t.waitMs(LoginThrottle.key('bob', '1.2.3.5'))).toBe(0);
-    t.succeed(k);
-    expect(t.waitMs(k)).toBe(0);
+  it('counts attempts per account before the check, locks for a window that doubles and caps, and forgets on success', async () => {
+    const store = await openStore({ url: 'sqlite::memory:', masterKey: 'b'.repeat(64) });
+    try {
+      let now = 1_000_000;
+      const t = new LoginThrottle(store, { freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 5000, now: () => now });
+      expect(await t.take('Bob', '1.2.3.4')).toBe(0);
+      expect(await t.take('bob', '1.2.3.4')).toBe(0);
+      // The third attempt is still checked, and starts the first window.
+      expect(await t.take('bob', '1.2.3.5')).toBe(0);
+      expect(await t.take('bob', '1.2.3.6')).toBe(1000);
+      now += 1000;
+      expect(await t.take('bob', '1.2.3.4')).toBe(0);
+      expect(await t.take('bob', '1.2.3.4')).toBe(2000);
+      now += 2000;
+      expect(await t.take('bob', '1.2.3.4')).toBe(0);
+      now += 4000;
+      expect(await t.take('bob', '1.2.3.4')).toBe(0);
+      expect(await t.take('bob', '1.2.3.4')).toBe(5000);
+      expect(await t.take('alice', '1.2.3.9')).toBe(0);
+      now += 5000;
+      await t.succeed('bob', '1.2.3.4');
+      expect(await t.take('bob', '1.2.3.4')).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('locks a client address that sprays many accounts', async () => {
+    const store = await openStore({ url: 'sqlite::memory:', masterKey: 'b'.repeat(64) });
+    try {
+      const t = new LoginThrottle(store, { freeAttemptsPerAddress: 5, baseDelayMs: 60_000, now: () => 5_000_000 });
+      const waits = [];
+      for (let i = 0; i < 8; i++) waits.push(await t.take(`user${i}`, '6.6.6.6'));
+      expect(waits).toEqual([0, 0, 0, 0, 0, 0, 60_000, 60_000]);
+      expect(await t.take('user0', '7.7.7.7')).toBe(0);
+    } finally {
+      await store.close();
+    }
   });
 });
 

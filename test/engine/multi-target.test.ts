@@ -10,6 +10,7 @@ import { engineFixture, queueDrained, sinkConnection, waitFor, type EngineFixtur
 const FLOW = `name: two-targets
 trigger:
   type: webhook
+  unsigned: true
 source:
   connection: shop
   entity: customer

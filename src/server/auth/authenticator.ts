@@ -1,6 +1,6 @@
 /**
  * Who is calling: signs users in, turns a session cookie or a bearer token back into a principal,
- * and keeps sessions sliding. Everything it keeps is in the Store except the sign-in throttle.
+ * and keeps sessions sliding. Everything it keeps is in the Store, the sign-in counters included.
  */
 import type { ApiTokenRow, Store, UserRow } from '../../store/types.js';
 import { hashPassword, randomPassword, verifyPassword } from './password.js';
@@ -50,23 +50,20 @@ export class Authenticator {
   constructor(private readonly store: Store, options: AuthenticatorOptions = {}) {
     this.sessionTtlMs = options.sessionTtlMs ?? 8 * 60 * 60_000;
     this.now = options.now ?? Date.now;
-    this.throttle = new LoginThrottle({ now: this.now, ...options.throttle });
+    this.throttle = new LoginThrottle(store, { now: this.now, ...options.throttle });
   }
 
   /** Checks a username and password from a client address; on success opens a session. */
   async login(username: string, password: string, ip: string): Promise<LoginResult> {
-    const key = LoginThrottle.key(username, ip);
-    const wait = this.throttle.waitMs(key);
+    // Counted before the password is checked, so attempts sent at once cannot all be checked.
+    const wait = await this.throttle.take(username, ip);
     if (wait > 0) return { ok: false, reason: 'locked', retryAfterMs: wait };
     const user = await this.store.getUser(username.trim());
     // Hash even for unknown users so response time does not reveal which usernames exist.
     const hash = user && !user.disabled ? user.passwordHash : await (this.dummyHash ??= hashPassword(randomPassword()));
     const good = (await verifyPassword(password, hash)) && user !== null && !user.disabled;
-    if (!good || !user) {
-      const lock = this.throttle.fail(key);
-      return { ok: false, reason: 'invalid', retryAfterMs: lock };
-    }
-    this.throttle.succeed(key);
+    if (!good || !user) return { ok: false, reason: 'invalid', retryAfterMs: 0 };
+    await this.throttle.succeed(username, ip);
     const sessionCookie = randomSecret();
     const csrfToken = randomSecret();
     const at = this.now();
@@ -111,6 +108,18 @@ export class Authenticator {
     const user = await this.store.getUser(row.userId);
     if (!user || user.disabled) return null;
     return { user, via: 'token', tokenId: row.id };
+  }
+
+  /**
+   * Ends every session and API token of a user except the one `keep` is using (when it is that
+   * user's own): after a password change or reset, whoever held the old password or a token made
+   * with it is signed out. Returns how many sessions and tokens ended.
+   */
+  async endOtherCredentials(userId: string, keep: Principal | null): Promise<{ sessions: number; tokens: number }> {
+    const own = keep?.user.id === userId ? keep : null;
+    const sessions = await this.store.deleteSessionsOf(userId, own?.sessionIdHash);
+    const tokens = await this.store.revokeApiTokensOf(userId, own?.tokenId);
+    return { sessions, tokens };
   }
 
   /** Ends a session. */

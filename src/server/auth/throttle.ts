@@ -1,86 +1,103 @@
 /**
- * Slows down password guessing: per (username, client address), after a few failures each further
- * attempt is refused until a lockout window passes, and the window doubles with every failure
- * (capped). In memory on purpose: it resets on restart, which only helps a guesser by one small
- * window, and it needs no store writes on the sign-in hot path.
+ * Slows down password guessing. Every sign-in attempt is counted before its password is checked,
+ * under two keys: the account, and the client address. After a few attempts each key is locked for
+ * a window that doubles with every further attempt (capped), and an attempt while either key is
+ * locked is refused without looking at the password. Counting first is what makes it hold under
+ * concurrency: 40 attempts sent at once are numbered one by one, and only the first few are checked.
+ * The counters live in the store (one transaction per attempt, rows locked on PostgreSQL), so every
+ * process on one database shares them; a correct password clears the account's count.
  */
+import type { LoginCounter, Store } from '../../store/types.js';
 
 /** Tuning for the sign-in throttle. */
 export interface ThrottleOptions {
-  /** Failures allowed before any lockout (default 3). */
+  /** Attempts per account before any lockout (default 3). */
   freeAttempts?: number;
+  /** Attempts per client address before any lockout, across accounts (default 20: offices share an address). */
+  freeAttemptsPerAddress?: number;
   /** First lockout after the free attempts (default 1 s). */
   baseDelayMs?: number;
   /** Longest lockout (default 15 min). */
   maxDelayMs?: number;
-  /** Forget a key this long after its last failure (default 1 h). */
+  /** Forget a key this long after its last attempt (default 1 h). */
   forgetAfterMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
 
-interface Entry {
-  failures: number;
-  lockedUntil: number;
-  lastFailure: number;
-}
-
-/** Tracks failed sign-ins and says how long a key must wait. */
+/** Counts sign-in attempts per account and per client address, in the store. */
 export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>();
   private readonly freeAttempts: number;
+  private readonly freePerAddress: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly forgetAfterMs: number;
   private readonly now: () => number;
 
-  constructor(options: ThrottleOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    options: ThrottleOptions = {},
+  ) {
     this.freeAttempts = options.freeAttempts ?? 3;
+    this.freePerAddress = options.freeAttemptsPerAddress ?? 20;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 15 * 60_000;
     this.forgetAfterMs = options.forgetAfterMs ?? 60 * 60_000;
     this.now = options.now ?? Date.now;
   }
 
-  /** The key for one username from one client address. */
-  static key(username: string, ip: string): string {
-    return `${username.trim().toLowerCase()}\u0000${ip}`;
+  /** The counter key of an account. */
+  static accountKey(username: string): string {
+    return `account:${username.trim().toLowerCase()}`;
   }
 
-  /** Milliseconds the key must still wait before another attempt (0: may try now). */
-  waitMs(key: string): number {
-    const entry = this.entries.get(key);
-    if (!entry) return 0;
-    const now = this.now();
-    if (now - entry.lastFailure > this.forgetAfterMs) {
-      this.entries.delete(key);
-      return 0;
-    }
-    return Math.max(0, entry.lockedUntil - now);
+  /** The counter key of a client address. */
+  static addressKey(ip: string): string {
+    return `address:${ip}`;
   }
 
-  /** Records a failed attempt; returns the lockout it caused (0 while within the free attempts). */
-  fail(key: string): number {
-    const now = this.now();
-    this.prune(now);
-    const entry = this.entries.get(key) ?? { failures: 0, lockedUntil: 0, lastFailure: now };
-    entry.failures += 1;
-    entry.lastFailure = now;
-    const over = entry.failures - this.freeAttempts;
-    const delay = over > 0 ? Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (over - 1)) : 0;
-    entry.lockedUntil = now + delay;
-    this.entries.set(key, entry);
-    return delay;
+  /**
+   * Counts one attempt before its password is checked. Returns 0 when the password may be checked
+   * (the attempt stays counted as a failure unless `succeed` follows), else the milliseconds to wait
+   * (the attempt was refused and not counted).
+   */
+  async take(username: string, ip: string): Promise<number> {
+    const keys: Array<[string, number]> = [
+      [LoginThrottle.accountKey(username), this.freeAttempts],
+      [LoginThrottle.addressKey(ip), this.freePerAddress],
+    ];
+    return this.store.updateLoginCounters(
+      keys.map(([k]) => k),
+      (current) => {
+        const now = this.now();
+        const live = new Map<string, LoginCounter | null>();
+        for (const [key] of keys) {
+          const c = current.get(key) ?? null;
+          live.set(key, c && now - c.lastFailure <= this.forgetAfterMs ? c : null);
+        }
+        const wait = Math.max(0, ...[...live.values()].map((c) => (c ? c.lockedUntil - now : 0)));
+        if (wait > 0) return { counters: live, result: wait };
+        for (const [key, free] of keys) {
+          const failures = (live.get(key)?.failures ?? 0) + 1;
+          const over = failures - free;
+          live.set(key, { failures, lastFailure: now, lockedUntil: over > 0 ? now + Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (over - 1)) : 0 });
+        }
+        return { counters: live, result: 0 };
+      },
+    );
   }
 
-  /** Clears the key after a successful sign-in. */
-  succeed(key: string): void {
-    this.entries.delete(key);
-  }
-
-  // Bounded memory under a spray of usernames: drop entries that are past their forget time.
-  private prune(now: number): void {
-    if (this.entries.size < 10_000) return;
-    for (const [k, e] of this.entries) if (now - e.lastFailure > this.forgetAfterMs) this.entries.delete(k);
+  /** The password was right: the account's count is cleared, and this attempt no longer counts against the address. */
+  async succeed(username: string, ip: string): Promise<void> {
+    const account = LoginThrottle.accountKey(username);
+    const address = LoginThrottle.addressKey(ip);
+    await this.store.updateLoginCounters([account, address], (current) => {
+      const a = current.get(address) ?? null;
+      const counters = new Map<string, LoginCounter | null>([
+        [account, null],
+        [address, a && a.failures > 1 ? { ...a, failures: a.failures - 1 } : null],
+      ]);
+      return { counters, result: undefined };
+    });
   }
 }

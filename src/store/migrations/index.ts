@@ -5,6 +5,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { initial, type MigrationDialect } from './0001_initial.js';
 import { sharedLimits } from './0002_shared_limits.js';
+import { loginCounters } from './0004_login_counters.js';
 import { retentionIndexes } from './0006_retention.js';
 
 export type { MigrationDialect } from './0001_initial.js';
@@ -14,6 +15,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
   return {
     '0001_initial': initial(dialect),
     '0002_shared_limits': sharedLimits(dialect),
+    '0004_login_counters': loginCounters,
     '0006_retention': retentionIndexes,
   };
 }

@@ -95,7 +95,7 @@ export const sage100Profile: ErpProfile = {
     const sage100 = await startSage100Emulator({ host, port, seedSize: seed });
     return {
       emulator: sage100,
-      endpoints: { sage100: { endpointUrl: sage100.endpointUrl, odbcConnectionString: sage100.odbcConnectionString, companyCode: sage100.companyCode } },
+      endpoints: { sage100: { endpointUrl: sage100.endpointUrl, odbcConnectionString: sage100.odbcConnectionString, odbcDsn: sage100.odbcDsn, companyCode: sage100.companyCode } },
       guide: [`    Sage 100   ${sage100.endpointUrl}   (company ${sage100.companyCode}; ODBC: ${sage100.dbPath})`],
       traffic: sage100Traffic(new Sage100SandboxClient(sage100.url, sage100.endpointUrl, sage100.companyCode), sageBooksOf(sage100.db)),
     };

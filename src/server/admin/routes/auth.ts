@@ -89,7 +89,8 @@ export const authRoutes: AnyRoute[] = [
       if (problem) throw new ApiError(400, 'weak_password', `new password: ${problem}`);
       if (body.newPassword === body.currentPassword) throw new ApiError(400, 'same_password', 'choose a password different from the current one');
       await ctx.store.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword), mustChangePassword: false });
-      await audit('user.password_change', `user:${user.username}`);
+      const ended = await ctx.auth.endOtherCredentials(user.id, principal);
+      await audit('user.password_change', `user:${user.username}`, { endedSessions: ended.sessions, revokedTokens: ended.tokens });
       return { user: publicUser({ ...user, mustChangePassword: false }) };
     },
   }),

@@ -3,6 +3,7 @@ import type { FlowDef } from '../../../core/flow.js';
 import type { Fields } from '../../../core/json.js';
 import type { FlowRow, FlowVersionRow } from '../../../store/types.js';
 import { flowSourceProblem } from '../../../engine/flow-loader.js';
+import { redactFlowDefinition, redactFlowSource } from '../../../engine/flow-secrets.js';
 import { lineDiff, unifiedDiff } from '../flow-diff.js';
 import { mappingTable } from '../mapping-table.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
@@ -28,6 +29,7 @@ function summary(flow: FlowRow, version: FlowVersionRow | null) {
     updatedAt: flow.updatedAt,
     ...(def.description ? { description: def.description } : {}),
     trigger: def.trigger?.type ?? 'unknown',
+    ...(def.trigger?.type === 'webhook' && !def.trigger.secret ? { unsigned: true } : {}),
     source: def.source ? `${def.source.connection} ${def.source.entity}` : '',
     targets: (def.targets ?? []).map((t) => `${t.connection} ${t.entity}`),
   };
@@ -86,7 +88,7 @@ export const flowRoutes: AnyRoute[] = [
     async handler({ params, query, ctx }) {
       const flow = await mustFlow(ctx, params.name);
       const v = await mustVersion(ctx, params.name, query.version ?? flow.currentVersion);
-      return { flow: summary(flow, v), version: { ...versionView(v), source: v.source }, definition: v.definition, mapping: mappingTable(v.definition as unknown as FlowDef) };
+      return { flow: summary(flow, v), version: { ...versionView(v), source: redactFlowSource(v.source) }, definition: redactFlowDefinition(v.definition), mapping: mappingTable(v.definition as unknown as FlowDef) };
     },
   }),
   defineRoute<{ name: string }>({
@@ -110,7 +112,7 @@ export const flowRoutes: AnyRoute[] = [
     schema: { params: versionParams, response: { 200: flowVersionWithSourceSchema } },
     async handler({ params, ctx }) {
       const v = await mustVersion(ctx, params.name, params.version);
-      return { ...versionView(v), source: v.source };
+      return { ...versionView(v), source: redactFlowSource(v.source) };
     },
   }),
   defineRoute<{ name: string }, { from: number; to?: number }>({
@@ -128,7 +130,8 @@ export const flowRoutes: AnyRoute[] = [
       const flow = await mustFlow(ctx, params.name);
       const to = query.to ?? flow.currentVersion;
       const [a, b] = await Promise.all([mustVersion(ctx, params.name, query.from), mustVersion(ctx, params.name, to)]);
-      return { flow: params.name, from: a.version, to: b.version, lines: lineDiff(a.source, b.source), unified: unifiedDiff(params.name, a.version, b.version, a.source, b.source) };
+      const [older, newer] = [redactFlowSource(a.source), redactFlowSource(b.source)];
+      return { flow: params.name, from: a.version, to: b.version, lines: lineDiff(older, newer), unified: unifiedDiff(params.name, a.version, b.version, older, newer) };
     },
   }),
   defineRoute<Record<string, never>, Record<string, never>, string | { source: string }>({

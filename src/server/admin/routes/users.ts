@@ -70,7 +70,9 @@ export const userRoutes: AnyRoute[] = [
         patch.mustChangePassword = true;
       }
       await ctx.store.updateUser(user.id, patch);
+      const ended = body.resetPassword ? await ctx.auth.endOtherCredentials(user.id, principal) : null;
       await audit('user.update', `user:${user.username}`, {
+        ...(ended ? { endedSessions: ended.sessions, revokedTokens: ended.tokens } : {}),
         ...(body.role ? { role: { from: user.role, to: body.role } } : {}),
         ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
         ...(body.resetPassword ? { resetPassword: true } : {}),
