@@ -233,6 +233,9 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       writeStep.after = op.data as JsonValue;
       const outcome = await conn.connector.write(t.entity, op);
       crashHook(flow.name, t.name);
+      // A write can land with the target's warnings (Sage X3 type-2 messages): the run trace keeps them.
+      const warnings = outcome.data?.warnings;
+      if (Array.isArray(warnings) && warnings.length > 0) writeStep.after = { ...op.data, $warnings: warnings } as JsonValue;
       deps.metrics?.writes.inc({ connection: t.connection, entity: t.entity, result: outcome.created ? 'created' : 'updated' });
       writeStep.externalId = outcome.id;
       writeStep.keys!.push(outcome.id.toLowerCase());

@@ -18,6 +18,7 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['cart_items', 'Cart Items', 'textarea'],
   ['last_order_status', 'Last Order Status', 'dropdown'],
   ['stock_level', 'Stock Level', 'number'],
+  ['open_balance', 'Open Balance', 'number'],
   // Clarity eCommerce pair (journeys 4 and 8).
   ['cart_recovery_url', 'Cart Recovery URL', 'text'],
   ['cart_status', 'Cart Status', 'text'],

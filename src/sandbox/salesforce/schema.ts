@@ -151,6 +151,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'Last_Order_Date__c', type: 'date' },
       { name: 'Credit_Limit__c', type: 'currency', precision: 18, scale: 2 },
       pick('ERP_Status__c', ['Active', 'On Hold', 'Inactive', 'Pending'], { restrictedPicklist: true }),
+      { name: 'SageX3_Customer_No__c', type: 'string', length: 15, externalId: true, unique: true },
+      { name: 'Open_Balance__c', type: 'currency', precision: 18, scale: 2 },
       { name: 'Clarity_Account_Key__c', type: 'string', length: 128, externalId: true, unique: true },
       // TIMS pair (flows/tims): the customer code, receivable figures and cylinder holdings.
       { name: 'TIMS_Customer_Code__c', type: 'string', length: 10, externalId: true, unique: true },
@@ -227,6 +229,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       ref('CampaignId', 'Campaign', { relationshipName: 'Campaign', childRelationshipName: 'Opportunities' }),
       ref('Pricebook2Id', 'Pricebook2', { childRelationshipName: 'Opportunities' }),
       { name: 'Sage100_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'SageX3_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
       { name: 'Clarity_Order_No__c', type: 'string', length: 40, externalId: true, unique: true },
       { name: 'Shop_Order_Status__c', type: 'string', length: 40 },
       { name: 'Tracking_Number__c', type: 'string', length: 60 },
@@ -245,6 +248,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'IsActive', type: 'boolean' },
       pick('Family', ['Hardware', 'Software', 'Services', 'Consumables']),
       { name: 'Sage100_Item_Code__c', type: 'string', length: 30, externalId: true, unique: true },
+      { name: 'SageX3_Item_Ref__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Stock_On_Hand__c', type: 'double', precision: 18, scale: 3 },
       { name: 'Clarity_SKU__c', type: 'string', length: 128, externalId: true, unique: true },
       { name: 'Stock_Quantity__c', type: 'double' },
       // TIMS pair: the item code, its hazmat flag and what is available across the branches.
