@@ -1,6 +1,6 @@
 /**
- * Connection settings that point Syncline at the three sandbox emulators (Salesforce, Pardot,
- * Sage 100) with each emulator's default credentials, so the demo and the journey tests start from
+ * Connection settings that point Syncline at the sandbox emulators (Salesforce, Pardot and an ERP:
+ * Sage 100, Sage X3 or TIMS) with each emulator's default credentials, so the demo and the journey tests start from
  * the same connections a user would enter in the console.
  */
 
@@ -14,6 +14,8 @@ export interface SandboxEndpoints {
   sage100?: { endpointUrl: string; odbcConnectionString: string; companyCode: string; odbcDsn?: string };
   /** The Sage X3 emulator: its origin (Syracuse), endpoint (folder) and pool alias. */
   sagex3?: { url: string; endpoint: string; poolAlias: string };
+  /** The TIMS bridge emulator: the contract's base URL (ending in `/api/v1`) and the API key it accepts. */
+  tims?: { baseUrl: string; apiKey: string };
 }
 
 /** One named connection as saved in the store. */
@@ -31,7 +33,7 @@ const PARDOT_DEFAULT_BUSINESS_UNIT_ID = '0Uv5e000000XyZaCAK';
 const SAGE100_USER = { username: 'syncline', password: 'sage100' };
 const SAGEX3_USER = { user: 'SYNCLINE', password: 'x3-sandbox' };
 
-/** Returns the connections `salesforce`, `pardot` and the ERPs given (`sage100`, `sagex3`) authenticated against the emulators' defaults. */
+/** Returns the connections `salesforce`, `pardot` and the ERPs given (`sage100`, `sagex3`, `tims`) authenticated against the emulators' defaults. */
 export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxConnection> {
   const out: Record<string, SandboxConnection> = {
     salesforce: {
@@ -88,6 +90,17 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         defaultCustomerCategory: 'WEB',
         defaultSalesSite: 'NA011',
         // The emulator commits in-process: nothing can still be in flight in the current second.
+        settleSeconds: 0,
+      },
+    };
+  }
+  if (e.tims) {
+    out.tims = {
+      type: 'tims',
+      settings: {
+        baseUrl: e.tims.baseUrl,
+        apiKey: e.tims.apiKey,
+        // The emulator answers from its own books: no replica can lag behind.
         settleSeconds: 0,
       },
     };

@@ -1,6 +1,6 @@
 /**
  * The live demo, assembled: the Salesforce and Pardot emulators and the chosen ERP's (a profile,
- * profiles/: Sage 100 by default, or Sage X3), Syncline on a fresh embedded SQLite file with the
+ * profiles/: Sage 100 by default, Sage X3 or TIMS), Syncline on a fresh embedded SQLite file with the
  * sandbox connections and the ERP's journey templates, a local demo console user, the traffic
  * generator and a status line. `syncline demo` (and `npm start`) call `startDemo`; the end-to-end
  * test does too.
@@ -12,6 +12,7 @@ import { startPardotEmulator, type RunningPardotEmulator } from '../../sandbox/p
 import type { RunningSage100Emulator, SeedSize } from '../../sandbox/sage100/index.js';
 import type { RunningSageX3Emulator } from '../../sandbox/sagex3/index.js';
 import type { RunningEmulator } from '../../sandbox/shared/types.js';
+import type { RunningTimsEmulator } from '../../sandbox/tims/index.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../sandbox/salesforce/index.js';
 import { createUser } from '../../server/auth/index.js';
 import { hashPassword } from '../../server/auth/password.js';
@@ -32,7 +33,7 @@ import { TrafficGenerator, type BusinessEvent, type DemoSystem } from './traffic
 export const DEMO_USER = { username: 'demo', password: 'syncline-demo' } as const;
 
 /** Default ports of the demo: the console and the emulators (each falls back to a free port when taken; an ERP's is its profile's). */
-export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103, sagex3: 4104 } as const;
+export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103, sagex3: 4104, tims: 4105 } as const;
 
 /** How to run the demo. */
 export interface DemoOptions {
@@ -40,7 +41,7 @@ export interface DemoOptions {
   port?: number;
   /** Address everything listens on (default 127.0.0.1). */
   host?: string;
-  /** The ERP profile (`sage100` default, `sagex3`); see profiles/. */
+  /** The ERP profile (`sage100` default, `sagex3`, `tims`); see profiles/. */
   erp?: string;
   /** Emulator ports by system (defaults 4101, 4102 and the ERP profile's; 0 = any free port). */
   emulatorPorts?: Partial<Record<DemoSystem, number>>;
@@ -79,7 +80,7 @@ export interface RunningDemo {
   /** The console sign-in. */
   credentials: { username: string; password: string };
   /** The emulators; the ERP's under its profile name (`sage100` or `sagex3`) and as `erp`. */
-  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; erp: RunningEmulator; sage100?: RunningSage100Emulator; sagex3?: RunningSageX3Emulator };
+  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; erp: RunningEmulator; sage100?: RunningSage100Emulator; sagex3?: RunningSageX3Emulator; tims?: RunningTimsEmulator };
   /** The ERP profile the demo runs (`sage100`, `sagex3`) and its label. */
   erp: { name: string; label: string; guide: string[]; companyNameLimit: number };
   runtime: Runtime;
@@ -95,7 +96,7 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-const SYSTEM_LABEL: Record<string, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100', sagex3: 'Sage X3' };
+const SYSTEM_LABEL: Record<string, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100', sagex3: 'Sage X3', tims: 'TIMS' };
 
 /** One line per business event: time, system, what happened. */
 export function formatEvent(e: BusinessEvent): string {

@@ -9,7 +9,7 @@ import { pick, seededRandom, webVisitor, type WebVisitor } from './people.js';
 import type { ErpTraffic } from './profiles/types.js';
 import type { PardotSandboxClient, SalesforceSandboxClient } from './sandbox-clients.js';
 
-/** The systems the demo plays traffic on (also the connection names the demo configures): `salesforce`, `pardot` and the ERP's (`sage100`, `sagex3`). */
+/** The systems the demo plays traffic on (also the connection names the demo configures): `salesforce`, `pardot` and the ERP's (`sage100`, `sagex3`, `tims`). */
 export type DemoSystem = string;
 
 /** What kind of business event happened. */
@@ -23,6 +23,10 @@ export type BusinessEventKind =
   | 'invoice-posted'
   | 'credit-limit'
   | 'stock-received'
+  | 'cylinders-delivered'
+  | 'cylinders-returned'
+  | 'will-call-picked-up'
+  | 'payment-received'
   | 'bad-record';
 
 /** One business event the generator played. */

@@ -1,6 +1,5 @@
 /**
- * An ERP profile of the demo: everything that differs between a Sage 100, a Sage X3 (and later a TIMS
- * or Clarity) demo. The demo itself (Salesforce, Pardot, Syncline, the console, the CRM side of the
+ * An ERP profile of the demo: everything that differs between a Sage 100, a Sage X3 and a TIMS demo. The demo itself (Salesforce, Pardot, Syncline, the console, the CRM side of the
  * business day) is the same for all; a profile adds its emulator, its connection, its flow templates
  * and the ERP side of the business day. To add an ERP: write `profiles/<erp>.ts` exporting an
  * `ErpProfile`, and list it in `profiles/index.ts`; `npm start -- --erp <erp>` then runs it.
@@ -34,8 +33,8 @@ export interface ErpTraffic {
 export interface RunningErp {
   /** The emulator (for its URL and fault controls). */
   emulator: RunningEmulator;
-  /** Where it listens, for the sandbox connection (`{ sage100: … }` or `{ sagex3: … }`). */
-  endpoints: Pick<SandboxEndpoints, 'sage100' | 'sagex3'>;
+  /** Where it listens, for the sandbox connection (`{ sage100: … }`, `{ sagex3: … }` or `{ tims: … }`). */
+  endpoints: Pick<SandboxEndpoints, 'sage100' | 'sagex3' | 'tims'>;
   /** The guide's line(s) about this emulator. */
   guide: string[];
   traffic: ErpTraffic;
@@ -43,7 +42,7 @@ export interface RunningErp {
 
 /** One ERP the demo can run. */
 export interface ErpProfile {
-  /** The `--erp` value and the connection name (`sage100`, `sagex3`). */
+  /** The `--erp` value and the connection name (`sage100`, `sagex3`, `tims`). */
   name: string;
   /** Shown in the terminal (`Sage 100`). */
   label: string;

@@ -1,0 +1,69 @@
+/**
+ * The live demo with `--erp tims`, in-process and brief: the TIMS bridge emulator instead of Sage 100,
+ * the templates of flows/tims deployed, and a distributor's day played through the emulator's
+ * control endpoints. Asserts that the TIMS events play (cylinders, will-calls, invoices, payments),
+ * that a converted lead became a TIMS customer with its code on the Account, and that the bad record
+ * reached the dead-letter queue.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../src/cli/demo/people.js';
+import { startDemo, type RunningDemo } from '../../../src/cli/demo/start-demo.js';
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('syncline demo --erp tims', () => {
+  let dir: string;
+  let demo: RunningDemo;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-demo-tims-'));
+    demo = await startDemo({ erp: 'tims', port: 0, emulatorPorts: { salesforce: 0, pardot: 0, tims: 0 }, dataDir: dir, eventsPerMinute: 600, badRecordEvery: 5, random: seededRandom(20261207), statusEveryMs: 0, print: (l) => lines.push(l) });
+  }, 20_000);
+
+  afterAll(async () => {
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the TIMS profile: its connection, its templates and a distributor’s day', async () => {
+    expect(demo.erp.name).toBe('tims');
+    expect(demo.connections).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'tims', ok: true })]));
+    expect(demo.flows.failed).toEqual([]);
+    expect(demo.flows.deployed.map((f) => f.flow)).toEqual(expect.arrayContaining(['tims-lead-to-customer', 'tims-payment-received']));
+    const kinds = await until('deliveries, orders and payments in TIMS', () => {
+      const k = new Set(demo.traffic!.events.filter((e) => e.system === 'tims').map((e) => e.kind));
+      return k.has('cylinders-delivered') && k.has('order-entered') && k.size >= 4 ? k : null;
+    });
+    expect(kinds.size).toBeGreaterThanOrEqual(4);
+    expect(lines.some((l) => l.includes('  TIMS        '))).toBe(true);
+    expect(demo.traffic!.errors.filter((e) => !/credit hold/i.test(e.message))).toEqual([]);
+  }, 20_000);
+
+  it('turns a converted lead into a TIMS customer, and the bad record into a dead letter', async () => {
+    const tims = demo.emulators.tims!;
+    const found = await until('a converted lead as a TIMS customer', () => {
+      for (const e of demo.traffic!.events.filter((x) => x.kind === 'lead-converted')) {
+        const c = [...tims.books.customers.values()].find((r) => r.email?.toLowerCase() === e.refs.email.toLowerCase());
+        if (c) return { c, accountId: e.refs.accountId };
+      }
+      return null;
+    });
+    await until('the TIMS code on the Account', () => demo.emulators.salesforce.state.org.table('Account').get(found.accountId)?.TIMS_Customer_Code__c === found.c.customerCode);
+    const bad = await until('a bad record event', () => demo.traffic!.events.find((e) => e.kind === 'bad-record'));
+    const dead = await until('its dead letter', async () => (await demo.runtime.store.listDeadLetters({ status: 'open' })).find((d) => JSON.stringify(d.payload).includes(bad.refs.company)));
+    expect(dead.errorKind).toBe('invalid_data');
+    expect(dead.error.message).toMatch(/40/);
+  }, 20_000);
+});
