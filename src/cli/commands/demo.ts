@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { guideLines } from '../demo/guide.js';
 import { DEMO_PORTS, startDemo } from '../demo/start-demo.js';
-import { ERP_PROFILES, erpProfile } from '../demo/profiles/index.js';
+import { ERP_PROFILES, erpProfile, SHOP_PROFILES, shopProfile } from '../demo/profiles/index.js';
 import { stopOnSignals } from '../signals.js';
 
 /** Options of `syncline demo`. */
@@ -12,6 +12,7 @@ interface DemoCommandOptions {
   traffic: boolean;
   keep?: boolean;
   erp: string;
+  shop?: string;
 }
 
 function numberAtLeast(value: string, name: string, min: number, hint = ''): number {
@@ -24,8 +25,9 @@ function numberAtLeast(value: string, name: string, min: number, hint = ''): num
 export function demoCommands(program: Command): void {
   program
     .command('demo')
-    .description('run the live demo: emulators of Salesforce, Pardot and an ERP (Sage 100 or Sage X3), the journey templates and a simulated business day')
+    .description('run the live demo: emulators of Salesforce, Pardot and an ERP (Sage 100, Sage X3 or TIMS), optionally a web shop, the journey templates and a simulated business day')
     .option('--erp <name>', `the ERP to run: ${Object.keys(ERP_PROFILES).join(', ')}`, 'sage100')
+    .option('--shop <name>', `a web shop to run beside the ERP: ${Object.keys(SHOP_PROFILES).join(', ')}`)
     .option('--port <port>', 'console port (a free one is used when it is taken)', String(DEMO_PORTS.console))
     .option('--speed <n>', 'business events per minute', '30')
     .option('--no-traffic', 'start everything but play no business traffic')
@@ -33,7 +35,8 @@ export function demoCommands(program: Command): void {
     .action(async (o: DemoCommandOptions) => {
       const eventsPerMinute = numberAtLeast(o.speed, '--speed', 0.1, '; use --no-traffic for none');
       erpProfile(o.erp);
-      const demo = await startDemo({ port: numberAtLeast(o.port, '--port', 0), eventsPerMinute, traffic: o.traffic, keep: o.keep === true, erp: o.erp });
+      if (o.shop) shopProfile(o.shop);
+      const demo = await startDemo({ port: numberAtLeast(o.port, '--port', 0), eventsPerMinute, traffic: o.traffic, keep: o.keep === true, erp: o.erp, shop: o.shop });
       for (const line of guideLines(demo, { eventsPerMinute, trafficOn: o.traffic, kept: o.keep === true })) console.log(line);
       const wanted = Number(o.port);
       if (wanted !== 0 && !demo.url.endsWith(`:${wanted}`)) console.log(`  (port ${wanted} was taken; the console is on ${demo.url})\n`);

@@ -16,6 +16,8 @@ export interface SandboxEndpoints {
   sagex3?: { url: string; endpoint: string; poolAlias: string };
   /** The TIMS bridge emulator: the contract's base URL (ending in `/api/v1`) and the API key it accepts. */
   tims?: { baseUrl: string; apiKey: string };
+  /** The Clarity eCommerce emulator (the shop beside the ERP): its origin. */
+  clarity?: { url: string };
 }
 
 /** One named connection as saved in the store. */
@@ -32,6 +34,7 @@ const SALESFORCE_APP = { clientId: 'syncline-emulator-client', clientSecret: 'sy
 const PARDOT_DEFAULT_BUSINESS_UNIT_ID = '0Uv5e000000XyZaCAK';
 const SAGE100_USER = { username: 'syncline', password: 'sage100' };
 const SAGEX3_USER = { user: 'SYNCLINE', password: 'x3-sandbox' };
+const CLARITY_USER = { username: 'syncline-api', password: 'clarity' };
 
 /** Returns the connections `salesforce`, `pardot` and the ERPs given (`sage100`, `sagex3`, `tims`) authenticated against the emulators' defaults. */
 export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxConnection> {
@@ -101,6 +104,19 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         baseUrl: e.tims.baseUrl,
         apiKey: e.tims.apiKey,
         // The emulator answers from its own books: no replica can lag behind.
+        settleSeconds: 0,
+      },
+    };
+  }
+  if (e.clarity) {
+    out.clarity = {
+      type: 'clarity',
+      settings: {
+        siteUrl: e.clarity.url,
+        username: CLARITY_USER.username,
+        password: CLARITY_USER.password,
+        authMode: 'identity',
+        // The emulator commits in-process: nothing is still in flight.
         settleSeconds: 0,
       },
     };

@@ -37,6 +37,8 @@ export class FlowNudger {
       const def = (await this.hub.flows.get(row.name, row.currentVersion)).def;
       const trig = def.trigger;
       if (trig.type === 'poll' && parseDuration(trig.every) > fastEnough) out.push({ flow: row.name, connection: def.source.connection, trigger: `poll every ${trig.every}` });
+      // A pushed flow's reconciling read catches what the push would bring; the demo wires no push.
+      if (trig.type === 'webhook' && trig.reconcileEvery) out.push({ flow: row.name, connection: def.source.connection, trigger: `reconcile every ${trig.reconcileEvery}` });
       if (trig.type === 'schedule') out.push({ flow: row.name, connection: def.source.connection, trigger: `cron ${trig.cron}` });
     }
     this.flows = out;

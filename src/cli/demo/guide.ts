@@ -15,6 +15,7 @@ export function guideLines(demo: RunningDemo, options: { eventsPerMinute: number
     `    Salesforce ${salesforce.url}   (faults: ${salesforce.url}/__sandbox/faults)`,
     `    Pardot     ${pardot.url}   (faults: ${pardot.url}/__sandbox/faults)`,
     ...demo.erp.guide,
+    ...(demo.shop?.guide ?? []),
     '',
     `  Store        SQLite ${demo.runtime.config.database.replace(/^sqlite:/, '')}${options.kept ? ' (kept from the last demo)' : ' (fresh)'}; server log ${demo.logFile}`,
   ];

@@ -11,6 +11,7 @@ import { pino, type Logger as PinoLogger } from 'pino';
 import { startPardotEmulator, type RunningPardotEmulator } from '../../sandbox/pardot/index.js';
 import type { RunningSage100Emulator, SeedSize } from '../../sandbox/sage100/index.js';
 import type { RunningSageX3Emulator } from '../../sandbox/sagex3/index.js';
+import type { RunningClarityEmulator } from '../../sandbox/clarity/index.js';
 import type { RunningEmulator } from '../../sandbox/shared/types.js';
 import type { RunningTimsEmulator } from '../../sandbox/tims/index.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../sandbox/salesforce/index.js';
@@ -24,7 +25,7 @@ import { startServer } from '../commands/start.js';
 import { sandboxConnections } from './connections.js';
 import { FlowNudger, type NudgedFlow } from './flow-nudger.js';
 import { preferredPort } from './ports.js';
-import { erpProfile } from './profiles/index.js';
+import { erpProfile, shopProfile } from './profiles/index.js';
 import { PardotSandboxClient, SalesforceSandboxClient } from './sandbox-clients.js';
 import { clock, formatStatus, readStatus } from './status.js';
 import { TrafficGenerator, type BusinessEvent, type DemoSystem } from './traffic.js';
@@ -33,7 +34,7 @@ import { TrafficGenerator, type BusinessEvent, type DemoSystem } from './traffic
 export const DEMO_USER = { username: 'demo', password: 'syncline-demo' } as const;
 
 /** Default ports of the demo: the console and the emulators (each falls back to a free port when taken; an ERP's is its profile's). */
-export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103, sagex3: 4104, tims: 4105 } as const;
+export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103, sagex3: 4104, tims: 4105, clarity: 4106 } as const;
 
 /** How to run the demo. */
 export interface DemoOptions {
@@ -43,6 +44,8 @@ export interface DemoOptions {
   host?: string;
   /** The ERP profile (`sage100` default, `sagex3`, `tims`); see profiles/. */
   erp?: string;
+  /** A web shop run beside the ERP (`clarity`); none by default. */
+  shop?: string;
   /** Emulator ports by system (defaults 4101, 4102 and the ERP profile's; 0 = any free port). */
   emulatorPorts?: Partial<Record<DemoSystem, number>>;
   /** Folder of the demo's SQLite database, master key and log (default `.syncline`). */
@@ -80,7 +83,9 @@ export interface RunningDemo {
   /** The console sign-in. */
   credentials: { username: string; password: string };
   /** The emulators; the ERP's under its profile name (`sage100` or `sagex3`) and as `erp`. */
-  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; erp: RunningEmulator; sage100?: RunningSage100Emulator; sagex3?: RunningSageX3Emulator; tims?: RunningTimsEmulator };
+  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; erp: RunningEmulator; sage100?: RunningSage100Emulator; sagex3?: RunningSageX3Emulator; tims?: RunningTimsEmulator; clarity?: RunningClarityEmulator };
+  /** The shop run beside the ERP, if any. */
+  shop: { name: string; label: string; guide: string[] } | null;
   /** The ERP profile the demo runs (`sage100`, `sagex3`) and its label. */
   erp: { name: string; label: string; guide: string[]; companyNameLimit: number };
   runtime: Runtime;
@@ -96,7 +101,7 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-const SYSTEM_LABEL: Record<string, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100', sagex3: 'Sage X3', tims: 'TIMS' };
+const SYSTEM_LABEL: Record<string, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100', sagex3: 'Sage X3', tims: 'TIMS', clarity: 'Clarity' };
 
 /** One line per business event: time, system, what happened. */
 export function formatEvent(e: BusinessEvent): string {
@@ -159,6 +164,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const profile = erpProfile(options.erp ?? 'sage100');
     const erp = await profile.start({ host, port: await preferredPort(ports[profile.name] ?? profile.defaultPort, host), seed: profile.name === 'sage100' ? (options.sage100Seed as Record<string, number> | undefined) : options.erpSeed });
     closers.push(() => erp.emulator.close());
+    const shopOf = options.shop ? shopProfile(options.shop) : null;
+    const shop = shopOf ? await shopOf.start({ host, port: await preferredPort(ports[shopOf.name] ?? shopOf.defaultPort, host) }) : null;
+    if (shop) closers.push(() => shop.emulator.close());
 
     const config: SynclineConfig = {
       database: `sqlite:${dbFile}`,
@@ -178,18 +186,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
         ...erp.endpoints,
+        ...shop?.endpoints,
       }),
     };
     const runtime = await openRuntime(config, logger);
     closers.push(() => runtime.close());
     await ensureDemoUser(runtime);
     const flows = await deployTemplates(runtime, config.flowsDir ?? 'flows');
+    if (shopOf) {
+      const shopFlows = await deployTemplates(runtime, path.join(existsSync('flows') ? 'flows' : TEMPLATE_FLOWS_DIR, shopOf.flowsDir));
+      flows.deployed.push(...shopFlows.deployed);
+      flows.failed.push(...shopFlows.failed);
+    }
     const server = await startServer(runtime);
     closers.pop();
     closers.push(() => server.close());
 
     const connections: RunningDemo['connections'] = [];
-    for (const name of ['salesforce', 'pardot', profile.name]) {
+    for (const name of ['salesforce', 'pardot', profile.name, ...(shopOf ? [shopOf.name] : [])]) {
       const res = await runtime.hub.testConnection(name);
       connections.push({ name, ok: res.ok, message: res.message });
     }
@@ -207,6 +221,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
           erpSystem: profile.name,
           erpLabel: profile.label,
           erp: erp.traffic,
+          ...(shop && shopOf ? { shop: { system: shopOf.name, traffic: shop.traffic } } : {}),
         },
         {
           eventsPerMinute: options.eventsPerMinute,
@@ -239,7 +254,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const demo: RunningDemo = {
       url: server.url,
       credentials: { ...DEMO_USER },
-      emulators: { salesforce, pardot, erp: erp.emulator, [profile.name]: erp.emulator },
+      emulators: { salesforce, pardot, erp: erp.emulator, [profile.name]: erp.emulator, ...(shop && shopOf ? { [shopOf.name]: shop.emulator } : {}) },
+      shop: shop && shopOf ? { name: shopOf.name, label: shopOf.label, guide: shop.guide } : null,
       erp: { name: profile.name, label: profile.label, guide: erp.guide, companyNameLimit: erp.traffic.companyNameLimit },
       runtime,
       traffic,

@@ -6,7 +6,7 @@
  * the emulators' own APIs or control endpoints, never through Syncline: Syncline has to notice.
  */
 import { pick, seededRandom, webVisitor, type WebVisitor } from './people.js';
-import type { ErpTraffic } from './profiles/types.js';
+import type { ErpTraffic, ShopTraffic } from './profiles/types.js';
 import type { PardotSandboxClient, SalesforceSandboxClient } from './sandbox-clients.js';
 
 /** The systems the demo plays traffic on (also the connection names the demo configures): `salesforce`, `pardot` and the ERP's (`sage100`, `sagex3`, `tims`). */
@@ -27,6 +27,9 @@ export type BusinessEventKind =
   | 'cylinders-returned'
   | 'will-call-picked-up'
   | 'payment-received'
+  | 'cart-filled'
+  | 'cart-abandoned'
+  | 'cart-recovered'
   | 'bad-record';
 
 /** One business event the generator played. */
@@ -52,6 +55,8 @@ export interface TrafficDeps {
   erpLabel: string;
   /** The ERP side of the day (profiles/<erp>.ts). */
   erp: ErpTraffic;
+  /** The shop beside the ERP (`--shop`): its connection name, its events are attributed to it. */
+  shop?: { system: string; traffic: ShopTraffic };
 }
 
 /** Pace and hooks. */
@@ -154,6 +159,7 @@ export class TrafficGenerator {
       ['lead-converted', this.pendingLeads.length > 0 ? 3 : 0],
       ['opportunity-won', this.openOpportunities.length > 0 ? 2.5 : 0],
       ...this.deps.erp.events.map((e): [BusinessEventKind, number] => [e.kind, e.weight()]),
+      ...(this.deps.shop?.traffic.events ?? []).map((e): [BusinessEventKind, number] => [e.kind, e.weight()]),
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     let r = this.random() * total;
@@ -181,10 +187,11 @@ export class TrafficGenerator {
       case 'bad-record':
         return this.badRecord();
       default: {
-        const e = this.deps.erp.events.find((x) => x.kind === kind);
+        const shopEvent = this.deps.shop?.traffic.events.find((x) => x.kind === kind);
+        const e = shopEvent ?? this.deps.erp.events.find((x) => x.kind === kind);
         if (!e) throw new Error(`no ${kind} event for ${this.deps.erpLabel}`);
         const r = await e.play(this.random, this.serial);
-        return this.event(this.deps.erpSystem, kind, r.text, r.refs);
+        return this.event(shopEvent ? this.deps.shop!.system : this.deps.erpSystem, kind, r.text, r.refs);
       }
     }
   }

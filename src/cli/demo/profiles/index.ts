@@ -1,10 +1,11 @@
 /** The ERPs the demo can run (`--erp`), by name. Add a profile here to offer it. */
+import { clarityShop } from './clarity.js';
 import { sage100Profile } from './sage100.js';
 import { sageX3Profile } from './sagex3.js';
 import { timsProfile } from './tims.js';
-import type { ErpProfile } from './types.js';
+import type { ErpProfile, ShopProfile } from './types.js';
 
-export type { ErpEvent, ErpProfile, ErpTraffic, RunningErp } from './types.js';
+export type { ErpEvent, ErpProfile, ErpTraffic, RunningErp, RunningShop, ShopProfile, ShopTraffic } from './types.js';
 
 /** Every profile by `--erp` name. */
 export const ERP_PROFILES: Readonly<Record<string, ErpProfile>> = { sage100: sage100Profile, sagex3: sageX3Profile, tims: timsProfile };
@@ -13,5 +14,15 @@ export const ERP_PROFILES: Readonly<Record<string, ErpProfile>> = { sage100: sag
 export function erpProfile(name: string): ErpProfile {
   const p = Object.hasOwn(ERP_PROFILES, name) ? ERP_PROFILES[name] : undefined;
   if (!p) throw new Error(`unknown ERP "${name}"; choose from ${Object.keys(ERP_PROFILES).join(', ')}`);
+  return p;
+}
+
+/** Every shop by `--shop` name. */
+export const SHOP_PROFILES: Readonly<Record<string, ShopProfile>> = { clarity: clarityShop };
+
+/** The shop named `name`; an error listing the known ones otherwise. */
+export function shopProfile(name: string): ShopProfile {
+  const p = Object.hasOwn(SHOP_PROFILES, name) ? SHOP_PROFILES[name] : undefined;
+  if (!p) throw new Error(`unknown shop "${name}"; choose from ${Object.keys(SHOP_PROFILES).join(', ')}`);
   return p;
 }

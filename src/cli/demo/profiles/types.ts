@@ -53,3 +53,31 @@ export interface ErpProfile {
   /** Starts the emulator on `port`; `seed` is the profile's own seed-size option, if any. */
   start(options: { host: string; port: number; seed?: Record<string, number> }): Promise<RunningErp>;
 }
+
+/** The shop side of the business day (carts filled, abandoned, recovered). */
+export interface ShopTraffic {
+  events: ErpEvent[];
+}
+
+/** A started shop emulator as the demo uses it. */
+export interface RunningShop {
+  emulator: RunningEmulator;
+  /** Where it listens, for the sandbox connection (`{ clarity: … }`). */
+  endpoints: Pick<SandboxEndpoints, 'clarity'>;
+  /** The guide's line(s) about this emulator. */
+  guide: string[];
+  traffic: ShopTraffic;
+}
+
+/** One web shop the demo can run beside the ERP (`--shop`). */
+export interface ShopProfile {
+  /** The `--shop` value and the connection name (`clarity`). */
+  name: string;
+  /** Shown in the terminal. */
+  label: string;
+  /** Folder of its flow templates inside `flows/`, deployed beside the ERP's. */
+  flowsDir: string;
+  /** The emulator's preferred port. */
+  defaultPort: number;
+  start(options: { host: string; port: number }): Promise<RunningShop>;
+}
