@@ -33,6 +33,8 @@ targets:
     entity: orders
     mapping:
       id: id
+    match:
+      keys: [id]
 `;
 
 const args = process.argv.slice(2);

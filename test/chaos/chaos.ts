@@ -44,6 +44,13 @@ export interface ChaosOptions {
   killEveryMs: number;
   /** Mean time between SIGKILL restarts of the webhook server (PostgreSQL), ms; 0 disables. */
   serverRestartEveryMs: number;
+  /**
+   * Mean time between database-connection kills, ms; 0 disables. PostgreSQL: every connection of the
+   * run's database is terminated (pg_terminate_backend, as a failover or an idle-connection killer
+   * does) while the processes keep running. SQLite has no connection to lose; its equivalent is the
+   * embedded process killed mid-write (SIGKILL) and started again, which reclaims its leases at start.
+   */
+  dbKillEveryMs: number;
   /** How often every vendor token is expired, ms; 0 disables. */
   expireTokensEveryMs: number;
   /** Webhook deliveries in flight at once. */
@@ -68,6 +75,7 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   formShare: 0.7,
   killEveryMs: 3000,
   serverRestartEveryMs: 7000,
+  dbKillEveryMs: 5000,
   expireTokensEveryMs: 4000,
   senderConcurrency: 24,
   ratePerSec: 150,
@@ -85,6 +93,8 @@ export interface ChaosReport {
   duplicatesSent: number;
   workerKills: number;
   serverRestarts: number;
+  /** Database-connection kills (PostgreSQL: backends terminated; SQLite: the process killed mid-write). */
+  dbConnectionKills: number;
   tokenExpiries: number;
   faultsInjected: Record<string, number>;
   /** Jobs parked by a daily-limit error until the vendor's reset, released when the run simulated that reset. */
@@ -185,7 +195,7 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
 
     // Chaos lasts while traffic flows and until the backlog it left is worked off.
     let trafficDone = false;
-    const stats = { workerKills: 0, serverRestarts: 0, tokenExpiries: 0 };
+    const stats = { workerKills: 0, serverRestarts: 0, dbConnectionKills: 0, tokenExpiries: 0 };
     const chaos: Array<Promise<void>> = [];
     const every = (meanMs: number, fn: () => Promise<void>) => {
       if (meanMs <= 0) return;
@@ -220,6 +230,15 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
         server = await start('all');
       });
     }
+    every(o.dbKillEveryMs, async () => {
+      if (o.store === 'postgres') {
+        await terminateBackends(url);
+      } else {
+        await stop(server!);
+        server = await start('all');
+      }
+      stats.dbConnectionKills += 1;
+    });
     every(o.expireTokensEveryMs, async () => {
       await post(`${emulatorUrls.salesforce}/__sandbox/tokens/expire`);
       await post(`${emulatorUrls.pardot}/__sandbox/expire-tokens`);
@@ -347,6 +366,18 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     log.end();
     if (!process.env.CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Terminates every connection to the run's PostgreSQL database except this one's. */
+async function terminateBackends(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const res = await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [new URL(url).pathname.slice(1)]);
+    return res.rowCount ?? 0;
+  } finally {
+    await client.end();
   }
 }
 
