@@ -151,13 +151,25 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
   let hub: SynclineHub | null = null;
   const children = new Set<ChildProcess>();
   try {
-    hub = await prepareStore(url, endpoints);
+    // The runner's own connections are named, so the database-connection kills spare the observer.
+    hub = await prepareStore(o.store === 'postgres' ? `${url}?application_name=${RUNNER_APP}` : url, endpoints);
     const store = hub.store;
     const port = await freePort();
     const hubUrl = `http://127.0.0.1:${port}`;
     const env = { SYNCLINE_DATABASE_URL: url, PORT: String(port), CHAOS_WEBHOOK_SECRET: secret };
     const start = async (role: string): Promise<ChildProcess> => {
-      const c = await startChild('hub-main.ts', { ...env, CHAOS_ROLE: role }, log);
+      // Like a process manager: a process that could not start (its database connection was killed
+      // while it opened the store) is started again.
+      let c;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          c = await startChild('hub-main.ts', { ...env, CHAOS_ROLE: role }, log);
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          o.log(`  ${role} did not start (${(err as Error).message}); starting it again`);
+        }
+      }
       children.add(c.process);
       c.process.once('exit', () => children.delete(c.process));
       return c.process;
@@ -369,12 +381,18 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
   }
 }
 
-/** Terminates every connection to the run's PostgreSQL database except this one's. */
+/** The application_name of the runner's own connections (spared by the kills: it observes, it is not under test). */
+const RUNNER_APP = 'syncline-chaos-runner';
+
+/** Terminates every connection of the Syncline processes to the run's PostgreSQL database. */
 async function terminateBackends(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const res = await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [new URL(url).pathname.slice(1)]);
+    const res = await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and application_name is distinct from $2',
+      [new URL(url).pathname.slice(1), RUNNER_APP],
+    );
     return res.rowCount ?? 0;
   } finally {
     await client.end();
