@@ -221,6 +221,14 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
         })(),
       );
     };
+    // On SQLite one process is everything: the actions that kill and restart it take turns (two at
+    // once would start two processes on one port).
+    let processTurn: Promise<void> = Promise.resolve();
+    const onTheProcess = (fn: () => Promise<void>): Promise<void> => {
+      const turn = processTurn.then(fn);
+      processTurn = turn.catch(() => undefined);
+      return turn;
+    };
     if (o.store === 'postgres') {
       every(o.killEveryMs, async () => {
         const i = Math.floor(rnd() * workers.length);
@@ -235,19 +243,23 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
         server = await start('server');
       });
     } else {
-      every(o.killEveryMs, async () => {
-        await stop(server!);
-        stats.workerKills += 1;
-        stats.serverRestarts += 1;
-        server = await start('all');
-      });
+      every(o.killEveryMs, () =>
+        onTheProcess(async () => {
+          await stop(server!);
+          stats.workerKills += 1;
+          stats.serverRestarts += 1;
+          server = await start('all');
+        }),
+      );
     }
     every(o.dbKillEveryMs, async () => {
       if (o.store === 'postgres') {
         await terminateBackends(url);
       } else {
-        await stop(server!);
-        server = await start('all');
+        await onTheProcess(async () => {
+          await stop(server!);
+          server = await start('all');
+        });
       }
       stats.dbConnectionKills += 1;
     });
