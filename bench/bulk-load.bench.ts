@@ -92,6 +92,16 @@ async function main(): Promise<void> {
     const printer = progressPrinter();
     const t0 = Date.now();
     const res = await bulkLoad({ store, pool: hub.pool, flows: hub.flows }, 'bulk-customers', { pageSize: PAGE, onProgress: (p) => printer.update(p) });
+    // Bulk API jobs and imports were submitted and queued as batch checks: a worker finishes them.
+    await hub.startWorkers(1, { idlePollMs: 50 }, false);
+    for (;;) {
+      const q = await store.queueStats();
+      if (q.queued === 0 && q.running === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const r of await store.listRuns({ flow: 'bulk-customers', limit: 10_000 })) {
+      if (r.trigger === 'batch' && r.stats && typeof r.stats.target === 'string') res.written[r.stats.target] += Number(r.stats.written ?? 0);
+    }
     const wall = (Date.now() - t0) / 1000;
     printer.stop();
     clearInterval(sampler);

@@ -44,12 +44,14 @@ targets:
       name: name
       sent_at: sent_at
       source_id: id
+    # Exactly-once needs a key a retried write can find its record by (flow validation refuses a creating target without one).
+    match: { keys: [email] }
 `;
 
 async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
   const store = await openStore({ url, masterKey: 'b'.repeat(64) });
   const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
-  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', paths: { create: '/contacts', update: '/contacts/{id}' } }] } }, 'bench');
+  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', paths: { create: '/contacts', update: '/contacts/{id}', find: '/contacts?{field}={value}' } }] } }, 'bench');
   await hub.deployFlow(FLOW, 'bench');
   await store.close();
 }

@@ -16,6 +16,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   user: async () => (await import('./commands/user.js')).userCommands,
   demo: async () => (await import('./commands/demo.js')).demoCommands,
   load: async () => (await import('./commands/load.js')).loadCommands,
+  keys: async () => (await import('./commands/keys.js')).keysCommands,
 };
 
 const program = new Command();

@@ -147,6 +147,29 @@ export type WriteOutcome =
     }
   | { ok: false; error: SyncError };
 
+/**
+ * A vendor job (a Bulk API job, an import) still running after writeBatch or resumeBatch returned.
+ * The connector never waits for it: the engine stores `handle` with a job of its own and calls
+ * `resumeBatch(entity, handle)` after `checkAfterMs`, holding no limiter slot in between.
+ */
+export interface PendingBatch {
+  pending: true;
+  /** Everything the connector needs to continue, as JSON: it is stored with the engine's job. */
+  handle: JsonObject;
+  /** When to check again, in ms from now. */
+  checkAfterMs: number;
+  /** One line for progress and traces (`import 42 Processing`). */
+  detail?: string;
+}
+
+/** What writeBatch and resumeBatch return: one outcome per op, in order, or a vendor job still running. */
+export type BatchResult = WriteOutcome[] | PendingBatch;
+
+/** True when a batch result is a vendor job still running. */
+export function isPendingBatch(result: BatchResult): result is PendingBatch {
+  return !Array.isArray(result) && result.pending === true;
+}
+
 /** An incoming webhook request as the server hands it to a connector. */
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -252,8 +275,14 @@ export interface Connector {
   find(entity: string, field: string, value: unknown): Promise<SourceRecord[]>;
   /** One write. Throws SyncError on failure. */
   write(entity: string, op: WriteOp): Promise<WriteOutcome & { ok: true }>;
-  /** Many writes in the system's bulk form; one outcome per op, in order. Never throws for a single record's failure. */
-  writeBatch?(entity: string, ops: WriteOp[]): Promise<WriteOutcome[]>;
+  /**
+   * Many writes in the system's bulk form; one outcome per op, in order. Never throws for a single
+   * record's failure. When the system runs the writes as a job of its own, returns a PendingBatch
+   * instead of waiting for it.
+   */
+  writeBatch?(entity: string, ops: WriteOp[]): Promise<BatchResult>;
+  /** Checks a vendor job a PendingBatch named: its outcomes (one per op of the original writeBatch, in order) or still pending. */
+  resumeBatch?(entity: string, handle: JsonObject): Promise<BatchResult>;
   /** Releases sockets, ODBC handles, timers. */
   close(): Promise<void>;
 }
@@ -272,10 +301,10 @@ export interface ConnectorDefinition {
   type: string;
   label: string;
   description: string;
-  /** JSON Schema of the connection settings. Fields with `"x-secret": true` are encrypted at rest and never returned. Derived from `settings` (`settings.jsonSchema`) where a connector declares one. */
+  /** JSON Schema of the connection settings, always `settings.jsonSchema`. Fields with `"x-secret": true` are encrypted at rest and never returned. */
   settingsSchema: JsonObject;
   /** The one settings declaration (core/settings-spec.ts): typed settings, defaults, validation and the console's form. */
-  settings?: SettingsSpec;
+  settings: SettingsSpec;
   /** Entities known without a live system (discover() may add custom ones). */
   entities: EntitySpec[];
   /** Default limits, overridable per connection. */

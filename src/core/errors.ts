@@ -48,6 +48,8 @@ export interface SyncErrorDetails {
   recordKey?: string;
   /** The system that raised it (connector type). */
   system?: string;
+  /** The connection the failing call went to (set by the engine), e.g. to mark it unhealthy on 'unauthorized'. */
+  connection?: string;
   /** The vendor's own error code (e.g. `INVALID_SESSION_ID`, `66`, `CI_NoKey`). */
   vendorCode?: string;
   /** HTTP status, when the failure came from an HTTP answer. */

@@ -51,7 +51,7 @@ export interface SettingsField {
   description?: string;
   type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
   required: boolean;
-  /** Encrypted at rest and never returned (`x-secret`). */
+  /** Encrypted at rest and never returned: marked `x-secret`, or an object holding such a field (all of it is kept secret). */
   secret: boolean;
   enum?: readonly unknown[];
   default?: unknown;
@@ -141,7 +141,10 @@ function fieldsOf(schema: TObject, prefix = ''): SettingsField[] {
   const required = new Set(schema.required ?? []);
   const out: SettingsField[] = [];
   for (const [name, prop] of Object.entries(schema.properties) as Array<[string, TSchema & Record<string, unknown>]>) {
-    const type = (prop.type ?? (prop[Kind] === 'Union' ? 'string' : 'object')) as SettingsField['type'];
+    // A union of constants is a choice (a string); a union of shapes (the http connector's auth) an object.
+    const consts = Array.isArray(prop.anyOf) ? (prop.anyOf as Array<{ const?: unknown }>).map((a) => a.const) : [];
+    const choice = consts.length > 0 && consts.every((c) => c !== undefined);
+    const type = (prop.type ?? (prop[Kind] === 'Union' && choice ? 'string' : 'object')) as SettingsField['type'];
     out.push({
       name: prefix + name,
       title: typeof prop.title === 'string' ? prop.title : name,
@@ -149,8 +152,8 @@ function fieldsOf(schema: TObject, prefix = ''): SettingsField[] {
       type,
       // A required setting with a default need not be filled in.
       required: required.has(name) && prop.default === undefined,
-      secret: prop['x-secret'] === true,
-      enum: Array.isArray(prop.enum) ? prop.enum : Array.isArray(prop.anyOf) ? (prop.anyOf as Array<{ const?: unknown }>).map((a) => a.const).filter((c) => c !== undefined) : undefined,
+      secret: containsSecret(prop),
+      enum: Array.isArray(prop.enum) ? prop.enum : choice ? consts : undefined,
       default: prop.default,
       format: typeof prop.format === 'string' ? prop.format : undefined,
       pattern: typeof prop.pattern === 'string' ? prop.pattern : undefined,
@@ -160,4 +163,11 @@ function fieldsOf(schema: TObject, prefix = ''): SettingsField[] {
     if (type === 'object' && prop.properties) out.push(...fieldsOf(prop as unknown as TObject, `${prefix}${name}.`));
   }
   return out;
+}
+
+/** True when the schema is, or contains, a field marked `"x-secret": true`. */
+function containsSecret(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  if ((schema as Record<string, unknown>)['x-secret'] === true) return true;
+  return Object.values(schema as Record<string, unknown>).some((v) => (Array.isArray(v) ? v.some(containsSecret) : containsSecret(v)));
 }

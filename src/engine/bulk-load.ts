@@ -4,10 +4,15 @@
  * that fail mapping, validation or their write are handed to the normal queue as ordinary jobs, so
  * they retry or reach the dead-letter queue with their reason exactly as live traffic does. At the
  * end the flow's watermark is set to the newest record read, so polling carries on from there.
+ *
+ * A target whose bulk form runs as a vendor job (Bulk API 2.0, the Pardot Import API) answers
+ * "pending": the load does not wait for it but queues a `batch` job that workers check when the
+ * connector asked (engine/batch-check.ts), so the load returns as soon as everything is submitted.
  */
-import type { SourceRecord, Watermark, WriteOp } from '../core/connector.js';
+import { isPendingBatch, type BatchResult, type SourceRecord, type Watermark, type WriteOp } from '../core/connector.js';
 import { SyncError, toSyncError } from '../core/errors.js';
-import type { InboxEvent, Store, XrefLink } from '../store/types.js';
+import type { InboxEvent, Store } from '../store/types.js';
+import { batchCheckJob, settleBatch } from './batch-check.js';
 import { validateRecord, type MappingContext } from '../mapping/index.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache } from './flow-cache.js';
@@ -23,6 +28,8 @@ export interface BulkProgress {
   written: Record<string, number>;
   /** Records handed to the queue (they failed in bulk and will retry or be dead-lettered there). */
   queued: number;
+  /** Records in vendor jobs still running (Bulk API, imports); workers check the jobs and finish them. */
+  pending: number;
   /** Free text for the current step (`Account: Bulk API job JobComplete`). */
   detail?: string;
 }
@@ -42,7 +49,7 @@ export async function bulkLoad(
 ): Promise<BulkProgress> {
   const flow = await deps.flows.get(flowName);
   const { source } = flow.def;
-  const progress: BulkProgress = { phase: 'reading', read: 0, written: Object.fromEntries(flow.def.targets.map((t) => [t.name, 0])), queued: 0 };
+  const progress: BulkProgress = { phase: 'reading', read: 0, written: Object.fromEntries(flow.def.targets.map((t) => [t.name, 0])), queued: 0, pending: 0 };
   const report = (p: Partial<BulkProgress>) => {
     Object.assign(progress, p);
     options.onProgress?.({ ...progress, written: { ...progress.written } });
@@ -114,23 +121,23 @@ async function loadPage(
     if (!ops.length) continue;
     report({ phase: 'writing', detail: `${t.connection} ${t.entity}: ${ops.length} records` });
     const conn = await deps.pool.get(t.connection);
-    let outcomes;
+    let result: BatchResult;
     try {
       if (!conn.connector.writeBatch) throw new SyncError('fatal', `${t.connection} has no bulk write for ${t.entity}`);
-      outcomes = await conn.connector.writeBatch(t.entity, ops);
+      result = await conn.connector.writeBatch(t.entity, ops);
     } catch (err) {
       const e = toSyncError(err);
-      outcomes = ops.map(() => ({ ok: false as const, error: e }));
+      result = ops.map(() => ({ ok: false as const, error: e }));
     }
-    const links: XrefLink[] = [];
-    outcomes.forEach((o, i) => {
-      const owner = owners[i];
-      if (o.ok) {
-        links.push({ a: { connection: source.connection, entity: source.entity, id: owner.id }, b: { connection: t.connection, entity: t.entity, id: o.id } });
-      } else {
-        failed.set(owner.id, owner);
-      }
-    });
+    if (isPendingBatch(result)) {
+      // The vendor works on it now; a worker checks it when the connector asked, holding nothing meanwhile.
+      await deps.store.enqueue([batchCheckJob(flow, t, owners, result)]);
+      progress.pending += owners.length;
+      report({ detail: `${t.connection} ${t.entity}: ${result.detail ?? 'vendor job running'}` });
+      continue;
+    }
+    const { links, failed: rejected } = settleBatch(source, t, owners, result);
+    for (const r of rejected) failed.set(r.id, r);
     for (let i = 0; i < links.length; i += 1000) await deps.store.link(links.slice(i, i + 1000));
     progress.written[t.name] += links.length;
     report({});

@@ -18,6 +18,7 @@ import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { HealthBook } from './connection-health.js';
 import { envPolicy, type EnvPolicy } from './settings.js';
 import { reclaimAbandonedLeases } from './lease-reclaim.js';
 
@@ -42,6 +43,8 @@ export class SynclineHub implements Hub {
   private readonly workers: Worker[] = [];
   /** One lock table for all workers of this process. */
   private readonly locks = new KeyedMutex();
+  /** Connection health marks shared by this process's workers. */
+  readonly health: HealthBook;
   private readonly logger: Logger;
 
   constructor(options: HubOptions) {
@@ -54,13 +57,14 @@ export class SynclineHub implements Hub {
     this.flows = new FlowCache(this.store);
     this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
+    this.health = new HealthBook(this.store);
   }
 
   /** Starts `count` workers in this process and the scheduler. */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
     await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
-      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks }, options);
+      const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks, health: this.health }, options);
       await w.start();
       this.workers.push(w);
     }
@@ -141,12 +145,19 @@ export class SynclineHub implements Hub {
 
   async testConnection(name: string): Promise<CheckResult> {
     await this.pool.close(name);
+    let result: CheckResult;
     try {
       const c = await this.pool.get(name);
-      return await c.connector.check();
+      result = await c.connector.check();
     } catch (err) {
-      return { ok: false, message: (err as Error).message };
+      result = { ok: false, message: (err as Error).message };
     }
+    // A connection whose credential was refused resumes its flows once a Test succeeds.
+    if (result.ok && (await this.health.get(name))) {
+      await this.health.clear(name);
+      await this.store.audit({ actor: 'system', action: 'connection.resume', target: `connection:${name}`, details: { reason: 'a Test succeeded after the credential was refused' } });
+    }
+    return result;
   }
 
   async discoverConnection(name: string): Promise<EntitySpec[]> {

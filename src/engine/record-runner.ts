@@ -88,6 +88,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   const fail = (err: unknown, step?: TraceInput): never => {
     const error = toSyncError(err);
     if (!error.details.recordKey && sourceId) error.details.recordKey = sourceId;
+    if (!error.details.connection && step?.connection) error.details.connection = step.connection;
     if (step) result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
     throw new RecordRunFailure(error, result);
   };
@@ -368,6 +369,7 @@ async function writeBack(
     result.traces.push(step);
   } catch (err) {
     const error = toSyncError(err);
+    if (!error.details.connection) error.details.connection = wb.connection;
     result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
     throw new RecordRunFailure(error, result);
   }

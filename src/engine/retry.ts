@@ -27,6 +27,9 @@ export function retryPolicy(def: ErrorPolicyDef | undefined): RetryPolicy {
   };
 }
 
+/** How soon a job refused for its connection's credential is looked at again (it is claimed only once the connection is healthy). */
+export const UNAUTHORIZED_RECHECK_MS = 1000;
+
 /** What to do with a failed attempt. */
 export type RetryDecision = { action: 'retry'; delayMs: number } | { action: 'dead'; reason: string };
 
@@ -36,6 +39,9 @@ export type RetryDecision = { action: 'retry'; delayMs: number } | { action: 'de
  * maxAttempts; invalid data and fatal errors go to the dead-letter queue at once.
  */
 export function decideRetry(policy: RetryPolicy, attempt: number, error: SyncError, random: () => number = Math.random, now = Date.now()): RetryDecision {
+  // A refused credential is not the record's fault: the job waits (the connection is marked unhealthy
+  // and its flows' jobs are not claimed until a successful Test), spending no attempt.
+  if (error.kind === 'unauthorized') return { action: 'retry', delayMs: UNAUTHORIZED_RECHECK_MS };
   if (policy.nonRetryable.has(error.kind)) return { action: 'dead', reason: `${error.kind} errors are not retried` };
   // A rate limit is the target asking us to wait, not the record failing: it does not use up attempts
   // (otherwise a busy vendor dead-letters good records). The wait it asks for is honoured below.

@@ -42,7 +42,9 @@ export async function readSource(
     const page = await conn.connector.readChanges(flow.def.source.entity, since, { limit: pageSize, signal: deps.signal, overlapMs });
     outcome.pages += 1;
     outcome.records += page.records.length;
-    if (page.next && (!watermark || compareMarks(page.next, watermark) > 0)) watermark = page.next;
+    // At an equal (stamp, key) the page's watermark still wins: a late record produced inside the overlap
+    // leaves the mark where it was but adds to the seen-set in `extra`, which must be kept.
+    if (page.next && (!watermark || compareMarks(page.next, watermark) >= 0)) watermark = page.next;
     const events = page.records.map((r) => toEvent(flow.name, r));
     await store.commitPoll({
       flow: flow.name,

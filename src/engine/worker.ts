@@ -7,14 +7,17 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/connector.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { JobRow, RunInput, Store } from '../store/types.js';
+import type { JsonValue } from '../core/json.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
 import { asEventPayload, isReadPayload } from './payloads.js';
+import { checkBatch, isBatchCheckPayload } from './batch-check.js';
 import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runner.js';
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
 
 /** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
@@ -41,6 +44,8 @@ export interface WorkerDeps {
   metrics?: EngineMetrics;
   /** Shared by the workers of one process: jobs about the same record (and writes on the same match key) run one at a time. */
   locks?: KeyedMutex;
+  /** Connection health marks: jobs of flows using an unhealthy connection are not claimed. */
+  health?: HealthBook;
 }
 
 /** Claims and runs jobs until stopped. */
@@ -57,6 +62,7 @@ export class Worker {
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly abort = new AbortController();
   private readonly locks: KeyedMutex;
+  private readonly health: HealthBook;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -67,6 +73,7 @@ export class Worker {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
     this.locks = deps.locks ?? new KeyedMutex();
+    this.health = deps.health ?? new HealthBook(deps.store);
   }
 
   /** Starts claiming jobs. */
@@ -102,7 +109,7 @@ export class Worker {
       let claimed: JobRow[] = [];
       if (free > 0) {
         try {
-          const flows = (await this.deps.flows.flows()).filter((f) => f.status === 'active').map((f) => f.name);
+          const flows = await this.claimableFlows();
           claimed = flows.length ? await this.deps.store.claimJobs({ workerId: this.id, limit: free, leaseMs: this.leaseMs, flows }) : [];
         } catch (err) {
           this.deps.logger.error({ err: (err as Error).message }, 'claiming jobs failed; retrying shortly');
@@ -127,6 +134,22 @@ export class Worker {
         });
       }
     }
+  }
+
+  /** Active flows whose connections are all healthy: a flow whose credential was refused waits, unclaimed. */
+  private async claimableFlows(): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of await this.deps.flows.flows()) {
+      if (f.status !== 'active') continue;
+      let healthy = true;
+      try {
+        healthy = await this.health.flowHealthy((await this.deps.flows.get(f.name)).def);
+      } catch {
+        // A flow that cannot be loaded is claimed and fails with its own reason.
+      }
+      if (healthy) out.push(f.name);
+    }
+    return out;
   }
 
   private async renew(): Promise<void> {
@@ -197,7 +220,26 @@ export class Worker {
     const { store, metrics } = this.deps;
     try {
       flow = await this.deps.flows.get(job.flow, job.flowVersion);
-      if (isReadPayload(job.payload)) {
+      if (isBatchCheckPayload(job.payload)) {
+        // A vendor job (bulk, import) a bulk load started: check it once; while it runs, the job waits
+        // in the queue, not in this worker, and holds no limiter slot.
+        const b = job.payload.batch;
+        const out = await checkBatch(flow, job, job.payload, { pool: this.deps.pool, store });
+        if (!out.done) {
+          if (!(await store.deferJob({ jobId: job.id, workerId: this.id, runAt: out.runAt, payload: out.payload as unknown as JsonValue }))) {
+            this.deps.logger.warn({ job: job.id }, 'batch check finished after its lease was lost');
+          }
+          return;
+        }
+        await store.completeJob({
+          jobId: job.id,
+          workerId: this.id,
+          run: { ...run('succeeded'), stats: { attempt, ...out.stats } },
+          traces: [{ step: `batch:${b.target}`, status: 'ok', connection: b.connection, entity: b.entity, after: out.stats }],
+          xref: out.settlement.links,
+          enqueue: out.enqueue,
+        });
+      } else if (isReadPayload(job.payload)) {
         const out = await readSource(flow, job.payload.read, { store, pool: this.deps.pool, signal: this.abort.signal });
         const source = flow.def.source;
         await this.persist(() => store.completeJob({
@@ -216,6 +258,7 @@ export class Worker {
     } catch (err) {
       const failure = err instanceof RecordRunFailure ? err : null;
       const error = failure?.error ?? toSyncError(err);
+      if (!error.details.connection && flow && isReadPayload(job.payload)) error.details.connection = flow.def.source.connection;
       const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
       metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
       const counted = await this.countedAttempts(job, attempt);
@@ -224,7 +267,15 @@ export class Worker {
         : error.kind === 'fatal' || counted >= job.maxAttempts
           ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
           : ({ action: 'retry', delayMs: 5000 } as const);
-      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited';
+      const waiting = error.kind === 'unauthorized';
+      if (waiting) {
+        const connection = error.details.connection ?? flow?.def.source.connection;
+        if (connection) {
+          await this.health.markUnauthorized(connection, error.toJSON()).catch((e: Error) => this.deps.logger.error({ connection, err: e.message }, 'could not mark the connection unhealthy'));
+          this.deps.logger.warn({ connection, flow: job.flow }, `connection "${connection}" refused its credential; its flows wait until a successful Test: ${error.message}`);
+        }
+      }
+      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited' && !waiting;
       const effective = capped ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
       try {
         if (effective.action === 'retry') {
@@ -233,6 +284,7 @@ export class Worker {
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
+            refundAttempt: waiting,
             error: error.toJSON(),
             run: run('retrying', error),
             traces: partial.traces,

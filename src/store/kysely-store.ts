@@ -30,6 +30,7 @@ import {
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
 import { historyTableSizes, purgeHistory } from './retention.js';
+import { reencryptAll, stateSecretName, type KeyRotationResult } from './key-rotation.js';
 import type {
   ApiTokenRow,
   LoginCounter,
@@ -617,6 +618,9 @@ export abstract class KyselyStore implements Store {
         last_error: toJson(input.error),
       });
       if (!job) return false;
+      if (input.refundAttempt && Number(job.attempts) > 0) {
+        await trx.updateTable('jobs').set({ attempts: Number(job.attempts) - 1 }).where('id', '=', job.id).execute();
+      }
       await this.recordOutcome(trx, job, input);
       await this.jobsQueuedInTx(trx);
       return true;
@@ -1017,6 +1021,29 @@ export abstract class KyselyStore implements Store {
     await this.write((db) => db.updateTable('api_tokens').set({ revoked: 1 }).where('id', '=', id).execute());
   }
 
+  async deferJob(input: { jobId: string; workerId: string; runAt: string; payload: JsonValue }): Promise<boolean> {
+    const row = await this.write((db) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          run_at: normIso(input.runAt),
+          payload: toJson(input.payload),
+          // The claim counted an attempt; a check of a job still running is not one.
+          attempts: eb('attempts', '-', 1),
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: isoNow(),
+        }))
+        .where('id', '=', input.jobId)
+        .where('status', '=', 'running')
+        .where('lease_owner', '=', input.workerId)
+        .returning('id')
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
   async deleteSessionsOf(userId: string, keepIdHash?: string): Promise<number> {
     const rows = await this.write((db) =>
       db
@@ -1120,6 +1147,14 @@ export abstract class KyselyStore implements Store {
   }
 
   // ---------- audit ----------
+  async rotateMasterKey(to: SecretBox, actor = SYSTEM_ACTOR): Promise<KeyRotationResult> {
+    return this.tx(async (trx) => {
+      const result = await reencryptAll(trx, this.secretBox, to);
+      await this.insertAudit(trx, { actor, action: 'keys.rotate', target: 'master-key', details: { ...result } });
+      return result;
+    });
+  }
+
   async purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult> {
     return purgeHistory(this.db, (fn) => this.tx(fn), cutoffs);
   }
@@ -1145,7 +1180,4 @@ function toApiUsageRow(r: { connection: string; day: string; used: number; daily
   return { connection: r.connection, day: r.day, used: Number(r.used), limit: r.daily_limit === null ? null : Number(r.daily_limit), resetAt: r.reset_at === null ? null : Number(r.reset_at) };
 }
 
-/** The associated-data name of a connection state value: bound to its key, apart from the connection's secrets. */
-function stateSecretName(key: string): string {
-  return `state:${key}`;
-}
+

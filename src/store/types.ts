@@ -3,6 +3,8 @@
  * Multi-step changes that must be atomic are single methods here (ingest, commitPoll, completeJob,
  * replayDeadLetters), so each adapter owns its transaction and callers cannot get it half right.
  */
+import type { SecretBox } from './secrets.js';
+import type { KeyRotationResult } from './key-rotation.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { SerializedError, ErrorKind } from '../core/errors.js';
 import type { Watermark } from '../core/connector.js';
@@ -54,7 +56,8 @@ export interface FlowRow {
 
 // ---------- inbox and jobs ----------
 export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
-export type JobKind = 'event' | 'poll' | 'replay' | 'manual';
+/** `batch`: a check of a vendor job (bulk, import) a bulk load started (engine/batch-check.ts). */
+export type JobKind = 'event' | 'poll' | 'replay' | 'manual' | 'batch';
 export interface NewJob {
   flow: string;
   flowVersion: number;
@@ -181,6 +184,8 @@ export interface JobRetry {
   jobId: string;
   workerId: string;
   runAt: Iso;
+  /** The attempt the claim counted was not the record failing (its connection's credential was refused): give it back. */
+  refundAttempt?: boolean;
   error: SerializedError;
   run: RunInput;
   traces: TraceInput[];
@@ -412,6 +417,12 @@ export interface Store {
   completeJob(input: JobCompletion): Promise<boolean>;
   /** Puts a job back in the queue for a later attempt, recording this attempt's run. */
   retryJob(input: JobRetry): Promise<boolean>;
+  /**
+   * Puts a job this worker holds back in the queue to run at `runAt` with a new payload, without
+   * counting the attempt or recording a run: for checks of a vendor job that is still running.
+   * Returns false if the lease was lost.
+   */
+  deferJob(input: { jobId: string; workerId: string; runAt: Iso; payload: JsonValue }): Promise<boolean>;
   /** Moves a job to the dead-letter queue, recording its run. */
   deadLetterJob(input: JobDeadLetter): Promise<boolean>;
   getJob(id: string): Promise<JobRow | null>;
@@ -497,6 +508,8 @@ export interface Store {
 
   // audit
   audit(entry: AuditInput): Promise<void>;
+  /** Re-encrypts every connection secret and state value under the key of `to`, in one transaction (audited). After it, open the store with the new key. */
+  rotateMasterKey(to: SecretBox, actor?: string): Promise<KeyRotationResult>;
   /** Deletes history past the retention cutoffs in small batches; never unfinished work or open dead letters. */
   purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
   /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */

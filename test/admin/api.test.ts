@@ -94,6 +94,21 @@ describe('connections', () => {
     expect((await h.call('POST', '/api/v1/connections/erp/test', op())).json().ok).toBe(true);
   });
 
+  it('serves the fields a connection form needs, from the connector settings declaration', async () => {
+    const res = await h.call('GET', '/api/v1/connection-types/http/form', viewer());
+    expect(res.statusCode).toBe(200);
+    const form = res.json() as { type: string; fields: Array<Record<string, unknown>> };
+    expect(form.type).toBe('http');
+    const field = (name: string) => form.fields.find((f) => f.name === name);
+    expect(field('baseUrl')).toMatchObject({ type: 'string', title: 'Base URL', required: true, secret: false, pattern: '^https?://' });
+    expect(field('baseUrl')?.description).toMatch(/base path/);
+    expect(field('auth')).toMatchObject({ type: 'object', required: false, secret: true });
+    expect(field('settleSeconds')).toMatchObject({ type: 'integer', required: false, default: 0, minimum: 0 });
+    expect(field('rateLimits.perDay')).toMatchObject({ type: 'integer', secret: false });
+    expect(field('webhook.secret')).toMatchObject({ secret: true });
+    expect((await h.call('GET', '/api/v1/connection-types/nope/form', viewer())).statusCode).toBe(404);
+  });
+
   it('lists connection types with their secret fields; deletes a connection', async () => {
     const types = (await h.call('GET', '/api/v1/connection-types', viewer())).json();
     expect(types.find((t: { type: string }) => t.type === 'http').secretFields).toEqual(['auth', 'webhook']);

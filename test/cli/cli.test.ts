@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flowYaml } from '../support/flows.js';
+import { openStore } from '../../src/store/index.js';
+import { readFileSync, statSync } from 'node:fs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
 const env = { ...process.env, SYNCLINE_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}`, SYNCLINE_MASTER_KEY: 'd'.repeat(64), SYNCLINE_CONFIG: '' };
@@ -55,5 +57,23 @@ describe('syncline CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/created maria \(operator\) with the one-time password: \S{12,}/);
     expect(syncline('user', 'list').out).toMatch(/maria\s+operator/);
+  });
+
+  it('rotates the master key: secrets readable with the new key file only', async () => {
+    const url = env.SYNCLINE_DATABASE_URL!;
+    const before = await openStore({ url, masterKey: env.SYNCLINE_MASTER_KEY });
+    await before.putConnection({ name: 'sage', type: 'sage100', settings: {}, secrets: { password: 'hunter2' } });
+    await before.close();
+    const keyFile = path.join(dir, 'new.key');
+    const r = syncline('keys', 'rotate', '--new-key-file', keyFile);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('re-encrypted 1 secrets of 1 connections');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const after = await openStore({ url, masterKey: readFileSync(keyFile, 'utf8').trim() });
+    try {
+      expect((await after.getConnection('sage'))?.secrets).toEqual({ password: 'hunter2' });
+    } finally {
+      await after.close();
+    }
   });
 });

@@ -39,7 +39,9 @@ describe('journey 6: catalogue', () => {
 
     const item = items[0];
     f.sage.advanceClock(1000);
-    f.sage.db.update(CI_Item, { ItemCode: item.ItemCode }, { StandardUnitPrice: '249.99' }, f.sage.clock.now());
+    // A price change in Item Maintenance, staged through the emulator's control API.
+    const changed = await fetch(`${f.sage.url}/__sandbox/activity/item-update`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ itemCode: item.ItemCode, StandardUnitPrice: '249.99' }) });
+    expect(changed.status).toBe(200);
     await f.poll(FLOW);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
     const [product, ...dupes] = productsFor(String(item.ItemCode));

@@ -81,7 +81,6 @@ describe('exactly-once effect when a worker dies between the write and the commi
     expect(ordersFor()).toHaveLength(1);
     expect(org.table('Opportunity').get(opportunityId!)!.Sage100_Order_No__c ?? null).toBeNull();
 
-    const conn = await f.hub.pool.get('sage100');
     await f.hub.startWorkers(1, { idlePollMs: 20 }, false);
     await waitFor(() => queueDrained(f!.store), 'the retried job', 30_000);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);

@@ -60,3 +60,22 @@ describe('readSource', () => {
     expect(all.calls[0].since).toBeNull();
   });
 });
+
+describe('readSource keeps the seen-set of a page that produced only late records', () => {
+  it('commits the page watermark when its (stamp, key) equals the stored one but its extra grew', async () => {
+    const stored: Watermark = { at: '2026-01-01T00:00:10.000Z', key: '9', extra: { seen: ['1767225610000|9'] } };
+    const grown: Watermark = { at: '2026-01-01T00:00:10.000Z', key: '9', extra: { seen: ['1767225605000|3', '1767225610000|9'] } };
+    const committed: Array<Watermark | null> = [];
+    const connector = {
+      readChanges: async () => ({ records: [{ id: '3', entity: 'thing', updatedAt: '2026-01-01T00:00:05.000Z', data: {} }], next: grown, hasMore: false }),
+    } as unknown as Connector;
+    const store = {
+      getWatermark: async () => stored,
+      commitPoll: async (input: { watermark: Watermark | null }) => void committed.push(input.watermark),
+    } as unknown as Store;
+    const flow = { name: 'f', version: 1, def: { trigger: { type: 'poll', every: '1m', overlap: '1m' }, source: { connection: 'c', entity: 'thing' } }, policy: { maxAttempts: 3 } } as unknown as FlowRuntime;
+    const out = await readSource(flow, 'changes', { store, pool: { get: async () => ({ connector }) } as unknown as ConnectionPool });
+    expect(committed).toEqual([grown]);
+    expect(out.watermark).toEqual(grown);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SerializedError } from '../../src/core/errors.js';
-import { SecretDecryptError } from '../../src/store/secrets.js';
+import { SecretBox, SecretDecryptError } from '../../src/store/secrets.js';
 import type { JobRow, NewJob, RunInput, Store, TraceInput } from '../../src/store/types.js';
 
 /** The master key conformance stores are opened with. */
@@ -141,6 +141,23 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         // And the right key, on another instance, still decrypts.
         const same = await h.reopen({ masterKey: TEST_MASTER_KEY });
         expect((await same.getConnection('pardot-prod'))?.secrets).toEqual({ clientSecret: 's3cret' });
+      });
+
+      it('rotates the master key: every secret and state value re-encrypted, readable only with the new key', async () => {
+        if (!h.reopen) return;
+        await store.putConnection({ name: 'sf', type: 'salesforce', settings: { a: 1 }, secrets: { privateKey: 'pem', clientSecret: 'cs' } });
+        await store.putConnection({ name: 'sage', type: 'sage100', settings: {}, secrets: { password: 'p;w}d' } });
+        await store.setConnectionState('sf', 'salesforce.oauth.token', { accessToken: 'tok', refreshToken: 'ref' });
+        const newKey = 'cd'.repeat(32);
+        const result = await store.rotateMasterKey(new SecretBox({ masterKey: newKey }), 'ops');
+        expect(result).toEqual({ connections: 2, secrets: 3, stateValues: 1 });
+        const rotated = await h.reopen({ masterKey: newKey });
+        expect((await rotated.getConnection('sf'))?.secrets).toEqual({ privateKey: 'pem', clientSecret: 'cs' });
+        expect((await rotated.getConnection('sage'))?.secrets).toEqual({ password: 'p;w}d' });
+        expect(await rotated.getConnectionState('sf', 'salesforce.oauth.token')).toEqual({ accessToken: 'tok', refreshToken: 'ref' });
+        const old = await h.reopen({ masterKey: TEST_MASTER_KEY });
+        await expect(old.getConnection('sf')).rejects.toBeInstanceOf(SecretDecryptError);
+        expect((await rotated.listAudit({ limit: 5 })).map((e) => e.action)).toContain('keys.rotate');
       });
 
       it('deletes connections with their state, and audits every change', async () => {
@@ -583,6 +600,21 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('deferred jobs', () => {
+      it('puts a held job back with a new payload and run time, without counting the attempt or recording a run', async () => {
+        await store.enqueue([newJob('f', { batch: { checks: 0 } })]);
+        const job = await claimOne();
+        expect(job.attempts).toBe(1);
+        const later = new Date(Date.now() + 60_000).toISOString();
+        expect(await store.deferJob({ jobId: job.id, workerId: 'other', runAt: later, payload: {} })).toBe(false);
+        expect(await store.deferJob({ jobId: job.id, workerId: 'w1', runAt: later, payload: { batch: { checks: 1 } } })).toBe(true);
+        const row = await store.getJob(job.id);
+        expect(row).toMatchObject({ status: 'queued', attempts: 0, runAt: later, leaseOwner: null, payload: { batch: { checks: 1 } } });
+        expect(await store.claimJobs({ workerId: 'w1', limit: 5, leaseMs: 30_000 })).toEqual([]);
+        expect(await store.listRuns({ jobId: job.id, flow: 'f' })).toEqual([]);
+      });
+    });
+
     describe('shared rate limits', () => {
       it('hands out at most N call slots per key and frees one on release', async () => {
         const a = await store.tryAcquireCallSlot('conn-a', 2);
@@ -616,7 +648,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(held.every((x) => x !== null)).toBe(true);
         expect(await store.tryAcquireCallSlot('pardot', 2)).toBeNull();
         // Exactly the two locks are held: the one-query try never takes more than one slot.
-        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted");
+        const locks = await h.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())");
         expect(locks[0].n).toBe(2);
         held[0]!.release();
         let mine = null;

@@ -88,7 +88,7 @@ export async function journeyFixture(options: JourneyOptions = {}): Promise<Jour
   const connections = sandboxConnections({
     salesforce: { url: salesforce.url },
     pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
-    sage100: { endpointUrl: sage.endpointUrl, odbcConnectionString: sage.odbcConnectionString, companyCode: sage.companyCode },
+    sage100: { endpointUrl: sage.endpointUrl, odbcConnectionString: sage.odbcConnectionString, odbcDsn: sage.odbcDsn, companyCode: sage.companyCode },
   });
   for (const [name, c] of Object.entries(connections)) await saveConnection(store, hub.connectors, { name, type: c.type, settings: c.settings }, 'test');
   const deployed: string[] = [];

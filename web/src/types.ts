@@ -46,7 +46,13 @@ export interface Summary {
   generatedAt: string;
   flows: Array<{ flow: string; status: string; currentVersion: number; hour: Stats; day: Stats; openDeadLetters: number; hourSeries: Series; daySeries: Series }>;
   queue: { queued: number; running: number; delayed: number; deadLetters: number };
-  connections: Array<{ name: string; type: string; lastCheck: Check | null; budget: { used: number; limit: number | null; resetAt: number | null } | null }>;
+  connections: Array<{ name: string; type: string; lastCheck: Check | null; health?: ConnectionHealth | null; budget: { used: number; limit: number | null; resetAt: number | null } | null }>;
+}
+/** A connection whose credential was refused: its flows wait until a Test succeeds. */
+export interface ConnectionHealth {
+  status: 'unauthorized';
+  message: string;
+  at: string;
 }
 export interface FlowSummary {
   name: string;
@@ -55,6 +61,8 @@ export interface FlowSummary {
   updatedAt: string;
   description?: string;
   trigger: string;
+  /** A webhook flow that accepts unsigned deliveries. */
+  unsigned?: boolean;
   source: string;
   targets: string[];
 }
@@ -160,6 +168,7 @@ export interface Connection {
   createdAt: string;
   updatedAt: string;
   lastCheck: Check | null;
+  health?: ConnectionHealth | null;
 }
 export interface ConnectionType {
   type: string;

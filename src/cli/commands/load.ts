@@ -12,7 +12,7 @@ export function progressPrinter(): { update(p: BulkProgress): void; stop(): void
     const started = Date.now();
     return {
       update(p) {
-        const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${p.phase}: read ${p.read}, written ${Object.entries(p.written).map(([k, v]) => `${k} ${v}`).join(', ')}, queued ${p.queued}${p.detail ? ` (${p.detail})` : ''}`;
+        const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${p.phase}: read ${p.read}, written ${Object.entries(p.written).map(([k, v]) => `${k} ${v}`).join(', ')}, queued ${p.queued}, in vendor jobs ${p.pending}${p.detail ? ` (${p.detail})` : ''}`;
         const key = line.replace(/^\[[^\]]*\] /, '');
         if (key !== last) console.error(line);
         last = key;
@@ -56,7 +56,7 @@ export function loadCommands(program: Command): void {
         const started = Date.now();
         const res = await bulkLoad({ store: rt.store, pool: rt.hub.pool, flows: rt.hub.flows }, flow, { pageSize: Number(o.pageSize), onProgress: (p) => printer.update(p) });
         printer.stop();
-        console.log(`loaded ${res.read} records in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(res.written).map(([k, v]) => `${k} ${v}`).join(', ')}; ${res.queued} handed to the queue (see \`syncline runs\` and \`syncline dlq list\` once a worker ran them)`);
+        console.log(`loaded ${res.read} records in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(res.written).map(([k, v]) => `${k} ${v}`).join(', ')}; ${res.queued} handed to the queue; ${res.pending} in vendor jobs (Bulk API, imports) that workers check and finish (see \`syncline runs\` and \`syncline dlq list\` once a worker ran them)`);
       });
     });
 }

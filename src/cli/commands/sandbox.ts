@@ -26,6 +26,7 @@ export function sandboxCommands(program: Command): void {
         const em = await start({ port, host: o.host, seed: o.seed });
         running.push(em);
         console.log(`${name.padEnd(12)} ${em.url}   (faults: ${em.url}/__sandbox/faults)`);
+        for (const [label, value] of em.connectInfo?.() ?? []) console.log(`  ${`${label}:`.padEnd(32)} ${value}`);
         if (port) port += 1;
       }
       stopOnSignals(

@@ -10,8 +10,8 @@ export interface SandboxEndpoints {
   salesforce: { url: string };
   /** The Pardot emulator: its origin serves the token endpoint and API v5; its business unit id if not the default. */
   pardot: { url: string; businessUnitId?: string };
-  /** The Sage 100 emulator: eBWS endpoint, ODBC connection string and company code. */
-  sage100: { endpointUrl: string; odbcConnectionString: string; companyCode: string };
+  /** The Sage 100 emulator: eBWS endpoint, ODBC connection string (or the DSN it registered) and company code. */
+  sage100: { endpointUrl: string; odbcConnectionString: string; companyCode: string; odbcDsn?: string };
 }
 
 /** One named connection as saved in the store. */
@@ -59,7 +59,8 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
       type: 'sage100',
       settings: {
         endpointUrl: e.sage100.endpointUrl,
-        odbcConnectionString: e.sage100.odbcConnectionString,
+        // The DSN route builds the connection string of a real SOTAMAS90 DSN (DSN=…;UID=…;PWD=…;Company=…).
+        ...(e.sage100.odbcDsn ? { odbcDsn: e.sage100.odbcDsn } : { odbcConnectionString: e.sage100.odbcConnectionString }),
         companyCode: e.sage100.companyCode,
         username: SAGE100_USER.username,
         password: SAGE100_USER.password,

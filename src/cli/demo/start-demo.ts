@@ -164,7 +164,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
-        sage100: { endpointUrl: sage100.endpointUrl, odbcConnectionString: sage100.odbcConnectionString, companyCode: sage100.companyCode },
+        sage100: { endpointUrl: sage100.endpointUrl, odbcConnectionString: sage100.odbcConnectionString, odbcDsn: sage100.odbcDsn, companyCode: sage100.companyCode },
       }),
     };
     const runtime = await openRuntime(config, logger);

@@ -41,7 +41,9 @@ export function classifyHttpError(res: HttpResponse, what: string): SyncError {
   const facts = readErrorBody(res.json);
   const detail = facts.message ?? (res.text ? res.text.slice(0, 200) : '');
   const message = `${what} → ${res.status}${detail ? `: ${detail}` : ''}`;
-  const base = classifyStatus(res.status, res.headers, message, 'http');
+  // This connector's credentials are static (bearer, header, basic): a 401 is the credential refused,
+  // which no retry or refresh can fix.
+  const base = res.status === 401 ? new SyncError('unauthorized', message, { status: 401, system: 'http' }) : classifyStatus(res.status, res.headers, message, 'http');
   const details = { ...base.details };
   if (facts.field) details.field = facts.field;
   if (facts.code) details.vendorCode = facts.code;

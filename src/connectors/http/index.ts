@@ -3,11 +3,11 @@
  * settings (base URL, auth, entities with path templates, paging, webhook signature). Useful on its
  * own for systems without a dedicated connector, and the proof that the engine needs no special case.
  */
-import { SyncError } from '../../core/errors.js';
 import type { ConnectorContext, ConnectorDefinition, Connector, EntityOperation, EntitySpec, FieldSpec, RateLimits } from '../../core/connector.js';
+import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { HttpApiClient } from './client.js';
 import { findRecords, getRecord, readChanges } from './read.js';
-import { parseSettings, settingsSchema, type EntitySettings, type HttpSettings } from './settings.js';
+import { httpSettings, parseSettings, type EntitySettings, type HttpSettings } from './settings.js';
 import { httpWebhook } from './webhook.js';
 import { writeBatch, writeRecord } from './write.js';
 
@@ -45,16 +45,29 @@ export function entitySpec(e: EntitySettings): EntitySpec {
   return spec;
 }
 
-function entityOf(settings: HttpSettings, name: string): EntitySettings {
-  const e = settings.entities.find((x) => x.name === name);
-  if (!e) throw new SyncError('fatal', `unknown entity "${name}" (declared: ${settings.entities.map((x) => x.name).join(', ')})`, { system: 'http' });
-  return e;
+/** The declared entities as one handler table; operations an entity has no path for are left to the API's own refusal, as before. */
+function entityTable(settings: HttpSettings, client: HttpApiClient, ctx: ConnectorContext): EntityTable {
+  const warn = (msg: string) => ctx.logger.warn({ connection: ctx.connectionName }, msg);
+  const table: Record<string, EntityHandler> = {};
+  for (const e of settings.entities) {
+    table[e.name] = {
+      spec: entitySpec(e),
+      readChanges: (since, options) => readChanges(client, e, since, { ...options, settleSeconds: settings.settleSeconds }, warn),
+      get: (id) => getRecord(client, e, id),
+      find: (field, value) => findRecords(client, e, field, value),
+      write: (op) => writeRecord(client, e, op),
+      // Writes what the batch path takes in chunks and the rest one by one.
+      writeBatch: (ops) => writeBatch(client, e, ops),
+    };
+  }
+  return table;
 }
 
 /** Opens a connection; settings are checked now, the network is touched only on first use. */
 export function createHttpConnector(ctx: ConnectorContext): Connector {
   const settings = parseSettings(ctx.settings);
   const client = new HttpApiClient(settings, ctx.gate);
+  const { writeBatch: batch, ...methods } = tableMethods(entityTable(settings, client, ctx), 'http');
   const connector: Connector = {
     async check() {
       try {
@@ -67,17 +80,14 @@ export function createHttpConnector(ctx: ConnectorContext): Connector {
     async discover() {
       return settings.entities.map(entitySpec);
     },
-    readChanges: async (entity, since, options) => readChanges(client, entityOf(settings, entity), since, options, (msg) => ctx.logger.warn({ connection: ctx.connectionName }, msg)),
-    get: async (entity, id) => getRecord(client, entityOf(settings, entity), id),
-    find: async (entity, field, value) => findRecords(client, entityOf(settings, entity), field, value),
-    write: async (entity, op) => writeRecord(client, entityOf(settings, entity), op),
+    ...methods,
     async close() {
       // fetch's shared pool owns the sockets; nothing of ours to release.
     },
   };
   // Offered only when some entity has a batch endpoint, so the engine knows whether bulk writes exist.
   if (settings.entities.some((e) => e.paths.batch)) {
-    connector.writeBatch = async (entity, ops) => writeBatch(client, entityOf(settings, entity), ops);
+    connector.writeBatch = batch;
   }
   return connector;
 }
@@ -87,14 +97,15 @@ export const httpConnector: ConnectorDefinition = {
   type: 'http',
   label: 'Generic REST / webhook',
   description: 'Any JSON-over-HTTP API: configurable base URL, auth header, entity paths, paging, and signed webhooks.',
-  settingsSchema,
+  settings: httpSettings,
+  settingsSchema: httpSettings.jsonSchema,
   entities: [],
   rateLimits: DEFAULT_LIMITS,
   webhook: httpWebhook,
   create: createHttpConnector,
 };
 
-export { parseSettings, settingsSchema } from './settings.js';
+export { httpSettings, parseSettings, settingsSchema } from './settings.js';
 export type { AuthSettings, EntitySettings, HttpSettings, ListSettings, PagingSettings, WebhookSettings, EntityPaths } from './settings.js';
 export { signBody, verifyWebhook, parseWebhook } from './webhook.js';
 export { readErrorBody, classifyHttpError } from './errors.js';

@@ -1,9 +1,11 @@
 /** Reading: change polling over the list endpoint (any paging style), get by id, find by field. */
+import { isEmailKey, normalizeKey } from '../../core/match-keys.js';
 import { SyncError } from '../../core/errors.js';
 import type { ChangePage, ReadChangesOptions, SourceRecord, Watermark } from '../../core/connector.js';
 import type { HttpApiClient } from './client.js';
 import { fillPath, getPath } from './paths.js';
-import { compareRecords, compareStamps, isAfter, recordOf, recordsOf, toSourceRecord } from './records.js';
+import { pollByStamp } from '../shared/polling.js';
+import { recordOf, recordsOf, toSourceRecord } from './records.js';
 import type { EntitySettings } from './settings.js';
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -44,67 +46,54 @@ function linkHeaderNext(header: string | null): string | undefined {
   return undefined;
 }
 
-/** One page of changes after `since`, sorted by (updatedAt, id), at most `limit` records. */
+/** One page of changes after `since`, sorted by (updatedAt, id), at most `limit` records, through the shared polling helper. */
 export async function readChanges(
   client: HttpApiClient,
   entity: EntitySettings,
   since: Watermark | null,
-  options: ReadChangesOptions,
+  options: ReadChangesOptions & { settleSeconds?: number },
   warn: (message: string) => void = () => {},
 ): Promise<ChangePage> {
   if (!entity.paths.list || !entity.updatedField) {
     throw new SyncError('fatal', `${entity.name}: change polling needs paths.list and updatedField`, { system: 'http' });
   }
-  if (options.limit <= 0) return { records: [], next: since, hasMore: false };
   const list = entity.list ?? {};
-  const sorted = list.sorted ?? true;
-  // One more than the limit tells, from a single page, whether more records wait.
-  const pageSize = Math.min(list.pageSize ?? DEFAULT_PAGE_SIZE, options.limit + 1);
   const listPath = fillPath(entity.paths.list, {});
-  const query: Record<string, string | number | undefined> = { [list.limitParam ?? 'limit']: pageSize };
-  if (since) query[list.sinceParam ?? 'updatedSince'] = since.at;
-
-  const collected: SourceRecord[] = [];
-  const seen = new Set<string>();
-  let page: NextPage = { path: listPath, query };
-  let morePages = false;
-  while (page) {
-    const res = await client.send({ method: 'GET', path: page.path, query: page.query, signal: options.signal, operation: 'list' });
-    const raws = recordsOf(entity, res.json);
-    let pageMax: string | undefined;
-    for (const raw of raws) {
-      const rec = toSourceRecord(entity, raw);
-      if (rec.updatedAt === undefined) {
-        // Without a stamp a record has no place in the change order; say so rather than block the poll.
-        warn(`${entity.name} ${rec.id}: no "${entity.updatedField}" value, skipped by change polling`);
-        continue;
+  return pollByStamp<SourceRecord>({
+    since,
+    limit: options.limit,
+    overlapMs: options.overlapMs ?? 0,
+    settleMs: (options.settleSeconds ?? 0) * 1000,
+    // Stamps come from the remote server's clock: without a settle time nothing is held back, however far ahead it runs.
+    now: options.settleSeconds ? Date.now() : Number.POSITIVE_INFINITY,
+    signal: options.signal,
+    // Sorted servers: once past the stamp of the page's last record, later pages cannot change the page.
+    ordered: list.sorted ?? true,
+    async *fetch(w) {
+      // One more than the limit tells, from a single page, whether more records wait.
+      const pageSize = Math.min(list.pageSize ?? DEFAULT_PAGE_SIZE, w.want);
+      const query: Record<string, string | number | undefined> = { [list.limitParam ?? 'limit']: pageSize };
+      if (w.fromMs !== null) query[list.sinceParam ?? 'updatedSince'] = new Date(w.fromMs).toISOString();
+      const seen = new Set<string>();
+      let page: NextPage = { path: listPath, query };
+      while (page) {
+        const res = await client.send({ method: 'GET', path: page.path, query: page.query, signal: w.signal, operation: 'list' });
+        const raws = recordsOf(entity, res.json);
+        for (const raw of raws) yield toSourceRecord(entity, raw);
+        const next = nextPage(entity, res, raws.length, pageSize, page.query, listPath);
+        if (!next) break;
+        const token = next.path + JSON.stringify(next.query);
+        if (seen.has(token)) throw new SyncError('fatal', `${entity.name}: the list answer repeats its next page (${token})`, { system: 'http' });
+        seen.add(token);
+        page = next;
       }
-      if (pageMax === undefined || compareStamps(rec.updatedAt, pageMax) > 0) pageMax = rec.updatedAt;
-      if (isAfter(rec, since)) collected.push(rec);
-    }
-    const next = nextPage(entity, res, raws.length, pageSize, page.query, listPath);
-    if (!next) break;
-    const token = next.path + JSON.stringify(next.query);
-    if (seen.has(token)) throw new SyncError('fatal', `${entity.name}: the list answer repeats its next page (${token})`, { system: 'http' });
-    seen.add(token);
-    // Sorted servers: once the page has moved past the stamp of the limit-th record, later pages cannot change this page.
-    if (sorted && collected.length > options.limit && pageMax !== undefined) {
-      collected.sort(compareRecords);
-      if (compareStamps(pageMax, collected[options.limit - 1].updatedAt ?? '') > 0) {
-        morePages = true;
-        break;
-      }
-    }
-    page = next;
-  }
-  collected.sort(compareRecords);
-  const records = collected.slice(0, options.limit);
-  const last = records[records.length - 1];
-  return {
-    records,
-    next: last ? { at: last.updatedAt ?? '', key: last.id } : since,
-    hasMore: collected.length > options.limit || morePages,
-  };
+    },
+    stampMs: (rec) => (rec.updatedAt === undefined ? null : Date.parse(rec.updatedAt)),
+    // Without a stamp a record has no place in the change order; say so rather than block the poll.
+    onUnstamped: (rec) => warn(`${entity.name} ${rec.id}: no "${entity.updatedField}" value, skipped by change polling`),
+    key: (rec) => rec.id,
+    toRecord: (rec) => rec,
+  });
 }
 
 /** One record by id, or null on 404. */
@@ -120,8 +109,8 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === undefined || a === null) return false;
   const x = String(a);
   const y = String(b);
-  // Email addresses match regardless of case; anything else must be equal as text.
-  return x === y || (y.includes('@') && x.toLowerCase() === y.toLowerCase());
+  // Email addresses match as flows normalise them (core/match-keys.ts: case and surrounding space ignored); anything else must be equal as text.
+  return x === y || (isEmailKey(y) && normalizeKey(x) === normalizeKey(y));
 }
 
 /** Records whose `field` equals `value`, via the find template; results are re-checked so a server that ignores the filter cannot produce false matches. */

@@ -1,6 +1,6 @@
-/** Turning raw JSON records into SourceRecords, and the (updatedAt, id) order change polling relies on. */
+/** Turning raw JSON records into SourceRecords. */
 import { SyncError } from '../../core/errors.js';
-import type { SourceRecord, Watermark } from '../../core/connector.js';
+import type { SourceRecord } from '../../core/connector.js';
 import type { Fields } from '../../core/json.js';
 import { getPath } from './paths.js';
 import type { EntitySettings } from './settings.js';
@@ -34,27 +34,4 @@ export function recordsOf(entity: EntitySettings, body: unknown): unknown[] {
 export function recordOf(entity: EntitySettings, body: unknown): Fields | undefined {
   const rec = getPath(body, entity.recordPath);
   return rec !== null && typeof rec === 'object' && !Array.isArray(rec) ? (rec as Fields) : undefined;
-}
-
-/** Compares two stamps as instants when both parse, else as text. */
-export function compareStamps(a: string, b: string): number {
-  const ta = Date.parse(a);
-  const tb = Date.parse(b);
-  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return ta < tb ? -1 : 1;
-  if (Number.isFinite(ta) && Number.isFinite(tb)) return 0;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Orders records by (updatedAt, id) ascending. */
-export function compareRecords(a: SourceRecord, b: SourceRecord): number {
-  return compareStamps(a.updatedAt ?? '', b.updatedAt ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-/** True when the record comes after the watermark in (updatedAt, id) order. */
-export function isAfter(rec: SourceRecord, since: Watermark | null): boolean {
-  if (!since) return true;
-  const c = compareStamps(rec.updatedAt ?? '', since.at);
-  if (c !== 0) return c > 0;
-  // No key: nothing at that exact stamp is known to be produced yet (a start date), so include it.
-  return since.key === undefined ? true : rec.id > since.key;
 }

@@ -1,6 +1,5 @@
 /** Pardot v5 is authenticated with a Salesforce access token: the shared Salesforce token source does the OAuth. */
 import type { ConnectionState } from '../../core/connector.js';
-import { SyncError } from '../../core/errors.js';
 import { SalesforceTokenSource, type SalesforceOAuthFlow } from '../shared/salesforce-oauth.js';
 import type { PardotSettings } from './settings.js';
 
@@ -12,10 +11,8 @@ export interface AccessTokenProvider {
 
 /** Builds the token source for a Pardot connection from its settings. */
 export function pardotTokenSource(settings: PardotSettings, deps: { state: ConnectionState }): AccessTokenProvider {
-  const flow = settings.authFlow as SalesforceOAuthFlow;
-  if (!['jwt', 'refresh_token', 'client_credentials'].includes(flow)) {
-    throw new SyncError('fatal', `unknown authFlow "${String(flow)}": use jwt, refresh_token or client_credentials`, { system: 'pardot' });
-  }
+  // The settings spec has already refused any other flow.
+  const flow: SalesforceOAuthFlow = settings.authFlow;
   return new SalesforceTokenSource(
     {
       loginUrl: settings.loginUrl,

@@ -1,16 +1,14 @@
 /** An open Pardot connection: routes the connector protocol to the entity modules. */
 import type { CheckResult, Connector, ConnectorContext, EntitySpec, ReadChangesOptions, Watermark, WriteOutcome } from '../../core/connector.js';
 import { toSyncError } from '../../core/errors.js';
-import type { Fields } from '../../core/json.js';
 import { tableMethods, type EntityTable } from '../shared/entities.js';
 import { pardotTokenSource } from './auth.js';
 import { readChanges } from './changes.js';
 import { PardotClient } from './client.js';
 import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity, findExternalActivities } from './entities/activities.js';
 import { campaignEntity, CAMPAIGN_FIELDS, CAMPAIGNS_PATH, Campaigns } from './entities/campaigns.js';
-import { importProspects, type ImportProgress, type ImportResult } from './entities/imports.js';
 import { listEntity, listMembershipEntity, Lists, LISTS_PATH, MEMBERSHIPS_PATH } from './entities/lists.js';
-import { customFieldSpec, normalizeEmail, prospectEntity, Prospects, PROSPECTS_PATH, type CustomFieldDef } from './entities/prospects.js';
+import { customFieldSpec, prospectEntity, Prospects, PROSPECTS_PATH, type CustomFieldDef } from './entities/prospects.js';
 import { readSettings, type PardotSettings } from './settings.js';
 
 /** Every entity known without a live system. */
@@ -33,6 +31,7 @@ export class PardotConnector implements Connector {
   declare readonly find: Connector['find'];
   declare readonly write: Connector['write'];
   declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
+  declare readonly resumeBatch: NonNullable<Connector['resumeBatch']>;
 
   constructor(private readonly ctx: ConnectorContext) {
     this.settings = readSettings(ctx.settings);
@@ -70,16 +69,18 @@ export class PardotConnector implements Connector {
   /** Every entity's operations, dispatched through one table (connectors/shared/entities.ts). */
   private entityTable(): EntityTable {
     const src = (): { settleSeconds: number; now: number } => ({ settleSeconds: this.settings.settleSeconds, now: Date.now() });
-    const changes = (entity: string, path: string, fields: () => Promise<string[]> | string[], includeDeleted = true) => async (since: Watermark | null, options: ReadChangesOptions) =>
-      readChanges(this.client, { ...src(), entity, path, fields: options.fields ?? (await fields()), includeDeleted }, since, options);
+    // Only prospects read the fields a flow asks for; the other collections read their declared fields.
+    const changes = (entity: string, path: string, fields: (options: ReadChangesOptions) => Promise<string[]> | string[]) => async (since: Watermark | null, options: ReadChangesOptions) =>
+      readChanges(this.client, { ...src(), entity, path, fields: await fields(options), includeDeleted: true }, since, options);
     return {
       prospect: {
         spec: prospectEntity,
-        readChanges: changes('prospect', PROSPECTS_PATH, () => this.prospectFields()),
+        readChanges: changes('prospect', PROSPECTS_PATH, async (options) => options.fields ?? (await this.prospectFields())),
         get: async (id) => this.prospects.get(id, await this.prospectFields()),
         find: async (field, value) => this.prospects.find(field, value, await this.prospectFields()),
         write: (op) => this.prospects.write(op),
         writeBatch: (ops) => this.prospects.writeBatch(ops),
+        resumeBatch: (handle) => this.prospects.resumeBatch(handle),
       },
       visitorActivity: {
         spec: visitorActivityEntity,
@@ -112,12 +113,6 @@ export class PardotConnector implements Connector {
         find: (field, value) => this.campaigns.find(field, value),
       },
     };
-  }
-
-  /** Bulk-loads prospects (matched on email, normalised here) through the Import API. */
-  async importProspects(records: Fields[], onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
-    const rows = records.map((r) => ({ ...r, email: normalizeEmail(r.email) }));
-    return importProspects(this.client, rows, { onProgress });
   }
 
   /** Adds a prospect to a list (idempotent). */

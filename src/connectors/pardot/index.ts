@@ -9,7 +9,7 @@ import { pardotSettings } from './settings.js';
 
 export { PardotConnector } from './connector.js';
 export { normalizeEmail } from './entities/prospects.js';
-export type { ImportProgress, ImportResult, ImportFailure } from './entities/imports.js';
+export type { ImportHandle, ImportResult, ImportFailure } from './entities/imports.js';
 export { classifyPardotError, nextMidnight } from './errors.js';
 export { pardotSettings, readSettings, type PardotSettings } from './settings.js';
 

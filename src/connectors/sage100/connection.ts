@@ -124,7 +124,8 @@ export class Sage100Connection implements Connector {
       // The connection's own overlap (for callers that keep the returned watermark) or the flow's, the larger.
       overlapMs: Math.max(options.overlapMs ?? 0, pollOverlapMs),
       settleMs: settleSeconds * 1000,
-      now: Date.now(),
+      // Stamps come from workstation clocks, not ours: without a settle time nothing is held back, however far ahead a clock runs.
+      now: settleSeconds > 0 ? Date.now() : Number.POSITIVE_INFINITY,
       signal: options.signal,
       fetch: async (w) => {
         // The ProvideX driver cannot index a date+time expression: read from the window's local day and let the helper cut.

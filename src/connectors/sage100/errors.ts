@@ -34,8 +34,12 @@ export function classifyFault(fault: MasFaultInfo, operation: string, recordKey?
   if (code === 'CI_NOF') {
     return new SyncError('invalid_data', `${where}: ${field ? `field "${field}" refers to a record Sage 100 does not have: ` : ''}${message}`, { ...base, field, rule: 'foreign key' });
   }
+  // Another Sage user (or a Sage task) holds the record: it frees up on its own, so try again later.
+  if (/in use by another|locked by another|record is (locked|in use)|being (edited|used) by|currently in use/i.test(message)) {
+    return new SyncError('retryable', `${where}: ${message} (another Sage 100 user has the record open; retried later)`, { ...base, field });
+  }
   if (/logon|password|username/i.test(`${code} ${message}`)) {
-    return new SyncError('auth_expired', `${where}: Sage 100 refused the logon (${message}). Check the user name and password of this connection in Sage 100 User Maintenance.`, base);
+    return new SyncError('unauthorized', `${where}: Sage 100 refused the logon (${message}). Check the user name and password of this connection in Sage 100 User Maintenance.`, base);
   }
   if (/no access|not authorized/i.test(message)) {
     return new SyncError('fatal', `${where}: ${message} Give the Sage 100 user a role with rights to the A/R and S/O tasks used by eBWS.`, base);
@@ -51,7 +55,7 @@ export function classifyFault(fault: MasFaultInfo, operation: string, recordKey?
 export function classifyHttpStatus(status: number, operation: string, url: string): SyncError {
   const details = { system: SYSTEM, status };
   if (status === 404) return new SyncError('fatal', `Sage 100 ${operation}: ${url} answered 404; check the eBWS endpoint URL (it ends in MasBasicService.svc).`, details);
-  if (status === 401 || status === 403) return new SyncError('auth_expired', `Sage 100 ${operation}: ${url} refused access (HTTP ${status}); check the IIS authentication of the eBWS site.`, details);
+  if (status === 401 || status === 403) return new SyncError('unauthorized', `Sage 100 ${operation}: ${url} refused access (HTTP ${status}); check the IIS authentication of the eBWS site.`, details);
   if (status === 429) return new SyncError('rate_limited', `Sage 100 ${operation}: throttled (HTTP 429).`, { ...details, retryAfterMs: 60_000 });
   return new SyncError('retryable', `Sage 100 ${operation}: eBWS answered HTTP ${status}${status === 503 ? ' (the service or its IIS application pool is stopped)' : ''}.`, details);
 }
@@ -99,7 +103,7 @@ export function classifyOdbcError(err: unknown, phase: 'connect' | 'query', what
     );
   }
   if (state === '28000' || /password|login|logon/i.test(text)) {
-    return new SyncError('auth_expired', `Sage 100 ODBC: the driver refused the user or password (${text}).`, details, { cause: err });
+    return new SyncError('unauthorized', `Sage 100 ODBC: the driver refused the user or password (${text}).`, details, { cause: err });
   }
   if (phase === 'query' && (state.startsWith('42') || /no such (table|column)|syntax/i.test(text))) {
     return new SyncError('fatal', `Sage 100 ODBC: ${what} failed (${text}); the table or column may not exist in this Sage 100 version.`, details, { cause: err });

@@ -113,7 +113,7 @@ export class EbwsClient {
   /** GetSalesOrder. */
   async getSalesOrder(salesOrderNo: string): Promise<SalesOrderDoc> {
     const r = await this.call('GetSalesOrder', { salesOrderNo }, true, salesOrderNo);
-    return readOrder(r?.GetSalesOrderResult);
+    return readOrder(r?.GetSalesOrderResult, await this.lineElement());
   }
 
   /** GetNextSalesOrderNo: consumes the next number. */
@@ -125,7 +125,7 @@ export class EbwsClient {
   /** PreviewSalesOrder: totals and tax without saving. */
   async previewSalesOrder(order: SalesOrderDoc): Promise<SalesOrderDoc> {
     const r = await this.call('PreviewSalesOrder', { salesOrder: await this.orderArg(order) }, true, order.header.SalesOrderNo);
-    return readOrder(r?.PreviewSalesOrderResult);
+    return readOrder(r?.PreviewSalesOrderResult, await this.lineElement());
   }
 
   /** CreateSalesOrder with its lines (empty response). */
@@ -145,19 +145,45 @@ export class EbwsClient {
   }
 
   private async orderArg(order: SalesOrderDoc): Promise<Record<string, unknown>> {
-    const header = await this.ordered('SalesOrder', { ...packOtherFields(order.header), Lines: { SalesOrderLine: await Promise.all(order.lines.map((l) => this.ordered('SalesOrderLine', packOtherFields(l)))) } });
+    const line = await this.lineElement();
+    const type = await this.lineType();
+    const header = await this.ordered('SalesOrder', { ...packOtherFields(order.header), Lines: { [line]: await Promise.all(order.lines.map((l) => this.ordered(type, packOtherFields(l)))) } });
     return header;
+  }
+
+  /** The sequence of elements the WSDL declares for a complex type (empty when the type is not declared). */
+  private async sequenceOf(typeName: string): Promise<SchemaNode[]> {
+    const client = await this.open();
+    const defs = (client as unknown as { wsdl?: { definitions?: { schemas?: Record<string, { complexTypes?: Record<string, SchemaNode> }> } } }).wsdl?.definitions;
+    for (const schema of Object.values(defs?.schemas ?? {})) {
+      const seq = schema.complexTypes?.[typeName]?.children?.find((c) => c.name === 'sequence');
+      if (seq?.children) return seq.children;
+    }
+    return [];
+  }
+
+  /**
+   * The element of one sales-order line inside `Lines`, as the server's WSDL declares it (Sage's
+   * published docs do not show the wrapper; `SalesOrderLine` when the WSDL does not say).
+   */
+  private async lineElement(): Promise<string> {
+    return (await this.lineNode())?.$name ?? 'SalesOrderLine';
+  }
+
+  /** The complex type of one sales-order line (for its element order). */
+  private async lineType(): Promise<string> {
+    return (await this.lineNode())?.$type?.replace(/^[^:]*:/, '') ?? 'SalesOrderLine';
+  }
+
+  private async lineNode(): Promise<SchemaNode | undefined> {
+    const lines = (await this.sequenceOf('SalesOrder')).find((c) => c.$name === 'Lines');
+    const wrapper = lines?.$type?.replace(/^[^:]*:/, '');
+    return wrapper ? (await this.sequenceOf(wrapper))[0] : undefined;
   }
 
   /** Reorders an object's keys to the sequence the WSDL declares for `typeName` (unknown keys last). */
   private async ordered(typeName: string, obj: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const client = await this.open();
-    const defs = (client as unknown as { wsdl?: { definitions?: { schemas?: Record<string, { complexTypes?: Record<string, SchemaNode> }> } } }).wsdl?.definitions;
-    let order: string[] = [];
-    for (const schema of Object.values(defs?.schemas ?? {})) {
-      const seq = schema.complexTypes?.[typeName]?.children?.find((c) => c.name === 'sequence');
-      if (seq?.children) order = seq.children.map((c) => c.$name ?? '');
-    }
+    const order = (await this.sequenceOf(typeName)).map((c) => c.$name ?? '');
     if (order.length === 0) return obj;
     const rank = (k: string) => {
       const i = order.indexOf(k);
@@ -207,9 +233,9 @@ export class EbwsClient {
   }
 }
 
-function readOrder(value: unknown): SalesOrderDoc {
+function readOrder(value: unknown, lineElement: string): SalesOrderDoc {
   const header = unpackOtherFields(value);
-  const linesEl = (value as { Lines?: { SalesOrderLine?: unknown } } | undefined)?.Lines?.SalesOrderLine;
+  const linesEl = (value as { Lines?: Record<string, unknown> } | undefined)?.Lines?.[lineElement];
   const lines = linesEl === undefined ? [] : Array.isArray(linesEl) ? linesEl : [linesEl];
   return { header, lines: lines.map(unpackOtherFields) };
 }

@@ -3,18 +3,18 @@
  * (dependent Composite writes, Bulk loads with progress, raw SOQL, lead conversion results).
  * It is what the connector itself is built on.
  */
-import type { ConnectorContext, FieldType, UsageReport, WriteOp, WriteOutcome } from '../../core/connector.js';
-import type { Fields } from '../../core/json.js';
+import type { BatchResult, ConnectorContext, FieldType, UsageReport, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { Fields, JsonObject } from '../../core/json.js';
 import { SalesforceClient } from './client.js';
 import { createTokenSource } from './auth.js';
 import type { SalesforceSettings } from './settings.js';
-import { bulkIngest, bulkQuery, type BulkOperation, type BulkProgress } from './entities/bulk.js';
+import { bulkQueryResults, jobInfo, startBulkQuery, type BulkJobInfo, type BulkOperation } from './entities/bulk.js';
 import { collectionCreate, collectionDelete, collectionUpdate, collectionUpsert } from './entities/collections.js';
 import { composite, type CompositeResult, type CompositeSubrequest } from './entities/composite.js';
 import { describeGlobal, describeObject, type DescribeResult } from './entities/describe.js';
 import { count, findRecords, getDeleted, getRecord, getUpdated, query, queryPages, type QueryOptions, type QueryResult } from './entities/read.js';
 import type { SalesforceRecord } from './entities/records.js';
-import { writeBatch } from './entities/write-batch.js';
+import { resumeWriteBatch, writeBatch } from './entities/write-batch.js';
 import { createRecord, deleteRecord, updateRecord, upsertRecord, writeOne } from './entities/write.js';
 import type { SourceRecord } from '../../core/connector.js';
 
@@ -82,9 +82,14 @@ export class SalesforceApi {
     return writeOne(this.client, entity, op);
   }
 
-  /** Many WriteOps through Collections or Bulk; one outcome per op, in order. */
-  writeBatch(entity: string, ops: WriteOp[], onProgress?: (p: BulkProgress) => void): Promise<WriteOutcome[]> {
-    return writeBatch(this.client, entity, ops, { bulkThreshold: this.settings.bulkThreshold, bulk: { pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs, onProgress } });
+  /** Many WriteOps through Collections or Bulk; one outcome per op, in order, or pending while Bulk API jobs run. */
+  writeBatch(entity: string, ops: WriteOp[]): Promise<BatchResult> {
+    return writeBatch(this.client, entity, ops, { bulkThreshold: this.settings.bulkThreshold, bulk: { pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs } });
+  }
+
+  /** Checks the Bulk API jobs of a pending writeBatch or bulk load. */
+  resumeBatch(handle: JsonObject, signal?: AbortSignal): Promise<BatchResult> {
+    return resumeWriteBatch(this.client, handle, signal);
   }
 
   /** sObject Collections create (chunks of 200, allOrNone=false). */
@@ -112,19 +117,33 @@ export class SalesforceApi {
     return composite(this.client, requests, options);
   }
 
-  /** Bulk API 2.0 upsert on an external id; one outcome per record, in order. */
-  bulkUpsert(entity: string, externalIdField: string, records: Fields[], onProgress?: (p: BulkProgress) => void): Promise<WriteOutcome[]> {
-    return this.bulk(entity, 'upsert', records, { externalIdField, onProgress });
+  /** Bulk API 2.0 upsert on an external id; pending while the job runs (finish it with resumeBatch). */
+  bulkUpsert(entity: string, externalIdField: string, records: Fields[]): Promise<BatchResult> {
+    return this.bulk(entity, 'upsert', records, { externalIdField });
   }
 
-  /** Any Bulk API 2.0 ingest operation. */
-  bulk(entity: string, operation: BulkOperation, records: Fields[], options: { externalIdField?: string; onProgress?: (p: BulkProgress) => void; signal?: AbortSignal } = {}): Promise<WriteOutcome[]> {
-    return bulkIngest(this.client, entity, records, { operation, pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs, ...options });
+  /** Any Bulk API 2.0 ingest operation, always through Bulk (no threshold); pending while the job runs. */
+  bulk(entity: string, operation: BulkOperation, records: Fields[], options: { externalIdField?: string } = {}): Promise<BatchResult> {
+    const verb = operation === 'insert' ? 'create' : operation;
+    const ops: WriteOp[] = records.map((r) =>
+      verb === 'upsert' ? { verb, match: { field: options.externalIdField ?? '', value: r[options.externalIdField ?? ''] }, data: r } : verb === 'create' ? { verb, data: r } : { verb, id: String(r.Id ?? ''), data: r },
+    );
+    return writeBatch(this.client, entity, ops, { bulkThreshold: 0, bulk: { pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs } });
   }
 
-  /** Bulk API 2.0 query, page by page. */
-  bulkQuery(soql: string, options: { all?: boolean; pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<Fields[]> {
-    return bulkQuery(this.client, soql, { pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs, ...options });
+  /** Starts a Bulk API 2.0 query job; poll `bulkJob('query', id)` and read `bulkQueryResults(id)` once it is JobComplete. */
+  startBulkQuery(soql: string, options: { all?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+    return startBulkQuery(this.client, soql, options);
+  }
+
+  /** A Bulk API 2.0 job's state, read once. */
+  bulkJob(kind: 'ingest' | 'query', jobId: string): Promise<BulkJobInfo> {
+    return jobInfo(this.client, kind, jobId);
+  }
+
+  /** A completed Bulk API 2.0 query's rows, page by page. */
+  bulkQueryResults(jobId: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<Fields[]> {
+    return bulkQueryResults(this.client, jobId, options);
   }
 
   /** describeGlobal. */

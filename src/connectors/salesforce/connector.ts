@@ -20,6 +20,7 @@ export class SalesforceConnection implements Connector {
   declare readonly find: Connector['find'];
   declare readonly write: Connector['write'];
   declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
+  declare readonly resumeBatch: NonNullable<Connector['resumeBatch']>;
 
   constructor(private readonly ctx: ConnectorContext) {
     this.api = new SalesforceApi(parseSettings(ctx.settings), ctx);
@@ -91,6 +92,7 @@ export class SalesforceConnection implements Connector {
       },
       write: (op) => this.api.write(entity, op),
       writeBatch: (ops) => this.api.writeBatch(entity, ops),
+      resumeBatch: (handle) => this.api.resumeBatch(handle),
     };
   }
 

@@ -35,6 +35,6 @@ export { parseSettings, salesforceSettings, settingsSchema, type SalesforceSetti
 export { soqlLiteral, soqlString, soqlIdent, soqlDateTime, soqlLikeLiteral } from './soql.js';
 export { fromApiError, fromBulkError, classifyResponse } from './errors.js';
 export { ref, sobjectSubrequest, type CompositeSubrequest, type CompositeResult } from './entities/composite.js';
-export type { BulkProgress, BulkOperation } from './entities/bulk.js';
+export type { BulkJobInfo, BulkOperation, IngestHandle } from './entities/bulk.js';
 export { changesSoql } from './entities/read.js';
 export { toWriteOutcomes, type ItemResult } from './entities/collections.js';

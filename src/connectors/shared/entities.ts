@@ -3,7 +3,8 @@
  * handlers instead of its own switch or if chain, so an unknown entity or an unsupported operation is
  * refused the same way by every connector, naming what exists.
  */
-import type { ChangePage, Connector, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { BatchResult, ChangePage, Connector, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { JsonObject } from '../../core/json.js';
 import { SyncError } from '../../core/errors.js';
 
 /** What one entity can do. Leave out what the system cannot. */
@@ -14,7 +15,10 @@ export interface EntityHandler {
   get?(id: string): Promise<SourceRecord | null>;
   find?(field: string, value: unknown): Promise<SourceRecord[]>;
   write?(op: WriteOp): Promise<WriteOutcome & { ok: true }>;
-  writeBatch?(ops: WriteOp[]): Promise<WriteOutcome[]>;
+  /** Many writes in the system's bulk form; pending (PendingBatch) while a vendor job runs. */
+  writeBatch?(ops: WriteOp[]): Promise<BatchResult>;
+  /** Checks a vendor job this entity's writeBatch returned pending. */
+  resumeBatch?(handle: JsonObject): Promise<BatchResult>;
 }
 
 /** Handlers by entity name. */
@@ -38,12 +42,13 @@ export function handlerOf<O extends Operation>(table: EntityTable, system: strin
  * The Connector methods that go through the table; spread them into a connector and add check/discover/close.
  * `resolve` gives the handler of an entity not in the table (systems whose entities are discovered at run time).
  */
-export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch'> {
+export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch' | 'resumeBatch'> {
+  // async: a refused entity rejects the returned promise rather than throwing at the call.
   return {
-    readChanges: (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
-    get: (entity, id) => handlerOf(table, system, entity, 'get', resolve)(id),
-    find: (entity, field, value) => handlerOf(table, system, entity, 'find', resolve)(field, value),
-    write: (entity, op) => handlerOf(table, system, entity, 'write', resolve)(op),
+    readChanges: async (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
+    get: async (entity, id) => handlerOf(table, system, entity, 'get', resolve)(id),
+    find: async (entity, field, value) => handlerOf(table, system, entity, 'find', resolve)(field, value),
+    write: async (entity, op) => handlerOf(table, system, entity, 'write', resolve)(op),
     writeBatch: async (entity, ops) => {
       const handler = Object.hasOwn(table, entity) ? table[entity] : resolve?.(entity);
       // Entities without a bulk form write one by one, each failure its own outcome.
@@ -61,6 +66,7 @@ export function tableMethods(table: EntityTable, system: string, resolve?: Entit
       }
       return handlerOf(table, system, entity, 'writeBatch', resolve)(ops);
     },
+    resumeBatch: (entity, handle) => handlerOf(table, system, entity, 'resumeBatch', resolve)(handle),
   };
 }
 

@@ -40,7 +40,10 @@ export interface StampPolling<Row> {
   overlapMs: number;
   /** Leave records younger than this for a later poll (the vendor's read lag). */
   settleMs: number;
-  /** The current time (epoch ms); injectable for tests. */
+  /**
+   * The current time (epoch ms); injectable for tests. Infinity: no upper bound, for systems whose
+   * stamps come from clocks not ours (ERP workstations) and that need no settle time.
+   */
   now: number;
   /**
    * Rows stamped within the window. Any order; when the rows arrive in ascending stamp order (the

@@ -171,20 +171,23 @@ function tokenError(flow: SalesforceOAuthFlow, status: number, body: Record<stri
   if (status >= 500 || status === 429) return new SyncError('retryable', `Salesforce token endpoint answered ${status}: ${desc}`, details);
   // The org's request limit is spent: a wait, not a misconfiguration (the budget resets within 24 h).
   if (text.includes('REQUEST_LIMIT_EXCEEDED')) return new SyncError('rate_limited', `Salesforce token request refused: the org's API request limit is exceeded (${desc})`, { ...details, vendorCode: 'REQUEST_LIMIT_EXCEEDED', retryAfterMs: 60_000 });
+  // The credential itself was refused (wrong password, revoked refresh token or client): no refresh can
+  // fix that, so these are 'unauthorized': the connection is marked unhealthy and its flows wait for a
+  // successful Test instead of retrying into the dead-letter queue.
   if (code === 'invalid_grant') {
     if (flow === 'refresh_token') {
-      return new SyncError('auth_expired', `Salesforce refused the refresh token (${desc}): re-authorise the connection in the console to get a new refresh token`, details);
+      return new SyncError('unauthorized', `Salesforce refused the refresh token (${desc}): re-authorise the connection in the console to get a new refresh token`, details);
     }
     if (flow === 'jwt') {
-      return new SyncError('fatal', `Salesforce refused the JWT assertion (${desc}): check the username, that the connected app's certificate matches the private key, and that the user's profile or permission set is pre-authorised for the app`, details);
+      return new SyncError('unauthorized', `Salesforce refused the JWT assertion (${desc}): check the username, that the connected app's certificate matches the private key, and that the user's profile or permission set is pre-authorised for the app`, details);
     }
-    return new SyncError('fatal', `Salesforce refused the client credentials (${desc}): check the connected app's "Run As" user and that loginUrl is the org's My Domain`, details);
+    return new SyncError('unauthorized', `Salesforce refused the credentials (${desc}): check the user name, password and security token (or the connected app's "Run As" user) and that loginUrl is the org's My Domain`, details);
   }
   if (code === 'invalid_client' || code === 'invalid_client_id' || code === 'invalid_client_credentials') {
-    return new SyncError('fatal', `Salesforce does not recognise the connected app (${desc}): check clientId (consumer key) and clientSecret`, details);
+    return new SyncError('unauthorized', `Salesforce does not recognise the connected app (${desc}): check clientId (consumer key) and clientSecret, and that the app was not revoked`, details);
   }
   if (code === 'invalid_app_access') {
-    return new SyncError('fatal', `Salesforce refused the app for this user (${desc}): have an admin pre-approve the connected app for the user's profile`, details);
+    return new SyncError('unauthorized', `Salesforce refused the app for this user (${desc}): have an admin pre-approve the connected app for the user's profile`, details);
   }
   return new SyncError('fatal', `Salesforce token request failed (${status} ${code ?? ''}: ${desc}): check the OAuth settings`, details);
 }

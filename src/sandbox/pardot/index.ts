@@ -272,6 +272,15 @@ export async function startPardotEmulator(options: PardotEmulatorOptions = {}): 
     url: origin,
     faults,
     businessUnitId,
+    connectInfo: () => [
+      ['API base (v5)', `${origin}/api/v5`],
+      ['token URL', `${origin}/services/oauth2/token`],
+      ['OAuth client', options.clientId ? `client_id ${options.clientId}, client_secret ${options.clientSecret ?? '(any)'}` : 'any client_id and client_secret (client_credentials, refresh_token, JWT bearer)'],
+      ['Pardot-Business-Unit-Id', businessUnitId],
+      ['daily API limit', String(dailyLimit)],
+      ['account time zone offset', offset],
+      ['control API', `${origin}/__sandbox/ (docs/sandbox.md)`],
+    ],
     get state() {
       return state;
     },

@@ -85,3 +85,39 @@ export function editCustomer(db: CompanyDb, customerId: string, values: Record<s
     throw new MasFault('CI_NoKey', `Customer ${customerId} does not exist.`);
   }
 }
+
+/** Creates an item as Item Maintenance would (with a zero-stock row in its default warehouse); `values` are CI_Item columns. */
+export function createItem(db: CompanyDb, values: Record<string, string>): void {
+  const itemCode = (values.ItemCode ?? '').toUpperCase();
+  if (!itemCode) throw new MasFault('CI_Required', 'The ItemCode is required.');
+  if (db.get(CI_Item, { ItemCode: itemCode })) throw new MasFault('WS_AlreadyExists', `Item ${itemCode} already exists.`);
+  const warehouse = values.DefaultWarehouseCode || '000';
+  db.tx(() => {
+    db.insert(CI_Item, { ItemType: '1', InactiveItem: 'N', SalesUnitOfMeasure: 'EACH', ...values, ItemCode: itemCode, DefaultWarehouseCode: warehouse, TotalQuantityOnHand: '0' });
+    db.insert(IM_ItemWarehouse, { ItemCode: itemCode, WarehouseCode: warehouse, QuantityOnHand: '0' });
+  });
+}
+
+/** Changes an item's columns (price, description, inactive flag) as Item Maintenance would. */
+export function updateItem(db: CompanyDb, itemCode: string, values: Record<string, string>): void {
+  const { ItemCode: _ignored, ...rest } = values;
+  void _ignored;
+  if (!db.update(CI_Item, { ItemCode: itemCode }, rest)) throw new MasFault('CI_NoKey', `Item ${itemCode} does not exist.`);
+}
+
+/** Receives stock into a warehouse (a receipt of goods): on hand grows there and in the item's total. Returns the new quantity on hand in that warehouse. */
+export function receiveStock(db: CompanyDb, itemCode: string, quantity: string, warehouseCode?: string): string {
+  return db.tx(() => {
+    const item = db.get(CI_Item, { ItemCode: itemCode });
+    if (!item) throw new MasFault('CI_NoKey', `Item ${itemCode} does not exist.`);
+    const qty = new Decimal(quantity);
+    const warehouse = warehouseCode || item.DefaultWarehouseCode || '000';
+    const key = { ItemCode: item.ItemCode, WarehouseCode: warehouse };
+    const stock = db.get(IM_ItemWarehouse, key);
+    const onHand = new Decimal(stock?.QuantityOnHand ?? '0').add(qty);
+    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnHand: onHand.toString() });
+    else db.insert(IM_ItemWarehouse, { ...key, QuantityOnHand: onHand.toString() });
+    db.update(CI_Item, { ItemCode: item.ItemCode }, { TotalQuantityOnHand: new Decimal(item.TotalQuantityOnHand).add(qty).toString() });
+    return onHand.toString();
+  });
+}

@@ -8,6 +8,7 @@ import { Decimal } from 'decimal.js';
 import type { CompanyDb, Row } from './db.js';
 import {
   AR_Customer,
+  AR_CustomerContact,
   AR_CustomerType,
   AR_Division,
   AR_Options,
@@ -25,7 +26,13 @@ import {
   type Table,
 } from './schema.js';
 
-/** A Sage fault as eBWS reports it (faultcode `a:<code>`, detail MasFault). */
+/**
+ * A Sage fault as eBWS reports it (faultcode `a:<code>`, detail MasFault). CI_NoKey, CI_NOF,
+ * CI_CharLength and WS_AlreadyExists are codes integrators of real servers document; every other code
+ * here is INVENTED by the emulator (no source shows the real one) and listed as such in
+ * docs/connectors/sage100.md: SY_InvalidLogon, SY_NoAccess, SY_InvalidCompany, CI_Required, CI_Invalid,
+ * CI_CannotDelete, SO_CreditHold, WS_UnknownOperation. Their messages follow the documented wording.
+ */
 export class MasFault extends Error {
   constructor(
     /** Sage error code (`CI_NoKey`, `CI_NOF`, `WS_AlreadyExists`, `CI_CharLength`, ...). */
@@ -94,6 +101,46 @@ export class Company {
     this.db.delete(AR_Customer, { ARDivisionNo: divisionNo, CustomerNo: customerNo.toUpperCase() });
   }
 
+  /** GetCustomerContact. */
+  getCustomerContact(divisionNo: string, customerNo: string, contactCode: string): Row {
+    const row = this.db.get(AR_CustomerContact, { ARDivisionNo: divisionNo, CustomerNo: customerNo.toUpperCase(), ContactCode: contactCode.toUpperCase() });
+    if (!row) throw new MasFault('CI_NoKey', `Contact ${contactCode} of customer ${divisionNo}-${customerNo} does not exist.`);
+    return row;
+  }
+
+  /** CreateCustomerContact: the customer must exist; the contact code must be new. */
+  createCustomerContact(input: Row): void {
+    const c = normaliseContact(input);
+    requireKey(c, ['ARDivisionNo', 'CustomerNo', 'ContactCode'], 'AR_CustomerContact_bus');
+    checkLengths(AR_CustomerContact, c, 'AR_CustomerContact_bus');
+    if (!this.db.get(AR_Customer, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo })) throw new MasFault('CI_NOF', `Could not set AR_CustomerContact_bus column CustomerNo: customer ${c.ARDivisionNo}-${c.CustomerNo} not found.`);
+    if (this.db.get(AR_CustomerContact, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, ContactCode: c.ContactCode })) {
+      throw new MasFault('WS_AlreadyExists', `Contact ${c.ContactCode} of customer ${c.ARDivisionNo}-${c.CustomerNo} already exists.`);
+    }
+    this.db.insert(AR_CustomerContact, c);
+  }
+
+  /** UpdateCustomerContact: the whole (merged) contact is sent. */
+  updateCustomerContact(input: Row): void {
+    const c = normaliseContact(input);
+    requireKey(c, ['ARDivisionNo', 'CustomerNo', 'ContactCode'], 'AR_CustomerContact_bus');
+    this.getCustomerContact(c.ARDivisionNo, c.CustomerNo, c.ContactCode);
+    checkLengths(AR_CustomerContact, c, 'AR_CustomerContact_bus');
+    this.db.update(AR_CustomerContact, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, ContactCode: c.ContactCode }, c);
+  }
+
+  /** DeleteCustomerContact. */
+  deleteCustomerContact(divisionNo: string, customerNo: string, contactCode: string): void {
+    const row = this.getCustomerContact(divisionNo, customerNo, contactCode);
+    this.db.delete(AR_CustomerContact, { ARDivisionNo: row.ARDivisionNo, CustomerNo: row.CustomerNo, ContactCode: row.ContactCode });
+  }
+
+  /** GetSalesOrderTemplate: an empty order with the customer's defaults filled in (nothing saved, no number used). */
+  salesOrderTemplate(divisionNo: string, customerNo: string): SalesOrderDoc {
+    this.getCustomer(divisionNo, customerNo);
+    return this.complete({ header: { ARDivisionNo: divisionNo, CustomerNo: customerNo.toUpperCase() }, lines: [] }, null, true);
+  }
+
   /** GetSalesOrder. */
   getSalesOrder(salesOrderNo: string): SalesOrderDoc {
     const header = this.db.get(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo });
@@ -153,7 +200,7 @@ export class Company {
   }
 
   /** Fills defaults from the customer and items, checks keys and widths, prices lines and totals the order. */
-  private complete(doc: SalesOrderDoc, current: SalesOrderDoc | null): SalesOrderDoc {
+  private complete(doc: SalesOrderDoc, current: SalesOrderDoc | null, template = false): SalesOrderDoc {
     const h: Row = { ...doc.header };
     h.ARDivisionNo ||= '';
     h.CustomerNo = (h.CustomerNo ?? '').toUpperCase();
@@ -190,7 +237,7 @@ export class Company {
     if (h.SalespersonNo && !this.db.get(AR_Salesperson, { SalespersonDivisionNo: h.SalespersonDivisionNo, SalespersonNo: h.SalespersonNo })) {
       throw nof('SO_SalesOrder_bus', 'SalespersonNo', `${h.SalespersonDivisionNo}-${h.SalespersonNo}`, 'AR_Salesperson');
     }
-    if (doc.lines.length === 0) throw new MasFault('CI_Required', 'A sales order needs at least one line.');
+    if (doc.lines.length === 0 && !template) throw new MasFault('CI_Required', 'A sales order needs at least one line.');
 
     let taxable = new Decimal(0);
     let nonTaxable = new Decimal(0);
@@ -254,6 +301,12 @@ export class Company {
 }
 
 /** Sage codes are uppercase; only the columns present are kept. */
+function normaliseContact(input: Row): Row {
+  const c: Row = { ...input };
+  for (const k of ['CustomerNo', 'ContactCode', 'State', 'CountryCode']) if (c[k] !== undefined) c[k] = c[k].toUpperCase();
+  return c;
+}
+
 function normaliseCustomer(input: Row): Row {
   const c: Row = { ...input };
   if (c.CustomerNo !== undefined) c.CustomerNo = c.CustomerNo.toUpperCase();

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { Decimal } from 'decimal.js';
 import type { SageClock } from './clock.js';
-import { TABLES, columnOf, createTableSql, emptyValue, pad, type Column, type Table } from './schema.js';
+import { TABLES, columnOf, createTableSql, createViewSql, emptyValue, pad, storedName, type Column, type Table } from './schema.js';
 
 /** A row as the business layer sees it: trimmed strings, decimal strings, `YYYYMMDD` dates (eBWS form). */
 export type Row = Record<string, string>;
@@ -34,17 +34,32 @@ export class CompanyDb {
 
   /** Creates the tables when the file is new. Returns true when it created them. */
   ensureSchema(): boolean {
-    const exists = this.sql.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='AR_Customer'").get();
-    if (exists) return false;
-    this.sql.transaction(() => TABLES.forEach((t) => this.sql.exec(createTableSql(t))))();
-    return true;
+    const kind = (name: string) => (this.sql.prepare('SELECT type FROM sqlite_master WHERE name = ?').get(name) as { type: string } | undefined)?.type;
+    const fresh = kind('AR_Customer') === undefined;
+    this.sql.transaction(() => {
+      for (const t of TABLES) {
+        const k = kind(t.name);
+        if (k === 'view') continue;
+        // A file from before the read views: its tables become the stored tables. Tables added since are created.
+        if (k === 'table') this.sql.exec(`ALTER TABLE ${t.name} RENAME TO ${storedName(t)}`);
+        else if (kind(storedName(t)) === undefined) this.sql.exec(createTableSql(t));
+        this.sql.exec(createViewSql(t));
+      }
+    })();
+    return fresh;
   }
 
   /** Drops every table and creates them again, empty. */
   wipe(): void {
     this.sql.transaction(() => {
-      for (const t of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${t.name}`);
-      TABLES.forEach((t) => this.sql.exec(createTableSql(t)));
+      for (const t of TABLES) {
+        this.sql.exec(`DROP VIEW IF EXISTS ${t.name}`);
+        this.sql.exec(`DROP TABLE IF EXISTS ${storedName(t)}`);
+      }
+      for (const t of TABLES) {
+        this.sql.exec(createTableSql(t));
+        this.sql.exec(createViewSql(t));
+      }
     })();
   }
 
@@ -63,7 +78,7 @@ export class CompanyDb {
     }
     this.stampInto(table, row, true, at);
     const names = table.columns.map((col) => col.name);
-    this.sql.prepare(`INSERT INTO ${table.name} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...names.map((k) => row[k]));
+    this.sql.prepare(`INSERT INTO ${storedName(table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...names.map((k) => row[k]));
   }
 
   /** Updates the given columns of one row by key and stamps it. Returns false when no row matched. */
@@ -77,36 +92,36 @@ export class CompanyDb {
     const names = Object.keys(row);
     if (names.length === 0) return this.get(table, key) !== null;
     const where = this.whereKey(table, key);
-    const res = this.sql.prepare(`UPDATE ${table.name} SET ${names.map((k) => `${k} = ?`).join(', ')} WHERE ${where.sql}`).run(...names.map((k) => row[k]), ...where.params);
+    const res = this.sql.prepare(`UPDATE ${storedName(table)} SET ${names.map((k) => `${k} = ?`).join(', ')} WHERE ${where.sql}`).run(...names.map((k) => row[k]), ...where.params);
     return res.changes > 0;
   }
 
   /** Deletes rows matching a (possibly partial) key. Returns how many went. */
   delete(table: Table, key: Row): number {
     const where = this.whereKey(table, key);
-    return this.sql.prepare(`DELETE FROM ${table.name} WHERE ${where.sql}`).run(...where.params).changes;
+    return this.sql.prepare(`DELETE FROM ${storedName(table)} WHERE ${where.sql}`).run(...where.params).changes;
   }
 
   /** One row by its full key, in eBWS form, or null. */
   get(table: Table, key: Row): Row | null {
     const where = this.whereKey(table, key);
-    const raw = this.sql.prepare(`SELECT * FROM ${table.name} WHERE ${where.sql}`).get(...where.params) as Record<string, Stored> | undefined;
+    const raw = this.sql.prepare(`SELECT * FROM ${storedName(table)} WHERE ${where.sql}`).get(...where.params) as Record<string, Stored> | undefined;
     return raw ? fromStored(table, raw) : null;
   }
 
   /** Rows matching a partial key (e.g. the lines of one order), in key order. */
   list(table: Table, key: Row = {}): Row[] {
     const where = this.whereKey(table, key);
-    const rows = this.sql.prepare(`SELECT * FROM ${table.name} WHERE ${where.sql} ORDER BY ${table.key.join(', ')}`).all(...where.params) as Record<string, Stored>[];
+    const rows = this.sql.prepare(`SELECT * FROM ${storedName(table)} WHERE ${where.sql} ORDER BY ${table.key.join(', ')}`).all(...where.params) as Record<string, Stored>[];
     return rows.map((r) => fromStored(table, r));
   }
 
   /** Adds one to a counter column and returns the value before (the number handed out). */
   takeNext(table: Table, moduleCode: string, column: string): number {
     return this.tx(() => {
-      const row = this.sql.prepare(`SELECT ${column} AS n FROM ${table.name} WHERE ModuleCode = ?`).get(pad(moduleCode, 3)) as { n: number } | undefined;
+      const row = this.sql.prepare(`SELECT ${column} AS n FROM ${storedName(table)} WHERE ModuleCode = ?`).get(pad(moduleCode, 3)) as { n: number } | undefined;
       const value = row?.n ?? 1;
-      if (row) this.sql.prepare(`UPDATE ${table.name} SET ${column} = ? WHERE ModuleCode = ?`).run(value + 1, pad(moduleCode, 3));
+      if (row) this.sql.prepare(`UPDATE ${storedName(table)} SET ${column} = ? WHERE ModuleCode = ?`).run(value + 1, pad(moduleCode, 3));
       else this.insert(table, { ModuleCode: moduleCode, [column]: String(value + 1) });
       return value;
     });

@@ -3,7 +3,7 @@
  * `?wsdl`) over a SQLite company file with Sage 100's table layouts, which the connector reads through
  * the real SQLite ODBC driver (unixODBC) as it would read SOTAMAS90 on a Sage host. Control API:
  * `/__sandbox/faults` (shared), `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST
- * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer}`.
+ * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer|item|item-update|receive-stock}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { editCustomer, postInvoice, setCreditLimit, setOrderStatus } from './activity.js';
+import { createItem, editCustomer, postInvoice, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
+import { registerSandboxDsn } from './odbc-dsn.js';
 import { DEFAULT_SEED, seedCompany, type SeedSize } from './seed.js';
 import { runOperation, type Sage100User } from './service.js';
 import { parseEnvelope, renderFault } from './soap.js';
@@ -57,8 +58,12 @@ export interface Sage100Call {
 export interface RunningSage100Emulator extends RunningEmulator {
   /** The company file (SQLite). */
   dbPath: string;
-  /** ODBC connection string that reads the company file through unixODBC's SQLite3 driver. */
+  /** A driver connection string to the company file through unixODBC's SQLite3 driver: read-only, with the ODBC scalar functions; usable from any process. */
   odbcConnectionString: string;
+  /** The DSN registered for this company (as SOTAMAS90 on a Sage host): `DSN=<odbcDsn>;UID=…;PWD=…;Company=…` opens it in this process. */
+  odbcDsn: string;
+  /** The odbc.ini holding the DSN (set `ODBCINI` to it to use the DSN from another process). */
+  odbcIni: string;
   /** The eBWS endpoint (`<url>/MasBasicService.svc`); the WSDL is at `?wsdl`. */
   endpointUrl: string;
   companyCode: string;
@@ -81,6 +86,12 @@ export interface RunningSage100Emulator extends RunningEmulator {
   setCreditLimit(customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void;
   /** Edits customer columns directly, as Customer Maintenance would. */
   editCustomer(customerId: string, values: Record<string, string>): void;
+  /** Creates an item (CI_Item columns) with an empty stock row in its default warehouse, as Item Maintenance would. */
+  createItem(values: Record<string, string>): void;
+  /** Changes an item's columns (price, description…). */
+  updateItem(itemCode: string, values: Record<string, string>): void;
+  /** Receives stock into a warehouse (default: the item's); returns the new quantity on hand there. */
+  receiveStock(itemCode: string, quantity: string, warehouseCode?: string): string;
   /** Stops listening (clients get "connection refused"), as when IIS is down; the data stays. */
   stopService(): Promise<void>;
   /** Listens again on the same port. */
@@ -101,6 +112,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
   const calls: Sage100Call[] = [];
   const seedSize: SeedSize = options.seed === false ? { customers: 0, items: 0, orders: 0, invoices: 0 } : { ...DEFAULT_SEED, ...options.seedSize };
   if (db.ensureSchema()) seedCompany(db, clock.now(), seedSize);
+  const dsn = registerSandboxDsn(dbPath, companyCode);
 
   const helpers = {
     reset(): void {
@@ -115,6 +127,9 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     postInvoice: (no: string) => postInvoice(db, no),
     setCreditLimit: (id: string, limit: string, hold?: 'Y' | 'N') => setCreditLimit(db, id, limit, hold),
     editCustomer: (id: string, values: Record<string, string>) => editCustomer(db, id, values),
+    createItem: (values: Record<string, string>) => createItem(db, values),
+    updateItem: (itemCode: string, values: Record<string, string>) => updateItem(db, itemCode, values),
+    receiveStock: (itemCode: string, quantity: string, warehouseCode?: string) => receiveStock(db, itemCode, quantity, warehouseCode),
   };
 
   const server = createServer((req, res) => {
@@ -197,12 +212,23 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
             helpers.editCustomer(customerId, values);
             return sendJson(res, 200, { ok: true });
           }
+          case 'item':
+            helpers.createItem(b);
+            return sendJson(res, 201, { ok: true, itemCode: b.ItemCode.toUpperCase() });
+          case 'item-update': {
+            const { itemCode, ...values } = b;
+            helpers.updateItem(itemCode, values);
+            return sendJson(res, 200, { ok: true });
+          }
+          case 'receive-stock':
+            return sendJson(res, 200, { ok: true, quantityOnHand: helpers.receiveStock(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
         }
       }
       return sendJson(res, 404, { error: `unknown control endpoint ${req.method} ${path}` });
     } catch (err) {
       const e = err as Error & { code?: string };
-      return sendJson(res, err instanceof MasFault ? 404 : 400, { error: e.message, code: e.code });
+      const status = !(err instanceof MasFault) ? 400 : err.code === 'CI_NoKey' ? 404 : err.code === 'WS_AlreadyExists' ? 409 : 400;
+      return sendJson(res, status, { error: e.message, code: e.code });
     }
   }
 
@@ -226,8 +252,22 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     system: 'sage100',
     url,
     faults,
+    connectInfo: () => [
+      ['eBWS endpoint', `${url}${SERVICE_PATH}`],
+      ['WSDL', `${url}${SERVICE_PATH}?wsdl`],
+      ['logon', users.map((u) => `${u.username} / ${u.password}`).join(', ')],
+      ['company code', companyCode],
+      ['ODBC DSN', `${dsn.name} (in ${dsn.odbcIni}: export ODBCINI=${dsn.odbcIni})`],
+      ['ODBC connection string (DSN)', `DSN=${dsn.name};UID=${users[0]?.username ?? ''};PWD=${users[0]?.password ?? ''};Company=${companyCode}`],
+      ['ODBC connection string (file)', dsn.fileConnectionString],
+      ['company file', dbPath],
+      ['server time zone', clock.timeZone],
+      ['control API', `${url}/__sandbox/ (docs/sandbox.md)`],
+    ],
     dbPath,
-    odbcConnectionString: `Driver=SQLite3;Database=${dbPath}`,
+    odbcConnectionString: dsn.fileConnectionString,
+    odbcDsn: dsn.name,
+    odbcIni: dsn.odbcIni,
     endpointUrl: `${url}${SERVICE_PATH}`,
     companyCode,
     users,
@@ -239,6 +279,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     startService,
     async close() {
       await stopService();
+      dsn.remove();
       db.close();
       if (ownsFile) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
     },

@@ -59,6 +59,18 @@ export const AR_Customer: Table = {
   ],
 };
 
+/** AR_CustomerContact: a customer's contacts (eBWS CustomerContact), keyed by division, customer and contact code. */
+export const AR_CustomerContact: Table = {
+  name: 'AR_CustomerContact',
+  key: ['ARDivisionNo', 'CustomerNo', 'ContactCode'],
+  columns: [
+    c('ARDivisionNo', 2), c('CustomerNo', 20), c('ContactCode', 10), c('ContactName', 30), c('Salutation', 30), c('ContactTitle', 30),
+    c('AddressLine1', 30), c('AddressLine2', 30), c('AddressLine3', 30), c('City', 20), c('State', 2), c('ZipCode', 10), c('CountryCode', 3),
+    c('TelephoneNo1', 17), c('TelephoneExt1', 5), c('TelephoneNo2', 17), c('TelephoneExt2', 5), c('FaxNo', 17), c('EmailAddress', 250), c('ContactNotes', 250),
+    ...audit(),
+  ],
+};
+
 /** SO_SalesOrderHeader: open sales orders (an invoiced order leaves this table). */
 export const SO_SalesOrderHeader: Table = {
   name: 'SO_SalesOrderHeader',
@@ -157,7 +169,7 @@ export const SO_Options: Table = { name: 'SO_Options', key: ['ModuleCode'], colu
 /** Every table of the emulated company. */
 export const TABLES: Table[] = [
   AR_Division, AR_Salesperson, AR_TermsCode, AR_CustomerType, IM_Warehouse, SY_Country, SO_TaxSchedule, AR_Options, SO_Options,
-  AR_Customer, SO_SalesOrderHeader, SO_SalesOrderDetail, AR_InvoiceHistoryHeader, AR_InvoiceHistoryDetail, CI_Item, IM_ItemWarehouse,
+  AR_Customer, AR_CustomerContact, SO_SalesOrderHeader, SO_SalesOrderDetail, AR_InvoiceHistoryHeader, AR_InvoiceHistoryDetail, CI_Item, IM_ItemWarehouse,
 ];
 
 /** The SQL type a column is declared with (the SQLite ODBC driver reports DATE columns as SQL_TYPE_DATE). */
@@ -168,11 +180,28 @@ function sqlType(col: Column): string {
   return `DECIMAL(16,${col.scale ?? 2})`;
 }
 
-/** CREATE TABLE statement for a table, with its primary key. */
+/**
+ * The table that stores a Sage table's rows. ODBC clients read the view named like the Sage table
+ * (see createViewSql); only the emulator's business layer writes the stored table.
+ */
+export function storedName(table: Table): string {
+  return `${table.name}_DATA`;
+}
+
+/** CREATE TABLE statement for a table's stored rows, with its primary key. */
 export function createTableSql(table: Table): string {
   // Empty dates are NULL (as the ProvideX driver reports them); strings and numbers are never NULL.
   const cols = table.columns.map((col) => `${col.name} ${sqlType(col)}${col.kind === 'date' ? '' : ' NOT NULL'}`);
-  return `CREATE TABLE ${table.name} (${cols.join(', ')}, PRIMARY KEY (${table.key.join(', ')}))`;
+  return `CREATE TABLE ${storedName(table)} (${cols.join(', ')}, PRIMARY KEY (${table.key.join(', ')}))`;
+}
+
+/**
+ * The view ODBC clients read, named like the Sage table. Decimal columns come back with their fixed
+ * scale (`5000.00`), as the ProvideX driver returns SQL_DECIMAL values; a view also cannot be written.
+ */
+export function createViewSql(table: Table): string {
+  const cols = table.columns.map((col) => (col.kind === 'decimal' ? `printf('%.${col.scale ?? 2}f', ${col.name}) AS ${col.name}` : col.name));
+  return `CREATE VIEW ${table.name} AS SELECT ${cols.join(', ')} FROM ${storedName(table)}`;
 }
 
 /** Pads (or keeps) a string to the fixed width of its column, as ProvideX stores it. */

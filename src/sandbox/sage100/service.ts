@@ -3,7 +3,7 @@
  * business object behind each operation and renders its answer or its fault.
  */
 import { Company, MasFault } from './business.js';
-import { readLines, readRecord, renderCustomer, renderResponse, renderSalesOrder, text, type SoapCall } from './soap.js';
+import { esc, readLines, readRecord, renderContact, renderCustomer, renderResponse, renderSalesOrder, text, type SoapCall } from './soap.js';
 import { ANONYMOUS_OPERATIONS, OPERATIONS } from './wsdl.js';
 
 /** A Sage 100 user allowed to log on to eBWS. */
@@ -14,13 +14,18 @@ export interface Sage100User {
   readOnly?: boolean;
 }
 
-const WRITES = new Set(['CreateCustomer', 'UpdateCustomer', 'DeleteCustomer', 'CreateSalesOrder', 'UpdateSalesOrder', 'DeleteSalesOrder', 'GetNextCustomerNo', 'GetNextSalesOrderNo']);
+const WRITES = new Set(['CreateCustomer', 'UpdateCustomer', 'DeleteCustomer', 'CreateCustomerContact', 'UpdateCustomerContact', 'DeleteCustomerContact', 'CreateSalesOrder', 'UpdateSalesOrder', 'DeleteSalesOrder', 'GetNextCustomerNo', 'GetNextSalesOrderNo']);
 
 /** Runs one SOAP call; returns the response XML or throws MasFault. */
 export function runOperation(call: SoapCall, company: Company, companyCode: string, users: Sage100User[]): string {
   const op = OPERATIONS[call.operation];
   if (!op) throw new MasFault('WS_UnknownOperation', `The operation ${call.operation} is not supported by this service.`);
-  if (call.operation === 'GetDiagnosticInformation') return renderResponse(call.operation, 'Sage 100 eBusiness Web Services (Syncline emulator)');
+  if (call.operation === 'GetDiagnosticInformation') {
+    return renderResponse(call.operation, `<ServiceName>Sage 100 eBusiness Web Services (Syncline emulator)</ServiceName><ServerTime>${esc(new Date().toISOString())}</ServerTime>`);
+  }
+  if (call.operation === 'GetContractInformation') {
+    return renderResponse(call.operation, `<ContractVersion>emulator-1</ContractVersion><Operations>${esc(Object.keys(OPERATIONS).join(' '))}</Operations>`);
+  }
   if (!ANONYMOUS_OPERATIONS.has(call.operation)) {
     const logon = (call.args.logon ?? {}) as Record<string, unknown>;
     const user = users.find((u) => u.username.toLowerCase() === text(logon.Username).toLowerCase() && u.password === text(logon.Password));
@@ -45,6 +50,21 @@ export function runOperation(call: SoapCall, company: Company, companyCode: stri
     case 'DeleteCustomer':
       company.deleteCustomer(text(a.arDivisionNo), text(a.customerNo));
       return renderResponse(call.operation);
+    case 'GetCustomerContact':
+      return renderResponse(call.operation, renderContact(company.getCustomerContact(text(a.arDivisionNo), text(a.customerNo), text(a.contactCode))));
+    case 'CreateCustomerContact':
+      company.createCustomerContact(readRecord(a.customerContact));
+      return renderResponse(call.operation);
+    case 'UpdateCustomerContact':
+      company.updateCustomerContact(readRecord(a.customerContact));
+      return renderResponse(call.operation);
+    case 'DeleteCustomerContact':
+      company.deleteCustomerContact(text(a.arDivisionNo), text(a.customerNo), text(a.contactCode));
+      return renderResponse(call.operation);
+    case 'GetSalesOrderTemplate': {
+      const o = company.salesOrderTemplate(text(a.arDivisionNo), text(a.customerNo));
+      return renderResponse(call.operation, renderSalesOrder(o.header, o.lines));
+    }
     case 'GetSalesOrder': {
       const o = company.getSalesOrder(text(a.salesOrderNo));
       return renderResponse(call.operation, renderSalesOrder(o.header, o.lines));

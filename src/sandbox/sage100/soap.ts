@@ -6,7 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { Row } from './db.js';
-import { AR_Customer, SO_SalesOrderDetail, SO_SalesOrderHeader, type Table } from './schema.js';
+import { AR_Customer, AR_CustomerContact, SO_SalesOrderDetail, SO_SalesOrderHeader, type Table } from './schema.js';
 import { EBWS_NS, FAULT_NS } from './wsdl.js';
 
 /** A parsed SOAP request. */
@@ -115,6 +115,11 @@ function renderRecord(table: Table, row: Row, skip: string[] = []): string {
 /** Renders a customer (GetCustomerResult body). */
 export function renderCustomer(row: Row): string {
   return renderRecord(AR_Customer, row);
+}
+
+/** Renders a customer contact (GetCustomerContactResult body). */
+export function renderContact(row: Row): string {
+  return renderRecord(AR_CustomerContact, row);
 }
 
 /** Renders a sales order with its lines (GetSalesOrderResult / PreviewSalesOrderResult body). */

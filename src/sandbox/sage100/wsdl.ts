@@ -4,7 +4,7 @@
  * so the WSDL, the database and the width checks cannot disagree. The target namespace is the
  * emulator's own choice (the vendor's exact namespace was not verified); clients read it from here.
  */
-import { AR_Customer, SO_SalesOrderDetail, SO_SalesOrderHeader, type Column, type Table } from './schema.js';
+import { AR_Customer, AR_CustomerContact, SO_SalesOrderDetail, SO_SalesOrderHeader, type Column, type Table } from './schema.js';
 
 /** Target namespace of the emulated service. */
 export const EBWS_NS = 'http://sage.com/sage100/ebusiness/webservices';
@@ -15,13 +15,19 @@ export const SERVICE_PATH = '/MasBasicService.svc';
 
 /** The operations and their parameters (after logon and companyCode); `result` names the result type, if any. */
 export const OPERATIONS: Record<string, { params: Array<[string, string]>; result?: string }> = {
-  GetDiagnosticInformation: { params: [], result: 'xsd:string' },
+  GetContractInformation: { params: [], result: 'tns:ContractInformation' },
+  GetDiagnosticInformation: { params: [], result: 'tns:DiagnosticInformation' },
   GetCustomer: { params: [['arDivisionNo', 'xsd:string'], ['customerNo', 'xsd:string']], result: 'tns:Customer' },
   GetNextCustomerNo: { params: [], result: 'xsd:string' },
   CreateCustomer: { params: [['customer', 'tns:Customer']] },
   UpdateCustomer: { params: [['customer', 'tns:Customer']] },
   DeleteCustomer: { params: [['arDivisionNo', 'xsd:string'], ['customerNo', 'xsd:string']] },
+  GetCustomerContact: { params: [['arDivisionNo', 'xsd:string'], ['customerNo', 'xsd:string'], ['contactCode', 'xsd:string']], result: 'tns:CustomerContact' },
+  CreateCustomerContact: { params: [['customerContact', 'tns:CustomerContact']] },
+  UpdateCustomerContact: { params: [['customerContact', 'tns:CustomerContact']] },
+  DeleteCustomerContact: { params: [['arDivisionNo', 'xsd:string'], ['customerNo', 'xsd:string'], ['contactCode', 'xsd:string']] },
   GetSalesOrder: { params: [['salesOrderNo', 'xsd:string']], result: 'tns:SalesOrder' },
+  GetSalesOrderTemplate: { params: [['arDivisionNo', 'xsd:string'], ['customerNo', 'xsd:string']], result: 'tns:SalesOrder' },
   GetNextSalesOrderNo: { params: [], result: 'xsd:string' },
   PreviewSalesOrder: { params: [['salesOrder', 'tns:SalesOrder']], result: 'tns:SalesOrder' },
   CreateSalesOrder: { params: [['salesOrder', 'tns:SalesOrder']] },
@@ -30,7 +36,7 @@ export const OPERATIONS: Record<string, { params: Array<[string, string]>; resul
 };
 
 /** Operations that need no logon. */
-export const ANONYMOUS_OPERATIONS = new Set(['GetDiagnosticInformation']);
+export const ANONYMOUS_OPERATIONS = new Set(['GetDiagnosticInformation', 'GetContractInformation']);
 
 function xsdType(col: Column): string {
   return col.kind === 'decimal' ? 'xsd:decimal' : 'xsd:string';
@@ -48,7 +54,7 @@ export function buildWsdl(address: string): string {
   const ops = Object.entries(OPERATIONS);
   const elements = ops
     .map(([name, op]) => {
-      const auth = name === 'GetDiagnosticInformation' ? '' : '<xsd:element name="logon" type="tns:Logon" minOccurs="0"/><xsd:element name="companyCode" type="xsd:string" minOccurs="0"/>';
+      const auth = ANONYMOUS_OPERATIONS.has(name) ? '' : '<xsd:element name="logon" type="tns:Logon" minOccurs="0"/><xsd:element name="companyCode" type="xsd:string" minOccurs="0"/>';
       const params = op.params.map(([p, type]) => `<xsd:element name="${p}" type="${type}" minOccurs="0"/>`).join('');
       const result = op.result ? `<xsd:element name="${name}Result" type="${op.result}" minOccurs="0"/>` : '';
       return (
@@ -69,6 +75,9 @@ export function buildWsdl(address: string): string {
 <xsd:complexType name="OtherField"><xsd:sequence><xsd:element name="MasFieldName" type="xsd:string" minOccurs="0"/><xsd:element name="Value" type="xsd:string" minOccurs="0"/></xsd:sequence></xsd:complexType>
 <xsd:complexType name="OtherFields"><xsd:sequence><xsd:element name="Field" type="tns:OtherField" minOccurs="0" maxOccurs="unbounded"/></xsd:sequence></xsd:complexType>
 <xsd:complexType name="Customer"><xsd:sequence>${columnElements(AR_Customer)}<xsd:element name="OtherFields" type="tns:OtherFields" minOccurs="0"/></xsd:sequence></xsd:complexType>
+<xsd:complexType name="CustomerContact"><xsd:sequence>${columnElements(AR_CustomerContact)}<xsd:element name="OtherFields" type="tns:OtherFields" minOccurs="0"/></xsd:sequence></xsd:complexType>
+<xsd:complexType name="ContractInformation"><xsd:sequence><xsd:element name="ContractVersion" type="xsd:string" minOccurs="0"/><xsd:element name="Operations" type="xsd:string" minOccurs="0"/></xsd:sequence></xsd:complexType>
+<xsd:complexType name="DiagnosticInformation"><xsd:sequence><xsd:element name="ServiceName" type="xsd:string" minOccurs="0"/><xsd:element name="ServerTime" type="xsd:string" minOccurs="0"/></xsd:sequence></xsd:complexType>
 <xsd:complexType name="SalesOrderLine"><xsd:sequence>${columnElements(SO_SalesOrderDetail, ['SalesOrderNo'])}<xsd:element name="OtherFields" type="tns:OtherFields" minOccurs="0"/></xsd:sequence></xsd:complexType>
 <xsd:complexType name="SalesOrderLines"><xsd:sequence><xsd:element name="SalesOrderLine" type="tns:SalesOrderLine" minOccurs="0" maxOccurs="unbounded"/></xsd:sequence></xsd:complexType>
 <xsd:complexType name="SalesOrder"><xsd:sequence>${columnElements(SO_SalesOrderHeader)}<xsd:element name="Lines" type="tns:SalesOrderLines" minOccurs="0"/><xsd:element name="OtherFields" type="tns:OtherFields" minOccurs="0"/></xsd:sequence></xsd:complexType>

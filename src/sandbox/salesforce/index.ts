@@ -434,6 +434,16 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     url: origin,
     faults,
     state,
+    connectInfo: () => [
+      ['login URL (OAuth)', origin],
+      ['instance URL (REST)', `${origin}/services/data/v${maxVersion.toFixed(1)}`],
+      ['API versions', `20.0 to ${maxVersion.toFixed(1)}`],
+      ['connected app', `client_id ${DEFAULT_APP.clientId}, client_secret ${DEFAULT_APP.clientSecret} (password, client_credentials, authorization_code, refresh_token; JWT bearer after POST /__sandbox/apps with a public key)`],
+      ['user', `${DEFAULT_USER.username} / ${DEFAULT_USER.password}`],
+      ['org id', state.org.orgId],
+      ['time zone', state.org.timeZone],
+      ['control API', `${origin}/__sandbox/ (docs/sandbox.md)`],
+    ],
     async close() {
       bulk.dispose();
       server.closeAllConnections();

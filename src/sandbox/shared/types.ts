@@ -8,6 +8,8 @@ export interface RunningEmulator {
   url: string;
   /** The fault injector behind its control API (`/__sandbox/faults`). */
   faults: FaultInjector;
+  /** What a client needs to connect (URLs, seeded credentials, ids), as label → value, in print order. */
+  connectInfo?(): Array<[label: string, value: string]>;
   close(): Promise<void>;
 }
 

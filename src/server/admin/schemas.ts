@@ -53,6 +53,8 @@ export const meSchema: Schema = obj({ user: userSchema, via: { type: 'string', e
 
 export const serializedErrorSchema: Schema = obj({ kind: str, message: str, details: openObject });
 
+/** Why a connection is unhealthy: its credential was refused; its flows wait until a successful Test. */
+export const connectionHealthSchema: Schema = obj({ status: { type: 'string', enum: ['unauthorized'] }, message: str, at: iso });
 /** A connection: settings and the names of the secrets that are set, never their values. */
 export const connectionSchema: Schema = obj(
   {
@@ -64,10 +66,31 @@ export const connectionSchema: Schema = obj(
     createdAt: iso,
     updatedAt: iso,
     lastCheck: nullable(obj({ ok: bool, message: str, at: iso, info: { type: 'object', additionalProperties: str } }, ['info'])),
+    health: nullable(connectionHealthSchema),
   },
-  ['label'],
+  ['label', 'health'],
 );
 export const connectionTypeSchema: Schema = obj({ type: str, label: str, description: str, settingsSchema: openObject, secretFields: arr(str) });
+/** One field of a connection form, as the connector's settings declaration gives it (core/settings-spec.ts). */
+export const settingsFieldSchema: Schema = obj(
+  {
+    name: str,
+    title: str,
+    description: str,
+    type: { type: 'string', enum: ['string', 'integer', 'number', 'boolean', 'object', 'array'] },
+    required: bool,
+    secret: bool,
+    enum: arr(anyJson),
+    default: anyJson,
+    format: str,
+    pattern: str,
+    minimum: num,
+    maximum: num,
+  },
+  ['description', 'enum', 'default', 'format', 'pattern', 'minimum', 'maximum'],
+);
+/** What a connection form needs for one connector type: its fields in declaration order. */
+export const connectionFormSchema: Schema = obj({ type: str, label: str, description: str, fields: arr(settingsFieldSchema) });
 export const checkResultSchema: Schema = obj({ ok: bool, message: str, at: iso, info: { type: 'object', additionalProperties: str } }, ['info']);
 
 export const flowSummarySchema: Schema = obj(
@@ -78,10 +101,12 @@ export const flowSummarySchema: Schema = obj(
     updatedAt: iso,
     description: str,
     trigger: str,
+    /** A webhook flow that accepts unsigned deliveries (`unsigned: true`): the console marks it. */
+    unsigned: bool,
     source: str,
     targets: arr(str),
   },
-  ['description'],
+  ['description', 'unsigned'],
 );
 export const flowVersionSchema: Schema = obj({ flow: str, version: int, hash: str, deployedAt: iso, deployedBy: str });
 export const flowVersionWithSourceSchema: Schema = obj({ flow: str, version: int, hash: str, deployedAt: iso, deployedBy: str, source: str });
@@ -213,6 +238,7 @@ export const summarySchema: Schema = obj({
       name: str,
       type: str,
       lastCheck: nullable(checkResultSchema),
+      health: nullable(connectionHealthSchema),
       budget: nullable(obj({ used: int, limit: nullable(int), resetAt: nullable(int) })),
     }),
   ),
@@ -223,5 +249,7 @@ export const tokenSchema: Schema = obj({ id: str, userId: str, username: str, na
 
 /** `:name` path parameter. */
 export const nameParams: Schema = obj({ name: { type: 'string', minLength: 1, maxLength: 200 } });
+/** `:type` path parameter (a connector type). */
+export const typeParams: Schema = obj({ type: { type: 'string', minLength: 1, maxLength: 100 } });
 /** `:id` path parameter. */
 export const idParams: Schema = obj({ id: { type: 'string', minLength: 1, maxLength: 200 } });

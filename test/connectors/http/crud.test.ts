@@ -3,6 +3,7 @@ import { SyncError } from '../../../src/core/errors.js';
 import { httpConnector } from '../../../src/connectors/http/index.js';
 import { startHttpSink, type RunningHttpSink } from '../../../src/sandbox/http-sink/index.js';
 import { makeContext, sinkSettings } from './helpers.js';
+import { outcomesOf } from '../../support/batches.js';
 
 let sink: RunningHttpSink;
 
@@ -93,13 +94,13 @@ describe('http connector CRUD against the sink', () => {
     const { conn } = open();
     const existing = await conn.write('customers', { verb: 'create', data: { email: 'e@example.com', name: 'E' } });
     expect(conn.writeBatch).toBeDefined();
-    const outcomes = await conn.writeBatch!('customers', [
+    const outcomes = outcomesOf(await conn.writeBatch!('customers', [
       { verb: 'create', data: { email: 'b1@example.com' } },
       { verb: 'create', data: { name: 'no email' } },
       { verb: 'update', id: existing.id, data: { email: 'e@example.com', name: 'E2' } },
       { verb: 'delete', id: existing.id, data: {} },
       { verb: 'create', data: { email: 'b2@example.com' } },
-    ]);
+    ]));
     expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, true, true]);
     const bad = outcomes[1];
     expect(bad.ok === false && bad.error.kind).toBe('invalid_data');
@@ -114,7 +115,7 @@ describe('http connector CRUD against the sink', () => {
     const bad = await open({ auth: { type: 'bearer', token: 'wrong' } }).conn.check();
     expect(bad.ok).toBe(false);
     expect(bad.message).toMatch(/401/);
-    await expect(open({ auth: { type: 'bearer', token: 'wrong' } }).conn.get('customers', '1')).rejects.toMatchObject({ kind: 'auth_expired' });
+    await expect(open({ auth: { type: 'bearer', token: 'wrong' } }).conn.get('customers', '1')).rejects.toMatchObject({ kind: 'unauthorized' });
   });
 
   it('sends header and basic auth as configured', async () => {

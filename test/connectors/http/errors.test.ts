@@ -73,12 +73,12 @@ describe('error classification', () => {
     expect(await conn.get('customers', '999')).toBeNull();
   });
 
-  it('409 → conflict; 401 → auth_expired; 403 → fatal', async () => {
+  it('409 → conflict; 401 → unauthorized (static credentials: no refresh can help); 403 → fatal', async () => {
     await conn.write('customers', { verb: 'create', data: { id: 'c1', email: 'a@example.com', name: 'A' } });
     expect((await failure(conn.write('customers', { verb: 'create', data: { id: 'c1', email: 'b@example.com', name: 'B' } }))).kind).toBe('conflict');
     sink.faults.add({ count: 1, fault: { status: 401, body: { error: { code: 'token_expired', message: 'expired' } } } });
     const auth = await failure(create());
-    expect(auth.kind).toBe('auth_expired');
+    expect(auth.kind).toBe('unauthorized');
     expect(auth.details.vendorCode).toBe('token_expired');
     sink.faults.add({ count: 1, fault: { status: 403, body: 'forbidden' } });
     expect((await failure(create())).kind).toBe('fatal');

@@ -57,7 +57,7 @@ describe('readChanges against the sink', () => {
     const first = await conn.readChanges('customers', null, { limit: 3 });
     expect(first.hasMore).toBe(true);
     expect(first.records.map((r) => r.updatedAt)).toEqual(Array(3).fill('2025-01-01T00:00:01.000Z'));
-    expect(first.next).toEqual({ at: '2025-01-01T00:00:01.000Z', key: first.records[2].id });
+    expect(first.next).toMatchObject({ at: '2025-01-01T00:00:01.000Z', key: first.records[2].id });
     const second = await conn.readChanges('customers', first.next, { limit: 3 });
     expect(second.records.map((r) => r.updatedAt)).toEqual(['2025-01-01T00:00:01.000Z', '2025-01-01T00:00:03.000Z', '2025-01-01T00:00:03.000Z']);
     const third = await conn.readChanges('customers', second.next, { limit: 3 });
@@ -216,5 +216,22 @@ describe('readChanges with offset and next-link paging', () => {
     } finally {
       await new Promise<void>((r) => evil.close(() => r()));
     }
+  });
+});
+
+describe("readChanges with the flow's overlap", () => {
+  it('produces a record committed late with a stamp inside the overlap exactly once', async () => {
+    const conn = connector();
+    await seed(conn, [10, 20, 30]);
+    const options = { limit: 100, overlapMs: 60_000 };
+    const first = await conn.readChanges('customers', null, options);
+    expect(first.records).toHaveLength(3);
+    expect((await conn.readChanges('customers', first.next, options)).records).toEqual([]);
+    // A write that lands late with an older stamp, inside the overlap.
+    now = new Date(Date.UTC(2025, 0, 1) + 25_000);
+    const late = await conn.write('customers', { verb: 'create', data: { email: 'late@example.com' } });
+    const second = await conn.readChanges('customers', first.next, options);
+    expect(second.records.map((r) => r.id)).toEqual([late.id]);
+    expect((await conn.readChanges('customers', second.next, options)).records).toEqual([]);
   });
 });

@@ -7,6 +7,8 @@ import { exportSPKI, exportPKCS8, generateKeyPair } from 'jose';
 import { context, emulatorSettings, setup } from './helpers.js';
 import { pardotConnector } from '../../../src/connectors/pardot/index.js';
 import { startPardotEmulator } from '../../../src/sandbox/pardot/index.js';
+import { settle } from '../../support/batches.js';
+import type { PendingBatch } from '../../../src/core/connector.js';
 
 let emu: RunningPardotEmulator;
 let conn: PardotConnector;
@@ -222,7 +224,7 @@ describe('Import API', () => {
     ops[2500] = { verb: 'upsert', match: { field: 'email', value: 'bad.number@example.com' }, data: { firstName: 'Bad', lifetime_value__c: 'many' as unknown as number } };
     ops[42] = { verb: 'upsert', match: { field: 'email', value: String(existing.email).toUpperCase() }, data: { firstName: 'Renamed', lifetime_value__c: 5 } };
     await fetch(`${emu.url}/__sandbox/calls`, { method: 'DELETE' });
-    const outcomes = await conn.writeBatch('prospect', ops);
+    const outcomes = await settle(conn.writeBatch('prospect', ops), (h) => conn.resumeBatch('prospect', h));
     expect(outcomes).toHaveLength(3000);
     const failed = outcomes.map((o, i) => (o.ok ? -1 : i)).filter((i) => i >= 0);
     expect(failed).toEqual([17, 2500]);
@@ -241,14 +243,17 @@ describe('Import API', () => {
     expect(calls.prospects ?? 0).toBeLessThan(10);
   });
 
-  it('exposes importProspects with progress reports', async () => {
-    const progress: string[] = [];
-    const result = await conn.importProspects(
-      Array.from({ length: 120 }, (_, i) => ({ email: `Load${i}@Example.com`, company: 'Loaded Co' })),
-      (p) => progress.push(p.status),
-    );
-    expect(result).toMatchObject({ createdCount: 120, updatedCount: 0, errorCount: 0, failures: [] });
-    expect(progress.at(-1)).toBe('Complete');
+  it('returns an import pending at once and completes it through checks, one status read each', async () => {
+    const ops = Array.from({ length: 120 }, (_, i) => ({ verb: 'upsert' as const, match: { field: 'email', value: `Load${i}@Example.com` }, data: { company: 'Loaded Co' } }));
+    const first = await conn.writeBatch('prospect', ops);
+    expect(Array.isArray(first)).toBe(false);
+    const checks: PendingBatch[] = [];
+    const before = emu.calls().byFamily.imports ?? 0;
+    const outcomes = await settle(first, (h) => conn.resumeBatch('prospect', h), checks);
+    expect(outcomes.every((o) => o.ok && o.created)).toBe(true);
+    expect(checks[0].detail).toMatch(/submitted/);
+    // Every check but the last read the status once; the last also found it Complete.
+    expect((emu.calls().byFamily.imports ?? 0) - before).toBe(checks.length);
     expect([...emu.state.prospects.values()].filter((p) => p.company === 'Loaded Co').every((p) => p.email === String(p.email).toLowerCase())).toBe(true);
   });
 });
@@ -329,7 +334,8 @@ describe('OAuth flows against the emulator token endpoint', () => {
       const other = await generateKeyPair('RS256', { extractable: true });
       const refused = await pardotConnector.create(context({ ...settings, privateKey: await exportPKCS8(other.privateKey) })).check();
       expect(refused.ok).toBe(false);
-      expect(refused.info?.kind).toBe('fatal');
+      // The credential refused: 'unauthorized' (the connection is marked unhealthy), not a retry.
+      expect(refused.info?.kind).toBe('unauthorized');
     } finally {
       await jwtEmu.close();
     }
@@ -341,7 +347,7 @@ describe('OAuth flows against the emulator token endpoint', () => {
       const settings = emulatorSettings(rtEmu, { authFlow: 'refresh_token', clientId: 'web-app', clientSecret: 'sec', refreshToken: '5Aep861good' });
       expect((await pardotConnector.create(context(settings)).check()).ok).toBe(true);
       const bad = await pardotConnector.create(context({ ...settings, refreshToken: '5Aep861bad' })).check();
-      expect(bad).toMatchObject({ ok: false, info: { kind: 'auth_expired' } });
+      expect(bad).toMatchObject({ ok: false, info: { kind: 'unauthorized' } });
     } finally {
       await rtEmu.close();
     }

@@ -78,7 +78,7 @@ describe('discover', () => {
 describe('customers', () => {
   it('creates a customer with a generated number and the configured defaults, skipping a number already taken', async () => {
     // Someone keyed the next number by hand: the first generated number collides and the connector moves on.
-    const next = sqlite((db) => (db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number }).n);
+    const next = sqlite((db) => Number((db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number | string }).n));
     const taken = String(next).padStart(7, '0');
     await conn.write('AR_Customer', { verb: 'create', data: { ARDivisionNo: '01', CustomerNo: taken, CustomerName: 'Hand Keyed Co', SalespersonNo: '0200' } });
     const out = await conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'Acme Widgets', EmailAddress: 'buyer@acme.example', CreditLimit: '2500.5', UDF_WEB_SOURCE: 'pardot' } });
@@ -97,12 +97,12 @@ describe('customers', () => {
   });
 
   it('rejects a name longer than 30 characters, naming the field, before spending a customer number', async () => {
-    const before = sqlite((db) => (db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number }).n);
+    const before = sqlite((db) => Number((db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number | string }).n));
     const err = await rejection(conn.write('AR_Customer', { verb: 'create', data: { CustomerName: 'The Extremely Long Customer Name Company LLC' } }));
     expect(err.kind).toBe('invalid_data');
     expect(err.details).toMatchObject({ field: 'CustomerName', rule: 'maxLength 30' });
     expect(err.message).toMatch(/"CustomerName" is 44 characters long; Sage 100 allows at most 30/);
-    const after = sqlite((db) => (db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number }).n);
+    const after = sqlite((db) => Number((db.prepare("SELECT NextCustomerNo AS n FROM AR_Options WHERE ModuleCode = 'A/R'").get() as { n: number | string }).n));
     expect(after).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 /** Pure parts of the Sage 100 connector: stamps and zones, OtherFields, fault mapping. */
 import { describe, expect, it } from 'vitest';
-import { classifyFault, classifyOdbcError } from '../../../src/connectors/sage100/errors.js';
+import { classifyFault, classifyHttpStatus, classifyOdbcError } from '../../../src/connectors/sage100/errors.js';
 import { packOtherFields, unpackOtherFields } from '../../../src/connectors/sage100/soap-client.js';
 import { decimalHoursToMs, localDay, sageStampToMs } from '../../../src/connectors/sage100/stamps.js';
 
@@ -40,7 +40,11 @@ describe('fault mapping', () => {
     expect(nof).toMatchObject({ kind: 'invalid_data', details: { field: 'ZipCode', vendorCode: 'CI_NOF' } });
     const len = classifyFault({ code: 'CI_CharLength', message: 'The PaymentType is greater than 5 character(s).' }, 'CreateSalesOrder');
     expect(len).toMatchObject({ kind: 'invalid_data', details: { field: 'PaymentType', rule: 'maxLength 5' } });
-    expect(classifyFault({ code: 'SY_InvalidLogon', message: 'Invalid username or password.' }, 'GetCustomer').kind).toBe('auth_expired');
+    expect(classifyFault({ code: 'SY_InvalidLogon', message: 'Invalid username or password.' }, 'GetCustomer').kind).toBe('unauthorized');
+    // Another user holding the record frees it on their own: retry, not invalid data.
+    expect(classifyFault({ code: 'SY_RecordInUse', message: 'The record is in use by another user.' }, 'UpdateCustomer').kind).toBe('retryable');
+    expect(classifyFault({ code: 'CI_Error', message: 'Customer 01-ABF is locked by another user (workstation WS12).' }, 'UpdateCustomer').kind).toBe('retryable');
+    expect(classifyHttpStatus(401, 'GetCustomer', 'http://x').kind).toBe('unauthorized');
     expect(classifyFault({ code: 'SY_NoAccess', message: 'No Access - you are not authorized to perform this action.' }, 'CreateCustomer').kind).toBe('fatal');
   });
 

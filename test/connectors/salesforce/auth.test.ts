@@ -27,7 +27,7 @@ describe('Salesforce OAuth against the emulator', () => {
     expect(emu.state.calls.auth).toBeGreaterThan(before);
   });
 
-  it('JWT bearer with a key the connected app does not know is a fatal error naming the certificate', async () => {
+  it('JWT bearer with a key the connected app does not know is unauthorized, naming the certificate', async () => {
     const other = rsaKeyPair();
     const src = new SalesforceTokenSource(
       { loginUrl: emu.url, flow: 'jwt', clientId: DEFAULT_APP.clientId, username: DEFAULT_USER.username, privateKey: other.privateKeyPem },
@@ -35,7 +35,7 @@ describe('Salesforce OAuth against the emulator', () => {
     );
     const err = await src.get().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SyncError);
-    expect((err as SyncError).kind).toBe('fatal');
+    expect((err as SyncError).kind).toBe('unauthorized');
     expect((err as SyncError).details.vendorCode).toBe('invalid_grant');
     expect((err as SyncError).message).toMatch(/certificate/);
   });
@@ -49,18 +49,18 @@ describe('Salesforce OAuth against the emulator', () => {
     expect(err.message).toContain("user hasn't approved this consumer");
   });
 
-  it('client credentials: a token with the instance URL; a wrong secret is fatal', async () => {
+  it('client credentials: a token with the instance URL; a wrong secret is unauthorized (no retry can fix it)', async () => {
     const ok = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'client_credentials', clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret }, { state: stateOf() });
     const tok = await ok.get();
     expect(tok.instanceUrl).toBe(emu.url);
     expect(tok.accessToken).toMatch(/^00D[A-Za-z0-9]{12}!/);
     const bad = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'client_credentials', clientId: DEFAULT_APP.clientId, clientSecret: 'wrong' }, { state: stateOf() });
     const err = (await bad.get().catch((e: unknown) => e)) as SyncError;
-    expect(err.kind).toBe('fatal');
+    expect(err.kind).toBe('unauthorized');
     expect(err.details.vendorCode).toBe('invalid_client');
   });
 
-  it('refresh token (web-server flow): authorize, exchange the code, then refresh; a revoked refresh token is auth_expired', async () => {
+  it('refresh token (web-server flow): authorize, exchange the code, then refresh; a revoked refresh token is unauthorized', async () => {
     const redirect = 'http://localhost:9999/callback';
     const auth = await fetch(`${emu.url}/services/oauth2/authorize?response_type=code&client_id=${DEFAULT_APP.clientId}&redirect_uri=${encodeURIComponent(redirect)}&state=xyz`, { redirect: 'manual' });
     expect(auth.status).toBe(302);
@@ -78,7 +78,7 @@ describe('Salesforce OAuth against the emulator', () => {
     await fetch(`${emu.url}/services/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: body.refresh_token }) });
     const src = new SalesforceTokenSource({ loginUrl: emu.url, flow: 'refresh_token', clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, refreshToken: body.refresh_token }, { state: stateOf() });
     const err = (await src.get().catch((e: unknown) => e)) as SyncError;
-    expect(err.kind).toBe('auth_expired');
+    expect(err.kind).toBe('unauthorized');
     expect(err.message).toMatch(/re-authorise/);
   });
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '../../../src/sandbox/salesforce/index.js';
 import type { SalesforceConnection } from '../../../src/connectors/salesforce/index.js';
 import { connect, setup } from './harness.js';
+import { settle } from '../../support/batches.js';
+import type { PendingBatch } from '../../../src/core/connector.js';
 
 let emu: SalesforceEmulator;
 let conn: SalesforceConnection;
@@ -21,7 +23,11 @@ describe('Bulk API 2.0', () => {
       data: { Name: i === 377 ? 'N'.repeat(300) : `Bulk item ${i}`, Family: 'Hardware', IsActive: i % 2 === 0 },
     }));
     const before = { ...emu.state.calls };
-    const out = await conn.writeBatch('Product2', ops);
+    const checks: PendingBatch[] = [];
+    const out = await settle(conn.writeBatch('Product2', ops), (h) => conn.resumeBatch('Product2', h), checks);
+    // writeBatch submitted the job and returned at once; each check is one status read.
+    expect(checks.length).toBeGreaterThanOrEqual(1);
+    expect(checks[0].detail).toMatch(/submitted/);
     expect(emu.state.calls.composite).toBe(before.composite);
     expect(emu.state.calls.bulk - before.bulk).toBeGreaterThanOrEqual(6); // create, upload, close, poll, 3 result files
     expect(out).toHaveLength(600);
@@ -42,16 +48,17 @@ describe('Bulk API 2.0', () => {
     }
   });
 
-  it('bulkUpsert reports progress and updates on the second load', async () => {
+  it('bulkUpsert is pending until the job is done, and updates on the second load', async () => {
     const records = Array.from({ length: 250 }, (_, i) => ({ Sage100_Item_Code__c: `BULK-${String(i).padStart(4, '0')}`, Name: `Renamed ${i}` }));
-    const progress: number[] = [];
-    const out = await conn.api.bulkUpsert('Product2', 'Sage100_Item_Code__c', records, (p) => progress.push(p.processed));
+    const first = await conn.api.bulkUpsert('Product2', 'Sage100_Item_Code__c', records);
+    expect(Array.isArray(first)).toBe(false);
+    const out = await settle(first, (h) => conn.api.resumeBatch(h));
+    expect(out).toHaveLength(250);
     expect(out.every((o) => o.ok && !o.created)).toBe(true);
-    expect(progress[progress.length - 1]).toBe(250);
   });
 
   it('a job that fails as a whole (unknown column) fails every record as fatal', async () => {
-    const out = await conn.api.bulk('Product2', 'insert', [{ Name: 'x', NoSuchField__c: 'y' }, { Name: 'z', NoSuchField__c: 'w' }]);
+    const out = await settle(conn.api.bulk('Product2', 'insert', [{ Name: 'x', NoSuchField__c: 'y' }, { Name: 'z', NoSuchField__c: 'w' }]), (h) => conn.api.resumeBatch(h));
     expect(out.map((o) => (o.ok ? 'ok' : o.error.kind))).toEqual(['fatal', 'fatal']);
     if (!out[0].ok) expect(out[0].error.message).toContain('Field name not found : NoSuchField__c');
   });
@@ -59,7 +66,9 @@ describe('Bulk API 2.0', () => {
   it('bulk query pages through Sforce-Locator', async () => {
     const pages: number[] = [];
     let total = 0;
-    for await (const rows of conn.api.bulkQuery("SELECT Id, Name, Sage100_Item_Code__c FROM Product2 WHERE Name LIKE 'Renamed%'", { pageSize: 100 })) {
+    const jobId = await conn.api.startBulkQuery("SELECT Id, Name, Sage100_Item_Code__c FROM Product2 WHERE Name LIKE 'Renamed%'");
+    for (let i = 0; i < 200 && (await conn.api.bulkJob('query', jobId)).state !== 'JobComplete'; i++) await new Promise((r) => setTimeout(r, 20));
+    for await (const rows of conn.api.bulkQueryResults(jobId, { pageSize: 100 })) {
       pages.push(rows.length);
       total += rows.length;
       expect(rows[0]).toHaveProperty('Sage100_Item_Code__c');

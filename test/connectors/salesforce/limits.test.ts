@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../src/core/errors.js';
 import type { SalesforceEmulator } from '../../../src/sandbox/salesforce/index.js';
 import { connect, setup } from './harness.js';
+import { outcomesOf } from '../../support/batches.js';
 
 let emu: SalesforceEmulator;
 let settings: Record<string, unknown>;
@@ -38,7 +39,7 @@ describe('API usage and limits', () => {
     const { conn } = connect(settings);
     await conn.api.query('SELECT Id FROM Account LIMIT 1');
     emu.state.apiUsage = 50;
-    const out = await conn.writeBatch('Lead', [{ verb: 'create', data: { LastName: 'A', Company: 'B' } }, { verb: 'create', data: { LastName: 'C', Company: 'D' } }]);
+    const out = outcomesOf(await conn.writeBatch('Lead', [{ verb: 'create', data: { LastName: 'A', Company: 'B' } }, { verb: 'create', data: { LastName: 'C', Company: 'D' } }]));
     expect(out.map((o) => (o.ok ? 'ok' : o.error.kind))).toEqual(['rate_limited', 'rate_limited']);
     emu.state.apiUsage = 0;
   });

@@ -5,6 +5,7 @@ import type { SalesforceEmulator } from '../../../src/sandbox/salesforce/index.j
 import type { SalesforceConnection } from '../../../src/connectors/salesforce/index.js';
 import { ref, sobjectSubrequest } from '../../../src/connectors/salesforce/index.js';
 import { connect, setup } from './harness.js';
+import { outcomesOf } from '../../support/batches.js';
 
 let emu: SalesforceEmulator;
 let settings: Record<string, unknown>;
@@ -100,7 +101,7 @@ describe('sObject Collections through writeBatch', () => {
       data: i % 100 === 42 ? { FirstName: 'Missing' } : { LastName: `Batch ${i}`, Company: `Co ${i}` },
     }));
     const before = emu.state.calls.composite;
-    const out = await conn.writeBatch('Lead', ops);
+    const out = outcomesOf(await conn.writeBatch('Lead', ops));
     expect(out).toHaveLength(450);
     expect(emu.state.calls.composite - before).toBe(3); // 200 + 200 + 50
     out.forEach((o, i) => {
@@ -116,9 +117,9 @@ describe('sObject Collections through writeBatch', () => {
 
   it('upserts a batch on an external id and updates in place on the second run', async () => {
     const ops = ['A', 'B', 'C'].map((k) => ({ verb: 'upsert' as const, match: { field: 'Sage100_Item_Code__c', value: `BATCH-${k}` }, data: { Name: `Item ${k}` } }));
-    const first = await conn.writeBatch('Product2', ops);
+    const first = outcomesOf(await conn.writeBatch('Product2', ops));
     expect(first.every((o) => o.ok && o.created)).toBe(true);
-    const second = await conn.writeBatch('Product2', ops.map((o) => ({ ...o, data: { Name: `${String(o.data.Name)} v2` } })));
+    const second = outcomesOf(await conn.writeBatch('Product2', ops.map((o) => ({ ...o, data: { Name: `${String(o.data.Name)} v2` } }))));
     expect(second.map((o) => o.ok && o.created)).toEqual([false, false, false]);
     expect(second.map((o) => (o.ok ? o.id : null))).toEqual(first.map((o) => (o.ok ? o.id : null)));
   });

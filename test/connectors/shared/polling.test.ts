@@ -208,3 +208,13 @@ describe('pollByStamp over an unordered source (Sage 100 reads a whole local day
     ]);
   });
 });
+
+describe('pollByStamp without an upper bound', () => {
+  it('produces records stamped ahead of our clock when now is Infinity (stamps from another clock, no settle)', async () => {
+    const ahead: Row[] = [{ id: 'future', at: Date.now() + 3600_000 }];
+    const bounded = await drain(ahead, null, 10, { now: Date.now() });
+    expect(bounded.ids).toEqual([]);
+    const open = await drain(ahead, null, 10, { now: Number.POSITIVE_INFINITY });
+    expect(open.ids).toEqual(['future']);
+  });
+});

@@ -21,6 +21,25 @@ export function Badge({ status }: { status: string }) {
   return <span className={`badge badge-${TONE[status] ?? 'muted'}`}>{status}</span>;
 }
 
+/** Marks a webhook flow that accepts unsigned deliveries (`unsigned: true`): anyone who knows the URL can post to it. */
+export function UnsignedBadge() {
+  return (
+    <span className="badge badge-warn" title="This webhook flow accepts deliveries without a signature (unsigned: true).">
+      unsigned webhook
+    </span>
+  );
+}
+
+/** Says a connection's credential was refused and its flows are paused until a Test succeeds. */
+export function HealthNote({ health }: { health: { message: string; at: string } | null | undefined }) {
+  if (!health) return null;
+  return (
+    <p className="note note-bad" role="status">
+      <span className="badge badge-bad">credential refused</span> Its flows are paused (no attempts spent) until a Test of this connection succeeds. {health.message}
+    </p>
+  );
+}
+
 /** An error message in plain words. */
 export function ErrorNote({ error }: { error: Error | string | null | undefined }) {
   if (!error) return null;

@@ -1,7 +1,7 @@
 /** Connections: status, a test button, settings, and write-only secret fields. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Badge, ErrorNote, Json, Loading, OkNote, PageHeader } from '../components/ui';
+import { Badge, ErrorNote, HealthNote, Json, Loading, OkNote, PageHeader } from '../components/ui';
 import { ago } from '../format';
 import { useLoad } from '../hooks';
 import { useSession } from '../session';
@@ -41,6 +41,8 @@ export function Connections() {
 function ConnectionCard({ connection: c, type, onChanged }: { connection: Connection; type?: ConnectionType; onChanged: () => void }) {
   const { can } = useSession();
   const [check, setCheck] = useState<Check | null>(c.lastCheck);
+  // A successful Test clears a refused credential on the server (and resumes the flows): hide the note then.
+  const health = check?.ok && c.health && check.at > c.health.at ? null : c.health;
   const [testing, setTesting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [rotating, setRotating] = useState(false);
@@ -63,6 +65,7 @@ function ConnectionCard({ connection: c, type, onChanged }: { connection: Connec
         <span className="muted">{c.label ?? c.type}</span>
         {check ? <Badge status={check.ok ? 'ok' : 'failed'} /> : <span className="badge badge-muted">not tested</span>}
       </header>
+      <HealthNote health={health} />
       {check && (
         <p className={check.ok ? 'small' : 'small bad'}>
           {check.message} <span className="muted">({ago(check.at)})</span>

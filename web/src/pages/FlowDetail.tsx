@@ -1,7 +1,7 @@
 /** One flow: the mapping as source → rule → target, version history and diff, pause/resume/run now, mapping preview. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Badge, ErrorNote, Json, Loading, OkNote, PageHeader } from '../components/ui';
+import { Badge, ErrorNote, Json, Loading, OkNote, PageHeader, UnsignedBadge } from '../components/ui';
 import { time } from '../format';
 import { useLoad } from '../hooks';
 import { Link } from '../router';
@@ -35,6 +35,7 @@ export function FlowDetail({ name }: { name: string }) {
       </p>
       <PageHeader title={f.name}>
         <Badge status={f.status} />
+        {f.unsigned && <UnsignedBadge />}
         {can('operator') && (
           <>
             {f.status === 'active' ? (

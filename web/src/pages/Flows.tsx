@@ -1,7 +1,7 @@
 /** Every flow with its status and version; admins can deploy a flow file here. */
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
-import { Badge, ErrorNote, Loading, OkNote, PageHeader } from '../components/ui';
+import { Badge, ErrorNote, Loading, OkNote, PageHeader, UnsignedBadge } from '../components/ui';
 import { time } from '../format';
 import { useLoad } from '../hooks';
 import { Link } from '../router';
@@ -52,7 +52,9 @@ export function Flows() {
                     <Badge status={f.status} />
                   </td>
                   <td>v{f.currentVersion}</td>
-                  <td>{f.trigger}</td>
+                  <td>
+                    {f.trigger} {f.unsigned && <UnsignedBadge />}
+                  </td>
                   <td>{f.source}</td>
                   <td>{f.targets.join(', ')}</td>
                   <td>{time(f.updatedAt)}</td>

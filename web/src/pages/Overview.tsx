@@ -131,6 +131,11 @@ export function Overview() {
                     </th>
                     <td>{c.type}</td>
                     <td>
+                      {c.health && (
+                        <div>
+                          <span className="badge badge-bad">credential refused</span> <span className="small">flows paused until a successful Test</span>
+                        </div>
+                      )}
                       {c.lastCheck ? (
                         <>
                           <Badge status={c.lastCheck.ok ? 'ok' : 'failed'} /> <span className="muted">{ago(c.lastCheck.at)}</span>

@@ -1,12 +1,13 @@
 /**
  * Bulk prospect upserts through the v5 Import API: create an import with the first CSV batch, add
- * batches (at most 10 per import, each under 10 MB), submit it (status Ready), wait for Complete,
- * and read the failed rows from `errorRef`. Rows are matched on email, so emails must already be
+ * batches (at most 10 per import, each under 10 MB), submit it (status Ready), and once it is
+ * Complete read the failed rows from `errorRef`. Rows are matched on email, so emails must already be
  * normalised. Columns are sent with `nullOverwrite: false`, so a record that lacks a value never
  * blanks what Pardot holds.
  *
- * Waiting for the import polls its status with growing pauses: the API offers no callback, and the
- * engine treats the whole batch as one operation.
+ * The API offers no callback and an import can take minutes, so nothing here waits: `startImport`
+ * submits every import and returns a handle, and `checkImport` reads their status once and says
+ * whether they are done. The engine schedules the checks (connector contract: PendingBatch).
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -18,19 +19,11 @@ import type { PardotClient } from '../client.js';
 const MAX_BATCHES = 10;
 /** Bytes per batch: the limit is 10 MB; keep a margin for the multipart envelope. */
 const MAX_BATCH_BYTES = 9 * 1024 * 1024;
-/** Give up waiting for one import after this long. */
+/** Give up on an import that has not completed this long after it was submitted. */
 const MAX_WAIT_MS = 60 * 60_000;
-
-/** Progress of a bulk load, reported after every status poll. */
-export interface ImportProgress {
-  importId: number;
-  status: string;
-  /** Rows sent in this import. */
-  rows: number;
-  createdCount?: number;
-  updatedCount?: number;
-  errorCount?: number;
-}
+/** First pause before a status check; doubles up to MAX_CHECK_MS. */
+const FIRST_CHECK_MS = 200;
+const MAX_CHECK_MS = 5_000;
 
 /** One row Pardot refused. */
 export interface ImportFailure {
@@ -53,25 +46,62 @@ export interface ImportResult {
   startedAt: number;
 }
 
-/** Options of importProspects. */
-export interface ImportOptions {
-  onProgress?: (p: ImportProgress) => void;
-  /** Pause before the first status poll (default 200 ms); doubles up to 5 s. */
-  pollMs?: number;
-  signal?: AbortSignal;
+/** Where submitted imports stand; JSON, so the engine can store it with its job. */
+export interface ImportHandle {
+  [key: string]: string | number | string[] | number[];
+  importIds: number[];
+  /** Server-side creation of the first import (epoch ms). */
+  startedAt: number;
+  /** Each input row's (normalised) email, in input order: failures and ids are matched back by it. */
+  emails: string[];
+  /** The pause before the next check. */
+  nextCheckMs: number;
 }
 
-/** Upserts prospects (matched on `email`) through the Import API. */
-export async function importProspects(client: PardotClient, records: Fields[], options: ImportOptions = {}): Promise<ImportResult> {
+/** A check's answer: still running (with a line for progress), or the result. */
+export type ImportCheck = { done: false; status: string; handle: ImportHandle } | { done: true; result: ImportResult };
+
+/** Submits the records (matched on `email`) as one or more imports; returns the handle to check them with. */
+export async function startImport(client: PardotClient, records: Fields[]): Promise<ImportHandle> {
   const header = columns(records);
   const rows = records.map((r) => header.map((h) => cell(r[h])));
-  const result: ImportResult = { importIds: [], createdCount: 0, updatedCount: 0, errorCount: 0, failures: [], startedAt: Date.now() };
   const batches = splitBatches(header, rows);
+  const handle: ImportHandle = { importIds: [], startedAt: Date.now(), emails: records.map((r) => cell(r.email)), nextCheckMs: FIRST_CHECK_MS };
   for (let i = 0; i < batches.length; i += MAX_BATCHES) {
-    const group = batches.slice(i, i + MAX_BATCHES);
-    await runImport(client, header, group, result, options, i === 0);
+    const { id, createdAt } = await submitImport(client, header, batches.slice(i, i + MAX_BATCHES));
+    if (i === 0 && createdAt !== undefined) handle.startedAt = createdAt;
+    handle.importIds.push(id);
   }
-  return result;
+  return handle;
+}
+
+/** Reads the imports' status once: done (with counts and the failed rows) or still running. */
+export async function checkImport(client: PardotClient, handle: ImportHandle): Promise<ImportCheck> {
+  const fields = ['id', 'status', 'isExpired', 'createdCount', 'updatedCount', 'errorCount', 'errorRef'];
+  const result: ImportResult = { importIds: handle.importIds, createdCount: 0, updatedCount: 0, errorCount: 0, failures: [], startedAt: handle.startedAt };
+  const errorRefs: string[] = [];
+  for (const id of handle.importIds) {
+    const status = (await client.read<Record<string, unknown>>(`/api/v5/imports/${id}`, fields)) ?? {};
+    if (status.status === 'Failed' || status.status === 'Canceled' || status.isExpired === true) {
+      throw new SyncError('retryable', `Pardot import ${id} ended ${String(status.status)}${status.isExpired ? ' (expired)' : ''}`, { system: 'pardot', vendorCode: String(status.status) });
+    }
+    if (status.status !== 'Complete') {
+      if (Date.now() - handle.startedAt > MAX_WAIT_MS) {
+        throw new SyncError('retryable', `Pardot import ${id} did not complete within ${MAX_WAIT_MS / 60_000} minutes (status ${String(status.status)})`, { system: 'pardot' });
+      }
+      return { done: false, status: `import ${id} ${String(status.status)}`, handle: { ...handle, nextCheckMs: Math.min(handle.nextCheckMs * 2, MAX_CHECK_MS) } };
+    }
+    result.createdCount += num(status.createdCount) ?? 0;
+    result.updatedCount += num(status.updatedCount) ?? 0;
+    result.errorCount += num(status.errorCount) ?? 0;
+    if ((num(status.errorCount) ?? 0) > 0 && typeof status.errorRef === 'string') errorRefs.push(status.errorRef);
+  }
+  for (const errorRef of errorRefs) {
+    const ref = new URL(errorRef, 'http://relative.invalid');
+    const res = await client.call({ method: 'GET', path: `${ref.pathname}${ref.search}` });
+    result.failures.push(...matchFailures(res.text, handle.emails));
+  }
+  return { done: true, result };
 }
 
 function columns(records: Fields[]): string[] {
@@ -124,7 +154,7 @@ async function multipart(parts: Record<string, { text: string; type: string; fil
   return { data: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get('content-type')! };
 }
 
-async function runImport(client: PardotClient, header: string[], batches: Batch[], result: ImportResult, options: ImportOptions, first: boolean): Promise<void> {
+async function submitImport(client: PardotClient, header: string[], batches: Batch[]): Promise<{ id: number; createdAt?: number }> {
   const input = {
     operation: 'Upsert',
     object: 'Prospect',
@@ -138,70 +168,30 @@ async function runImport(client: PardotClient, header: string[], batches: Batch[
     body: await multipart({ input: { text: JSON.stringify(input), type: 'application/json' }, file: { text: batches[0].csv, type: 'text/csv', filename: 'batch-1.csv' } }),
   });
   const job = created.json as { id: number; createdAt?: string };
-  const id = job.id;
-  if (first && job.createdAt && Number.isFinite(Date.parse(job.createdAt))) result.startedAt = Date.parse(job.createdAt);
-  result.importIds.push(id);
   for (let b = 1; b < batches.length; b++) {
-    await client.call({ method: 'POST', path: `/api/v5/imports/${id}/batches`, body: await multipart({ file: { text: batches[b].csv, type: 'text/csv', filename: `batch-${b + 1}.csv` } }) });
+    await client.call({ method: 'POST', path: `/api/v5/imports/${job.id}/batches`, body: await multipart({ file: { text: batches[b].csv, type: 'text/csv', filename: `batch-${b + 1}.csv` } }) });
   }
-  await client.call({ method: 'PATCH', path: `/api/v5/imports/${id}`, json: { status: 'Ready' } });
-
-  const rows = batches.reduce((n, b) => n + b.indexes.length, 0);
-  const fields = ['id', 'status', 'isExpired', 'createdCount', 'updatedCount', 'errorCount', 'errorRef'];
-  let pause = options.pollMs ?? 200;
-  const deadline = Date.now() + MAX_WAIT_MS;
-  let status: Record<string, unknown>;
-  for (;;) {
-    await sleep(pause, options.signal);
-    pause = Math.min(pause * 2, 5_000);
-    status = (await client.read<Record<string, unknown>>(`/api/v5/imports/${id}`, fields)) ?? {};
-    options.onProgress?.({
-      importId: id,
-      status: String(status.status),
-      rows,
-      createdCount: num(status.createdCount),
-      updatedCount: num(status.updatedCount),
-      errorCount: num(status.errorCount),
-    });
-    if (status.status === 'Complete') break;
-    if (status.status === 'Failed' || status.status === 'Canceled' || status.isExpired === true) {
-      throw new SyncError('retryable', `Pardot import ${id} ended ${String(status.status)}${status.isExpired ? ' (expired)' : ''}`, { system: 'pardot', vendorCode: String(status.status) });
-    }
-    if (Date.now() > deadline) throw new SyncError('retryable', `Pardot import ${id} did not complete within ${MAX_WAIT_MS / 60_000} minutes (status ${String(status.status)})`, { system: 'pardot' });
-  }
-  result.createdCount += num(status.createdCount) ?? 0;
-  result.updatedCount += num(status.updatedCount) ?? 0;
-  result.errorCount += num(status.errorCount) ?? 0;
-  if ((num(status.errorCount) ?? 0) > 0 && typeof status.errorRef === 'string') {
-    const ref = new URL(status.errorRef, 'http://relative.invalid');
-    const res = await client.call({ method: 'GET', path: `${ref.pathname}${ref.search}` });
-    result.failures.push(...matchFailures(res.text, header, batches));
-  }
+  await client.call({ method: 'PATCH', path: `/api/v5/imports/${job.id}`, json: { status: 'Ready' } });
+  const createdAt = job.createdAt ? Date.parse(job.createdAt) : NaN;
+  return { id: job.id, createdAt: Number.isFinite(createdAt) ? createdAt : undefined };
 }
 
-/** Maps the failed-rows CSV (original cells + an error column) back to input indexes by their cells. */
-function matchFailures(csv: string, header: string[], batches: Batch[]): ImportFailure[] {
+/** Maps the failed-rows CSV (original cells + an error column) back to input indexes by the row's email. */
+function matchFailures(csv: string, emails: string[]): ImportFailure[] {
   const records = parse(csv, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
   if (records.length < 2) return [];
   const [head, ...rows] = records;
   const errorCol = head.findIndex((h) => /^errors?$/i.test(h));
-  const colOf = header.map((h) => head.indexOf(h));
-  const byCells = new Map<string, number[]>();
-  for (const b of batches) {
-    const [, ...lines] = parse(b.csv, { skip_empty_lines: true }) as string[][];
-    lines.forEach((cells, k) => {
-      const key = cells.join('\u0000');
-      byCells.set(key, [...(byCells.get(key) ?? []), b.indexes[k]]);
-    });
-  }
+  const emailCol = head.indexOf('email');
+  // Rows with one email are interchangeable (they upsert one prospect): take the indexes in order.
+  const byEmail = new Map<string, number[]>();
+  emails.forEach((e, i) => byEmail.set(e, [...(byEmail.get(e) ?? []), i]));
   const out: ImportFailure[] = [];
   for (const r of rows) {
-    const key = colOf.map((c) => (c >= 0 ? (r[c] ?? '') : '')).join('\u0000');
-    const candidates = byCells.get(key);
-    const index = candidates?.shift();
+    const email = emailCol >= 0 ? (r[emailCol] ?? '') : '';
+    const index = byEmail.get(email)?.shift();
     if (index === undefined) continue;
     const error = errorCol >= 0 ? (r[errorCol] ?? 'rejected') : 'rejected';
-    const email = colOf[0] >= 0 ? r[colOf[0]] : undefined;
     out.push({ index, email, error, field: /(?:value|missing):\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(error)?.[1] });
   }
   return out;
@@ -209,15 +199,4 @@ function matchFailures(csv: string, header: string[], batches: Batch[]): ImportF
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new SyncError('retryable', 'import wait aborted', { system: 'pardot' }));
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new SyncError('retryable', 'import wait aborted', { system: 'pardot' }));
-    }, { once: true });
-  });
 }

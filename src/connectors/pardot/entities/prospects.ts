@@ -5,11 +5,11 @@
  * Pardot matches emails case-sensitively ("will create multiple prospects for casing differences"),
  * so every email this connector writes or matches on is trimmed and lower-cased first.
  */
-import type { EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
+import type { BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
 import { SyncError, toSyncError } from '../../../core/errors.js';
-import type { Fields } from '../../../core/json.js';
+import type { Fields, JsonObject } from '../../../core/json.js';
 import type { PardotClient } from '../client.js';
-import { importProspects, type ImportProgress } from './imports.js';
+import { checkImport, startImport, type ImportHandle, type ImportResult } from './imports.js';
 
 /** The collection path. */
 export const PROSPECTS_PATH = '/api/v5/objects/prospects';
@@ -167,9 +167,10 @@ export class Prospects {
    * Many writes: creates and email upserts above the threshold go through the Import API (a few
    * calls for thousands of records); anything else is sent one call per record. One outcome per op.
    */
-  async writeBatch(ops: WriteOp[], onProgress?: (p: ImportProgress) => void): Promise<WriteOutcome[]> {
+  /** Many writes: one call each, or one Import API job (returned pending) above the import threshold. */
+  async writeBatch(ops: WriteOp[]): Promise<BatchResult> {
     const importable = ops.every((op) => op.verb === 'create' || (op.verb === 'upsert' && (!op.match || op.match.field === 'email')));
-    if (ops.length > this.importThreshold && importable) return this.batchByImport(ops, onProgress);
+    if (ops.length > this.importThreshold && importable) return this.startImport(ops);
     const outcomes: WriteOutcome[] = [];
     let stop: SyncError | null = null;
     for (const op of ops) {
@@ -189,23 +190,34 @@ export class Prospects {
     return outcomes;
   }
 
-  private async batchByImport(ops: WriteOp[], onProgress?: (p: ImportProgress) => void): Promise<WriteOutcome[]> {
+  /** Checks an import writeBatch started: its outcomes once Pardot completed it, else still pending. */
+  async resumeBatch(handle: JsonObject): Promise<BatchResult> {
+    const check = await checkImport(this.client, handle as unknown as ImportHandle);
+    if (!check.done) return { pending: true, handle: check.handle, checkAfterMs: check.handle.nextCheckMs, detail: check.status };
+    return this.importOutcomes(check.result, (handle as unknown as ImportHandle).emails);
+  }
+
+  private async startImport(ops: WriteOp[]): Promise<BatchResult> {
     const records = ops.map((op) => {
       const data = cleanData(op.data);
       return { ...data, email: normalizeEmail(op.match?.value ?? data.email) };
     });
-    const result = await importProspects(this.client, records, { onProgress });
+    const handle = await startImport(this.client, records);
+    return { pending: true, handle, checkAfterMs: handle.nextCheckMs, detail: `import ${handle.importIds.join(', ')} submitted` };
+  }
+
+  private async importOutcomes(result: ImportResult, emails: string[]): Promise<WriteOutcome[]> {
     const failed = new Map(result.failures.map((f) => [f.index, f]));
-    const okEmails = [...new Set(records.filter((_, i) => !failed.has(i)).map((r) => String(r.email)))];
+    const okEmails = [...new Set(emails.filter((_, i) => !failed.has(i)))];
     const found = await this.idsByEmail(okEmails, result.startedAt);
-    return records.map((r, i): WriteOutcome => {
+    return emails.map((email, i): WriteOutcome => {
       const f = failed.get(i);
-      if (f) return { ok: false, error: new SyncError('invalid_data', `Pardot import rejected the row: ${f.error}`, { system: 'pardot', recordKey: String(r.email), field: f.field }) };
-      const hit = found.get(String(r.email));
+      if (f) return { ok: false, error: new SyncError('invalid_data', `Pardot import rejected the row: ${f.error}`, { system: 'pardot', recordKey: email, field: f.field }) };
+      const hit = found.get(email);
       if (!hit) {
-        return { ok: false, error: new SyncError('retryable', 'the import reported the row done but the prospect is not readable yet (v5 reads can lag up to 60 s)', { system: 'pardot', recordKey: String(r.email) }) };
+        return { ok: false, error: new SyncError('retryable', 'the import reported the row done but the prospect is not readable yet (v5 reads can lag up to 60 s)', { system: 'pardot', recordKey: email }) };
       }
-      return { ok: true, id: hit.id, created: hit.created, data: { id: Number(hit.id), email: r.email } };
+      return { ok: true, id: hit.id, created: hit.created, data: { id: Number(hit.id), email } };
     });
   }
 

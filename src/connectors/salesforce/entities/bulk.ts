@@ -1,8 +1,11 @@
 /**
- * Bulk API 2.0 for large volumes: ingest jobs (CSV built with csv-stringify, job polled until it is
- * done, result CSVs parsed with csv-parse and matched back to the input order) and query jobs
- * (CSV result pages followed through `Sforce-Locator`).
+ * Bulk API 2.0 for large volumes: ingest jobs (CSV built with csv-stringify, result CSVs parsed with
+ * csv-parse and matched back to the input order) and query jobs (CSV result pages followed through
+ * `Sforce-Locator`). A job runs in Salesforce for seconds to hours, so nothing here waits for one:
+ * `startIngest` uploads and closes the jobs and returns a handle, `checkIngest` reads their state once
+ * and, when every job is done, their results. The engine schedules the checks (PendingBatch).
  */
+import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { WriteOutcome } from '../../../core/connector.js';
@@ -15,25 +18,15 @@ import { soqlIdent } from '../soql.js';
 /** Bulk ingest operations. */
 export type BulkOperation = 'insert' | 'update' | 'upsert' | 'delete';
 
-/** Progress of a bulk load. */
-export interface BulkProgress {
-  /** Records processed so far across all jobs of the load. */
-  processed: number;
-  failed: number;
-  total: number;
-  /** The job being waited on. */
-  jobId: string;
-  state: string;
-}
-
 /** Options of a bulk load. */
 export interface BulkIngestOptions {
   operation: BulkOperation;
   /** For upsert. */
   externalIdField?: string;
+  /** Pause between status checks. */
   pollIntervalMs: number;
+  /** Give up (retryably) when the jobs are not done this long after they were started. */
   timeoutMs: number;
-  onProgress?: (p: BulkProgress) => void;
   signal?: AbortSignal;
   /** Split loads whose CSV exceeds this many bytes into several jobs (Salesforce takes up to 150 MB; 100 MB is the advised ceiling). */
   maxJobBytes?: number;
@@ -50,6 +43,23 @@ export interface BulkJobInfo {
   operation?: string;
 }
 
+/** Started ingest jobs; JSON, so the engine can store it with its job. */
+export interface IngestHandle {
+  [key: string]: string | number | string[] | Array<{ id: string; start: number; count: number }>;
+  /** One job per slice of the input, in input order. */
+  jobs: Array<{ id: string; start: number; count: number }>;
+  /** A short hash of each input row's cells: result rows echo the cells, so they are matched back by it. */
+  rowKeys: string[];
+  /** Column of the Id or external id in the uploaded CSV (-1: none), to name a failed record. */
+  keyColumn: number;
+  startedAt: number;
+  pollIntervalMs: number;
+  timeoutMs: number;
+}
+
+/** A check's answer: still running (with a line for progress), or one outcome per input record. */
+export type IngestCheck = { done: false; status: string } | { done: true; outcomes: WriteOutcome[] };
+
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
 /** A job's CSV can be up to ~100 MB: give its upload longer than the default 30 s. */
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
@@ -62,32 +72,18 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new SyncError('retryable', 'bulk wait aborted', { system: 'salesforce' }));
-    }, { once: true });
-  });
+/** A row's match key: 96 bits of its cells' hash (identical rows are interchangeable anyway). */
+function rowKey(cells: string[]): string {
+  return createHash('sha256').update(JSON.stringify(cells)).digest('base64url').slice(0, 16);
 }
 
-/** Polls a job until it reaches a terminal state or the timeout passes. */
-export async function waitForJob(client: SalesforceClient, kind: 'ingest' | 'query', jobId: string, options: { pollIntervalMs: number; timeoutMs: number; signal?: AbortSignal; onInfo?: (i: BulkJobInfo) => void }): Promise<BulkJobInfo> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const info = await client.json<BulkJobInfo>({ method: 'GET', path: `jobs/${kind}/${jobId}`, what: `bulk ${kind} job status`, family: 'bulk', signal: options.signal });
-    options.onInfo?.(info);
-    if (TERMINAL.has(info.state)) return info;
-    if (Date.now() > deadline) {
-      throw new SyncError('retryable', `Salesforce Bulk ${kind} job ${jobId} still ${info.state} after ${options.timeoutMs} ms; it keeps running in Salesforce (see Setup → Bulk Data Load Jobs)`, { system: 'salesforce' });
-    }
-    await sleep(options.pollIntervalMs, options.signal);
-  }
+/** Reads a job's state once. */
+export function jobInfo(client: SalesforceClient, kind: 'ingest' | 'query', jobId: string, signal?: AbortSignal): Promise<BulkJobInfo> {
+  return client.json<BulkJobInfo>({ method: 'GET', path: `jobs/${kind}/${jobId}`, what: `bulk ${kind} job status`, family: 'bulk', signal });
 }
 
-/** Loads records through Bulk API 2.0; one outcome per input record, in input order. */
-export async function bulkIngest(client: SalesforceClient, entity: string, records: Fields[], options: BulkIngestOptions): Promise<WriteOutcome[]> {
+/** Creates, uploads and closes the Bulk API 2.0 jobs for the records; returns the handle to check them with. */
+export async function startIngest(client: SalesforceClient, entity: string, records: Fields[], options: BulkIngestOptions): Promise<IngestHandle> {
   if (options.operation === 'upsert' && !options.externalIdField) throw new SyncError('fatal', `bulk upsert ${entity}: no external id field given`, { system: 'salesforce' });
   const columns = [...new Set(records.flatMap((r) => Object.keys(r)).filter((k) => k !== 'attributes'))];
   if (options.operation === 'update' || options.operation === 'delete') {
@@ -112,9 +108,14 @@ export async function bulkIngest(client: SalesforceClient, entity: string, recor
   });
   if (current.csvRows.length > 0) slices.push(current);
 
-  const outcomes: WriteOutcome[] = new Array(records.length);
-  let processedBefore = 0;
-  let failedBefore = 0;
+  const handle: IngestHandle = {
+    jobs: [],
+    rowKeys: rows.map(rowKey),
+    keyColumn: columns.indexOf(options.externalIdField ?? 'Id'),
+    startedAt: Date.now(),
+    pollIntervalMs: options.pollIntervalMs,
+    timeoutMs: options.timeoutMs,
+  };
   for (const slice of slices) {
     const job = await client.json<BulkJobInfo>({
       method: 'POST', path: 'jobs/ingest', what: `bulk ${options.operation} ${entity}`, family: 'bulk', signal: options.signal,
@@ -122,38 +123,53 @@ export async function bulkIngest(client: SalesforceClient, entity: string, recor
     });
     await client.request({ method: 'PUT', path: `jobs/ingest/${job.id}/batches`, body: header + slice.csvRows.join(''), headers: { 'content-type': 'text/csv' }, what: `bulk upload ${entity}`, family: 'bulk', signal: options.signal, timeoutMs: UPLOAD_TIMEOUT_MS });
     await client.request({ method: 'PATCH', path: `jobs/ingest/${job.id}`, json: { state: 'UploadComplete' }, what: `bulk close ${entity}`, family: 'bulk', signal: options.signal });
-    const info = await waitForJob(client, 'ingest', job.id, {
-      ...options,
-      onInfo: (i) => options.onProgress?.({ processed: processedBefore + (i.numberRecordsProcessed ?? 0), failed: failedBefore + (i.numberRecordsFailed ?? 0), total: records.length, jobId: job.id, state: i.state }),
-    });
-    const indices = slice.csvRows.map((_, k) => slice.start + k);
+    handle.jobs.push({ id: job.id, start: slice.start, count: slice.csvRows.length });
+  }
+  return handle;
+}
+
+/** Reads the jobs' state once; when every job is done, reads their results into one outcome per input record. */
+export async function checkIngest(client: SalesforceClient, handle: IngestHandle, signal?: AbortSignal): Promise<IngestCheck> {
+  const infos: BulkJobInfo[] = [];
+  for (const job of handle.jobs) {
+    const info = await jobInfo(client, 'ingest', job.id, signal);
+    if (!TERMINAL.has(info.state)) {
+      if (Date.now() - handle.startedAt > handle.timeoutMs) {
+        throw new SyncError('retryable', `Salesforce Bulk ingest job ${job.id} still ${info.state} after ${handle.timeoutMs} ms; it keeps running in Salesforce (see Setup → Bulk Data Load Jobs)`, { system: 'salesforce' });
+      }
+      return { done: false, status: `job ${job.id} ${info.state} (${info.numberRecordsProcessed ?? 0} processed)` };
+    }
+    infos.push(info);
+  }
+  const total = handle.rowKeys.length;
+  const outcomes: WriteOutcome[] = new Array(total);
+  for (const [k, job] of handle.jobs.entries()) {
+    const info = infos[k];
+    const indices = Array.from({ length: job.count }, (_, j) => job.start + j);
     if (info.state !== 'JobComplete') {
       const msg = info.errorMessage ?? `job ${info.state}`;
       const kind = /InvalidBatch|Field name not found|InvalidJob/i.test(msg) ? 'fatal' : 'retryable';
       for (const i of indices) outcomes[i] = { ok: false, error: new SyncError(kind, `Salesforce Bulk job ${job.id} ${info.state}: ${msg}`, { system: 'salesforce', vendorCode: 'BULK_JOB_FAILED' }) };
     } else {
-      const keyCol = columns.indexOf(options.externalIdField ?? 'Id');
-      await collectResults(client, job.id, rows, indices, outcomes, options, (i) => (keyCol >= 0 ? rows[i][keyCol] : undefined));
+      await collectResults(client, job.id, handle, indices, outcomes, signal);
     }
-    processedBefore += info.numberRecordsProcessed ?? 0;
-    failedBefore += info.numberRecordsFailed ?? 0;
   }
-  return outcomes;
+  return { done: true, outcomes };
 }
 
 /** Reads a job's three result files and fills the outcomes of the rows it carried. */
-async function collectResults(client: SalesforceClient, jobId: string, rows: string[][], indices: number[], outcomes: WriteOutcome[], options: BulkIngestOptions, keyOf: (i: number) => string | undefined): Promise<void> {
+async function collectResults(client: SalesforceClient, jobId: string, handle: IngestHandle, indices: number[], outcomes: WriteOutcome[], signal?: AbortSignal): Promise<void> {
   // Result rows echo the uploaded cells after the sf__ columns; identical rows are interchangeable.
   const waiting = new Map<string, number[]>();
   for (const i of indices) {
-    const key = JSON.stringify(rows[i]);
+    const key = handle.rowKeys[i];
     const list = waiting.get(key);
     if (list) list.push(i);
     else waiting.set(key, [i]);
   }
-  const take = (cells: string[]): number | undefined => waiting.get(JSON.stringify(cells))?.shift();
+  const take = (cells: string[]): number | undefined => waiting.get(rowKey(cells))?.shift();
   const fetchCsv = async (name: string): Promise<string[][]> => {
-    const res = await client.request({ method: 'GET', path: `jobs/ingest/${jobId}/${name}/`, headers: { accept: 'text/csv' }, what: `bulk ${name}`, family: 'bulk', signal: options.signal });
+    const res = await client.request({ method: 'GET', path: `jobs/ingest/${jobId}/${name}/`, headers: { accept: 'text/csv' }, what: `bulk ${name}`, family: 'bulk', signal });
     const parsed = parse(res.text, { relax_column_count: true, skip_empty_lines: true, bom: true }) as string[][];
     return parsed.slice(1);
   };
@@ -162,8 +178,9 @@ async function collectResults(client: SalesforceClient, jobId: string, rows: str
     if (i !== undefined) outcomes[i] = { ok: true, id: row[0], created: row[1] === 'true' };
   }
   for (const row of await fetchCsv('failedResults')) {
-    const i = take(row.slice(2));
-    if (i !== undefined) outcomes[i] = { ok: false, error: fromBulkError(row[1], keyOf(i) || row[0] || undefined) };
+    const cells = row.slice(2);
+    const i = take(cells);
+    if (i !== undefined) outcomes[i] = { ok: false, error: fromBulkError(row[1], (handle.keyColumn >= 0 ? cells[handle.keyColumn] : undefined) || row[0] || undefined) };
   }
   for (const row of await fetchCsv('unprocessedrecords')) {
     const i = take(row);
@@ -174,17 +191,20 @@ async function collectResults(client: SalesforceClient, jobId: string, rows: str
   }
 }
 
-/** Runs a Bulk 2.0 query and yields its rows page by page (CSV columns as field paths, empty cells as null). */
-export async function* bulkQuery(client: SalesforceClient, soql: string, options: { pollIntervalMs: number; timeoutMs: number; all?: boolean; pageSize?: number; signal?: AbortSignal }): AsyncGenerator<Fields[]> {
+/** Starts a Bulk 2.0 query job; check it with jobInfo(…, 'query', id) and read it with bulkQueryResults once JobComplete. */
+export async function startBulkQuery(client: SalesforceClient, soql: string, options: { all?: boolean; signal?: AbortSignal } = {}): Promise<string> {
   const job = await client.json<BulkJobInfo>({ method: 'POST', path: 'jobs/query', json: { operation: options.all ? 'queryAll' : 'query', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }, what: 'bulk query', family: 'bulk', signal: options.signal });
-  const info = await waitForJob(client, 'query', job.id, options);
-  if (info.state !== 'JobComplete') throw new SyncError('fatal', `Salesforce Bulk query job ${job.id} ${info.state}: ${info.errorMessage ?? ''}`, { system: 'salesforce', vendorCode: 'BULK_JOB_FAILED' });
+  return job.id;
+}
+
+/** Yields a completed Bulk 2.0 query job's rows page by page (CSV columns as field paths, empty cells as null). */
+export async function* bulkQueryResults(client: SalesforceClient, jobId: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<Fields[]> {
   let locator: string | null = null;
   for (;;) {
     const qs = new URLSearchParams();
     if (options.pageSize) qs.set('maxRecords', String(options.pageSize));
     if (locator) qs.set('locator', locator);
-    const res = await client.request({ method: 'GET', path: `jobs/query/${job.id}/results${qs.size ? `?${qs.toString()}` : ''}`, headers: { accept: 'text/csv' }, what: 'bulk query results', family: 'bulk', signal: options.signal });
+    const res = await client.request({ method: 'GET', path: `jobs/query/${jobId}/results${qs.size ? `?${qs.toString()}` : ''}`, headers: { accept: 'text/csv' }, what: 'bulk query results', family: 'bulk', signal: options.signal });
     const rows = parse(res.text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
     yield rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])));
     const next = res.headers.get('sforce-locator');

@@ -2,24 +2,40 @@
  * writeBatch: routes many WriteOps to the cheapest correct API — sObject Collections (200 per call,
  * allOrNone=false) for ordinary batches, Bulk API 2.0 above the bulk threshold — and returns one
  * outcome per op in input order. A failure of a whole call becomes the outcome of every op it carried.
+ * When a group went to Bulk API 2.0 the batch is returned pending (the jobs run in Salesforce) and
+ * `resumeWriteBatch` finishes it once the jobs are done.
  */
-import type { WriteOp, WriteOutcome } from '../../../core/connector.js';
-import { SyncError, toSyncError } from '../../../core/errors.js';
+import type { BatchResult, PendingBatch, WriteOp, WriteOutcome } from '../../../core/connector.js';
+import { SyncError, toSyncError, type SerializedError } from '../../../core/errors.js';
+import type { JsonObject } from '../../../core/json.js';
 import type { SalesforceClient } from '../client.js';
-import { bulkIngest, type BulkIngestOptions } from './bulk.js';
+import { checkIngest, startIngest, type BulkIngestOptions, type IngestHandle } from './bulk.js';
 import { collectionCreate, collectionDelete, collectionUpdate, collectionUpsert } from './collections.js';
 
 /** Options of writeBatch. */
 export interface WriteBatchOptions {
   /** Groups larger than this use Bulk API 2.0. */
   bulkThreshold: number;
-  bulk: Pick<BulkIngestOptions, 'pollIntervalMs' | 'timeoutMs' | 'onProgress' | 'signal'>;
+  bulk: Pick<BulkIngestOptions, 'pollIntervalMs' | 'timeoutMs' | 'signal'>;
+}
+
+/** An outcome as stored in a pending handle. */
+type StoredOutcome = { ok: true; id: string; created: boolean } | { ok: false; error: SerializedError };
+
+/** What a pending writeBatch carries to its next check. */
+interface WriteBatchHandle {
+  total: number;
+  /** Outcomes already known (Collections groups, finished Bulk jobs), by input index. */
+  settled: Array<[number, StoredOutcome]>;
+  /** Bulk groups still running: the input indexes they carry and their jobs. */
+  running: Array<{ indices: number[]; ingest: IngestHandle }>;
+  pollIntervalMs: number;
 }
 
 type Group = { key: string; indices: number[] };
 
-/** Runs the ops; never throws for a single record's failure. */
-export async function writeBatch(client: SalesforceClient, entity: string, ops: WriteOp[], options: WriteBatchOptions): Promise<WriteOutcome[]> {
+/** Runs the ops; never throws for a single record's failure. Pending while Bulk API jobs run. */
+export async function writeBatch(client: SalesforceClient, entity: string, ops: WriteOp[], options: WriteBatchOptions): Promise<BatchResult> {
   const outcomes: WriteOutcome[] = new Array(ops.length);
   const groups = new Map<string, Group>();
   ops.forEach((op, i) => {
@@ -39,6 +55,7 @@ export async function writeBatch(client: SalesforceClient, entity: string, ops: 
     g.indices.push(i);
     groups.set(key, g);
   });
+  const running: WriteBatchHandle['running'] = [];
   let stopError: SyncError | null = null;
   for (const g of groups.values()) {
     if (stopError) {
@@ -47,7 +64,8 @@ export async function writeBatch(client: SalesforceClient, entity: string, ops: 
     }
     try {
       const results = await runGroup(client, entity, g, ops, options);
-      g.indices.forEach((i, k) => (outcomes[i] = results[k]));
+      if (Array.isArray(results)) g.indices.forEach((i, k) => (outcomes[i] = results[k]));
+      else running.push({ indices: g.indices, ingest: results });
     } catch (err) {
       const e = toSyncError(err);
       for (const i of g.indices) outcomes[i] = { ok: false, error: e };
@@ -55,25 +73,66 @@ export async function writeBatch(client: SalesforceClient, entity: string, ops: 
       if (e.kind === 'rate_limited' || e.kind === 'auth_expired' || e.kind === 'fatal') stopError = e;
     }
   }
+  if (running.length === 0) return outcomes;
+  const handle: WriteBatchHandle = { total: ops.length, settled: [], running, pollIntervalMs: options.bulk.pollIntervalMs };
+  outcomes.forEach((o, i) => handle.settled.push([i, store(o)]));
+  return pending(handle, `${running.length} Bulk API job group(s) submitted`);
+}
+
+/** Checks the Bulk API jobs of a pending writeBatch: every outcome once all are done, else still pending. */
+export async function resumeWriteBatch(client: SalesforceClient, raw: JsonObject, signal?: AbortSignal): Promise<BatchResult> {
+  const handle = raw as unknown as WriteBatchHandle;
+  const stillRunning: WriteBatchHandle['running'] = [];
+  const settled = [...handle.settled];
+  let status = '';
+  for (const group of handle.running) {
+    let check;
+    try {
+      check = await checkIngest(client, group.ingest, signal);
+    } catch (err) {
+      const e = toSyncError(err);
+      // A credential or budget failure is the check's, not the jobs': check again later.
+      if (e.kind === 'rate_limited' || e.kind === 'auth_expired') throw e;
+      for (const i of group.indices) settled.push([i, store({ ok: false, error: e })]);
+      continue;
+    }
+    if (!check.done) {
+      stillRunning.push(group);
+      status ||= check.status;
+      continue;
+    }
+    group.indices.forEach((i, k) => settled.push([i, store(check.outcomes[k])]));
+  }
+  if (stillRunning.length > 0) return pending({ ...handle, settled, running: stillRunning }, status);
+  const outcomes: WriteOutcome[] = new Array(handle.total);
+  for (const [i, o] of settled) outcomes[i] = o.ok ? o : { ok: false, error: new SyncError(o.error.kind, o.error.message, o.error.details) };
   return outcomes;
 }
 
-async function runGroup(client: SalesforceClient, entity: string, g: Group, ops: WriteOp[], options: WriteBatchOptions): Promise<WriteOutcome[]> {
+function pending(handle: WriteBatchHandle, detail: string): PendingBatch {
+  return { pending: true, handle: handle as unknown as JsonObject, checkAfterMs: handle.pollIntervalMs, detail };
+}
+
+function store(o: WriteOutcome): StoredOutcome {
+  return o.ok ? { ok: true, id: o.id, created: o.created } : { ok: false, error: o.error.toJSON() };
+}
+
+async function runGroup(client: SalesforceClient, entity: string, g: Group, ops: WriteOp[], options: WriteBatchOptions): Promise<WriteOutcome[] | IngestHandle> {
   const mine = g.indices.map((i) => ops[i]);
   const bulk = mine.length > options.bulkThreshold;
   const verb = mine[0].verb;
   if (verb === 'create') {
     const records = mine.map((o) => o.data);
-    return bulk ? bulkIngest(client, entity, records, { ...options.bulk, operation: 'insert' }) : collectionCreate(client, entity, records);
+    return bulk ? startIngest(client, entity, records, { ...options.bulk, operation: 'insert' }) : collectionCreate(client, entity, records);
   }
   if (verb === 'update') {
-    if (bulk) return bulkIngest(client, entity, mine.map((o) => ({ ...o.data, Id: o.id })), { ...options.bulk, operation: 'update' });
+    if (bulk) return startIngest(client, entity, mine.map((o) => ({ ...o.data, Id: o.id })), { ...options.bulk, operation: 'update' });
     return collectionUpdate(client, entity, mine.map((o) => ({ id: o.id!, data: o.data })));
   }
   if (verb === 'delete') {
-    return bulk ? bulkIngest(client, entity, mine.map((o) => ({ Id: o.id })), { ...options.bulk, operation: 'delete' }) : collectionDelete(client, mine.map((o) => o.id!));
+    return bulk ? startIngest(client, entity, mine.map((o) => ({ Id: o.id })), { ...options.bulk, operation: 'delete' }) : collectionDelete(client, mine.map((o) => o.id!));
   }
   const field = mine[0].match!.field;
   const records = mine.map((o) => ({ ...o.data, [field]: o.match!.value }));
-  return bulk ? bulkIngest(client, entity, records, { ...options.bulk, operation: 'upsert', externalIdField: field }) : collectionUpsert(client, entity, field, records);
+  return bulk ? startIngest(client, entity, records, { ...options.bulk, operation: 'upsert', externalIdField: field }) : collectionUpsert(client, entity, field, records);
 }

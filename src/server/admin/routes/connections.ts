@@ -5,15 +5,18 @@
  */
 import type { ConnectionRow } from '../../../store/types.js';
 import { decodeSecrets, encodeSecret, secretKeys, validateSettings } from '../../../engine/connection-settings.js';
+import { readHealth } from '../../../engine/connection-health.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
-import { arr, checkResultSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema } from '../schemas.js';
+import { arr, checkResultSchema, connectionFormSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema, typeParams } from '../schemas.js';
 
-function connectionView(ctx: AdminContext, row: ConnectionRow) {
+async function connectionView(ctx: AdminContext, row: ConnectionRow) {
   const def = ctx.hub.connectors.get(row.type);
   const secret = new Set(def ? secretKeys(def) : []);
   // Defence in depth: even if a secret ended up among plain settings, it is not shown.
   const settings = Object.fromEntries(Object.entries(row.settings).filter(([k]) => !secret.has(k)));
-  return { name: row.name, type: row.type, ...(def ? { label: def.label } : {}), settings, secretNames: row.secretNames, createdAt: row.createdAt, updatedAt: row.updatedAt, lastCheck: ctx.checks.get(row.name) };
+  // Marked by any worker whose call was refused for this connection's credential (shared through the store).
+  const health = await readHealth(ctx.store, row.name).catch(() => null);
+  return { name: row.name, type: row.type, ...(def ? { label: def.label } : {}), settings, secretNames: row.secretNames, createdAt: row.createdAt, updatedAt: row.updatedAt, lastCheck: ctx.checks.get(row.name), health };
 }
 
 // Validates all values against the connector's schema (the one declaration), then splits the secret ones out.
@@ -52,6 +55,21 @@ export const connectionRoutes: AnyRoute[] = [
       return [...ctx.hub.connectors.values()].map((d) => ({ type: d.type, label: d.label, description: d.description, settingsSchema: d.settingsSchema, secretFields: secretKeys(d) }));
     },
   }),
+  defineRoute<{ type: string }>({
+    method: 'GET',
+    url: '/connection-types/:type/form',
+    access: 'viewer',
+    summary: 'What a connection form needs for one connector type: each setting with its type, title, help text, required, secret, choices and default, from the connector\'s settings declaration.',
+    tag: 'connections',
+    schema: { params: typeParams, response: { 200: connectionFormSchema } },
+    async handler({ params, ctx }) {
+      const def = ctx.hub.connectors.get(params.type);
+      if (!def) throw notFound(`connection type "${params.type}"`);
+      // Unset optional facts are left out rather than sent as null.
+      const fields = def.settings.fields.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)));
+      return { type: def.type, label: def.label, description: def.description, fields };
+    },
+  }),
   defineRoute({
     method: 'GET',
     url: '/connections',
@@ -60,7 +78,7 @@ export const connectionRoutes: AnyRoute[] = [
     tag: 'connections',
     schema: { response: { 200: arr(connectionSchema) } },
     async handler({ ctx }) {
-      return (await ctx.store.listConnections()).map((c) => connectionView(ctx, c));
+      return Promise.all((await ctx.store.listConnections()).map((c) => connectionView(ctx, c)));
     },
   }),
   defineRoute<{ name: string }>({
@@ -74,7 +92,7 @@ export const connectionRoutes: AnyRoute[] = [
       const row = await ctx.store.getConnection(params.name);
       if (!row) throw notFound(`connection "${params.name}"`);
       const { secrets: _secrets, ...rest } = row;
-      return connectionView(ctx, rest);
+      return await connectionView(ctx, rest);
     },
   }),
   defineRoute<Record<string, never>, Record<string, never>, { name: string; type: string; settings?: Record<string, unknown>; secrets?: Record<string, unknown> }>({
@@ -93,7 +111,7 @@ export const connectionRoutes: AnyRoute[] = [
       // The store writes the audit row (names of secrets only) in the same transaction.
       const row = await ctx.hub.writeConnection({ name: body.name, type: body.type, settings: plain, secrets: secret }, principal!.user.username);
       reply.code(201);
-      return connectionView(ctx, row);
+      return await connectionView(ctx, row);
     },
   }),
   defineRoute<{ name: string }, Record<string, never>, { settings: Record<string, unknown> }>({
@@ -108,7 +126,7 @@ export const connectionRoutes: AnyRoute[] = [
       if (!existing) throw notFound(`connection "${params.name}"`);
       const { plain, secret } = prepare(ctx, existing.type, { ...body.settings, ...decodeSecrets(existing.secrets) });
       const row = await ctx.hub.writeConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
-      return connectionView(ctx, row);
+      return await connectionView(ctx, row);
     },
   }),
   defineRoute<{ name: string }, Record<string, never>, { secrets: Record<string, unknown> }>({
@@ -128,7 +146,7 @@ export const connectionRoutes: AnyRoute[] = [
       const { plain, secret } = prepare(ctx, existing.type, { ...existing.settings, ...decodeSecrets(existing.secrets), ...body.secrets });
       const row = await ctx.hub.writeConnection({ name: params.name, type: existing.type, settings: plain, secrets: secret }, principal!.user.username);
       ctx.checks.forget(params.name);
-      return connectionView(ctx, row);
+      return await connectionView(ctx, row);
     },
   }),
   defineRoute<{ name: string }>({

@@ -29,6 +29,7 @@ function summary(flow: FlowRow, version: FlowVersionRow | null) {
     updatedAt: flow.updatedAt,
     ...(def.description ? { description: def.description } : {}),
     trigger: def.trigger?.type ?? 'unknown',
+    ...(def.trigger?.type === 'webhook' && !def.trigger.secret ? { unsigned: true } : {}),
     source: def.source ? `${def.source.connection} ${def.source.entity}` : '',
     targets: (def.targets ?? []).map((t) => `${t.connection} ${t.entity}`),
   };

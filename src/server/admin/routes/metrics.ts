@@ -1,4 +1,5 @@
 /** The dashboard summary: per-flow counts and latency over the last hour and day, series for charts, queue, connection health and API budget. */
+import { readHealth } from '../../../engine/connection-health.js';
 import type { FlowStats, RunRow } from '../../../store/types.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { summarySchema } from '../schemas.js';
@@ -65,10 +66,13 @@ export const metricsRoutes: AnyRoute[] = [
         generatedAt: new Date(now).toISOString(),
         flows: perFlow,
         queue,
-        connections: connections.map((c) => {
-          const b = budget.find((x) => x.connection === c.name);
-          return { name: c.name, type: c.type, lastCheck: ctx.checks.get(c.name), budget: b ? { used: b.used, limit: b.limit, resetAt: b.resetAt } : null };
-        }),
+        connections: await Promise.all(
+          connections.map(async (c) => {
+            const b = budget.find((x) => x.connection === c.name);
+            const health = await readHealth(ctx.store, c.name).catch(() => null);
+            return { name: c.name, type: c.type, lastCheck: ctx.checks.get(c.name), health, budget: b ? { used: b.used, limit: b.limit, resetAt: b.resetAt } : null };
+          }),
+        ),
       };
     },
   }),

@@ -1,0 +1,29 @@
+/**
+ * Drives a batch to its outcomes in a connector test the way the engine does between jobs: while the
+ * connector answers "pending", wait what it asked and call resumeBatch with its handle. (Only tests
+ * wait in a loop; the engine schedules each check as a job, engine/batch-check.ts.)
+ */
+import { isPendingBatch, type BatchResult, type PendingBatch, type WriteOutcome } from '../../src/core/connector.js';
+
+/** Something that can resume a batch: a Connector, or a lower-level API with the entity bound. */
+export type Resume = (handle: PendingBatch['handle']) => Promise<BatchResult>;
+
+/** The final outcomes of a batch; `checks` receives each pending answer. */
+export async function settle(first: BatchResult | Promise<BatchResult>, resume: Resume, checks: PendingBatch[] = [], timeoutMs = 30_000): Promise<WriteOutcome[]> {
+  let result = await first;
+  const end = Date.now() + timeoutMs;
+  while (isPendingBatch(result)) {
+    const pending: PendingBatch = result;
+    checks.push(pending);
+    if (Date.now() > end) throw new Error(`batch still pending after ${timeoutMs} ms: ${pending.detail ?? ''}`);
+    await new Promise((r) => setTimeout(r, pending.checkAfterMs));
+    result = await resume(pending.handle);
+  }
+  return result;
+}
+
+/** Outcomes of a batch that must not be pending (Collections, the generic connector). */
+export function outcomesOf(result: BatchResult): WriteOutcome[] {
+  if (isPendingBatch(result)) throw new Error(`expected outcomes, got a pending batch (${result.detail ?? ''})`);
+  return result;
+}
