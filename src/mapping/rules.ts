@@ -5,7 +5,7 @@
 import type { MappingRule, MappingRuleObject } from '../core/flow.js';
 import type { Fields, JsonValue } from '../core/json.js';
 import type { LineageEntry } from '../core/lineage.js';
-import { SyncError } from '../core/errors.js';
+import type { SyncError } from '../core/errors.js';
 import type { MappingFunction } from './types.js';
 import { compilePath, formatPath, parsePath, type Getter } from './path.js';
 import { booleanOf, compileExpression, evaluateExpression, truthy, type CompiledExpression, type EvalEnv } from './expression.js';
@@ -175,9 +175,6 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
   };
   const exprFailed = (sink: Sink, prefix: string, what: string, err: unknown): void => {
     if (err === NEEDS_ASYNC) throw err;
-    // A lookup that failed for a reason of its own (the store unreachable: retryable) keeps its kind;
-    // only the expression itself failing makes the record invalid.
-    if (err instanceof SyncError && err.kind !== 'invalid_data') throw err;
     const e = err as { message?: string; code?: string };
     fail(sink, mappingError(sink, prefix + field, what, undefined, `the expression failed: ${e.message ?? String(err)}`, err));
   };

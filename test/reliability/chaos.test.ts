@@ -26,7 +26,7 @@ for (const store of ['postgres', 'sqlite'] as const) {
     const run = store === 'sqlite' || (await requirePostgres('the CI-sized chaos run on PostgreSQL'));
     it.runIf(run)('loses nothing and duplicates nothing under kills, restarts and vendor faults', async () => {
       // The SQLite process is the whole system: it needs a few seconds between kills to get work done.
-      const report = await runChaos({ ...CI, store, workers: 2, ...(store === 'sqlite' ? { killEveryMs: 4000, dbKillEveryMs: 6000 } : {}) });
+      const report = await runChaos({ ...CI, store, workers: 2, ...(store === 'sqlite' ? { killEveryMs: 4000, dbKillEveryMs: 10_000 } : {}) });
       const failures = verdict(report);
       expect(failures, `${tableRows(report).map((r) => `${r.metric}: ${r.value}`).join('\n')}\n${report.audit.examples.join('\n')}`).toEqual([]);
       expect(report.audit.lost).toBe(0);
