@@ -93,8 +93,8 @@ export class Intake {
 
   /** Returns a reason when the delivery is not signed as the flow requires, else null. */
   private async verifySignature(trig: WebhookTriggerDef, req: IntakeRequest): Promise<string | null> {
-    // Without a flow secret, a connector-parsed hook is verified by its connector (parseWithConnector).
-    if (!trig.secret) return trig.unsigned === true || trig.useConnectorParser ? null : 'this flow has no signing secret and does not say `unsigned: true`; deliveries are refused';
+    // A flow parsed by its connector is verified by the connector (its connection holds the secret), as the flow loader allows.
+    if (!trig.secret) return trig.unsigned === true || trig.useConnectorParser === true ? null : 'this flow has no signing secret and does not say `unsigned: true`; deliveries are refused';
     let secret: string;
     try {
       // A flow's secret is only compared, never sent anywhere.

@@ -114,7 +114,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     return { kind: 'mapped', mapped };
   };
   /** The target's own rules (types, lengths, choices; required fields unless `verb` is update), as one invalid_data error or null. */
-  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert'): Promise<SyncError | null> => {
+  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert' | 'delete'): Promise<SyncError | null> => {
     const t = target.def;
     const spec = await deps.pool.entitySpec(t.connection, t.entity);
     if (!spec) return null;
@@ -131,7 +131,8 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   }
   if (!passed) {
     result.status = 'skipped';
-    result.traces.push({ step: 'filter', status: 'skipped', keys });
+    const reason = (await flow.compiled.filterReason?.(record, ctx)) ?? null;
+    result.traces.push({ step: 'filter', status: 'skipped', keys, ...(reason ? { after: { reason } } : {}) });
     return result;
   }
 
@@ -216,7 +217,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         continue;
       }
       const hash = stableHash(op.data);
-      if (existingId && (t.write?.skipUnchanged ?? true)) {
+      if (existingId && verb !== 'delete' && (t.write?.skipUnchanged ?? true)) {
         const last = await deps.store.getTargetHash({ connection: t.connection, entity: t.entity, id: existingId });
         if (last === hash) {
           writeStep.status = 'unchanged';
@@ -311,8 +312,11 @@ async function findTarget(
 }
 
 /** Turns the verb and what matching found into one write (or null when a create-only target already exists). Shared with the bulk load. */
-export function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
+export function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update' | 'delete', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
   const idempotencyKey = sourceId ? `${flow}:${t.name}:${sourceId}` : undefined;
+  // A delete goes to the connector even without a match: the fields may name the record (a list
+  // membership by list and prospect), and removing what is already gone succeeds.
+  if (verb === 'delete') return { verb: 'delete', ...(existingId ? { id: existingId } : {}), data: fields, idempotencyKey };
   if (existingId) {
     if (verb === 'create') return null;
     return { verb: 'update', id: existingId, data: fields, idempotencyKey };
