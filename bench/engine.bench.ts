@@ -51,7 +51,7 @@ targets:
 async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
   const store = await openStore({ url, masterKey: 'b'.repeat(64) });
   const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
-  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', paths: { create: '/contacts', update: '/contacts/{id}', find: '/contacts?{field}={value}' } }] } }, 'bench');
+  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', recordsPath: 'data', paths: { create: '/contacts', update: '/contacts/{id}', find: '/contacts?{field}={value}' } }] } }, 'bench');
   await hub.deployFlow(FLOW, 'bench');
   await store.close();
 }

@@ -71,6 +71,8 @@ export const flowSchema: JsonObject = {
             idPath: { type: 'string' },
             maxBodyBytes: { type: 'integer', minimum: 1024, maximum: 104857600 },
             useConnectorParser: { type: 'boolean' },
+            reconcileEvery: { ...duration, description: 'Also poll the source this often, to catch pushes that never arrived.' },
+            overlap: duration,
           },
         },
         {
@@ -98,6 +100,7 @@ export const flowSchema: JsonObject = {
       properties: { connection: { type: 'string', minLength: 1 }, entity: { type: 'string', minLength: 1 } },
     },
     filter: { type: 'string', minLength: 1, description: 'JSONata; records for which it is false are skipped.' },
+    filterReason: { type: 'string', minLength: 1, description: 'JSONata giving the reason written on the trace of a record the filter skips.' },
     valueMaps: { type: 'object', additionalProperties: { type: 'object' }, description: 'Named value maps for `map:` rules.' },
     targets: {
       type: 'array',
@@ -126,7 +129,7 @@ export const flowSchema: JsonObject = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              verb: { enum: ['upsert', 'create', 'update'] },
+              verb: { enum: ['upsert', 'create', 'update', 'delete'] },
               externalIdField: { type: 'string' },
               batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
               skipUnchanged: { type: 'boolean' },

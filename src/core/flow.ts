@@ -30,6 +30,14 @@ export interface WebhookTriggerDef {
   maxBodyBytes?: number;
   /** Parse with the source connector's own webhook support instead of the generic JSON rules. */
   useConnectorParser?: boolean;
+  /**
+   * Also read the source's changes this often (`15m`), to catch pushes that never arrived. With
+   * `useConnectorParser`, connectors give a pushed change the delivery id its polled record gets, so a
+   * change that arrives both ways runs once.
+   */
+  reconcileEvery?: string;
+  /** For `reconcileEvery`: re-read this far behind the watermark (default `5s`). */
+  overlap?: string;
   /** Accept deliveries without a signature. Required (true) when no `secret` is set: deploy refuses an unsigned hook otherwise. */
   unsigned?: boolean;
 }
@@ -118,8 +126,8 @@ export interface MatchDef {
 
 /** How the mapped record is written. */
 export interface WriteDef {
-  /** `upsert` (default) updates a matched record or creates one; `create` only creates; `update` only updates a matched record. */
-  verb?: 'upsert' | 'create' | 'update';
+  /** `upsert` (default) updates a matched record or creates one; `create` only creates; `update` only updates a matched record; `delete` removes the matched record, or the one the mapped fields name (a list membership by list and prospect), and succeeds when there is none. */
+  verb?: 'upsert' | 'create' | 'update' | 'delete';
   /** For upsert on systems that support it: the external-id field to upsert on. */
   externalIdField?: string;
   /** Group up to this many records into one bulk call (default: the entity's maxBatchSize, or 1). */
@@ -187,6 +195,8 @@ export interface FlowDef {
   source: SourceDef;
   /** JSONata; records for which it is false are skipped (and traced as skipped). */
   filter?: string;
+  /** JSONata giving the reason written on the trace of a record the filter skips (`"anonymous cart"`). */
+  filterReason?: string;
   /** Named value maps used by mapping rules (`map: grades`). */
   valueMaps?: Record<string, Record<string, unknown>>;
   targets: TargetDef[];

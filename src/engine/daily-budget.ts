@@ -1,7 +1,7 @@
 /**
  * A connection's daily API budget, counted in the store by every process. Far from the limit, calls
  * are counted locally and flushed in small batches (every FLUSH_CALLS calls or FLUSH_MS, whichever
- * comes first), so a call costs no round trip; near the limit every call is counted with one atomic,
+ * comes first; without a limit every FLUSH_MS only), so a call costs no round trip; near the limit every call is counted with one atomic,
  * capped add, so the processes together never spend more than the limit.
  */
 import type { UsageReport } from '../core/connector.js';
@@ -49,14 +49,21 @@ export class DailyBudget {
     this.day = utcDay(clock());
   }
 
-  /** Counts one call about to be made, or throws SyncError('rate_limited') when the day's budget is spent. */
-  async spend(): Promise<void> {
+  /**
+   * Counts one call about to be made, or rejects with SyncError('rate_limited') when the day's budget
+   * is spent. Far from any limit it counts synchronously and returns undefined (no promise on the hot path).
+   */
+  spend(): Promise<void> | undefined {
     this.rollDay();
     const limit = this.limit;
-    if (limit === null) {
+    if (limit === null || (this.loaded && limit - (this.known + this.pending) > exactMargin(limit))) {
       this.count();
-      return;
+      return undefined;
     }
+    return this.spendNear(limit);
+  }
+
+  private async spendNear(limit: number): Promise<void> {
     if (!this.loaded) await this.flush();
     if (limit - (this.known + this.pending) <= exactMargin(limit)) {
       // Near the limit: one atomic capped add per call, shared by every process.
@@ -115,7 +122,8 @@ export class DailyBudget {
 
   private count(): void {
     this.pending += 1;
-    if (this.pending >= FLUSH_CALLS) void this.flush();
+    // Without a limit the count only feeds the Overview: one write per FLUSH_MS is enough however busy.
+    if (this.limit !== null && this.pending >= FLUSH_CALLS) void this.flush();
     else this.schedule();
   }
 

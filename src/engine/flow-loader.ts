@@ -203,7 +203,8 @@ function exactlyOnceIssues(t: TargetDef, i: number): Array<Omit<FlowIssue, 'file
     }
   });
   if (ext && !mapped(ext)) out.push({ path: `targets/${i}/write/externalIdField`, message: `external id "${ext}" of target "${t.name}" is not a field its mapping writes` });
-  if (verb !== 'update' && keys.length === 0 && !(verb === 'upsert' && ext)) {
+  // A delete never creates, so it needs no key to find what a retried write made.
+  if (verb !== 'update' && verb !== 'delete' && keys.length === 0 && !(verb === 'upsert' && ext)) {
     out.push({
       path: `targets/${i}`,
       message:

@@ -53,7 +53,8 @@ export class RateLimiter implements Limiter {
   }
 
   async acquire(signal?: AbortSignal): Promise<() => void> {
-    await this.daily.spend();
+    const spending = this.daily.spend();
+    if (spending) await spending;
     const concurrent = this.limits.concurrent;
     let slot: CallSlot | null = null;
     if (concurrent !== undefined) {

@@ -121,7 +121,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     return { kind: 'mapped', mapped };
   };
   /** The target's own rules (types, lengths, choices; required fields unless `verb` is update), as one invalid_data error or null. */
-  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert'): Promise<SyncError | null> => {
+  const checkMapped = async (target: (typeof flow.compiled.targets)[number], fields: Fields, verb: 'create' | 'update' | 'upsert' | 'delete'): Promise<SyncError | null> => {
     const t = target.def;
     const spec = await deps.pool.entitySpec(t.connection, t.entity);
     if (!spec) return null;
@@ -138,7 +138,8 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   }
   if (!passed) {
     result.status = 'skipped';
-    result.traces.push({ step: 'filter', status: 'skipped', keys });
+    const reason = (await flow.compiled.filterReason?.(record, ctx)) ?? null;
+    result.traces.push({ step: 'filter', status: 'skipped', keys, ...(reason ? { after: { reason } } : {}) });
     return result;
   }
 
@@ -223,7 +224,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         continue;
       }
       const hash = stableHash(op.data);
-      if (existingId && (t.write?.skipUnchanged ?? true)) {
+      if (existingId && verb !== 'delete' && (t.write?.skipUnchanged ?? true)) {
         const last = await deps.store.getTargetHash({ connection: t.connection, entity: t.entity, id: existingId });
         if (last === hash) {
           writeStep.status = 'unchanged';
@@ -239,6 +240,9 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       writeStep.after = op.data as JsonValue;
       const outcome = await conn.connector.write(t.entity, op);
       crashHook(flow.name, t.name);
+      // A write can land with the target's warnings (Sage X3 type-2 messages): the run trace keeps them.
+      const warnings = outcome.data?.warnings;
+      if (Array.isArray(warnings) && warnings.length > 0) writeStep.after = { ...op.data, $warnings: warnings } as JsonValue;
       deps.metrics?.writes.inc({ connection: t.connection, entity: t.entity, result: outcome.created ? 'created' : 'updated' });
       writeStep.externalId = outcome.id;
       writeStep.keys!.push(outcome.id.toLowerCase());
@@ -318,8 +322,11 @@ async function findTarget(
 }
 
 /** Turns the verb and what matching found into one write (or null when a create-only target already exists). Shared with the bulk load. */
-export function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
+export function planWrite(t: TargetDef, verb: 'upsert' | 'create' | 'update' | 'delete', existingId: string | null, fields: Fields, flow: string, sourceId: string | null): WriteOp | null {
   const idempotencyKey = sourceId ? `${flow}:${t.name}:${sourceId}` : undefined;
+  // A delete goes to the connector even without a match: the fields may name the record (a list
+  // membership by list and prospect), and removing what is already gone succeeds.
+  if (verb === 'delete') return { verb: 'delete', ...(existingId ? { id: existingId } : {}), data: fields, idempotencyKey };
   if (existingId) {
     if (verb === 'create') return null;
     return { verb: 'update', id: existingId, data: fields, idempotencyKey };

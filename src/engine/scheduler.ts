@@ -46,8 +46,8 @@ export class Scheduler {
       const trig = flow.def.trigger;
       let slot: number | null = null;
       let read: ReadPayload['read'] = 'changes';
-      if (trig.type === 'poll') {
-        const every = parseDuration(trig.every);
+      if (trig.type === 'poll' || (trig.type === 'webhook' && trig.reconcileEvery)) {
+        const every = parseDuration(trig.type === 'poll' ? trig.every : trig.reconcileEvery!);
         slot = now - (now % every);
       } else if (trig.type === 'schedule') {
         read = trig.read ?? 'changes';

@@ -19,6 +19,8 @@ export interface ReadOutcome {
   records: number;
   accepted: number;
   watermark: Watermark | null;
+  /** Ids of the record jobs this read queued (repeats the inbox dropped are not among them). */
+  jobIds: string[];
 }
 
 /** Reads the source of `flow` (changes since the watermark, or everything) and enqueues one job per new record. */
@@ -30,13 +32,13 @@ export async function readSource(
   const { store, pool } = deps;
   const trig = flow.def.trigger;
   const pageSize = trig.type === 'poll' ? (trig.pageSize ?? 500) : 500;
-  const overlapMs = trig.type === 'poll' && trig.overlap ? parseDuration(trig.overlap) : 5000;
+  const overlapMs = (trig.type === 'poll' || trig.type === 'webhook') && trig.overlap ? parseDuration(trig.overlap) : 5000;
   const wmKey = `${flow.def.source.connection}/${flow.def.source.entity}`;
   const conn = await pool.get(flow.def.source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);
   let since: Watermark | null = mode === 'all' || !stored ? null : stored;
   let watermark = stored;
-  const outcome: ReadOutcome = { pages: 0, records: 0, accepted: 0, watermark };
+  const outcome: ReadOutcome = { pages: 0, records: 0, accepted: 0, watermark, jobIds: [] };
   const maxPages = deps.maxPages ?? 1000;
   while (outcome.pages < maxPages && !deps.signal?.aborted) {
     const page = await conn.connector.readChanges(flow.def.source.entity, since, { limit: pageSize, signal: deps.signal, overlapMs });
@@ -46,7 +48,7 @@ export async function readSource(
     // leaves the mark where it was but adds to the seen-set in `extra`, which must be kept.
     if (page.next && (!watermark || compareMarks(page.next, watermark) >= 0)) watermark = page.next;
     const events = page.records.map((r) => toEvent(flow.name, r));
-    await store.commitPoll({
+    const queued = await store.commitPoll({
       flow: flow.name,
       watermarkKey: wmKey,
       watermark: mode === 'all' ? stored : watermark,
@@ -55,6 +57,7 @@ export async function readSource(
       eventJob: { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts },
     });
     outcome.accepted += events.length;
+    outcome.jobIds.push(...queued);
     if (!page.hasMore || !page.next) break;
     since = page.next;
   }

@@ -245,7 +245,8 @@ export class Worker {
         await this.persist(() => store.completeJob({
           jobId: job.id,
           workerId: this.id,
-          run: { ...run('succeeded'), stats: { attempt, pages: out.pages, records: out.records } },
+          // queuedJobIds lets a caller await the run with every record it queued (awaitRun).
+          run: { ...run('succeeded'), stats: { attempt, pages: out.pages, records: out.records, queuedJobIds: out.jobIds } },
           traces: [{ step: 'read', status: 'ok', connection: source.connection, entity: source.entity, after: { records: out.records, pages: out.pages, watermark: out.watermark?.at ?? null } }],
         }));
       } else {

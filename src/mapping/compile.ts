@@ -67,8 +67,19 @@ export function compileFlow(def: FlowDef, options: CompileOptions = {}): Compile
   const filter = condition(def.filter !== undefined ? compileOrFatal(def.filter, 'filter', functions) : undefined, 'filter', '(filter)');
   const lineage = options.lineage !== false;
   const targets = def.targets.map((t, i) => compileTarget(t, i, functions, valueMaps, lineage));
+  const reason = def.filterReason !== undefined ? compileOrFatal(def.filterReason, 'filterReason', functions) : undefined;
   return {
     filter: (record, ctx) => filter.run(record, ctx),
+    filterReason: async (record, ctx) => {
+      if (!reason) return null;
+      try {
+        const v = await evaluateExpression(reason, record, { root: record, ctx });
+        return v === undefined || v === null ? null : String(v);
+      } catch (err) {
+        // The reason only explains a skip; a failing explanation must not turn the skip into a failure.
+        return `(filterReason failed: ${(err as Error).message})`;
+      }
+    },
     filterSync: (record, ctx) => filter.sync(record, ctx),
     targets,
   };

@@ -65,6 +65,8 @@ export interface CompiledTarget {
 export interface CompiledFlow {
   /** The flow's filter (true when it has none). */
   filter(record: Fields, ctx: MappingContext): Promise<boolean>;
+  /** Why the filter skipped this record (the flow's `filterReason`), or null when the flow gives none. */
+  filterReason?(record: Fields, ctx: MappingContext): Promise<string | null>;
   targets: CompiledTarget[];
 }
 

@@ -16,7 +16,8 @@ export interface ValidationContext {
   flow: string;
   target: string;
   recordKey?: string;
-  verb: 'create' | 'update' | 'upsert';
+  /** `delete` names its record; like `update` it needs none of the fields a create requires. */
+  verb: 'create' | 'update' | 'upsert' | 'delete';
 }
 
 const DECIMAL_TEXT = /^[-+]?\d+(?:\.\d+)?$/;
@@ -119,7 +120,7 @@ export function validateRecord(fields: Fields, entity: EntitySpec, ctx: Validati
       continue;
     }
     if (isEmpty(v)) {
-      const mustHave = ctx.verb !== 'update' || (has && v !== undefined);
+      const mustHave = (ctx.verb !== 'update' && ctx.verb !== 'delete') || (has && v !== undefined);
       if (spec.required && mustHave && !spec.readOnly) {
         err(spec, v, 'required', `${spec.name} is required by ${entity.name} but the mapping gave ${showValue(v)}`);
       }

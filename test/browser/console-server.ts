@@ -42,6 +42,12 @@ function startTarget(): Promise<{ server: Server; url: string; customers: Array<
       const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (req.headers.authorization !== 'Bearer erp-secret-token') return reply(401, { message: 'bad credentials' });
       if (req.method === 'GET' && req.url === '/health') return reply(200, { ok: true });
+      const found = req.method === 'GET' ? /^\/customers\?Email=([^&]*)$/.exec(req.url ?? '') : null;
+      if (found) {
+        // The flow matches customers by email before it creates one (exactly-once).
+        const email = decodeURIComponent(found[1]).toLowerCase();
+        return reply(200, customers.filter((c) => String(c.Email).toLowerCase() === email));
+      }
       if (req.method === 'POST' && req.url === '/customers') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
         if (typeof body.Name === 'string' && body.Name.length > 30) return reply(400, { message: `Name is longer than 30 characters`, field: 'Name', code: 'too_long' });
@@ -108,7 +114,7 @@ export async function startConsoleServer(options: { distDir?: string } = {}): Pr
   const hub = new SynclineHub({ store, connectors, logger });
 
   await saveConnection(store, connectors, { name: 'crm', type: 'http', settings: { baseUrl: target.url, healthPath: '/health', auth: { type: 'bearer', token: 'erp-secret-token' }, entities: [{ name: 'Lead', idField: 'Id', paths: { get: '/leads/{id}' } }] } }, 'seed');
-  await saveConnection(store, connectors, { name: 'erp', type: 'http', settings: { baseUrl: target.url, healthPath: '/health', auth: { type: 'bearer', token: 'erp-secret-token' }, entities: [{ name: 'Customer', idField: 'id', paths: { create: '/customers' } }] } }, 'seed');
+  await saveConnection(store, connectors, { name: 'erp', type: 'http', settings: { baseUrl: target.url, healthPath: '/health', auth: { type: 'bearer', token: 'erp-secret-token' }, entities: [{ name: 'Customer', idField: 'id', paths: { create: '/customers', find: '/customers?{field}={value}' } }] } }, 'seed');
   await hub.deployFlow(flowV1, 'admin');
   const v2 = await hub.deployFlow(flowV2, 'admin');
 

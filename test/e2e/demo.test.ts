@@ -66,7 +66,7 @@ describe('syncline demo', () => {
   }, 60_000);
 
   it('turns a converted lead into a Sage 100 customer in the emulator’s company file', async () => {
-    const books = sageBooksOf(demo.emulators.sage100.db);
+    const books = sageBooksOf(demo.emulators.sage100!.db);
     const found = await until('a converted lead as a Sage customer', () => {
       for (const e of demo.traffic!.events.filter((x) => x.kind === 'lead-converted')) {
         const c = books.customerByEmail(e.refs.email);
@@ -94,7 +94,7 @@ describe('syncline demo', () => {
     const edited = JSON.parse(JSON.stringify(payload).split(bad.refs.company).join(fixed)) as Record<string, unknown>;
     await demo.runtime.store.updateDeadLetterPayload(dead.id, edited as never, 'test');
     await demo.runtime.store.replayDeadLetters([dead.id], 'test');
-    const books = sageBooksOf(demo.emulators.sage100.db);
+    const books = sageBooksOf(demo.emulators.sage100!.db);
     const landed = await until('the replayed record in Sage 100', () => books.customerByEmail(bad.refs.email));
     expect(landed.name).toBe(fixed);
     expect(books.customers().filter((c) => c.name === fixed)).toHaveLength(1);
@@ -117,7 +117,7 @@ describe('syncline demo', () => {
   });
 
   it('stops the server and the emulators', async () => {
-    const urls = [demo.url, demo.emulators.salesforce.url, demo.emulators.pardot.url, demo.emulators.sage100.url];
+    const urls = [demo.url, demo.emulators.salesforce.url, demo.emulators.pardot.url, demo.emulators.sage100!.url];
     await demo.stop();
     for (const u of urls) await expect(fetch(`${u}/`)).rejects.toThrow();
     expect(demo.traffic!.errors.filter((e) => !/credit hold/i.test(e.message))).toEqual([]);

@@ -20,13 +20,18 @@ describe('journey 1 matching against Sage 100', () => {
   const org = () => f.salesforce.state.org;
   const customers = () => f.sage.db.list(AR_Customer);
   const withEmail = (email: string) => customers().filter((c) => String(c.EmailAddress ?? '').trim().toLowerCase() === email);
+  /** A customer keyed in Customer Maintenance, staged through the emulator's control API. */
+  async function newCustomer(values: Record<string, string>): Promise<void> {
+    const res = await fetch(`${f.sage.url}/__sandbox/activity/new-customer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(values) });
+    expect(res.status).toBe(201);
+  }
   function convert(values: Record<string, unknown>, accountId?: string): { leadId: string; accountId: string } {
     const leadId = org().insert('Lead', { Status: 'Open - Not Contacted', ...values }).id;
     return { leadId, accountId: f.salesforce.state.convertLead(leadId, accountId ? { accountId } : {}).accountId };
   }
 
   it('finds a customer stored with capitals by the lead\'s lower-cased email instead of creating a second one', async () => {
-    f.sage.db.insert(AR_Customer, { ARDivisionNo: '01', CustomerNo: 'CAPS', CustomerName: 'Capital Letters Inc', EmailAddress: 'Ann.Capital@Letters.Example' });
+    await newCustomer({ ARDivisionNo: '01', CustomerNo: 'CAPS', CustomerName: 'Capital Letters Inc', EmailAddress: 'Ann.Capital@Letters.Example' });
     const before = customers().length;
     const { accountId } = convert({ LastName: 'Capital', Company: 'Capital Letters Inc', Email: 'ann.capital@letters.example' });
     await f.poll(FLOW);
@@ -37,12 +42,12 @@ describe('journey 1 matching against Sage 100', () => {
 
   it('prefers the converted Account\'s existing customer (its link) to a search by email', async () => {
     // customer-enrichment made the Account of customer 01-LINK and linked the two.
-    f.sage.db.insert(AR_Customer, { ARDivisionNo: '01', CustomerNo: 'LINK', CustomerName: 'Linked Co', EmailAddress: 'ap@linked.example' });
+    await newCustomer({ ARDivisionNo: '01', CustomerNo: 'LINK', CustomerName: 'Linked Co', EmailAddress: 'ap@linked.example' });
     await f.poll('customer-enrichment');
     const account = [...org().table('Account').values()].find((a) => a.Sage100_Customer_No__c === '01-LINK')!;
     expect(account).toBeDefined();
     // Another customer already has the lead's email; without the link the email would pick it.
-    f.sage.db.insert(AR_Customer, { ARDivisionNo: '01', CustomerNo: 'OTHER', CustomerName: 'Other Co', EmailAddress: 'buyer@linked.example' });
+    await newCustomer({ ARDivisionNo: '01', CustomerNo: 'OTHER', CustomerName: 'Other Co', EmailAddress: 'buyer@linked.example' });
     const before = customers().length;
     convert({ LastName: 'Buyer', Company: 'Linked Co', Email: 'buyer@linked.example' }, String(account.Id));
     await f.poll(FLOW);
@@ -54,8 +59,8 @@ describe('journey 1 matching against Sage 100', () => {
   });
 
   it('sends an email that finds two customers to the dead-letter queue as a conflict, and creates nothing', async () => {
-    f.sage.db.insert(AR_Customer, { ARDivisionNo: '01', CustomerNo: 'TWIN1', CustomerName: 'Twin One', EmailAddress: 'Twins@Example.com' });
-    f.sage.db.insert(AR_Customer, { ARDivisionNo: '01', CustomerNo: 'TWIN2', CustomerName: 'Twin Two', EmailAddress: 'twins@example.COM' });
+    await newCustomer({ ARDivisionNo: '01', CustomerNo: 'TWIN1', CustomerName: 'Twin One', EmailAddress: 'Twins@Example.com' });
+    await newCustomer({ ARDivisionNo: '01', CustomerNo: 'TWIN2', CustomerName: 'Twin Two', EmailAddress: 'twins@example.COM' });
     const before = customers().length;
     convert({ LastName: 'Twin', Company: 'Twins Ltd', Email: 'twins@example.com' });
     await f.poll(FLOW);

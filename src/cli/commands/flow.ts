@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { awaitRun } from '../../engine/run-handle.js';
 import { flowSchema } from '../../core/flow-schema.js';
 import type { FlowTestCase } from '../../core/flow.js';
 import { formatIssues, loadFlow } from '../../engine/flow-loader.js';
@@ -85,10 +86,22 @@ export function flowCommands(program: Command): void {
     .command('run')
     .argument('<name>', 'flow name')
     .description('start one run now (a read of the source as the trigger says)')
-    .action(async (name: string, _o, cmd: Command) => {
+    .option('--wait', 'wait until the run and every record it queued are finished (exit code 1 if any failed)')
+    .option('--timeout <seconds>', 'give up waiting after this long', '300')
+    .action(async (name: string, o: { wait?: boolean; timeout: string }, cmd: Command) => {
       await withRuntime(cmd, async (rt) => {
         const { jobId } = await rt.hub.runFlowNow(name, process.env.USER ?? 'cli');
-        console.log(`queued job ${jobId}; a running worker will pick it up (see \`syncline runs --flow ${name}\`)`);
+        if (!o.wait) {
+          console.log(`queued job ${jobId}; a running worker will pick it up (see \`syncline runs --flow ${name}\`, or \`--wait\`)`);
+          return;
+        }
+        const p = await awaitRun(rt.store, jobId, { timeoutMs: Number(o.timeout) * 1000 });
+        if (!p || (p.status !== 'done' && p.status !== 'failed')) {
+          console.error(`run ${jobId} of ${name} is not finished after ${o.timeout}s (is a worker running on this database?)`);
+          process.exit(2);
+        }
+        console.log(`run ${jobId} of ${name}: ${p.status}; ${p.queued} records queued, ${p.done} done, ${p.deadLettered} dead-lettered`);
+        if (p.status === 'failed' || p.deadLettered > 0) process.exit(1);
       });
     });
 

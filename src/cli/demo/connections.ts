@@ -10,8 +10,10 @@ export interface SandboxEndpoints {
   salesforce: { url: string };
   /** The Pardot emulator: its origin serves the token endpoint and API v5; its business unit id if not the default. */
   pardot: { url: string; businessUnitId?: string };
-  /** The Sage 100 emulator: eBWS endpoint, ODBC connection string (or the DSN it registered) and company code. */
-  sage100: { endpointUrl: string; odbcConnectionString: string; companyCode: string; odbcDsn?: string };
+  /** The Sage 100 emulator: eBWS endpoint, ODBC connection string (or the DSN it registered) and company code (left out when the demo runs another ERP). */
+  sage100?: { endpointUrl: string; odbcConnectionString: string; companyCode: string; odbcDsn?: string };
+  /** The Sage X3 emulator: its origin (Syracuse), endpoint (folder) and pool alias. */
+  sagex3?: { url: string; endpoint: string; poolAlias: string };
 }
 
 /** One named connection as saved in the store. */
@@ -27,10 +29,11 @@ export interface SandboxConnection {
 const SALESFORCE_APP = { clientId: 'syncline-emulator-client', clientSecret: 'syncline-emulator-secret' };
 const PARDOT_DEFAULT_BUSINESS_UNIT_ID = '0Uv5e000000XyZaCAK';
 const SAGE100_USER = { username: 'syncline', password: 'sage100' };
+const SAGEX3_USER = { user: 'SYNCLINE', password: 'x3-sandbox' };
 
-/** Returns the connections `salesforce`, `pardot` and `sage100` authenticated against the emulators' defaults. */
+/** Returns the connections `salesforce`, `pardot` and the ERPs given (`sage100`, `sagex3`) authenticated against the emulators' defaults. */
 export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxConnection> {
-  return {
+  const out: Record<string, SandboxConnection> = {
     salesforce: {
       type: 'salesforce',
       settings: {
@@ -55,7 +58,9 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         settleSeconds: 0,
       },
     },
-    sage100: {
+  };
+  if (e.sage100) {
+    out.sage100 = {
       type: 'sage100',
       settings: {
         endpointUrl: e.sage100.endpointUrl,
@@ -69,6 +74,23 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         defaultSalespersonNo: '0100',
         defaultTermsCode: '01',
       },
-    },
-  };
+    };
+  }
+  if (e.sagex3) {
+    out.sagex3 = {
+      type: 'sagex3',
+      settings: {
+        baseUrl: e.sagex3.url,
+        endpoint: e.sagex3.endpoint,
+        poolAlias: e.sagex3.poolAlias,
+        user: SAGEX3_USER.user,
+        password: SAGEX3_USER.password,
+        defaultCustomerCategory: 'WEB',
+        defaultSalesSite: 'NA011',
+        // The emulator commits in-process: nothing can still be in flight in the current second.
+        settleSeconds: 0,
+      },
+    };
+  }
+  return out;
 }

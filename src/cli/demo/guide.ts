@@ -3,7 +3,7 @@ import type { RunningDemo } from './start-demo.js';
 
 /** The guide's lines: where to sign in, what runs where, what to look at, how to stop. */
 export function guideLines(demo: RunningDemo, options: { eventsPerMinute: number; trafficOn: boolean; kept: boolean }): string[] {
-  const { salesforce, pardot, sage100 } = demo.emulators;
+  const { salesforce, pardot } = demo.emulators;
   const lines = [
     '',
     '  Syncline live demo',
@@ -14,7 +14,7 @@ export function guideLines(demo: RunningDemo, options: { eventsPerMinute: number
     '  Emulators (vendor APIs, started with the demo):',
     `    Salesforce ${salesforce.url}   (faults: ${salesforce.url}/__sandbox/faults)`,
     `    Pardot     ${pardot.url}   (faults: ${pardot.url}/__sandbox/faults)`,
-    `    Sage 100   ${sage100.endpointUrl}   (company ${sage100.companyCode}; ODBC: ${sage100.dbPath})`,
+    ...demo.erp.guide,
     '',
     `  Store        SQLite ${demo.runtime.config.database.replace(/^sqlite:/, '')}${options.kept ? ' (kept from the last demo)' : ' (fresh)'}; server log ${demo.logFile}`,
   ];
@@ -37,7 +37,7 @@ export function guideLines(demo: RunningDemo, options: { eventsPerMinute: number
     '  What to look at:',
     '    Overview      runs per flow, queue, API budget per connection, live',
     '    Runs          search an email printed below to follow one record across systems',
-    '    Dead letters  a record that failed on purpose (company name over Sage\'s 30 characters):',
+    `    Dead letters  a record that failed on purpose (company name over ${demo.erp.label}'s ${demo.erp.companyNameLimit} characters):`,
     '                  open it, edit the value, replay it, and watch it land once',
     '',
     options.trafficOn

@@ -1,13 +1,17 @@
 /**
- * The live demo, assembled: the three emulators, Syncline on a fresh embedded SQLite file with the
- * sandbox connections and the journey templates, a local demo console user, the traffic generator
- * and a status line. `syncline demo` (and `npm start`) call `startDemo`; the end-to-end test does too.
+ * The live demo, assembled: the Salesforce and Pardot emulators and the chosen ERP's (a profile,
+ * profiles/: Sage 100 by default, or Sage X3), Syncline on a fresh embedded SQLite file with the
+ * sandbox connections and the ERP's journey templates, a local demo console user, the traffic
+ * generator and a status line. `syncline demo` (and `npm start`) call `startDemo`; the end-to-end
+ * test does too.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { startPardotEmulator, type RunningPardotEmulator } from '../../sandbox/pardot/index.js';
-import { startSage100Emulator, type RunningSage100Emulator, type SeedSize } from '../../sandbox/sage100/index.js';
+import type { RunningSage100Emulator, SeedSize } from '../../sandbox/sage100/index.js';
+import type { RunningSageX3Emulator } from '../../sandbox/sagex3/index.js';
+import type { RunningEmulator } from '../../sandbox/shared/types.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../sandbox/salesforce/index.js';
 import { createUser } from '../../server/auth/index.js';
 import { hashPassword } from '../../server/auth/password.js';
@@ -19,16 +23,16 @@ import { startServer } from '../commands/start.js';
 import { sandboxConnections } from './connections.js';
 import { FlowNudger, type NudgedFlow } from './flow-nudger.js';
 import { preferredPort } from './ports.js';
-import { sageBooksOf } from './sage-books.js';
-import { PardotSandboxClient, SalesforceSandboxClient, Sage100SandboxClient } from './sandbox-clients.js';
+import { erpProfile } from './profiles/index.js';
+import { PardotSandboxClient, SalesforceSandboxClient } from './sandbox-clients.js';
 import { clock, formatStatus, readStatus } from './status.js';
 import { TrafficGenerator, type BusinessEvent, type DemoSystem } from './traffic.js';
 
 /** The demo's console sign-in. A fixed, printed password is acceptable only because the demo is local and throwaway. */
 export const DEMO_USER = { username: 'demo', password: 'syncline-demo' } as const;
 
-/** Default ports of the demo: the console and the three emulators (each falls back to a free port when taken). */
-export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103 } as const;
+/** Default ports of the demo: the console and the emulators (each falls back to a free port when taken; an ERP's is its profile's). */
+export const DEMO_PORTS = { console: 8080, salesforce: 4101, pardot: 4102, sage100: 4103, sagex3: 4104 } as const;
 
 /** How to run the demo. */
 export interface DemoOptions {
@@ -36,13 +40,15 @@ export interface DemoOptions {
   port?: number;
   /** Address everything listens on (default 127.0.0.1). */
   host?: string;
-  /** Emulator ports (defaults 4101/4102/4103; 0 = any free port). */
+  /** The ERP profile (`sage100` default, `sagex3`); see profiles/. */
+  erp?: string;
+  /** Emulator ports by system (defaults 4101, 4102 and the ERP profile's; 0 = any free port). */
   emulatorPorts?: Partial<Record<DemoSystem, number>>;
   /** Folder of the demo's SQLite database, master key and log (default `.syncline`). */
   dataDir?: string;
   /** Reuse `<dataDir>/demo.db` instead of starting from an empty one. */
   keep?: boolean;
-  /** Folder of the flow templates deployed at start (default `flows`). */
+  /** Folder of the flow templates deployed at start (default: the ERP profile's, `flows` for Sage 100). */
   flowsDir?: string;
   /** Play business traffic (default true). */
   traffic?: boolean;
@@ -60,6 +66,8 @@ export interface DemoOptions {
   logLevel?: string;
   /** Size of the seeded Sage 100 company (default the emulator's: 300 customers, 100 items, 120 orders, 1,500 invoices). */
   sage100Seed?: Partial<SeedSize>;
+  /** Size of the seeded ERP folder for other profiles (the profile's seed option, e.g. `{ customers: 40 }` for Sage X3). */
+  erpSeed?: Record<string, number>;
   /** Where readable lines go (default console.log). */
   print?: (line: string) => void;
 }
@@ -70,7 +78,10 @@ export interface RunningDemo {
   url: string;
   /** The console sign-in. */
   credentials: { username: string; password: string };
-  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; sage100: RunningSage100Emulator };
+  /** The emulators; the ERP's under its profile name (`sage100` or `sagex3`) and as `erp`. */
+  emulators: { salesforce: SalesforceEmulator; pardot: RunningPardotEmulator; erp: RunningEmulator; sage100?: RunningSage100Emulator; sagex3?: RunningSageX3Emulator };
+  /** The ERP profile the demo runs (`sage100`, `sagex3`) and its label. */
+  erp: { name: string; label: string; guide: string[]; companyNameLimit: number };
   runtime: Runtime;
   /** The traffic generator (null with traffic off). */
   traffic: TrafficGenerator | null;
@@ -84,11 +95,11 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-const SYSTEM_LABEL: Record<DemoSystem, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100' };
+const SYSTEM_LABEL: Record<string, string> = { salesforce: 'Salesforce', pardot: 'Pardot', sage100: 'Sage 100', sagex3: 'Sage X3' };
 
 /** One line per business event: time, system, what happened. */
 export function formatEvent(e: BusinessEvent): string {
-  return `${clock(e.at)}  ${SYSTEM_LABEL[e.system].padEnd(10)}  ${e.text}`;
+  return `${clock(e.at)}  ${(SYSTEM_LABEL[e.system] ?? e.system).padEnd(10)}  ${e.text}`;
 }
 
 function removeDatabase(file: string): void {
@@ -133,7 +144,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const logDestination = pino.destination({ dest: logFile, sync: true, append: true });
   const logger: PinoLogger = pino({ level: options.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'syncline' } }, logDestination);
 
-  const ports = { ...DEMO_PORTS, ...options.emulatorPorts };
+  const ports: Record<string, number> = { ...DEMO_PORTS, ...options.emulatorPorts };
   const closers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
@@ -144,14 +155,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     closers.push(() => salesforce.close());
     const pardot = await startPardotEmulator({ host, port: await preferredPort(ports.pardot, host) });
     closers.push(() => pardot.close());
-    const sage100 = await startSage100Emulator({ host, port: await preferredPort(ports.sage100, host), seedSize: options.sage100Seed });
-    closers.push(() => sage100.close());
+    const profile = erpProfile(options.erp ?? 'sage100');
+    const erp = await profile.start({ host, port: await preferredPort(ports[profile.name] ?? profile.defaultPort, host), seed: profile.name === 'sage100' ? (options.sage100Seed as Record<string, number> | undefined) : options.erpSeed });
+    closers.push(() => erp.emulator.close());
 
     const config: SynclineConfig = {
       database: `sqlite:${dbFile}`,
       host,
       port: await preferredPort(options.port ?? DEMO_PORTS.console, host),
-      flowsDir: options.flowsDir ?? (existsSync('flows') ? 'flows' : TEMPLATE_FLOWS_DIR),
+      flowsDir: options.flowsDir ?? path.join(existsSync('flows') ? 'flows' : TEMPLATE_FLOWS_DIR, profile.flowsDir),
       // Deployed here file by file (deployTemplates), not by startServer, so one bad file cannot stop the demo.
       deployFlowsOnStart: false,
       workers: 1,
@@ -164,7 +176,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
-        sage100: { endpointUrl: sage100.endpointUrl, odbcConnectionString: sage100.odbcConnectionString, odbcDsn: sage100.odbcDsn, companyCode: sage100.companyCode },
+        ...erp.endpoints,
       }),
     };
     const runtime = await openRuntime(config, logger);
@@ -176,7 +188,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     closers.push(() => server.close());
 
     const connections: RunningDemo['connections'] = [];
-    for (const name of ['salesforce', 'pardot', 'sage100'] as const) {
+    for (const name of ['salesforce', 'pardot', profile.name]) {
       const res = await runtime.hub.testConnection(name);
       connections.push({ name, ok: res.ok, message: res.message });
     }
@@ -191,8 +203,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         {
           salesforce: new SalesforceSandboxClient(salesforce.url),
           pardot: new PardotSandboxClient(pardot.url, pardot.businessUnitId),
-          sage100: new Sage100SandboxClient(sage100.url, sage100.endpointUrl, sage100.companyCode),
-          books: sageBooksOf(sage100.db),
+          erpSystem: profile.name,
+          erpLabel: profile.label,
+          erp: erp.traffic,
         },
         {
           eventsPerMinute: options.eventsPerMinute,
@@ -225,7 +238,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const demo: RunningDemo = {
       url: server.url,
       credentials: { ...DEMO_USER },
-      emulators: { salesforce, pardot, sage100 },
+      emulators: { salesforce, pardot, erp: erp.emulator, [profile.name]: erp.emulator },
+      erp: { name: profile.name, label: profile.label, guide: erp.guide, companyNameLimit: erp.traffic.companyNameLimit },
       runtime,
       traffic,
       flows,

@@ -1,16 +1,16 @@
 /**
  * The traffic generator: plays a business day against the emulators at a chosen pace. Web forms
  * create Salesforce Leads and Pardot prospects, reps convert leads and win opportunities with line
- * items, Sage 100 takes orders that move open → shipped and get invoiced, credit managers change
- * limits, goods arrive, and now and then a record is bad on purpose. Every action goes through the
- * emulators' own APIs or control endpoints, never through Syncline: Syncline has to notice.
+ * items, and the ERP's own events (orders, shipments, invoices, credit, stock: from the ERP profile,
+ * profiles/) happen in between; now and then a record is bad on purpose. Every action goes through
+ * the emulators' own APIs or control endpoints, never through Syncline: Syncline has to notice.
  */
 import { pick, seededRandom, webVisitor, type WebVisitor } from './people.js';
-import type { SageBooks } from './sage-books.js';
-import type { PardotSandboxClient, SalesforceSandboxClient, Sage100SandboxClient } from './sandbox-clients.js';
+import type { ErpTraffic } from './profiles/types.js';
+import type { PardotSandboxClient, SalesforceSandboxClient } from './sandbox-clients.js';
 
-/** The systems the demo plays traffic on (also the connection names the demo configures). */
-export type DemoSystem = 'salesforce' | 'pardot' | 'sage100';
+/** The systems the demo plays traffic on (also the connection names the demo configures): `salesforce`, `pardot` and the ERP's (`sage100`, `sagex3`). */
+export type DemoSystem = string;
 
 /** What kind of business event happened. */
 export type BusinessEventKind =
@@ -42,9 +42,12 @@ export interface BusinessEvent {
 export interface TrafficDeps {
   salesforce: SalesforceSandboxClient;
   pardot: PardotSandboxClient;
-  sage100: Sage100SandboxClient;
-  /** Sage 100 reads and office actions (in-process). */
-  books: SageBooks;
+  /** The ERP's connection name (`sage100`, `sagex3`): its events are attributed to it. */
+  erpSystem: string;
+  /** The ERP's label in sentences (`Sage 100`). */
+  erpLabel: string;
+  /** The ERP side of the day (profiles/<erp>.ts). */
+  erp: ErpTraffic;
 }
 
 /** Pace and hooks. */
@@ -73,8 +76,6 @@ interface OpenOpportunity {
   email: string;
 }
 
-const STATUS_WORDS: Record<string, string> = { N: 'new', O: 'open (released to the warehouse)', H: 'on hold', C: 'shipped' };
-const CREDIT_LIMITS = ['5000', '12500', '25000', '40000', '60000', '75000', '120000'];
 
 /** Plays a business day; `start()` runs it on a timer, `step()` plays exactly one event. */
 export class TrafficGenerator {
@@ -87,7 +88,6 @@ export class TrafficGenerator {
   private readonly badEvery: number;
   private readonly pendingLeads: PendingLead[] = [];
   private readonly openOpportunities: OpenOpportunity[] = [];
-  private readonly ourOrders = new Set<string>();
   private serial = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
@@ -144,17 +144,12 @@ export class TrafficGenerator {
   }
 
   private chooseKind(): BusinessEventKind {
-    const orders = this.deps.books.openOrders();
     const weights: Array<[BusinessEventKind, number]> = [
       ['web-lead', 3],
       ['pardot-form', 2],
       ['lead-converted', this.pendingLeads.length > 0 ? 3 : 0],
       ['opportunity-won', this.openOpportunities.length > 0 ? 2.5 : 0],
-      ['order-entered', 2],
-      ['order-status', orders.some((o) => o.status !== 'C') ? 2 : 0],
-      ['invoice-posted', orders.some((o) => o.status === 'C') ? 2 : 0],
-      ['credit-limit', 1],
-      ['stock-received', 1],
+      ...this.deps.erp.events.map((e): [BusinessEventKind, number] => [e.kind, e.weight()]),
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     let r = this.random() * total;
@@ -179,18 +174,14 @@ export class TrafficGenerator {
         return this.convertLead(this.pendingLeads.shift()!);
       case 'opportunity-won':
         return this.winOpportunity(this.openOpportunities.shift()!);
-      case 'order-entered':
-        return this.enterOrder();
-      case 'order-status':
-        return this.moveOrder();
-      case 'invoice-posted':
-        return this.postInvoice();
-      case 'credit-limit':
-        return this.changeCreditLimit();
-      case 'stock-received':
-        return this.receiveStock();
       case 'bad-record':
         return this.badRecord();
+      default: {
+        const e = this.deps.erp.events.find((x) => x.kind === kind);
+        if (!e) throw new Error(`no ${kind} event for ${this.deps.erpLabel}`);
+        const r = await e.play(this.random, this.serial);
+        return this.event(this.deps.erpSystem, kind, r.text, r.refs);
+      }
     }
   }
 
@@ -226,11 +217,13 @@ export class TrafficGenerator {
 
   private async winOpportunity(opp: OpenOpportunity): Promise<BusinessEvent> {
     const sf = this.deps.salesforce;
-    const sageCodes = new Set(this.deps.books.items().map((i) => i.code));
-    const products = await sf.query<{ Id: string; Name: string; Sage100_Item_Code__c: string | null }>('SELECT Id, Name, Sage100_Item_Code__c FROM Product2 WHERE IsActive = true');
+    const erpCodes = new Set(this.deps.erp.itemCodes());
+    const field = this.deps.erp.productItemField;
+    if (!/^\w+$/.test(field)) throw new Error(`bad product item field ${field}`);
+    const products = await sf.query<Record<string, string | null> & { Id: string; Name: string }>(`SELECT Id, Name, ${field} FROM Product2 WHERE IsActive = true`);
     const entries = await sf.query<{ Id: string; Product2Id: string; Pricebook2Id: string; UnitPrice: number }>('SELECT Id, Product2Id, Pricebook2Id, UnitPrice FROM PricebookEntry WHERE IsActive = true');
-    // Products that exist as Sage items (the catalogue journey keeps them in step) make orders Sage can take.
-    const sellable = new Set(products.filter((p) => p.Sage100_Item_Code__c && sageCodes.has(p.Sage100_Item_Code__c)).map((p) => p.Id));
+    // Products that exist as ERP items (the catalogue journey keeps them in step) make orders the ERP can take.
+    const sellable = new Set(products.filter((p) => p[field] && erpCodes.has(String(p[field]))).map((p) => p.Id));
     const candidates = entries.filter((e) => sellable.has(e.Product2Id));
     const pool = candidates.length > 0 ? candidates : entries;
     if (pool.length === 0) throw new Error('no active price book entries to sell');
@@ -251,61 +244,6 @@ export class TrafficGenerator {
     });
   }
 
-  private async enterOrder(): Promise<BusinessEvent> {
-    const books = this.deps.books;
-    const customers = books.customers().filter((c) => !c.onHold);
-    const linked = customers.filter((c) => c.salesforceAccountId);
-    // New customers won through Salesforce order more often: their orders tell the post-purchase story.
-    const customer = linked.length > 0 && this.random() < 0.5 ? pick(this.random, linked) : pick(this.random, customers);
-    const items = books.items();
-    const lines = Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => ({ itemCode: pick(this.random, items).code, quantity: 1 + Math.floor(this.random() * 10) }));
-    const no = await this.deps.sage100.createSalesOrder(customer.id, lines, `PO-${4000 + this.serial}`);
-    this.ourOrders.add(no);
-    return this.event('sage100', 'order-entered', `order ${no} entered for ${customer.id} ${customer.name} (${lines.length} line${lines.length > 1 ? 's' : ''})`, {
-      salesOrderNo: no, customerId: customer.id,
-    });
-  }
-
-  private pickOrder(filter: (status: string) => boolean): { no: string; status: string; customerId: string } {
-    const open = this.deps.books.openOrders().filter((o) => filter(o.status));
-    const ours = open.filter((o) => this.ourOrders.has(o.no));
-    return ours.length > 0 && this.random() < 0.7 ? pick(this.random, ours) : pick(this.random, open);
-  }
-
-  private async moveOrder(): Promise<BusinessEvent> {
-    const order = this.pickOrder((s) => s !== 'C');
-    // Now and then the credit department holds an open order before it ships.
-    const target = order.status === 'O' && this.random() < 0.15 ? 'H' : undefined;
-    const status = await this.deps.sage100.setOrderStatus(order.no, target);
-    return this.event('sage100', 'order-status', `order ${order.no} of ${order.customerId}: ${STATUS_WORDS[order.status] ?? order.status} → ${STATUS_WORDS[status] ?? status}`, {
-      salesOrderNo: order.no, customerId: order.customerId, status,
-    });
-  }
-
-  private async postInvoice(): Promise<BusinessEvent> {
-    const order = this.pickOrder((s) => s === 'C');
-    const invoiceNo = await this.deps.sage100.postInvoice(order.no);
-    return this.event('sage100', 'invoice-posted', `invoice ${invoiceNo} posted for shipped order ${order.no} of ${order.customerId}`, {
-      salesOrderNo: order.no, invoiceNo, customerId: order.customerId,
-    });
-  }
-
-  private async changeCreditLimit(): Promise<BusinessEvent> {
-    const customers = this.deps.books.customers();
-    const linked = customers.filter((c) => c.salesforceAccountId);
-    const customer = linked.length > 0 && this.random() < 0.5 ? pick(this.random, linked) : pick(this.random, customers);
-    const limit = pick(this.random, CREDIT_LIMITS);
-    await this.deps.sage100.setCreditLimit(customer.id, limit);
-    return this.event('sage100', 'credit-limit', `credit limit of ${customer.id} ${customer.name}: ${customer.creditLimit} → ${limit}`, { customerId: customer.id, creditLimit: limit });
-  }
-
-  private async receiveStock(): Promise<BusinessEvent> {
-    const item = pick(this.random, this.deps.books.items());
-    const qty = 10 * (1 + Math.floor(this.random() * 20));
-    const onHand = this.deps.books.receiveStock(item.code, '000', qty);
-    return this.event('sage100', 'stock-received', `goods received: ${qty} × ${item.code} ${item.description} into warehouse 000 (now ${onHand} on hand)`, { itemCode: item.code });
-  }
-
   private async badRecord(): Promise<BusinessEvent> {
     const v = webVisitor(this.random, this.serial, true);
     const id = await this.createLead(v);
@@ -313,7 +251,7 @@ export class TrafficGenerator {
     return this.event(
       'salesforce',
       'bad-record',
-      `ON PURPOSE: converted Lead ${v.firstName} ${v.lastName} of "${v.company}" (${v.company.length} characters; Sage 100 allows 30) → expect a dead letter`,
+      `ON PURPOSE: converted Lead ${v.firstName} ${v.lastName} of "${v.company}" (${v.company.length} characters; ${this.deps.erpLabel} allows ${this.deps.erp.companyNameLimit}) → expect a dead letter`,
       { leadId: id, accountId: r.accountId, contactId: r.contactId, email: v.email, company: v.company },
     );
   }

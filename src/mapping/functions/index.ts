@@ -9,6 +9,7 @@ import { joinName, splitName } from './names.js';
 import { phoneE164 } from './phone.js';
 import { rtrim, truncate } from './text.js';
 import { makeLookup, type ValueMap } from './valuemaps.js';
+import { x3Menu, x3MenuCode, x3YesNo } from './x3menus.js';
 
 /** The name JSONata expressions use for the cross-reference lookup; it is bound per run, not per flow. */
 export const XREF_FUNCTION = 'xref';
@@ -32,6 +33,9 @@ export const LIBRARY: Readonly<Record<string, MappingFunction>> = {
   sage100Time,
   fromSage100,
   sageX3Date,
+  x3Menu,
+  x3MenuCode,
+  x3YesNo,
   money,
   sumOf,
   countOf,

@@ -18,10 +18,22 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['cart_items', 'Cart Items', 'textarea'],
   ['last_order_status', 'Last Order Status', 'dropdown'],
   ['stock_level', 'Stock Level', 'number'],
+  ['open_balance', 'Open Balance', 'number'],
+  // Clarity eCommerce pair (journeys 4 and 8).
+  ['cart_recovery_url', 'Cart Recovery URL', 'text'],
+  ['cart_status', 'Cart Status', 'text'],
+  ['shop_segment', 'Shop Segment', 'text'],
+  // TIMS pair (flows/tims): receivables and rented cylinders.
+  ['account_balance', 'Account Balance', 'number'],
+  ['past_due_balance', 'Past Due Balance', 'number'],
+  ['cylinders_held', 'Cylinders Held', 'number'],
+  ['cylinder_holdings', 'Cylinder Holdings', 'textarea'],
+  ['last_payment_date', 'Last Payment Date', 'date'],
+  ['last_invoice_status', 'Last Invoice Status', 'dropdown'],
 ];
 
 /** External activity types registered for the Syncline extension: DeveloperNames, so API names (no spaces). */
-export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold'];
+export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Confirmed', 'Order_Completed', 'Order_Cancelled', 'Order_Ready_For_Pickup', 'Order_Picked_Up', 'Payment_Received', 'Invoice_Overdue'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],
@@ -99,6 +111,10 @@ export function seedState(state: PardotState, now: number): void {
       ['Customers', 'Prospects with an ERP customer number', false],
       ['Newsletter subscribers', 'Monthly product news', false],
       ['High score prospects', 'Score above 100 (rule-driven)', true],
+      // Shop segments (Clarity user types), journey 8.
+      ['Shop: Retail', 'Retail shoppers of the web shop', false],
+      ['Shop: Wholesale', 'Wholesale buyers of the web shop', false],
+      ['Shop: Distributor', 'Distributor buyers of the web shop', false],
     ] as Array<[string, string, boolean]>
   ).entries()) {
     const id = state.nextId('list');

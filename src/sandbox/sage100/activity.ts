@@ -121,3 +121,13 @@ export function receiveStock(db: CompanyDb, itemCode: string, quantity: string, 
     return onHand.toString();
   });
 }
+
+/** Adds a customer as Customer Maintenance would (no eBWS rules such as the required salesperson); `values` are AR_Customer columns. */
+export function addCustomer(db: CompanyDb, values: Record<string, string>): string {
+  const division = values.ARDivisionNo || '01';
+  const customerNo = (values.CustomerNo ?? '').toUpperCase();
+  if (!customerNo) throw new MasFault('CI_Required', 'The CustomerNo is required.');
+  if (db.get(AR_Customer, { ARDivisionNo: division, CustomerNo: customerNo })) throw new MasFault('WS_AlreadyExists', `Customer ${division}-${customerNo} already exists.`);
+  db.insert(AR_Customer, { CustomerStatus: 'A', CreditHold: 'N', SalespersonDivisionNo: division, DateEstablished: db.today(), ...values, ARDivisionNo: division, CustomerNo: customerNo });
+  return `${division}-${customerNo}`;
+}

@@ -3,7 +3,7 @@
  * `?wsdl`) over a SQLite company file with Sage 100's table layouts, which the connector reads through
  * the real SQLite ODBC driver (unixODBC) as it would read SOTAMAS90 on a Sage host. Control API:
  * `/__sandbox/faults` (shared), `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST
- * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer|item|item-update|receive-stock}`.
+ * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer|new-customer|item|item-update|receive-stock}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { createItem, editCustomer, postInvoice, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
+import { addCustomer, createItem, editCustomer, postInvoice, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
@@ -86,6 +86,8 @@ export interface RunningSage100Emulator extends RunningEmulator {
   setCreditLimit(customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void;
   /** Edits customer columns directly, as Customer Maintenance would. */
   editCustomer(customerId: string, values: Record<string, string>): void;
+  /** Adds a customer (AR_Customer columns) as Customer Maintenance would; returns `01-ABF`. */
+  addCustomer(values: Record<string, string>): string;
   /** Creates an item (CI_Item columns) with an empty stock row in its default warehouse, as Item Maintenance would. */
   createItem(values: Record<string, string>): void;
   /** Changes an item's columns (price, description…). */
@@ -127,6 +129,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     postInvoice: (no: string) => postInvoice(db, no),
     setCreditLimit: (id: string, limit: string, hold?: 'Y' | 'N') => setCreditLimit(db, id, limit, hold),
     editCustomer: (id: string, values: Record<string, string>) => editCustomer(db, id, values),
+    addCustomer: (values: Record<string, string>) => addCustomer(db, values),
     createItem: (values: Record<string, string>) => createItem(db, values),
     updateItem: (itemCode: string, values: Record<string, string>) => updateItem(db, itemCode, values),
     receiveStock: (itemCode: string, quantity: string, warehouseCode?: string) => receiveStock(db, itemCode, quantity, warehouseCode),
@@ -212,6 +215,8 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
             helpers.editCustomer(customerId, values);
             return sendJson(res, 200, { ok: true });
           }
+          case 'new-customer':
+            return sendJson(res, 201, { ok: true, customerId: helpers.addCustomer(b) });
           case 'item':
             helpers.createItem(b);
             return sendJson(res, 201, { ok: true, itemCode: b.ItemCode.toUpperCase() });

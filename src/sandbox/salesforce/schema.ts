@@ -151,6 +151,15 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'Last_Order_Date__c', type: 'date' },
       { name: 'Credit_Limit__c', type: 'currency', precision: 18, scale: 2 },
       pick('ERP_Status__c', ['Active', 'On Hold', 'Inactive', 'Pending'], { restrictedPicklist: true }),
+      { name: 'SageX3_Customer_No__c', type: 'string', length: 15, externalId: true, unique: true },
+      { name: 'Open_Balance__c', type: 'currency', precision: 18, scale: 2 },
+      { name: 'Clarity_Account_Key__c', type: 'string', length: 128, externalId: true, unique: true },
+      // TIMS pair (flows/tims): the customer code, receivable figures and cylinder holdings.
+      { name: 'TIMS_Customer_Code__c', type: 'string', length: 10, externalId: true, unique: true },
+      { name: 'Balance__c', type: 'currency', precision: 18, scale: 2 },
+      { name: 'Past_Due_Balance__c', type: 'currency', precision: 18, scale: 2 },
+      { name: 'Cylinders_Held__c', type: 'double', precision: 8, scale: 0 },
+      { name: 'Cylinder_Holdings__c', type: 'string', length: 255 },
     ],
   },
   {
@@ -169,6 +178,7 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       pick('LeadSource', ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Trade Show', 'Other']),
       { name: 'HasOptedOutOfEmail', type: 'boolean' },
       ...ADDRESS('Mailing'),
+      { name: 'Clarity_User_Id__c', type: 'string', length: 40, externalId: true, unique: true },
     ],
   },
   {
@@ -219,6 +229,14 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       ref('CampaignId', 'Campaign', { relationshipName: 'Campaign', childRelationshipName: 'Opportunities' }),
       ref('Pricebook2Id', 'Pricebook2', { childRelationshipName: 'Opportunities' }),
       { name: 'Sage100_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'SageX3_Order_No__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Clarity_Order_No__c', type: 'string', length: 40, externalId: true, unique: true },
+      { name: 'Shop_Order_Status__c', type: 'string', length: 40 },
+      { name: 'Tracking_Number__c', type: 'string', length: 60 },
+      // TIMS pair: how the won deal is fulfilled (a route delivery or a will-call pick-up at a branch) and the order it became.
+      { name: 'TIMS_Order_No__c', type: 'string', length: 12, externalId: true, unique: true },
+      pick('Fulfillment__c', ['Ship', 'Will-call'], { restrictedPicklist: true }),
+      { name: 'Pickup_Branch__c', type: 'string', length: 6 },
     ],
   },
   {
@@ -230,6 +248,15 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'IsActive', type: 'boolean' },
       pick('Family', ['Hardware', 'Software', 'Services', 'Consumables']),
       { name: 'Sage100_Item_Code__c', type: 'string', length: 30, externalId: true, unique: true },
+      { name: 'SageX3_Item_Ref__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Stock_On_Hand__c', type: 'double', precision: 18, scale: 3 },
+      { name: 'Clarity_SKU__c', type: 'string', length: 128, externalId: true, unique: true },
+      { name: 'Stock_Quantity__c', type: 'double' },
+      // TIMS pair: the item code, its hazmat flag and what is available across the branches.
+      { name: 'TIMS_Item_Code__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Hazmat__c', type: 'boolean' },
+      { name: 'Stock_Available__c', type: 'double', precision: 18, scale: 0 },
+      { name: 'Stock_By_Warehouse__c', type: 'string', length: 255 },
     ],
   },
   {

@@ -34,8 +34,10 @@ export interface Fault {
   vendorError?: string;
   /** Never answer (the client must time out). */
   timeout?: boolean;
-  /** Destroy the socket without an answer. */
+  /** Destroy the socket without an answer; for an emulator's outgoing webhook, do not send it. */
   drop?: boolean;
+  /** For an emulator's outgoing webhook: send it this many extra times (a repeated delivery). */
+  repeat?: number;
 }
 
 /** One rule of the fault injector. */

@@ -191,15 +191,15 @@ export const flowRoutes: AnyRoute[] = [
     method: 'POST',
     url: '/flows/:name/run',
     access: 'operator',
-    summary: 'Run a flow now (a poll or a full read, as its trigger says).',
+    summary: 'Run a flow now (a poll or a full read, as its trigger says); the handle is awaited with `GET /runs/handles/{handle}?wait=…`.',
     tag: 'flows',
-    schema: { params: nameParams, response: { 202: obj({ jobId: { type: 'string' } }) } },
+    schema: { params: nameParams, response: { 202: obj({ jobId: { type: 'string' }, handle: { type: 'string' }, statusUrl: { type: 'string' } }) } },
     async handler({ params, ctx, principal, reply }) {
       await mustFlow(ctx, params.name);
       // The hub records the run request (flow.run) in the audit log with the actor.
       const { jobId } = await ctx.hub.runFlowNow(params.name, principal!.user.username);
       reply.code(202);
-      return { jobId };
+      return { jobId, handle: jobId, statusUrl: `/api/v1/runs/handles/${jobId}` };
     },
   }),
   defineRoute<{ name: string }, Record<string, never>, { sample: Fields; version?: number }>({

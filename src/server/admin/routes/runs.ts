@@ -1,5 +1,6 @@
 /** Runs, one run's trace, and one record's journey across systems. */
 import type { RunFilter, RunStatus, TraceRow, XrefId } from '../../../store/types.js';
+import { awaitRun } from '../../../engine/run-handle.js';
 import { defineRoute, notFound, type AnyRoute } from '../route.js';
 import { arr, idParams, iso, jobSchema, obj, runSchema, runStatusSchema, traceSchema, xrefIdSchema } from '../schemas.js';
 
@@ -58,6 +59,33 @@ export const runRoutes: AnyRoute[] = [
       if (!job) throw notFound(`job ${params.id}`);
       const { payload: _payload, leaseOwner: _owner, leaseExpiresAt: _lease, ...rest } = job;
       return rest;
+    },
+  }),
+  defineRoute<{ handle: string }, { wait?: number }>({
+    method: 'GET',
+    url: '/runs/handles/:handle',
+    access: 'viewer',
+    summary: 'How a manual run (the handle `POST /flows/{name}/run` answered) is going, counting the records it queued; `wait` (seconds) holds the answer until the run and all its records are finished.',
+    tag: 'runs',
+    schema: {
+      params: obj({ handle: { type: 'string', minLength: 1, maxLength: 100 } }),
+      querystring: obj({ wait: { type: 'integer', minimum: 0, maximum: 300, default: 0 } }, ['wait']),
+      response: {
+        200: obj({
+          handle: { type: 'string' },
+          flow: { type: 'string' },
+          status: { enum: ['queued', 'running', 'done', 'failed'] },
+          queued: { type: 'integer' },
+          done: { type: 'integer' },
+          deadLettered: { type: 'integer' },
+          pending: { type: 'integer' },
+        }),
+      },
+    },
+    async handler({ params, query, ctx }) {
+      const progress = await awaitRun(ctx.store, params.handle, { timeoutMs: (query.wait ?? 0) * 1000 });
+      if (!progress) throw notFound(`run handle ${params.handle}`);
+      return progress;
     },
   }),
   defineRoute<{ key: string }, { limit?: number }>({

@@ -1,0 +1,133 @@
+/**
+ * Bulk initial load from Sage X3: 100,000 X3 customers read through the REST api1 (`$query` pages
+ * followed through `$links.$next`, with the connector's totals per customer) and loaded into
+ * Salesforce Accounts (Bulk API 2.0) and Pardot prospects, on embedded SQLite. Records wall time, API
+ * calls per system (the emulators' own counters) and peak memory.
+ *
+ *   npx tsx bench/x3-load.bench.ts [--customers 100000] [--page 100000] [--rest-page 1000]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { openStore } from '../src/store/index.js';
+import { SynclineHub } from '../src/engine/hub.js';
+import { builtInConnectors } from '../src/server/connectors.js';
+import { saveConnection } from '../src/engine/connection-settings.js';
+import { bulkLoad } from '../src/engine/bulk-load.js';
+import { sandboxConnections } from '../src/cli/demo/connections.js';
+import { progressPrinter } from '../src/cli/commands/load.js';
+import { machine, writeSection } from './report.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const CUSTOMERS = Number(args.get('customers') ?? 100_000);
+const PAGE = Number(args.get('page') ?? 100_000);
+const REST_PAGE = Number(args.get('rest-page') ?? 1000);
+
+const FLOW = `name: x3-bulk-customers
+description: Sage X3 customers to Salesforce Accounts and Pardot prospects (initial load)
+trigger: { type: manual }
+source: { connection: sagex3, entity: BPCUSTOMER }
+filter: "CNTEMA != null and CNTEMA != ''"
+targets:
+  - name: account
+    connection: salesforce
+    entity: Account
+    mapping:
+      Name: BPCNAM
+      SageX3_Customer_No__c: BPCNUM
+      BillingCity: CTY
+      Lifetime_Value__c: { expr: '$money(totals.lifetimeValue)' }
+    write: { verb: upsert, externalIdField: SageX3_Customer_No__c }
+  - name: prospect
+    connection: pardot
+    entity: prospect
+    mapping:
+      email: { expr: "$lowercase($trim(CNTEMA))" }
+      company: BPCNAM
+    match: { keys: [email] }
+`;
+
+interface Endpoints {
+  salesforce: { url: string };
+  pardot: { url: string; businessUnitId: string };
+  sagex3: { url: string; endpoint: string; poolAlias: string };
+}
+
+function startEmulators(customers: number): Promise<{ child: ChildProcess; endpoints: Endpoints }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, SAGE_CUSTOMERS: String(customers), ERP: 'sagex3' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (c) => reject(new Error(`emulators exited with ${c}`)));
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve({ child, endpoints: JSON.parse(buf.slice(0, nl)) as Endpoints });
+    });
+  });
+}
+
+async function calls(url: string, api?: 'soap' | 'rest'): Promise<number> {
+  const body = (await (await fetch(`${url}/__sandbox/calls`)).json()) as { total?: number; calls?: Array<{ api?: string }> };
+  return body.total ?? body.calls?.filter((c) => !api || c.api === api).length ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-x3-bulk-'));
+  console.error(`seeding ${CUSTOMERS} Sage X3 customers in the emulator process…`);
+  const { child, endpoints } = await startEmulators(CUSTOMERS);
+  const store = await openStore({ url: `sqlite:${path.join(dir, 'hub.db')}`, masterKey: 'c'.repeat(64) });
+  const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
+  try {
+    const conns = sandboxConnections({ salesforce: endpoints.salesforce, pardot: endpoints.pardot, sagex3: endpoints.sagex3 });
+    conns.sagex3.settings.pageSize = REST_PAGE;
+    conns.sagex3.settings.rateLimits = { perSecond: 10_000, concurrent: 8 };
+    for (const [name, c] of Object.entries(conns)) await saveConnection(store, hub.connectors, { name, type: c.type, settings: c.settings }, 'bench');
+    await hub.deployFlow(FLOW, 'bench');
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    const before = { sf: await calls(endpoints.salesforce.url), pardot: await calls(endpoints.pardot.url), x3: await calls(endpoints.sagex3.url, 'rest') };
+    const printer = progressPrinter();
+    const t0 = Date.now();
+    const res = await bulkLoad({ store, pool: hub.pool, flows: hub.flows }, 'x3-bulk-customers', { pageSize: PAGE, onProgress: (p) => printer.update(p) });
+    await hub.startWorkers(1, { idlePollMs: 50 }, false);
+    for (;;) {
+      const q = await store.queueStats();
+      if (q.queued === 0 && q.running === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const r of await store.listRuns({ flow: 'x3-bulk-customers', limit: 10_000 })) {
+      if (r.trigger === 'batch' && r.stats && typeof r.stats.target === 'string') res.written[r.stats.target] += Number(r.stats.written ?? 0);
+    }
+    const wall = (Date.now() - t0) / 1000;
+    printer.stop();
+    clearInterval(sampler);
+    const row = {
+      customers: CUSTOMERS,
+      read: res.read,
+      'accounts written': res.written.account,
+      'prospects written': res.written.prospect,
+      'handed to queue': res.queued,
+      'wall s': wall.toFixed(1),
+      'Salesforce calls': (await calls(endpoints.salesforce.url)) - before.sf,
+      'Pardot calls': (await calls(endpoints.pardot.url)) - before.pardot,
+      'X3 REST calls': (await calls(endpoints.sagex3.url, 'rest')) - before.x3,
+      'Syncline peak RSS MiB': Math.round(peakRss / 2 ** 20),
+    };
+    console.table([row]);
+    writeSection(
+      'Bulk initial load from Sage X3',
+      `${CUSTOMERS.toLocaleString('en')} Sage X3 customers read through the REST api1 (\`$query\` pages of ${REST_PAGE.toLocaleString('en')} followed through \`$links.$next\`, source pages of ${PAGE.toLocaleString('en')}; per customer the connector also reads its invoices, open items and orders for \`totals\`, 40 customers per query) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on SageX3_Customer_No__c) and Pardot prospects, Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/x3-load.bench.ts --customers ${CUSTOMERS}\`\n\n${machine()}`,
+      [row],
+    );
+  } finally {
+    await hub.stop();
+    await store.close();
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,49 @@
+/**
+ * The one settings declaration of a Sage X3 connection: where Syracuse answers, the folder (endpoint)
+ * and web service pool, the X3 user, the public names this installation gave its web services, and
+ * the defaults new customers and orders get. Typed settings, validation and the console form all
+ * derive from it.
+ */
+import { defineSettings, StringEnum, Type, type Static } from '../../core/settings-spec.js';
+
+/** The public web service names, per installation (GESAWE). Defaults are Sage's sample names. */
+const PublicNames = Type.Object(
+  {
+    customer: Type.String({ default: 'WSBPC', title: 'Customer (object BPC)', description: 'Public name of the web service published on the BPC object.' }),
+    salesOrder: Type.String({ default: 'WSSOH', title: 'Sales order (object SOH)', description: 'Public name of the web service published on the SOH object.' }),
+    item: Type.String({ default: 'WSITM', title: 'Item (object ITM)', description: 'Public name of the web service published on the ITM object.' }),
+  },
+  { default: {}, title: 'Web service public names', description: 'The names your X3 administrator published the objects under (Development → Web services → Web services, GESAWE).' },
+);
+
+/** The settings spec. */
+export const sageX3Settings = defineSettings(
+  Type.Object({
+    baseUrl: Type.String({ title: 'Syracuse URL', description: 'Scheme, host and port of the Syracuse server, e.g. https://x3.example.com:8124 (no path).', pattern: '^https?://[^/]+$' }),
+    endpoint: Type.String({ title: 'X3 endpoint (folder)', default: 'SEED', description: 'The endpoint name of the folder in Syracuse (Administration → Endpoints), used in REST URLs /api1/x3/erp/<endpoint>.' }),
+    poolAlias: Type.String({ title: 'Web service pool alias', default: 'SEED', description: 'The alias of a started classic SOAP web service pool (Administration → Web services → Classic SOAP pools configuration).' }),
+    user: Type.String({ title: 'X3 user', description: 'The Syracuse user the web services run as (HTTP Basic).' }),
+    password: Type.String({ title: 'Password', 'x-secret': true }),
+    language: Type.String({ title: 'Language (codeLang)', default: 'ENG', description: 'X3 language code of messages and texts (ENG, FRA, BRI...).' }),
+    resultFormat: StringEnum(['XML', 'JSON'] as const, { title: 'SOAP result format', default: 'XML', description: 'adxwss.optreturn: XML (<RESULT> documents) or JSON; both are parsed.' }),
+    soapPath: Type.String({ title: 'SOAP endpoint path', default: '/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC', description: 'Path of CAdxWebServiceXmlCC; a V6 server uses /adxwsvc/services/CAdxWebServiceXmlCC.' }),
+    wsdlUrl: Type.Optional(Type.String({ title: 'WSDL URL', description: 'Where to read the WSDL (default: the SOAP endpoint with ?wsdl).' })),
+    publicNames: PublicNames,
+    layouts: Type.Optional(
+      Type.Record(Type.String(), Type.Record(Type.String(), Type.String()), {
+        title: 'Screen layout overrides',
+        description: 'Per public name, field → block ID (GRP or TAB) where your screens differ from the standard ones, e.g. {"WSBPC": {"OSTAUZ": "BPC5_1"}}.',
+      }),
+    ),
+    defaultCustomerCategory: Type.Optional(Type.String({ title: 'Default customer category (BCGCOD)', description: 'Given to new customers whose flow sets none; X3 copies currency, terms, tax rule and credit defaults from it.' })),
+    defaultSalesSite: Type.Optional(Type.String({ title: 'Default sales site (SALFCY)', description: 'Given to new sales orders whose flow sets none.' })),
+    defaultOrderType: Type.String({ title: 'Default order type (SOHTYP)', default: 'SON' }),
+    pageSize: Type.Integer({ title: 'REST page size (count)', default: 100, minimum: 1, maximum: 1000 }),
+    settleSeconds: Type.Integer({ title: 'Polling settle time (s)', default: 1, minimum: 0, description: 'UPDDATTIM has whole seconds: records of the current second are left for the next poll.' }),
+    modifyRetries: Type.Integer({ title: 'Retries after a concurrent change', default: 3, minimum: 0, maximum: 10, description: 'How often a modify that lost a WW_MODSTAMP race is re-read and retried before it is reported as a conflict.' }),
+    requestTimeoutMs: Type.Integer({ title: 'Call timeout (ms)', default: 60000, minimum: 1000 }),
+  }),
+);
+
+/** The settings, typed, defaults applied. */
+export type SageX3Settings = Static<typeof sageX3Settings.schema>;

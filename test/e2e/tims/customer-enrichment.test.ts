@@ -1,0 +1,111 @@
+/**
+ * TIMS journeys 2 and 5 end to end: TIMS customers polled from the emulator enrich the Pardot
+ * prospect and the Salesforce Account (balance, credit, lifetime value, last order, cylinder
+ * holdings) and grade the prospect from the TIMS financials. A cylinder delivery, a payment and a
+ * credit hold flow through on the next poll, updating in place; a second poll changes nothing.
+ */
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timsJourneyFixture, type TimsJourneyFixture } from './harness.js';
+
+const ENRICH = 'tims-customer-enrichment';
+const GRADE = 'tims-lead-grade';
+
+describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
+  let f: TimsJourneyFixture;
+  beforeAll(async () => {
+    f = await timsJourneyFixture([ENRICH, GRADE]);
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  const prospects = (email: string) => [...f.pardot.state.prospects.values()].filter((p) => p.email === email && !p.isDeleted);
+  const accounts = (code: string) => [...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c === code);
+  /** Figures computed here from the emulator's books, independently of the bridge's derivation. */
+  function figures(code: string) {
+    const invoices = [...f.tims.books.invoices.values()].filter((i) => i.customerCode === code);
+    const cylinders = [...f.tims.books.cylinders.values()].filter((c) => c.customerCode === code && c.count > 0);
+    return {
+      balance: invoices.reduce((s, i) => s.add(i.balanceDue), new Decimal(0)).toFixed(2),
+      pastDue: invoices.filter((i) => i.status === 'overdue').reduce((s, i) => s.add(i.balanceDue), new Decimal(0)).toFixed(2),
+      held: cylinders.reduce((s, c) => s + c.count, 0),
+      holdings: cylinders,
+    };
+  }
+  /** The grade rule of flows/tims/tims-lead-grade.yaml, restated. */
+  function grade(c: Record<string, unknown>): string {
+    const pastDue = Number(c.pastDueBalance);
+    if (c.status !== 'active' || pastDue > 5000) return 'D';
+    if (pastDue > 0) return 'C';
+    return Number(c.lifetimeSales) > 100000 && (c.averageDaysToPay === null || Number(c.averageDaysToPay) <= 30) ? 'A' : 'B';
+  }
+
+  it('writes balance, credit, lifetime value, last order and cylinder holdings to Pardot and Salesforce, and grades', async () => {
+    await f.poll(ENRICH);
+    await f.poll(GRADE);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const grades = new Set<string>();
+    for (const c of f.tims.books.customers.values()) {
+      const view = f.tims.customer(c.customerCode)!;
+      const want = figures(c.customerCode);
+      const [account, ...dupes] = accounts(c.customerCode);
+      expect(dupes).toHaveLength(0);
+      expect(account).toMatchObject({ Name: c.name, ERP_Status__c: c.status === 'active' ? 'Active' : c.status === 'credit-hold' ? 'On Hold' : 'Inactive', Cylinders_Held__c: want.held });
+      expect(new Decimal(String(account.Balance__c)).toFixed(2)).toBe(want.balance);
+      expect(new Decimal(String(account.Past_Due_Balance__c)).toFixed(2)).toBe(want.pastDue);
+      expect(new Decimal(String(account.Credit_Limit__c)).toFixed(2)).toBe(c.creditLimit);
+      expect(new Decimal(String(account.Lifetime_Value__c)).toFixed(2)).toBe(view.lifetimeSales);
+      if (view.lastOrderDate) expect(account.Last_Order_Date__c).toBe(view.lastOrderDate);
+      for (const h of want.holdings) expect(String(account.Cylinder_Holdings__c)).toContain(`${h.gasType} ${h.size} ×${h.count}`);
+      if (!c.email) continue;
+      const [prospect, ...more] = prospects(c.email);
+      expect(more).toHaveLength(0);
+      expect(prospect).toMatchObject({ erp_customer_number__c: c.customerCode, cylinders_held__c: want.held, grade: grade(view) });
+      expect(new Decimal(String(prospect.account_balance__c)).toFixed(2)).toBe(want.balance);
+      expect(new Decimal(String(prospect.past_due_balance__c)).toFixed(2)).toBe(want.pastDue);
+      if (view.lastPaymentDate) expect(String(prospect.last_payment_date__c).slice(0, 10)).toBe(view.lastPaymentDate);
+      grades.add(String(prospect.grade));
+    }
+    // The seeded books hold buyers of more than one grade.
+    expect(grades.size).toBeGreaterThan(1);
+  });
+
+  it('carries a delivery, a payment and a credit hold through on the next poll, in place', async () => {
+    const books = f.tims.books;
+    const brewery = [...books.customers.values()].find((c) => c.name === 'Big Sky Brewing Co')!;
+    const mine = [...books.customers.values()].find((c) => c.name === 'Stillwater Mine Maintenance')!;
+    const counts = { accounts: f.salesforce.state.org.table('Account').size, prospects: f.pardot.state.prospects.size };
+    f.tims.deliverCylinders({ customerCode: brewery.customerCode, gasType: 'CO2', size: '50LB', count: 6 });
+    f.tims.returnCylinders({ customerCode: mine.customerCode, gasType: 'Argon', size: '300', count: 5 });
+    const open = [...books.invoices.values()].find((i) => i.customerCode === mine.customerCode && i.status !== 'paid');
+    if (open) f.tims.receivePayment({ customerCode: mine.customerCode, amount: open.balanceDue, invoiceNo: open.invoiceNo });
+    f.tims.setCredit({ customerCode: brewery.customerCode, status: 'credit-hold' });
+    await f.poll(ENRICH);
+    await f.poll(GRADE);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const [breweryAccount] = accounts(brewery.customerCode);
+    expect(breweryAccount.Cylinders_Held__c).toBe(figures(brewery.customerCode).held);
+    expect(breweryAccount.Cylinder_Holdings__c).toMatch(/CO2 50LB ×24/);
+    expect(breweryAccount.ERP_Status__c).toBe('On Hold');
+    expect(prospects(brewery.email!)[0]).toMatchObject({ customer_status__c: 'On Hold', grade: 'D', cylinders_held__c: figures(brewery.customerCode).held });
+    const [mineAccount] = accounts(mine.customerCode);
+    expect(mineAccount.Cylinder_Holdings__c).toMatch(/Argon 300 ×15/);
+    expect(new Decimal(String(mineAccount.Balance__c)).toFixed(2)).toBe(figures(mine.customerCode).balance);
+    expect(prospects(mine.email!)[0].last_payment_date__c).toBeTruthy();
+    expect(f.salesforce.state.org.table('Account').size).toBe(counts.accounts);
+    expect(f.pardot.state.prospects.size).toBe(counts.prospects);
+  });
+
+  it('changes nothing when nothing changed in TIMS', async () => {
+    const before = JSON.stringify([...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c).map((a) => [a.Id, a.Balance__c, a.Cylinders_Held__c]));
+    const prospectsBefore = f.pardot.state.prospects.size;
+    await f.poll(ENRICH);
+    await f.poll(GRADE);
+    expect(JSON.stringify([...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c).map((a) => [a.Id, a.Balance__c, a.Cylinders_Held__c]))).toBe(before);
+    expect(f.pardot.state.prospects.size).toBe(prospectsBefore);
+  });
+
+  it('spoke only the published contract with the TIMS bridge', () => {
+    expect(f.tims.calls.length).toBeGreaterThan(0);
+    expect(f.contractProblems()).toEqual([]);
+  });
+});
