@@ -289,10 +289,12 @@ export interface Connector {
 
 /** Webhook handling a connector offers for systems that push events. */
 export interface WebhookSupport {
-  /** Throws SyncError('invalid_data' or 'auth_expired') when the request is not authentic. */
+  /** Throws SyncError('unauthorized') when the request is not authentic (core/webhook-signature.ts is the shared rule). */
   verify(req: WebhookRequest, settings: Record<string, unknown>): void;
   /** Splits one request into events; `settings` are the connection's (for connectors whose body layout is configured). */
   parse(req: WebhookRequest, settings?: Record<string, unknown>): WebhookEvent[];
+  /** False when these settings make `verify` accept unsigned requests (no secret): the engine then refuses them unless the flow says `unsigned: true`. */
+  isSigned?(settings: Record<string, unknown>): boolean;
 }
 
 /** The one declaration of a connector: it validates connections, renders their form, lists fields for mapping and writes the reference page. */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import jsonata from 'jsonata';
 import type { FlowDef, FlowIssue, MappingDef, MappingRule, TargetDef } from '../core/flow.js';
@@ -13,7 +13,9 @@ import { parseDuration } from './durations.js';
 import { literalSecretIssues } from './flow-secrets.js';
 
 const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
-const validateSchema = ajv.compile(flowSchema);
+/** The flow schema's validator, compiled on first use: compiling costs about half a second, which a server that only runs deployed flows (kept compiled in the store's definitions) never needs to pay at start. */
+let flowValidator: ValidateFunction | null = null;
+const schemaValidator = (): ValidateFunction => (flowValidator ??= ajv.compile(flowSchema));
 
 /** A parsed flow with its source text and the hash deployments compare. */
 export interface LoadedFlow {
@@ -109,6 +111,7 @@ export function loadFlow(source: string, file?: string): FlowLoadResult {
     return { ok: false, issues: [{ path: '', message: 'a flow file must be a YAML mapping (name:, trigger:, source:, targets:)', file, line: 1, column: 1 }] };
   }
   const locate = (path: (string | number)[]): Pick<FlowIssue, 'line' | 'column'> => locateNode(doc, lineCounter, path);
+  const validateSchema = schemaValidator();
   if (!validateSchema(value)) {
     for (const e of simplifyErrors(validateSchema.errors ?? [])) {
       const path = pointerToPath(e.instancePath);

@@ -69,7 +69,7 @@ export class Intake {
     }
     let events: WebhookEvent[];
     try {
-      events = trig.useConnectorParser ? await this.parseWithConnector(flow.def.source.connection, req, body) : splitRecords(trig, body, header(req.headers, trig.deliveryIdHeader ?? 'x-delivery-id'));
+      events = trig.useConnectorParser ? await this.parseWithConnector(flow.def.source.connection, req, body, !trig.secret && trig.unsigned !== true) : splitRecords(trig, body, header(req.headers, trig.deliveryIdHeader ?? 'x-delivery-id'));
     } catch (err) {
       // The connector's own verifier refused the request: the same 401 as the engine's.
       if (err instanceof SyncError && (err.kind === 'unauthorized' || err.kind === 'auth_expired')) return { status: 401, body: { error: 'invalid_signature', message: err.message } };
@@ -110,11 +110,15 @@ export class Intake {
     }
   }
 
-  private async parseWithConnector(connection: string, req: IntakeRequest, body: unknown): Promise<WebhookEvent[]> {
+  /** Verifies and splits a delivery with the source connector's own webhook support; `mustBeSigned` when the flow neither signs nor says `unsigned: true`. */
+  private async parseWithConnector(connection: string, req: IntakeRequest, body: unknown, mustBeSigned: boolean): Promise<WebhookEvent[]> {
     const row = await this.store.getConnection(connection);
     const def = row ? this.connectors.get(row.type) : undefined;
     if (!row || !def?.webhook) throw new Error(`connection "${connection}" has no webhook parser`);
     const settings = resolveConnectionEnv(connection, { ...row.settings, ...decodeSecrets(row.secrets) }, this.env);
+    if (mustBeSigned && def.webhook.isSigned?.(settings) === false) {
+      throw new SyncError('unauthorized', `connection "${connection}" has no webhook signing secret and the flow does not say \`unsigned: true\`; deliveries are refused`, { status: 401 });
+    }
     const wreq = { headers: req.headers, rawBody: req.rawBody, body };
     def.webhook.verify(wreq, settings);
     return def.webhook.parse(wreq, settings);

@@ -74,9 +74,16 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     recordKey: sourceId ?? undefined,
     // Links made earlier in this run are committed only with the job, so look at them first: a later
     // target can then refer to the record an earlier target just wrote (Product2 → its PricebookEntry).
-    xref: async (connection, entity, id, targetConnection, targetEntity) =>
-      pendingXref(result.xref, { connection, entity, id: String(id) }, targetConnection, targetEntity) ??
-      deps.store.xrefFind({ connection, entity, id: String(id) }, targetConnection, targetEntity),
+    xref: async (connection, entity, id, targetConnection, targetEntity) => {
+      const pending = pendingXref(result.xref, { connection, entity, id: String(id) }, targetConnection, targetEntity);
+      if (pending) return pending;
+      try {
+        return await deps.store.xrefFind({ connection, entity, id: String(id) }, targetConnection, targetEntity);
+      } catch (err) {
+        // The store failing (a lost database connection) is not the record's fault: retry, never dead-letter.
+        throw err instanceof SyncError ? err : new SyncError('retryable', `cross-reference lookup failed: ${(err as Error).message}`, {}, { cause: err });
+      }
+    },
   };
   const fail = (err: unknown, step?: TraceInput): never => {
     const error = toSyncError(err);

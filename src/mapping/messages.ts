@@ -17,7 +17,12 @@ export function showValue(value: unknown): string {
   return s.length > 120 ? s.slice(0, 117) + '...' : s;
 }
 
-/** A mapping-time failure (an expression that threw, a required value that came out empty). */
+/**
+ * A mapping-time failure (an expression that threw, a required value that came out empty): invalid
+ * data. Except when what threw is a classified failure of something else, such as a `$xref` lookup
+ * whose store connection was lost (retryable): that keeps its own kind, or a lost database connection
+ * would dead-letter good records.
+ */
 export function mappingError(
   at: { flow: string; recordKey?: string; target: string },
   field: string,
@@ -26,6 +31,7 @@ export function mappingError(
   problem: string,
   cause?: unknown,
 ): SyncError {
+  if (cause instanceof SyncError && cause.kind !== 'invalid_data') return cause;
   return new SyncError(
     'invalid_data',
     `${where(at.flow, at.recordKey)}: target "${at.target}", field ${field} (${rule}): ${problem}`,

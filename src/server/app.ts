@@ -7,8 +7,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger as PinoLogger } from 'pino';
 import type { SynclineHub } from '../engine/hub.js';
 import { webhookRoutes } from './webhooks.js';
-import { adminApi } from './admin/index.js';
-import { serveConsole } from './admin/static.js';
 import { CONSOLE_DIR } from './paths.js';
 
 /** Options for the server. */
@@ -48,6 +46,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await hub.metricsText()));
   await webhookRoutes(app, hub.intake);
   if (options.admin !== false) {
+    // Loaded only by processes that serve them (a webhook-only server or a worker never does).
+    const { adminApi, serveConsole } = await import('./admin/index.js');
     await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies });
     await serveConsole(app, options.consoleDir ?? CONSOLE_DIR);
   }

@@ -44,6 +44,13 @@ export interface ChaosOptions {
   killEveryMs: number;
   /** Mean time between SIGKILL restarts of the webhook server (PostgreSQL), ms; 0 disables. */
   serverRestartEveryMs: number;
+  /**
+   * Mean time between database-connection kills, ms; 0 disables. PostgreSQL: every connection of the
+   * run's database is terminated (pg_terminate_backend, as a failover or an idle-connection killer
+   * does) while the processes keep running. SQLite has no connection to lose; its equivalent is the
+   * embedded process killed mid-write (SIGKILL) and started again, which reclaims its leases at start.
+   */
+  dbKillEveryMs: number;
   /** How often every vendor token is expired, ms; 0 disables. */
   expireTokensEveryMs: number;
   /** Webhook deliveries in flight at once. */
@@ -68,6 +75,7 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   formShare: 0.7,
   killEveryMs: 3000,
   serverRestartEveryMs: 7000,
+  dbKillEveryMs: 5000,
   expireTokensEveryMs: 4000,
   senderConcurrency: 24,
   ratePerSec: 150,
@@ -85,6 +93,8 @@ export interface ChaosReport {
   duplicatesSent: number;
   workerKills: number;
   serverRestarts: number;
+  /** Database-connection kills (PostgreSQL: backends terminated; SQLite: the process killed mid-write). */
+  dbConnectionKills: number;
   tokenExpiries: number;
   faultsInjected: Record<string, number>;
   /** Jobs parked by a daily-limit error until the vendor's reset, released when the run simulated that reset. */
@@ -141,13 +151,25 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
   let hub: SynclineHub | null = null;
   const children = new Set<ChildProcess>();
   try {
-    hub = await prepareStore(url, endpoints);
+    // The runner's own connections are named, so the database-connection kills spare the observer.
+    hub = await prepareStore(o.store === 'postgres' ? `${url}?application_name=${RUNNER_APP}` : url, endpoints);
     const store = hub.store;
     const port = await freePort();
     const hubUrl = `http://127.0.0.1:${port}`;
     const env = { SYNCLINE_DATABASE_URL: url, PORT: String(port), CHAOS_WEBHOOK_SECRET: secret };
     const start = async (role: string): Promise<ChildProcess> => {
-      const c = await startChild('hub-main.ts', { ...env, CHAOS_ROLE: role }, log);
+      // Like a process manager: a process that could not start (its database connection was killed
+      // while it opened the store) is started again.
+      let c;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          c = await startChild('hub-main.ts', { ...env, CHAOS_ROLE: role }, log);
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          o.log(`  ${role} did not start (${(err as Error).message}); starting it again`);
+        }
+      }
       children.add(c.process);
       c.process.once('exit', () => children.delete(c.process));
       return c.process;
@@ -185,7 +207,7 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
 
     // Chaos lasts while traffic flows and until the backlog it left is worked off.
     let trafficDone = false;
-    const stats = { workerKills: 0, serverRestarts: 0, tokenExpiries: 0 };
+    const stats = { workerKills: 0, serverRestarts: 0, dbConnectionKills: 0, tokenExpiries: 0 };
     const chaos: Array<Promise<void>> = [];
     const every = (meanMs: number, fn: () => Promise<void>) => {
       if (meanMs <= 0) return;
@@ -198,6 +220,14 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
           }
         })(),
       );
+    };
+    // On SQLite one process is everything: the actions that kill and restart it take turns (two at
+    // once would start two processes on one port).
+    let processTurn: Promise<void> = Promise.resolve();
+    const onTheProcess = (fn: () => Promise<void>): Promise<void> => {
+      const turn = processTurn.then(fn);
+      processTurn = turn.catch(() => undefined);
+      return turn;
     };
     if (o.store === 'postgres') {
       every(o.killEveryMs, async () => {
@@ -213,13 +243,26 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
         server = await start('server');
       });
     } else {
-      every(o.killEveryMs, async () => {
-        await stop(server!);
-        stats.workerKills += 1;
-        stats.serverRestarts += 1;
-        server = await start('all');
-      });
+      every(o.killEveryMs, () =>
+        onTheProcess(async () => {
+          await stop(server!);
+          stats.workerKills += 1;
+          stats.serverRestarts += 1;
+          server = await start('all');
+        }),
+      );
     }
+    every(o.dbKillEveryMs, async () => {
+      if (o.store === 'postgres') {
+        await terminateBackends(url);
+      } else {
+        await onTheProcess(async () => {
+          await stop(server!);
+          server = await start('all');
+        });
+      }
+      stats.dbConnectionKills += 1;
+    });
     every(o.expireTokensEveryMs, async () => {
       await post(`${emulatorUrls.salesforce}/__sandbox/tokens/expire`);
       await post(`${emulatorUrls.pardot}/__sandbox/expire-tokens`);
@@ -347,6 +390,24 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     log.end();
     if (!process.env.CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The application_name of the runner's own connections (spared by the kills: it observes, it is not under test). */
+const RUNNER_APP = 'syncline-chaos-runner';
+
+/** Terminates every connection of the Syncline processes to the run's PostgreSQL database. */
+async function terminateBackends(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const res = await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and application_name is distinct from $2',
+      [new URL(url).pathname.slice(1), RUNNER_APP],
+    );
+    return res.rowCount ?? 0;
+  } finally {
+    await client.end();
   }
 }
 

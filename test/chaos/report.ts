@@ -49,7 +49,10 @@ export function tableRows(r: ChaosReport): Array<{ metric: string; value: string
     { metric: 'store / processes', value: r.options.store === 'postgres' ? `PostgreSQL, 1 webhook server + ${Math.max(2, r.options.workers)} worker processes` : 'SQLite, 1 embedded process (server + worker)' },
     { metric: 'events sent', value: `${r.audit.sent} (${r.formFills} signed form-fill webhooks, ${r.convertedLeads} leads converted in Salesforce)` },
     { metric: 'webhook requests', value: `${r.sender.requests} (${r.duplicatesSent} deliberate repeats, reordered in windows of 40; ${r.sender.unacknowledged} unacknowledged and resent; ${r.sender.duplicatesReported} reported as duplicates by the hub)` },
-    { metric: 'chaos', value: `${r.workerKills} SIGKILLs of ${r.options.store === 'postgres' ? 'workers' : 'the process'}, ${r.serverRestarts} server restarts, ${r.tokenExpiries} token expiries` },
+    {
+      metric: 'chaos',
+      value: `${r.workerKills} SIGKILLs of ${r.options.store === 'postgres' ? 'workers' : 'the process'}, ${r.serverRestarts} server restarts, ${r.dbConnectionKills} database-connection kills (${r.options.store === 'postgres' ? 'every backend terminated' : 'the process killed mid-write'}), ${r.tokenExpiries} token expiries`,
+    },
     { metric: 'faults injected', value: `${Object.entries(r.faultsInjected).map(([k, v]) => `${k} ${v}`).join(', ')} (rates: 429 ${f.tooMany}, 503 ${f.unavailable}, timeout ${f.timeout}, drop ${f.drop}, daily limit ${f.dailyLimit})` },
     { metric: 'jobs parked by daily limits (released at a simulated reset)', value: String(r.parkedUntilReset) },
     { metric: 'delivered', value: String(r.audit.delivered) },

@@ -27,6 +27,7 @@ const program = new Command()
   .option('--duplicates <p>', 'share of webhooks delivered twice', num, DEFAULT_CHAOS.duplicateRate)
   .option('--kill-every <ms>', 'mean ms between SIGKILLs (0: never)', num, DEFAULT_CHAOS.killEveryMs)
   .option('--server-restart-every <ms>', 'mean ms between server restarts (0: never)', num, DEFAULT_CHAOS.serverRestartEveryMs)
+  .option('--db-kill-every <ms>', 'mean ms between database-connection kills (PostgreSQL: pg_terminate_backend of every connection; SQLite: the process killed mid-write; 0: never)', num, DEFAULT_CHAOS.dbKillEveryMs)
   .option('--expire-tokens-every <ms>', 'ms between token expiries (0: never)', num, DEFAULT_CHAOS.expireTokensEveryMs)
   .option('--rate <n>', 'events sent per second (0: as fast as possible)', num, DEFAULT_CHAOS.ratePerSec)
   .option('--drain-timeout <ms>', 'longest wait for the queue to drain', num, DEFAULT_CHAOS.drainTimeoutMs)
@@ -43,6 +44,7 @@ const report = await runChaos({
   duplicateRate: opts.duplicates as number,
   killEveryMs: opts.killEvery as number,
   serverRestartEveryMs: opts.serverRestartEvery as number,
+  dbKillEveryMs: opts.dbKillEvery as number,
   expireTokensEveryMs: opts.expireTokensEvery as number,
   drainTimeoutMs: opts.drainTimeout as number,
   ratePerSec: opts.rate as number,

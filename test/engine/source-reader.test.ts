@@ -27,6 +27,7 @@ function harness(stored: Watermark | null, trigger: Record<string, unknown>) {
     getWatermark: async () => stored,
     commitPoll: async (input: { watermark: Watermark | null }) => {
       committed.push(input.watermark);
+      return [];
     },
   } as unknown as Store;
   const pool = { get: async () => ({ connector }) } as unknown as ConnectionPool;
@@ -71,7 +72,10 @@ describe('readSource keeps the seen-set of a page that produced only late record
     } as unknown as Connector;
     const store = {
       getWatermark: async () => stored,
-      commitPoll: async (input: { watermark: Watermark | null }) => void committed.push(input.watermark),
+      commitPoll: async (input: { watermark: Watermark | null }) => {
+        committed.push(input.watermark);
+        return [];
+      },
     } as unknown as Store;
     const flow = { name: 'f', version: 1, def: { trigger: { type: 'poll', every: '1m', overlap: '1m' }, source: { connection: 'c', entity: 'thing' } }, policy: { maxAttempts: 3 } } as unknown as FlowRuntime;
     const out = await readSource(flow, 'changes', { store, pool: { get: async () => ({ connector }) } as unknown as ConnectionPool });

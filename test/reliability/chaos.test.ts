@@ -15,6 +15,7 @@ const CI: Partial<ChaosOptions> = {
   ratePerSec: 50,
   killEveryMs: 1500,
   serverRestartEveryMs: 2500,
+  dbKillEveryMs: 2000,
   expireTokensEveryMs: 1500,
   faults: { tooMany: 0.03, unavailable: 0.03, timeout: 0.002, drop: 0.02, dailyLimit: 0.005 },
   drainTimeoutMs: 120_000,
@@ -25,7 +26,7 @@ for (const store of ['postgres', 'sqlite'] as const) {
     const run = store === 'sqlite' || (await requirePostgres('the CI-sized chaos run on PostgreSQL'));
     it.runIf(run)('loses nothing and duplicates nothing under kills, restarts and vendor faults', async () => {
       // The SQLite process is the whole system: it needs a few seconds between kills to get work done.
-      const report = await runChaos({ ...CI, store, workers: 2, ...(store === 'sqlite' ? { killEveryMs: 4000 } : {}) });
+      const report = await runChaos({ ...CI, store, workers: 2, ...(store === 'sqlite' ? { killEveryMs: 4000, dbKillEveryMs: 10_000 } : {}) });
       const failures = verdict(report);
       expect(failures, `${tableRows(report).map((r) => `${r.metric}: ${r.value}`).join('\n')}\n${report.audit.examples.join('\n')}`).toEqual([]);
       expect(report.audit.lost).toBe(0);
@@ -33,6 +34,7 @@ for (const store of ['postgres', 'sqlite'] as const) {
       // The chaos really happened, and every event is accounted for.
       expect(report.workerKills).toBeGreaterThan(0);
       expect(report.serverRestarts).toBeGreaterThan(0);
+      expect(report.dbConnectionKills).toBeGreaterThan(0);
       expect(Object.values(report.faultsInjected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       expect(report.audit.delivered + report.audit.deadLettered).toBe(report.audit.sent);
       expect(report.audit.deadLetters.every((d) => d.legitimate && d.kind === 'invalid_data')).toBe(true);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineFixture, queueDrained, TEST_MASTER_KEY, waitFor, type EngineFixture } from '../support/engine.js';
+import { engineFixture, flowYaml, queueDrained, TEST_MASTER_KEY, waitFor, type EngineFixture } from '../support/engine.js';
 import { requirePostgres } from '../support/postgres.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -156,6 +156,31 @@ describe('SQLite: the jobs of a process that died are taken again at start', () 
       expect((await f.store.queueStats()).running).toBe(1);
     } finally {
       alive.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a store lookup failing inside a mapping', () => {
+  it('retries the record instead of dead-lettering it as invalid data', async () => {
+    const f = await engineFixture('sqlite');
+    try {
+      const flow = flowYaml('lookup-flow').replace('      source_id: id', `      source_id: id\n      linked: { expr: "$xref('shop', 'customer', id, 'sink', 'contacts')" }`);
+      await f.hub.deployFlow(flow, 'test');
+      const real = f.store.xrefFind.bind(f.store);
+      let failures = 1;
+      f.store.xrefFind = async (...args) => {
+        if (failures-- > 0) throw new Error('Connection terminated unexpectedly');
+        return real(...args);
+      };
+      await f.hub.intake.receive('lookup-flow', { headers: { 'x-delivery-id': 'l1' }, rawBody: Buffer.from(JSON.stringify({ id: 'l1', email: 'l1@example.com', name: 'L' })) });
+      await f.hub.startWorkers(1, { idlePollMs: 20 }, false);
+      await waitFor(() => queueDrained(f.store), 'the record to be retried and written', 20_000);
+      expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+      expect(f.sink.records('contacts').map((r) => r.source_id)).toEqual(['l1']);
+      const runs = await f.store.listRuns({ flow: 'lookup-flow', limit: 10 });
+      expect(runs.map((r) => r.status).sort()).toEqual(['retrying', 'succeeded']);
+    } finally {
+      await f.close();
     }
   });
 });

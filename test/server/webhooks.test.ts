@@ -5,6 +5,8 @@ import { buildApp } from '../../src/server/app.js';
 import { engineFixture, type EngineFixture } from '../support/engine.js';
 import { signWebhook } from '../../src/engine/intake.js';
 import { flowYaml } from '../support/flows.js';
+import { saveConnection } from '../../src/engine/connection-settings.js';
+import { sinkConnection } from '../support/engine.js';
 
 describe('webhook route', () => {
   let f: EngineFixture;
@@ -84,6 +86,19 @@ describe('webhook route', () => {
     const res = await hook('legacy-hook', JSON.stringify({ id: 'l', email: 'l@b.co' }), { 'x-delivery-id': 'l-1' });
     expect(res.statusCode).toBe(401);
     expect(res.json().message).toMatch(/unsigned: true/);
+  });
+
+  it('refuses a connector-verified hook whose connection has no webhook secret (unless the flow says unsigned: true); 401 when the connector refuses', async () => {
+    await f.hub.deployFlow(flowYaml('shop-hook').replace('  unsigned: true\n', '  useConnectorParser: true\n'), 'test');
+    const body = JSON.stringify({ id: 'c1', email: 'c@b.co', name: 'C' });
+    const unsignedShop = await hook('shop-hook', body, { 'x-delivery-id': 'c-1' });
+    expect(unsignedShop.statusCode).toBe(401);
+    expect(unsignedShop.json().message).toMatch(/no webhook signing secret/);
+    await saveConnection(f.store, f.hub.connectors, { name: 'shop', type: 'http', settings: { ...sinkConnection(f.sink.url), webhook: { secret: 'shop-secret' } } }, 'test');
+    expect((await hook('shop-hook', body, { 'x-delivery-id': 'c-1' })).statusCode).toBe(401);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const ok = await hook('shop-hook', body, { 'x-delivery-id': 'c-1', 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('shop-secret', ts, body, 'c-1') });
+    expect(ok.statusCode).toBe(202);
   });
 
   it('answers 404 for an unknown flow', async () => {

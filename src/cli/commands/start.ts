@@ -1,6 +1,5 @@
 /** `syncline start` (server + workers in one process) and `syncline worker` (workers only). */
 import type { Command } from 'commander';
-import { buildApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { applyConfiguredConnections, deployFlowsFrom, openRuntime, type Runtime } from '../../server/runtime.js';
 import { configFrom } from '../shared.js';
@@ -22,6 +21,8 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
     }
   }
   await ensureFirstAdmin(rt.store, (line) => console.error(line));
+  // Imported here, so `syncline worker` (no HTTP) never loads Fastify.
+  const { buildApp } = await import('../../server/app.js');
   const consoleDir = existsSync(path.join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined;
   const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
   await app.listen({ host: config.host, port: config.port });

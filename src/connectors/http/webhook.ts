@@ -69,4 +69,4 @@ export function parseWebhook(req: WebhookRequest, settings?: Record<string, unkn
 }
 
 /** The connector's webhook support, as the contract names it. */
-export const httpWebhook: WebhookSupport = { verify: (req, settings) => verifyWebhook(req, settings), parse: parseWebhook };
+export const httpWebhook: WebhookSupport = { verify: (req, settings) => verifyWebhook(req, settings), parse: parseWebhook, isSigned: (settings) => Boolean(webhookSettings(settings).secret) };

@@ -6,7 +6,7 @@
  * WCF reads a sequence in schema order, so objects are sent in the order the WSDL declares.
  */
 import type { CallGate } from '../../core/connector.js';
-import { createClientAsync, type Client } from 'soap';
+import type { Client } from 'soap';
 import { SyncError } from '../../core/errors.js';
 import { assertXmlSendable, escapeXmlTree } from '../shared/xml.js';
 import { classifyFault, classifyHttpStatus, classifyNetworkError } from './errors.js';
@@ -195,14 +195,15 @@ export class EbwsClient {
   private open(): Promise<Client> {
     if (!this.client) {
       const { endpointUrl } = this.options;
-      this.client = createClientAsync(`${endpointUrl}?wsdl`, {
+      // The soap package takes about half a second to load: loaded on the first Sage 100 call, not at start.
+      this.client = import('soap').then(({ createClientAsync }) => createClientAsync(`${endpointUrl}?wsdl`, {
         endpoint: endpointUrl,
         // Money and quantities stay exact decimal strings.
         customDeserializer: { decimal: (text: string) => text },
         // Every value is escaped by escapeXmlTree before the call; the library must not escape again.
         escapeXML: false,
         wsdl_options: { timeout: this.options.timeoutMs ?? 30_000 },
-      } as never).catch((err: unknown) => {
+      } as never)).catch((err: unknown) => {
         this.client = null;
         throw transportError(err, 'reading the WSDL', `${endpointUrl}?wsdl`);
       });
