@@ -111,7 +111,16 @@ describe.skipIf(!available)('limits shared by worker processes on PostgreSQL', (
 
     // The Overview's budget is read from the store: every worker's calls, none made by this process.
     const used = pardot.dailyUsage().used;
-    await waitFor(async () => (await hub.apiBudget()).find((b) => b.connection === 'pardot')?.used === used, 'the workers to flush their usage', 5_000);
-    expect((await hub.apiBudget()).find((b) => b.connection === 'pardot')).toMatchObject({ used, limit: pardot.dailyUsage().limit });
+    // Calls are counted when the gate admits them, so a call admitted and then not sent (a worker
+    // stopping, a request refused locally) counts without reaching the vendor: the budget may run a
+    // call or two ahead of the vendor's own count (the safe side), never behind it.
+    let seen = 0;
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      seen = (await hub.apiBudget()).find((b) => b.connection === 'pardot')?.used ?? 0;
+      if (seen >= used) break;
+    }
+    expect(seen, 'the budget read from the store (every worker\'s calls) vs the calls the emulator counted').toBeGreaterThanOrEqual(used);
+    expect(seen).toBeLessThanOrEqual(used + 4);
+    expect((await hub.apiBudget()).find((b) => b.connection === 'pardot')).toMatchObject({ limit: pardot.dailyUsage().limit });
   });
 });
