@@ -313,6 +313,15 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
     publications,
     calls,
     soapBodies,
+    connectInfo: () => [
+      ['SOAP endpoint', `${url}${SOAP_PATH}`],
+      ['WSDL', `${url}${WSDL_PATH}?wsdl`],
+      ['REST api1 base', `${url}/api1/x3/erp/${endpoint}`],
+      ['folder / pool alias', `${endpoint} / ${poolAlias} (codeLang ENG)`],
+      ['users (Basic auth)', users.map((u) => `${u.user} / ${u.password}`).join(', ')],
+      ['published web services', [...publications.values()].map((p) => `${p.publicName} (${p.kind})`).join(', ')],
+      ['control API', `${url}/__sandbox/ (docs/sandbox.md)`],
+    ],
     ...helpers,
     reset,
     async close() {
