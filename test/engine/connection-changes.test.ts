@@ -5,36 +5,14 @@
  * client. The sink refuses the old token from the moment of rotation, so a worker still holding the
  * old client would get a 401 and retry; none does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { killProcess, startWorkerProcess } from '../support/worker-process.js';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSecret } from '../../src/engine/connection-settings.js';
 import { engineFixture, queueDrained, sinkConnection, waitFor, type EngineFixture } from '../support/engine.js';
 import { requirePostgres } from '../support/postgres.js';
 
 const kinds = ['sqlite', 'postgres'] as const;
-
-function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-main.ts'], {
-    env: { ...process.env, SYNCLINE_DATABASE_URL: url, WORKER_CONCURRENCY: '4', LEASE_MS: '10000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 describe.each(kinds)('connection changes on %s', (kind) => {
   let run = true;
@@ -45,7 +23,7 @@ describe.each(kinds)('connection changes on %s', (kind) => {
     if (kind === 'postgres') run = await requirePostgres('connection changes on postgres');
   });
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map(stop));
+    await Promise.all(workers.splice(0).map(killProcess));
     await f?.close();
     f = null;
   });
@@ -66,7 +44,7 @@ describe.each(kinds)('connection changes on %s', (kind) => {
     const settings = sinkConnection(fx.sink.url);
     await fx.hub.writeConnection({ name: 'sink', type: 'http', settings, secrets: { auth: encodeSecret({ type: 'bearer', token: 'old-token' }) } }, 'test');
     if (kind === 'sqlite') await fx.hub.startWorkers(1, { idlePollMs: 20 }, false);
-    else workers.push(...(await Promise.all([startWorker(fx.url), startWorker(fx.url)])));
+    else workers.push(...(await Promise.all([startWorkerProcess(fx.url, { WORKER_CONCURRENCY: '4', LEASE_MS: '10000' }), startWorkerProcess(fx.url, { WORKER_CONCURRENCY: '4', LEASE_MS: '10000' })])));
 
     await post(fx, 8, 'before');
     await waitFor(async () => fx.sink.records('contacts').length === 8 && (await queueDrained(fx.store)), 'the first records');

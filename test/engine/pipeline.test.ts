@@ -2,7 +2,8 @@
  * The spine end to end on both stores: webhook → inbox → worker → http connector → HTTP sink.
  * Duplicates, dead letters, replays, SIGKILLed workers and competing worker processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { killProcess, startWorkerProcess } from '../support/worker-process.js';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engineFixture, flowYaml, queueDrained, waitFor, type EngineFixture } from '../support/engine.js';
 import { requirePostgres } from '../support/postgres.js';
@@ -15,29 +16,6 @@ function post(f: EngineFixture, body: unknown, headers: Record<string, string> =
   return f.hub.intake.receive('contacts-to-sink', { headers, rawBody: raw });
 }
 
-function startWorkerProcess(url: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-main.ts'], {
-    env: { ...process.env, SYNCLINE_DATABASE_URL: url, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 describe.each(kinds)('engine pipeline on %s', (kind) => {
   let run = true;
   let f: EngineFixture | null = null;
@@ -47,7 +25,7 @@ describe.each(kinds)('engine pipeline on %s', (kind) => {
     if (kind === 'postgres') run = await requirePostgres('engine pipeline on postgres');
   });
   afterEach(async () => {
-    await Promise.all(children.splice(0).map(killed));
+    await Promise.all(children.splice(0).map(killProcess));
     await f?.close();
     f = null;
   });
@@ -184,7 +162,7 @@ describe.each(kinds)('engine pipeline on %s', (kind) => {
     const first = await startWorkerProcess(f.url, { LEASE_MS: '1500' });
     children.push(first);
     await waitFor(() => f!.sink.records('contacts').length >= 40, 'some writes before the kill');
-    await killed(first);
+    await killProcess(first);
     const afterKill = f.sink.records('contacts').length;
     expect(afterKill).toBeLessThan(total);
     f.sink.faults.clear();

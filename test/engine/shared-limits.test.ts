@@ -4,7 +4,8 @@
  * run up to 5; together they must never make a sixth concurrent call (Pardot answers that with error
  * 66), and the Overview's budget counts both processes' calls from the store.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { killProcess, startWorkerProcess } from '../support/worker-process.js';
+import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pardotConnector } from '../../src/connectors/pardot/index.js';
@@ -35,29 +36,6 @@ targets:
 errorPolicy: { maxAttempts: 4, initialInterval: 10ms, maxInterval: 100ms }
 `;
 
-function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-main.ts'], {
-    env: { ...process.env, SYNCLINE_DATABASE_URL: url, WORKER_CONCURRENCY: '16', LEASE_MS: '10000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 describe.skipIf(!available)('limits shared by worker processes on PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let store: Store;
@@ -79,7 +57,7 @@ describe.skipIf(!available)('limits shared by worker processes on PostgreSQL', (
   });
 
   afterAll(async () => {
-    await Promise.all(workers.splice(0).map(stop));
+    await Promise.all(workers.splice(0).map(killProcess));
     await hub?.stop();
     await store?.close();
     await pardot?.close();
@@ -95,7 +73,7 @@ describe.skipIf(!available)('limits shared by worker processes on PostgreSQL', (
       recordKey: `c${i}`,
     }));
     await store.ingest(events, { flowVersion: version, maxAttempts: 4 });
-    workers.push(...(await Promise.all([startWorker(db.url), startWorker(db.url)])));
+    workers.push(...(await Promise.all([startWorkerProcess(db.url, { WORKER_CONCURRENCY: '16', LEASE_MS: '10000' }), startWorkerProcess(db.url, { WORKER_CONCURRENCY: '16', LEASE_MS: '10000' })])));
     await waitFor(() => queueDrained(store), 'both workers to drain the queue', 60_000);
 
     expect((await store.listDeadLetters({})).map((d) => d.error.message)).toEqual([]);
