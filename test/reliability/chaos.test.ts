@@ -9,6 +9,14 @@ import { runChaos, type ChaosOptions } from '../chaos/chaos.js';
 import { tableRows, verdict } from '../chaos/report.js';
 import { requirePostgres } from '../support/postgres.js';
 
+/** The messages of dead letters that no intentionally invalid record explains, so a red run says why. */
+function unexplained(report: Awaited<ReturnType<typeof runChaos>>): string {
+  return report.audit.deadLetters
+    .filter((d) => !d.legitimate)
+    .map((d) => `not legitimate: ${d.flow} ${d.recordKey ?? '?'} ${d.kind}: ${d.message}`)
+    .join('\n');
+}
+
 const CI: Partial<ChaosOptions> = {
   events: 200,
   seed: 7,
@@ -28,7 +36,7 @@ for (const store of ['postgres', 'sqlite'] as const) {
       // The SQLite process is the whole system: it needs a few seconds between kills to get work done.
       const report = await runChaos({ ...CI, store, workers: 2, ...(store === 'sqlite' ? { killEveryMs: 4000, dbKillEveryMs: 10_000 } : {}) });
       const failures = verdict(report);
-      expect(failures, `${tableRows(report).map((r) => `${r.metric}: ${r.value}`).join('\n')}\n${report.audit.examples.join('\n')}`).toEqual([]);
+      expect(failures, `${tableRows(report).map((r) => `${r.metric}: ${r.value}`).join('\n')}\n${report.audit.examples.join('\n')}\n${unexplained(report)}`).toEqual([]);
       expect(report.audit.lost).toBe(0);
       expect(report.audit.duplicated).toBe(0);
       // The chaos really happened, and every event is accounted for.
