@@ -111,6 +111,11 @@ function percentile(sorted: number[], p: number): number | null {
 /** Shared implementation; see the adapters in sqlite/ and postgres/. */
 export abstract class KyselyStore implements Store {
   abstract readonly kind: 'sqlite' | 'postgres';
+
+  /** An embedded database does not go away under a running process: no error is an outage. */
+  isOutage(_err: unknown): boolean {
+    return false;
+  }
   protected readonly newId = createIdGenerator();
 
   constructor(
