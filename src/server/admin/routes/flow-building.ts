@@ -11,7 +11,7 @@ import type { Fields } from '../../../core/json.js';
 import { applyImport, BundleError, exportBundle, planImport, readBundle, type FlowBundle, type ImportPlan } from '../../../engine/flow-bundle.js';
 import { flowSourceProblem, loadFlow } from '../../../engine/flow-loader.js';
 import { redactFlowSource } from '../../../engine/flow-secrets.js';
-import { suggestMappings } from '../../../mapping/index.js';
+import { FUNCTION_CATALOGUE, suggestMappings } from '../../../mapping/index.js';
 import { TEMPLATE_FLOWS_DIR } from '../../paths.js';
 import { lineDiff, unifiedDiff } from '../flow-diff.js';
 import { ApiError, defineRoute, notFound, type AnyRoute } from '../route.js';
@@ -170,6 +170,17 @@ export const flowBuildingRoutes: AnyRoute[] = [
       const known = new Set(sourceFields.map((f) => f.name));
       const extra = [...new Set((body.samples ?? []).flatMap((s) => Object.keys(s)))].filter((k) => !known.has(k)).map((name): FieldSpec => ({ name, type: 'string' }));
       return { suggestions: suggestMappings({ sourceFields: [...sourceFields, ...extra], targetFields, mapped: body.mapped, samples: body.samples }) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/mapping/functions',
+    access: 'viewer',
+    summary: "The domain function library (emails, phones, addresses, dates, money, Sage codes) with each function's parameters, for the mapping editor.",
+    tag: 'flows',
+    schema: { response: { 200: arr(obj({ name: str, summary: str, params: arr(obj({ name: str, help: str })) })) } },
+    async handler() {
+      return FUNCTION_CATALOGUE;
     },
   }),
   defineRoute({
