@@ -1,5 +1,5 @@
 /** The console shell: sign-in gate, navigation, and the page for the current path. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, setCsrfToken, setOnUnauthenticated } from './api';
 import { Link, match, useRoute } from './router';
 import { roleCheck, SessionContext, type Session } from './session';
@@ -8,6 +8,8 @@ import { SignIn, ChangePassword } from './pages/SignIn';
 import { Overview } from './pages/Overview';
 import { Flows } from './pages/Flows';
 import { FlowDetail } from './pages/FlowDetail';
+// The editor brings CodeMirror and the YAML library: loaded when first opened, not with every page.
+const FlowEditor = lazy(() => import('./pages/flow-editor/FlowEditor').then((m) => ({ default: m.FlowEditor })));
 import { Runs } from './pages/Runs';
 import { RunDetail } from './pages/RunDetail';
 import { RecordTrace } from './pages/RecordTrace';
@@ -76,9 +78,16 @@ export function App() {
 }
 
 function Page({ path }: { path: string }) {
-  let m: Record<string, string> | null;
+  let m: Record<string, string> | null = null;
   if (path === '/' || path === '') return <Overview />;
   if (path === '/flows') return <Flows />;
+  if (path === '/flows/new' || (m = match('/flows/:name/edit', path))) {
+    return (
+      <Suspense fallback={<p className="boot">Loading the editor…</p>}>
+        <FlowEditor name={m?.name} />
+      </Suspense>
+    );
+  }
   if ((m = match('/flows/:name', path))) return <FlowDetail name={m.name} />;
   if (path === '/runs') return <Runs />;
   if ((m = match('/runs/:id', path))) return <RunDetail id={m.id} />;
