@@ -149,7 +149,11 @@ export class SynclineHub implements Hub {
     // Resolve the targets' schemas up front so the preview validates exactly as a real write would.
     const specs = new Map<string, EntitySpec | undefined>();
     for (const t of def.targets) {
-      specs.set(`${t.connection}/${t.entity}`, await this.pool.entitySpec(t.connection, t.entity).catch(() => undefined));
+      // Without a spec of its own (an HTTP entity declared in settings), the preview validates against the schema deploy checks names with.
+      const spec =
+        (await this.pool.entitySpec(t.connection, t.entity).catch(() => undefined)) ??
+        (await this.schemas.schema(t.connection, { live: false }).catch(() => undefined))?.entities.find((e) => e.name === t.entity);
+      specs.set(`${t.connection}/${t.entity}`, spec);
     }
     return previewFlow(def, sample, {
       flow: def.name,

@@ -990,6 +990,8 @@ export abstract class KyselyStore implements Store {
       db
         .insertInto('sessions')
         .values({ id_hash: row.idHash, user_id: row.userId, csrf_token: row.csrfToken, expires_at: normIso(row.expiresAt), created_at: normIso(row.createdAt) })
+        // Two requests renewing one session at once both write it (the console sends requests in parallel): the later expiry wins, no error.
+        .onConflict((oc) => oc.column('id_hash').doUpdateSet({ expires_at: normIso(row.expiresAt) }))
         .execute(),
     );
   }

@@ -11,7 +11,7 @@ import { yaml as yamlLanguage } from '@codemirror/lang-yaml';
 import { api } from '../../api';
 import { ErrorNote, Loading, OkNote, PageHeader } from '../../components/ui';
 import { useLoad } from '../../hooks';
-import { Link, useRoute } from '../../router';
+import { Link } from '../../router';
 import { useSession } from '../../session';
 import type { FlowDetail, Preview } from '../../types';
 import { DiffView, IssueList } from './DiffView';
@@ -47,7 +47,6 @@ export function FlowEditor({ name }: { name?: string }) {
 
 function Editor({ name, initial }: { name?: string; initial?: string }) {
   const { can } = useSession();
-  const { navigate } = useRoute();
   const connections = useLoad(() => api<Array<{ name: string; type: string }>>('GET', '/connections'), []);
   const functions = useLoad(() => api<FunctionInfo[]>('GET', '/mapping/functions'), []);
   const templates = useLoad(() => api<Template[]>('GET', '/flow-templates'), []);
@@ -108,15 +107,14 @@ function Editor({ name, initial }: { name?: string; initial?: string }) {
   const issues = syntax.length ? syntax : (plan?.issues ?? []);
 
   const [confirming, setConfirming] = useState(false);
-  const [deployed, setDeployed] = useState<string | null>(null);
+  const [deployed, setDeployed] = useState<{ flow: string; text: string } | null>(null);
   const [deployError, setDeployError] = useState<string | null>(null);
   const deploy = async () => {
     setDeployError(null);
     try {
       const res = await api<{ version: { flow: string; version: number }; created: boolean }>('POST', '/flows', { source: text });
       setConfirming(false);
-      setDeployed(`${res.version.flow} version ${res.version.version} ${res.created ? 'deployed' : 'was already live'}.`);
-      if (!name) navigate(`/flows/${encodeURIComponent(res.version.flow)}/edit`);
+      setDeployed({ flow: res.version.flow, text: `${res.version.flow} version ${res.version.version} ${res.created ? 'deployed' : 'was already live'}.` });
     } catch (err) {
       setDeployError((err as Error).message);
     }
@@ -183,7 +181,11 @@ function Editor({ name, initial }: { name?: string; initial?: string }) {
           </button>
         )}
       </PageHeader>
-      {deployed && <OkNote>{deployed}</OkNote>}
+      {deployed && (
+        <OkNote>
+          {deployed.text} <Link to={`/flows/${encodeURIComponent(deployed.flow)}`}>Open the flow</Link> to run it or see its runs.
+        </OkNote>
+      )}
       {confirming && (
         <div className="panel deploy-confirm" role="dialog" aria-label="Confirm deploy">
           <h2>Deploy {plan?.flow || 'this flow'}?</h2>

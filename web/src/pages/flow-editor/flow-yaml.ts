@@ -54,8 +54,13 @@ export function setValue(doc: Document, path: DocPath, value: unknown, flow = fa
   const old = doc.getIn(path, true);
   if (isScalar(old) && isScalar(node)) {
     old.value = node.value;
+    // The quoting of the old value (`""` for an empty one) need not fit the new one.
+    old.type = undefined;
     return;
   }
+  // A first key added to an empty `{}` turns it into a block, as a person would write it.
+  const parent = doc.getIn(path.slice(0, -1), true);
+  if (isMap(parent) && parent.flow && parent.items.length === 0) parent.flow = false;
   doc.setIn(path, node);
 }
 

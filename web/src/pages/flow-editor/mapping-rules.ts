@@ -24,7 +24,8 @@ export interface RuleModel {
   extras: Record<string, unknown>;
 }
 
-const CALL = /^\$([A-Za-z]\w*)\(\s*([A-Za-z_][\w.]*)\s*((?:,\s*(?:"[^"]*"|'[^']*'|[^,()]+)\s*)*)\)$/;
+// `$fn(Field, params…)`; a function not yet given its field reads the record itself (`$`).
+const CALL = /^\$([A-Za-z]\w*)\(\s*([A-Za-z_][\w.]*|\$)\s*((?:,\s*(?:"[^"]*"|'[^']*'|[^,()]+)\s*)*)\)$/;
 
 function splitArgs(text: string): string[] {
   const out: string[] = [];
@@ -50,7 +51,7 @@ export function readRule(rule: unknown, functions: ReadonlySet<string>): RuleMod
     if (call && functions.has(call[1])) {
       m.kind = 'function';
       m.fn = call[1];
-      m.from = call[2];
+      m.from = call[2] === '$' ? '' : call[2];
       m.args = splitArgs(call[3]);
     } else m.kind = 'expr';
     m.expr = r.expr;
