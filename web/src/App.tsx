@@ -1,7 +1,10 @@
 /** The console shell: sign-in gate, navigation, and the page for the current path. */
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, setCsrfToken, setOnUnauthenticated } from './api';
+import { ServerBanner } from './components/ServerBanner';
+import { keepTableCellsLabelled } from './components/stacked-tables';
+import { onBackOnline, reportAnswer, useConnectivity } from './connectivity';
+import { api, ApiError, setCsrfToken, setOnUnauthenticated } from './api';
 import { Route, Routes, useLocation, useParams } from 'react-router';
 import { Link } from './router';
 import { roleCheck, SessionContext, type Session } from './session';
@@ -34,10 +37,27 @@ export function App() {
   );
   useEffect(() => {
     setOnUnauthenticated(() => adopt(null));
-    api<Me>('GET', '/auth/me').then(adopt, () => adopt(null));
-  }, [adopt]);
+    // Unreachable at start: wait for the server (the banner says so) instead of offering a sign-in that cannot work.
+    const whoAmI = () => api<Me>('GET', '/auth/me').then(adopt, (err: unknown) => (err instanceof ApiError && err.status === 0 ? undefined : adopt(null)));
+    void whoAmI();
+    // Back after an outage: everything on screen is fetched again (and the session asked for, if it was never known).
+    return onBackOnline(() => {
+      void queries.invalidateQueries();
+      setMe((m) => {
+        if (m === undefined) void whoAmI();
+        return m;
+      });
+    });
+  }, [adopt, queries]);
+  const retryNow = () => void fetch('/api/v1/auth/me').then(reportAnswer, () => undefined);
 
-  if (me === undefined) return <p className="boot">Loading…</p>;
+  if (me === undefined)
+    return (
+      <>
+        <ServerBanner onRetryNow={retryNow} />
+        <p className="boot">Loading…</p>
+      </>
+    );
   if (me === null) return <SignIn onSignedIn={adopt} />;
   if (me.user.mustChangePassword) return <ChangePassword me={me} onChanged={(user) => adopt({ ...me, user })} />;
 
@@ -75,10 +95,23 @@ export function App() {
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <ServerBanner onRetryNow={retryNow} />
+      <Main>
         <Pages />
-      </main>
+      </Main>
     </SessionContext.Provider>
+  );
+}
+
+/** The page area: greyed while the server is away (the data shown is then the last that arrived); table cells labelled for narrow screens. */
+function Main({ children }: { children: ReactNode }) {
+  const { reachable } = useConnectivity();
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => (ref.current ? keepTableCellsLabelled(ref.current) : undefined), []);
+  return (
+    <main id="main" tabIndex={-1} ref={ref} className={reachable ? undefined : 'stale'} aria-busy={!reachable || undefined}>
+      {children}
+    </main>
   );
 }
 

@@ -1,5 +1,7 @@
 /** The console's only way to the server: JSON over /api/v1 with the session cookie and, on changes, the CSRF token. */
 
+import { reportAnswer, reportUnreachable } from './connectivity';
+
 /** An error answer from the API. */
 export class ApiError extends Error {
   /** True when the server could not be reached or did not answer as the API: retrying may help. */
@@ -48,8 +50,12 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
     text = await res.text();
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
+    reportUnreachable();
     throw new ApiError(0, 'unreachable', 'Cannot reach the Syncline server: is it running?');
   }
+  // A proxy in front of a stopped server answers 502/503/504 itself.
+  if (res.status === 502 || res.status === 503 || res.status === 504) reportUnreachable();
+  else reportAnswer();
   let data: Record<string, unknown>;
   try {
     data = text ? (JSON.parse(text) as Record<string, unknown>) : {};
