@@ -10,7 +10,7 @@ import CodeMirror from '@uiw/react-codemirror';
 import { yaml as yamlLanguage } from '@codemirror/lang-yaml';
 import { api } from '../../api';
 import { ErrorNote, Loading, OkNote, PageHeader } from '../../components/ui';
-import { useLoad } from '../../hooks';
+import { useApi, useInvalidate } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import type { FlowDetail, Preview } from '../../types';
@@ -38,18 +38,25 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
+/** The first test input of a flow text, as JSON, to start the preview from. */
+function firstSample(text: string): string | null {
+  const tests = valueAt(parseFlow(text), ['tests']) as Array<{ input?: Record<string, unknown> }> | undefined;
+  return tests?.[0]?.input ? JSON.stringify(tests[0].input, null, 2) : null;
+}
+
 /** `/flows/new` (no name) or `/flows/:name/edit`. */
 export function FlowEditor({ name }: { name?: string }) {
-  const existing = useLoad(() => (name ? api<FlowDetail>('GET', `/flows/${encodeURIComponent(name)}`) : Promise.resolve(null)), [name ?? '']);
+  const existing = useApi<FlowDetail>(`/flows/${encodeURIComponent(name ?? '')}`, { enabled: Boolean(name), staleTime: 0 });
   if (name && !existing.data) return existing.error ? <ErrorNote error={existing.error} /> : <Loading />;
   return <Editor key={name ?? 'new'} name={name} initial={existing.data?.version.source} />;
 }
 
 function Editor({ name, initial }: { name?: string; initial?: string }) {
   const { can } = useSession();
-  const connections = useLoad(() => api<Array<{ name: string; type: string }>>('GET', '/connections'), []);
-  const functions = useLoad(() => api<FunctionInfo[]>('GET', '/mapping/functions'), []);
-  const templates = useLoad(() => api<Template[]>('GET', '/flow-templates'), []);
+  const connections = useApi<Array<{ name: string; type: string }>>('/connections');
+  const functions = useApi<FunctionInfo[]>('/mapping/functions', { staleTime: Infinity });
+  const templates = useApi<Template[]>('/flow-templates', { staleTime: Infinity });
+  const invalidate = useInvalidate();
   const [text, setText] = useState(initial ?? emptyFlow());
   const [started, setStarted] = useState(Boolean(initial));
   const doc = useMemo(() => parseFlow(text), [text]);
@@ -69,7 +76,8 @@ function Editor({ name, initial }: { name?: string; initial?: string }) {
   const targetCount = countAt(doc, ['targets']);
 
   // The sample the preview runs on: edited by hand, or one of the flow's test inputs.
-  const [sampleText, setSampleText] = useState('{\n  \n}');
+  // A flow with tests gives its first sample to start from.
+  const [sampleText, setSampleText] = useState(() => firstSample(initial ?? '') ?? '{\n  \n}');
   const sample = useMemo(() => {
     try {
       const v = JSON.parse(sampleText) as unknown;
@@ -78,11 +86,6 @@ function Editor({ name, initial }: { name?: string; initial?: string }) {
       return null;
     }
   }, [sampleText]);
-  useEffect(() => {
-    // A flow with tests gives its first sample to start from.
-    const tests = valueAt(parseFlow(initial ?? ''), ['tests']) as Array<{ input?: Record<string, unknown> }> | undefined;
-    if (tests?.[0]?.input) setSampleText(JSON.stringify(tests[0].input, null, 2));
-  }, [initial]);
 
   // Live preview and checks of the draft, a moment after the last keystroke; an older answer never overwrites a newer one.
   const settled = useDebounced({ text, sample }, 350);
@@ -114,6 +117,8 @@ function Editor({ name, initial }: { name?: string; initial?: string }) {
     try {
       const res = await api<{ version: { flow: string; version: number }; created: boolean }>('POST', '/flows', { source: text });
       setConfirming(false);
+      // The flow list, its page and its versions show the new version without waiting for their next refresh.
+      void invalidate('/flows');
       setDeployed({ flow: res.version.flow, text: `${res.version.flow} version ${res.version.version} ${res.created ? 'deployed' : 'was already live'}.` });
     } catch (err) {
       setDeployError((err as Error).message);
@@ -148,8 +153,8 @@ function Editor({ name, initial }: { name?: string; initial?: string }) {
               className="template"
               onClick={() => {
                 setText(t.source);
-                const tests = valueAt(parseFlow(t.source), ['tests']) as Array<{ input?: Record<string, unknown> }> | undefined;
-                if (tests?.[0]?.input) setSampleText(JSON.stringify(tests[0].input, null, 2));
+                const first = firstSample(t.source);
+                if (first) setSampleText(first);
                 setStarted(true);
               }}
             >

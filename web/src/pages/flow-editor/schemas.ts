@@ -1,38 +1,30 @@
-/** Connections and their discovered schemas for the editor's choices, loaded once per page visit and shared. */
-import { useEffect, useState } from 'react';
+/**
+ * Connections' discovered schemas for the editor's choices, through the console's query cache: one
+ * answer per connection shared by every select that needs it; "Discover again" asks the system now and
+ * replaces the cached answer.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { useApi } from '../../hooks';
 import type { ConnectionSchema, EntitySpec } from './types';
 
-const cache = new Map<string, Promise<ConnectionSchema>>();
+const schemaPath = (connection: string) => `/connections/${encodeURIComponent(connection)}/schema`;
 
-/** A connection's schema (`refresh` asks the system now). */
-export function loadSchema(connection: string, refresh = false): Promise<ConnectionSchema> {
-  let p = refresh ? undefined : cache.get(connection);
-  if (!p) {
-    p = api<ConnectionSchema>('GET', `/connections/${encodeURIComponent(connection)}/schema${refresh ? '?refresh=true' : ''}`);
-    cache.set(connection, p);
-    p.catch(() => cache.delete(connection));
-  }
-  return p;
-}
-
-/** The schema of a connection for a component; null while loading or when there is no such connection. */
+/** The schema of a connection; null while loading or when there is no such connection. */
 export function useSchema(connection: string | undefined): { schema: ConnectionSchema | null; error: string | null; refresh(): void } {
-  const [state, setState] = useState<{ for: string; schema: ConnectionSchema | null; error: string | null }>({ for: '', schema: null, error: null });
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
+  const client = useQueryClient();
+  const [refreshError, setRefreshError] = useState<string | null>(null);
+  const q = useApi<ConnectionSchema>(schemaPath(connection ?? ''), { enabled: Boolean(connection), staleTime: 60_000 });
+  const refresh = () => {
     if (!connection) return;
-    let live = true;
-    loadSchema(connection, tick > 0).then(
-      (schema) => live && setState({ for: connection, schema, error: null }),
-      (err: Error) => live && setState({ for: connection, schema: null, error: err.message }),
+    setRefreshError(null);
+    api<ConnectionSchema>('GET', `${schemaPath(connection)}?refresh=true`).then(
+      (fresh) => client.setQueryData(['api', schemaPath(connection)], fresh),
+      (err: Error) => setRefreshError(err.message),
     );
-    return () => {
-      live = false;
-    };
-  }, [connection, tick]);
-  const current = state.for === connection;
-  return { schema: current ? state.schema : null, error: current ? state.error : null, refresh: () => setTick((t) => t + 1) };
+  };
+  return { schema: connection ? (q.data ?? null) : null, error: refreshError ?? (connection ? (q.error?.message ?? null) : null), refresh };
 }
 
 /** One entity of a schema, or undefined. */
