@@ -150,6 +150,13 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  (def.lookups ?? []).forEach((l, i) => {
+    expr(`lookups/${i}/id`, l.id);
+    expr(`lookups/${i}/find/value`, l.find?.value);
+    expr(`lookups/${i}/when`, l.when);
+    if (l.id && l.find) out.push({ path: `lookups/${i}`, message: `lookup "${l.name}" gives both \`id\` and \`find\`; use one` });
+  });
+  (def.source.refreshOn ?? []).forEach((r, i) => expr(`source/refreshOn/${i}/parentId`, r.parentId));
   out.push(...literalSecretIssues(def));
   if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
     out.push({

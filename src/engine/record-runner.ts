@@ -8,7 +8,7 @@ import { SyncError, toSyncError } from '../core/errors.js';
 import type { TargetDef } from '../core/flow.js';
 import type { Connector, WriteOp } from '../core/connector.js';
 import { normalizeKey, sameKey } from '../core/match-keys.js';
-import type { CompiledTarget, MappingContext } from '../mapping/index.js';
+import type { CompiledLookup, CompiledTarget, MappingContext } from '../mapping/index.js';
 import { validateRecord } from '../mapping/index.js';
 import type { RunStatus, Store, TargetHash, TraceInput, XrefId, XrefLink } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
@@ -62,11 +62,28 @@ function crashHook(flow: string, target: string): void {
 /** Runs one event through the flow. Throws RecordRunFailure on any failure. */
 export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: RecordRunnerDeps): Promise<RecordRunResult> {
   const source = flow.def.source;
-  const record = event.record;
-  const sourceId = event.id ?? null;
-  const keys = searchKeys(record, sourceId);
+  let record = event.record;
+  let sourceId = event.id ?? null;
+  let keys = searchKeys(record, sourceId);
   const result: RecordRunResult = { status: 'succeeded', traces: [], xref: [], hashes: [], written: {} };
-  result.traces.push({ step: 'trigger', status: 'ok', connection: source.connection, entity: source.entity, externalId: sourceId ?? undefined, after: record as JsonValue, keys });
+  result.traces.push({ step: 'trigger', status: 'ok', connection: source.connection, entity: event.via ?? source.entity, externalId: sourceId ?? undefined, after: record as JsonValue, keys });
+  if (event.via) {
+    // A changed child row (source.refreshOn): the flow runs on its parent, re-read now, so figures the
+    // source computes over the children are current and a repeated child never counts twice.
+    const step: TraceInput = { step: 'refresh', status: 'ok', connection: source.connection, entity: source.entity, keys };
+    try {
+      const parent = await readParent(flow, event.via, record, sourceId, deps);
+      record = parent.data;
+      sourceId = parent.id;
+      keys = [...new Set([...keys, ...searchKeys(record, sourceId)])];
+      result.traces.push({ ...step, externalId: parent.id, after: record as JsonValue, keys });
+    } catch (err) {
+      const error = toSyncError(err);
+      if (!error.details.recordKey && sourceId) error.details.recordKey = sourceId;
+      result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
+      throw new RecordRunFailure(error, result);
+    }
+  }
 
   const sourceRef: XrefId | null = sourceId ? { connection: source.connection, entity: source.entity, id: sourceId } : null;
   const ctx: MappingContext = {
@@ -129,6 +146,19 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     if (!errors.length) return null;
     return new SyncError('invalid_data', errors.map((e) => e.message).join('; '), { ...errors[0].details, recordKey: sourceId ?? undefined });
   };
+
+  for (const lookup of flow.compiled.lookups ?? []) {
+    const l = lookup.def;
+    const step: TraceInput = { step: `lookup:${l.name}`, status: 'ok', connection: l.connection, entity: l.entity, keys };
+    try {
+      const found = (await lookup.when(record, ctx)) ? await runLookup(lookup, record, ctx, deps) : [];
+      const bound = l.many ? found : (found[0] ?? null);
+      record = { ...record, [l.name]: bound as JsonValue };
+      result.traces.push({ ...step, status: found.length ? 'ok' : 'skipped', externalId: found[0]?.id as string | undefined, after: bound as JsonValue });
+    } catch (err) {
+      return fail(err, step);
+    }
+  }
 
   let passed: boolean;
   try {
@@ -264,6 +294,43 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     }
   }
   return result;
+}
+
+/** The parent record of a changed `refreshOn` child row, read from the source connection. */
+async function readParent(flow: FlowRuntime, via: string, child: Fields, childId: string | null, deps: RecordRunnerDeps): Promise<{ id: string; data: Fields }> {
+  const source = flow.def.source;
+  const def = source.refreshOn?.find((r) => r.entity === via);
+  const what = `${via} ${childId ?? '(no id)'}`;
+  if (!def || !flow.compiled.parentIdOf) throw new SyncError('invalid_data', `${what}: this flow version has no source.refreshOn for ${via}`, { rule: 'source.refreshOn' });
+  const parentId = await flow.compiled.parentIdOf(via, child, { flow: flow.name, recordKey: childId ?? undefined });
+  if (!parentId) throw new SyncError('invalid_data', `${what} names no ${source.entity}: parentId \`${def.parentId}\` gave nothing`, { field: def.parentId, rule: 'source.refreshOn.parentId' });
+  const conn = await deps.pool.get(source.connection);
+  const parent = await conn.connector.get(source.entity, parentId);
+  if (!parent) throw new SyncError('invalid_data', `${what} belongs to ${source.entity} ${parentId}, which does not exist on "${source.connection}"`, { field: def.parentId, value: parentId, rule: 'the parent must exist' });
+  return { id: parent.id, data: parent.data };
+}
+
+/** Reads what one lookup names: a get per id, or a find per value, stopping at the first hit unless `many`. */
+async function runLookup(lookup: CompiledLookup, record: Fields, ctx: MappingContext, deps: RecordRunnerDeps): Promise<Fields[]> {
+  const l = lookup.def;
+  const keys = await lookup.keys(record, ctx);
+  const conn = await deps.pool.get(l.connection);
+  const found: Fields[] = [];
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const hits = l.find ? await conn.connector.find(l.entity, l.find.field, key) : [await conn.connector.get(l.entity, key)].filter((r) => r !== null);
+    for (const h of hits) {
+      if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      found.push({ ...h.data, id: h.id });
+    }
+    if (found.length && !l.many) break;
+  }
+  if (!found.length && l.required) {
+    const how = l.find ? `${l.find.field} = ${keys.map((k) => JSON.stringify(k)).join(' or ') || '(no value)'}` : `id ${keys.join(', ') || '(no id)'}`;
+    throw new SyncError('invalid_data', `lookup "${l.name}" found no ${l.entity} on "${l.connection}" with ${how}`, { field: l.name, value: keys, rule: 'required lookup' });
+  }
+  return found;
 }
 
 /** Lock keys for a target's match-key values (`pardot/prospect/email=ada@example.com`). */

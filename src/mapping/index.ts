@@ -15,6 +15,7 @@ export { LIBRARY } from './functions/index.js';
 export type {
   CompileOptions,
   CompiledFlow,
+  CompiledLookup,
   CompiledTarget,
   EntityResolver,
   FieldDiff,
