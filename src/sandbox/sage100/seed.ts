@@ -12,6 +12,7 @@ import {
   AR_Division,
   AR_InvoiceHistoryDetail,
   AR_InvoiceHistoryHeader,
+  AR_OpenInvoice,
   AR_Options,
   AR_Salesperson,
   AR_TermsCode,
@@ -254,6 +255,13 @@ export function seedCompany(db: CompanyDb, now: Date, size: SeedSize = DEFAULT_S
         },
         at,
       );
+      // Invoices of the last 45 days are not paid yet: they are open, with their whole amount due.
+      if (!credit && now.getTime() - at.getTime() < 45 * DAY) {
+        const tax = taxable.mul(rate).div(100).toDecimalPlaces(2);
+        const header = db.get(AR_InvoiceHistoryHeader, { InvoiceNo: no, HeaderSeqNo: '000000' })!;
+        const due = new Decimal(taxable).add(tax).add(header.FreightAmt).toFixed(2);
+        db.insert(AR_OpenInvoice, { ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo, InvoiceNo: no, InvoiceType: 'IN', InvoiceDate: ymd(at), InvoiceDueDate: ymd(new Date(at.getTime() + 30 * DAY)), TermsCode: cust.TermsCode, InvoiceAmt: due, Balance: due }, at);
+      }
     }
   });
 }

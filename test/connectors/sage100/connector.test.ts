@@ -71,7 +71,7 @@ describe('discover', () => {
     expect(customer.fields.find((f) => f.name === 'CustomerName')).toMatchObject({ maxLength: 30, required: true });
     const order = entities.find((e) => e.name === 'SO_SalesOrder')!;
     expect(order.fields.some((f) => f.name === 'UDF_SF_OPPORTUNITY_ID')).toBe(true);
-    expect(entities.map((e) => e.name)).toEqual(['AR_Customer', 'SO_SalesOrder', 'AR_InvoiceHistory', 'CI_Item', 'IM_ItemWarehouse']);
+    expect(entities.map((e) => e.name)).toEqual(['AR_Customer', 'AR_CustomerContact', 'SO_SalesOrder', 'AR_InvoiceHistory', 'AR_OpenInvoice', 'AR_CashReceiptsHistory', 'CI_Item', 'IM_ItemWarehouse']);
   });
 });
 
