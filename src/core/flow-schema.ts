@@ -155,6 +155,7 @@ export const flowSchema: JsonObject = {
           connection: { type: 'string', minLength: 1 },
           entity: { type: 'string', minLength: 1 },
           when: { type: 'string', minLength: 1 },
+          forEach: { type: 'string', minLength: 1, description: 'JSONata giving a list; the target is written once per element, bound as `item`.' },
           mapping,
           match: {
             type: 'object',

@@ -195,6 +195,12 @@ export interface TargetDef {
   writeBack?: WriteBackDef;
   /** Run this target only when this JSONata expression is true. */
   when?: string;
+  /**
+   * JSONata giving a list: the target is mapped and written once per element, with the element bound
+   * as `item` (every member of a list gets an activity). Use `match.xref: false` with match keys, so
+   * each element's write finds its own record on a retry.
+   */
+  forEach?: string;
 }
 
 /** Declared failure handling. */

@@ -181,6 +181,8 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     if (names.has(t.name)) out.push({ path: `targets/${i}/name`, message: `target name "${t.name}" is used twice` });
     names.add(t.name);
     expr(`targets/${i}/when`, t.when);
+    expr(`targets/${i}/forEach`, t.forEach);
+    if (t.forEach && t.match?.xref !== false) out.push({ path: `targets/${i}/match/xref`, message: `target "${t.name}" writes once per forEach element: set \`match: { xref: false }\` and match keys, so each element finds its own record` });
     checkMapping(t.mapping, `targets/${i}/mapping`, def, out, expr);
     for (const [field, e] of Object.entries(t.writeBack?.mapping ?? {})) expr(`targets/${i}/writeBack/mapping/${field}`, e);
     expr(`targets/${i}/writeBack/id`, t.writeBack?.id);

@@ -114,26 +114,27 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   const prepareTarget = async (
     target: (typeof flow.compiled.targets)[number],
     mctx: MappingContext,
+    rec: Fields = record,
   ): Promise<{ kind: 'skipped' } | { kind: 'mapped'; mapped: Awaited<ReturnType<typeof target.map>> } | { kind: 'failed'; error: unknown; step: TraceInput }> => {
     const t = target.def;
     const step: TraceInput = { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys };
     try {
-      if (!(await target.when(record, mctx))) return { kind: 'skipped' };
+      if (!(await target.when(rec, mctx))) return { kind: 'skipped' };
     } catch (err) {
       return { kind: 'failed', error: err, step };
     }
     let mapped;
     try {
-      mapped = await target.map(record, mctx);
+      mapped = await target.map(rec, mctx);
     } catch (err) {
-      return { kind: 'failed', error: err, step: { ...step, before: record as JsonValue } };
+      return { kind: 'failed', error: err, step: { ...step, before: rec as JsonValue } };
     }
     // A lone surrogate cannot be encoded as UTF-8, so no vendor can store it (and URL encoding it
     // throws): refuse it as invalid data naming the field, instead of retrying a write that cannot succeed.
     const malformed = Object.entries(mapped.fields).find(([, v]) => typeof v === 'string' && LONE_SURROGATE.test(v));
     if (malformed) {
       const error = new SyncError('invalid_data', `field "${malformed[0]}" of target "${t.name}" is not valid Unicode (it holds a lone surrogate)`, { field: malformed[0], rule: 'well-formed Unicode' });
-      return { kind: 'failed', error, step: { ...step, before: record as JsonValue } };
+      return { kind: 'failed', error, step: { ...step, before: rec as JsonValue } };
     }
     return { kind: 'mapped', mapped };
   };
@@ -193,6 +194,11 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         return ctx.xref!(connection, entity, id, targetConnection, targetEntity);
       },
     };
+    if (target.forEach) {
+      // One write per element of a list (every member of a list): mapped element by element when written.
+      prepared.push({ target, state: 'after-earlier-writes' });
+      continue;
+    }
     const outcome = await prepareTarget(target, probe);
     if (dependsOnEarlier) prepared.push({ target, state: 'after-earlier-writes' });
     else if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
@@ -208,20 +214,9 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   // 2. Write, target by target. What one attempt wrote is committed with its outcome (cross-reference
   // and payload hash per target), so a retry or a replay finds those targets written and unchanged
   // and completes only what is missing.
-  for (const prep of prepared) {
-    const target = prep.target;
+  /** Writes one mapped record of a target: match, plan, write, link, write back. */
+  const writeTarget = async (target: Target, mapped: Awaited<ReturnType<Target['map']>>, rec: Fields): Promise<void> => {
     const t = target.def;
-    let mapped;
-    if (prep.state === 'mapped') mapped = prep.mapped;
-    else {
-      const outcome = prep.state === 'skipped' ? ({ kind: 'skipped' } as const) : await prepareTarget(target, ctx);
-      if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
-      if (outcome.kind === 'skipped') {
-        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
-        continue;
-      }
-      mapped = outcome.mapped;
-    }
     const fields = mapped.fields;
     // The source record is kept once, on the trigger step; the map step holds what it produced.
     const mapTrace: TraceInput = { step: `map:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, after: fields as JsonValue, lineage: mapped.lineage, keys };
@@ -235,14 +230,14 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       if (!t.writeBack || !target.writeBack) return;
       const targetRef = { connection: t.connection, entity: t.entity, id: existingId };
       if (sourceRef && !result.xref.some((l) => l.a === sourceRef && l.b.id === existingId)) result.xref.push({ a: sourceRef, b: targetRef });
-      await writeBack(t, target.writeBack, record, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
+      await writeBack(t, target.writeBack, rec, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
     };
     // Until the write lands, another record with the same match-key value would also find nothing and create.
     const release = await (deps.locks?.hold(matchLockKeys(t, fields)) ?? Promise.resolve(() => undefined));
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
-      const existingId = await findTarget(target, record, ctx, fields, sourceRef, conn.connector, deps.store);
+      const existingId = await findTarget(target, rec, ctx, fields, sourceRef, conn.connector, deps.store);
       const invalid = await checkMapped(target, fields, existingId ? 'update' : verb);
       if (invalid) throw invalid;
       const op = planWrite(t, verb, existingId, fields, flow.name, sourceId);
@@ -251,7 +246,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         writeStep.externalId = existingId ?? undefined;
         result.traces.push(writeStep);
         if (existingId) await writeBackExisting(existingId);
-        continue;
+        return;
       }
       const hash = stableHash(op.data);
       if (existingId && verb !== 'delete' && (t.write?.skipUnchanged ?? true)) {
@@ -264,7 +259,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
           if (sourceRef) result.xref.push({ a: sourceRef, b: { connection: t.connection, entity: t.entity, id: existingId } });
           result.written[t.name] = { id: existingId, created: false };
           await writeBackExisting(existingId);
-          continue;
+          return;
         }
       }
       writeStep.after = op.data as JsonValue;
@@ -284,13 +279,47 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       result.written[t.name] = { id: outcome.id, created: outcome.created, data: outcome.data };
 
       if (t.writeBack && target.writeBack) {
-        await writeBack(t, target.writeBack, record, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, result, keys);
+        await writeBack(t, target.writeBack, rec, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, result, keys);
       }
     } catch (err) {
       if (err instanceof RecordRunFailure) throw err;
       return fail(err, writeStep);
     } finally {
       release();
+    }
+  };
+
+  for (const prep of prepared) {
+    const target = prep.target;
+    const t = target.def;
+    if (prep.state === 'mapped') {
+      await writeTarget(target, prep.mapped, record);
+      continue;
+    }
+    if (prep.state === 'skipped') {
+      result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
+      continue;
+    }
+    let elements: Fields[] = [record];
+    if (target.forEach) {
+      try {
+        elements = (await target.forEach(record, ctx)).map((item) => ({ ...record, item: item as JsonValue }));
+      } catch (err) {
+        return fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys });
+      }
+      if (elements.length === 0) {
+        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys, after: { reason: 'forEach gave no elements' } });
+        continue;
+      }
+    }
+    for (const rec of elements) {
+      const outcome = await prepareTarget(target, ctx, rec);
+      if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
+      if (outcome.kind === 'skipped') {
+        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
+        continue;
+      }
+      await writeTarget(target, outcome.mapped, rec);
     }
   }
   return result;

@@ -189,6 +189,19 @@ function compileTarget(
     },
   };
   if (def.writeBack) target.writeBack = compileWriteBack(def, at, functions);
+  if (def.forEach !== undefined) {
+    const eachExpr = compileOrFatal(def.forEach, `${at}/forEach`, functions);
+    target.forEach = async (record, ctx) => {
+      let v: unknown;
+      try {
+        v = await evaluateExpression(eachExpr, record, { root: record, ctx });
+      } catch (err) {
+        throw mappingError({ flow: ctx.flow, recordKey: ctx.recordKey, target: def.name }, 'forEach', eachExpr.text, undefined, `the expression failed: ${(err as Error).message ?? String(err)}`, err);
+      }
+      if (v === undefined || v === null) return [];
+      return Array.isArray(v) ? v : [v];
+    };
+  }
   if (def.match?.link !== undefined) {
     const linkExpr = compileOrFatal(def.match.link, `${at}/match/link`, functions);
     target.link = async (record, ctx) => {

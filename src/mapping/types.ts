@@ -50,6 +50,8 @@ export interface CompiledTarget {
   mapSync(record: Fields, ctx: MappingContext): MappedRecord | undefined;
   /** Maps and collects every failure (used by preview and flow tests). */
   mapAll(record: Fields, ctx: MappingContext): Promise<MappingOutcome>;
+  /** Present when the target declares `forEach`: the elements it is written for. */
+  forEach?(record: Fields, ctx: MappingContext): Promise<unknown[]>;
   /** Present when the target's match declares a `link`: the target id it gives, or null. */
   link?(record: Fields, ctx: MappingContext): Promise<string | null>;
   /** Present when the target declares a write-back. */
