@@ -247,7 +247,7 @@ export function seedCompany(db: CompanyDb, now: Date, size: SeedSize = DEFAULT_S
         AR_InvoiceHistoryHeader,
         {
           InvoiceNo: no, HeaderSeqNo: '000000', ModuleCode: r() < 0.9 ? 'S/O' : 'A/R', InvoiceType: credit ? 'CM' : 'IN', InvoiceDate: ymd(at),
-          SalesOrderNo: credit ? '' : String(1 + i).padStart(7, '0'), ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo, CustomerPONo: '',
+          SalesOrderNo: credit ? '' : String(1 + i).padStart(7, '0'), OrderDate: credit ? '' : ymd(new Date(at.getTime() - 3 * DAY)), ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo, CustomerPONo: '',
           BillToName: cust.CustomerName, ShipToName: cust.CustomerName, ShipToCity: cust.City, ShipToState: cust.State, ShipToZipCode: cust.ZipCode,
           SalespersonDivisionNo: cust.SalespersonDivisionNo, SalespersonNo: cust.SalespersonNo, TermsCode: cust.TermsCode,
           TaxableSalesAmt: taxable.toFixed(2), NonTaxableSalesAmt: '0', SalesTaxAmt: taxable.mul(rate).div(100).toDecimalPlaces(2).toFixed(2),
