@@ -94,13 +94,8 @@ async function readEntity(
 async function childEvents(flow: FlowRuntime, via: string, records: SourceRecord[]): Promise<InboxEvent[]> {
   const out: InboxEvent[] = [];
   for (const r of records) {
-    let parentId: string | null = null;
-    try {
-      parentId = (await flow.compiled.parentIdOf?.(via, r.data, { flow: flow.name, recordKey: r.id })) ?? null;
-    } catch {
-      // The runner evaluates it again and dead-letters the event with the reason.
-      parentId = null;
-    }
+    // On failure the runner evaluates it again and dead-letters the event with the reason.
+    const parentId = await Promise.resolve(flow.compiled.parentIdOf?.(via, r.data, { flow: flow.name, recordKey: r.id })).catch(() => null);
     const payload: EventPayload = { record: r.data, id: r.id, type: 'changed', via };
     out.push({ flow: flow.name, deliveryId: `${via}:${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: parentId ?? `${via}:${r.id}` });
   }
