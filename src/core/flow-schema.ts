@@ -78,7 +78,13 @@ export const flowSchema: JsonObject = {
         {
           additionalProperties: false,
           required: ['type', 'every'],
-          properties: { type: { const: 'poll' }, every: duration, overlap: duration, pageSize: { type: 'integer', minimum: 1, maximum: 10000 } },
+          properties: {
+            type: { const: 'poll' },
+            every: duration,
+            overlap: duration,
+            pageSize: { type: 'integer', minimum: 1, maximum: 10000 },
+            startFrom: { enum: ['beginning', 'now'], description: '`now`: the first read only sets the watermark; existing records are not played.' },
+          },
         },
         {
           additionalProperties: false,

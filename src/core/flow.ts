@@ -51,6 +51,11 @@ export interface PollTriggerDef {
   overlap?: string;
   /** Records read per page (default 500). */
   pageSize?: number;
+  /**
+   * Where the first read starts: `beginning` (default) plays every existing record; `now` only sets the
+   * watermark, so history (years of posted invoices) is not replayed as new events.
+   */
+  startFrom?: 'beginning' | 'now';
 }
 
 /** Runs on a cron schedule (a full or changed-since read of the source). */

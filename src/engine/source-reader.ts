@@ -57,6 +57,9 @@ async function readEntity(
   const wmKey = `${flow.def.source.connection}/${entity}`;
   const conn = await pool.get(flow.def.source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);
+  // The first read of a refreshOn child, or of a flow that starts from now, only finds where "now" is:
+  // the parent's own first read already covers every parent, and history is not news.
+  const historyOnly = mode === 'changes' && !stored && (via !== null || (trig.type === 'poll' && trig.startFrom === 'now'));
   let since: Watermark | null = mode === 'all' || !stored ? null : stored;
   let watermark = stored;
   const outcome: ReadOutcome = { pages: 0, records: 0, accepted: 0, watermark, jobIds: [] };
@@ -68,7 +71,7 @@ async function readEntity(
     // At an equal (stamp, key) the page's watermark still wins: a late record produced inside the overlap
     // leaves the mark where it was but adds to the seen-set in `extra`, which must be kept.
     if (page.next && (!watermark || compareMarks(page.next, watermark) >= 0)) watermark = page.next;
-    const events = via ? await childEvents(flow, via, page.records) : page.records.map((r) => toEvent(flow.name, r));
+    const events = historyOnly ? [] : via ? await childEvents(flow, via, page.records) : page.records.map((r) => toEvent(flow.name, r));
     const queued = await store.commitPoll({
       flow: flow.name,
       watermarkKey: wmKey,

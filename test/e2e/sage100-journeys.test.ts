@@ -137,7 +137,7 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
 
   it('J3: invoices, credit memos and payments become activities; no header email goes through the contacts; no prospect is a traced skip', async () => {
     if (!run) return;
-    // The first poll takes the seeded history (its customers' prospects exist from J2).
+    // The first poll only marks where now is (startFrom: now): the seeded history is not played.
     await f.poll('invoice-activity');
     await f.poll('payment-activity');
     const known = [...f.pardot.state.prospects.values()].find((p) => !p.isDeleted && typeof p.email === 'string' && !String(p.email).includes('abc-company'))!;
@@ -157,9 +157,7 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
 
     await f.poll('invoice-activity');
     await f.poll('payment-activity');
-    expect(await deadFor('invoice-activity')).toEqual([]);
-    // The receipt of a customer Sage does not have (from J2) is refused here as well, by the required lookup.
-    expect((await deadFor('payment-activity')).map((d) => d.error.message)).toEqual([expect.stringContaining('lookup "customer" found no AR_Customer on "sage100" with id 01-GHOST')]);
+    expect((await deadFor('invoice-activity')).concat(await deadFor('payment-activity'))).toEqual([]);
     const invoiced = activities('Order_Invoiced', headerProspect.id).filter((a) => String(a.value).startsWith(`Invoice ${invoiceNo} `));
     expect(invoiced).toHaveLength(1);
     expect(activities('Order_Invoiced', headerProspect.id).length).toBe(invoicedBefore + 1);
