@@ -215,7 +215,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   // and payload hash per target), so a retry or a replay finds those targets written and unchanged
   // and completes only what is missing.
   /** Writes one mapped record of a target: match, plan, write, link, write back. */
-  const writeTarget = async (target: Target, mapped: Awaited<ReturnType<Target['map']>>, rec: Fields): Promise<void> => {
+  const writeTarget = async (target: Target, mapped: Awaited<ReturnType<Target['map']>>, rec: Fields, element?: string): Promise<void> => {
     const t = target.def;
     const fields = mapped.fields;
     // The source record is kept once, on the trigger step; the map step holds what it produced.
@@ -240,7 +240,8 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       const existingId = await findTarget(target, rec, ctx, fields, sourceRef, conn.connector, deps.store);
       const invalid = await checkMapped(target, fields, existingId ? 'update' : verb);
       if (invalid) throw invalid;
-      const op = planWrite(t, verb, existingId, fields, flow.name, sourceId);
+      // Each forEach element is its own write: its idempotency key names the element, not only the event.
+      const op = planWrite(t, verb, existingId, fields, flow.name, sourceId && element ? `${sourceId}#${element}` : sourceId);
       if (!op) {
         writeStep.status = 'unchanged';
         writeStep.externalId = existingId ?? undefined;
@@ -319,7 +320,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
         continue;
       }
-      await writeTarget(target, outcome.mapped, rec);
+      await writeTarget(target, outcome.mapped, rec, target.forEach ? stableHash(rec.item ?? null) : undefined);
     }
   }
   return result;

@@ -219,12 +219,14 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     }
     f.sage.db.update(IM_ItemWarehouse, key, { QuantityOnPurchaseOrder: '40' });
     f.sage.updateItem(item.ItemCode, { ItemCodeDesc: String(f.sage.db.get(CI_Item, { ItemCode: item.ItemCode })!.ItemCodeDesc) });
-    const asker = [...f.pardot.state.prospects.values()].find((p) => !p.isDeleted && p.email)!;
+    const [asker, asker2] = [...f.pardot.state.prospects.values()].filter((p) => !p.isDeleted && p.email);
     const listId = f.pardot.state.nextId('list');
     const at = new Date().toISOString();
     f.pardot.state.lists.set(listId, { id: listId, name: `Back in stock: ${item.ItemCode}`, title: 'Back in stock', description: null, isDynamic: false, isPublic: false, folderId: null, campaignId: null, isDeleted: false, createdById: 1001, updatedById: 1001, createdAt: at, updatedAt: at });
     const mid = f.pardot.state.nextId('listMembership');
     f.pardot.state.listMemberships.set(mid, { id: mid, listId, prospectId: asker.id, optedOut: false, isDeleted: false, createdById: 1001, updatedById: 1001, createdAt: at, updatedAt: at });
+    const mid2 = f.pardot.state.nextId('listMembership');
+    f.pardot.state.listMemberships.set(mid2, { id: mid2, listId, prospectId: asker2.id, optedOut: false, isDeleted: false, createdById: 1001, updatedById: 1001, createdAt: at, updatedAt: at });
     await f.poll('stock-by-warehouse');
     await f.poll('back-in-stock');
     expect(activities('Back_In_Stock', asker.id)).toHaveLength(0);
@@ -241,6 +243,7 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     expect(back.On_Hand__c).toBe(new Decimal(String(item.QuantityOnSalesOrder)).add(25).toNumber());
     expect(back.On_Order__c).toBe(15);
     expect(activities('Back_In_Stock', asker.id)).toHaveLength(1);
+    expect(activities('Back_In_Stock', asker2.id)).toHaveLength(1);
     expect(String(activities('Back_In_Stock', asker.id)[0].value)).toContain(`${item.ItemCode} is back in stock at warehouse ${item.WarehouseCode}`);
     // The request is answered: the prospect left the list.
     expect([...f.pardot.state.listMemberships.values()].filter((m) => m.listId === listId && !m.isDeleted)).toHaveLength(0);
@@ -252,6 +255,7 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     await f.poll('back-in-stock');
     await f.poll('back-in-stock');
     expect(activities('Back_In_Stock', asker.id)).toHaveLength(1);
+    expect(activities('Back_In_Stock', asker2.id)).toHaveLength(1);
     expect(stockRows().filter((s) => s.Sage100_Stock_Key__c === `${item.ItemCode}|${item.WarehouseCode}`)).toHaveLength(1);
 
     // Stock of an item the catalogue never published: dead-lettered, naming the missing product.
