@@ -32,13 +32,12 @@ const loadBefore = load();
 const full: number[] = [];
 const one: number[] = [];
 let customers = 0;
-let someId = '';
 for (let r = 0; r < ROUNDS; r++) {
   const t0 = performance.now();
   const page = await conn.readChanges('AR_Customer', null, { limit: 10_000 });
   full.push(performance.now() - t0);
   customers = page.records.length;
-  someId = page.records[Math.floor(page.records.length / 2)].id;
+  const someId = page.records[Math.floor(page.records.length / 2)].id;
   const t1 = performance.now();
   await conn.get('AR_Customer', someId);
   one.push(performance.now() - t1);
