@@ -154,6 +154,7 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     const lostNo = f.sage.postCreditMemo(nobody, '5.00');
     const payment = f.sage.receivePayment(viaContact, '12.34', { checkNo: '7001' });
     const invoicedBefore = activities('Order_Invoiced', headerProspect.id).length;
+    const knownInvoiceDate = f.pardot.state.prospects.get(known.id as number)!.last_invoice_date__c ?? null;
 
     await f.poll('invoice-activity');
     await f.poll('payment-activity');
@@ -169,6 +170,8 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     expect(payment.applied).toEqual([{ invoiceNo: `PP${payment.depositNo}`, amount: '12.34' }]);
     expect(String(f.pardot.state.prospects.get(known.id as number)!.last_payment_date__c).slice(0, 10)).toBe(ymd(f.sage.db.today()));
     expect(f.pardot.state.prospects.get(known.id as number)!.erp_customer_number__c).toBe(viaContact);
+    // A credit memo is not an invoice: the last invoice date stays as it was.
+    expect(f.pardot.state.prospects.get(known.id as number)!.last_invoice_date__c ?? null).toEqual(knownInvoiceDate);
     // Nobody in Pardot for the other credit memo: skipped, with the addresses tried on the trace.
     const [skipped] = await f.store.listRuns({ flow: 'invoice-activity', key: `${lostNo}-000000` });
     expect(skipped.status).toBe('skipped');
