@@ -70,6 +70,18 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     const lastPayment = custRows(AR_CashReceiptsHistory, id).map((r) => ymd(r.TransactionDate)).sort().at(-1) ?? null;
     return { lifetime: lifetime.toFixed(2), open: open.toFixed(2), lastInvoice, lastPayment };
   }
+  /**
+   * Delivers the event of a run found by `key` once more under a new delivery id (a repeated delivery,
+   * a retried job), as the poll produced it: same record, same id, same child entity.
+   */
+  async function deliverAgain(flow: string, key: string): Promise<void> {
+    const [run] = await f.store.listRuns({ flow, key });
+    const trigger = (await f.store.listTraces(run.id)).find((t) => t.step === 'trigger')!;
+    const source = (await f.store.listRuns({ flow, limit: 1 }))[0];
+    const via = trigger.entity !== (await f.hub.flows.get(flow)).def.source.entity ? trigger.entity : undefined;
+    await f.store.ingest([{ flow, deliveryId: `again-${run.id}`, payload: { record: trigger.after ?? null, id: trigger.externalId ?? null, ...(via ? { via } : {}) }, recordKey: key }], { flowVersion: source.flowVersion, maxAttempts: 3 });
+    await f.drain();
+  }
   /** A new customer keyed in Sage (no eBWS), with optional contacts. */
   function newCustomer(no: string, email: string, contacts: string[] = []): string {
     const id = f.sage.addCustomer({ CustomerNo: no, CustomerName: `Customer ${no}`, EmailAddress: email, SalespersonNo: '0100', TermsCode: '01' });
@@ -124,6 +136,11 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     expect(money(again.Lifetime_Value__c)).toBe(want.lifetime);
     expect(money(again.Open_Balance__c)).toBe(want.open);
     expect(money(prospectsWith(email)[0].lifetime_value__c)).toBe(want.lifetime);
+    // The invoice's event delivered once more: the customer is re-read, nothing changes.
+    await deliverAgain('customer-enrichment', `${invoiceNo}-000000`);
+    const [thrice] = [...sf().table('Account').values()].filter((a) => a.Sage100_Customer_No__c === id);
+    expect(money(thrice.Lifetime_Value__c)).toBe(want.lifetime);
+    expect(money(prospectsWith(email)[0].open_balance__c)).toBe(want.open);
     expect(sf().table('Account').size).toBe(accounts);
     expect(f.pardot.state.prospects.size).toBe(prospects);
 
@@ -183,6 +200,10 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     const total = f.pardot.state.externalActivities.size;
     await f.poll('invoice-activity');
     await f.poll('payment-activity');
+    expect(f.pardot.state.externalActivities.size).toBe(total);
+    // The same invoice and payment delivered once more (a repeat, a retried job): still one entry each.
+    await deliverAgain('invoice-activity', `${invoiceNo}-000000`);
+    await deliverAgain('payment-activity', `${payment.depositNo}|01|J3A|7001|PP${payment.depositNo}`.toLowerCase());
     expect(f.pardot.state.externalActivities.size).toBe(total);
 
     // An invoice of a customer Sage does not have: dead-lettered by the required lookup.
