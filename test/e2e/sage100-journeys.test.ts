@@ -75,12 +75,18 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
    * a retried job), as the poll produced it: same record, same id, same child entity.
    */
   async function deliverAgain(flow: string, key: string): Promise<void> {
-    const [run] = await f.store.listRuns({ flow, key });
+    const runs = await f.store.listRuns({ flow, key });
+    const [run] = runs;
     const trigger = (await f.store.listTraces(run.id)).find((t) => t.step === 'trigger')!;
     const source = (await f.store.listRuns({ flow, limit: 1 }))[0];
     const via = trigger.entity !== (await f.hub.flows.get(flow)).def.source.entity ? trigger.entity : undefined;
-    await f.store.ingest([{ flow, deliveryId: `again-${run.id}`, payload: { record: trigger.after ?? null, id: trigger.externalId ?? null, ...(via ? { via } : {}) }, recordKey: key }], { flowVersion: source.flowVersion, maxAttempts: 3 });
+    const res = await f.store.ingest([{ flow, deliveryId: `again-${run.id}`, payload: { record: trigger.after ?? null, id: trigger.externalId ?? null, ...(via ? { via } : {}) }, recordKey: key }], { flowVersion: source.flowVersion, maxAttempts: 3 });
+    expect(res.accepted).toBe(1);
     await f.drain();
+    // It ran again, and succeeded.
+    const after = await f.store.listRuns({ flow, key });
+    expect(after.length).toBe(runs.length + 1);
+    expect(after[0].status).toBe('succeeded');
   }
   /** A new customer keyed in Sage (no eBWS), with optional contacts. */
   function newCustomer(no: string, email: string, contacts: string[] = []): string {
