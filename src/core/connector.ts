@@ -70,6 +70,8 @@ export interface EntitySpec {
   description?: string;
   /** The field list is not exhaustive (an HTTP entity declared without fields): names outside it are not refused at deploy. */
   openFields?: boolean;
+  /** Related lists a read can carry nested in each record (Salesforce child relationships: `OpportunityLineItems`). */
+  relationships?: string[];
 }
 
 /** A record as a connector reads it. */

@@ -56,6 +56,7 @@ function rootNames(entity: EntitySpec): Set<string> {
     if (f.name.endsWith('Id')) names.add(f.name.slice(0, -2));
     if (f.name.endsWith('__c')) names.add(`${f.name.slice(0, -3)}__r`);
   }
+  for (const r of entity.relationships ?? []) names.add(r);
   names.add(entity.idField);
   if (entity.updatedField) names.add(entity.updatedField);
   return names;
@@ -133,26 +134,36 @@ function fieldIssue(scope: Scope, name: string, role: string, path: string, out:
 }
 
 function checkSourceReads(def: FlowDef, source: Scope, out: Issue[]): void {
+  // Lookups bind their records on the source record under their names: later reads see those too.
   const names = rootNames(source.entity);
-  const readsIn = (text: string | undefined, path: string) => {
+  const readsIn = (text: string | undefined, path: string, known = names) => {
     if (text === undefined) return;
-    for (const root of new Set(expressionRoots(text))) fieldIssue(source, root, 'source field', path, out, names);
+    for (const root of new Set(expressionRoots(text))) fieldIssue(source, root, 'source field', path, out, known);
   };
+  (def.lookups ?? []).forEach((l, i) => {
+    readsIn(l.id, `lookups/${i}/id`);
+    readsIn(l.find?.value, `lookups/${i}/find/value`);
+    readsIn(l.when, `lookups/${i}/when`);
+    names.add(l.name);
+  });
   readsIn(def.filter, 'filter');
   readsIn(def.filterReason, 'filterReason');
   def.targets.forEach((t, i) => {
     readsIn(t.when, `targets/${i}/when`);
+    readsIn(t.forEach, `targets/${i}/forEach`);
+    // A forEach target maps each element of its list, bound as `item`.
+    const targetNames = t.forEach === undefined ? names : new Set([...names, 'item']);
     readsIn(t.match?.link, `targets/${i}/match/link`);
     for (const [field, rule] of Object.entries(t.mapping)) {
       const at = `targets/${i}/mapping/${field}`;
       const from = typeof rule === 'string' ? rule : rule.from;
       if (from !== undefined) {
         const step = firstStep(from);
-        if (step !== null) fieldIssue(source, step, 'source field', typeof rule === 'string' ? at : `${at}/from`, out, names);
+        if (step !== null) fieldIssue(source, step, 'source field', typeof rule === 'string' ? at : `${at}/from`, out, targetNames);
       }
       if (typeof rule === 'object') {
-        readsIn(rule.expr, `${at}/expr`);
-        readsIn(rule.when, `${at}/when`);
+        readsIn(rule.expr, `${at}/expr`, targetNames);
+        readsIn(rule.when, `${at}/when`, targetNames);
       }
     }
   });
@@ -179,6 +190,10 @@ export function flowNameIssues(def: FlowDef, lookup: SchemaLookup): Issue[] {
   // A pushed record is whatever the sender posts: a webhook's source entity is read (and so checked) only when it reconciles by polling.
   const readsEntity = def.trigger.type !== 'webhook' || def.trigger.reconcileEvery !== undefined;
   const source = readsEntity ? resolveEntity(lookup, def.source.connection, def.source.entity, 'source/entity', out) : undefined;
+  (def.lookups ?? []).forEach((l, i) => {
+    const scope = resolveEntity(lookup, l.connection, l.entity, `lookups/${i}/entity`, out);
+    if (scope && l.find) fieldIssue(scope, l.find.field, 'lookup field', `lookups/${i}/find/field`, out);
+  });
   if (source) checkSourceReads(def, source, out);
   def.targets.forEach((t, i) => {
     const scope = resolveEntity(lookup, t.connection, t.entity, `targets/${i}/entity`, out);

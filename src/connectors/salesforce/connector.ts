@@ -56,9 +56,19 @@ export class SalesforceConnection implements Connector {
     }
   }
 
+  /**
+   * Every object of the org (describeGlobal). The catalog's and the org's custom objects come as the
+   * org describes them; the hundreds of other standard objects only by name (open field lists), since
+   * describing each would cost a call apiece and a flow uses few of them.
+   */
   async discover(): Promise<EntitySpec[]> {
-    const names = ENTITIES.map((e) => e.name);
-    return Promise.all(names.map((n) => this.spec(n)));
+    const all = (await this.api.describeGlobal()).filter((o) => o.queryable);
+    const described = new Set([...ENTITIES.map((e) => e.name), ...all.filter((o) => o.custom).map((o) => o.name)]);
+    const specs = await Promise.all([...described].map((n) => this.spec(n)));
+    const named: EntitySpec[] = all
+      .filter((o) => !described.has(o.name))
+      .map((o) => ({ name: o.name, label: o.label, idField: 'Id', fields: [], openFields: true, operations: ['read', 'get', 'find', 'create', 'update', 'upsert', 'delete', 'batch'] }));
+    return [...specs, ...named];
   }
 
   /** The org's own describe of an entity, cached for the connection's life. */

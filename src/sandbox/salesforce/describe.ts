@@ -53,7 +53,8 @@ export function objectSummary(o: SfObject, version: string): Record<string, unkn
     label: o.label,
     labelPlural: o.labelPlural,
     keyPrefix: o.keyPrefix,
-    custom: false,
+    // Custom objects are the ones whose API name ends in __c, as on a real org.
+    custom: o.name.endsWith('__c'),
     createable: o.name !== 'User',
     updateable: true,
     deletable: o.name !== 'User',

@@ -24,6 +24,8 @@ export interface DescribeResult {
   name: string;
   label: string;
   fields: DescribeField[];
+  /** Related lists; a query may select one as a subquery (`(SELECT … FROM OpportunityLineItems)`). */
+  childRelationships?: Array<{ relationshipName: string | null; childSObject: string }>;
 }
 
 /** describeGlobal's object list. */
@@ -66,6 +68,7 @@ export function toEntitySpec(d: DescribeResult): EntitySpec {
     idField: 'Id',
     ...(hasStamp ? { updatedField: 'SystemModstamp' } : {}),
     fields: d.fields.map(toFieldSpec),
+    relationships: (d.childRelationships ?? []).flatMap((r) => (r.relationshipName ? [r.relationshipName] : [])),
     operations: ['read', 'changes', 'get', 'find', 'create', 'update', 'upsert', 'delete', 'batch'],
     maxBatchSize: 200,
   };
