@@ -218,7 +218,7 @@ export abstract class KyselyStore implements Store {
     return row ?? null;
   }
 
-  private jobValues(job: NewJob, id: string, now: string): JobsTable {
+  protected jobValues(job: NewJob, id: string, now: string): JobsTable {
     return {
       id,
       flow: job.flow,
@@ -248,22 +248,29 @@ export abstract class KyselyStore implements Store {
   }
 
   private async insertRun(trx: Tx, run: RunInput, attempt: number, traces: TraceInput[]): Promise<string> {
+    const rows = this.outcomeRows(run, attempt, traces);
+    await this.writeRunRow(trx, rows.run);
+    if (rows.traces.length > 0) await this.writeTraceRows(trx, rows.traces, rows.keys);
+    return rows.run.id;
+  }
+
+  /** The rows recording one attempt: its run, its trace steps and their search keys. */
+  protected outcomeRows(run: RunInput, attempt: number, traces: TraceInput[]): { run: RunsTable; traces: TracesTable[]; keys: TraceKeysTable[] } {
     const runId = this.newId();
-    await this.writeRunRow(trx, {
-        id: runId,
-        job_id: run.jobId,
-        flow: run.flow,
-        flow_version: run.flowVersion,
-        trigger: run.trigger,
-        status: run.status,
-        record_key: run.recordKey,
-        attempt,
-        started_at: normIso(run.startedAt),
-        finished_at: normIso(run.finishedAt),
-        error: toJsonOrNull(run.error),
-        stats: toJsonOrNull(run.stats),
-      });
-    if (traces.length === 0) return runId;
+    const runRow: RunsTable = {
+      id: runId,
+      job_id: run.jobId,
+      flow: run.flow,
+      flow_version: run.flowVersion,
+      trigger: run.trigger,
+      status: run.status,
+      record_key: run.recordKey,
+      attempt,
+      started_at: normIso(run.startedAt),
+      finished_at: normIso(run.finishedAt),
+      error: toJsonOrNull(run.error),
+      stats: toJsonOrNull(run.stats),
+    };
     const at = isoNow();
     const traceRows: TracesTable[] = [];
     const keyRows: TraceKeysTable[] = [];
@@ -289,8 +296,7 @@ export abstract class KyselyStore implements Store {
       });
       for (const key of keys ?? []) keyRows.push({ key, trace_id: id, run_id: runId });
     }
-    await this.writeTraceRows(trx, traceRows, keyRows);
-    return runId;
+    return { run: runRow, traces: traceRows, keys: keyRows };
   }
 
   /** Links ids into one group; when both already belong to different groups, the groups merge into the older one. */
