@@ -293,6 +293,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await store.queueStats()).queued).toBe(1000);
       });
 
+      it('takes calls arriving together as if one after the other: each delivery id once, for the first call that carries it', async () => {
+        const calls = Array.from({ length: 12 }, (_, i) => [
+          { flow: 'f', deliveryId: `own${i}`, payload: { i } },
+          { flow: 'f', deliveryId: `shared${i % 3}`, payload: { i } },
+        ]);
+        const results = await Promise.all(calls.map((events, i) => store.ingest(events, { flowVersion: 1, maxAttempts: 2 + (i % 2) })));
+        expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(15);
+        expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(9);
+        expect(results.slice(0, 3).map((r) => r.accepted)).toEqual([2, 2, 2]);
+        expect(results.slice(3).every((r) => r.accepted === 1 && r.duplicates === 1)).toBe(true);
+        const jobs = await Promise.all(results.flatMap((r) => r.jobIds).map((j) => store.getJob(j)));
+        expect(new Set(jobs.map((j) => j!.id)).size).toBe(15);
+        // Each job carries its own call's settings and payload.
+        expect(jobs.filter((j) => j!.maxAttempts === 3).length).toBe(results.filter((_, i) => i % 2 === 1).reduce((n, r) => n + r.accepted, 0));
+        const own5 = await store.getJob(results[5].jobIds[0]);
+        expect(own5).toMatchObject({ payload: { i: 5 }, maxAttempts: 3, status: 'queued' });
+      });
+
       it('counts concurrent deliveries of the same event once', async () => {
         const stores = h.reopen ? [store, await h.reopen(), await h.reopen()] : [store, store, store];
         const batches = await Promise.all(
@@ -473,6 +491,51 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(runs).toHaveLength(1);
         expect(runs[0].error).toEqual(err);
         expect((await store.listTraces(runs[0].id))[0].error).toEqual(err);
+      });
+
+      it('records outcomes finished together exactly as one by one: runs, traces, merged links, hashes, lost leases', async () => {
+        const total = 24;
+        await store.enqueue(Array.from({ length: total }, (_, i) => newJob('a', i, { kind: 'event', recordKey: `R${i}` })));
+        const jobs = await store.claimJobs({ workerId: 'w1', limit: total, leaseMs: 60_000 });
+        expect(jobs).toHaveLength(total);
+        const x = (connection: string, i: string | number) => ({ connection, entity: 'contact', id: String(i) });
+        const err: SerializedError = { kind: 'retryable', message: 'HTTP 503', details: { status: 503 } };
+        const outcomes = await Promise.all(
+          jobs.map((job, i) => {
+            const common = {
+              jobId: job.id,
+              // Job 0 reports for a worker that does not hold it: nothing of it may be recorded.
+              workerId: i === 0 ? 'w-other' : 'w1',
+              traces: [{ step: 'trigger', status: 'ok' as const, keys: [`R${i}`, `k${i}@x.com`] }, { step: 'write:t', status: 'ok' as const, externalId: `T${i}` }],
+              // Chains across jobs: src i → tgt i, and every fourth job also joins tgt i to tgt i-1, merging groups.
+              xref: [{ a: x('src', i), b: x('tgt', i) }, ...(i % 4 === 3 ? [{ a: x('tgt', i), b: x('tgt', i - 1) }] : [])],
+              hashes: [{ target: x('tgt', i), hash: `h${i}` }],
+            };
+            return i % 5 === 4
+              ? store.retryJob({ ...common, runAt: new Date(Date.now() + 60_000).toISOString(), error: err, run: { ...runFor(job, 'retrying'), error: err } })
+              : store.completeJob({ ...common, run: runFor(job) });
+          }),
+        );
+        expect(outcomes[0]).toBe(false);
+        expect(outcomes.slice(1).every(Boolean)).toBe(true);
+        expect((await store.getJob(jobs[0].id))).toMatchObject({ status: 'running', leaseOwner: 'w1' });
+        expect(await store.listRuns({ jobId: jobs[0].id })).toEqual([]);
+        expect(await store.xrefFind(x('src', 0), 'tgt', 'contact')).toBeNull();
+        for (let i = 1; i < total; i++) {
+          const job = (await store.getJob(jobs[i].id))!;
+          expect(job.status).toBe(i % 5 === 4 ? 'queued' : 'done');
+          if (i % 5 === 4) expect(job.lastError).toEqual(err);
+          const runs = await store.listRuns({ jobId: jobs[i].id });
+          expect(runs).toHaveLength(1);
+          expect(runs[0]).toMatchObject({ status: i % 5 === 4 ? 'retrying' : 'succeeded', attempt: 1, recordKey: `R${i}` });
+          expect((await store.listTraces(runs[0].id)).map((t) => t.step)).toEqual(['trigger', 'write:t']);
+          expect((await store.listRuns({ key: `k${i}@x.com` })).map((r) => r.id)).toEqual([runs[0].id]);
+          expect(await store.getTargetHash(x('tgt', i))).toBe(`h${i}`);
+          expect(await store.xrefFind(x('src', i), 'tgt', 'contact')).not.toBeNull();
+        }
+        // src 3 and tgt 3 joined tgt 2's group, which holds src 2: four ids, one group.
+        expect((await store.xrefLinked(x('src', 3))).map((r) => `${r.connection}:${r.id}`)).toEqual(['src:2', 'src:3', 'tgt:2', 'tgt:3']);
+        expect((await store.xrefLinked(x('src', 1))).map((r) => `${r.connection}:${r.id}`)).toEqual(['src:1', 'tgt:1']);
       });
 
       it('moves a job to the dead letters with its signature and payload', async () => {

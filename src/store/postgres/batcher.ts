@@ -25,6 +25,8 @@ export interface BatcherOptions<I, O> {
   maxItems: number;
   /** Groups written at once (each on its own pooled connection). */
   maxGroups: number;
+  /** Told when a group of several failed and its calls are written one by one. */
+  onGroupFailed?(error: unknown, size: number): void;
 }
 
 /** Gathers calls into groups; see the module comment. */
@@ -70,6 +72,7 @@ export class Batcher<I, O> {
         group[0].reject(error);
         return;
       }
+      this.options.onGroupFailed?.(error, group.length);
       await Promise.all(
         group.map((p) =>
           this.options.single(p.item).then(

@@ -59,12 +59,14 @@ export class PostgresStore extends KyselyStore {
     single: (call) => this.ingestGroup([call]).then((r) => r[0]),
     maxItems: GROUP_ITEMS,
     maxGroups: GROUPS_AT_ONCE,
+    onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'writing a group of webhook events failed; writing them one by one'),
   });
   readonly #outcomes = new Batcher<OutcomeCall, boolean>({
     group: (calls) => this.outcomeGroup(calls),
     single: (call) => (call.kind === 'complete' ? super.completeJob(call.input) : super.retryJob(call.input)),
     maxItems: GROUP_ITEMS,
     maxGroups: GROUPS_AT_ONCE,
+    onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
   });
 
   constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
