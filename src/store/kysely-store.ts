@@ -56,6 +56,7 @@ import type {
   JobRow,
   NewJob,
   QueueStats,
+  RecordContext,
   Role,
   RunFilter,
   RunInput,
@@ -824,6 +825,23 @@ export abstract class KyselyStore implements Store {
   async link(links: XrefLink[]): Promise<void> {
     if (links.length === 0) return;
     await this.tx((trx) => this.applyLinks(trx, links));
+  }
+
+  async readRecordContext(source: XrefId): Promise<RecordContext> {
+    const rows = await this.db
+      .selectFrom('xref as a')
+      .innerJoin('xref as b', 'b.link_id', 'a.link_id')
+      .leftJoin('target_hashes as h', (j) => j.onRef('h.connection', '=', 'b.connection').onRef('h.entity', '=', 'b.entity').onRef('h.external_id', '=', 'b.external_id'))
+      .select(['b.connection', 'b.entity', 'b.external_id', 'h.hash'])
+      .where('a.connection', '=', source.connection)
+      .where('a.entity', '=', source.entity)
+      .where('a.external_id', '=', source.id)
+      .orderBy('b.created_at')
+      .orderBy('b.connection')
+      .orderBy('b.entity')
+      .orderBy('b.external_id')
+      .execute();
+    return { linked: rows.map((r) => ({ connection: r.connection, entity: r.entity, id: r.external_id, hash: r.hash ?? null })) };
   }
 
   async getTargetHash(target: XrefId): Promise<string | null> {

@@ -849,6 +849,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.xrefLinked(id('pardot', '1'))).toEqual(all);
       });
 
+      it('reads a record\'s linked ids with their last hashes in one call, answering as xrefFind and getTargetHash do', async () => {
+        await store.link([{ a: id('pardot', 'P1'), b: id('sage', 'C1') }]);
+        await store.link([{ a: id('sage', 'C1'), b: id('x3', 'A1') }]);
+        await store.enqueue([newJob('a', 1)]);
+        const job = await claimOne();
+        await store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job), traces: [], hashes: [{ target: id('sage', 'C1'), hash: 'hc1' }] });
+        const ctx = await store.readRecordContext(id('pardot', 'P1'));
+        expect(ctx.linked).toEqual([
+          { ...id('pardot', 'P1'), hash: null },
+          { ...id('sage', 'C1'), hash: 'hc1' },
+          { ...id('x3', 'A1'), hash: null },
+        ]);
+        for (const l of ctx.linked) {
+          expect(await store.xrefFind(id('pardot', 'P1'), l.connection, l.entity)).toBe(l.id);
+          expect(await store.getTargetHash(l)).toBe(l.hash);
+        }
+        expect(await store.readRecordContext(id('pardot', 'nobody'))).toEqual({ linked: [] });
+      });
+
       it('keeps one group under concurrent links of the same ids', async () => {
         const stores = h.reopen ? [store, await h.reopen(), await h.reopen()] : [store, store, store];
         await Promise.all(
