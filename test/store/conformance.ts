@@ -738,6 +738,15 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.reserveCallRate('other-rated', 5)).toBe(0);
       });
 
+      it('spaces concurrent reservations one interval apart after the burst, as if made one by one', async () => {
+        const waits = (await Promise.all(Array.from({ length: 10 }, () => store.reserveCallRate('together', 5)))).sort((a, b) => a - b);
+        expect(waits.slice(0, 5).every((w) => w < 50)).toBe(true);
+        for (let i = 5; i < 10; i++) {
+          expect(waits[i]).toBeGreaterThan(200 * (i - 4) - 100);
+          expect(waits[i]).toBeLessThanOrEqual(200 * (i - 4));
+        }
+      });
+
       it('counts daily API usage atomically, capped near a limit, with the vendor figure adopted', async () => {
         const day = '2026-03-01';
         expect(await store.addApiUsage({ connection: 'p', day, add: 3, limit: 10 })).toMatchObject({ used: 3, limit: 10, granted: true });

@@ -102,6 +102,52 @@ const INSERT_XREF = `
 const MERGE_XREF = `
   update xref set link_id = m.keep from unnest($1::text[], $2::text[]) as m(drop, keep) where xref.link_id = m.drop`;
 
+/**
+ * GCRA reservations of many calls in one statement on the database clock: per key, the theoretical
+ * arrival time advances by the intervals of all its calls at once (keys are unique in the arrays).
+ */
+const RESERVE_RATES = `
+  with clock as (select extract(epoch from clock_timestamp()) * 1000 as ms),
+  req as (select * from unnest($1::text[], $2::float8[]) as r(key, add))
+  insert into rate_buckets as b (key, tat)
+  select req.key, clock.ms + req.add from req, clock
+  on conflict (key) do update set tat = greatest(b.tat, (select ms from clock)) + (excluded.tat - (select ms from clock))
+  returning b.key, b.tat, (select ms from clock)::float8 as now`;
+
+/** One call to reserve under a per-second rate. */
+export interface RateCall {
+  key: string;
+  perSecond: number;
+}
+
+/**
+ * Reserves start times for calls, as if each called reserveCallRate in turn (a call may start one
+ * second's worth of intervals before its theoretical arrival time); returns each call's wait in ms.
+ */
+export async function reserveRates(db: Queryable, calls: RateCall[]): Promise<number[]> {
+  const byKey = new Map<string, number[]>();
+  calls.forEach((c, i) => {
+    const list = byKey.get(c.key) ?? [];
+    list.push(i);
+    byKey.set(c.key, list);
+  });
+  const keys = [...byKey.keys()];
+  const interval = (i: number) => 1000 / calls[i].perSecond;
+  const adds = keys.map((k) => byKey.get(k)!.reduce((sum, i) => sum + interval(i), 0));
+  const res = await db.query<{ key: string; tat: number; now: number }>({ name: 'syncline_reserve_rates', text: RESERVE_RATES, values: [keys, adds] });
+  const waits = new Array<number>(calls.length).fill(0);
+  for (const row of res.rows) {
+    const indexes = byKey.get(row.key)!;
+    // The group's arrival times run from (tat - all its intervals) up to tat, one interval per call.
+    let tat = Number(row.tat) - adds[keys.indexOf(row.key)];
+    for (const i of indexes) {
+      tat += interval(i);
+      waits[i] = Math.max(0, tat - 1000 - Number(row.now));
+    }
+  }
+  return waits;
+}
+
 function column<T, K extends keyof T>(rows: T[], key: K): Array<T[K]> {
   return rows.map((r) => r[key]);
 }

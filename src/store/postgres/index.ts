@@ -17,7 +17,7 @@ import { toJson } from '../rows.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
 import { Batcher } from './batcher.js';
-import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, upsertHashes, type InboxJobRow, type ReleaseRow } from './hot-statements.js';
+import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type ReleaseRow } from './hot-statements.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -67,6 +67,12 @@ export class PostgresStore extends KyselyStore {
     maxItems: GROUP_ITEMS,
     maxGroups: GROUPS_AT_ONCE,
     onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
+  });
+  readonly #rates = new Batcher<RateCall, number>({
+    group: (calls) => reserveRates(this.#pool, calls),
+    single: (call) => reserveRates(this.#pool, [call]).then((w) => w[0]),
+    maxItems: GROUP_ITEMS,
+    maxGroups: GROUPS_AT_ONCE,
   });
 
   constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
@@ -278,16 +284,8 @@ export class PostgresStore extends KyselyStore {
     return this.#slots.heldBy(key);
   }
 
-  async reserveCallRate(key: string, perSecond: number): Promise<number> {
-    // GCRA in one statement on the database clock: the row keeps the theoretical arrival time of the
-    // next call; a call may start one second's worth of intervals before it (the burst).
-    const interval = 1000 / perSecond;
-    const res = await sql<{ tat: number; now: number }>`
-      with clock as (select extract(epoch from clock_timestamp()) * 1000 as ms)
-      insert into rate_buckets as b (key, tat) select ${key}, clock.ms + ${interval}::float8 from clock
-      on conflict (key) do update set tat = greatest(b.tat, (select ms from clock)) + ${interval}::float8
-      returning b.tat, (select ms from clock)::float8 as now`.execute(this.db);
-    const row = res.rows[0];
-    return Math.max(0, Number(row.tat) - 1000 - Number(row.now));
+  /** Calls reserved together share one statement (GCRA on the database clock; see reserveRates). */
+  reserveCallRate(key: string, perSecond: number): Promise<number> {
+    return this.#rates.add({ key, perSecond });
   }
 }
