@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { SynclineHub } from '../src/engine/hub.js';
-import { openStore } from '../src/store/index.js';
+import { openStore, poolSizeFor } from '../src/store/index.js';
 import { httpConnector } from '../src/connectors/http/index.js';
 import { profilePostgres, profileSnapshot, resetProfile } from './pg-profile.js';
 
@@ -29,7 +29,7 @@ if (profileFile) {
 }
 
 const concurrency = Number(process.env.CONCURRENCY ?? 64);
-const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64) });
+const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64), poolSize: poolSizeFor(concurrency) });
 const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
 const app = process.env.BENCH_ROLE === 'worker' ? null : await buildApp({ hub, admin: false });
 await app?.listen({ host: '127.0.0.1', port: 0 });
