@@ -19,6 +19,10 @@ import { readSource } from './source-reader.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
+import { isStoreOutage } from '../store/outage.js';
+
+/** How soon a run that failed because the store went away is tried again. */
+const STORE_OUTAGE_RETRY_MS = 1000;
 
 /** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
 const PERSIST_RETRY_MS = [250, 1000, 2250];
@@ -173,7 +177,8 @@ export class Worker {
     if (attempt < job.maxAttempts) return attempt;
     try {
       const runs = await this.deps.store.listRuns({ flow: job.flow, jobId: job.id, limit: attempt + 1 });
-      const failures = runs.filter((r) => r.status === 'retrying').length + 1;
+      // Runs cut short by a store outage were not the record failing (their attempt was given back).
+      const failures = runs.filter((r) => r.status === 'retrying' && !r.stats?.storeOutage).length + 1;
       return attempt - failures > job.maxAttempts ? attempt : failures;
     } catch {
       return attempt;
@@ -262,8 +267,13 @@ export class Worker {
       if (!error.details.connection && flow && isReadPayload(job.payload)) error.details.connection = flow.def.source.connection;
       const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
       metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
+      // The database went away mid-run (a failover, a killed connection): not the record's failure, so
+      // the attempt is given back and the job retried soon, however many attempts it has used.
+      const storeDown = isStoreOutage(error);
       const counted = await this.countedAttempts(job, attempt);
-      const decision = flow
+      const decision = storeDown
+        ? ({ action: 'retry', delayMs: STORE_OUTAGE_RETRY_MS } as const)
+        : flow
         ? decideRetry(flow.policy, counted, error)
         : error.kind === 'fatal' || counted >= job.maxAttempts
           ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
@@ -276,7 +286,7 @@ export class Worker {
           this.deps.logger.warn({ connection, flow: job.flow }, `connection "${connection}" refused its credential; its flows wait until a successful Test: ${error.message}`);
         }
       }
-      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited' && !waiting;
+      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited' && !waiting && !storeDown;
       const effective = capped ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
       try {
         if (effective.action === 'retry') {
@@ -285,9 +295,9 @@ export class Worker {
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
-            refundAttempt: waiting,
+            refundAttempt: waiting || storeDown,
             error: error.toJSON(),
-            run: run('retrying', error),
+            run: storeDown ? { ...run('retrying', error), stats: { attempt, storeOutage: true } } : run('retrying', error),
             traces: partial.traces,
             xref: partial.xref,
             hashes: partial.hashes,
