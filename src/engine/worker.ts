@@ -19,10 +19,6 @@ import { readSource } from './source-reader.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
-import { isStoreOutage } from '../store/outage.js';
-
-/** How soon a run that failed because the store went away is tried again. */
-const STORE_OUTAGE_RETRY_MS = 1000;
 
 /** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
 const PERSIST_RETRY_MS = [250, 1000, 2250];
@@ -37,6 +33,8 @@ export interface WorkerOptions {
   idlePollMs?: number;
   /** Identifies this worker in leases (default host:pid:random). */
   workerId?: string;
+  /** Base delay before a job that failed because the store lost its connection runs again, jittered up to twice this (default 1 s). */
+  outageRetryMs?: number;
 }
 
 /** Dependencies of a worker. */
@@ -58,6 +56,7 @@ export class Worker {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
+  private readonly outageRetryMs: number;
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
   private wake: (() => void) | null = null;
@@ -76,6 +75,7 @@ export class Worker {
     this.concurrency = options.concurrency ?? 32;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
+    this.outageRetryMs = options.outageRetryMs ?? 1000;
     this.locks = deps.locks ?? new KeyedMutex();
     this.health = deps.health ?? new HealthBook(deps.store);
   }
@@ -177,8 +177,7 @@ export class Worker {
     if (attempt < job.maxAttempts) return attempt;
     try {
       const runs = await this.deps.store.listRuns({ flow: job.flow, jobId: job.id, limit: attempt + 1 });
-      // Runs cut short by a store outage were not the record failing (their attempt was given back).
-      const failures = runs.filter((r) => r.status === 'retrying' && !r.stats?.storeOutage).length + 1;
+      const failures = runs.filter((r) => r.status === 'retrying').length + 1;
       return attempt - failures > job.maxAttempts ? attempt : failures;
     } catch {
       return attempt;
@@ -267,17 +266,16 @@ export class Worker {
       if (!error.details.connection && flow && isReadPayload(job.payload)) error.details.connection = flow.def.source.connection;
       const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
       metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
-      // The database went away mid-run (a failover, a killed connection): not the record's failure, so
-      // the attempt is given back and the job retried soon, however many attempts it has used.
-      const storeDown = isStoreOutage(error);
-      const counted = await this.countedAttempts(job, attempt);
-      const decision = storeDown
-        ? ({ action: 'retry', delayMs: STORE_OUTAGE_RETRY_MS } as const)
+      // The store dropping its connection is not the record failing: run it again soon, uncounted.
+      const outage = store.isOutage(err) || store.isOutage(error.cause);
+      const counted = outage ? 0 : await this.countedAttempts(job, attempt);
+      const decision = outage
+        ? ({ action: 'retry', delayMs: this.outageRetryMs + Math.floor(Math.random() * this.outageRetryMs) } as const)
         : flow
-        ? decideRetry(flow.policy, counted, error)
-        : error.kind === 'fatal' || counted >= job.maxAttempts
-          ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
-          : ({ action: 'retry', delayMs: 5000 } as const);
+          ? decideRetry(flow.policy, counted, error)
+          : error.kind === 'fatal' || counted >= job.maxAttempts
+            ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
+            : ({ action: 'retry', delayMs: 5000 } as const);
       const waiting = error.kind === 'unauthorized';
       if (waiting) {
         const connection = error.details.connection ?? flow?.def.source.connection;
@@ -286,7 +284,7 @@ export class Worker {
           this.deps.logger.warn({ connection, flow: job.flow }, `connection "${connection}" refused its credential; its flows wait until a successful Test: ${error.message}`);
         }
       }
-      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited' && !waiting && !storeDown;
+      const capped = decision.action === 'retry' && counted >= job.maxAttempts && error.kind !== 'rate_limited' && !waiting;
       const effective = capped ? ({ action: 'dead', reason: `gave up after ${attempt} attempts` } as const) : decision;
       try {
         if (effective.action === 'retry') {
@@ -295,9 +293,9 @@ export class Worker {
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
-            refundAttempt: waiting || storeDown,
+            refundAttempt: waiting || outage,
             error: error.toJSON(),
-            run: storeDown ? { ...run('retrying', error), stats: { attempt, storeOutage: true } } : run('retrying', error),
+            run: run('retrying', error),
             traces: partial.traces,
             xref: partial.xref,
             hashes: partial.hashes,

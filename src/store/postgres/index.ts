@@ -18,6 +18,7 @@ import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
 import { Batcher } from './batcher.js';
 import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type ReleaseRow } from './hot-statements.js';
+import { isPostgresOutage } from './outage.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -60,6 +61,10 @@ function dbIso(ms: number): RawBuilder<string> {
 /** The Store on PostgreSQL. */
 export class PostgresStore extends KyselyStore {
   readonly kind = 'postgres' as const;
+
+  override isOutage(err: unknown): boolean {
+    return isPostgresOutage(err);
+  }
   readonly #pool: pg.Pool;
   readonly #notifier: PgNotifier;
   readonly #slots: AdvisorySlots;
