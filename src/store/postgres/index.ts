@@ -44,10 +44,10 @@ const GROUPS_AT_ONCE = 2;
 /**
  * The pool a process running `concurrency` jobs at once needs: its jobs' reads (each job reads its
  * record context once) and the grouped writes (a few connections, whatever the concurrency), with
- * room for the API. Bounded so several worker processes stay well inside max_connections.
+ * room for the API. Bounded (10–16) so several worker processes stay well inside max_connections.
  */
 export function poolSizeFor(concurrency: number): number {
-  return Math.min(24, Math.max(10, Math.ceil(concurrency / 4) + 2 * GROUPS_AT_ONCE + 2));
+  return Math.min(16, Math.max(10, Math.ceil(concurrency / 8) + 2 * GROUPS_AT_ONCE + 2));
 }
 
 /** How long opening a connection may take before the caller gets an error (and retries later). */
