@@ -213,7 +213,8 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       sends.push(send(2_000_000 + i));
     }
     await Promise.all(sends);
-    await waitForCount(sink, total, 60_000);
+    // A store that cannot keep up with the rate drains its backlog here; the percentiles then include that wait.
+    await waitForCount(sink, total, 600_000);
     const lat = sink.records('contacts').map((r) => Date.parse(String(r.createdAt)) - Number(r.sent_at));
     return {
       store: kind,
