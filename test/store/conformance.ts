@@ -704,6 +704,35 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         for (const g of got) g?.release();
       });
 
+      it('takes slots for callers arriving together in one try, and leaves no lock behind after heavy reuse (PostgreSQL)', async () => {
+        if (store.kind !== 'postgres' || !h.raw) return;
+        const advisoryLocks = async () =>
+          (await h.raw!("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())"))[0].n as number;
+        const got = await Promise.all(Array.from({ length: 8 }, () => store.tryAcquireCallSlot('together', 3)));
+        expect(got.filter((g) => g !== null)).toHaveLength(3);
+        expect(await advisoryLocks()).toBe(3);
+        for (const g of got) g?.release();
+        // Many callers taking and giving back slots (reused, lingering, unlocked in batches): every lock
+        // taken is unlocked once, so none is left behind.
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            for (let i = 0; i < 40; i++) {
+              const slot = await store.tryAcquireCallSlot('churn', 4);
+              if (slot) {
+                await sleep(Math.random() * 3);
+                slot.release();
+              } else await sleep(2);
+            }
+          }),
+        );
+        let n = await advisoryLocks();
+        for (let i = 0; i < 100 && n > 0; i++) {
+          await sleep(20);
+          n = await advisoryLocks();
+        }
+        expect(n).toBe(0);
+      });
+
       it('shares call slots between store instances on PostgreSQL, and frees them when a session dies', async () => {
         if (store.kind !== 'postgres' || !h.reopen || !h.raw) return;
         const other = await h.reopen();
