@@ -1,27 +1,46 @@
 /**
  * The Syncline side of the engine benchmark, run as its own process so the load generator and the
  * sink do not share its CPU: server + one worker on the store named by SYNCLINE_DATABASE_URL.
- * Prints `listening <url>` when ready.
+ * Prints `listening <url>` when ready. With BENCH_ROLE=worker it runs only a worker (no HTTP server)
+ * and prints `working`, so the benchmark can add worker processes on the same store.
+ * With PG_PROFILE=<file> it counts every PostgreSQL statement; `reset` and `dump` lines on stdin
+ * restart the count and write it to the file.
  */
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { SynclineHub } from '../src/engine/hub.js';
-import { openStore } from '../src/store/index.js';
+import { openStore, poolSizeFor } from '../src/store/index.js';
 import { httpConnector } from '../src/connectors/http/index.js';
+import { profilePostgres, profileSnapshot, resetProfile } from './pg-profile.js';
 
 /** Engine tests and benchmarks need only the generic connector. */
 const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { buildApp } from '../src/server/app.js';
 
-const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64) });
+const profileFile = process.env.PG_PROFILE;
+if (profileFile) {
+  profilePostgres(profileFile);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'reset') resetProfile();
+    if (line === 'dump') writeFileSync(profileFile, JSON.stringify(profileSnapshot()));
+    if (line === 'reset' || line === 'dump') process.stdout.write(`${line} done\n`);
+  });
+}
+
+const concurrency = Number(process.env.CONCURRENCY ?? 64);
+const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64), poolSize: poolSizeFor(concurrency) });
 const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
-const app = await buildApp({ hub, admin: false });
-await app.listen({ host: '127.0.0.1', port: 0 });
-const addr = app.server.address();
-await hub.startWorkers(1, { concurrency: Number(process.env.CONCURRENCY ?? 64), idlePollMs: 20 }, false);
-process.stdout.write(`listening http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+const app = process.env.BENCH_ROLE === 'worker' ? null : await buildApp({ hub, admin: false });
+await app?.listen({ host: '127.0.0.1', port: 0 });
+await hub.startWorkers(1, { concurrency, idlePollMs: 20 }, false);
+if (app) {
+  const addr = app.server.address();
+  process.stdout.write(`listening http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+} else process.stdout.write('working\n');
 process.on('SIGTERM', () => {
   void (async () => {
-    await app.close();
+    await app?.close();
     await hub.stop();
     await store.close();
     process.exit(0);

@@ -4,11 +4,17 @@
  * and end-to-end latency p50/p99 at a steady 200 events/s (sent time → stored in the sink).
  *
  *   npx tsx bench/engine.bench.ts [--events 20000] [--stores sqlite,postgres]
+ *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--section <title>]
  *
- * Writes its table into bench/RESULTS.md under "## Engine".
+ * `--workers` runs the server (HTTP + one worker) plus N-1 worker-only processes on the same store;
+ * `--sink-latency-ms` makes the sink answer every call that much later (an I/O-bound target);
+ * `--concurrency` is jobs in flight per worker; `--profile 1` counts every PostgreSQL statement the
+ * Syncline processes send during the burst (bench/pg-profile.ts) and prints the statements per event.
+ * Every combination of stores × workers × sink latency is run. Writes its table into bench/RESULTS.md
+ * under "## Engine" for the default single-worker run, under `--section` when given, else only prints it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -22,12 +28,18 @@ import { saveConnection } from '../src/engine/connection-settings.js';
 import { startHttpSink, type RunningHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
 import { pino } from 'pino';
-import { machine, percentile, writeSection } from './report.js';
+import { machine, markdownTable, percentile, writeSection } from './report.js';
+import type { StatementProfile } from './pg-profile.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const EVENTS = Number(args.get('events') ?? 20_000);
 const STORES = (args.get('stores') ?? 'sqlite,postgres').split(',');
+const WORKERS = (args.get('workers') ?? '1').split(',').map(Number);
+const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Number);
+const CONCURRENCY = Number(args.get('concurrency') ?? 64);
+const PROFILE = args.get('profile') === '1';
+const SECTION = args.get('section') ?? (args.has('workers') || args.has('sink-latency-ms') || args.has('concurrency') ? null : 'Engine');
 const RATE = 200;
 const RATE_SECONDS = 15;
 const PG_ADMIN = process.env.SYNCLINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -56,15 +68,70 @@ async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
   await store.close();
 }
 
-function startServer(url: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', path.join('bench', 'engine-server.ts')], { env: { ...process.env, SYNCLINE_DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** A Syncline process of the benchmark; `base` is set for the one with the HTTP server. */
+interface BenchProcess {
+  child: ChildProcess;
+  base: string | null;
+  profileFile: string | null;
+  /** Sends a line to the process and waits for its acknowledgement. */
+  command(line: 'reset' | 'dump'): Promise<void>;
+}
+
+function startProcess(url: string, role: 'server' | 'worker', index: number, profileDir: string | null): Promise<BenchProcess> {
+  const profileFile = profileDir ? path.join(profileDir, `p${index}.json`) : null;
+  const child = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', path.join('bench', 'engine-server.ts')], {
+    env: { ...process.env, SYNCLINE_DATABASE_URL: url, BENCH_ROLE: role, CONCURRENCY: String(CONCURRENCY), ...(profileFile ? { PG_PROFILE: profileFile } : {}) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const acks: Array<{ line: string; resolve: () => void }> = [];
   return new Promise((resolve, reject) => {
-    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    child.once('exit', (c) => reject(new Error(`${role} exited ${c}`)));
     child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening (\S+)/.exec(d.toString());
-      if (m) resolve({ child, base: m[1] });
+      out += d.toString();
+      for (const a of [...acks]) {
+        if (out.includes(`${a.line} done`)) {
+          out = out.replace(`${a.line} done`, '');
+          acks.splice(acks.indexOf(a), 1);
+          a.resolve();
+        }
+      }
+      const m = /listening (\S+)|working/.exec(out);
+      if (m) {
+        out = out.replace(m[0], '');
+        resolve({
+          child,
+          base: m[1] ?? null,
+          profileFile,
+          command: (line) =>
+            new Promise<void>((done) => {
+              acks.push({ line, resolve: done });
+              child.stdin!.write(`${line}\n`);
+            }),
+        });
+      }
     });
   });
+}
+
+/** Statements per event from the processes' profiles, biggest share of time first. */
+function readProfiles(files: string[], events: number): { perEvent: number; msPerEvent: number; top: Array<{ statement: string; perEvent: number; msPerEvent: number }> } {
+  const merged = new Map<string, { calls: number; totalMs: number }>();
+  for (const f of files) {
+    for (const s of JSON.parse(readFileSync(f, 'utf8')) as StatementProfile[]) {
+      const e = merged.get(s.statement) ?? { calls: 0, totalMs: 0 };
+      e.calls += s.calls;
+      e.totalMs += s.totalMs;
+      merged.set(s.statement, e);
+    }
+  }
+  const all = [...merged.entries()].sort((a, b) => b[1].calls - a[1].calls);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    perEvent: round(all.reduce((n, [, v]) => n + v.calls, 0) / events),
+    msPerEvent: round(all.reduce((n, [, v]) => n + v.totalMs, 0) / events),
+    top: all.slice(0, 20).map(([statement, v]) => ({ statement, perEvent: round(v.calls / events), msPerEvent: round(v.totalMs / events) })),
+  };
 }
 
 async function waitForCount(sink: RunningHttpSink, n: number, timeoutMs: number): Promise<void> {
@@ -75,7 +142,7 @@ async function waitForCount(sink: RunningHttpSink, n: number, timeoutMs: number)
   }
 }
 
-async function run(kind: string): Promise<Record<string, string | number>> {
+async function run(kind: string, workers: number, sinkLatencyMs: number): Promise<Record<string, string | number>> {
   let url: string;
   let cleanup: () => Promise<void>;
   if (kind === 'sqlite') {
@@ -89,7 +156,15 @@ async function run(kind: string): Promise<Record<string, string | number>> {
   }
   const sink = await startHttpSink();
   await prepare(url, sink);
-  const { child, base } = await startServer(url);
+  if (sinkLatencyMs > 0) {
+    const res = await request(`${sink.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ fault: { latencyMs: sinkLatencyMs } }), headers: { 'content-type': 'application/json' } });
+    await res.body.dump();
+  }
+  const profileDir = PROFILE && kind === 'postgres' ? mkdtempSync(path.join(os.tmpdir(), 'syncline-pgprof-')) : null;
+  const procs: BenchProcess[] = [await startProcess(url, 'server', 0, profileDir)];
+  for (let i = 1; i < workers; i++) procs.push(await startProcess(url, 'worker', i, profileDir));
+  const base = procs[0].base!;
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const agent = new Agent({ connections: 64, pipelining: 1 });
   const hook = `${base}/hooks/bench`;
   const send = async (i: number) => {
@@ -103,6 +178,7 @@ async function run(kind: string): Promise<Record<string, string | number>> {
     await Promise.all(Array.from({ length: 200 }, (_, i) => send(1_000_000 + i)));
     await waitForCount(sink, 200, 60_000);
     sink.reset();
+    if (profileDir) await Promise.all(procs.map((p) => p.command('reset')));
 
     // Throughput: push EVENTS with 64 requests in flight, time until the last one is stored.
     const t0 = performance.now();
@@ -118,6 +194,13 @@ async function run(kind: string): Promise<Record<string, string | number>> {
     const throughput = EVENTS / ((done - t0) / 1000);
     const intake = EVENTS / ((accepted - t0) / 1000);
     sink.reset();
+    let profile: ReturnType<typeof readProfiles> | null = null;
+    if (profileDir) {
+      await Promise.all(procs.map((p) => p.command('dump')));
+      profile = readProfiles(procs.map((p) => p.profileFile!), EVENTS);
+      console.error(`PostgreSQL statements per event: ${profile.perEvent} (${profile.msPerEvent} ms of client-side wait per event, summed over concurrent statements)`);
+      console.table(profile.top);
+    }
 
     // Latency at a steady rate.
     const total = RATE * RATE_SECONDS;
@@ -130,19 +213,30 @@ async function run(kind: string): Promise<Record<string, string | number>> {
       sends.push(send(2_000_000 + i));
     }
     await Promise.all(sends);
-    await waitForCount(sink, total, 60_000);
+    // A store that cannot keep up with the rate drains its backlog here; the percentiles then include that wait.
+    await waitForCount(sink, total, 600_000);
     const lat = sink.records('contacts').map((r) => Date.parse(String(r.createdAt)) - Number(r.sent_at));
     return {
       store: kind,
+      workers,
+      'jobs in flight/worker': CONCURRENCY,
+      'sink ms': sinkLatencyMs,
       events: EVENTS,
       'intake events/s': Math.round(intake),
       'end-to-end events/s': Math.round(throughput),
       [`p50 ms @${RATE}/s`]: percentile(lat, 0.5),
       [`p99 ms @${RATE}/s`]: percentile(lat, 0.99),
+      ...(profile ? { 'statements/event': profile.perEvent } : {}),
+      'load avg at start': load,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await Promise.all(
+      procs.map(async ({ child }) => {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }),
+    );
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
     await agent.close();
     await sink.close();
     await cleanup();
@@ -151,8 +245,18 @@ async function run(kind: string): Promise<Record<string, string | number>> {
 
 const rows = [];
 for (const kind of STORES) {
-  console.error(`benchmarking ${kind}…`);
-  rows.push(await run(kind));
-  console.table([rows[rows.length - 1]]);
+  for (const sinkLatency of SINK_LATENCIES) {
+    for (const workers of WORKERS) {
+      console.error(`benchmarking ${kind}, ${workers} worker(s), sink ${sinkLatency} ms…`);
+      rows.push(await run(kind, workers, sinkLatency));
+      console.table([rows[rows.length - 1]]);
+    }
+  }
 }
-writeSection('Engine', `Webhook → inbox → worker → generic http connector → local HTTP sink. One server process (one worker, 64 jobs in flight); the load generator and the sink run in a second process.\n\nCommand: \`npx tsx bench/engine.bench.ts --events ${EVENTS}\`\n\n${machine()}`, rows);
+const command = `npx tsx ${process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' ')}`.replace(/\S*engine\.bench\.ts/, 'bench/engine.bench.ts');
+console.log(`Command: \`${command}\`\n\n${machine()}\n\n${markdownTable(rows)}`);
+if (SECTION === 'Engine') {
+  writeSection('Engine', `Webhook → inbox → worker → generic http connector → local HTTP sink. One server process (one worker, 64 jobs in flight); the load generator and the sink run in a second process.\n\nCommand: \`npx tsx bench/engine.bench.ts --events ${EVENTS}\`\n\n${machine()}`, rows);
+} else if (SECTION) {
+  writeSection(SECTION, `Command: \`${command}\`\n\n${machine()}`, rows);
+}

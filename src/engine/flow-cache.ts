@@ -16,7 +16,7 @@ export interface FlowRuntime {
 /** Caches compiled flow versions and the list of active flows. */
 export class FlowCache {
   private readonly versions = new Map<string, Promise<FlowRuntime>>();
-  private active: { at: number; flows: FlowRow[] } | null = null;
+  private active: { at: number; flows: Promise<FlowRow[]> } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -45,7 +45,13 @@ export class FlowCache {
   async flows(): Promise<FlowRow[]> {
     const now = Date.now();
     if (!this.active || now - this.active.at > this.activeTtlMs) {
-      this.active = { at: now, flows: await this.store.listFlows() };
+      // Callers arriving while the list loads share that one read (on PostgreSQL every webhook and
+      // claim asking at expiry made one query each).
+      const entry = { at: now, flows: this.store.listFlows() };
+      this.active = entry;
+      entry.flows.catch(() => {
+        if (this.active === entry) this.active = null;
+      });
     }
     return this.active.flows;
   }

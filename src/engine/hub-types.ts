@@ -7,7 +7,7 @@ import type { FlowIssue } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
 import type { FlowPreview } from '../mapping/index.js';
 import type { ConnectionSchema } from './flow-names.js';
-import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, TableSize } from '../store/types.js';
 
 /** The result of previewing one flow's mapping on a sample record (defined once, by the mapping engine). */
 export type MappingPreview = FlowPreview;
@@ -47,4 +47,6 @@ export interface Hub {
   apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>>;
   /** Prometheus text exposition for /metrics. */
   metricsText(): Promise<string>;
+  /** Sizes of the tables that grow with traffic, as /metrics shows them (read at most once a minute). */
+  tableSizes(): Promise<TableSize[]>;
 }

@@ -6,7 +6,7 @@ import type { CheckResult, ConnectorRegistry, EntitySpec, Logger } from '../core
 import type { FlowDef, FlowIssue } from '../core/flow.js';
 import type { Fields, JsonObject } from '../core/json.js';
 import { compileFlow, previewFlow, type CompiledFlow } from '../mapping/index.js';
-import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, TableSize } from '../store/types.js';
 import { deleteConnection, writeConnection } from './connection-writes.js';
 import { ConnectionPool, type ApiBudget } from './connections.js';
 import { FlowCache } from './flow-cache.js';
@@ -217,5 +217,9 @@ export class SynclineHub implements Hub {
 
   metricsText(): Promise<string> {
     return this.metrics.text();
+  }
+
+  tableSizes(): Promise<TableSize[]> {
+    return this.metrics.tableSizes();
   }
 }

@@ -1,6 +1,6 @@
 /** Prometheus metrics of the engine (served at /metrics). One registry per hub, no globals. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/types.js';
+import type { Store, TableSize } from '../store/types.js';
 
 /** The engine's metrics. */
 export class EngineMetrics {
@@ -23,7 +23,7 @@ export class EngineMetrics {
   private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
   private readonly tableRows = new Gauge({ name: 'syncline_store_table_rows', help: 'Rows in the store tables that grow with traffic (PostgreSQL: estimate)', labelNames: ['table'], registers: [this.registry] });
   private readonly tableBytes = new Gauge({ name: 'syncline_store_table_bytes', help: 'Bytes of the store tables that grow with traffic, indexes included (PostgreSQL only)', labelNames: ['table'], registers: [this.registry] });
-  private sizesAt = 0;
+  private sizes: { at: number; tables: Promise<TableSize[]> } | null = null;
 
   constructor(private readonly store: Store) {
     collectDefaultMetrics({ register: this.registry });
@@ -36,14 +36,22 @@ export class EngineMetrics {
     this.queueDepth.set({ state: 'running' }, q.running);
     this.queueDepth.set({ state: 'delayed' }, q.delayed);
     this.queueDepth.set({ state: 'dead_letters' }, q.deadLetters);
-    // Counting big tables is not free on SQLite: refresh at most once a minute.
-    if (Date.now() - this.sizesAt > 60_000) {
-      this.sizesAt = Date.now();
-      for (const t of await this.store.tableSizes()) {
-        this.tableRows.set({ table: t.table }, t.rows);
-        if (t.bytes !== null) this.tableBytes.set({ table: t.table }, t.bytes);
-      }
+    for (const t of await this.tableSizes()) {
+      this.tableRows.set({ table: t.table }, t.rows);
+      if (t.bytes !== null) this.tableBytes.set({ table: t.table }, t.bytes);
     }
     return this.registry.metrics();
+  }
+
+  /** Sizes of the tables that grow with traffic, for /metrics and the Overview; counting big tables is not free on SQLite, so read at most once a minute. */
+  tableSizes(): Promise<TableSize[]> {
+    if (!this.sizes || Date.now() - this.sizes.at > 60_000) {
+      const entry = { at: Date.now(), tables: this.store.tableSizes() };
+      this.sizes = entry;
+      entry.tables.catch(() => {
+        if (this.sizes === entry) this.sizes = null;
+      });
+    }
+    return this.sizes.tables;
   }
 }

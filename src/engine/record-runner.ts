@@ -17,6 +17,7 @@ import type { EventPayload } from './payloads.js';
 import { stableHash } from './stable-hash.js';
 import type { EngineMetrics } from './metrics.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import { RecordContextReader } from './record-context.js';
 
 /** What a record run produced, committed with the job. */
 export interface RecordRunResult {
@@ -86,6 +87,8 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   }
 
   const sourceRef: XrefId | null = sourceId ? { connection: source.connection, entity: source.entity, id: sourceId } : null;
+  // What the store knows about this record (links, last hashes), read once for the whole run.
+  const known = new RecordContextReader(deps.store, sourceRef);
   const ctx: MappingContext = {
     flow: flow.name,
     recordKey: sourceId ?? undefined,
@@ -94,12 +97,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     xref: async (connection, entity, id, targetConnection, targetEntity) => {
       const pending = pendingXref(result.xref, { connection, entity, id: String(id) }, targetConnection, targetEntity);
       if (pending) return pending;
-      try {
-        return await deps.store.xrefFind({ connection, entity, id: String(id) }, targetConnection, targetEntity);
-      } catch (err) {
-        // The store failing (a lost database connection) is not the record's fault: retry, never dead-letter.
-        throw err instanceof SyncError ? err : new SyncError('retryable', `cross-reference lookup failed: ${(err as Error).message}`, {}, { cause: err });
-      }
+      return known.xrefFind({ connection, entity, id: String(id) }, targetConnection, targetEntity);
     },
   };
   const fail = (err: unknown, step?: TraceInput): never => {
@@ -230,14 +228,14 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       if (!t.writeBack || !target.writeBack) return;
       const targetRef = { connection: t.connection, entity: t.entity, id: existingId };
       if (sourceRef && !result.xref.some((l) => l.a === sourceRef && l.b.id === existingId)) result.xref.push({ a: sourceRef, b: targetRef });
-      await writeBack(t, target.writeBack, rec, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
+      await writeBack(t, target.writeBack, rec, { id: existingId, created: false }, sourceId, ctx, deps, known, result, keys);
     };
     // Until the write lands, another record with the same match-key value would also find nothing and create.
     const release = await (deps.locks?.hold(matchLockKeys(t, fields)) ?? Promise.resolve(() => undefined));
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
-      const existingId = await findTarget(target, rec, ctx, fields, sourceRef, conn.connector, deps.store);
+      const existingId = await findTarget(target, rec, ctx, fields, sourceRef, conn.connector, known);
       const invalid = await checkMapped(target, fields, existingId ? 'update' : verb);
       if (invalid) throw invalid;
       // Each forEach element is its own write: its idempotency key names the element, not only the event.
@@ -251,7 +249,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       }
       const hash = stableHash(op.data);
       if (existingId && verb !== 'delete' && (t.write?.skipUnchanged ?? true)) {
-        const last = await deps.store.getTargetHash({ connection: t.connection, entity: t.entity, id: existingId });
+        const last = await known.targetHash({ connection: t.connection, entity: t.entity, id: existingId });
         if (last === hash) {
           writeStep.status = 'unchanged';
           writeStep.externalId = existingId;
@@ -280,7 +278,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       result.written[t.name] = { id: outcome.id, created: outcome.created, data: outcome.data };
 
       if (t.writeBack && target.writeBack) {
-        await writeBack(t, target.writeBack, rec, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, result, keys);
+        await writeBack(t, target.writeBack, rec, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, known, result, keys);
       }
     } catch (err) {
       if (err instanceof RecordRunFailure) throw err;
@@ -385,11 +383,11 @@ async function findTarget(
   fields: Fields,
   sourceRef: XrefId | null,
   connector: Finder,
-  store: Store,
+  known: RecordContextReader,
 ): Promise<string | null> {
   const t = target.def;
   if (sourceRef && t.match?.xref !== false) {
-    const id = await store.xrefFind(sourceRef, t.connection, t.entity);
+    const id = await known.xrefFind(sourceRef, t.connection, t.entity);
     if (id) return id;
   }
   if (target.link) {
@@ -446,6 +444,7 @@ async function writeBack(
   sourceId: string | null,
   ctx: MappingContext,
   deps: RecordRunnerDeps,
+  known: RecordContextReader,
   result: RecordRunResult,
   keys: string[],
 ): Promise<void> {
@@ -463,7 +462,7 @@ async function writeBack(
     const targetRef = result.xref.at(-1)?.b;
     if (targetRef) result.xref.push({ a: targetRef, b: ref });
     const hash = stableHash(data);
-    if ((await deps.store.getTargetHash(ref)) === hash) {
+    if ((await known.targetHash(ref)) === hash) {
       step.status = 'unchanged';
     } else {
       const conn = await deps.pool.get(wb.connection);

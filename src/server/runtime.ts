@@ -8,7 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { SynclineHub } from '../engine/hub.js';
 import { saveConnection } from '../engine/connection-settings.js';
 import { envPolicy } from '../engine/settings.js';
-import { openStore } from '../store/index.js';
+import { openStore, poolSizeFor } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { ConnectorRegistry } from '../core/connector.js';
 import { builtInConnectors } from './connectors.js';
@@ -25,7 +25,7 @@ export interface Runtime {
 
 /** Opens the store and builds the hub; does not start workers or the server. */
 export async function openRuntime(config: SynclineConfig, logger: PinoLogger, connectors: ConnectorRegistry = builtInConnectors()): Promise<Runtime> {
-  const store = await openStore({ url: config.database, keyFile: config.keyFile, masterKey: process.env.SYNCLINE_MASTER_KEY });
+  const store = await openStore({ url: config.database, keyFile: config.keyFile, masterKey: process.env.SYNCLINE_MASTER_KEY, poolSize: poolSizeFor(config.workerConcurrency) });
   // env: references written in the config file were put there by the operator; those resolve for their connection.
   const hub = new SynclineHub({ store, connectors, logger, envPolicy: envPolicy(config.connections) });
   return {

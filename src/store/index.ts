@@ -13,6 +13,7 @@ export type { Store } from './types.js';
 export type { StoreLogger } from './kysely-store.js';
 export { SecretDecryptError, DEFAULT_KEY_FILE } from './secrets.js';
 export { createPostgresDatabase, dropPostgresDatabase, databaseUrl } from './postgres/admin.js';
+export { poolSizeFor } from './postgres/index.js';
 
 /** How to open a store. */
 export interface StoreOptions {
@@ -26,7 +27,7 @@ export interface StoreOptions {
   logger?: StoreLogger;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
-  /** PostgreSQL pool size (default 10). */
+  /** PostgreSQL pool size (default 10; poolSizeFor(concurrency) sizes it for a worker). */
   poolSize?: number;
 }
 

@@ -57,6 +57,7 @@ import type {
   JobRow,
   NewJob,
   QueueStats,
+  RecordContext,
   Role,
   RunFilter,
   RunInput,
@@ -224,7 +225,7 @@ export abstract class KyselyStore implements Store {
     return row ?? null;
   }
 
-  private jobValues(job: NewJob, id: string, now: string): JobsTable {
+  protected jobValues(job: NewJob, id: string, now: string): JobsTable {
     return {
       id,
       flow: job.flow,
@@ -254,22 +255,29 @@ export abstract class KyselyStore implements Store {
   }
 
   private async insertRun(trx: Tx, run: RunInput, attempt: number, traces: TraceInput[]): Promise<string> {
+    const rows = this.outcomeRows(run, attempt, traces);
+    await this.writeRunRow(trx, rows.run);
+    if (rows.traces.length > 0) await this.writeTraceRows(trx, rows.traces, rows.keys);
+    return rows.run.id;
+  }
+
+  /** The rows recording one attempt: its run, its trace steps and their search keys. */
+  protected outcomeRows(run: RunInput, attempt: number, traces: TraceInput[]): { run: RunsTable; traces: TracesTable[]; keys: TraceKeysTable[] } {
     const runId = this.newId();
-    await this.writeRunRow(trx, {
-        id: runId,
-        job_id: run.jobId,
-        flow: run.flow,
-        flow_version: run.flowVersion,
-        trigger: run.trigger,
-        status: run.status,
-        record_key: run.recordKey,
-        attempt,
-        started_at: normIso(run.startedAt),
-        finished_at: normIso(run.finishedAt),
-        error: toJsonOrNull(run.error),
-        stats: toJsonOrNull(run.stats),
-      });
-    if (traces.length === 0) return runId;
+    const runRow: RunsTable = {
+      id: runId,
+      job_id: run.jobId,
+      flow: run.flow,
+      flow_version: run.flowVersion,
+      trigger: run.trigger,
+      status: run.status,
+      record_key: run.recordKey,
+      attempt,
+      started_at: normIso(run.startedAt),
+      finished_at: normIso(run.finishedAt),
+      error: toJsonOrNull(run.error),
+      stats: toJsonOrNull(run.stats),
+    };
     const at = isoNow();
     const traceRows: TracesTable[] = [];
     const keyRows: TraceKeysTable[] = [];
@@ -295,8 +303,7 @@ export abstract class KyselyStore implements Store {
       });
       for (const key of keys ?? []) keyRows.push({ key, trace_id: id, run_id: runId });
     }
-    await this.writeTraceRows(trx, traceRows, keyRows);
-    return runId;
+    return { run: runRow, traces: traceRows, keys: keyRows };
   }
 
   /** Links ids into one group; when both already belong to different groups, the groups merge into the older one. */
@@ -825,6 +832,23 @@ export abstract class KyselyStore implements Store {
   async link(links: XrefLink[]): Promise<void> {
     if (links.length === 0) return;
     await this.tx((trx) => this.applyLinks(trx, links));
+  }
+
+  async readRecordContext(source: XrefId): Promise<RecordContext> {
+    const rows = await this.db
+      .selectFrom('xref as a')
+      .innerJoin('xref as b', 'b.link_id', 'a.link_id')
+      .leftJoin('target_hashes as h', (j) => j.onRef('h.connection', '=', 'b.connection').onRef('h.entity', '=', 'b.entity').onRef('h.external_id', '=', 'b.external_id'))
+      .select(['b.connection', 'b.entity', 'b.external_id', 'h.hash'])
+      .where('a.connection', '=', source.connection)
+      .where('a.entity', '=', source.entity)
+      .where('a.external_id', '=', source.id)
+      .orderBy('b.created_at')
+      .orderBy('b.connection')
+      .orderBy('b.entity')
+      .orderBy('b.external_id')
+      .execute();
+    return { linked: rows.map((r) => ({ connection: r.connection, entity: r.entity, id: r.external_id, hash: r.hash ?? null })) };
   }
 
   async getTargetHash(target: XrefId): Promise<string | null> {

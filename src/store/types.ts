@@ -163,6 +163,11 @@ export interface XrefLink {
   a: XrefId;
   b: XrefId;
 }
+/** What a record's run needs to know about the record before it writes (read in one store call). */
+export interface RecordContext {
+  /** Every id linked to the record (itself included), oldest link first, each with the hash last written to it (null: none). */
+  linked: Array<XrefId & { hash: string | null }>;
+}
 /** The last payload written to a target record, to suppress no-op writes and echoes. */
 export interface TargetHash {
   target: XrefId;
@@ -463,6 +468,8 @@ export interface Store {
   xrefFind(from: XrefId, connection: string, entity: string): Promise<string | null>;
   link(links: XrefLink[]): Promise<void>;
   getTargetHash(target: XrefId): Promise<string | null>;
+  /** The record's linked ids and their last written hashes in one call: what xrefFind and getTargetHash would answer for its group. */
+  readRecordContext(source: XrefId): Promise<RecordContext>;
 
   // dead letters
   listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]>;

@@ -294,6 +294,11 @@ describe('dashboard, audit, users, OpenAPI', () => {
     const erp = s.connections.find((c: { name: string }) => c.name === 'erp');
     expect(erp.budget).toEqual({ used: 120, limit: 1000, resetAt: null });
     expect(erp.lastCheck.ok).toBe(true);
+    // The history tables' sizes, as on /metrics (syncline_store_table_rows).
+    const tables = s.tables as Array<{ table: string; rows: number; bytes: number | null }>;
+    expect(tables.map((t) => t.table)).toEqual(expect.arrayContaining(['jobs', 'runs', 'traces']));
+    expect(tables.every((t) => Number.isInteger(t.rows) && t.rows >= 0)).toBe(true);
+    expect(tables.find((t) => t.table === 'runs')!.rows).toBeGreaterThanOrEqual(f.day.runs);
   });
 
   it('shows the audit log to admins with who, what and when', async () => {

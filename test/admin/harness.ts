@@ -26,6 +26,7 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
     store,
     connectors,
     writeConnection: (input, actor) => store.putConnection(input, actor),
+    tableSizes: () => store.tableSizes(),
     deleteConnection: (name, actor) => store.deleteConnection(name, actor),
     validateFlow: (source, file) => {
       const r = loadFlow(source, file);

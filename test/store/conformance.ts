@@ -305,6 +305,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await store.queueStats()).queued).toBe(1000);
       });
 
+      it('takes calls arriving together as if one after the other: each delivery id once, for the first call that carries it', async () => {
+        const calls = Array.from({ length: 12 }, (_, i) => [
+          { flow: 'f', deliveryId: `own${i}`, payload: { i } },
+          { flow: 'f', deliveryId: `shared${i % 3}`, payload: { i } },
+        ]);
+        const results = await Promise.all(calls.map((events, i) => store.ingest(events, { flowVersion: 1, maxAttempts: 2 + (i % 2) })));
+        expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(15);
+        expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(9);
+        expect(results.slice(0, 3).map((r) => r.accepted)).toEqual([2, 2, 2]);
+        expect(results.slice(3).every((r) => r.accepted === 1 && r.duplicates === 1)).toBe(true);
+        const jobs = await Promise.all(results.flatMap((r) => r.jobIds).map((j) => store.getJob(j)));
+        expect(new Set(jobs.map((j) => j!.id)).size).toBe(15);
+        // Each job carries its own call's settings and payload.
+        expect(jobs.filter((j) => j!.maxAttempts === 3).length).toBe(results.filter((_, i) => i % 2 === 1).reduce((n, r) => n + r.accepted, 0));
+        const own5 = await store.getJob(results[5].jobIds[0]);
+        expect(own5).toMatchObject({ payload: { i: 5 }, maxAttempts: 3, status: 'queued' });
+      });
+
       it('counts concurrent deliveries of the same event once', async () => {
         const stores = h.reopen ? [store, await h.reopen(), await h.reopen()] : [store, store, store];
         const batches = await Promise.all(
@@ -487,6 +505,51 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await store.listTraces(runs[0].id))[0].error).toEqual(err);
       });
 
+      it('records outcomes finished together exactly as one by one: runs, traces, merged links, hashes, lost leases', async () => {
+        const total = 24;
+        await store.enqueue(Array.from({ length: total }, (_, i) => newJob('a', i, { kind: 'event', recordKey: `R${i}` })));
+        const jobs = await store.claimJobs({ workerId: 'w1', limit: total, leaseMs: 60_000 });
+        expect(jobs).toHaveLength(total);
+        const x = (connection: string, i: string | number) => ({ connection, entity: 'contact', id: String(i) });
+        const err: SerializedError = { kind: 'retryable', message: 'HTTP 503', details: { status: 503 } };
+        const outcomes = await Promise.all(
+          jobs.map((job, i) => {
+            const common = {
+              jobId: job.id,
+              // Job 0 reports for a worker that does not hold it: nothing of it may be recorded.
+              workerId: i === 0 ? 'w-other' : 'w1',
+              traces: [{ step: 'trigger', status: 'ok' as const, keys: [`R${i}`, `k${i}@x.com`] }, { step: 'write:t', status: 'ok' as const, externalId: `T${i}` }],
+              // Chains across jobs: src i → tgt i, and every fourth job also joins tgt i to tgt i-1, merging groups.
+              xref: [{ a: x('src', i), b: x('tgt', i) }, ...(i % 4 === 3 ? [{ a: x('tgt', i), b: x('tgt', i - 1) }] : [])],
+              hashes: [{ target: x('tgt', i), hash: `h${i}` }],
+            };
+            return i % 5 === 4
+              ? store.retryJob({ ...common, runAt: new Date(Date.now() + 60_000).toISOString(), error: err, run: { ...runFor(job, 'retrying'), error: err } })
+              : store.completeJob({ ...common, run: runFor(job) });
+          }),
+        );
+        expect(outcomes[0]).toBe(false);
+        expect(outcomes.slice(1).every(Boolean)).toBe(true);
+        expect((await store.getJob(jobs[0].id))).toMatchObject({ status: 'running', leaseOwner: 'w1' });
+        expect(await store.listRuns({ jobId: jobs[0].id })).toEqual([]);
+        expect(await store.xrefFind(x('src', 0), 'tgt', 'contact')).toBeNull();
+        for (let i = 1; i < total; i++) {
+          const job = (await store.getJob(jobs[i].id))!;
+          expect(job.status).toBe(i % 5 === 4 ? 'queued' : 'done');
+          if (i % 5 === 4) expect(job.lastError).toEqual(err);
+          const runs = await store.listRuns({ jobId: jobs[i].id });
+          expect(runs).toHaveLength(1);
+          expect(runs[0]).toMatchObject({ status: i % 5 === 4 ? 'retrying' : 'succeeded', attempt: 1, recordKey: `R${i}` });
+          expect((await store.listTraces(runs[0].id)).map((t) => t.step)).toEqual(['trigger', 'write:t']);
+          expect((await store.listRuns({ key: `k${i}@x.com` })).map((r) => r.id)).toEqual([runs[0].id]);
+          expect(await store.getTargetHash(x('tgt', i))).toBe(`h${i}`);
+          expect(await store.xrefFind(x('src', i), 'tgt', 'contact')).not.toBeNull();
+        }
+        // src 3 and tgt 3 joined tgt 2's group, which holds src 2: four ids, one group.
+        expect((await store.xrefLinked(x('src', 3))).map((r) => `${r.connection}:${r.id}`)).toEqual(['src:2', 'src:3', 'tgt:2', 'tgt:3']);
+        expect((await store.xrefLinked(x('src', 1))).map((r) => `${r.connection}:${r.id}`)).toEqual(['src:1', 'tgt:1']);
+      });
+
       it('moves a job to the dead letters with its signature and payload', async () => {
         await store.enqueue([newJob('a', { Email: 'bad' }, { kind: 'event', recordKey: 'R1', maxAttempts: 4 })]);
         const job = await claimOne();
@@ -653,6 +716,35 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         for (const g of got) g?.release();
       });
 
+      it('takes slots for callers arriving together in one try, and leaves no lock behind after heavy reuse (PostgreSQL)', async () => {
+        if (store.kind !== 'postgres' || !h.raw) return;
+        const advisoryLocks = async () =>
+          (await h.raw!("select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())"))[0].n as number;
+        const got = await Promise.all(Array.from({ length: 8 }, () => store.tryAcquireCallSlot('together', 3)));
+        expect(got.filter((g) => g !== null)).toHaveLength(3);
+        expect(await advisoryLocks()).toBe(3);
+        for (const g of got) g?.release();
+        // Many callers taking and giving back slots (reused, lingering, unlocked in batches): every lock
+        // taken is unlocked once, so none is left behind.
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            for (let i = 0; i < 40; i++) {
+              const slot = await store.tryAcquireCallSlot('churn', 4);
+              if (slot) {
+                await sleep(Math.random() * 3);
+                slot.release();
+              } else await sleep(2);
+            }
+          }),
+        );
+        let n = await advisoryLocks();
+        for (let i = 0; i < 100 && n > 0; i++) {
+          await sleep(20);
+          n = await advisoryLocks();
+        }
+        expect(n).toBe(0);
+      });
+
       it('shares call slots between store instances on PostgreSQL, and frees them when a session dies', async () => {
         if (store.kind !== 'postgres' || !h.reopen || !h.raw) return;
         const other = await h.reopen();
@@ -685,6 +777,15 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(waits[5]).toBeGreaterThan(100);
         expect(waits[5]).toBeLessThanOrEqual(200);
         expect(await store.reserveCallRate('other-rated', 5)).toBe(0);
+      });
+
+      it('spaces concurrent reservations one interval apart after the burst, as if made one by one', async () => {
+        const waits = (await Promise.all(Array.from({ length: 10 }, () => store.reserveCallRate('together', 5)))).sort((a, b) => a - b);
+        expect(waits.slice(0, 5).every((w) => w < 50)).toBe(true);
+        for (let i = 5; i < 10; i++) {
+          expect(waits[i]).toBeGreaterThan(200 * (i - 4) - 100);
+          expect(waits[i]).toBeLessThanOrEqual(200 * (i - 4));
+        }
       });
 
       it('counts daily API usage atomically, capped near a limit, with the vendor figure adopted', async () => {
@@ -811,6 +912,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         // Relinking is a no-op.
         await store.link([{ a: id('pardot', '1'), b: id('sage', 'C1') }]);
         expect(await store.xrefLinked(id('pardot', '1'))).toEqual(all);
+      });
+
+      it('reads a record\'s linked ids with their last hashes in one call, answering as xrefFind and getTargetHash do', async () => {
+        await store.link([{ a: id('pardot', 'P1'), b: id('sage', 'C1') }]);
+        await store.link([{ a: id('sage', 'C1'), b: id('x3', 'A1') }]);
+        await store.enqueue([newJob('a', 1)]);
+        const job = await claimOne();
+        await store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job), traces: [], hashes: [{ target: id('sage', 'C1'), hash: 'hc1' }] });
+        const ctx = await store.readRecordContext(id('pardot', 'P1'));
+        expect(ctx.linked).toEqual([
+          { ...id('pardot', 'P1'), hash: null },
+          { ...id('sage', 'C1'), hash: 'hc1' },
+          { ...id('x3', 'A1'), hash: null },
+        ]);
+        for (const l of ctx.linked) {
+          expect(await store.xrefFind(id('pardot', 'P1'), l.connection, l.entity)).toBe(l.id);
+          expect(await store.getTargetHash(l)).toBe(l.hash);
+        }
+        expect(await store.readRecordContext(id('pardot', 'nobody'))).toEqual({ linked: [] });
       });
 
       it('keeps one group under concurrent links of the same ids', async () => {

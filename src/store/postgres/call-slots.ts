@@ -18,11 +18,13 @@ import type { StoreLogger } from '../kysely-store.js';
 import type { CallSlot } from '../types.js';
 
 /**
- * One round trip takes the first free candidate. The function scan evaluates its filter row by row
- * and LIMIT stops it at the first lock taken (no ORDER BY, which would evaluate every row first).
+ * One round trip takes the first `$3` free candidates (one per caller waiting). The function scan
+ * evaluates its filter row by row and LIMIT stops it once that many locks are taken (no ORDER BY,
+ * which would evaluate every row first).
  */
-const TRY_SQL = 'select s from unnest($1::int[]) as s where pg_try_advisory_lock($2::int, s) limit 1';
-const UNLOCK_SQL = 'select pg_advisory_unlock($1::int, $2::int)';
+const TRY_SQL = 'select s from unnest($1::int[]) as s where pg_try_advisory_lock($2::int, s) limit $3';
+/** Releases, in one round trip, every slot given back since the last statement on the connection. */
+const UNLOCK_SQL = 'select pg_advisory_unlock(c, s) from unnest($1::int[], $2::int[]) as u(c, s)';
 /** How long a released slot waits for this process's next call before it is unlocked. */
 const LINGER_MS = 15;
 /** Calls one lock serves, and how long it is kept, before it goes back to the server. */
@@ -55,7 +57,11 @@ export class AdvisorySlots {
   readonly #held = new Map<string, Set<number>>();
   /** Released slots waiting for the next call, per key. */
   readonly #idle = new Map<string, Held[]>();
-  readonly #queue = new Map<string, Promise<unknown>>();
+  /** Callers waiting for a try per key: those arriving while one try runs join the next (one round trip for all). */
+  readonly #tries = new Map<string, Array<{ slots: number; resolve: (slot: CallSlot | null) => void; reject: (err: unknown) => void }>>();
+  /** Slots given back and not yet unlocked on the server (sent before this connection's next statement). */
+  #unlocks: Array<{ cls: number; slot: number; client: pg.Client }> = [];
+  #unlockScheduled = false;
   /** The last query sent on the connection: queries are chained, never overlapped (pg 9 refuses overlap). */
   #last: Promise<unknown> = Promise.resolve();
 
@@ -77,15 +83,32 @@ export class AdvisorySlots {
       }
       this.unlock(key, h);
     }
-    // One try per key at a time, so the held set is exact when the query runs.
-    const prev = this.#queue.get(key) ?? Promise.resolve();
-    const next = prev.then(() => this.attempt(key, slots));
-    const tail = next.catch(() => undefined);
-    this.#queue.set(key, tail);
-    void tail.then(() => {
-      if (this.#queue.get(key) === tail) this.#queue.delete(key);
+    // One try per key at a time, so the held set is exact when the query runs; callers arriving
+    // meanwhile are served together by the next try.
+    return new Promise<CallSlot | null>((resolve, reject) => {
+      let waiting = this.#tries.get(key);
+      const start = !waiting;
+      if (!waiting) this.#tries.set(key, (waiting = []));
+      waiting.push({ slots, resolve, reject });
+      if (start) void this.drainTries(key);
     });
-    return next;
+  }
+
+  private async drainTries(key: string): Promise<void> {
+    for (;;) {
+      const waiting = this.#tries.get(key)!;
+      if (waiting.length === 0) {
+        this.#tries.delete(key);
+        return;
+      }
+      const batch = waiting.splice(0);
+      try {
+        const taken = await this.attempt(key, batch[0].slots, batch.length);
+        batch.forEach((w, i) => w.resolve(taken[i] ?? null));
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
   }
 
   /** Slots this process holds for `key` (for tests and diagnostics). */
@@ -104,9 +127,10 @@ export class AdvisorySlots {
     if (client) await client.end().catch(() => undefined);
   }
 
-  private async attempt(key: string, slots: number, retried = false): Promise<CallSlot | null> {
+  /** Takes up to `want` free slots of `key` in one round trip. */
+  private async attempt(key: string, slots: number, want: number, retried = false): Promise<CallSlot[]> {
     let held = this.#held.get(key);
-    if (held && held.size >= slots) return null;
+    if (held && held.size >= slots) return [];
     const client = await this.connection();
     const generation = this.#generation;
     held = this.#held.get(key) ?? new Set<number>();
@@ -118,20 +142,24 @@ export class AdvisorySlots {
     const cls = slotClass(key);
     let res: pg.QueryResult<{ s: number }>;
     try {
-      res = await this.run<{ s: number }>(client, TRY_SQL, [candidates, cls]);
+      // Slots given back go to the server first, so the try does not take one again re-entrantly while
+      // its unlock is still pending (harmless, as every lock is paired with one unlock, but it would
+      // keep the slot from other processes a little longer).
+      this.flushUnlocks();
+      res = await this.run<{ s: number }>(client, TRY_SQL, [candidates, cls, want]);
     } catch (err) {
       // The session died before we noticed (its 'end' event not yet delivered): drop it and try once
       // on a fresh connection, which holds nothing, so every slot this process held is free to it.
       this.lost(client, err as Error);
       if (retried) throw err;
-      return this.attempt(key, slots, true);
+      return this.attempt(key, slots, want, true);
     }
-    if (res.rows.length === 0) return null;
-    const slot = res.rows[0].s;
-    if (generation !== this.#generation) return null; // the session ended under us: the lock went with it
-    held.add(slot);
+    if (generation !== this.#generation) return []; // the session ended under us: the locks went with it
     this.#held.set(key, held);
-    return this.lease(key, { slot, cls, client, generation, takenAt: Date.now(), uses: 1, timer: null });
+    return res.rows.map(({ s: slot }) => {
+      held.add(slot);
+      return this.lease(key, { slot, cls, client, generation, takenAt: Date.now(), uses: 1, timer: null });
+    });
   }
 
   /** The caller's handle on a held slot: its release lingers (see above) or unlocks. */
@@ -161,13 +189,27 @@ export class AdvisorySlots {
     };
   }
 
-  /** Gives a slot back to the server. */
+  /** Gives a slot back to the server (with the others given back in the same turn, in one statement). */
   private unlock(key: string, h: Held): void {
     if (h.generation !== this.#generation || this.#client !== h.client) return;
     this.#held.get(key)?.delete(h.slot);
-    // Not awaited: the next query on this connection runs after it, so this process never sees the
-    // slot as free before the server does; other processes see it free one round trip later.
-    this.run(h.client, UNLOCK_SQL, [h.cls, h.slot]).catch((err: unknown) => this.logger?.warn({ err }, 'releasing a call slot failed'));
+    this.#unlocks.push({ cls: h.cls, slot: h.slot, client: h.client });
+    if (this.#unlockScheduled) return;
+    this.#unlockScheduled = true;
+    setImmediate(() => this.flushUnlocks());
+  }
+
+  /**
+   * Sends the pending unlocks. Not awaited: the next query on this connection runs after it, so this
+   * process never sees a slot as free before the server does; other processes see it free one round
+   * trip later.
+   */
+  private flushUnlocks(): void {
+    this.#unlockScheduled = false;
+    const current = this.#client;
+    const list = this.#unlocks.splice(0).filter((u) => u.client === current);
+    if (!current || list.length === 0) return;
+    this.run(current, UNLOCK_SQL, [list.map((u) => u.cls), list.map((u) => u.slot)]).catch((err: unknown) => this.logger?.warn({ err }, 'releasing call slots failed'));
   }
 
   private run<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
@@ -182,6 +224,7 @@ export class AdvisorySlots {
     this.#client = null;
     this.#generation += 1;
     this.#held.clear();
+    this.#unlocks = [];
     for (const list of this.#idle.values()) for (const h of list) if (h.timer) clearTimeout(h.timer);
     this.#idle.clear();
     if (!this.#closed) this.logger?.warn({ err }, 'call-slot connection lost; reconnecting on the next call');

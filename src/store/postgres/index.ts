@@ -11,9 +11,13 @@ import { migrateToLatest } from '../migrations/index.js';
 import { toJobRow } from '../rows.js';
 import type { Database, JobsTable } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { CallSlot, JobRow } from '../types.js';
+import type { CallSlot, InboxEvent, IngestResult, JobCompletion, JobKind, JobRetry, JobRow } from '../types.js';
+import { isoNow, normIso } from '../clock.js';
+import { toJson } from '../rows.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
+import { Batcher } from './batcher.js';
+import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type ReleaseRow } from './hot-statements.js';
 import { isPostgresOutage } from './outage.js';
 
 /** Settings of the PostgreSQL adapter. */
@@ -22,6 +26,28 @@ export interface PostgresStoreOptions {
   url: string;
   /** Pool size (default 10). */
   poolSize?: number;
+}
+
+/** One ingest call waiting for its group. */
+interface IngestCall {
+  events: InboxEvent[];
+  job: { flowVersion: number; maxAttempts: number; kind?: JobKind };
+}
+
+/** One finished attempt waiting for its group: a completion or a retry. */
+type OutcomeCall = { kind: 'complete'; input: JobCompletion } | { kind: 'retry'; input: JobRetry };
+
+/** Most calls written in one group, and groups written at once. */
+const GROUP_ITEMS = 128;
+const GROUPS_AT_ONCE = 2;
+
+/**
+ * The pool a process running `concurrency` jobs at once needs: its jobs' reads (each job reads its
+ * record context once) and the grouped writes (a few connections, whatever the concurrency), with
+ * room for the API. Bounded (10–16) so several worker processes stay well inside max_connections.
+ */
+export function poolSizeFor(concurrency: number): number {
+  return Math.min(16, Math.max(10, Math.ceil(concurrency / 8) + 2 * GROUPS_AT_ONCE + 2));
 }
 
 /** How long opening a connection may take before the caller gets an error (and retries later). */
@@ -42,6 +68,26 @@ export class PostgresStore extends KyselyStore {
   readonly #pool: pg.Pool;
   readonly #notifier: PgNotifier;
   readonly #slots: AdvisorySlots;
+  readonly #ingests = new Batcher<IngestCall, IngestResult>({
+    group: (calls) => this.ingestGroup(calls),
+    single: (call) => this.ingestGroup([call]).then((r) => r[0]),
+    maxItems: GROUP_ITEMS,
+    maxGroups: GROUPS_AT_ONCE,
+    onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'writing a group of webhook events failed; writing them one by one'),
+  });
+  readonly #outcomes = new Batcher<OutcomeCall, boolean>({
+    group: (calls) => this.outcomeGroup(calls),
+    single: (call) => (call.kind === 'complete' ? super.completeJob(call.input) : super.retryJob(call.input)),
+    maxItems: GROUP_ITEMS,
+    maxGroups: GROUPS_AT_ONCE,
+    onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
+  });
+  readonly #rates = new Batcher<RateCall, number>({
+    group: (calls) => reserveRates(this.#pool, calls),
+    single: (call) => reserveRates(this.#pool, [call]).then((w) => w[0]),
+    maxItems: GROUP_ITEMS,
+    maxGroups: GROUPS_AT_ONCE,
+  });
 
   constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
@@ -101,6 +147,88 @@ export class PostgresStore extends KyselyStore {
   /** The pool, for callers that need raw access (health checks). */
   get pool(): pg.Pool {
     return this.#pool;
+  }
+
+  // ---------- hot paths, grouped (docs/decisions/0014-postgres-unit-of-work.md) ----------
+
+  /** Webhook events of concurrent calls go through the inbox together: one statement, one commit. */
+  override async ingest(events: InboxEvent[], job: { flowVersion: number; maxAttempts: number; kind?: JobKind }): Promise<IngestResult> {
+    if (events.length === 0) return { accepted: 0, duplicates: 0, jobIds: [] };
+    return this.#ingests.add({ events, job });
+  }
+
+  private async ingestGroup(calls: IngestCall[]): Promise<IngestResult[]> {
+    // A delivery id repeated within the group counts for its first call only, as if the calls ran one after the other.
+    const seen = new Set<string>();
+    const rows: InboxJobRow[] = [];
+    const perCall: string[][] = calls.map((call) => {
+      const ids: string[] = [];
+      for (const e of call.events) {
+        const key = `${e.flow}\u0000${e.deliveryId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const id = this.newId();
+        ids.push(id);
+        rows.push({ flow: e.flow, delivery_id: e.deliveryId, job_id: id, flow_version: call.job.flowVersion, kind: call.job.kind ?? 'event', payload: toJson(e.payload), record_key: e.recordKey ?? null, max_attempts: call.job.maxAttempts });
+      }
+      return ids;
+    });
+    const queued = await ingestRows(this.#pool, rows, isoNow());
+    return calls.map((call, i) => {
+      const jobIds = perCall[i].filter((id) => queued.has(id));
+      return { accepted: jobIds.length, duplicates: call.events.length - jobIds.length, jobIds };
+    });
+  }
+
+  /** Grouped with other workers' outcomes when it carries no follow-up jobs (the common case). */
+  override async completeJob(input: JobCompletion): Promise<boolean> {
+    if (input.enqueue?.length) return super.completeJob(input);
+    return this.#outcomes.add({ kind: 'complete', input });
+  }
+
+  /** Grouped unless the attempt is refunded (a refused credential, rare). */
+  override async retryJob(input: JobRetry): Promise<boolean> {
+    if (input.refundAttempt) return super.retryJob(input);
+    return this.#outcomes.add({ kind: 'retry', input });
+  }
+
+  /**
+   * Records a group of outcomes in one transaction: every job's lease checked and released in one
+   * statement, then runs, trace steps, search keys, links and hashes one statement per table.
+   * A job whose lease was lost records nothing (false), exactly as completeJob/retryJob alone.
+   */
+  private async outcomeGroup(calls: OutcomeCall[]): Promise<boolean[]> {
+    // The same job twice in a group (a retried persist) would be released once and recorded twice.
+    const ids = calls.map((c) => c.input.jobId);
+    if (new Set(ids).size !== ids.length) throw new Error('a job appears twice in one outcome group');
+    const now = isoNow();
+    const releases: ReleaseRow[] = calls.map((c) =>
+      c.kind === 'complete'
+        ? { id: c.input.jobId, worker: c.input.workerId, status: 'done', run_at: null, last_error: null }
+        : { id: c.input.jobId, worker: c.input.workerId, status: 'queued', run_at: normIso(c.input.runAt), last_error: toJson(c.input.error) },
+    );
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const released = await releaseJobs(client, releases, now);
+      const kept = calls.filter((c) => released.has(c.input.jobId));
+      const rows = kept.map((c) => this.outcomeRows(c.input.run, released.get(c.input.jobId)!, c.input.traces));
+      await insertOutcomes(client, rows.map((r) => r.run), rows.flatMap((r) => r.traces), rows.flatMap((r) => r.keys));
+      await applyLinksGrouped(client, kept.flatMap((c) => c.input.xref ?? []), this.newId, now);
+      await upsertHashes(client, kept.flatMap((c) => (c.input.hashes ?? []).map((h) => ({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now }))));
+      if (kept.some((c) => c.kind === 'retry')) await client.query(`select pg_notify('${JOBS_CHANNEL}', '')`);
+      await client.query('commit');
+      return calls.map((c) => released.has(c.input.jobId));
+    } catch (err) {
+      // A connection that cannot even roll back is dropped from the pool, not handed to the next caller.
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
@@ -170,16 +298,8 @@ export class PostgresStore extends KyselyStore {
     return this.#slots.heldBy(key);
   }
 
-  async reserveCallRate(key: string, perSecond: number): Promise<number> {
-    // GCRA in one statement on the database clock: the row keeps the theoretical arrival time of the
-    // next call; a call may start one second's worth of intervals before it (the burst).
-    const interval = 1000 / perSecond;
-    const res = await sql<{ tat: number; now: number }>`
-      with clock as (select extract(epoch from clock_timestamp()) * 1000 as ms)
-      insert into rate_buckets as b (key, tat) select ${key}, clock.ms + ${interval}::float8 from clock
-      on conflict (key) do update set tat = greatest(b.tat, (select ms from clock)) + ${interval}::float8
-      returning b.tat, (select ms from clock)::float8 as now`.execute(this.db);
-    const row = res.rows[0];
-    return Math.max(0, Number(row.tat) - 1000 - Number(row.now));
+  /** Calls reserved together share one statement (GCRA on the database clock; see reserveRates). */
+  reserveCallRate(key: string, perSecond: number): Promise<number> {
+    return this.#rates.add({ key, perSecond });
   }
 }

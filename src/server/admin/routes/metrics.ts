@@ -1,4 +1,4 @@
-/** The dashboard summary: per-flow counts and latency over the last hour and day, series for charts, queue, connection health and API budget. */
+/** The dashboard summary: per-flow counts and latency over the last hour and day, series for charts, queue, connection health, API budget and table sizes. */
 import { readHealth } from '../../../engine/connection-health.js';
 import type { FlowStats, RunRow } from '../../../store/types.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -38,7 +38,7 @@ export const metricsRoutes: AnyRoute[] = [
     schema: { response: { 200: summarySchema } },
     async handler({ ctx }) {
       const now = Date.now();
-      const [flows, hourStats, dayStats, groups, queue, connections, budget] = await Promise.all([
+      const [flows, hourStats, dayStats, groups, queue, connections, budget, tables] = await Promise.all([
         ctx.store.listFlows(),
         ctx.store.flowStats(new Date(now - HOUR).toISOString()),
         ctx.store.flowStats(new Date(now - DAY).toISOString()),
@@ -46,6 +46,7 @@ export const metricsRoutes: AnyRoute[] = [
         ctx.store.queueStats(),
         ctx.store.listConnections(),
         ctx.hub.apiBudget().catch(() => []),
+        ctx.hub.tableSizes(),
       ]);
       const perFlow = await Promise.all(
         flows.map(async (f) => {
@@ -73,6 +74,7 @@ export const metricsRoutes: AnyRoute[] = [
             return { name: c.name, type: c.type, lastCheck: ctx.checks.get(c.name), health, budget: b ? { used: b.used, limit: b.limit, resetAt: b.resetAt } : null };
           }),
         ),
+        tables: tables.map((t) => ({ table: t.table, rows: t.rows, bytes: t.bytes })),
       };
     },
   }),
