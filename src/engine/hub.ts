@@ -16,6 +16,7 @@ import { Intake } from './intake.js';
 import { EngineMetrics } from './metrics.js';
 import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
+import { StreamRunner, type StreamRunnerOptions } from './stream-runner.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
@@ -29,6 +30,8 @@ export interface HubOptions {
   logger: Logger;
   /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
   envPolicy?: EnvPolicy;
+  /** Tunables of the stream followers. */
+  streams?: StreamRunnerOptions;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -40,6 +43,8 @@ export class SynclineHub implements Hub {
   readonly flows: FlowCache;
   readonly intake: Intake;
   readonly scheduler: Scheduler;
+  /** Follows the push channels of stream flows (worker processes only). */
+  readonly streams: StreamRunner;
   private readonly workers: Worker[] = [];
   /** One lock table for all workers of this process. */
   private readonly locks = new KeyedMutex();
@@ -57,10 +62,11 @@ export class SynclineHub implements Hub {
     this.flows = new FlowCache(this.store);
     this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
+    this.streams = new StreamRunner({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger }, options.streams);
     this.health = new HealthBook(this.store);
   }
 
-  /** Starts `count` workers in this process and the scheduler. */
+  /** Starts `count` workers in this process, the scheduler, and the stream followers (a worker process follows streams whether or not it schedules). */
   async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
     await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
@@ -69,11 +75,13 @@ export class SynclineHub implements Hub {
       this.workers.push(w);
     }
     if (schedule) this.scheduler.start();
+    if (count > 0) this.streams.start();
   }
 
   /** Stops scheduling and workers (finishing jobs in flight), then closes connections. */
   async stop(): Promise<void> {
     this.scheduler.stop();
+    await this.streams.stop();
     await Promise.all(this.workers.splice(0).map((w) => w.stop()));
     await this.pool.close();
   }

@@ -32,7 +32,7 @@ export async function readSource(
   const { store, pool } = deps;
   const trig = flow.def.trigger;
   const pageSize = trig.type === 'poll' ? (trig.pageSize ?? 500) : 500;
-  const overlapMs = (trig.type === 'poll' || trig.type === 'webhook') && trig.overlap ? parseDuration(trig.overlap) : 5000;
+  const overlapMs = (trig.type === 'poll' || trig.type === 'webhook' || trig.type === 'stream') && trig.overlap ? parseDuration(trig.overlap) : 5000;
   const wmKey = `${flow.def.source.connection}/${flow.def.source.entity}`;
   const conn = await pool.get(flow.def.source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);
@@ -66,9 +66,9 @@ export async function readSource(
 }
 
 /** One record as an inbox event; the delivery id (id @ stamp, or @ content hash when unstamped) makes re-reads of the same version repeats. */
-function toEvent(flow: string, r: SourceRecord): InboxEvent {
+export function toEvent(flow: string, r: SourceRecord): InboxEvent {
   const payload: EventPayload = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed' };
-  return { flow, deliveryId: `${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: r.id };
+  return { flow, deliveryId: r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: r.id };
 }
 
 /** Orders watermarks by stamp, then key. */
