@@ -338,6 +338,8 @@ export interface WebhookSupport {
   parse(req: WebhookRequest, settings?: Record<string, unknown>): WebhookEvent[];
   /** False when these settings make `verify` accept unsigned requests (no secret): the engine then refuses them unless the flow says `unsigned: true`. */
   isSigned?(settings: Record<string, unknown>): boolean;
+  /** The answer the sender requires once the delivery's events are committed (Salesforce outbound messages: a SOAP `<Ack>true</Ack>`); absent: the engine's JSON. */
+  acknowledgement?(): { contentType: string; body: string };
 }
 
 /** The one declaration of a connector: it validates connections, renders their form, lists fields for mapping and writes the reference page. */

@@ -13,6 +13,7 @@ import { FlowCache } from './flow-cache.js';
 import { FlowValidationError, loadFlow, type FlowLoadResult } from './flow-loader.js';
 import type { Hub, MappingPreview } from './hub-types.js';
 import { Intake } from './intake.js';
+import { OutboundIntake } from './outbound-intake.js';
 import { EngineMetrics } from './metrics.js';
 import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
@@ -42,6 +43,8 @@ export class SynclineHub implements Hub {
   readonly pool: ConnectionPool;
   readonly flows: FlowCache;
   readonly intake: Intake;
+  /** Notifications in the source's own format (Salesforce outbound messages). */
+  readonly outbound: OutboundIntake;
   readonly scheduler: Scheduler;
   /** Follows the push channels of stream flows (worker processes only). */
   readonly streams: StreamRunner;
@@ -61,6 +64,7 @@ export class SynclineHub implements Hub {
     this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
     this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
+    this.outbound = new OutboundIntake(this.store, this.flows, this.connectors, this.metrics, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
     this.streams = new StreamRunner({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger }, options.streams);
     this.health = new HealthBook(this.store);
