@@ -70,8 +70,8 @@ export class SynclineHub implements Hub {
     this.health = new HealthBook(this.store);
   }
 
-  /** Starts `count` workers in this process, the scheduler, and the stream followers (a worker process follows streams whether or not it schedules). */
-  async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+  /** Starts `count` workers in this process, the scheduler, and the stream followers (by default where the scheduler runs: both originate reads). */
+  async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true, streams = schedule): Promise<void> {
     await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
       const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks, health: this.health }, options);
@@ -79,7 +79,7 @@ export class SynclineHub implements Hub {
       this.workers.push(w);
     }
     if (schedule) this.scheduler.start();
-    if (count > 0) this.streams.start();
+    if (streams && count > 0) this.streams.start();
   }
 
   /** Stops scheduling and workers (finishing jobs in flight), then closes connections. */

@@ -36,7 +36,7 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     f = await journeyFixture({ flows: [], store, workers: false });
     await f.hub.deployFlow(streamFlow(), 'test');
     hub = newHub();
-    await hub.startWorkers(1, { idlePollMs: 20 }, false);
+    await hub.startWorkers(1, { idlePollMs: 20 }, false, true);
   }, 60_000);
   afterAll(async () => {
     await hub?.stop();
@@ -80,7 +80,7 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     const b = convert('Babbage');
     const c = convert('Clement');
     hub = newHub();
-    await hub.startWorkers(1, { idlePollMs: 20 }, false);
+    await hub.startWorkers(1, { idlePollMs: 20 }, false, true);
     await linked(b.accountId);
     await linked(c.accountId);
     expect(customers(b.email)).toHaveLength(1);
@@ -104,7 +104,7 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     await f.store.commitPoll({ flow: FLOW, watermarkKey: key, watermark: { ...wm!, extra: { replayId: -2 } }, jobs: [] });
     const d = convert('Dorothy');
     hub = newHub();
-    await hub.startWorkers(1, { idlePollMs: 20 }, false);
+    await hub.startWorkers(1, { idlePollMs: 20 }, false, true);
     await linked(d.accountId);
     await f.drain();
     expect(f.sage.db.list(AR_Customer).length).toBe(total + 1);
@@ -120,7 +120,7 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     // Everything the org retained expires: the stored replay id is now outside the window.
     f.salesforce.state.streaming.expire(Number.MAX_SAFE_INTEGER);
     hub = newHub();
-    await hub.startWorkers(1, { idlePollMs: 20 }, false);
+    await hub.startWorkers(1, { idlePollMs: 20 }, false, true);
     await linked(e.accountId);
     expect(customers(e.email)).toHaveLength(1);
     // After the catch-up the stream continues.
