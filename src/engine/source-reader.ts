@@ -67,7 +67,7 @@ export async function readSource(
 
 /** One record as an inbox event; the delivery id (id @ stamp, or @ content hash when unstamped) makes re-reads of the same version repeats. */
 export function toEvent(flow: string, r: SourceRecord): InboxEvent {
-  const payload: EventPayload = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed' };
+  const payload: EventPayload = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed', ...(r.updatedAt ? { at: r.updatedAt } : {}) };
   return { flow, deliveryId: r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: r.id };
 }
 

@@ -70,6 +70,11 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     expect(account(a.accountId).Sage100_Customer_No__c).toBe(`01-${String(c.CustomerNo)}`);
     expect(await replayId()).toBeGreaterThan(0);
     expect(f.salesforce.state.calls.query).toBeGreaterThan(0);
+    // The end-to-end lag is measured from the source's stamp (the payload's `at`) to the run's end.
+    await f.drain();
+    const lag = await f.store.flowLag(FLOW, new Date(Date.now() - 600_000).toISOString());
+    expect(lag.length).toBeGreaterThan(0);
+    expect(lag.every((s) => s.lagMs >= 0 && s.lagMs < 60_000)).toBe(true);
   }, 60_000);
 
   it('resumes exactly after the last committed event when the hub restarts in the middle', async () => {

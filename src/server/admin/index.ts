@@ -21,6 +21,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { lagRoutes } from './routes/lag.js';
 import { runRoutes } from './routes/runs.js';
 import { userRoutes } from './routes/users.js';
 import { errorSchema } from './schemas.js';
@@ -64,6 +65,7 @@ export const adminRoutes: AnyRoute[] = [
   ...runRoutes,
   ...deadLetterRoutes,
   ...metricsRoutes,
+  ...lagRoutes,
   ...auditRoutes,
   ...userRoutes,
   openApiRoute,
