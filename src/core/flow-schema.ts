@@ -78,7 +78,13 @@ export const flowSchema: JsonObject = {
         {
           additionalProperties: false,
           required: ['type', 'every'],
-          properties: { type: { const: 'poll' }, every: duration, overlap: duration, pageSize: { type: 'integer', minimum: 1, maximum: 10000 } },
+          properties: {
+            type: { const: 'poll' },
+            every: duration,
+            minEvery: { ...duration, description: 'Poll this often while changes arrive, backing off to `every` when idle (adaptive polling).' },
+            overlap: duration,
+            pageSize: { type: 'integer', minimum: 1, maximum: 10000 },
+          },
         },
         {
           additionalProperties: false,

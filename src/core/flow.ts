@@ -71,8 +71,10 @@ export interface WebhookTriggerDef {
 /** Changes read from the source on a watermark. */
 export interface PollTriggerDef {
   type: 'poll';
-  /** How often to poll, as a duration (`30s`, `5m`). */
+  /** How often to poll, as a duration (`30s`, `5m`); with `minEvery`, the interval when idle. */
   every: string;
+  /** Poll adaptively: this often while reads find changes, backing off (doubling) to `every` while they find none, and at `every` once the connection has spent 80 % of its daily API budget. */
+  minEvery?: string;
   /** Re-read this far behind the watermark to catch late commits (default `5s`); repeats are dropped by key and stamp. */
   overlap?: string;
   /** Records read per page (default 500). */

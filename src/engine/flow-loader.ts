@@ -159,7 +159,7 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
   }
   if (def.trigger.type === 'poll' || def.trigger.type === 'stream') {
     const trig = def.trigger;
-    for (const k of ['every', 'overlap', 'pollEvery'] as const) {
+    for (const k of ['every', 'overlap', 'pollEvery', 'minEvery'] as const) {
       const v = (trig as Partial<Record<typeof k, string>>)[k];
       if (v !== undefined) {
         try {

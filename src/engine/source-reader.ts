@@ -12,6 +12,7 @@ import type { FlowRuntime } from './flow-cache.js';
 import { parseDuration } from './durations.js';
 import type { EventPayload } from './payloads.js';
 import { stableHash } from './stable-hash.js';
+import { paceAfterRead, paceBounds, paceFromMark, paceKey, paceToMark } from './adaptive-poll.js';
 
 /** What one read produced. */
 export interface ReadOutcome {
@@ -62,6 +63,13 @@ export async function readSource(
     since = page.next;
   }
   outcome.watermark = watermark;
+  const bounds = trig.type === 'poll' && mode === 'changes' ? paceBounds(trig) : null;
+  if (bounds) {
+    // Adaptive polling: the next poll's time, from what this read found and the connection's budget.
+    const budget = (await pool.budgets().catch(() => [])).find((b) => b.connection === flow.def.source.connection);
+    const pace = paceAfterRead(paceFromMark(await store.getWatermark(flow.name, paceKey(wmKey))), outcome.records, bounds, Date.now(), budget);
+    await store.commitPoll({ flow: flow.name, watermarkKey: paceKey(wmKey), watermark: paceToMark(pace), jobs: [] });
+  }
   return outcome;
 }
 
