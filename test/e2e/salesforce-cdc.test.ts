@@ -17,6 +17,10 @@ import { AR_Customer } from '../../src/sandbox/sage100/schema.js';
 import { waitFor } from '../support/engine.js';
 import { FLOWS_DIR, journeyFixture, type JourneyFixture } from '../support/journeys.js';
 import { requirePostgres } from '../support/postgres.js';
+import { openStore } from '../../src/store/index.js';
+import { TEST_MASTER_KEY } from '../support/engine.js';
+import { sandboxConnections } from '../../src/cli/demo/connections.js';
+import { saveConnection } from '../../src/engine/connection-settings.js';
 
 const FLOW = 'lead-to-customer';
 
@@ -135,6 +139,27 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
   }, 60_000);
 
+  it('is followed by one process at a time: a second store (another process) takes over only when the first stops', async () => {
+    if (!run) return;
+    await waitFor(() => hub.streams.following().length === 1, 'the hub to follow the stream');
+    // A second store on the same database is another session: what another process would have.
+    const other = store === 'postgres' ? await openStore({ url: f.url, masterKey: TEST_MASTER_KEY }) : f.store;
+    const second = new SynclineHub({ store: other, connectors: builtInConnectors(), logger: pino({ level: 'silent' }), streams: { refreshMs: 100 } });
+    try {
+      await second.streams.refresh();
+      expect(second.streams.following()).toEqual([]);
+      await hub.stop();
+      await second.streams.refresh();
+      expect(second.streams.following()).toEqual(['salesforce/entity:Lead']);
+    } finally {
+      await second.streams.stop();
+      await second.pool.close();
+      if (other !== f.store) await other.close();
+    }
+    hub = newHub();
+    await hub.startWorkers(1, { idlePollMs: 20 }, false, true);
+  }, 60_000);
+
   it('fills an overflow gap (GAP_OVERFLOW: the org could not send the changes) by polling', async () => {
     if (!run) return;
     await new Promise((r) => setTimeout(r, 1100));
@@ -145,5 +170,33 @@ describe.each(['sqlite', 'postgres'] as const)('journey 1 on Change Data Capture
     f.salesforce.state.publishGap('Lead', 'GAP_OVERFLOW', []);
     await linked(h.accountId);
     expect(customers(h.email)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('journey 1 where the org has no Change Data Capture', () => {
+  let f: JourneyFixture;
+  let hub: SynclineHub;
+  beforeAll(async () => {
+    f = await journeyFixture({ flows: [], workers: false });
+    const sf = sandboxConnections({ salesforce: { url: f.salesforce.url }, pardot: { url: f.pardot.url } }).salesforce;
+    await saveConnection(f.store, f.hub.connectors, { name: 'salesforce', type: 'salesforce', settings: { ...sf.settings, changeDataCapture: false } }, 'test');
+    await f.hub.deployFlow(streamFlow().replace('pollEvery: 1m', 'pollEvery: 1s'), 'test');
+    hub = new SynclineHub({ store: f.store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }), streams: { refreshMs: 100 } });
+    await hub.startWorkers(1, { idlePollMs: 20 }, false, true);
+  }, 60_000);
+  afterAll(async () => {
+    await hub?.stop();
+    await f?.close();
+  });
+
+  it('polls the stream flow every pollEvery instead, with no streaming session', async () => {
+    const org = f.salesforce.state.org;
+    const leadId = org.insert('Lead', { LastName: 'Polled', Company: 'Fallback Ltd', Email: 'polled@cdc.example', Status: 'Open - Not Contacted' }).id;
+    const { accountId } = f.salesforce.state.convertLead(leadId);
+    await waitFor(() => org.table('Account').get(accountId)!.Sage100_Customer_No__c !== null, 'the polled conversion to land', 30_000);
+    expect(f.salesforce.state.streaming.sessionCount).toBe(0);
+    expect(f.salesforce.state.calls.streaming).toBe(0);
+    const reads = (await f.store.listRuns({ flow: FLOW, limit: 100 })).filter((r) => r.trigger === 'poll');
+    expect(reads.length).toBeGreaterThan(0);
   }, 60_000);
 });
