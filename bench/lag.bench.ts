@@ -87,6 +87,8 @@ async function main(): Promise<void> {
       `${machine()} Load average at the end: ${load}.`,
       '',
       `Command: \`npx tsx bench/lag.bench.ts --seconds ${seconds} --every ${every}\``,
+      '',
+      'With under 100 samples per variant the p99 is the largest lag seen.',
     ].join('\n');
     writeSection('Real-time Salesforce (source-to-target lag)', intro, rows);
     console.log(JSON.stringify({ rows, load }, null, 2));
