@@ -58,14 +58,16 @@ describe('adaptive polling', () => {
 
     it('enqueues the next poll at the stored pace, once across schedulers', async () => {
       f = await engineFixture('sqlite');
-      await f.hub.deployFlow(flowYaml('adaptive').replace('trigger:\n  type: webhook\n  unsigned: true', 'trigger:\n  type: poll\n  every: 1m\n  minEvery: 5s'), 'test');
+      // The source must be an entity the http connection discovers (deploy checks names).
+      const yaml = flowYaml('adaptive').replace('trigger:\n  type: webhook\n  unsigned: true', 'trigger:\n  type: poll\n  every: 1m\n  minEvery: 5s').replace('entity: customer', 'entity: contacts');
+      await f.hub.deployFlow(yaml, 'test');
       const a = new Scheduler(f.store, f.hub.flows, pino({ level: 'silent' }));
       const b = new Scheduler(f.store, f.hub.flows, pino({ level: 'silent' }));
       const t = Date.UTC(2026, 10, 23, 10, 0, 30);
       // A new flow polls at once.
       expect(await a.tick(t)).toBe(1);
       // The read left a pace: the next poll in 20 s.
-      await f.store.commitPoll({ flow: 'adaptive', watermarkKey: paceKey('shop/customer'), watermark: paceToMark({ nextAt: t + 20_000, intervalMs: 20_000 }), jobs: [] });
+      await f.store.commitPoll({ flow: 'adaptive', watermarkKey: paceKey('shop/contacts'), watermark: paceToMark({ nextAt: t + 20_000, intervalMs: 20_000 }), jobs: [] });
       expect(await a.tick(t + 5_000)).toBe(0);
       expect(await b.tick(t + 19_000)).toBe(0);
       expect(await a.tick(t + 20_000)).toBe(1);
