@@ -83,6 +83,12 @@ export interface SourceRecord {
   updatedAt?: string;
   /** True when the system reports the record deleted. */
   deleted?: boolean;
+  /**
+   * The source's own name for this change, when it has one (a change event's replay id): the inbox
+   * drops repeats by it instead of by id @ stamp, since two changes within one stamp's resolution
+   * would otherwise look like one.
+   */
+  deliveryId?: string;
   data: Fields;
 }
 
@@ -120,6 +126,37 @@ export interface ChangePage {
   next: Watermark | null;
   /** More records are waiting beyond `limit`. */
   hasMore: boolean;
+}
+
+/** Options for one readStream call. */
+export interface ReadStreamOptions {
+  /** The vendor's channel (`/data/OpportunityChangeEvent`, `/event/Order_Event__e`); default the entity's own change channel. */
+  channel?: string;
+  /** Names the reader, so several flows on one channel each keep their own session. */
+  subscriber: string;
+  /** Largest number of events to turn into records in this call. */
+  limit: number;
+  /** Ends a wait in progress when the worker stops. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What one wait on a push channel produced. Like a ChangePage, the connector never moves the
+ * position itself: the engine commits `next` with the records, in one transaction.
+ */
+export interface StreamPage {
+  /** The records the events named, read whole (events carry only changed fields). */
+  records: SourceRecord[];
+  /** The position after these events (the vendor's replay id in `extra.replayId`, the last commit time in `at`). */
+  next: Watermark | null;
+  /**
+   * Set when events may have been lost: the stored position is outside the vendor's retention window,
+   * or the vendor reported an overflow. The engine reads the entity's changes since this stamp by
+   * polling, commits them, then commits `next`; a gap is never skipped silently.
+   */
+  gapSince?: string;
+  /** Set (with the reason) when this connection cannot stream the channel (no entitlement, switched off): the engine polls the flow instead. */
+  unavailable?: string;
 }
 
 /** The write verbs a flow can ask for. */
@@ -287,6 +324,12 @@ export interface Connector {
   writeBatch?(entity: string, ops: WriteOp[]): Promise<BatchResult>;
   /** Checks a vendor job a PendingBatch named: its outcomes (one per op of the original writeBatch, in order) or still pending. */
   resumeBatch?(entity: string, handle: JsonObject): Promise<BatchResult>;
+  /**
+   * Waits for events on a push channel (Salesforce Change Data Capture, platform events) after the
+   * stored position and returns them as records; an empty page when the wait ended without events.
+   * Absent on systems that only poll.
+   */
+  readStream?(entity: string, since: Watermark | null, options: ReadStreamOptions): Promise<StreamPage>;
   /** Releases sockets, ODBC handles, timers. */
   close(): Promise<void>;
 }
@@ -299,6 +342,8 @@ export interface WebhookSupport {
   parse(req: WebhookRequest, settings?: Record<string, unknown>): WebhookEvent[];
   /** False when these settings make `verify` accept unsigned requests (no secret): the engine then refuses them unless the flow says `unsigned: true`. */
   isSigned?(settings: Record<string, unknown>): boolean;
+  /** The answer the sender requires once the delivery's events are committed (Salesforce outbound messages: a SOAP `<Ack>true</Ack>`); absent: the engine's JSON. */
+  acknowledgement?(): { contentType: string; body: string };
 }
 
 /** The one declaration of a connector: it validates connections, renders their form, lists fields for mapping and writes the reference page. */

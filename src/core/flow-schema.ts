@@ -81,6 +81,7 @@ export const flowSchema: JsonObject = {
           properties: {
             type: { const: 'poll' },
             every: duration,
+            minEvery: { ...duration, description: 'Poll this often while changes arrive, backing off to `every` when idle (adaptive polling).' },
             overlap: duration,
             pageSize: { type: 'integer', minimum: 1, maximum: 10000 },
             startFrom: { enum: ['beginning', 'now'], description: '`now`: the first read only sets the watermark; existing records are not played.' },
@@ -97,6 +98,25 @@ export const flowSchema: JsonObject = {
           },
         },
         { additionalProperties: false, required: ['type'], properties: { type: { const: 'manual' } } },
+        {
+          additionalProperties: false,
+          required: ['type'],
+          properties: {
+            type: { const: 'stream' },
+            channel: { type: 'string', pattern: '^/(data|event)/\\w+$', description: 'The source channel (default: the entity\'s change channel, /data/<Entity>ChangeEvent).' },
+            pollEvery: { ...duration, description: 'Poll this often instead when the connection cannot stream (default 1m).' },
+            overlap: duration,
+            pageSize: { type: 'integer', minimum: 1, maximum: 2000 },
+          },
+        },
+        {
+          additionalProperties: false,
+          required: ['type', 'secret'],
+          properties: {
+            type: { const: 'outboundMessage' },
+            secret: { type: 'string', description: 'The secret in the endpoint path /hooks/<flow>/<secret>, as env:NAME or connection:NAME/FIELD.' },
+          },
+        },
       ],
     },
     source: {

@@ -7,7 +7,33 @@ import type { ErrorKind } from './errors.js';
 import type { Fields } from './json.js';
 
 /** How a flow is started. */
-export type TriggerDef = WebhookTriggerDef | PollTriggerDef | ScheduleTriggerDef | ManualTriggerDef;
+export type TriggerDef = WebhookTriggerDef | PollTriggerDef | ScheduleTriggerDef | ManualTriggerDef | StreamTriggerDef | OutboundMessageTriggerDef;
+
+/**
+ * Events the source pushes over its streaming API (Salesforce Change Data Capture or platform
+ * events), followed by one worker process; the replay position is committed with the inbox.
+ */
+export interface StreamTriggerDef {
+  type: 'stream';
+  /** The source's channel (default: the source entity's change channel, `/data/LeadChangeEvent`). */
+  channel?: string;
+  /** How often to poll instead when the connection cannot stream (no Change Data Capture entitlement, or switched off): default `1m`. */
+  pollEvery?: string;
+  /** For catch-up and fallback polls: re-read this far behind the watermark (default `5s`). */
+  overlap?: string;
+  /** Events turned into records per commit (default 200). */
+  pageSize?: number;
+}
+
+/**
+ * SOAP notifications the source sends on its own (Salesforce outbound messages, configured by clicks),
+ * posted to `/hooks/<flow name>/<secret>`; acknowledged only after the inbox commit.
+ */
+export interface OutboundMessageTriggerDef {
+  type: 'outboundMessage';
+  /** The secret in the endpoint path, as a reference: `env:NAME` or `connection:NAME/FIELD` (a literal is refused). */
+  secret: string;
+}
 
 /** Events pushed to `/hooks/<flow name>`. */
 export interface WebhookTriggerDef {
@@ -45,8 +71,10 @@ export interface WebhookTriggerDef {
 /** Changes read from the source on a watermark. */
 export interface PollTriggerDef {
   type: 'poll';
-  /** How often to poll, as a duration (`30s`, `5m`). */
+  /** How often to poll, as a duration (`30s`, `5m`); with `minEvery`, the interval when idle. */
   every: string;
+  /** Poll adaptively: this often while reads find changes, backing off (doubling) to `every` while they find none, and at `every` once the connection has spent 80 % of its daily API budget. */
+  minEvery?: string;
   /** Re-read this far behind the watermark to catch late commits (default `5s`); repeats are dropped by key and stamp. */
   overlap?: string;
   /** Records read per page (default 500). */

@@ -5,7 +5,7 @@
  * within the tolerance (replay protection); the delivery id is signed too, so a captured delivery
  * replayed under a new delivery id no longer verifies (and under its own id the inbox drops it).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SyncError } from './errors.js';
 
 /** Header names and limits of one signed hook. */
@@ -28,6 +28,17 @@ export const SIGNATURE_DEFAULTS = { signatureHeader: 'x-syncline-signature', tim
 /** Signs a delivery the way senders must: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<deliveryId>.<body>` (deliveryId '' when none is sent). */
 export function signWebhook(secret: string, timestamp: string, body: Buffer | string, deliveryId = ''): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${deliveryId}.`).update(body).digest('hex')}`;
+}
+
+/**
+ * Compares a secret presented in a request (a path segment, for senders that cannot sign, such as
+ * Salesforce outbound messages) with the expected one in constant time: both are hashed first, so
+ * neither the content nor the length leaks through timing.
+ */
+export function secretsEqual(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected, 'utf8').digest();
+  const b = createHash('sha256').update(given, 'utf8').digest();
+  return timingSafeEqual(a, b) && expected.length > 0;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

@@ -172,9 +172,10 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
       message: 'a webhook flow needs a signing secret: add `secret: env:NAME` (HMAC-SHA256, see docs/reliability.md), or say `unsigned: true` to accept unsigned deliveries on purpose',
     });
   }
-  if (def.trigger.type === 'poll') {
-    for (const k of ['every', 'overlap'] as const) {
-      const v = def.trigger[k];
+  if (def.trigger.type === 'poll' || def.trigger.type === 'stream') {
+    const trig = def.trigger;
+    for (const k of ['every', 'overlap', 'pollEvery', 'minEvery'] as const) {
+      const v = (trig as Partial<Record<typeof k, string>>)[k];
       if (v !== undefined) {
         try {
           parseDuration(v);
@@ -318,7 +319,7 @@ function describeAjvError(e: ErrorObject, extra?: string): string {
     case 'const':
       return `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
     case 'discriminator':
-      return 'trigger type must be one of "webhook", "poll", "schedule", "manual"';
+      return 'trigger type must be one of "webhook", "poll", "schedule", "manual", "stream", "outboundMessage"';
     case 'pattern':
       return `${e.message ?? 'has the wrong format'}`;
     default:

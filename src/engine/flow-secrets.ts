@@ -27,7 +27,7 @@ export function isSecretRef(value: string): boolean {
 
 /** Why a flow's secrets are not acceptable, per path (literal values), for the loader's issues. */
 export function literalSecretIssues(def: FlowDef): Array<{ path: string; message: string }> {
-  const secret = def.trigger.type === 'webhook' ? def.trigger.secret : undefined;
+  const secret = def.trigger.type === 'webhook' || def.trigger.type === 'outboundMessage' ? def.trigger.secret : undefined;
   if (secret === undefined || isSecretRef(secret)) return [];
   return [
     {

@@ -15,9 +15,11 @@ import { flowNameIssues, type ConnectionSchema } from './flow-names.js';
 import { SchemaCatalog } from './schema-catalog.js';
 import type { Hub, MappingPreview } from './hub-types.js';
 import { Intake } from './intake.js';
+import { OutboundIntake } from './outbound-intake.js';
 import { EngineMetrics } from './metrics.js';
 import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
+import { StreamRunner, type StreamRunnerOptions } from './stream-runner.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
@@ -31,6 +33,8 @@ export interface HubOptions {
   logger: Logger;
   /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
   envPolicy?: EnvPolicy;
+  /** Tunables of the stream followers. */
+  streams?: StreamRunnerOptions;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -41,7 +45,11 @@ export class SynclineHub implements Hub {
   readonly pool: ConnectionPool;
   readonly flows: FlowCache;
   readonly intake: Intake;
+  /** Notifications in the source's own format (Salesforce outbound messages). */
+  readonly outbound: OutboundIntake;
   readonly scheduler: Scheduler;
+  /** Follows the push channels of stream flows (worker processes only). */
+  readonly streams: StreamRunner;
   private readonly workers: Worker[] = [];
   /** One lock table for all workers of this process. */
   private readonly locks = new KeyedMutex();
@@ -60,13 +68,15 @@ export class SynclineHub implements Hub {
     this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
     this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
+    this.outbound = new OutboundIntake(this.store, this.flows, this.connectors, this.metrics, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
+    this.streams = new StreamRunner({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger }, options.streams);
     this.health = new HealthBook(this.store);
     this.schemas = new SchemaCatalog(this.store, this.pool, this.connectors);
   }
 
-  /** Starts `count` workers in this process and the scheduler. */
-  async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true): Promise<void> {
+  /** Starts `count` workers in this process, the scheduler, and the stream followers (by default where the scheduler runs: both originate reads). */
+  async startWorkers(count = 1, options: WorkerOptions = {}, schedule = true, streams = schedule): Promise<void> {
     await reclaimAbandonedLeases(this.store, this.logger);
     for (let i = 0; i < count; i++) {
       const w = new Worker({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger, metrics: this.metrics, locks: this.locks, health: this.health }, options);
@@ -74,11 +84,13 @@ export class SynclineHub implements Hub {
       this.workers.push(w);
     }
     if (schedule) this.scheduler.start();
+    if (streams && count > 0) this.streams.start();
   }
 
   /** Stops scheduling and workers (finishing jobs in flight), then closes connections. */
   async stop(): Promise<void> {
     this.scheduler.stop();
+    await this.streams.stop();
     await Promise.all(this.workers.splice(0).map((w) => w.stop()));
     await this.pool.close();
   }

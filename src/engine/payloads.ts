@@ -8,6 +8,8 @@ export interface EventPayload {
   id: string | null;
   /** Event type as the sender named it. */
   type?: string;
+  /** When the change happened at the source (its stamp), for the end-to-end lag; absent: when it was queued. */
+  at?: string;
   /** Set when the record is a changed row of this `source.refreshOn` child entity: the runner re-reads its parent. */
   via?: string;
 }

@@ -9,6 +9,7 @@ import type { Store } from '../store/types.js';
 import type { FlowCache } from './flow-cache.js';
 import { parseDuration } from './durations.js';
 import type { ReadPayload } from './payloads.js';
+import { paceBounds, paceFromMark, paceKey } from './adaptive-poll.js';
 
 /** Enqueues due poll and schedule ticks for active flows. */
 export class Scheduler {
@@ -46,7 +47,12 @@ export class Scheduler {
       const trig = flow.def.trigger;
       let slot: number | null = null;
       let read: ReadPayload['read'] = 'changes';
-      if (trig.type === 'poll' || (trig.type === 'webhook' && trig.reconcileEvery)) {
+      if (trig.type === 'poll' && paceBounds(trig)) {
+        // Adaptive: due when the pace the last read left says so (a new flow: now).
+        const pace = paceFromMark(await this.store.getWatermark(row.name, paceKey(`${flow.def.source.connection}/${flow.def.source.entity}`)));
+        if (pace && pace.nextAt > now) continue;
+        slot = pace ? pace.nextAt : now - (now % paceBounds(trig)!.minMs);
+      } else if (trig.type === 'poll' || (trig.type === 'webhook' && trig.reconcileEvery)) {
         const every = parseDuration(trig.type === 'poll' ? trig.every : trig.reconcileEvery!);
         slot = now - (now % every);
       } else if (trig.type === 'schedule') {

@@ -12,6 +12,7 @@ import type { FlowRuntime } from './flow-cache.js';
 import { parseDuration } from './durations.js';
 import type { EventPayload } from './payloads.js';
 import { stableHash } from './stable-hash.js';
+import { paceAfterRead, paceBounds, paceFromMark, paceKey, paceToMark } from './adaptive-poll.js';
 
 /** What one read produced. */
 export interface ReadOutcome {
@@ -39,6 +40,15 @@ export async function readSource(
     main.accepted += out.accepted;
     main.jobIds.push(...out.jobIds);
   }
+  const trig = flow.def.trigger;
+  const bounds = trig.type === 'poll' && mode === 'changes' ? paceBounds(trig) : null;
+  if (bounds) {
+    // Adaptive polling: the next poll's time, from what this read found (children included) and the connection's budget.
+    const key = paceKey(`${flow.def.source.connection}/${flow.def.source.entity}`);
+    const budget = (await deps.pool.budgets().catch(() => [])).find((b) => b.connection === flow.def.source.connection);
+    const pace = paceAfterRead(paceFromMark(await deps.store.getWatermark(flow.name, key)), main.records, bounds, Date.now(), budget);
+    await deps.store.commitPoll({ flow: flow.name, watermarkKey: key, watermark: paceToMark(pace), jobs: [] });
+  }
   return main;
 }
 
@@ -53,7 +63,7 @@ async function readEntity(
   const { store, pool } = deps;
   const trig = flow.def.trigger;
   const pageSize = trig.type === 'poll' ? (trig.pageSize ?? 500) : 500;
-  const overlapMs = (trig.type === 'poll' || trig.type === 'webhook') && trig.overlap ? parseDuration(trig.overlap) : 5000;
+  const overlapMs = (trig.type === 'poll' || trig.type === 'webhook' || trig.type === 'stream') && trig.overlap ? parseDuration(trig.overlap) : 5000;
   const wmKey = `${flow.def.source.connection}/${entity}`;
   const conn = await pool.get(flow.def.source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);
@@ -106,9 +116,9 @@ async function childEvents(flow: FlowRuntime, via: string, records: SourceRecord
 }
 
 /** One record as an inbox event; the delivery id (id @ stamp, or @ content hash when unstamped) makes re-reads of the same version repeats. */
-function toEvent(flow: string, r: SourceRecord): InboxEvent {
-  const payload: EventPayload = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed' };
-  return { flow, deliveryId: `${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: r.id };
+export function toEvent(flow: string, r: SourceRecord): InboxEvent {
+  const payload: EventPayload = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed', ...(r.updatedAt ? { at: r.updatedAt } : {}) };
+  return { flow, deliveryId: r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: r.id };
 }
 
 /** Orders watermarks by stamp, then key. */

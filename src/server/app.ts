@@ -44,7 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(r.status).send(r.body);
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await hub.metricsText()));
-  await webhookRoutes(app, hub.intake);
+  await webhookRoutes(app, hub.intake, hub.outbound);
   if (options.admin !== false) {
     // Loaded only by processes that serve them (a webhook-only server or a worker never does).
     const { adminApi, serveConsole } = await import('./admin/index.js');

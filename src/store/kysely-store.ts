@@ -47,6 +47,7 @@ import type {
   DeadLetterRow,
   FlowRow,
   FlowStats,
+  LagSample,
   FlowStatus,
   FlowVersionRow,
   InboxEvent,
@@ -752,6 +753,26 @@ export abstract class KyselyStore implements Store {
       .limit(limit)
       .execute();
     return rows.map(toTraceRow);
+  }
+
+  async flowLag(flow: string, since: string, limit = 1000): Promise<LagSample[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .innerJoin('jobs', 'jobs.id', 'runs.job_id')
+      .select(['runs.finished_at as finished', 'jobs.payload as payload', 'jobs.created_at as queued'])
+      .where('runs.flow', '=', flow)
+      .where('runs.status', '=', 'succeeded')
+      .where('jobs.kind', '=', 'event')
+      .where('runs.finished_at', '>=', normIso(since))
+      .orderBy('runs.finished_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => {
+      const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { at?: unknown } | null;
+      const from = typeof payload?.at === 'string' && !Number.isNaN(Date.parse(payload.at)) ? Date.parse(payload.at) : Date.parse(String(r.queued));
+      const at = String(r.finished);
+      return { at, lagMs: Math.max(0, Date.parse(at) - from) };
+    });
   }
 
   async flowStats(since: string): Promise<FlowStats[]> {

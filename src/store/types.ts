@@ -384,6 +384,14 @@ export interface ApiUsageAdd {
   resetAt?: number | null;
 }
 
+/** One record's end-to-end lag. */
+export interface LagSample {
+  /** When the run finished (the target was written). */
+  at: Iso;
+  /** ms from the source's event time to `at`. */
+  lagMs: number;
+}
+
 /** The store every other layer uses. All methods are safe to call from many workers at once. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -460,6 +468,12 @@ export interface Store {
   /** Every trace step that recorded this key (an id on any system, or an email), newest first. */
   findTraces(key: string, limit?: number): Promise<TraceRow[]>;
   flowStats(since: Iso): Promise<FlowStats[]>;
+  /**
+   * End-to-end lag of a flow's record runs that succeeded since `since`, newest first (at most
+   * `limit`): from the source's event time (the payload's `at`; else when the event was queued) to
+   * the end of the run that wrote the target.
+   */
+  flowLag(flow: string, since: Iso, limit?: number): Promise<LagSample[]>;
 
   // cross-reference
   /** Every id linked to this one (including itself), across systems. */

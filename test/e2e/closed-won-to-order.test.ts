@@ -5,20 +5,24 @@
  * order lands in the Sage 100 emulator with its lines, its number lands on the Opportunity, and a
  * second delivery of the same Opportunity makes no second order.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/engine/intake.js';
 import { SO_SalesOrderDetail, SO_SalesOrderHeader } from '../../src/sandbox/sage100/schema.js';
-import { journeyFixture, type JourneyFixture } from '../support/journeys.js';
+import { FLOWS_DIR, journeyFixture, type JourneyFixture } from '../support/journeys.js';
 
-const FLOW = 'closed-won-to-order';
+const FLOW = 'closed-won-to-order-webhook';
 const SECRET = 'closed-won-test-secret';
 
 describe('journey 7: closed won to order', () => {
   let f: JourneyFixture;
   beforeAll(async () => {
     process.env.SYNCLINE_CLOSED_WON_SECRET = SECRET;
-    f = await journeyFixture({ flows: ['lead-to-customer', 'catalogue', FLOW], sageSeed: { items: 3, orders: 1 } });
+    f = await journeyFixture({ flows: ['lead-to-customer', 'catalogue'], sageSeed: { items: 3, orders: 1 } });
+    // The webhook form of journey 7 (the template follows Change Data Capture): a variant.
+    await f.hub.deployFlow(readFileSync(path.join(FLOWS_DIR, 'variants', `${FLOW}.yaml`), 'utf8'), 'test');
   }, 60_000);
   afterAll(async () => f?.close());
 

@@ -5,10 +5,12 @@
  * order per won Opportunity, one Pardot timeline entry per order status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SO_SalesOrderHeader } from '../../src/sandbox/sage100/schema.js';
 import { signWebhook } from '../../src/engine/intake.js';
-import { journeyFixture, type JourneyFixture } from '../support/journeys.js';
+import { FLOWS_DIR, journeyFixture, type JourneyFixture } from '../support/journeys.js';
 import { queueDrained, waitFor } from '../support/engine.js';
 
 /** Runs a worker process over the fixture's store that kills itself after `crashAfter`'s write; resolves when it died. */
@@ -41,7 +43,9 @@ describe('exactly-once effect when a worker dies between the write and the commi
 
   it('makes one Sage 100 order for a won Opportunity (found again by its CustomerPONo)', async () => {
     process.env.SYNCLINE_CLOSED_WON_SECRET = 'exactly-once-secret';
-    f = await journeyFixture({ flows: ['lead-to-customer', 'catalogue', 'closed-won-to-order'], sageSeed: { items: 3, orders: 1 } });
+    f = await journeyFixture({ flows: ['lead-to-customer', 'catalogue'], sageSeed: { items: 3, orders: 1 } });
+    // The webhook form of journey 7 (the template follows Change Data Capture): a variant.
+    await f.hub.deployFlow(readFileSync(path.join(FLOWS_DIR, 'variants', 'closed-won-to-order-webhook.yaml'), 'utf8'), 'test');
     const org = f.salesforce.state.org;
     const rows = (name: string) => [...org.table(name).values()];
     const leadId = org.insert('Lead', { LastName: 'Okafor', Company: 'Blue Ridge Hydraulics', Email: 'j.okafor@blueridge.example', Status: 'Open - Not Contacted' }).id;
@@ -70,11 +74,11 @@ describe('exactly-once effect when a worker dies between the write and the commi
     };
     const raw = Buffer.from(JSON.stringify(body));
     const ts = String(Math.floor(Date.now() / 1000));
-    const res = await f.hub.intake.receive('closed-won-to-order', { headers: { 'x-delivery-id': 'won-1', 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('exactly-once-secret', ts, raw, 'won-1') }, rawBody: raw });
+    const res = await f.hub.intake.receive('closed-won-to-order-webhook', { headers: { 'x-delivery-id': 'won-1', 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook('exactly-once-secret', ts, raw, 'won-1') }, rawBody: raw });
     expect(res.status).toBe(202);
 
     const ordersFor = () => f!.sage.db.list(SO_SalesOrderHeader).filter((o) => String(o.CustomerPONo) === opportunityId!.slice(0, 15));
-    const worker = await crashingWorker(f.url, 'closed-won-to-order/order');
+    const worker = await crashingWorker(f.url, 'closed-won-to-order-webhook/order');
     child = worker.child;
     expect(await worker.died).toBe('SIGKILL');
     // The order was made, but the job, its cross-reference and the write-back were not committed.

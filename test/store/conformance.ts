@@ -633,6 +633,24 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('end-to-end lag', () => {
+      it('measures succeeded record runs from the payload\'s source time (else the queue time) to the run\'s end', async () => {
+        const at = new Date(Date.now() - 3_000).toISOString();
+        await store.ingest([{ flow: 'lag', deliveryId: 'a', payload: { record: {}, id: '1', at } as never, recordKey: '1' }], { flowVersion: 1, maxAttempts: 3 });
+        await store.ingest([{ flow: 'lag', deliveryId: 'b', payload: { record: {}, id: '2' } as never, recordKey: '2' }], { flowVersion: 1, maxAttempts: 3 });
+        for (let i = 0; i < 2; i++) {
+          const job = await claimOne();
+          expect(await store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job), traces: [] })).toBe(true);
+        }
+        const samples = await store.flowLag('lag', new Date(Date.now() - 60_000).toISOString());
+        expect(samples).toHaveLength(2);
+        const lags = samples.map((x) => x.lagMs).sort((a, b) => a - b);
+        expect(lags[0]).toBeLessThan(2_000);
+        expect(lags[1]).toBeGreaterThanOrEqual(2_900);
+        expect(await store.flowLag('other', new Date(Date.now() - 60_000).toISOString())).toEqual([]);
+      });
+    });
+
     describe('job notifications', () => {
       it('wakes listeners on ingest, enqueue and retry, and stops after unsubscribe', async () => {
         let calls = 0;

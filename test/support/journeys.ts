@@ -15,7 +15,7 @@ import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { builtInConnectors } from '../../src/server/connectors.js';
 import { sandboxConnections } from '../../src/cli/demo/connections.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.js';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../../src/sandbox/salesforce/index.js';
 import { startPardotEmulator, type RunningPardotEmulator } from '../../src/sandbox/pardot/index.js';
 import { startSage100Emulator, type RunningSage100Emulator, type SeedSize } from '../../src/sandbox/sage100/index.js';
 import { startSageX3Emulator, type RunningSageX3Emulator, type X3SeedSize } from '../../src/sandbox/sagex3/index.js';
@@ -40,6 +40,8 @@ export interface JourneyOptions {
   flows?: string[];
   /** Start the in-process workers (default true; false when a child process is to run the jobs first). */
   workers?: boolean;
+  /** Further options of the Salesforce emulator (streaming, outbound-message time scale). */
+  salesforce?: Omit<SalesforceEmulatorOptions, 'seed'>;
 }
 
 /** Everything a journey test needs; `close()` tears it all down. */
@@ -175,7 +177,7 @@ export async function journeyFixture(options: JourneyOptions = {}): Promise<Jour
     cleanup = db.drop;
   }
   const [salesforce, pardot, sage] = await Promise.all([
-    startSalesforceEmulator({ seed: options.seedCrm ?? true }),
+    startSalesforceEmulator({ ...options.salesforce, seed: options.seedCrm ?? true }),
     startPardotEmulator({ seed: options.seedCrm ?? true, importStepMs: 5 }),
     startSage100Emulator({ seedSize: { customers: 5, items: 4, orders: 2, invoices: 4, ...options.sageSeed } }),
   ]);

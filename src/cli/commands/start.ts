@@ -68,7 +68,7 @@ export function startCommands(program: Command): void {
     .command('worker')
     .description('run workers only, sharing the configured database with other processes (PostgreSQL for many)')
     .option('--concurrency <n>', 'jobs at once')
-    .option('--no-schedule', 'do not enqueue poll and schedule ticks from this process')
+    .option('--no-schedule', 'do not enqueue poll and schedule ticks nor follow streams (Change Data Capture) from this process')
     .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (env SYNCLINE_HEALTH_PORT; 0 picks a free one)')
     .action(async (o: { concurrency?: string; schedule: boolean; healthPort?: string }, cmd: Command) => {
       const config = configFrom(cmd);

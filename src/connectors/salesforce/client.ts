@@ -6,7 +6,7 @@
  */
 import type { ConnectorContext } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
-import { gatedRequest, type HttpResponse } from '../shared/http.js';
+import { gatedRequest, httpRequest, type HttpResponse } from '../shared/http.js';
 import type { SalesforceToken } from '../shared/salesforce-oauth.js';
 import { classifyResponse } from './errors.js';
 
@@ -87,6 +87,29 @@ export class SalesforceClient {
     return `${instanceUrl}${this.basePath}/${path}`;
   }
 
+  /**
+   * Posts one Bayeux batch to the Streaming API (`/cometd/<version>`) and returns the reply messages.
+   * `gated: false` is for /meta/connect only: the long poll spends no REST API budget (streaming has its
+   * own allocation) and must not hold one of the connection's concurrency slots while it waits
+   * (docs/decisions/0010-real-time-salesforce.md). Refreshes the token once when it was refused.
+   */
+  async cometd(messages: Record<string, unknown>[], options: { gated: boolean; signal?: AbortSignal; timeoutMs?: number }): Promise<Record<string, unknown>[]> {
+    let token = await this.deps.tokens.get();
+    let res = await this.sendCometd(messages, token, options);
+    if (res.status === 401 || cometdAuthRefused(res.json)) {
+      token = await this.deps.tokens.refresh();
+      res = await this.sendCometd(messages, token, options);
+    }
+    if (res.status !== 200 || !Array.isArray(res.json)) throw classifyResponse(res.status, res.headers, res.json, res.text, 'streaming (CometD)');
+    return res.json as Record<string, unknown>[];
+  }
+
+  private sendCometd(messages: Record<string, unknown>[], token: SalesforceToken, options: { gated: boolean; signal?: AbortSignal; timeoutMs?: number }): Promise<HttpResponse> {
+    const instance = this.deps.instanceUrl ?? token.instanceUrl;
+    const req = { method: 'POST' as const, url: `${instance}/cometd/${this.deps.apiVersion}`, headers: { authorization: `OAuth ${token.accessToken}` }, json: messages, signal: options.signal, timeoutMs: options.timeoutMs };
+    return options.gated ? gatedRequest(this.deps.ctx.gate, 'streaming', req) : httpRequest(req);
+  }
+
   private async send(req: SalesforceRequest, token: SalesforceToken): Promise<HttpResponse> {
     const instance = this.deps.instanceUrl ?? token.instanceUrl;
     const headers: Record<string, string> = { authorization: `Bearer ${token.accessToken}`, 'sforce-call-options': 'client=syncline', ...req.headers };
@@ -104,6 +127,12 @@ function needsRefresh(res: HttpResponse): boolean {
   if (res.status !== 401) return false;
   // jsforce's rule too: a session that is valid but not for the REST API must not trigger a refresh loop.
   return !res.text.includes('This session is not valid for use with the REST API');
+}
+
+/** A handshake or connect refused for its token (`403::Handshake denied` with `401::Authentication invalid`). */
+function cometdAuthRefused(body: unknown): boolean {
+  if (!Array.isArray(body)) return false;
+  return body.some((m: { successful?: boolean; error?: string; ext?: { sfdc?: { failureReason?: string } } }) => m.successful === false && (String(m.ext?.sfdc?.failureReason ?? '').startsWith('401') || String(m.error ?? '').startsWith('401')));
 }
 
 /** Throws when a response that should carry JSON does not. */

@@ -1,5 +1,5 @@
 /** The Connector protocol on top of SalesforceApi: check, discover, readChanges, get, find, write, writeBatch. */
-import type { CheckResult, Connector, ConnectorContext, EntitySpec } from '../../core/connector.js';
+import type { CheckResult, Connector, ConnectorContext, EntitySpec, ReadStreamOptions, StreamPage, Watermark } from '../../core/connector.js';
 import { SyncError, toSyncError } from '../../core/errors.js';
 import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { SalesforceApi } from './api.js';
@@ -7,12 +7,16 @@ import { toEntitySpec } from './entities/describe.js';
 import { ENTITIES } from './entities/catalog.js';
 import { readChanges } from './entities/read.js';
 import { parseSettings } from './settings.js';
+import type { BayeuxSession } from './streaming/bayeux.js';
+import { readStream } from './streaming/read-stream.js';
 
 /** An open Salesforce connection. */
 export class SalesforceConnection implements Connector {
   /** The typed API this connection uses (also for journeys). */
   readonly api: SalesforceApi;
   private readonly specs = new Map<string, Promise<EntitySpec>>();
+  /** Streaming API sessions by subscriber and channel. */
+  private readonly sessions = new Map<string, BayeuxSession>();
 
   // Entity operations come from the table (set in the constructor).
   declare readonly readChanges: Connector['readChanges'];
@@ -106,7 +110,15 @@ export class SalesforceConnection implements Connector {
     };
   }
 
+  /** Change Data Capture or platform events after `since` (streaming/read-stream.ts). */
+  readStream(entity: string, since: Watermark | null, options: ReadStreamOptions): Promise<StreamPage> {
+    return readStream({ client: this.api.client, sessions: this.sessions, fields: async (e) => (await this.spec(e)).fields.map((f) => f.name), enabled: this.api.settings.changeDataCapture }, entity, since, options);
+  }
+
   async close(): Promise<void> {
-    // Nothing held open: HTTP goes through fetch's shared pool.
+    // HTTP goes through undici's shared pool; only streaming sessions are held open.
+    const open = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(open.map((s) => s.close()));
   }
 }

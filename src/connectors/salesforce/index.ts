@@ -8,6 +8,7 @@ import { SalesforceApi } from './api.js';
 import { SalesforceConnection } from './connector.js';
 import { ENTITIES } from './entities/catalog.js';
 import { parseSettings, salesforceSettings } from './settings.js';
+import { outboundMessages } from './outbound-messages.js';
 
 /** The connector declaration. */
 export const salesforceConnector: ConnectorDefinition = {
@@ -20,6 +21,8 @@ export const salesforceConnector: ConnectorDefinition = {
   // 25 concurrent long-running requests is the org-wide ceiling; keep well under it. perDay is a
   // floor (Enterprise base allocation); Sforce-Limit-Info reports the org's real limit at run time.
   rateLimits: { perSecond: 20, concurrent: 10, perDay: 100_000 },
+  // Outbound messages (flows with an outboundMessage trigger); Change Data Capture is SalesforceConnection.readStream.
+  webhook: outboundMessages,
   create: (ctx: ConnectorContext) => new SalesforceConnection(ctx),
 };
 
@@ -37,4 +40,5 @@ export { fromApiError, fromBulkError, classifyResponse } from './errors.js';
 export { ref, sobjectSubrequest, type CompositeSubrequest, type CompositeResult } from './entities/composite.js';
 export type { BulkJobInfo, BulkOperation, IngestHandle } from './entities/bulk.js';
 export { changesSoql } from './entities/read.js';
+export { parseOutboundMessage, OUTBOUND_ACK } from './outbound-messages.js';
 export { toWriteOutcomes, type ItemResult } from './entities/collections.js';

@@ -30,6 +30,16 @@ const schema = Type.Object(
       Type.Integer({ minimum: 0, title: 'Settle time (s)', description: 'Change polling leaves records stamped in the last N seconds for the next poll, so a transaction still committing is not skipped. Formerly changeSettleSeconds.' }),
       2,
     ),
+    changeDataCapture: Defaulted(
+      Type.Boolean({
+        title: 'Change Data Capture',
+        description: 'Flows with a stream trigger follow Change Data Capture events. Turn off where the org has no Change Data Capture entitlement: those flows then poll (trigger.pollEvery).',
+      }),
+      true,
+    ),
+    organizationId: Type.Optional(
+      Type.String({ pattern: '^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$', title: 'Organization ID', description: 'The org id (00D…) outbound messages must carry; notifications from any other org are refused.' }),
+    ),
     bulkPollIntervalMs: Defaulted(Type.Integer({ minimum: 10, title: 'Bulk poll interval (ms)' }), 2000),
     bulkTimeoutMs: Defaulted(Type.Integer({ minimum: 1000, title: 'Bulk timeout (ms)' }), 600000),
   },

@@ -77,7 +77,7 @@ function assertSendable(method: string, url: string, headers: Record<string, str
   }
 }
 
-/** Sends one request, ungated: only for the gate's own users (`gatedRequest`) and emulator-side tools. Throws SyncError('retryable') on network failure or timeout, SyncError('invalid_data') for a request that can never be sent; never throws for an HTTP status. */
+/** Sends one request, ungated: only for the gate's own users (`gatedRequest`), long polls that spend no API budget (CometD /meta/connect, decision 0010) and emulator-side tools. Throws SyncError('retryable') on network failure or timeout, SyncError('invalid_data') for a request that can never be sent; never throws for an HTTP status. */
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
   assertSendable(req.method, req.url, headers);

@@ -24,6 +24,9 @@ import { compositeTree } from './tree.js';
 import { normalizeId } from './ids.js';
 import { seedOrg } from './seed.js';
 import { offsetAt } from './date-literals.js';
+import { StreamingBus, eventUuid, type BayeuxMessage } from './streaming.js';
+import { changeEventName, changeEventPayloads, gapEventPayload, type ChangeEventHeader } from './change-events.js';
+import { OutboundMessenger, type OutboundDefinitionInput } from './outbound.js';
 
 export { DEFAULT_APP, DEFAULT_USER } from './oauth.js';
 
@@ -43,10 +46,16 @@ export interface SalesforceEmulatorOptions extends EmulatorOptions {
   clock?: () => number;
   /** The org's default time zone, an IANA id (default `America/Los_Angeles`); SOQL date literals use it. */
   timeZone?: string;
+  /** How long streaming events are kept for replay (default 72 h). */
+  streamingRetentionMs?: number;
+  /** How long a CometD /meta/connect is held open without events (default 110 s). */
+  streamingConnectTimeoutMs?: number;
+  /** Multiplies outbound-message retry intervals (default 1; tests compress Salesforce's 24-hour schedule with e.g. 0.001). */
+  outboundTimeScale?: number;
 }
 
 /** API families counted separately for benchmarks (`GET /__sandbox/calls`). */
-export type CallFamily = 'rest' | 'composite' | 'bulk' | 'query' | 'auth';
+export type CallFamily = 'rest' | 'composite' | 'bulk' | 'query' | 'auth' | 'streaming';
 
 /** The emulator's state, exposed to tests and the demo. */
 export interface SalesforceEmulatorState {
@@ -70,6 +79,14 @@ export interface SalesforceEmulatorState {
   convertLead(leadId: string, options?: { accountId?: string; createOpportunity?: boolean }): { accountId: string; contactId: string; opportunityId: string | null };
   /** Drops all data (reseeding when seeding is on), counters and usage; apps and tokens stay. */
   reset(): void;
+  /** The Streaming API's retained events and CometD sessions. */
+  readonly streaming: StreamingBus;
+  /** Platform events defined in the org (`Order_Event__e` → its fields). */
+  readonly platformEvents: Map<string, string[]>;
+  /** Publishes a gap event (GAP_CREATE…GAP_OVERFLOW), as Salesforce does when it cannot send the change itself. */
+  publishGap(entity: string, changeType: ChangeEventHeader['changeType'], recordIds: string[]): number;
+  /** Outbound message definitions and their delivery queue. */
+  readonly outbound: OutboundMessenger;
 }
 
 /** A running Salesforce emulator. */
@@ -108,7 +125,20 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     if (options.seed !== false) seedOrg(o);
     return o;
   };
+  let commitNumber = 1_000_000_000_000;
+  const nextCommit = (): number => ++commitNumber;
+  const streaming = new StreamingBus({ clock, retentionMs: options.streamingRetentionMs, connectTimeoutMs: options.streamingConnectTimeoutMs });
+  const platformEvents = new Map<string, string[]>();
+  const outbound = new OutboundMessenger({ clock, timeScale: options.outboundTimeScale ?? 1, org: () => org, origin: () => origin, apiVersion: `${maxVersion.toFixed(1)}` });
+  const watch = (o: Org): void => {
+    o.changeListeners.push((changes) => {
+      const payloads = changeEventPayloads(changes, o.userId, nextCommit);
+      changes.forEach((c, i) => streaming.publish(`/data/${changeEventName(c.entity)}`, payloads[i]));
+      outbound.onChanges(changes);
+    });
+  };
   let org = newOrg();
+  watch(org);
   let cursors = new QueryCursors(org);
   let bulk = new BulkEngine(org, { processingDelayMs: options.bulkProcessingDelayMs ?? 20, queryPageSize: 50_000 });
   const oauth = new OAuthServer({ origin: () => origin, orgId: () => org.orgId, userId: () => org.userId, tokenTtlMs: options.tokenTtlMs ?? 2 * 3600_000, now: clock });
@@ -122,7 +152,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       return org;
     },
     oauth,
-    calls: { rest: 0, composite: 0, bulk: 0, query: 0, auth: 0 },
+    calls: { rest: 0, composite: 0, bulk: 0, query: 0, auth: 0, streaming: 0 },
     apiUsage: 0,
     dailyApiLimit: options.dailyApiLimit ?? 15_000,
     registerApp: (app) => oauth.registerApp(app),
@@ -132,9 +162,17 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     },
     expireTokens: () => oauth.expireAll(),
     convertLead: (id, o) => org.convertLead(id, o),
+    streaming,
+    platformEvents,
+    outbound,
+    publishGap(entity, changeType, recordIds) {
+      org.object(entity);
+      return streaming.publish(`/data/${changeEventName(entity)}`, gapEventPayload(entity, changeType, recordIds, clock(), org.userId, nextCommit())).replayId;
+    },
     reset() {
       bulk.dispose();
       org = newOrg();
+      watch(org);
       cursors = new QueryCursors(org);
       bulk = new BulkEngine(org, { processingDelayMs: options.bulkProcessingDelayMs ?? 20, queryPageSize: 50_000 });
       addUser();
@@ -169,6 +207,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         if (method === 'GET') return getDescribeGlobal(ctx);
         throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`);
       }
+      if (seg.length === 2 && b.endsWith('__e')) return publishPlatformEvent(method, b, body());
       if (seg.length === 2) {
         if (method === 'GET') return getBasicInfo(ctx, b);
         if (method === 'POST') return createRecord(ctx, b, body());
@@ -267,7 +306,53 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     throw notFound();
   }
 
+  /** POST /sobjects/<Name>__e: publishes a platform event (201 {id, success, errors}), as the REST API does. */
+  function publishPlatformEvent(method: string, name: string, body: unknown): Reply {
+    const fields = [...platformEvents.entries()].find(([n]) => n.toLowerCase() === name.toLowerCase());
+    if (!fields) throw notFound();
+    if (method !== 'POST') throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are POST`);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+    const payload: Record<string, unknown> = { CreatedDate: new Date(clock()).toISOString(), CreatedById: org.userId };
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+      if (k === 'attributes') continue;
+      const f = fields[1].find((x) => x.toLowerCase() === k.toLowerCase());
+      if (!f) throw new ApiError(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${fields[0]}`);
+      payload[f] = v;
+    }
+    const uuid = eventUuid();
+    streaming.publish(`/event/${fields[0]}`, payload, uuid);
+    return { status: 201, body: { id: org.newId('e00'), success: true, errors: [] } };
+  }
+
+  /** True when a CometD subscription names a channel this org has. */
+  function channelExists(channel: string): boolean {
+    if (channel === '/data/ChangeEvents') return true;
+    const data = /^\/data\/(\w+?)(__)?ChangeEvent$/.exec(channel);
+    if (data) return [...org.schema.keys()].some((n) => changeEventName(n) === channel.slice(6));
+    const ev = /^\/event\/(\w+__e)$/.exec(channel);
+    return ev !== null && [...platformEvents.keys()].some((n) => n.toLowerCase() === ev[1].toLowerCase());
+  }
+
+  /** POST /cometd/<version>: one Bayeux batch. Streaming calls are not counted against the REST API budget. */
+  async function cometd(req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
+    const m = /^\/cometd\/(\d+\.\d)\/?$/.exec(url.pathname);
+    if (!m || Number(m[1]) > maxVersion || Number(m[1]) < 23) throw notFound();
+    if ((req.method ?? '').toUpperCase() !== 'POST') return { status: 400, body: [{ error: '400::Only long-polling over POST is supported', successful: false }] };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return { status: 400, body: [{ error: '400::Bad request: the body is not a JSON message batch', successful: false }] };
+    }
+    const messages = (Array.isArray(parsed) ? parsed : [parsed]) as BayeuxMessage[];
+    const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const authorized = bearer !== undefined && oauth.check(bearer) !== null;
+    const replies = await streaming.handle(messages, authorized, channelExists);
+    return { status: 200, body: replies };
+  }
+
   function family(path: string): CallFamily {
+    if (path.startsWith('/cometd/')) return 'streaming';
     if (path.startsWith('/services/oauth2') || path.startsWith('/id/')) return 'auth';
     if (/^\/services\/data\/v[\d.]+\/(query|queryAll)(\/|$)/.test(path)) return 'query';
     if (/^\/services\/data\/v[\d.]+\/composite(\/|$)/.test(path)) return 'composite';
@@ -301,6 +386,34 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       state.registerApp(body as { clientId: string; clientSecret?: string; publicKeyPem?: string });
       return { status: 204 };
     }
+    if (path === '/__sandbox/streaming' && req.method === 'GET') {
+      const ev = streaming.events;
+      return { status: 200, body: { retained: ev.length, firstReplayId: ev[0]?.replayId ?? null, lastReplayId: ev.at(-1)?.replayId ?? null, sessions: streaming.sessionCount, retentionMs: streaming.retentionMs } };
+    }
+    if (path === '/__sandbox/streaming' && req.method === 'POST') {
+      if (typeof body.retentionMs === 'number') streaming.retentionMs = body.retentionMs;
+      if (typeof body.connectTimeoutMs === 'number') streaming.connectTimeoutMs = body.connectTimeoutMs;
+      return { status: 200, body: { retentionMs: streaming.retentionMs, connectTimeoutMs: streaming.connectTimeoutMs } };
+    }
+    if (path === '/__sandbox/streaming/expire' && req.method === 'POST') {
+      return { status: 200, body: { expired: streaming.expire(typeof body.throughReplayId === 'number' ? body.throughReplayId : Number.MAX_SAFE_INTEGER) } };
+    }
+    if (path === '/__sandbox/streaming/gap' && req.method === 'POST') {
+      const type = String(body.changeType ?? 'GAP_UPDATE') as ChangeEventHeader['changeType'];
+      if (!type.startsWith('GAP_')) return { status: 400, body: { error: 'changeType must be GAP_CREATE, GAP_UPDATE, GAP_DELETE, GAP_UNDELETE or GAP_OVERFLOW' } };
+      const ids = Array.isArray(body.recordIds) ? body.recordIds.map(String) : [];
+      return { status: 200, body: { replayId: state.publishGap(String(body.entity), type, type === 'GAP_OVERFLOW' ? [] : ids) } };
+    }
+    if (path === '/__sandbox/platform-events' && req.method === 'POST') {
+      const name = String(body.name ?? '');
+      if (!/^\w+__e$/.test(name)) return { status: 400, body: { error: 'name must end in __e' } };
+      platformEvents.set(name, Array.isArray(body.fields) ? body.fields.map(String) : []);
+      return { status: 204 };
+    }
+    const undel = /^\/__sandbox\/undelete\/([^/]+)\/([^/]+)$/.exec(path);
+    if (undel && req.method === 'POST') return { status: 200, body: org.undelete(undel[1], undel[2]) };
+    if (path === '/__sandbox/outbound-messages' && req.method === 'POST') return { status: 201, body: outbound.define(body as unknown as OutboundDefinitionInput) };
+    if (path === '/__sandbox/outbound-messages' && req.method === 'GET') return { status: 200, body: outbound.report() };
     const conv = /^\/__sandbox\/leads\/([^/]+)\/convert$/.exec(path);
     if (conv && req.method === 'POST') return { status: 200, body: state.convertLead(conv[1], body as { accountId?: string; createOpportunity?: boolean }) };
     return { status: 404, body: { error: `unknown control endpoint ${req.method} ${path}` } };
@@ -342,6 +455,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         writeReply(res, await authRoute(req, url, method, raw), {});
         return;
       }
+      if (fam === 'streaming') {
+        writeReply(res, await cometd(req, url, raw), {});
+        return;
+      }
       if (!isData) throw notFound();
       const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!bearer || !oauth.check(bearer)) {
@@ -353,6 +470,8 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         return;
       }
       state.apiUsage += 1;
+      const callOptions = /client=([^,;\s]+)/.exec(String(req.headers['sforce-call-options'] ?? ''))?.[1];
+      org.origin = `com/salesforce/api/rest/${/v(\d+\.\d)/.exec(url.pathname)?.[1] ?? maxVersion.toFixed(1)}${callOptions ? `;client=${callOptions}` : ''}`;
       const queryOptions = req.headers['sforce-query-options'];
       const conditions: ConditionalHeaders = {};
       for (const h of ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const) {
@@ -360,8 +479,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         if (typeof v === 'string') conditions[h] = v;
       }
       const reply = await dispatch(method, url, raw, undefined, req.headers['content-type'], true, Array.isArray(queryOptions) ? queryOptions[0] : queryOptions, conditions);
+      org.origin = '';
       writeReply(res, reply, limitHeader());
     } catch (err) {
+      org.origin = '';
       if (err instanceof ApiError) writeReply(res, errorReply(err), isData ? limitHeader() : {});
       else {
         writeReply(res, { status: 500, body: [{ message: `An unexpected error occurred: ${(err as Error).message}`, errorCode: 'UNKNOWN_EXCEPTION' }] }, {});
@@ -442,10 +563,13 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       ['user', `${DEFAULT_USER.username} / ${DEFAULT_USER.password}`],
       ['org id', state.org.orgId],
       ['time zone', state.org.timeZone],
+      ['streaming (CometD)', `${origin}/cometd/${maxVersion.toFixed(1)} (/data/ChangeEvents, /data/<Object>ChangeEvent, /event/<Name>__e)`],
       ['control API', `${origin}/__sandbox/ (docs/sandbox.md)`],
     ],
     async close() {
       bulk.dispose();
+      streaming.close();
+      outbound.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -18,9 +18,28 @@ export interface WriteResult {
   created: boolean;
 }
 
-/** Collects undo steps so allOrNone requests can roll back. */
+/** Collects undo steps so allOrNone requests can roll back, and the changes to announce once it commits. */
 export interface Tx {
   undo: (() => void)[];
+  /** Changes made in the transaction; announced when the outermost transaction ends, dropped on rollback. */
+  changes?: RecordChange[];
+}
+
+/** One committed change of a record: what Change Data Capture and outbound messages are built from. */
+export interface RecordChange {
+  /** The sObject's API name. */
+  entity: string;
+  /** The record's 18-character id. */
+  id: string;
+  type: 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE';
+  /** The record before the change (null for CREATE). */
+  before: Rec | null;
+  /** The record after the change (null for DELETE: see `before`). */
+  after: Rec | null;
+  /** Commit time, ms. */
+  at: number;
+  /** The API and client that made the change (`com/salesforce/api/rest/64.0;client=syncline`). */
+  origin: string;
 }
 
 /** Formats epoch ms the way the REST API prints datetimes: `2024-09-10T13:57:45.000+0000`. */
@@ -54,6 +73,10 @@ export class Org {
   timeZone = 'America/Los_Angeles';
   /** The transaction writes join when no explicit one is passed (Composite allOrNone). */
   activeTx: Tx | null = null;
+  /** Called with every committed batch of changes (Change Data Capture, outbound messages). */
+  readonly changeListeners: ((changes: RecordChange[]) => void)[] = [];
+  /** The origin stamped on the changes of the request being served (`changeOrigin` of change events). */
+  origin = '';
   /** Value indexes for external-id and unique lookups: object → field → lower-cased value → ids. */
   private readonly indexes = new Map<string, Map<string, Map<string, Set<string>>>>();
   private readonly ids = new IdFactory();
@@ -80,6 +103,18 @@ export class Org {
   /** Current time in ms (the emulator's clock). */
   now(): number {
     return this.clock();
+  }
+
+  /** Announces a change now, or when the transaction it belongs to commits. */
+  private changed(tx: Tx | null | undefined, change: Omit<RecordChange, 'at' | 'origin'>): void {
+    const full: RecordChange = { ...change, at: this.clock(), origin: this.origin };
+    if (tx) (tx.changes ??= []).push(full);
+    else this.announce([full]);
+  }
+
+  private announce(changes: RecordChange[]): void {
+    if (changes.length === 0) return;
+    for (const l of this.changeListeners) l(changes);
   }
 
   /** A new id for an object. */
@@ -185,6 +220,7 @@ export class Org {
     this.derive(obj, rec);
     this.put(obj.name, rec);
     (tx ?? this.activeTx)?.undo.push(() => this.drop(obj.name, id));
+    this.changed(tx ?? this.activeTx, { entity: obj.name, id, type: 'CREATE', before: null, after: rec });
     return { id, created: true };
   }
 
@@ -211,6 +247,7 @@ export class Org {
     this.derive(obj, next);
     this.put(obj.name, next);
     (tx ?? this.activeTx)?.undo.push(() => this.put(obj.name, current));
+    this.changed(tx ?? this.activeTx, { entity: obj.name, id, type: 'UPDATE', before: current, after: next });
     return { id, created: false };
   }
 
@@ -263,6 +300,21 @@ export class Org {
       this.deleted.get(obj.name)!.delete(id);
       this.put(obj.name, rec);
     });
+    this.changed(tx ?? this.activeTx, { entity: obj.name, id, type: 'DELETE', before: rec, after: null });
+    return { id, created: false };
+  }
+
+  /** Restores a record from the recycle bin, as the UI's Undelete (and the SOAP undelete call) does. */
+  undelete(objName: string, rawId: string): WriteResult {
+    const obj = this.object(objName);
+    const id = normalizeId(rawId);
+    const gone = id ? this.deleted.get(obj.name)!.get(id) : undefined;
+    if (!id || !gone) throw new ApiError(400, 'UNDELETE_FAILED', 'Entity is not in the recycle bin', []);
+    const now = this.stamp();
+    const rec: Rec = { ...gone.rec, IsDeleted: false, LastModifiedDate: now, SystemModstamp: now };
+    this.deleted.get(obj.name)!.delete(id);
+    this.put(obj.name, rec);
+    this.changed(this.activeTx, { entity: obj.name, id, type: 'UNDELETE', before: null, after: rec });
     return { id, created: false };
   }
 
@@ -274,10 +326,14 @@ export class Org {
       rollback: () => {
         for (const u of tx.undo.reverse()) u();
         tx.undo = [];
+        tx.changes = [];
       },
       end: () => {
         this.activeTx = outer;
-        if (outer) outer.undo.push(...tx.undo);
+        if (outer) {
+          outer.undo.push(...tx.undo);
+          (outer.changes ??= []).push(...(tx.changes ?? []));
+        } else this.announce(tx.changes ?? []);
       },
     };
     this.activeTx = tx;
@@ -296,10 +352,12 @@ export class Org {
       opportunityId = this.insert('Opportunity', { AccountId: accountId, Name: `${String(lead.Company)}-`, StageName: 'Prospecting', CloseDate: new Date(this.now() + 30 * 86400_000).toISOString().slice(0, 10) }).id;
     }
     const now = this.stamp();
-    this.put(obj.name, {
+    const converted: Rec = {
       ...lead, IsConverted: true, ConvertedDate: now.slice(0, 10), ConvertedAccountId: accountId, ConvertedContactId: contactId, ConvertedOpportunityId: opportunityId,
       Status: options.convertedStatus ?? 'Closed - Converted', LastModifiedDate: now, SystemModstamp: now,
-    });
+    };
+    this.put(obj.name, converted);
+    this.changed(this.activeTx, { entity: obj.name, id: String(lead.Id), type: 'UPDATE', before: lead, after: converted });
     return { accountId, contactId, opportunityId };
   }
 

@@ -22,6 +22,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
 import { flowBuildingRoutes } from './routes/flow-building.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { lagRoutes } from './routes/lag.js';
 import { runRoutes } from './routes/runs.js';
 import { userRoutes } from './routes/users.js';
 import { errorSchema } from './schemas.js';
@@ -66,6 +67,7 @@ export const adminRoutes: AnyRoute[] = [
   ...runRoutes,
   ...deadLetterRoutes,
   ...metricsRoutes,
+  ...lagRoutes,
   ...auditRoutes,
   ...userRoutes,
   openApiRoute,

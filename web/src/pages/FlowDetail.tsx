@@ -1,6 +1,7 @@
 /** One flow: the mapping as source → rule → target, version history and diff, pause/resume/run now, mapping preview. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
+import { LagPanel } from '../components/LagPanel';
 import { Badge, ErrorNote, Json, Loading, OkNote, PageHeader, UnsignedBadge } from '../components/ui';
 import { time } from '../format';
 import { useApi } from '../hooks';
@@ -78,6 +79,7 @@ export function FlowDetail({ name }: { name: string }) {
           </>
         )}
       </dl>
+      <LagPanel flow={f.name} />
 
       <h2>Mapping</h2>
       <div className="table-wrap">

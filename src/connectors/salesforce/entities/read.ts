@@ -96,10 +96,35 @@ export interface ChangeReadOptions {
 
 /** The SOQL of one change read over a stamp window, oldest first (exported for tests and docs). */
 export function changesSoql(entity: string, fromMs: number | null, fields: string[], upperMs: number): string {
-  const select = [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity)].join(', ');
+  const select = selectList(entity, fields);
   const upper = `SystemModstamp <= ${soqlDateTime(upperMs)}`;
   const where = fromMs === null ? upper : `SystemModstamp >= ${soqlDateTime(fromMs)} AND ${upper}`;
   return `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
+}
+
+/** The select list of change reads: Id, SystemModstamp, IsDeleted, the fields, and the entity's related reads (parent fields, child subqueries). */
+function selectList(entity: string, fields: string[]): string {
+  return [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity)].join(', ');
+}
+
+/** Ids per `Id IN (…)` query: 200 18-character ids keep the SOQL well under its length limit. */
+export const IDS_PER_QUERY = 200;
+
+/**
+ * Records by id with what a change read selects (fields, parents, children), deleted ones included
+ * (queryAll), `IDS_PER_QUERY` ids per query: how change events, which carry only the changed fields,
+ * get the whole record a mapping needs. Ids the org no longer has are left out.
+ */
+export async function readByIds(client: SalesforceClient, entity: string, ids: string[], fields: string[], signal?: AbortSignal): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const chunk = ids.slice(i, i + IDS_PER_QUERY);
+    const soql = `SELECT ${selectList(entity, fields)} FROM ${soqlIdent(entity)} WHERE Id IN (${chunk.map((id) => soqlLiteral(id, 'id')).join(', ')})`;
+    for await (const page of queryPages(client, soql, { all: true, signal })) {
+      for (const r of page.records) out.push(toSourceRecord(entity, await flattenChildren(client, entity, r)));
+    }
+  }
+  return out;
 }
 
 /** Records changed after the watermark, sorted by (SystemModstamp, Id), including deletions, through the shared polling helper. */
