@@ -293,6 +293,11 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
     },
   };
 
+  // Syracuse sits behind servers that keep idle connections far longer than Node's 5 s default; with
+  // 5 s, a client whose event loop was busy past that reuses a socket the server just closed
+  // ("other side closed"), which is what a bulk load of 100,000 customers ran into.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const port = (server.address() as AddressInfo).port;
