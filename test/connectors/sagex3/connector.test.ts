@@ -183,8 +183,8 @@ describe('hostile strings', () => {
         expect(row.BPCSTA).toBe('2');
         expect((row.BPADDRESS as Array<Record<string, string>>)[0].CTY).toBe(name.slice(0, 40));
         const body = emu.soapBodies.at(-1)!;
-        // XML mode: entity-escaped inside our CDATA section; JSON mode: inside a CDATA section whose
-        // end marker cannot occur early. Either way the envelope parses back to exactly what was sent.
+        // XML mode: values entity-escaped inside the CDATA section of the shared xmlPartText; JSON mode:
+        // inside a section whose end marker cannot occur early. Either way the envelope parses back to exactly what was sent.
         if (format === 'XML') expect(body).not.toContain(name);
         const sent = (envelopeParser.parse(body) as { Envelope: { Body: { save: { objectXml: string } } } }).Envelope.Body.save.objectXml;
         if (format === 'JSON') expect((JSON.parse(sent) as { BPC0_1: { BPCNAM: string } }).BPC0_1.BPCNAM).toBe(name.slice(0, 35));
