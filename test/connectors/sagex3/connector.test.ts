@@ -45,7 +45,7 @@ describe('declaration', () => {
   it('documents every setting in docs/connectors/sagex3.md and keeps the password secret', () => {
     const guide = readFileSync(fileURLToPath(new URL('../../../docs/connectors/sagex3.md', import.meta.url)), 'utf8');
     for (const field of sageX3Connector.settings!.fields) expect(guide, field.name).toContain(`\`${field.name.split('.')[0]}`);
-    expect(sageX3Connector.settings!.fields.filter((x) => x.secret).map((x) => x.name)).toEqual(['password']);
+    expect(sageX3Connector.settings!.fields.filter((x) => x.secret).map((x) => x.name).sort()).toEqual(['graphqlSecret', 'password']);
     expect(sageX3Connector.entities.map((e) => e.name)).toEqual(['BPCUSTOMER', 'SORDER', 'ITMMASTER', 'ITMMVT', 'STOCK', 'SDELIVERY', 'SINVOICE']);
   });
 });
