@@ -16,8 +16,8 @@ export interface SandboxEndpoints {
   sagex3?: { url: string; endpoint: string; poolAlias: string };
   /** The TIMS bridge emulator: the contract's base URL (ending in `/api/v1`) and the API key it accepts. */
   tims?: { baseUrl: string; apiKey: string };
-  /** The Clarity eCommerce emulator (the shop beside the ERP): its origin. */
-  clarity?: { url: string };
+  /** The Clarity eCommerce emulator (the shop beside the ERP): its origin, and the secret its pushes are signed with when they are on. */
+  clarity?: { url: string; webhookSecret?: string };
 }
 
 /** One named connection as saved in the store. */
@@ -118,6 +118,7 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         authMode: 'identity',
         // The emulator commits in-process: nothing is still in flight.
         settleSeconds: 0,
+        ...(e.clarity.webhookSecret ? { webhookSecret: e.clarity.webhookSecret } : {}),
       },
     };
   }
