@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStores } from '../../support/postgres.js';
 import { clarityFixture, type ClarityFixture } from './harness.js';
 
-const FLOWS = ['clarity-accounts', 'clarity-customers', 'clarity-catalogue', 'clarity-orders'];
+const FLOWS = ['clarity-accounts', 'clarity-customers', 'clarity-catalogue', 'clarity-stock-by-location', 'clarity-orders'];
 const HOUR = 3_600_000;
 
 describe.each(await journeyStores('Clarity pair: shop → Salesforce and Pardot'))('Clarity pair: shop → Salesforce and Pardot on %s', (store) => {
@@ -90,6 +90,28 @@ describe.each(await journeyStores('Clarity pair: shop → Salesforce and Pardot'
     const product = f.shop.state.byKey('Product', 'HC-2210')!;
     expect(sf('Product2').filter((p) => p.Clarity_SKU__c === 'HC-2210')).toMatchObject([{ Stock_Quantity__c: product.StockQuantity, IsActive: true }]);
     expect(sf('Product2').filter((p) => p.Clarity_SKU__c).length).toBe(f.shop.state.rows('Product').length);
+  });
+
+  it('stock by location: a transfer between two locations (same total) reaches Product2 per location; a re-read writes nothing', async () => {
+    const sku = 'HC-2210';
+    const locations = () => f.shop.state.rows('ProductInventoryLocationSection').filter((r) => r.MasterKey === sku);
+    const [from, to] = locations();
+    f.shop.advanceClock(HOUR);
+    f.shop.setStock(sku, String(from.SlaveKey), Number(from.Quantity) - 5);
+    f.shop.setStock(sku, String(to.SlaveKey), Number(to.Quantity) + 5);
+    await f.poll('clarity-stock-by-location');
+    const expected = locations()
+      .map((r) => `${String(r.SlaveKey)}:${Number(r.Quantity)}`)
+      .sort()
+      .join('; ');
+    const product = f.shop.state.byKey('Product', sku)!;
+    expect(sf('Product2').filter((p) => p.Clarity_SKU__c === sku)).toMatchObject([{ Stock_Quantity__c: product.StockQuantity, Stock_By_Warehouse__c: expected }]);
+    expect(expected).toContain(`${String(to.SlaveKey)}:${Number(to.Quantity)}`);
+    const recordRuns = async () => (await f.store.listRuns({ flow: 'clarity-stock-by-location', limit: 500 })).filter((r) => r.trigger === 'event').length;
+    const before = await recordRuns();
+    await f.poll('clarity-stock-by-location');
+    expect(await recordRuns()).toBe(before);
+    expect(await f.store.listDeadLetters({ status: 'open', flow: 'clarity-stock-by-location' })).toEqual([]);
   });
 
   it('an order number too long for Salesforce goes to the dead-letter queue, and a fixed replay lands once', async () => {
