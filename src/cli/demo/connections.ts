@@ -92,6 +92,8 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         password: SAGEX3_USER.password,
         defaultCustomerCategory: 'WEB',
         defaultSalesSite: 'NA011',
+        // The emulated folder audits customer deletions (AUDITH), as a site that turned table auditing on.
+        auditedDeletions: true,
         // The emulator commits in-process: nothing can still be in flight in the current second.
         settleSeconds: 0,
       },

@@ -26,7 +26,7 @@ export interface SageX3ConnectionOptions {
 
 /** Builds the entity table of a connection. */
 export function entityTable(s: SageX3Settings, soap: X3SoapClient, rest: X3Reader, now: () => number): EntityTable {
-  const ctx: EntityContext = { rest, settleMs: s.settleSeconds * 1000, now };
+  const ctx: EntityContext = { rest, settleMs: s.settleSeconds * 1000, now, auditedDeletions: s.auditedDeletions };
   const w: SoapWriteContext = { soap, format: s.resultFormat, modifyRetries: s.modifyRetries };
   let table: EntityTable = {};
   const findIds = (entity: string) => async (field: string, value: unknown) => (await table[entity].find!(field, value)).map((r) => r.id);

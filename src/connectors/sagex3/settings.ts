@@ -44,6 +44,7 @@ export const sageX3Settings = defineSettings(
     graphqlRelease: StringEnum(['2021', '2023'] as const, { title: 'GraphQL schema naming', default: '2023', description: 'Node names moved between releases: 2023 (x3MasterData, 2023 and later) or 2021 (xtremX3MasterData, 2021–2022).' }),
     graphqlPath: Type.String({ title: 'GraphQL path', default: '/xtrem/api' }),
     graphqlTokenSeconds: Type.Integer({ title: 'GraphQL token lifetime (s)', default: 60, minimum: 10, maximum: 3600, description: 'Lifetime of each signed token; keep it at or below the connected application\'s token lifetime.' }),
+    auditedDeletions: Type.Boolean({ title: 'Customer deletions are audited', default: false, description: 'Table auditing (Setup → Usage → Audit, GESAUD) records deletions of BPCUSTOMER in AUDITH: customer polling then also reads those rows and reports the customers as deleted. Without it X3 shows no deletion to a poller.' }),
     pageSize: Type.Integer({ title: 'REST page size (count)', default: 100, minimum: 1, maximum: 1000 }),
     settleSeconds: Type.Integer({ title: 'Polling settle time (s)', default: 1, minimum: 0, description: 'UPDDATTIM has whole seconds: records of the current second are left for the next poll.' }),
     modifyRetries: Type.Integer({ title: 'Retries after a concurrent change', default: 3, minimum: 0, maximum: 10, description: 'How often a modify that lost a WW_MODSTAMP race is re-read and retried before it is reported as a conflict.' }),

@@ -105,6 +105,25 @@ describe('Sage X3 journeys 2 and 5: customer enrichment and grade', () => {
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
   });
 
+  it('journey 2: a customer deleted in X3 is seen through its audited deletion and marked Inactive on the prospect and the Account', async () => {
+    await nextSecond();
+    const created = f.x3.business.createCustomer({ fields: { BPCNAM: 'Short Lived Cycles', BCGCOD: 'WEB', CRY: 'US' }, children: { BPADDRESS: [{ fields: { BPAADD: 'MAIN', CTY: 'Reno', WEB1: 'ap@shortlived.example', BPAADDFLG: '2' } }], CONTACT: [{ fields: { CNTFNA: 'Sam', CNTLNA: 'Short', CNTEMA: 'sam@shortlived.example' } }] } }, 'ADMIN').row;
+    const bpc = String(created.BPCNUM);
+    await f.poll(ENRICH);
+    expect(prospectsFor('sam@shortlived.example')).toMatchObject([{ customer_status__c: 'Active' }]);
+    expect(accountsFor(bpc)).toMatchObject([{ ERP_Status__c: 'Active' }]);
+    await nextSecond();
+    f.x3.business.deleteCustomer(bpc);
+    await f.poll(ENRICH);
+    expect(await f.store.listDeadLetters({ status: 'open', flow: ENRICH })).toEqual([]);
+    expect(prospectsFor('sam@shortlived.example')).toMatchObject([{ customer_status__c: 'Inactive' }]);
+    expect(accountsFor(bpc)).toMatchObject([{ ERP_Status__c: 'Inactive' }]);
+    // Read again: the deletion is not reported twice.
+    const writes = await okWrites();
+    await f.poll(ENRICH);
+    expect(await okWrites()).toBe(writes);
+  });
+
   it('journey 5: a credit control code the rule does not know is dead-lettered saying so, never guessed; fixed in X3 and replayed, it grades once', async () => {
     // A customer graded A, B or C so far, so the fixed grade (D, blocked) shows the replay landed.
     const c = f.x3.tables.list('BPCUSTOMER').find((x) => prospectsFor(emailOf(String(x.BPCNUM)))[0]?.grade !== 'D')!;

@@ -17,6 +17,8 @@ export interface EntityContext {
   settleMs: number;
   /** The clock (injectable for tests). */
   now(): number;
+  /** AUDITH records customer deletions (setting auditedDeletions). */
+  auditedDeletions?: boolean;
 }
 
 /** How one class reads. */
