@@ -63,6 +63,7 @@ export const customerSpec: EntitySpec = {
     f('CNTTEL', 'phone', { maxLength: 40 }),
     f('BPADDRESS', 'array', { description: 'Every address line.' }),
     f('CONTACT', 'array', { description: 'Every contact.' }),
+    f('deleted', 'boolean', { readOnly: true, description: 'True on the record of a customer deleted in X3 (an audited deletion, setting auditedDeletions); it carries only BPCNUM.' }),
     f('totals', 'object', { readOnly: true, description: 'lifetimeValue, openBalance, overdueBalance, invoiceCount, lastOrderDate, orderCount (computed by Syncline from X3 documents).' }),
     ...AUDIT,
   ],
