@@ -72,8 +72,8 @@ export function flowFiles(dir = FLOWS_DIR): Map<string, string> {
   return out;
 }
 
-/** A store and a hub over it with connections saved and flows deployed; workers running. */
-async function hubFixture(storeKind: 'sqlite' | 'postgres', endpoints: SandboxEndpoints, flows: Map<string, string>, only?: string[]) {
+/** A store (SQLite or PostgreSQL) and a hub over it with the sandbox connections saved and `flows` (only the named ones, if given) deployed; one worker running. */
+export async function journeyHub(storeKind: 'sqlite' | 'postgres', endpoints: SandboxEndpoints, flows: Map<string, string>, only?: string[]) {
   let url: string;
   let cleanup: () => Promise<void>;
   if (storeKind === 'sqlite') {
@@ -135,7 +135,7 @@ export async function x3JourneyFixture(options: X3JourneyOptions = {}): Promise<
     startPardotEmulator({ seed: true, importStepMs: 5 }),
     startSageX3Emulator({ seedSize: { customers: 6, items: 4, orders: 4, ...options.x3Seed } }),
   ]);
-  const h = await hubFixture(
+  const h = await journeyHub(
     options.store ?? 'sqlite',
     { salesforce: { url: salesforce.url }, pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId }, sagex3: { url: x3.url, endpoint: x3.endpoint, poolAlias: x3.poolAlias } },
     flowFiles(X3_FLOWS_DIR),

@@ -57,3 +57,8 @@ export async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>, p
     await db.drop();
   }
 }
+
+/** The stores a journey suite runs on: SQLite always, PostgreSQL when reachable (requirePostgres: a loud skip locally, a failure on CI). */
+export async function journeyStores(suite: string): Promise<Array<'sqlite' | 'postgres'>> {
+  return (await requirePostgres(`${suite} on postgres`)) ? ['sqlite', 'postgres'] : ['sqlite'];
+}

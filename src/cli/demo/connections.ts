@@ -16,8 +16,8 @@ export interface SandboxEndpoints {
   sagex3?: { url: string; endpoint: string; poolAlias: string };
   /** The TIMS bridge emulator: the contract's base URL (ending in `/api/v1`) and the API key it accepts. */
   tims?: { baseUrl: string; apiKey: string };
-  /** The Clarity eCommerce emulator (the shop beside the ERP): its origin. */
-  clarity?: { url: string };
+  /** The Clarity eCommerce emulator (the shop beside the ERP): its origin, and the secret its pushes are signed with when they are on. */
+  clarity?: { url: string; webhookSecret?: string };
 }
 
 /** One named connection as saved in the store. */
@@ -92,6 +92,8 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         password: SAGEX3_USER.password,
         defaultCustomerCategory: 'WEB',
         defaultSalesSite: 'NA011',
+        // The emulated folder audits customer deletions (AUDITH), as a site that turned table auditing on.
+        auditedDeletions: true,
         // The emulator commits in-process: nothing can still be in flight in the current second.
         settleSeconds: 0,
       },
@@ -118,6 +120,7 @@ export function sandboxConnections(e: SandboxEndpoints): Record<string, SandboxC
         authMode: 'identity',
         // The emulator commits in-process: nothing is still in flight.
         settleSeconds: 0,
+        ...(e.clarity.webhookSecret ? { webhookSecret: e.clarity.webhookSecret } : {}),
       },
     };
   }

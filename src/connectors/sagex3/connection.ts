@@ -12,7 +12,9 @@ import type { EntityContext } from './entities/rest-entity.js';
 import { salesOrderHandler } from './entities/sales-order.js';
 import { soapObjectWriter, type SoapWriteContext } from './entities/soap-object.js';
 import { layoutWith, STANDARD_LAYOUTS } from './layouts.js';
-import { X3RestClient } from './rest-client.js';
+import { X3GraphqlReader } from './graphql/reader.js';
+import { ConnectedAppToken } from './graphql/token.js';
+import { X3RestClient, type X3Reader } from './rest-client.js';
 import { sageX3Settings, type SageX3Settings } from './settings.js';
 import { X3SoapClient } from './soap-client.js';
 
@@ -23,8 +25,8 @@ export interface SageX3ConnectionOptions {
 }
 
 /** Builds the entity table of a connection. */
-export function entityTable(s: SageX3Settings, soap: X3SoapClient, rest: X3RestClient, now: () => number): EntityTable {
-  const ctx: EntityContext = { rest, settleMs: s.settleSeconds * 1000, now };
+export function entityTable(s: SageX3Settings, soap: X3SoapClient, rest: X3Reader, now: () => number): EntityTable {
+  const ctx: EntityContext = { rest, settleMs: s.settleSeconds * 1000, now, auditedDeletions: s.auditedDeletions };
   const w: SoapWriteContext = { soap, format: s.resultFormat, modifyRetries: s.modifyRetries };
   let table: EntityTable = {};
   const findIds = (entity: string) => async (field: string, value: unknown) => (await table[entity].find!(field, value)).map((r) => r.id);
@@ -52,6 +54,8 @@ export class SageX3Connection implements Connector {
   readonly settings: SageX3Settings;
   readonly soap: X3SoapClient;
   readonly rest: X3RestClient;
+  /** What entities read through: `rest`, or the GraphQL reader when `readApi` is graphql. */
+  readonly reader: X3Reader;
   private readonly table: EntityTable;
   readonly readChanges: Connector['readChanges'];
   readonly get: Connector['get'];
@@ -65,7 +69,8 @@ export class SageX3Connection implements Connector {
     const base = s.baseUrl.replace(/\/+$/, '');
     this.soap = new X3SoapClient({ endpointUrl: `${base}${s.soapPath}`, wsdlUrl: s.wsdlUrl, user: s.user, password: s.password, language: s.language, poolAlias: s.poolAlias, format: s.resultFormat, timeoutMs: s.requestTimeoutMs, gate: ctx.gate });
     this.rest = new X3RestClient({ baseUrl: base, endpoint: s.endpoint, user: s.user, password: s.password, pageSize: s.pageSize, timeoutMs: s.requestTimeoutMs, gate: ctx.gate });
-    this.table = entityTable(s, this.soap, this.rest, options.now ?? Date.now);
+    this.reader = s.readApi === 'graphql' ? this.graphqlReader(s, base, ctx) : this.rest;
+    this.table = entityTable(s, this.soap, this.reader, options.now ?? Date.now);
     const m = tableMethods(this.table, 'sagex3');
     this.readChanges = m.readChanges;
     this.get = m.get;
@@ -74,12 +79,22 @@ export class SageX3Connection implements Connector {
     this.writeBatch = m.writeBatch!;
   }
 
+  private graphqlReader(s: SageX3Settings, base: string, ctx: ConnectorContext): X3GraphqlReader {
+    if (!s.graphqlClientId || !s.graphqlSecret) throw new SyncError('fatal', 'Sage X3: readApi is graphql, so graphqlClientId and graphqlSecret (the connected application) are required', { system: 'sagex3', field: s.graphqlClientId ? 'graphqlSecret' : 'graphqlClientId' });
+    const token = new ConnectedAppToken({ clientId: s.graphqlClientId, secret: s.graphqlSecret, user: s.user, lifetimeSeconds: s.graphqlTokenSeconds, now: Date.now });
+    return new X3GraphqlReader({ url: `${base}${s.graphqlPath}`, endpoint: s.endpoint, release: s.graphqlRelease, token, pageSize: s.pageSize, timeoutMs: s.requestTimeoutMs, gate: ctx.gate, fallback: this.rest });
+  }
+
   /** Proves REST (user, endpoint) and SOAP (pool, customer web service) without changing anything. */
   async check(): Promise<CheckResult> {
     const info: Record<string, string> = { endpoint: this.settings.endpoint, poolAlias: this.settings.poolAlias };
     try {
       for await (const _ of this.rest.query('BPCUSTOMER', { count: 1 })) break;
       info.rest = 'ok';
+      if (this.reader !== this.rest) {
+        for await (const _ of this.reader.query('BPCUSTOMER', { count: 1 })) break;
+        info.graphql = 'ok';
+      }
       await this.soap.query(this.settings.publicNames.customer, [{ key: 'BPCNUM', value: '*' }], 1);
       info.soap = 'ok';
     } catch (err) {

@@ -44,8 +44,16 @@ export function whereLiteral(v: WhereValue): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
+/** How entity code reads X3, whichever API answers (api1, or GraphQL for the classes it maps). */
+export interface X3Reader {
+  /** Every resource of a class matching `where` (api1 syntax), in `orderBy` order. */
+  query(cls: string, params: { where?: string; orderBy?: string; count?: number; signal?: AbortSignal }): AsyncGenerator<Resource>;
+  /** One resource by key (values joined with `~`), or null. */
+  details(cls: string, key: string, signal?: AbortSignal): Promise<Resource | null>;
+}
+
 /** api1 reads. */
-export class X3RestClient {
+export class X3RestClient implements X3Reader {
   constructor(private readonly o: RestClientOptions) {}
 
   /** The URL of a class (`.../api1/x3/erp/SEED/BPCUSTOMER`). */

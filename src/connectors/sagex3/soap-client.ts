@@ -4,10 +4,10 @@
  * CAdxCallContext (codeLang, poolAlias, requestConfig with adxwss.optreturn) and HTTP Basic auth, and
  * returns the parsed CAdxResultXml; status 0 becomes a classified SyncError (errors.ts).
  *
- * Escaping is ours, not the library's: top-level string parts (publicName, objectXml) go as CDATA
- * sections we build (the library passes a ready CDATA section through untouched, and would otherwise
- * skip escaping any value that happens to look like one), nested values (callContext, objectKeys) are
- * entity-escaped by us with the library's own escaping turned off.
+ * Escaping is the shared XML escaping's (src/connectors/shared/xml.ts), not the library's: nested
+ * values (callContext, objectKeys) are entity-escaped with the library's escaping turned off; the
+ * top-level parts (publicName, objectXml), which the library would escape anyway, go as its
+ * `xmlPartText` CDATA sections.
  */
 // Loaded with the first call, as for Sage 100: the package and its dependencies cost a process that
 // never speaks SOAP about 0.4 s of start-up.
@@ -16,7 +16,8 @@ import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
 import { basicAuthorization } from './auth.js';
 import { httpFailure, soapFailure, type X3Message } from './errors.js';
-import { checkValue, parseDocument, xmlEscape, type X3Document } from './x3-document.js';
+import { escapeXmlText, escapeXmlTree, xmlPartText } from '../shared/xml.js';
+import { parseDocument, type X3Document } from './x3-document.js';
 
 /** What the client needs to know. */
 export interface SoapClientOptions {
@@ -55,11 +56,6 @@ const str = (x: unknown): string => {
   return v === undefined || v === null || typeof v === 'object' ? '' : String(v);
 };
 
-/** A top-level string part as a CDATA section of our own (`]]>` split across two sections). */
-export function cdata(value: string): string {
-  return `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
-}
-
 /** CAdxWebServiceXmlCC client; reads the WSDL on first use. */
 export class X3SoapClient {
   private client: Promise<Client> | null = null;
@@ -89,24 +85,26 @@ export class X3SoapClient {
 
   private callContext(): Json {
     const requestConfig = `adxwss.optreturn=${this.o.format}&adxwss.beautify=false&adxwss.trace.on=off`;
-    return { codeLang: xmlEscape(this.o.language), codeUser: '', password: '', poolAlias: xmlEscape(this.o.poolAlias), poolId: '', requestConfig: xmlEscape(requestConfig) };
+    return escapeXmlTree({ codeLang: this.o.language, codeUser: '', password: '', poolAlias: this.o.poolAlias, poolId: '', requestConfig }, { system: 'sagex3' });
+  }
+
+  /** A top-level string part (a document, a public name). */
+  private text(value: string, field: string, recordKey?: string): string {
+    return xmlPartText(value, field, { system: 'sagex3', recordKey });
   }
 
   private keys(keys: X3Key[], recordKey?: string): Json[] {
-    return keys.map((k) => {
-      checkValue(k.key, k.value, recordKey);
-      return { key: xmlEscape(k.key), value: xmlEscape(k.value) };
-    });
+    return keys.map((k) => ({ key: escapeXmlText(k.key, 'key', { system: 'sagex3', recordKey }), value: escapeXmlText(k.value, k.key, { system: 'sagex3', recordKey }) }));
   }
 
   /** Creates an object (`save`). */
   save(publicName: string, document: string, recordKey?: string, values?: Json): Promise<SoapResult> {
-    return this.call('save', publicName, { objectXml: cdata(document) }, recordKey, values);
+    return this.call('save', publicName, { objectXml: this.text(document, 'objectXml', recordKey) }, recordKey, values);
   }
 
   /** Modifies an object (`modify`): only the fields in the document change. */
   modify(publicName: string, keys: X3Key[], document: string, recordKey?: string, values?: Json): Promise<SoapResult> {
-    return this.call('modify', publicName, { objectKeys: this.keys(keys, recordKey), objectXml: cdata(document) }, recordKey, values);
+    return this.call('modify', publicName, { objectKeys: this.keys(keys, recordKey), objectXml: this.text(document, 'objectXml', recordKey) }, recordKey, values);
   }
 
   /** Reads an object (`read`). */
@@ -126,18 +124,18 @@ export class X3SoapClient {
 
   /** Runs a published subprogram (`run`). */
   run(publicName: string, document: string): Promise<SoapResult> {
-    return this.call('run', publicName, { inputXml: cdata(document) }, undefined);
+    return this.call('run', publicName, { inputXml: this.text(document, 'inputXml') }, undefined);
   }
 
   private async call(operation: string, publicName: string, parts: Json, recordKey?: string, values?: Json): Promise<SoapResult> {
-    checkValue('publicName', publicName);
+    const name = this.text(publicName, 'publicName', recordKey);
     const client = await this.open();
     const method = (client as unknown as Record<string, unknown>)[`${operation}Async`] as ((args: unknown, options: unknown) => Promise<[Json | null]>) | undefined;
     if (typeof method !== 'function') throw new SyncError('fatal', `Sage X3: the WSDL at ${this.o.endpointUrl} has no ${operation} operation`, { system: 'sagex3' });
     const release = await this.o.gate.acquire(`soap:${operation} ${publicName}`);
     let response: Json | null;
     try {
-      [response] = await method.call(client, { callContext: this.callContext(), publicName: cdata(publicName), ...parts }, { timeout: this.o.timeoutMs });
+      [response] = await method.call(client, { callContext: this.callContext(), publicName: name, ...parts }, { timeout: this.o.timeoutMs });
     } catch (err) {
       throw transportError(err, `${publicName} ${operation}`, this.o.endpointUrl, recordKey);
     } finally {

@@ -1,11 +1,12 @@
 /**
  * X3's object document, both ways and in both forms: `<PARAM>`/`<RESULT>` XML (GRP of FLD, LST of ITM,
- * TAB of LIN) and the JSON form of adxwss.optreturn=JSON. Every value we send is checked for
- * characters XML cannot carry (NUL and the other C0 controls: invalid data naming the field) and
- * escaped by us; values read keep their exact text.
+ * TAB of LIN) and the JSON form of adxwss.optreturn=JSON. Every value we send is checked and
+ * escaped by the shared XML escaping (src/connectors/shared/xml.ts: a character XML cannot carry is
+ * invalid data naming the field); values read keep their exact text.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { invalidField, SyncError } from '../../core/errors.js';
+import { SyncError } from '../../core/errors.js';
+import { escapeXmlText } from '../shared/xml.js';
 import { parseExactJson } from './exact-json.js';
 
 /** Fields of a group or of one table line: a value, or a list (LST) of values. */
@@ -65,39 +66,30 @@ export function parseDocument(raw: string): X3Document {
   return doc;
 }
 
-/** Characters XML 1.0 cannot carry at all (not even escaped). */
-// eslint-disable-next-line no-control-regex
-const ILLEGAL_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SYSTEM = 'sagex3';
 
-/** Refuses a value XML cannot carry; the field is named so the dead letter says what to fix. */
+/** Refuses a value XML cannot carry (shared rule, src/connectors/shared/xml.ts); the field is named so the dead letter says what to fix. */
 export function checkValue(field: string, value: string, recordKey?: string): void {
-  const bad = ILLEGAL_XML.exec(value);
-  if (bad) {
-    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw invalidField(field, value.replace(ILLEGAL_XML, '\uFFFD'), 'no control characters', `Sage X3: field "${field}" holds the control character U+${code}, which X3 web services cannot carry; remove it from the source record`, recordKey);
-  }
+  escapeXmlText(value, field, { system: SYSTEM, recordKey });
 }
 
-/** Escapes text for XML content or an attribute (CR and TAB kept as references, so a parser does not normalise them). */
-export function xmlEscape(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#xD;').replace(/\t/g, '&#x9;');
+/** Escapes one value of `field` for XML text or an attribute, through the shared escaping. */
+export function xmlValue(value: string, field: string, recordKey?: string): string {
+  return escapeXmlText(value, field, { system: SYSTEM, recordKey });
 }
 
 function fldXml(name: string, value: string | string[], recordKey?: string): string {
-  if (Array.isArray(value)) {
-    value.forEach((v) => checkValue(name, v, recordKey));
-    return `<LST NAME="${xmlEscape(name)}" SIZE="${value.length}">${value.map((v) => `<ITM>${xmlEscape(v)}</ITM>`).join('')}</LST>`;
-  }
-  checkValue(name, value, recordKey);
-  return `<FLD NAME="${xmlEscape(name)}">${xmlEscape(value)}</FLD>`;
+  const n = xmlValue(name, 'NAME', recordKey);
+  if (Array.isArray(value)) return `<LST NAME="${n}" SIZE="${value.length}">${value.map((v) => `<ITM>${xmlValue(v, name, recordKey)}</ITM>`).join('')}</LST>`;
+  return `<FLD NAME="${n}">${xmlValue(value, name, recordKey)}</FLD>`;
 }
 
 /** The `<PARAM>` document of `doc`; every value checked and escaped. */
 export function buildDocumentXml(doc: X3Document, recordKey?: string): string {
   const parts: string[] = [];
-  for (const [id, fields] of Object.entries(doc.groups)) parts.push(`<GRP ID="${xmlEscape(id)}">${Object.entries(fields).map(([k, v]) => fldXml(k, v, recordKey)).join('')}</GRP>`);
+  for (const [id, fields] of Object.entries(doc.groups)) parts.push(`<GRP ID="${xmlValue(id, 'GRP ID', recordKey)}">${Object.entries(fields).map(([k, v]) => fldXml(k, v, recordKey)).join('')}</GRP>`);
   for (const [id, lines] of Object.entries(doc.tables)) {
-    parts.push(`<TAB ID="${xmlEscape(id)}" SIZE="${lines.length}">${lines.map((l, i) => `<LIN NUM="${i + 1}">${Object.entries(l).map(([k, v]) => fldXml(k, v, recordKey)).join('')}</LIN>`).join('')}</TAB>`);
+    parts.push(`<TAB ID="${xmlValue(id, 'TAB ID', recordKey)}" SIZE="${lines.length}">${lines.map((l, i) => `<LIN NUM="${i + 1}">${Object.entries(l).map(([k, v]) => fldXml(k, v, recordKey)).join('')}</LIN>`).join('')}</TAB>`);
   }
   return `<PARAM>${parts.join('')}</PARAM>`;
 }

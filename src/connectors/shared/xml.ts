@@ -66,3 +66,14 @@ export function escapeXmlTree<T>(value: T, context: { system?: string; recordKey
   }
   return value;
 }
+
+/**
+ * A top-level string part of an RPC-style SOAP call (X3's publicName, objectXml). The `soap` package
+ * entity-escapes these parts itself whatever `escapeXML` says, except a string that is one CDATA
+ * section; so the text goes as a CDATA section of ours (a `]]>` inside split across two sections),
+ * which arrives as exactly `value`. Checked like any value: a character XML cannot carry is invalid data.
+ */
+export function xmlPartText(value: string, field = 'value', context: { system?: string; recordKey?: string } = {}): string {
+  escapeXmlText(value, field, context);
+  return `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+}

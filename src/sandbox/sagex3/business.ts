@@ -182,6 +182,8 @@ export class Business {
     this.tables.assertUnlocked('BPCUSTOMER', key);
     if (this.tables.list('SORDER').some((o) => o.BPCORD === key)) throw X3Error.of(`BPCNUM ${key} : Deletion impossible, the customer is used in sales orders`, 409);
     this.tables.remove('BPCUSTOMER', key);
+    // Audited deletion (TYPMVT 3): the row a poller reads to learn the customer is gone.
+    this.tables.put('AUDITH', { AUDNUM: String(this.next('AUDITH')).padStart(10, '0'), CODFIC: 'BPCUSTOMER', CLEFIC: key, TYPMVT: '3', USR: 'ADMIN' });
   }
 
   // ---------- items ----------

@@ -52,6 +52,9 @@ export const CLASSES: Record<string, ClassDef> = {
     fields: withAudit(['NUM', 'SIVTYP', 'INVTYP', 'BPR', 'BPRNAM', 'CPY', 'FCY', 'ACCDAT', 'INVDAT', 'CUR', 'AMTNOT', 'AMTATI', 'PTE', 'STRDUDDAT', 'STA', 'SOHNUM', 'SDHNUM']),
     children: { SINVOICED: { key: 'SIDLIN', fields: ['SIDLIN', 'ITMREF', 'QTYSTU', 'SOHNUM', 'SOPLIN', 'NETPRI', 'AMTNOTLIN'] } },
   },
+  // Table auditing (Setup → Usage → Audit, GESAUD): one header row per audited change; the sandbox
+  // audits deletions of customers, the only way X3 shows a deletion to a poller.
+  AUDITH: { name: 'AUDITH', keys: ['AUDNUM'], fields: withAudit(['AUDNUM', 'CODFIC', 'CLEFIC', 'TYPMVT', 'USR']) },
   GACCDUDATE: { name: 'GACCDUDATE', keys: ['TYP', 'NUM', 'DUDLIG'], fields: withAudit(['TYP', 'NUM', 'DUDLIG', 'BPR', 'CPY', 'FCY', 'CUR', 'AMTCUR', 'PAYCUR', 'DUDDAT', 'SNS']) },
 };
 

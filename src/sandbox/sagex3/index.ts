@@ -15,6 +15,7 @@ import { X3Clock } from './clock.js';
 import { X3Error, type Row } from './model.js';
 import { defaultPublications, type Publication } from './publications.js';
 import { handleRest, stringifyExact } from './rest.js';
+import { handleGraphql, type ConnectedApp, type GqlRelease } from './graphql/index.js';
 import { DEFAULT_X3_SEED, seedFolder, type X3SeedSize } from './seed.js';
 import { parseSoapRequest, renderSoapFault, renderSoapResult, type CAdxResult } from './soap-envelope.js';
 import { runSoap } from './soap-service.js';
@@ -25,6 +26,10 @@ export type { X3SeedSize } from './seed.js';
 export type { Publication } from './publications.js';
 export { Business } from './business.js';
 export { Tables } from './tables.js';
+export type { ConnectedApp, GqlRelease } from './graphql/index.js';
+
+/** The connected application the emulator knows by default (its JWT secret signs GraphQL tokens). */
+export const DEFAULT_CONNECTED_APP: ConnectedApp = { clientId: 'syncline-graphql', secret: 'x3-connected-app-secret-0123456789', users: ['SYNCLINE'] };
 
 /** An X3 user allowed to call the web services. */
 export interface X3User {
@@ -44,11 +49,15 @@ export interface SageX3EmulatorOptions extends EmulatorOptions {
   seedSize?: Partial<X3SeedSize>;
   /** Start the clock at this instant (after seeding). */
   now?: Date;
+  /** Connected applications allowed on the GraphQL API (default one: DEFAULT_CONNECTED_APP). */
+  connectedApps?: ConnectedApp[];
+  /** Which release's GraphQL node names to serve (default 2023: `x3MasterData`; 2021: `xtremX3MasterData`). */
+  graphqlRelease?: GqlRelease;
 }
 
 /** One call as the emulator received it. */
 export interface SageX3Call {
-  api: 'soap' | 'rest';
+  api: 'soap' | 'rest' | 'graphql';
   /** SOAP operation or HTTP method. */
   operation: string;
   /** SOAP public name or REST path. */
@@ -70,6 +79,9 @@ export interface RunningSageX3Emulator extends RunningEmulator {
   wsdlUrl: string;
   /** The REST api1 base (`<url>/api1/x3/erp/<endpoint>`). */
   restUrl: string;
+  /** The GraphQL endpoint (`<url>/xtrem/api`). */
+  graphqlUrl: string;
+  connectedApps: ConnectedApp[];
   endpoint: string;
   poolAlias: string;
   users: X3User[];
@@ -102,6 +114,8 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
   const soapBodies: string[] = [];
   const seedSize: X3SeedSize = options.seed === false ? { customers: 0, items: 0, orders: 0 } : { ...DEFAULT_X3_SEED, ...options.seedSize };
   let pool: PoolState = 'started';
+  const connectedApps = options.connectedApps ?? [DEFAULT_CONNECTED_APP];
+  const graphqlRelease = options.graphqlRelease ?? '2023';
 
   const seed = () => {
     seedFolder(business, seedSize);
@@ -143,12 +157,14 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
     if (url.pathname.startsWith('/__sandbox/')) return control(url, req, res);
     const isSoap = url.pathname === SOAP_PATH || url.pathname === WSDL_PATH;
     if (isSoap && req.method === 'GET' && url.searchParams.has('wsdl')) return send(res, 200, 'text/xml; charset=utf-8', buildWsdl(`${origin}${SOAP_PATH}`));
-    if (!isSoap && !url.pathname.startsWith('/api1/')) return send(res, 404, 'text/plain', 'Not found');
+    const isGraphql = url.pathname === '/xtrem/api';
+    if (!isSoap && !isGraphql && !url.pathname.startsWith('/api1/')) return send(res, 404, 'text/plain', 'Not found');
     const fault = faults.pick(req.method ?? 'GET', `${url.pathname}${url.search}`);
     if (fault) {
       if (await applyTransportFault(fault, req, res)) return;
       if (fault.vendorError) return injected(fault.vendorError, isSoap, res);
     }
+    if (isGraphql) return graphql(req, res);
     const user = authUser(req);
     if (!user) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="Syracuse"' });
@@ -203,6 +219,13 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
     calls.push({ api: 'rest', operation: method, target: `${url.pathname}${url.search}`, at: new Date().toISOString(), status: answer.status });
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
     res.end(stringifyExact(answer.body));
+  }
+
+  async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return send(res, 405, 'application/json', JSON.stringify({ errors: [{ message: 'GraphQL requests are POSTed' }] }));
+    const answer = await handleGraphql({ business, endpoint, apps: connectedApps, release: graphqlRelease }, req.headers, await readBody(req));
+    calls.push({ api: 'graphql', operation: 'POST', target: '/xtrem/api', at: new Date().toISOString(), status: answer.status });
+    send(res, answer.status, 'application/json; charset=utf-8', JSON.stringify(answer.body));
   }
 
   function injected(code: string, isSoap: boolean, res: ServerResponse): void {
@@ -293,6 +316,11 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
     },
   };
 
+  // Syracuse sits behind servers that keep idle connections far longer than Node's 5 s default; with
+  // 5 s, a client whose event loop was busy past that reuses a socket the server just closed
+  // ("other side closed"), which is what a bulk load of 100,000 customers ran into.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const port = (server.address() as AddressInfo).port;
@@ -304,6 +332,8 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
     soapUrl: `${url}${SOAP_PATH}`,
     wsdlUrl: `${url}${WSDL_PATH}?wsdl`,
     restUrl: `${url}/api1/x3/erp/${endpoint}`,
+    graphqlUrl: `${url}/xtrem/api`,
+    connectedApps,
     endpoint,
     poolAlias,
     users,
@@ -317,6 +347,7 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
       ['SOAP endpoint', `${url}${SOAP_PATH}`],
       ['WSDL', `${url}${WSDL_PATH}?wsdl`],
       ['REST api1 base', `${url}/api1/x3/erp/${endpoint}`],
+      ['GraphQL (release ' + graphqlRelease + ')', `${url}/xtrem/api, connected app ${connectedApps.map((a) => `${a.clientId} / ${a.secret}`).join(', ')}`],
       ['folder / pool alias', `${endpoint} / ${poolAlias} (codeLang ENG)`],
       ['users (Basic auth)', users.map((u) => `${u.user} / ${u.password}`).join(', ')],
       ['published web services', [...publications.values()].map((p) => `${p.publicName} (${p.kind})`).join(', ')],

@@ -20,7 +20,7 @@ export interface RestAnswer {
 
 const DATE_FIELDS = new Set(['ORDDAT', 'DEMDLVDAT', 'SHIDAT', 'DLVDAT', 'ACCDAT', 'INVDAT', 'STRDUDDAT', 'DUDDAT', 'RCPDAT', 'CREDAT', 'UPDDAT']);
 const DATETIME_FIELDS = new Set(['CREDATTIM', 'UPDDATTIM']);
-const NUMBER_FIELDS = new Set(['OSTAUZ', 'BASPRI', 'MINPRI', 'ITMWEI', 'SAUSTUCOE', 'QTY', 'GROPRI', 'NETPRI', 'DLVQTY', 'INVQTY', 'ALLQTY', 'AMTNOTLIN', 'ORDNOT', 'ORDATI', 'QTYSTU', 'QTYPCU', 'CUMALLQTY', 'PHYSTO', 'PHYALL', 'SALSTO', 'ORDSTO', 'AVC', 'AMTNOT', 'AMTATI', 'AMTCUR', 'PAYCUR', 'PCUSTUCOE', 'BPCSTA', 'BPCTYP', 'OSTCTL', 'ITMSTA', 'ORDSTA', 'DLVSTA', 'INVSTA', 'ALLSTA', 'HLDSTA', 'CDTSTA', 'SOHCAT', 'LINNBR', 'SOQSTA', 'BPAADDFLG', 'STA_NUM', 'LEGETT', 'BPRFBDMAG', 'CNTTTL', 'DACPCUCOE', 'PCURUL', 'CFMFLG', 'INVFLG', 'SNS', 'INVTYP']);
+const NUMBER_FIELDS = new Set(['OSTAUZ', 'BASPRI', 'MINPRI', 'ITMWEI', 'SAUSTUCOE', 'QTY', 'GROPRI', 'NETPRI', 'DLVQTY', 'INVQTY', 'ALLQTY', 'AMTNOTLIN', 'ORDNOT', 'ORDATI', 'QTYSTU', 'QTYPCU', 'CUMALLQTY', 'PHYSTO', 'PHYALL', 'SALSTO', 'ORDSTO', 'AVC', 'AMTNOT', 'AMTATI', 'AMTCUR', 'PAYCUR', 'PCUSTUCOE', 'BPCSTA', 'BPCTYP', 'OSTCTL', 'ITMSTA', 'ORDSTA', 'DLVSTA', 'INVSTA', 'ALLSTA', 'HLDSTA', 'CDTSTA', 'SOHCAT', 'LINNBR', 'SOQSTA', 'BPAADDFLG', 'STA_NUM', 'LEGETT', 'BPRFBDMAG', 'CNTTTL', 'DACPCUCOE', 'PCURUL', 'CFMFLG', 'INVFLG', 'SNS', 'INVTYP', 'TYPMVT']);
 /** The empty date as X3's SQL Server database holds it. */
 const EMPTY_DATE = '1753-01-01';
 
@@ -112,6 +112,30 @@ function bodyInput(def: ClassDef, body: unknown): ObjectInput {
   return input;
 }
 
+/** The last few query results per business (a paged read asks for the same selection once per page). */
+const selections = new WeakMap<Business, Map<string, { version: number; rows: readonly Row[] }>>();
+
+/** Rows of a class matching `where`, in `orderBy` then key order; an equality on a field is answered from an index. */
+export function selectRows(biz: Business, def: ClassDef, where: string | null, orderBy: string | null): readonly Row[] {
+  const cacheKey = `${def.name}\u0000${where ?? ''}\u0000${orderBy ?? ''}`;
+  const version = biz.tables.version(def.name);
+  let cache = selections.get(biz);
+  if (!cache) selections.set(biz, (cache = new Map()));
+  const hit = cache.get(cacheKey);
+  if (hit && hit.version === version) return hit.rows;
+  const pred = where ? compileWhere(where, def.fields) : null;
+  const order = orderOf(def, orderBy);
+  let candidates: readonly Row[];
+  if (pred?.lookup) {
+    const { field, values } = pred.lookup;
+    candidates = [...new Set([...new Set(values)].flatMap((v) => biz.tables.byField(def.name, field, v)))];
+  } else candidates = biz.tables.list(def.name);
+  const rows = (pred ? candidates.filter(pred) : [...candidates]).sort(order);
+  if (cache.size >= 16) cache.delete(cache.keys().next().value!);
+  cache.set(cacheKey, { version, rows });
+  return rows;
+}
+
 /** Handles one api1 request; `path` is after `/api1/x3/erp/`. */
 export function handleRest(biz: Business, endpoint: string, method: string, url: URL, body: unknown, user: string, origin: string): RestAnswer {
   const m = /^\/api1\/x3\/erp\/([^/]+)\/([A-Z0-9_]+)(?:\('([^']*)'\)|\/(\$template))?$/.exec(url.pathname);
@@ -163,9 +187,7 @@ export function handleRest(biz: Business, endpoint: string, method: string, url:
     if (f !== '$query' && f !== '$lookup') return diagnoses(400, `Facet ${f ?? ''} not available for a list`);
     const count = Math.max(1, Number(u.searchParams.get('count') ?? 20) || 20);
     const start = Math.max(1, Number(u.searchParams.get('startIndex') ?? 1) || 1);
-    const where = u.searchParams.get('where');
-    const pred = where ? compileWhere(where, d.fields) : () => true;
-    const sorted = biz.tables.list(d.name).filter(pred).sort(orderOf(d, u.searchParams.get('orderBy')));
+    const sorted = selectRows(biz, d, u.searchParams.get('where'), u.searchParams.get('orderBy'));
     const page = sorted.slice(start - 1, start - 1 + count);
     const self = `${b}/${d.name}${u.search}`;
     const links: Record<string, unknown> = {};

@@ -11,6 +11,10 @@ import { X3Error, type Row } from './model.js';
 /** Rows of every class, in memory. */
 export class Tables {
   private readonly rows = new Map<string, Map<string, Row>>();
+  /** Per class: a counter bumped on every change, so derived views (sorted lists, indexes) know when they are stale. */
+  private readonly versions = new Map<string, number>();
+  private readonly sorted = new Map<string, { version: number; rows: readonly Row[] }>();
+  private readonly indexes = new Map<string, { version: number; byValue: Map<string, Row[]> }>();
   /** Records locked by another user (class → keys), as when someone holds them open in the X3 client. */
   readonly locks = new Map<string, Set<string>>();
 
@@ -30,10 +34,47 @@ export class Tables {
     return this.table(cls).get(key);
   }
 
-  /** Every row of a class, in key order. */
-  list(cls: string): Row[] {
-    if (cls === 'BPADDRESS' || cls === 'CONTACT') return this.lines(cls);
-    return [...this.table(cls).values()].sort((a, b) => cmp(keyOf(CLASSES[cls], a), keyOf(CLASSES[cls], b)));
+  /** The change counter of a class (address and contact lines change with their customer). */
+  version(cls: string): number {
+    return this.versions.get(cls === 'BPADDRESS' || cls === 'CONTACT' ? 'BPCUSTOMER' : cls) ?? 0;
+  }
+
+  /**
+   * Every row of a class, in key order (do not mutate the array). Kept sorted between changes: a big
+   * folder (100,000 customers) is paged and queried thousands of times by a bulk load.
+   */
+  list(cls: string): readonly Row[] {
+    const v = this.version(cls);
+    const hit = this.sorted.get(cls);
+    if (hit && hit.version === v) return hit.rows;
+    const rows = cls === 'BPADDRESS' || cls === 'CONTACT' ? this.lines(cls) : [...this.table(cls).values()].sort((a, b) => cmp(keyOf(CLASSES[cls], a), keyOf(CLASSES[cls], b)));
+    this.sorted.set(cls, { version: v, rows });
+    return rows;
+  }
+
+  /** Rows of a class whose `field` has exactly the text `value`, from an index rebuilt after changes (in key order). */
+  byField(cls: string, field: string, value: string): readonly Row[] {
+    const id = `${cls}.${field}`;
+    const v = this.version(cls);
+    let ix = this.indexes.get(id);
+    if (!ix || ix.version !== v) {
+      const byValue = new Map<string, Row[]>();
+      for (const r of this.list(cls)) {
+        const x = r[field];
+        if (x === undefined || x === null || typeof x === 'object') continue;
+        const k = String(x);
+        const bucket = byValue.get(k);
+        if (bucket) bucket.push(r);
+        else byValue.set(k, [r]);
+      }
+      ix = { version: v, byValue };
+      this.indexes.set(id, ix);
+    }
+    return ix.byValue.get(value) ?? [];
+  }
+
+  private touch(cls: string): void {
+    this.versions.set(cls, (this.versions.get(cls) ?? 0) + 1);
   }
 
   /** The address or contact lines of every customer as rows of their own, stamped as their customer. */
@@ -67,17 +108,20 @@ export class Tables {
       UPDUSR: user,
     };
     this.table(cls).set(key, stamped);
+    this.touch(cls);
     return stamped;
   }
 
   /** Removes a row; false when it was not there. */
   remove(cls: string, key: string): boolean {
+    this.touch(cls);
     return this.table(cls).delete(key);
   }
 
   /** Empties every table and lock. */
   wipe(): void {
     for (const t of this.rows.values()) t.clear();
+    for (const cls of this.rows.keys()) this.touch(cls);
     this.locks.clear();
   }
 

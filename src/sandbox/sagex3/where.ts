@@ -4,8 +4,13 @@
  * A property the class does not have is an error the server answers with HTTP 500, as X3 does.
  */
 
-/** A compiled condition. */
-export type Predicate = (row: Record<string, unknown>) => boolean;
+/** A compiled condition; `lookup` names a field and the texts it must equal when the whole condition requires that (an index can answer it). */
+export type Predicate = ((row: Record<string, unknown>) => boolean) & { lookup?: { field: string; values: string[] } };
+
+function withLookup(p: Predicate, lookup: Predicate['lookup']): Predicate {
+  if (lookup) p.lookup = lookup;
+  return p;
+}
 
 /** The query names a property the class does not have (X3 answers 500). */
 export class UnknownPropertyError extends Error {
@@ -106,7 +111,8 @@ export function compileWhere(where: string, fields: readonly string[]): Predicat
         values.push(literal());
       }
       take(')');
-      return (row) => values.some((l) => compare(row[field], l) === 0);
+      const texts = values.every((l) => l.kind === 'str') ? { field, values: values.map((l) => l.v) } : undefined;
+      return withLookup((row) => values.some((l) => compare(row[field], l) === 0), texts);
     }
     const lit = literal();
     if (op === 'like') {
@@ -116,10 +122,11 @@ export function compileWhere(where: string, fields: readonly string[]): Predicat
     const test: Record<string, (c: number) => boolean> = { eq: (c) => c === 0, ne: (c) => c !== 0, lt: (c) => c < 0, le: (c) => c <= 0, gt: (c) => c > 0, ge: (c) => c >= 0 };
     const fn = test[op];
     if (!fn) throw new WhereSyntaxError(`unknown operator ${op}`);
-    return (row) => {
+    const pred: Predicate = (row) => {
       const c = compare(row[field], lit);
       return c !== null && fn(c);
     };
+    return withLookup(pred, op === 'eq' && lit.kind === 'str' ? { field, values: [lit.v] } : undefined);
   };
   const primary = (): Predicate => {
     if (peek()?.t === '(') {
@@ -141,7 +148,8 @@ export function compileWhere(where: string, fields: readonly string[]): Predicat
       take();
       parts.push(primary());
     }
-    return (row) => parts.every((f) => f(row));
+    if (parts.length === 1) return parts[0];
+    return withLookup((row) => parts.every((f) => f(row)), parts.find((f) => f.lookup)?.lookup);
   };
   const orExpr = (): Predicate => {
     const parts = [andExpr()];
@@ -149,6 +157,7 @@ export function compileWhere(where: string, fields: readonly string[]): Predicat
       take();
       parts.push(andExpr());
     }
+    if (parts.length === 1) return parts[0];
     return (row) => parts.some((f) => f(row));
   };
   const e = orExpr();

@@ -45,7 +45,7 @@ describe('declaration', () => {
   it('documents every setting in docs/connectors/sagex3.md and keeps the password secret', () => {
     const guide = readFileSync(fileURLToPath(new URL('../../../docs/connectors/sagex3.md', import.meta.url)), 'utf8');
     for (const field of sageX3Connector.settings!.fields) expect(guide, field.name).toContain(`\`${field.name.split('.')[0]}`);
-    expect(sageX3Connector.settings!.fields.filter((x) => x.secret).map((x) => x.name)).toEqual(['password']);
+    expect(sageX3Connector.settings!.fields.filter((x) => x.secret).map((x) => x.name).sort()).toEqual(['graphqlSecret', 'password']);
     expect(sageX3Connector.entities.map((e) => e.name)).toEqual(['BPCUSTOMER', 'SORDER', 'ITMMASTER', 'ITMMVT', 'STOCK', 'SDELIVERY', 'SINVOICE']);
   });
 });
@@ -183,8 +183,8 @@ describe('hostile strings', () => {
         expect(row.BPCSTA).toBe('2');
         expect((row.BPADDRESS as Array<Record<string, string>>)[0].CTY).toBe(name.slice(0, 40));
         const body = emu.soapBodies.at(-1)!;
-        // XML mode: entity-escaped inside our CDATA section; JSON mode: inside a CDATA section whose
-        // end marker cannot occur early. Either way the envelope parses back to exactly what was sent.
+        // XML mode: values entity-escaped inside the CDATA section of the shared xmlPartText; JSON mode:
+        // inside a section whose end marker cannot occur early. Either way the envelope parses back to exactly what was sent.
         if (format === 'XML') expect(body).not.toContain(name);
         const sent = (envelopeParser.parse(body) as { Envelope: { Body: { save: { objectXml: string } } } }).Envelope.Body.save.objectXml;
         if (format === 'JSON') expect((JSON.parse(sent) as { BPC0_1: { BPCNAM: string } }).BPC0_1.BPCNAM).toBe(name.slice(0, 35));

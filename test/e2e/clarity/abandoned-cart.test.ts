@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../../../src/sandbox/clarity/model.js';
+import { journeyStores } from '../../support/postgres.js';
 import { clarityFixture, type ClarityFixture } from './harness.js';
 
 const ABANDONED = 'clarity-cart-abandoned';
@@ -16,10 +17,10 @@ const RECOVERED = 'clarity-cart-recovered';
 const RECOVERY_LIST = 48211;
 const HOUR = 3_600_000;
 
-describe('journey 4: abandoned cart recovery (Clarity → Pardot)', () => {
+describe.each(await journeyStores('journey 4: abandoned cart recovery (Clarity → Pardot)'))('journey 4: abandoned cart recovery (Clarity → Pardot) on %s', (store) => {
   let f: ClarityFixture;
   beforeAll(async () => {
-    f = await clarityFixture([ABANDONED, RECOVERED]);
+    f = await clarityFixture([ABANDONED, RECOVERED], { store });
     f.pushTo(ABANDONED);
     // The shop's history: its old carts age out on the first read; both flows catch up.
     await f.poll(ABANDONED);

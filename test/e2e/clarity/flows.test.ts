@@ -3,26 +3,17 @@
  * sample records, as `syncline flow test` runs them; and the connector guide's connection example is
  * one the settings accept.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadFlow } from '../../../src/engine/flow-loader.js';
-import { runFlowTests } from '../../../src/mapping/index.js';
 import { clarityConnector, claritySettings } from '../../../src/connectors/clarity/index.js';
+import { flowFileNames, flowSampleFailures } from '../../support/flows.js';
 import { CLARITY_FLOWS_DIR } from './harness.js';
 
-const files = readdirSync(CLARITY_FLOWS_DIR).filter((f) => f.endsWith('.yaml'));
-
 describe('flows/clarity', () => {
-  it.each(files)('%s loads and passes its samples', async (file) => {
-    const loaded = loadFlow(readFileSync(path.join(CLARITY_FLOWS_DIR, file), 'utf8'), file);
-    if (!loaded.ok) throw new Error(loaded.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
-    const def = loaded.flow.def;
-    expect(def.tests?.length).toBeGreaterThan(0);
-    const report = await runFlowTests(def, def.tests ?? []);
-    expect(report.cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.problems.join("; ")}`)).toEqual([]);
+  it.each(flowFileNames(CLARITY_FLOWS_DIR))('%s loads and passes its samples', async (file) => {
+    expect(await flowSampleFailures(CLARITY_FLOWS_DIR, file)).toEqual([]);
   });
 });
 

@@ -2,11 +2,13 @@
  * Journey 8 end to end: shop segments keep each prospect on exactly one segment list as the segment
  * changes; a prospect added to a paired Pardot list becomes a Salesforce campaign member and a
  * campaign member becomes a list member, without echoing back; a removal from the list removes the
- * campaign member. Reading again changes nothing; a bad record goes to the dead-letter queue and a
+ * campaign member, and a member removed from the campaign leaves the list. Reading again changes nothing; a bad record goes to the dead-letter queue and a
  * fixed replay lands once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSecond } from '../../../src/sandbox/pardot/time.js';
+import { nextSecond } from '../../support/journeys.js';
+import { journeyStores } from '../../support/postgres.js';
 import { clarityFixture, type ClarityFixture } from './harness.js';
 
 const FLOWS = ['clarity-accounts', 'clarity-customers', 'clarity-segments', 'clarity-list-to-campaign', 'clarity-campaign-to-list'];
@@ -14,10 +16,10 @@ const SEGMENT_LISTS: Record<string, number> = { Retail: 48215, Wholesale: 48216,
 const NEWSLETTER = 48213;
 const WEBINAR = '701Hs000000002jIAA';
 
-describe('journey 8: segments, lists and campaigns', () => {
+describe.each(await journeyStores('journey 8: segments, lists and campaigns'))('journey 8: segments, lists and campaigns on %s', (store) => {
   let f: ClarityFixture;
   beforeAll(async () => {
-    f = await clarityFixture(FLOWS);
+    f = await clarityFixture(FLOWS, { store });
     for (const flow of ['clarity-accounts', 'clarity-customers', 'clarity-segments']) await f.poll(flow);
   }, 60_000);
   afterAll(async () => f?.close());
@@ -75,12 +77,23 @@ describe('journey 8: segments, lists and campaigns', () => {
     expect(listsOf(priya.id)).toContain(NEWSLETTER);
     expect(members()).toHaveLength(2);
 
-    // Maria leaves the Pardot list: her campaign member goes.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Maria leaves the Pardot list: her campaign member goes (Pardot stamps whole seconds: a new one).
+    await nextSecond();
     const row = f.pardot.state.listMemberships.get(membership)!;
     Object.assign(row, { isDeleted: true, updatedAt: toSecond(Date.now()) });
     await f.poll('clarity-list-to-campaign');
     expect(members().map((m) => m.ContactId)).toEqual([priyaContact.Id]);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+
+    // The sales rep removes Priya from the campaign: she leaves the list, and nothing comes back.
+    const priyaMember = members().find((m) => m.ContactId === priyaContact.Id)!;
+    f.salesforce.state.org.remove('CampaignMember', String(priyaMember.Id));
+    await f.poll('clarity-campaign-to-list');
+    expect(listsOf(priya.id)).not.toContain(NEWSLETTER);
+    await f.poll('clarity-list-to-campaign');
+    await f.poll('clarity-campaign-to-list');
+    expect(members()).toHaveLength(0);
+    expect(listsOf(priya.id)).not.toContain(NEWSLETTER);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
   });
 

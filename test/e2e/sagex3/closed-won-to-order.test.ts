@@ -76,6 +76,20 @@ describe('Sage X3 journey 7: closed won to order', () => {
     expect(org().table('Opportunity').get(opportunityId)!.SageX3_Order_No__c).toBe(orderNo);
   });
 
+  it('skips a won Opportunity without line items, saying why on its trace, and makes no order', async () => {
+    const opp = org().insert('Opportunity', { Name: 'Handshake deal', StageName: 'Closed Won', CloseDate: '2026-12-01', AccountId: rows('Account').find((a) => a.SageX3_Customer_No__c)!.Id }).id;
+    const orders = f.x3.tables.count('SORDER');
+    expect(await post(payload(opp), `${opp}-1`)).toMatchObject({ status: 202, body: { accepted: 1 } });
+    await f.drain();
+    const [run, ...more] = await f.store.listRuns({ flow: FLOW, key: opp });
+    expect(more).toHaveLength(0);
+    expect(run.status).toBe('skipped');
+    const traces = await f.store.listTraces(run.id);
+    expect(traces.find((t) => t.step === 'filter')?.after).toEqual({ reason: 'the Opportunity has no products (line items); X3 takes no order without lines: add its products in Salesforce and post it again' });
+    expect(f.x3.tables.count('SORDER')).toBe(orders);
+    expect(await f.store.listDeadLetters({ status: 'open', flow: FLOW })).toEqual([]);
+  });
+
   it('dead-letters an order X3 refuses with X3\'s reason; fixed and replayed it lands once, with X3\'s credit warning on the trace', async () => {
     const account = rows('Account').find((a) => a.SageX3_Customer_No__c === customer)!;
     const entry = x3Entries()[0];

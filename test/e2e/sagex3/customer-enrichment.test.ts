@@ -104,4 +104,59 @@ describe('Sage X3 journeys 2 and 5: customer enrichment and grade', () => {
     expect(prospect.company).toBe('Renamed Cycles');
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
   });
+
+  it('journey 2: a customer deleted in X3 is seen through its audited deletion and marked Inactive on the prospect and the Account', async () => {
+    await nextSecond();
+    const created = f.x3.business.createCustomer({ fields: { BPCNAM: 'Short Lived Cycles', BCGCOD: 'WEB', CRY: 'US' }, children: { BPADDRESS: [{ fields: { BPAADD: 'MAIN', CTY: 'Reno', WEB1: 'ap@shortlived.example', BPAADDFLG: '2' } }], CONTACT: [{ fields: { CNTFNA: 'Sam', CNTLNA: 'Short', CNTEMA: 'sam@shortlived.example' } }] } }, 'ADMIN').row;
+    const bpc = String(created.BPCNUM);
+    await f.poll(ENRICH);
+    expect(prospectsFor('sam@shortlived.example')).toMatchObject([{ customer_status__c: 'Active' }]);
+    expect(accountsFor(bpc)).toMatchObject([{ ERP_Status__c: 'Active' }]);
+    await nextSecond();
+    f.x3.business.deleteCustomer(bpc);
+    await f.poll(ENRICH);
+    expect(await f.store.listDeadLetters({ status: 'open', flow: ENRICH })).toEqual([]);
+    expect(prospectsFor('sam@shortlived.example')).toMatchObject([{ customer_status__c: 'Inactive' }]);
+    expect(accountsFor(bpc)).toMatchObject([{ ERP_Status__c: 'Inactive' }]);
+    // Read again: the deletion is not reported twice.
+    const writes = await okWrites();
+    await f.poll(ENRICH);
+    expect(await okWrites()).toBe(writes);
+  });
+
+  it('journey 5: a credit control code the rule does not know is dead-lettered saying so, never guessed; fixed in X3 and replayed, it grades once', async () => {
+    // A customer graded A, B or C so far, so the fixed grade (D, blocked) shows the replay landed.
+    const c = f.x3.tables.list('BPCUSTOMER').find((x) => prospectsFor(emailOf(String(x.BPCNUM)))[0]?.grade !== 'D')!;
+    const bpc = String(c.BPCNUM);
+    const email = emailOf(bpc);
+    const gradeBefore = prospectsFor(email)[0].grade;
+    await nextSecond();
+    // A site that added a fourth entry to the OSTCTL local menu ("4 = Suspended", say).
+    f.x3.business.editCustomer(bpc, { OSTCTL: '4' });
+    await f.poll(GRADE);
+    const [dl, ...others] = await f.store.listDeadLetters({ status: 'open', flow: GRADE });
+    expect(others).toHaveLength(0);
+    expect(dl.errorKind).toBe('invalid_data');
+    expect(dl.error.details.field).toBe('grade');
+    expect(dl.error.message).toContain('credit control (OSTCTL) 4 is not a code this rule grades');
+    expect(dl.error.message).toContain(bpc);
+    expect(prospectsFor(email)[0].grade).toBe(gradeBefore);
+
+    // The X3 user puts the customer on "Blocked"; the dead letter is replayed with that value.
+    await nextSecond();
+    f.x3.business.setCredit(bpc, String(c.OSTAUZ), '3');
+    const p = dl.payload as { record: Record<string, unknown> };
+    await f.store.updateDeadLetterPayload(dl.id, { ...p, record: { ...p.record, OSTCTL: '3' } }, 'test');
+    await f.store.replayDeadLetters([dl.id], 'test');
+    await f.drain();
+    const [prospect, ...dupes] = prospectsFor(email);
+    expect(dupes).toHaveLength(0);
+    expect(prospect.grade).toBe('D');
+    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
+    // X3's own fix is polled too: the same grade, no second prospect, nothing dead-lettered.
+    await f.poll(GRADE);
+    expect(prospectsFor(email)).toHaveLength(1);
+    expect(prospectsFor(email)[0].grade).toBe('D');
+    expect(await f.store.listDeadLetters({ status: 'open', flow: GRADE })).toEqual([]);
+  });
 });

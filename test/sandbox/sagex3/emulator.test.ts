@@ -187,6 +187,17 @@ describe('REST api1', () => {
     expect(order.body.SHIDAT).toBe('1753-01-01');
   });
 
+  it('answers an equality or in-list from its index exactly as a full scan would, and sees a change made after the first answer', async () => {
+    const customers = emu.tables.list('BPCUSTOMER').slice(0, 3).map((c) => String(c.BPCNUM));
+    const inList = await rest(`/SORDER?representation=SORDER.$query&count=1000&where=${encodeURIComponent(`BPCORD in (${customers.map((c) => `'${c}'`).join(',')}) and ORDSTA ge 1`)}`);
+    const scan = emu.tables.list('SORDER').filter((o) => customers.includes(String(o.BPCORD)));
+    expect((inList.body.$resources as Array<{ SOHNUM: string }>).map((o) => o.SOHNUM).sort()).toEqual(scan.map((o) => String(o.SOHNUM)).sort());
+    const byName = (name: string) => rest(`/BPCUSTOMER?representation=BPCUSTOMER.$query&where=${encodeURIComponent(`BPCNAM eq '${name}'`)}`);
+    expect((await byName('Renamed Cycles')).body.$resources).toEqual([]);
+    emu.business.editCustomer(customers[0], { BPCNAM: 'Renamed Cycles' });
+    expect((await byName('Renamed Cycles')).body.$resources).toMatchObject([{ BPCNUM: customers[0] }]);
+  });
+
   it('creates with $create (201 + Location) and edits with a partial $edit', async () => {
     const created = await rest('/BPCUSTOMER?representation=BPCUSTOMER.$create', { method: 'POST', body: JSON.stringify({ BPCNAM: 'Rest Bikes', BCGCOD: 'US', CRY: 'US', BPADDRESS: [{ BPAADD: 'MAIN', CTY: 'Reno' }] }) });
     expect(created.status).toBe(201);

@@ -37,6 +37,8 @@ export interface CefEntityDef {
   afterWrite?(ctx: EntityContext, id: string, values: Fields, recordKey: string | undefined): Promise<void>;
   /** Rows for change polling from `fromMs` on, when the entity reads more than its search route (default: the search with ModifiedSince). */
   changedRows?(ctx: EntityContext, fromMs: number | null, signal?: AbortSignal): AsyncIterable<CefRow>;
+  /** Adds data read from related rows to a batch of records (one search per batch, not per record). */
+  withRelated?(ctx: EntityContext, records: SourceRecord[], signal?: AbortSignal): Promise<SourceRecord[]>;
   /** The route entity when it differs from `name` (an `AbandonedCart` reads `Cart`). */
   routeName?: string;
   description?: string;
@@ -131,11 +133,12 @@ export function cefEntity(def: CefEntityDef, ctx: EntityContext): EntityHandler 
   const spec = specOf(def);
   const route = `/${def.area}/${def.routeName ?? def.name}`;
   const fieldNames = spec.fields.map((f) => f.name);
+  const related = (records: SourceRecord[], signal?: AbortSignal): Promise<SourceRecord[]> => (def.withRelated && records.length ? def.withRelated(ctx, records, signal) : Promise.resolve(records));
   const get = async (id: string): Promise<SourceRecord | null> => {
     if (!/^\d+$/.test(id)) throw new SyncError('invalid_data', `a Clarity ${def.name} ID is an integer (got "${id}")`, { system: 'clarity', field: 'ID', value: id });
     const row = await ctx.client.getOrNull({ path: `${route}/ID/${id}`, recordKey: id });
     if (!row || !matchesBase(def, row)) return null;
-    return toRecord(def, row);
+    return (await related([toRecord(def, row)]))[0];
   };
   const handler: EntityHandler = {
     spec,
@@ -150,7 +153,7 @@ export function cefEntity(def: CefEntityDef, ctx: EntityContext): EntityHandler 
         fetch: (w) => (def.changedRows ? def.changedRows(ctx, w.fromMs, w.signal) : ctx.client.search(`/${def.area}/${def.plural}`, { ...(def.baseFilter ?? {}), ...(w.fromMs === null ? {} : { ModifiedSince: new Date(w.fromMs).toISOString() }) }, w.signal)),
         stampMs,
         key: (row) => String(row.ID).padStart(12, '0'),
-        toRecord: (row) => toRecord(def, row),
+        toRecords: (rows) => related(rows.map((row) => toRecord(def, row)), options.signal),
       }),
     get,
     async find(field, value) {
@@ -160,12 +163,12 @@ export function cefEntity(def: CefEntityDef, ctx: EntityContext): EntityHandler 
       }
       if (field === 'CustomKey') {
         const row = await ctx.client.getOrNull({ path: `${route}/Key/${encodeURIComponent(String(value))}`, recordKey: String(value) });
-        return row && matchesBase(def, row) ? [toRecord(def, row)] : [];
+        return row && matchesBase(def, row) ? related([toRecord(def, row)]) : [];
       }
       if (!def.findBy?.includes(field)) throw new SyncError('fatal', `Clarity ${def.name} can be found by ID, CustomKey${def.findBy?.length ? `, ${def.findBy.join(', ')}` : ''}, not by "${field}"`, { system: 'clarity', field });
       const out: SourceRecord[] = [];
       for await (const row of ctx.client.search(`/${def.area}/${def.plural}`, { ...(def.baseFilter ?? {}), [field]: String(value) })) out.push(toRecord(def, row));
-      return out;
+      return related(out);
     },
   };
   if (def.writable) {

@@ -63,6 +63,7 @@ export const customerSpec: EntitySpec = {
     f('CNTTEL', 'phone', { maxLength: 40 }),
     f('BPADDRESS', 'array', { description: 'Every address line.' }),
     f('CONTACT', 'array', { description: 'Every contact.' }),
+    f('deleted', 'boolean', { readOnly: true, description: 'True on the record of a customer deleted in X3 (an audited deletion, setting auditedDeletions); it carries only BPCNUM.' }),
     f('totals', 'object', { readOnly: true, description: 'lifetimeValue, openBalance, overdueBalance, invoiceCount, lastOrderDate, orderCount (computed by Syncline from X3 documents).' }),
     ...AUDIT,
   ],
@@ -112,6 +113,14 @@ async function totalsOf(ctx: EntityContext, ids: string[], signal?: AbortSignal)
 }
 
 const KEYS = ['BPCNUM'] as const;
+/** Marks a resource that stands for an audited deletion. */
+const DELETED = '$deleted';
+
+/** A customer resource as a record; an audited deletion as a deleted record carrying its code and `deleted: true`. */
+function customerRecord(r: Resource): SourceRecord {
+  const rec = toSourceRecord('BPCUSTOMER', r, KEYS);
+  return r[DELETED] === true ? { ...rec, deleted: true, data: { BPCNUM: rec.id, deleted: true } } : rec;
+}
 
 /** The customer handler: reads, find by header, address or contact field, and SOAP writes. */
 export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof soapObjectWriter>): EntityHandler {
@@ -157,6 +166,13 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
       const missing = [...related.keys()].filter((id) => !seen.has(id));
       for await (const r of whereIn(ctx.rest, 'BPCUSTOMER', 'BPCNUM', missing, w.signal)) seen.set(keyOfResource(r, KEYS), r);
     }
+    if (ctx.auditedDeletions) {
+      // A deleted customer has no row to change: its audited deletion (AUDITH, TYPMVT 3) stands in.
+      for await (const a of ctx.rest.query('AUDITH', { where: `CODFIC eq 'BPCUSTOMER' and TYPMVT eq 3 and ${windowWhere(w.fromMs, cutoff)}`, signal: w.signal })) {
+        const key = typeof a.CLEFIC === 'string' ? a.CLEFIC : '';
+        if (key && !seen.has(key)) yield { BPCNUM: key, UPDDATTIM: a.UPDDATTIM, [DELETED]: true };
+      }
+    }
     for (const [id, r] of seen) {
       const own = stampOf(r) ?? 0;
       const rel = related.get(id) ?? 0;
@@ -179,9 +195,11 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
         fetch: (w) => changed(w, since ? Date.parse(since.at) : null),
         stampMs: stampOf,
         key: (r) => keyOfResource(r, KEYS),
-        toRecord: (r) => toSourceRecord('BPCUSTOMER', r, KEYS),
+        toRecord: customerRecord,
       });
-      return { ...page, records: await enrich(page.records, options.signal) };
+      const live = await enrich(page.records.filter((r) => !r.deleted), options.signal);
+      const byId = new Map(live.map((r) => [r.id, r]));
+      return { ...page, records: page.records.map((r) => (r.deleted ? r : byId.get(r.id)!)) };
     },
     get: reads.get,
     async find(field: string, value: unknown): Promise<SourceRecord[]> {

@@ -7,15 +7,18 @@ import type { ChangePage, EntitySpec, ReadChangesOptions, SourceRecord, Watermar
 import { SyncError } from '../../../core/errors.js';
 import { pollByStamp } from '../../shared/polling.js';
 import { keyOfResource, stampOf, toSourceRecord } from '../records.js';
-import { whereField, whereLiteral, type Resource, type X3RestClient } from '../rest-client.js';
+import { whereField, whereLiteral, type Resource, type X3Reader } from '../rest-client.js';
 
 /** What entity modules get from the connection. */
 export interface EntityContext {
-  rest: X3RestClient;
+  /** The read path: api1, or GraphQL for the classes it maps (setting `readApi`). */
+  rest: X3Reader;
   /** Records younger than this are left for the next poll (UPDDATTIM has whole seconds). */
   settleMs: number;
   /** The clock (injectable for tests). */
   now(): number;
+  /** AUDITH records customer deletions (setting auditedDeletions). */
+  auditedDeletions?: boolean;
 }
 
 /** How one class reads. */
@@ -46,7 +49,7 @@ export function chunks<T>(xs: readonly T[], size: number): T[][] {
 }
 
 /** Resources of `cls` whose `field` is one of `values`. */
-export async function* whereIn(rest: X3RestClient, cls: string, field: string, values: readonly string[], signal?: AbortSignal): AsyncGenerator<Resource> {
+export async function* whereIn(rest: X3Reader, cls: string, field: string, values: readonly string[], signal?: AbortSignal): AsyncGenerator<Resource> {
   for (const part of chunks([...new Set(values)], 40)) {
     if (part.length === 0) continue;
     yield* rest.query(cls, { where: `${field} in (${part.map(whereLiteral).join(',')})`, signal });
