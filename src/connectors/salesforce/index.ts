@@ -8,6 +8,7 @@ import { SalesforceApi } from './api.js';
 import { SalesforceConnection } from './connector.js';
 import { ENTITIES } from './entities/catalog.js';
 import { parseSettings, salesforceSettings } from './settings.js';
+import { salesforceBrowserAuthorization } from '../shared/salesforce-oauth.js';
 
 /** The connector declaration. */
 export const salesforceConnector: ConnectorDefinition = {
@@ -20,6 +21,7 @@ export const salesforceConnector: ConnectorDefinition = {
   // 25 concurrent long-running requests is the org-wide ceiling; keep well under it. perDay is a
   // floor (Enterprise base allocation); Sforce-Limit-Info reports the org's real limit at run time.
   rateLimits: { perSecond: 20, concurrent: 10, perDay: 100_000 },
+  authorization: salesforceBrowserAuthorization('flow'),
   create: (ctx: ConnectorContext) => new SalesforceConnection(ctx),
 };
 
