@@ -12,13 +12,13 @@ import { ConnectionInUseError, connectionUsage } from './connection-usage.js';
 /** What a connection write needs. */
 export interface ConnectionWriteDeps {
   store: Store;
-  pool: Pick<ConnectionPool, 'close'>;
+  pool: Pick<ConnectionPool, 'forget'>;
 }
 
 /** Creates or updates a connection (secrets merge; '' removes one) and drops the cached client. */
 export async function writeConnection(deps: ConnectionWriteDeps, input: ConnectionInput, actor: string): Promise<ConnectionRow> {
   const row = await deps.store.putConnection(input, actor);
-  await deps.pool.close(input.name);
+  await deps.pool.forget(input.name);
   return row;
 }
 
@@ -27,6 +27,6 @@ export async function deleteConnection(deps: ConnectionWriteDeps, name: string, 
   const uses = (await connectionUsage(deps.store)).get(name);
   if (uses?.length) throw new ConnectionInUseError(name, uses);
   const deleted = await deps.store.deleteConnection(name, actor);
-  await deps.pool.close(name);
+  await deps.pool.forget(name);
   return deleted;
 }
