@@ -199,6 +199,10 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     const actions = await page.locator('tbody td code').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['dead_letter.edit', 'dead_letter.replay', 'auth.login']));
+    // Actions in words, and a filter by action family.
+    expect(await page.getByRole('row', { name: /replayed a dead letter/ }).count()).toBeGreaterThan(0);
+    await page.getByLabel('What').selectOption({ label: 'dead letters' });
+    await expect.poll(async () => [...new Set(await page.locator('tbody td code').allTextContents())].sort()).toEqual(['dead_letter.edit', 'dead_letter.replay']);
     await shot('audit-log');
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
