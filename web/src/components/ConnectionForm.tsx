@@ -164,6 +164,8 @@ export function ConnectionForm({ types, existing, onSaved }: { types: Connection
           validator={validator}
           extraErrors={serverErrors}
           showErrorList={false}
+          // "must match 'then' schema" repeats, at the root, the field errors already shown beside each field.
+          transformErrors={(errors) => errors.filter((e) => e.name !== 'if')}
           noHtml5Validate
           onChange={(e) => setValues((e.formData ?? {}) as Values)}
           onSubmit={() => void save()}
