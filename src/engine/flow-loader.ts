@@ -127,6 +127,14 @@ export function loadFlow(source: string, file?: string): FlowLoadResult {
   return { ok: true, flow: { def, source, hash: flowHash(source) } };
 }
 
+/** Adds line and column (and the file) to issues found on a flow's parsed definition, such as the schema name check's. */
+export function locateIssues(source: string, issues: Array<Omit<FlowIssue, 'file' | 'line' | 'column'>>, file?: string): FlowIssue[] {
+  if (!issues.length) return [];
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter });
+  return issues.map((i) => ({ ...i, file, ...locateNode(doc, lineCounter, i.path.split('/').filter(Boolean).map(asKey)) }));
+}
+
 /** Formats issues one per line as `file:line:column  path  message`. */
 export function formatIssues(issues: FlowIssue[]): string {
   return issues
@@ -150,6 +158,13 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  (def.lookups ?? []).forEach((l, i) => {
+    expr(`lookups/${i}/id`, l.id);
+    expr(`lookups/${i}/find/value`, l.find?.value);
+    expr(`lookups/${i}/when`, l.when);
+    if (l.id && l.find) out.push({ path: `lookups/${i}`, message: `lookup "${l.name}" gives both \`id\` and \`find\`; use one` });
+  });
+  (def.source.refreshOn ?? []).forEach((r, i) => expr(`source/refreshOn/${i}/parentId`, r.parentId));
   out.push(...literalSecretIssues(def));
   if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
     out.push({
@@ -174,6 +189,8 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     if (names.has(t.name)) out.push({ path: `targets/${i}/name`, message: `target name "${t.name}" is used twice` });
     names.add(t.name);
     expr(`targets/${i}/when`, t.when);
+    expr(`targets/${i}/forEach`, t.forEach);
+    if (t.forEach && t.match?.xref !== false) out.push({ path: `targets/${i}/match/xref`, message: `target "${t.name}" writes once per forEach element: set \`match: { xref: false }\` and match keys, so each element finds its own record` });
     checkMapping(t.mapping, `targets/${i}/mapping`, def, out, expr);
     for (const [field, e] of Object.entries(t.writeBack?.mapping ?? {})) expr(`targets/${i}/writeBack/mapping/${field}`, e);
     expr(`targets/${i}/writeBack/id`, t.writeBack?.id);
