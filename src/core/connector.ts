@@ -346,6 +346,20 @@ export interface WebhookSupport {
   acknowledgement?(): { contentType: string; body: string };
 }
 
+/** One OAuth authorization-code (PKCE) round trip: what the hub sends the browser to, and how it redeems the code. */
+export interface BrowserAuthorization {
+  /** Button text in the console ("Connect with Salesforce"). */
+  label: string;
+  /** The setting that receives the redeemed credential (e.g. refreshToken); everything else must be valid before the browser is sent away. */
+  credentialSetting: string;
+  /** The settings the flow sets itself (e.g. the flow name), merged over the user's. */
+  impliedSettings: Record<string, unknown>;
+  /** The vendor's authorize URL for these settings; `codeChallenge` is the S256 challenge of the verifier. */
+  authorizeUrl(settings: Record<string, unknown>, request: { redirectUri: string; state: string; codeChallenge: string }): string;
+  /** Redeems the code with the verifier; resolves with the settings to store (the refresh token among them). */
+  redeemCode(settings: Record<string, unknown>, request: { code: string; redirectUri: string; codeVerifier: string }): Promise<Record<string, unknown>>;
+}
+
 /** The one declaration of a connector: it validates connections, renders their form, lists fields for mapping and writes the reference page. */
 export interface ConnectorDefinition {
   /** Stable type name used in connection configs (`salesforce`, `pardot`, `sage100`, `http`). */
@@ -362,6 +376,8 @@ export interface ConnectorDefinition {
   rateLimits: RateLimits;
   /** Present when the system pushes webhooks. */
   webhook?: WebhookSupport;
+  /** Present when a connection can be authorised in the browser (OAuth authorization code with PKCE). */
+  authorization?: BrowserAuthorization;
   /** Opens a connection. Must not do I/O until first used. */
   create(ctx: ConnectorContext): Connector;
 }

@@ -44,6 +44,8 @@ export interface SyncErrorDetails {
   value?: unknown;
   /** The rule the value broke (e.g. `maxLength 30`). */
   rule?: string;
+  /** Who refused the record: Syncline's own check against the target's field rules before sending, or the target system itself. */
+  refusedBy?: 'precheck' | 'target';
   /** The key of the record at fault (source id, email). */
   recordKey?: string;
   /** The system that raised it (connector type). */

@@ -7,6 +7,7 @@
  */
 import type { ConnectionInput, ConnectionRow, Store } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
+import { ConnectionInUseError, connectionUsage } from './connection-usage.js';
 
 /** What a connection write needs. */
 export interface ConnectionWriteDeps {
@@ -21,8 +22,10 @@ export async function writeConnection(deps: ConnectionWriteDeps, input: Connecti
   return row;
 }
 
-/** Deletes a connection and drops the cached client; false when there was none. */
+/** Deletes a connection and drops the cached client; false when there was none. Throws ConnectionInUseError while a flow uses it. */
 export async function deleteConnection(deps: ConnectionWriteDeps, name: string, actor: string): Promise<boolean> {
+  const uses = (await connectionUsage(deps.store)).get(name);
+  if (uses?.length) throw new ConnectionInUseError(name, uses);
   const deleted = await deps.store.deleteConnection(name, actor);
   await deps.pool.forget(name);
   return deleted;

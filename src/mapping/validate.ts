@@ -110,7 +110,7 @@ export function validateRecord(fields: Fields, entity: EntitySpec, ctx: Validati
   const errors: SyncError[] = [];
   const at = where(ctx.flow, ctx.recordKey);
   const err = (spec: FieldSpec, value: unknown, rule: string, text: string): void => {
-    errors.push(new SyncError('invalid_data', `${at}: ${text}`, { field: spec.name, value, rule, recordKey: ctx.recordKey }));
+    errors.push(new SyncError('invalid_data', `${at}: ${text}`, { field: spec.name, value, rule, recordKey: ctx.recordKey, refusedBy: 'precheck' }));
   };
   for (const spec of entity.fields) {
     const has = Object.hasOwn(fields, spec.name);

@@ -48,7 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.admin !== false) {
     // Loaded only by processes that serve them (a webhook-only server or a worker never does).
     const { adminApi, serveConsole } = await import('./admin/index.js');
-    await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies });
+    await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies, checkConnectionsAtStart: true });
     await serveConsole(app, options.consoleDir ?? CONSOLE_DIR);
   }
   return app;

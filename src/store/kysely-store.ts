@@ -1246,9 +1246,12 @@ export abstract class KyselyStore implements Store {
     await this.write((db) => this.insertAudit(db, entry));
   }
 
-  async listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]> {
+  async listAudit(filter: { limit?: number; before?: string; actor?: string; action?: string }): Promise<AuditRow[]> {
     let q = this.db.selectFrom('audit_log').selectAll();
     if (filter.actor) q = q.where('actor', '=', filter.actor);
+    // `flow.` is every flow action; `flow.deploy` exactly that one. Action names are [a-z_.] (the API checks),
+    // and LIKE's `_` also matches a literal `_`, so no escaping is needed on either store.
+    if (filter.action) q = filter.action.endsWith('.') ? q.where('action', 'like', `${filter.action}%`) : q.where('action', '=', filter.action);
     if (filter.before) q = q.where('id', '<', filter.before);
     const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
     return rows.map(toAuditRow);

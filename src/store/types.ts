@@ -553,5 +553,6 @@ export interface Store {
   purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
   /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */
   tableSizes(): Promise<TableSize[]>;
-  listAudit(filter: { limit?: number; before?: string; actor?: string }): Promise<AuditRow[]>;
+  /** Audit rows newest first; `action` is one action (`flow.deploy`) or, ending in a dot, a family (`flow.`). */
+  listAudit(filter: { limit?: number; before?: string; actor?: string; action?: string }): Promise<AuditRow[]>;
 }

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import type { ConnectorDefinition } from '../../src/core/connector.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { SynclineHub } from '../../src/engine/hub.js';
@@ -111,11 +112,11 @@ async function drained(store: Store, timeoutMs = 20_000): Promise<void> {
 }
 
 /** Starts the server with seeded data; `distDir` defaults to web/dist. */
-export async function startConsoleServer(options: { distDir?: string } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(options: { distDir?: string; extraConnectors?: ConnectorDefinition[] } = {}): Promise<ConsoleServer> {
   const target = await startTarget();
   const store = await openStore({ url: 'sqlite::memory:', masterKey: randomBytes(32).toString('hex') });
   const logger = pino({ level: 'silent' });
-  const connectors = new Map([['http', httpConnector]]);
+  const connectors = new Map<string, ConnectorDefinition>([['http', httpConnector], ...(options.extraConnectors ?? []).map((c) => [c.type, c] as [string, ConnectorDefinition])]);
   const hub = new SynclineHub({ store, connectors, logger });
 
   await saveConnection(store, connectors, { name: 'crm', type: 'http', settings: { baseUrl: target.url, healthPath: '/health', auth: { type: 'bearer', token: 'erp-secret-token' }, entities: [{ name: 'Lead', idField: 'Id', paths: { get: '/leads/{id}' } }] } }, 'seed');

@@ -144,7 +144,10 @@ describe.skipIf(!run)('the console in Chromium', () => {
       const letter = vpage.getByTestId('dead-letter').first();
       await letter.waitFor();
       await letter.getByRole('button', { name: LONG_NAME_LEAD.Id }).click();
+      await letter.getByText('Full payload').click();
       await letter.locator('textarea').waitFor();
+      // The failing field's source inputs are read-only too.
+      expect(await letter.getByRole('region', { name: 'Failing field Name' }).getByLabel(/^LastName/).getAttribute('readonly')).not.toBeNull();
       expect(await letter.getByRole('button', { name: 'Replay' }).count()).toBe(0);
       expect(await vpage.getByRole('button', { name: /Replay all/ }).count()).toBe(0);
       expect(await letter.locator('textarea').getAttribute('readonly')).not.toBeNull();
@@ -161,19 +164,29 @@ describe.skipIf(!run)('the console in Chromium', () => {
     }
   });
 
-  it('edits a dead letter\'s payload, replays it and sees it succeed', async () => {
+  it('fixes a dead letter by its failing field (counter, who refused, full payload a click away), replays it and sees it succeed', async () => {
     await page.getByRole('link', { name: 'Dead letters', exact: true }).click();
     await page.getByRole('heading', { name: 'Open, by error' }).waitFor();
     const group = page.getByRole('row', { name: /Name is longer than 30 characters/ });
     expect(await group.textContent()).toContain('Fix the value');
     expect(await page.getByTestId('dead-letter').first().locator('.reason').textContent()).toContain('Name is longer than 30 characters (field Name)');
     const letter = page.getByTestId('dead-letter').first();
+    // The record is named in words, not only by its id.
+    expect(await letter.getByTestId('record-identity').textContent()).toBe('Dana Alexandra Featherstonehaugh-Smythe · dana.longname@example.com');
     await letter.getByRole('button', { name: LONG_NAME_LEAD.Id }).click();
+    // It opens on the failing field: its value, the rule as a count, who refused it, and its sources to edit.
+    const field = letter.getByRole('region', { name: 'Failing field Name' });
+    await expect.poll(() => field.getByTestId('counter').textContent()).toBe('39 of 30 characters');
+    expect(await field.getByTestId('failing-value').textContent()).toBe('"Dana Alexandra Featherstonehaugh-Smythe"');
+    expect(await letter.locator('.failing').textContent()).toContain('The target system (http) refused it');
     await shot('dead-letters');
-    const box = letter.getByLabel(/Payload/);
-    const payload = JSON.parse(await box.inputValue()) as { record: Record<string, unknown> };
-    payload.record.LastName = 'Smythe';
-    await box.fill(JSON.stringify(payload, null, 2));
+    await field.getByLabel(/^LastName/).fill('Smythe');
+    await expect.poll(() => field.getByTestId('counter').textContent()).toBe('21 of 30 characters');
+    expect(await field.getByTestId('failing-value').textContent()).toBe('"Dana Alexandra Smythe"');
+    // The full payload is one click away and holds the edit.
+    await letter.getByText('Full payload').click();
+    const payload = JSON.parse(await letter.getByLabel(/Payload/).inputValue()) as { record: Record<string, unknown> };
+    expect(payload.record.LastName).toBe('Smythe');
     await letter.getByRole('button', { name: 'Replay', exact: true }).click();
     await expect.poll(() => letter.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Replay succeeded');
     expect(server.customers.map((c) => c.Name)).toContain('Dana Alexandra Smythe');
@@ -186,6 +199,10 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     const actions = await page.locator('tbody td code').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['dead_letter.edit', 'dead_letter.replay', 'auth.login']));
+    // Actions in words, and a filter by action family.
+    expect(await page.getByRole('row', { name: /replayed a dead letter/ }).count()).toBeGreaterThan(0);
+    await page.getByLabel('What').selectOption({ label: 'dead letters' });
+    await expect.poll(async () => [...new Set(await page.locator('tbody td code').allTextContents())].sort()).toEqual(['dead_letter.edit', 'dead_letter.replay']);
     await shot('audit-log');
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();

@@ -71,7 +71,11 @@ describe.each(kinds)('connection changes on %s', (kind) => {
     await f.hub.writeConnection({ name: 'sink', type: 'http', settings: { ...sinkConnection(f.sink.url), timeoutMs: 5000 }, secrets: {} }, 'alice');
     const after = await f.hub.pool.get('sink');
     expect(after).not.toBe(before);
-    expect(await f.hub.deleteConnection('sink', 'alice')).toBe(true);
-    await expect(f.hub.pool.get('sink')).rejects.toThrow(/no connection named "sink"/);
+    // A connection a flow uses is not deleted; the refusal names the flow.
+    await expect(f.hub.deleteConnection('sink', 'alice')).rejects.toThrow(/used by flow contacts-to-sink \(target/);
+    await f.hub.writeConnection({ name: 'spare', type: 'http', settings: sinkConnection(f.sink.url), secrets: {} }, 'alice');
+    await f.hub.pool.get('spare');
+    expect(await f.hub.deleteConnection('spare', 'alice')).toBe(true);
+    await expect(f.hub.pool.get('spare')).rejects.toThrow(/no connection named "spare"/);
   });
 });

@@ -24,7 +24,7 @@ describe('validateRecord', () => {
     expect(rest).toEqual([]);
     expect(e.kind).toBe('invalid_data');
     expect(e.message).toBe('flow "lead-to-customer", record 00Q5e000001: CustomerName "Northwind Traders International Ltd" is 35 characters; the target allows at most 30');
-    expect(e.details).toEqual({ field: 'CustomerName', value: 'Northwind Traders International Ltd', rule: 'maxLength 30', recordKey: '00Q5e000001' });
+    expect(e.details).toEqual({ field: 'CustomerName', value: 'Northwind Traders International Ltd', rule: 'maxLength 30', recordKey: '00Q5e000001', refusedBy: 'precheck' });
   });
 
   it('counts characters, not UTF-16 units or bytes, against maxLength', () => {

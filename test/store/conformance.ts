@@ -175,6 +175,10 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
           ['alice', 'connection.create', 'connection:c'],
         ]);
         expect(JSON.stringify(audit)).not.toContain('"v"');
+        // Filtered by one action, or by a family of actions (a prefix ending in a dot).
+        expect((await store.listAudit({ action: 'connection.update' })).map((a) => a.actor)).toEqual(['bob']);
+        await store.audit({ actor: 'dave', action: 'connectionx.other', target: 'x' });
+        expect((await store.listAudit({ action: 'connection.' })).map((a) => a.action)).toEqual(['connection.delete', 'connection.update', 'connection.create']);
       });
 
       it('keeps per-connection state as JSON', async () => {

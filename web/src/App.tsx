@@ -1,6 +1,7 @@
 /** The console shell: sign-in gate, navigation, and the page for the current path. */
 import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { ServerBanner } from './components/ServerBanner';
 import { keepTableCellsLabelled } from './components/stacked-tables';
 import { onBackOnline, reportAnswer, useConnectivity } from './connectivity';
@@ -109,11 +110,12 @@ export function App() {
 /** The page area: greyed while the server is away (the data shown is then the last that arrived); table cells labelled for narrow screens. */
 function Main({ children }: { children: ReactNode }) {
   const { reachable } = useConnectivity();
+  const { pathname } = useLocation();
   const ref = useRef<HTMLElement>(null);
   useEffect(() => (ref.current ? keepTableCellsLabelled(ref.current) : undefined), []);
   return (
     <main id="main" tabIndex={-1} ref={ref} className={reachable ? undefined : 'stale'} aria-busy={!reachable || undefined}>
-      {children}
+      <ErrorBoundary resetKey={pathname}>{children}</ErrorBoundary>
     </main>
   );
 }

@@ -169,6 +169,9 @@ export interface Connection {
   updatedAt: string;
   lastCheck: Check | null;
   health?: ConnectionHealth | null;
+  /** The flows whose current version uses this connection, and how. */
+  usedBy?: Array<{ flow: string; as: string[] }>;
+  budget?: { used: number; limit: number | null; resetAt: number | null } | null;
 }
 export interface ConnectionType {
   type: string;
@@ -176,6 +179,8 @@ export interface ConnectionType {
   description: string;
   settingsSchema: Record<string, unknown>;
   secretFields: string[];
+  /** Present when the connection can be authorised in the browser. */
+  authorization?: { label: string; credentialSetting: string; impliedSettings: Record<string, unknown> };
 }
 export interface AuditRow {
   id: string;

@@ -6,6 +6,7 @@
 import type { ConnectorDefinition } from '../../core/connector.js';
 import { PARDOT_ENTITIES, PardotConnector } from './connector.js';
 import { pardotSettings } from './settings.js';
+import { salesforceBrowserAuthorization } from '../shared/salesforce-oauth.js';
 
 export { PardotConnector } from './connector.js';
 export { normalizeEmail } from './entities/prospects.js';
@@ -23,5 +24,7 @@ export const pardotConnector: ConnectorDefinition = {
   entities: PARDOT_ENTITIES,
   // perDay is the smallest edition's budget; a connection's `rateLimits.perDay` setting overrides it.
   rateLimits: { concurrent: 5, perDay: 25_000 },
+  // Pardot has no OAuth of its own: a Salesforce user authorises it through Salesforce's login.
+  authorization: salesforceBrowserAuthorization('authFlow'),
   create: (ctx) => new PardotConnector(ctx),
 };

@@ -9,6 +9,7 @@ import { SalesforceConnection } from './connector.js';
 import { ENTITIES } from './entities/catalog.js';
 import { parseSettings, salesforceSettings } from './settings.js';
 import { outboundMessages } from './outbound-messages.js';
+import { salesforceBrowserAuthorization } from '../shared/salesforce-oauth.js';
 
 /** The connector declaration. */
 export const salesforceConnector: ConnectorDefinition = {
@@ -23,6 +24,7 @@ export const salesforceConnector: ConnectorDefinition = {
   rateLimits: { perSecond: 20, concurrent: 10, perDay: 100_000 },
   // Outbound messages (flows with an outboundMessage trigger); Change Data Capture is SalesforceConnection.readStream.
   webhook: outboundMessages,
+  authorization: salesforceBrowserAuthorization('flow'),
   create: (ctx: ConnectorContext) => new SalesforceConnection(ctx),
 };
 

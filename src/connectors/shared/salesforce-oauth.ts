@@ -6,7 +6,7 @@
  * shared by every caller waiting on it so a burst of 401s mints one token, not fifty.
  */
 import { SignJWT, importPKCS8 } from 'jose';
-import type { ConnectionState } from '../../core/connector.js';
+import type { BrowserAuthorization, ConnectionState } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
 import { httpRequest } from './http.js';
 
@@ -203,4 +203,52 @@ function isToken(v: unknown): v is SalesforceToken {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** The settings the web-server flow reads (both connectors name them the same). */
+interface WebServerSettings {
+  loginUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+/**
+ * "Connect with Salesforce": the web-server (authorization code) flow with PKCE, shared by the
+ * Salesforce and Pardot connectors (Pardot is authorised through Salesforce's OAuth). The login page
+ * is always shown (`prompt=login consent`) so the admin chooses the integration user; the code is
+ * redeemed for a refresh token that the connection's refresh_token flow then uses unattended.
+ */
+export function salesforceBrowserAuthorization(flowSetting: 'flow' | 'authFlow', defaultLoginUrl = 'https://login.salesforce.com'): BrowserAuthorization {
+  const login = (s: WebServerSettings) => trimSlash(s.loginUrl || defaultLoginUrl);
+  return {
+    label: 'Connect with Salesforce',
+    credentialSetting: 'refreshToken',
+    impliedSettings: { [flowSetting]: 'refresh_token' },
+    authorizeUrl(settings, { redirectUri, state, codeChallenge }) {
+      const s = settings as WebServerSettings;
+      const url = new URL(`${login(s)}/services/oauth2/authorize`);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: String(s.clientId ?? ''),
+        redirect_uri: redirectUri,
+        state,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        scope: 'api refresh_token',
+        prompt: 'login consent',
+      }).toString();
+      return url.toString();
+    },
+    async redeemCode(settings, { code, redirectUri, codeVerifier }) {
+      const s = settings as WebServerSettings;
+      const params = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: String(s.clientId ?? ''), code_verifier: codeVerifier });
+      if (s.clientSecret) params.set('client_secret', s.clientSecret);
+      // Like every token request: to the login host, outside the connection's API gate.
+      const res = await httpRequest({ method: 'POST', url: `${login(s)}/services/oauth2/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params.toString() });
+      const body = (res.json ?? {}) as Record<string, unknown>;
+      if (res.status === 200 && typeof body.refresh_token === 'string') return { refreshToken: body.refresh_token };
+      if (res.status === 200) throw new SyncError('fatal', 'Salesforce issued no refresh token: add the "refresh_token, offline_access" scope to the connected app', { system: 'salesforce' });
+      throw tokenError('refresh_token', res.status, body, res.text);
+    },
+  };
 }

@@ -494,6 +494,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     const p = url.pathname.replace(/\/+$/, '');
     if (p === '/services/oauth2/token' && method === 'POST') return oauth.token(new URLSearchParams(raw), req.headers.authorization);
     if (p === '/services/oauth2/authorize' && method === 'GET') return oauth.authorize(url.searchParams);
+    if (p === '/services/oauth2/authorize' && method === 'POST') return oauth.approve(new URLSearchParams(raw));
     if (p === '/services/oauth2/revoke' && method === 'POST') return oauth.revoke(new URLSearchParams(raw || url.search.slice(1)));
     if (p === '/services/oauth2/userinfo' || p.startsWith('/id/')) {
       const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('oauth_token') ?? undefined;

@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac, randomBytes, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { jwtVerify, decodeJwt } from 'jose';
+import { authorizePage } from './authorize-page.js';
 import type { Reply } from './http.js';
 
 /** A connected app registered in the emulated org. */
@@ -92,15 +93,50 @@ export class OAuthServer {
     return t;
   }
 
-  /** GET /services/oauth2/authorize: auto-approves and redirects back with a code. */
+  /**
+   * GET /services/oauth2/authorize. With `prompt=login` or `prompt=consent` it shows the login-and-allow
+   * page; otherwise the integration user counts as signed in with the app approved, and it redirects
+   * back with a code at once (as Salesforce does for a live session).
+   */
   authorize(query: URLSearchParams): Reply {
-    const clientId = query.get('client_id') ?? '';
-    const redirectUri = query.get('redirect_uri') ?? '';
-    if (!this.apps.has(clientId)) return oauthError('invalid_client_id', 'client identifier invalid');
+    const invalid = this.checkAuthorizeRequest(query);
+    if (invalid) return invalid;
+    const prompt = (query.get('prompt') ?? '').split(/\s+/);
+    if (prompt.includes('login') || prompt.includes('consent')) return { status: 200, body: authorizePage(query, query.get('client_id')!), contentType: 'text/html;charset=UTF-8' };
+    return this.redirectWithCode(query, this.opts.userId());
+  }
+
+  /** POST /services/oauth2/authorize: the login-and-allow page's answer (credentials, allow or deny). */
+  approve(form: URLSearchParams): Reply {
+    const invalid = this.checkAuthorizeRequest(form);
+    if (invalid) return invalid;
+    const back = new URL(form.get('redirect_uri')!);
+    const state = form.get('state');
+    if (state) back.searchParams.set('state', state);
+    if (form.get('decision') !== 'allow') {
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_description', 'end-user denied authorization');
+      return { status: 302, headers: { location: back.toString() } };
+    }
+    const user = this.users.get(form.get('username') ?? '');
+    if (!user || user.password !== form.get('password')) {
+      return { status: 200, body: authorizePage(form, form.get('client_id')!, 'Please check your username and password. If you still can\'t log in, contact your Salesforce administrator.'), contentType: 'text/html;charset=UTF-8' };
+    }
+    return this.redirectWithCode(form, user.userId);
+  }
+
+  private checkAuthorizeRequest(query: URLSearchParams): Reply | null {
+    if (!this.apps.has(query.get('client_id') ?? '')) return oauthError('invalid_client_id', 'client identifier invalid');
     if (query.get('response_type') !== 'code') return oauthError('unsupported_response_type', 'response type not supported');
+    if (!URL.canParse(query.get('redirect_uri') ?? '')) return oauthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+    return null;
+  }
+
+  private redirectWithCode(query: URLSearchParams, userId: string): Reply {
     const code = `aPrx${randomBytes(24).toString('base64url')}`;
     const challenge = query.get('code_challenge') ?? undefined;
-    this.codes.set(code, { clientId, redirectUri, userId: this.opts.userId(), challenge, method: query.get('code_challenge_method') ?? (challenge ? 'plain' : undefined) });
+    const redirectUri = query.get('redirect_uri')!;
+    this.codes.set(code, { clientId: query.get('client_id')!, redirectUri, userId, challenge, method: query.get('code_challenge_method') ?? (challenge ? 'plain' : undefined) });
     const target = new URL(redirectUri);
     target.searchParams.set('code', code);
     const state = query.get('state');

@@ -4,6 +4,7 @@
  * "not tested yet" until someone presses Test or the dashboard's refresh runs one.
  */
 import type { CheckResult } from '../../core/connector.js';
+import { explainError } from '../../core/explain-error.js';
 
 /** One remembered connection test. */
 export interface ConnectionCheck extends CheckResult {
@@ -15,9 +16,11 @@ export interface ConnectionCheck extends CheckResult {
 export class ConnectionChecks {
   private readonly results = new Map<string, ConnectionCheck>();
 
-  /** Records a test result. */
+  /** Records a test result; a failure's message is put in plain words, the original kept as `info.technical`. */
   record(name: string, result: CheckResult, at: Date = new Date()): ConnectionCheck {
-    const check = { ...result, at: at.toISOString() };
+    const plain = result.ok ? result.message : explainError(result.message);
+    const info = plain === result.message ? result.info : { ...result.info, technical: result.message };
+    const check = { ...result, message: plain, ...(info ? { info } : {}), at: at.toISOString() };
     this.results.set(name, check);
     return check;
   }

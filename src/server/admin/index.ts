@@ -11,6 +11,7 @@ import type { Hub } from '../../engine/hub-types.js';
 import { Authenticator, type AuthenticatorOptions } from '../auth/authenticator.js';
 import { accessGuard } from '../auth/guard.js';
 import { ConnectionChecks } from './connection-checks.js';
+import { PendingAuthorizations } from './pending-authorizations.js';
 import { lazyRequestValidators, lazyResponseChecks } from './lazy-schemas.js';
 import { buildOpenApi } from './openapi.js';
 import { strictNumericParams } from './numeric-params.js';
@@ -44,6 +45,21 @@ export interface AdminApiDeps {
   secureCookies?: boolean;
   /** Session lifetime and sign-in throttle tuning. */
   auth?: AuthenticatorOptions;
+  /** Test every connection once at start, in the background; the result is the health the console shows until the next Test. */
+  checkConnectionsAtStart?: boolean;
+}
+
+/** Tests every connection (one at a time: a start-up must not burst every vendor) and records the results. */
+async function checkConnectionsAtStart(ctx: AdminContext): Promise<void> {
+  for (const c of await ctx.store.listConnections()) {
+    let result;
+    try {
+      result = await ctx.hub.testConnection(c.name);
+    } catch (err) {
+      result = { ok: false, message: (err as Error).message };
+    }
+    ctx.checks.record(c.name, { ...result, info: { ...result.info, checked: 'at start-up' } });
+  }
 }
 
 const openApiRoute = defineRoute({
@@ -81,7 +97,9 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
     auth: new Authenticator(deps.hub.store, deps.auth),
     secureCookies: deps.secureCookies ?? false,
     checks: new ConnectionChecks(),
+    authorizations: new PendingAuthorizations(),
   };
+  if (deps.checkConnectionsAtStart) void checkConnectionsAtStart(ctx).catch((err: unknown) => (deps.logger ?? console).error({ err }, 'start-up connection check failed'));
 
   await app.register(
     async (api) => {

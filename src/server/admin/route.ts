@@ -3,6 +3,7 @@
  * role it needs, its JSON schemas and its handler. The same table registers the routes, builds the
  * OpenAPI document and drives the access tests, so no route can be forgotten by any of them.
  */
+import type { PendingAuthorizations } from './pending-authorizations.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Hub } from '../../engine/hub-types.js';
 import type { JsonObject } from '../../core/json.js';
@@ -23,6 +24,8 @@ export interface AdminContext {
   secureCookies: boolean;
   /** Last connection test results, for the dashboard. */
   checks: ConnectionChecks;
+  /** "Connect with …" authorisations waiting for the browser to come back. */
+  authorizations: PendingAuthorizations;
 }
 
 /** One call to a route, typed by its params, query and body. */

@@ -67,10 +67,24 @@ export const connectionSchema: Schema = obj(
     updatedAt: iso,
     lastCheck: nullable(obj({ ok: bool, message: str, at: iso, info: { type: 'object', additionalProperties: str } }, ['info'])),
     health: nullable(connectionHealthSchema),
+    /** The flows whose current version uses this connection, and how. */
+    usedBy: arr(obj({ flow: str, as: arr(str) })),
+    budget: nullable(obj({ used: int, limit: nullable(int), resetAt: nullable(int) })),
   },
-  ['label', 'health'],
+  ['label', 'health', 'usedBy', 'budget'],
 );
-export const connectionTypeSchema: Schema = obj({ type: str, label: str, description: str, settingsSchema: openObject, secretFields: arr(str) });
+export const connectionTypeSchema: Schema = obj(
+  {
+    type: str,
+    label: str,
+    description: str,
+    settingsSchema: openObject,
+    secretFields: arr(str),
+    /** Present when the connection can be authorised in the browser ("Connect with Salesforce"). */
+    authorization: obj({ label: str, credentialSetting: str, impliedSettings: openObject }),
+  },
+  ['authorization'],
+);
 /** One field of a connection form, as the connector's settings declaration gives it (core/settings-spec.ts). */
 export const settingsFieldSchema: Schema = obj(
   {

@@ -6,12 +6,14 @@ import { time } from '../format';
 import { keepWhileFiltering, useApi } from '../hooks';
 import { useSession } from '../session';
 import type { AuditRow } from '../types';
+import { ACTION_FAMILIES, ACTION_WORDS, actionInWords } from '../audit-actions';
 
 export function Audit() {
   const { can } = useSession();
   const [actor, setActor] = useState('');
   const [applied, setApplied] = useState('');
-  const { data, error } = useApi<AuditRow[]>(`/audit${qs({ actor: applied, limit: 500 })}`, keepWhileFiltering);
+  const [action, setAction] = useState('');
+  const { data, error } = useApi<AuditRow[]>(`/audit${qs({ actor: applied, action, limit: 500 })}`, keepWhileFiltering);
   if (!can('admin')) return <p>The audit log is for admins.</p>;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -24,6 +26,23 @@ export function Audit() {
         <label>
           Who
           <input value={actor} onChange={(e) => setActor(e.target.value)} placeholder="username" />
+        </label>
+        <label>
+          What
+          <select value={action} onChange={(e) => setAction(e.target.value)}>
+            {ACTION_FAMILIES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+            <optgroup label="One action">
+              {Object.entries(ACTION_WORDS).map(([value, words]) => (
+                <option key={value} value={value}>
+                  {words}
+                </option>
+              ))}
+            </optgroup>
+          </select>
         </label>
         <button type="submit">Filter</button>
       </form>
@@ -48,7 +67,7 @@ export function Audit() {
                   <td className="nowrap">{time(a.at)}</td>
                   <td>{a.actor}</td>
                   <td>
-                    <code>{a.action}</code>
+                    {actionInWords(a.action)} <code className="muted small">{a.action}</code>
                   </td>
                   <td>{a.target}</td>
                   <td className="small details-cell">{a.details ? JSON.stringify(a.details) : ''}</td>

@@ -1,17 +1,25 @@
-/** Connections: status, a test button, settings, and write-only secret fields. */
+/** Connections: a form per connector type (from its settings schema), "Connect with …" by OAuth, health, budget, the flows using each, test, edit and delete. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
+import { Meter } from '../components/Chart';
+import { ConnectionForm } from '../components/ConnectionForm';
 import { Badge, ErrorNote, HealthNote, Json, Loading, OkNote, PageHeader } from '../components/ui';
 import { ago } from '../format';
 import { useApi } from '../hooks';
+import { Link, useRoute } from '../router';
 import { useSession } from '../session';
 import type { Check, Connection, ConnectionType } from '../types';
 
 export function Connections() {
   const { can } = useSession();
+  const { search } = useRoute();
   const { data, error, reload } = useApi<Connection[]>('/connections');
   const types = useApi<ConnectionType[]>('/connection-types');
   const [adding, setAdding] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+  // Back from "Connect with …": the hub says how it went in the query.
+  const authorized = search.get('authorized');
+  const authorizeError = search.get('authorizeError');
   return (
     <section>
       <PageHeader title="Connections">
@@ -21,7 +29,19 @@ export function Connections() {
           </button>
         )}
       </PageHeader>
-      {adding && types.data && <AddConnection types={types.data} onAdded={() => void reload()} />}
+      {authorized && <OkNote>Connected “{authorized}”: Syncline holds its refresh token now.</OkNote>}
+      <ErrorNote error={authorizeError} />
+      {note && <OkNote>{note}</OkNote>}
+      {adding && types.data && (
+        <ConnectionForm
+          types={types.data}
+          onSaved={(name) => {
+            setAdding(false);
+            setNote(`Added ${name}.`);
+            void reload();
+          }}
+        />
+      )}
       <ErrorNote error={error} />
       {!data ? (
         <Loading />
@@ -30,7 +50,7 @@ export function Connections() {
       ) : (
         <div className="cards">
           {data.map((c) => (
-            <ConnectionCard key={c.name} connection={c} type={types.data?.find((t) => t.type === c.type)} onChanged={() => void reload()} />
+            <ConnectionCard key={c.name} connection={c} types={types.data ?? []} onChanged={() => void reload()} onDeleted={() => setNote(`Deleted ${c.name}.`)} />
           ))}
         </div>
       )}
@@ -38,14 +58,16 @@ export function Connections() {
   );
 }
 
-function ConnectionCard({ connection: c, type, onChanged }: { connection: Connection; type?: ConnectionType; onChanged: () => void }) {
+function ConnectionCard({ connection: c, types, onChanged, onDeleted }: { connection: Connection; types: ConnectionType[]; onChanged: () => void; onDeleted: () => void }) {
   const { can } = useSession();
+  const type = types.find((t) => t.type === c.type);
   const [check, setCheck] = useState<Check | null>(c.lastCheck);
   // A successful Test clears a refused credential on the server (and resumes the flows): hide the note then.
   const health = check?.ok && c.health && check.at > c.health.at ? null : c.health;
   const [testing, setTesting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [rotating, setRotating] = useState(false);
+  const [editing, setEditing] = useState(false);
   const test = async () => {
     setTesting(true);
     setError(null);
@@ -57,7 +79,19 @@ function ConnectionCard({ connection: c, type, onChanged }: { connection: Connec
       setTesting(false);
     }
   };
+  const remove = async () => {
+    setError(null);
+    if (!confirm(`Delete the connection ${c.name}? Its settings and secrets are removed.`)) return;
+    try {
+      await api('DELETE', `/connections/${encodeURIComponent(c.name)}`);
+      onDeleted();
+      onChanged();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const secretFields = type?.secretFields ?? c.secretNames;
+  const usedBy = c.usedBy ?? [];
   return (
     <article className="panel card" aria-labelledby={`conn-${c.name}`}>
       <header className="card-head">
@@ -67,11 +101,33 @@ function ConnectionCard({ connection: c, type, onChanged }: { connection: Connec
       </header>
       <HealthNote health={health} />
       {check && (
-        <p className={check.ok ? 'small' : 'small bad'}>
-          {check.message} <span className="muted">({ago(check.at)})</span>
+        <p className={check.ok ? 'small' : 'small bad'} data-testid="last-check">
+          {check.ok ? check.message : `Last error: ${check.message}`} <span className="muted">({check.info?.checked ? `${check.info.checked}, ` : ''}{ago(check.at)})</span>
+          {check.info?.technical && (
+            <details className="muted">
+              <summary>Technical detail</summary>
+              <code>{check.info.technical}</code>
+            </details>
+          )}
         </p>
       )}
       <ErrorNote error={error} />
+      <dl className="facts">
+        <dt>API budget today</dt>
+        <dd>{c.budget ? <Meter used={c.budget.used} limit={c.budget.limit} label={`${c.name} API calls used today`} /> : <span className="muted">no calls counted</span>}</dd>
+        <dt>Used by</dt>
+        <dd data-testid="used-by">
+          {usedBy.length === 0 ? (
+            <span className="muted">no flow</span>
+          ) : (
+            usedBy.map((u) => (
+              <span key={u.flow} className="chip">
+                <Link to={`/flows/${encodeURIComponent(u.flow)}`}>{u.flow}</Link> <span className="muted small">{u.as.join(', ')}</span>
+              </span>
+            ))
+          )}
+        </dd>
+      </dl>
       <div className="actions">
         {can('operator') && (
           <button type="button" onClick={() => void test()} disabled={testing}>
@@ -79,11 +135,30 @@ function ConnectionCard({ connection: c, type, onChanged }: { connection: Connec
           </button>
         )}
         {can('admin') && (
-          <button type="button" aria-expanded={rotating} onClick={() => setRotating(!rotating)}>
-            Rotate secrets
-          </button>
+          <>
+            <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+              Edit
+            </button>
+            <button type="button" aria-expanded={rotating} onClick={() => setRotating(!rotating)}>
+              Rotate secrets
+            </button>
+            <button type="button" className="danger" onClick={() => void remove()}>
+              Delete
+            </button>
+          </>
         )}
       </div>
+      {editing && type && (
+        <ConnectionForm
+          types={types}
+          existing={c}
+          onSaved={() => {
+            setEditing(false);
+            setCheck(null);
+            onChanged();
+          }}
+        />
+      )}
       <h3>Secrets</h3>
       <p className="small">
         {secretFields.length === 0
@@ -130,67 +205,6 @@ function RotateSecrets({ name, fields, onDone }: { name: string; fields: string[
       <div>
         <button type="submit" className="primary" disabled={Object.values(values).every((v) => v === '')}>
           Save new secrets
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function AddConnection({ types, onAdded }: { types: ConnectionType[]; onAdded: () => void }) {
-  const [name, setName] = useState('');
-  const [type, setType] = useState(types[0]?.type ?? '');
-  const [settings, setSettings] = useState('{\n}');
-  const [secrets, setSecrets] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const def = types.find((t) => t.type === type);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const secretValues: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(secrets)) if (v !== '') secretValues[k] = v.trim().startsWith('{') ? JSON.parse(v) : v;
-      await api('POST', '/connections', { name, type, settings: JSON.parse(settings), secrets: secretValues });
-      setDone(`Added ${name}.`);
-      onAdded();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
-  return (
-    <form className="panel stack" onSubmit={submit}>
-      <div className="row">
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} pattern="[a-z0-9][a-z0-9_\-]{0,62}" required />
-        </label>
-        <label>
-          Type
-          <select value={type} onChange={(e) => setType(e.target.value)}>
-            {types.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {def && <p className="small muted">{def.description}</p>}
-      <label>
-        Settings (JSON)
-        <textarea className="code" rows={8} value={settings} onChange={(e) => setSettings(e.target.value)} spellCheck={false} />
-      </label>
-      {def?.secretFields.map((f) => (
-        <label key={f}>
-          {f} <span className="muted small">(secret: stored encrypted, never shown again)</span>
-          <input type="password" autoComplete="off" value={secrets[f] ?? ''} onChange={(e) => setSecrets({ ...secrets, [f]: e.target.value })} />
-        </label>
-      ))}
-      <ErrorNote error={error} />
-      {done && <OkNote>{done}</OkNote>}
-      <div>
-        <button type="submit" className="primary">
-          Add connection
         </button>
       </div>
     </form>

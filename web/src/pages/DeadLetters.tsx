@@ -4,6 +4,8 @@ import { api, qs } from '../api';
 import { Badge, ErrorNote, Loading, OkNote, PageHeader } from '../components/ui';
 import { time } from '../format';
 import { keepWhileFiltering, useApi } from '../hooks';
+import { FailingFields } from '../components/FailingFields';
+import { identityLine, recordIdentity } from '../record-identity';
 import { Link, useRoute } from '../router';
 import { useSession } from '../session';
 import type { DeadLetter, DeadLetterGroup } from '../types';
@@ -179,6 +181,8 @@ function Letter({ letter, canAct, selected, onSelect, onChanged }: { letter: Dea
     }
   };
   const label = `${letter.flow} record ${letter.recordKey ?? letter.id}`;
+  const identity = identityLine(recordIdentity(letter.payload));
+  const parsed = parseOrNull(text);
   return (
     <li className="letter panel" data-testid="dead-letter">
       <div className="letter-head">
@@ -186,6 +190,7 @@ function Letter({ letter, canAct, selected, onSelect, onChanged }: { letter: Dea
         <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
           {letter.recordKey ?? letter.id}
         </button>
+        {identity && <span data-testid="record-identity">{identity}</span>}
         <span>{letter.flow}</span>
         <Badge status={letter.status} />
         <span className="muted small">
@@ -195,10 +200,14 @@ function Letter({ letter, canAct, selected, onSelect, onChanged }: { letter: Dea
       <p className="reason">{letter.reason}</p>
       {open && (
         <div className="letter-body">
-          <label>
-            Payload {editable ? '(edit, then replay)' : ''}
-            <textarea className="code" rows={Math.min(20, text.split('\n').length + 1)} value={text} onChange={(e) => setText(e.target.value)} readOnly={!editable} spellCheck={false} />
-          </label>
+          {parsed !== null && <FailingFields letter={letter} payload={parsed} editable={editable} onEdit={(next) => setText(JSON.stringify(next, null, 2))} />}
+          <details open={parsed === null}>
+            <summary>Full payload</summary>
+            <label>
+              Payload {editable ? '(edit, then replay)' : ''}
+              <textarea className="code" rows={Math.min(20, text.split('\n').length + 1)} value={text} onChange={(e) => setText(e.target.value)} readOnly={!editable} spellCheck={false} />
+            </label>
+          </details>
           <details>
             <summary>Technical error</summary>
             <pre className="json">{JSON.stringify(letter.error, null, 2)}</pre>
@@ -266,4 +275,13 @@ function ReplayStatus({ jobId, onDone }: { jobId: string; onDone: () => void }) 
       Replaying… ({state.status})
     </p>
   );
+}
+
+/** The JSON value of a text, or null while it is not valid JSON (being edited). */
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }

@@ -52,11 +52,22 @@ function TraceResult({ recordKey }: { recordKey: string }) {
 
 /** Steps as a timeline with before/after values side by side. */
 export function Steps({ steps, showRun }: { steps: Trace[]; showRun?: boolean }) {
+  const warnings = nullWarnings(steps);
   return (
+    <>
+      {warnings.length > 0 && (
+        <ul className="note note-warn" aria-label="Warnings">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
     <ol className="timeline">
       {steps.map((s) => (
+        // The trigger step holds the whole source record: collapsed, as its mapped fields show below.
         <li key={s.id} className={`step step-${s.status}`}>
-          <div className="step-head">
+          <details open={s.step !== 'trigger' || s.status !== 'ok'}>
+          <summary className="step-head">
             <strong>{s.step}</strong> <Badge status={s.status} />{' '}
             {s.connection && (
               <span>
@@ -72,13 +83,33 @@ export function Steps({ steps, showRun }: { steps: Trace[]; showRun?: boolean })
                 </>
               )}
             </span>
-          </div>
+          </summary>
           {s.error && <p className="bad small">{s.error.message}</p>}
           {s.lineage && s.lineage.length > 0 ? <LineageTable lineage={s.lineage} /> : (s.before !== undefined || s.after !== undefined) && <BeforeAfter before={s.before} after={s.after} />}
+          </details>
         </li>
       ))}
     </ol>
+    </>
   );
+}
+
+/**
+ * Values a function turned into null although its source had a value (an unparseable phone number,
+ * a date in an unknown format): said out loud, not left as a silent empty field.
+ */
+export function nullWarnings(steps: Trace[]): string[] {
+  const out: string[] = [];
+  const source = (steps.find((s) => s.step === 'trigger')?.after ?? {}) as Record<string, unknown>;
+  const at = (path: string) => path.split('.').reduce<unknown>((n, p) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[p] : undefined), source);
+  for (const s of steps) {
+    for (const l of s.lineage ?? []) {
+      if (l.value !== null || !l.rule.includes('$')) continue;
+      const given = l.sources.filter((src) => { const v = at(src); return v !== null && v !== undefined && v !== ''; });
+      if (given.length) out.push(`${l.field} became empty: ${l.rule} gave null for ${given.map((g) => `${g} ${JSON.stringify(at(g))}`).join(', ')}.`);
+    }
+  }
+  return out;
 }
 
 /** A mapping step: each target field, the rule that made it, and the value it got. */
@@ -113,12 +144,22 @@ function LineageTable({ lineage }: { lineage: NonNullable<Trace['lineage']> }) {
 
 /** Field-by-field before/after; when there was a before, changed fields are marked. */
 function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
+  const [all, setAll] = useState(false);
   const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
   const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])];
   if (fields.length === 0) return null;
   const hadBefore = Object.keys(b).length > 0;
+  const changedFields = fields.filter((f) => JSON.stringify(b[f]) !== JSON.stringify(a[f]));
+  // With a before, only the changed fields are shown until asked for all of them.
+  const shown = hadBefore && !all ? changedFields : fields;
   return (
+    <>
+      {hadBefore && changedFields.length < fields.length && (
+        <button type="button" className="link-button small" onClick={() => setAll(!all)}>
+          {all ? `Show only the ${changedFields.length} changed field(s)` : `Show all ${fields.length} fields (${changedFields.length} changed)`}
+        </button>
+      )}
     <table className="dense before-after">
       <thead>
         <tr>
@@ -128,7 +169,7 @@ function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
         </tr>
       </thead>
       <tbody>
-        {fields.map((f) => {
+        {shown.map((f) => {
           const changed = hadBefore && JSON.stringify(b[f]) !== JSON.stringify(a[f]);
           return (
             <tr key={f} className={changed ? 'changed' : ''}>
@@ -147,5 +188,6 @@ function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
         })}
       </tbody>
     </table>
+    </>
   );
 }

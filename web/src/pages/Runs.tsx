@@ -9,6 +9,15 @@ import type { FlowSummary, Run } from '../types';
 
 const STATUSES = ['succeeded', 'skipped', 'failed', 'retrying', 'dead'];
 
+/** What started a run, and on whose behalf: automatic runs are the system's, not a user's. */
+const TRIGGER_WORDS: Record<string, string> = {
+  event: 'incoming event (system)',
+  poll: 'scheduled poll (system)',
+  batch: 'batch (system)',
+  replay: 'replay by an operator',
+  manual: 'run now by a user',
+};
+
 export function Runs() {
   const { search, navigate } = useRoute();
   const filter = { flow: search.get('flow') ?? '', status: search.get('status') ?? '', key: search.get('key') ?? '', since: search.get('since') ?? '' };
@@ -16,6 +25,11 @@ export function Runs() {
   const flows = useApi<FlowSummary[]>('/flows');
   const query = qs({ ...filter, since: filter.since ? new Date(filter.since).toISOString() : undefined, limit: 200 });
   const { data, error } = useApi<Run[]>(`/runs${query}`, keepWhileFiltering);
+  const [showPolls, setShowPolls] = useState(false);
+  // A poll run that found nothing has no record of its own; hundreds of them would bury the runs that did something.
+  const emptyPoll = (r: Run) => r.trigger === 'poll' && r.recordKey === null && (r.status === 'succeeded' || r.status === 'skipped');
+  const hidden = data?.filter(emptyPoll).length ?? 0;
+  const runs = data && !showPolls ? data.filter((r) => !emptyPoll(r)) : data;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(`/runs${qs(form)}`);
@@ -60,7 +74,12 @@ export function Runs() {
         )}
       </form>
       <ErrorNote error={error} />
-      {!data ? <Loading /> : <RunTable runs={data} />}
+      {(hidden > 0 || showPolls) && (
+        <label className="small">
+          <input type="checkbox" checked={showPolls} onChange={(e) => setShowPolls(e.target.checked)} /> Show poll runs without a record of their own ({hidden})
+        </label>
+      )}
+      {!runs ? <Loading /> : <RunTable runs={runs} />}
     </section>
   );
 }
@@ -92,7 +111,7 @@ export function RunTable({ runs }: { runs: Run[] }) {
                 {r.flow} <span className="muted">v{r.flowVersion}</span>
               </td>
               <td>{r.recordKey ? <Link to={`/trace/${encodeURIComponent(r.recordKey)}`}>{r.recordKey}</Link> : '—'}</td>
-              <td>{r.trigger}</td>
+              <td>{TRIGGER_WORDS[r.trigger] ?? r.trigger}</td>
               <td>
                 <Badge status={r.status} />
               </td>

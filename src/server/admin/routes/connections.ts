@@ -6,17 +6,44 @@
 import type { ConnectionRow } from '../../../store/types.js';
 import { decodeSecrets, encodeSecret, secretKeys, validateSettings } from '../../../engine/connection-settings.js';
 import { readHealth } from '../../../engine/connection-health.js';
+import { ConnectionInUseError, connectionUsage, type ConnectionUse } from '../../../engine/connection-usage.js';
+import { explainError } from '../../../core/explain-error.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
-import { arr, checkResultSchema, connectionFormSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema, typeParams } from '../schemas.js';
+import { anyJson, arr, checkResultSchema, connectionFormSchema, connectionSchema, connectionTypeSchema, nameParams, obj, okSchema, typeParams } from '../schemas.js';
 
-async function connectionView(ctx: AdminContext, row: ConnectionRow) {
+/** What a connection card shows besides the row: the flows using it and its API budget today. */
+interface ConnectionFacts {
+  usage: Map<string, ConnectionUse[]>;
+  budget: Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>;
+}
+
+async function connectionFacts(ctx: AdminContext): Promise<ConnectionFacts> {
+  const [usage, budget] = await Promise.all([connectionUsage(ctx.store), ctx.hub.apiBudget().catch(() => [])]);
+  return { usage, budget };
+}
+
+async function connectionView(ctx: AdminContext, row: ConnectionRow, facts?: ConnectionFacts) {
+  const f = facts ?? (await connectionFacts(ctx));
+  const b = f.budget.find((x) => x.connection === row.name);
   const def = ctx.hub.connectors.get(row.type);
   const secret = new Set(def ? secretKeys(def) : []);
   // Defence in depth: even if a secret ended up among plain settings, it is not shown.
   const settings = Object.fromEntries(Object.entries(row.settings).filter(([k]) => !secret.has(k)));
   // Marked by any worker whose call was refused for this connection's credential (shared through the store).
   const health = await readHealth(ctx.store, row.name).catch(() => null);
-  return { name: row.name, type: row.type, ...(def ? { label: def.label } : {}), settings, secretNames: row.secretNames, createdAt: row.createdAt, updatedAt: row.updatedAt, lastCheck: ctx.checks.get(row.name), health };
+  return {
+    name: row.name,
+    type: row.type,
+    ...(def ? { label: def.label } : {}),
+    settings,
+    secretNames: row.secretNames,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    lastCheck: ctx.checks.get(row.name),
+    health,
+    usedBy: f.usage.get(row.name) ?? [],
+    budget: b ? { used: b.used, limit: b.limit, resetAt: b.resetAt } : null,
+  };
 }
 
 // Validates all values against the connector's schema (the one declaration), then splits the secret ones out.
@@ -52,7 +79,14 @@ export const connectionRoutes: AnyRoute[] = [
     tag: 'connections',
     schema: { response: { 200: arr(connectionTypeSchema) } },
     async handler({ ctx }) {
-      return [...ctx.hub.connectors.values()].map((d) => ({ type: d.type, label: d.label, description: d.description, settingsSchema: d.settingsSchema, secretFields: secretKeys(d) }));
+      return [...ctx.hub.connectors.values()].map((d) => ({
+        type: d.type,
+        label: d.label,
+        description: d.description,
+        settingsSchema: d.settingsSchema,
+        secretFields: secretKeys(d),
+        ...(d.authorization ? { authorization: { label: d.authorization.label, credentialSetting: d.authorization.credentialSetting, impliedSettings: d.authorization.impliedSettings } } : {}),
+      }));
     },
   }),
   defineRoute<{ type: string }>({
@@ -78,7 +112,8 @@ export const connectionRoutes: AnyRoute[] = [
     tag: 'connections',
     schema: { response: { 200: arr(connectionSchema) } },
     async handler({ ctx }) {
-      return Promise.all((await ctx.store.listConnections()).map((c) => connectionView(ctx, c)));
+      const facts = await connectionFacts(ctx);
+      return Promise.all((await ctx.store.listConnections()).map((c) => connectionView(ctx, c, facts)));
     },
   }),
   defineRoute<{ name: string }>({
@@ -169,15 +204,79 @@ export const connectionRoutes: AnyRoute[] = [
       return check;
     },
   }),
+  defineRoute<{ name: string }, Record<string, never>, { type?: string; settings?: Record<string, unknown>; secrets?: Record<string, unknown> }>({
+    method: 'POST',
+    url: '/connections/:name/authorize',
+    access: 'admin',
+    summary: 'Start "Connect with …" (OAuth authorization code with PKCE) for a new or existing connection: answers the vendor URL to send the browser to; the vendor returns it to /connections/oauth/callback.',
+    tag: 'connections',
+    schema: {
+      params: nameParams,
+      body: obj({ type: { type: 'string' }, settings: settingsBody, secrets: secretsBody }, ['type', 'settings', 'secrets']),
+      response: { 200: obj({ authorizeUrl: { type: 'string' } }) },
+    },
+    async handler({ params, body, ctx, request, principal }) {
+      if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(params.name)) throw new ApiError(400, 'invalid_name', `"${params.name}" is not a valid connection name: lower-case letters, digits, _ and -`);
+      const existing = await ctx.store.getConnection(params.name);
+      const type = existing?.type ?? body.type;
+      if (!type) throw new ApiError(400, 'invalid_request', 'type is required for a new connection');
+      const def = ctx.hub.connectors.get(type);
+      if (!def?.authorization) throw new ApiError(400, 'no_authorization', `a ${type} connection cannot be authorised in the browser; enter its credentials instead`);
+      const auth = def.authorization;
+      const given = { ...body.settings, ...Object.fromEntries(Object.entries(body.secrets ?? {}).filter(([, v]) => v !== '' && v !== undefined)) };
+      const values = { ...(existing ? { ...existing.settings, ...decodeSecrets(existing.secrets) } : {}), ...given, ...auth.impliedSettings };
+      // Everything but the credential must already be right: better now than after the round trip.
+      prepare(ctx, type, { ...values, [auth.credentialSetting]: 'to be obtained' });
+      const redirectUri = `${request.protocol}://${request.host}/api/v1/connections/oauth/callback`;
+      const { state, codeChallenge } = ctx.authorizations.start({ username: principal!.user.username, name: params.name, type, values, existing: !!existing, redirectUri });
+      return { authorizeUrl: auth.authorizeUrl(values, { redirectUri, state, codeChallenge }) };
+    },
+  }),
+  defineRoute<Record<string, never>, { state?: string; code?: string; error?: string; error_description?: string }>({
+    method: 'GET',
+    url: '/connections/oauth/callback',
+    access: 'admin',
+    summary: 'Where the vendor returns the browser after "Connect with …": redeems the code (with the PKCE verifier), saves the connection with its new credential and sends the browser to the Connections page.',
+    tag: 'connections',
+    schema: {
+      querystring: obj({ state: { type: 'string' }, code: { type: 'string' }, error: { type: 'string' }, error_description: { type: 'string' } }, ['state', 'code', 'error', 'error_description']),
+      response: { 302: anyJson },
+    },
+    async handler({ query, ctx, reply, principal, audit }) {
+      const back = (params: Record<string, string>) => reply.redirect(`/connections?${new URLSearchParams(params).toString()}`, 302);
+      const pending = query.state ? ctx.authorizations.take(query.state) : null;
+      if (!pending || pending.username !== principal!.user.username) return back({ authorizeError: 'This authorisation is unknown or expired (10 minutes): start it again.' });
+      if (query.error || !query.code) return back({ connection: pending.name, authorizeError: `The vendor did not authorise the connection: ${query.error_description ?? query.error ?? 'no code returned'}.` });
+      const def = ctx.hub.connectors.get(pending.type)!;
+      let credential: Record<string, unknown>;
+      try {
+        credential = await def.authorization!.redeemCode(pending.values, { code: query.code, redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier });
+      } catch (err) {
+        return back({ connection: pending.name, authorizeError: `The code could not be redeemed: ${explainError((err as Error).message)}` });
+      }
+      const { plain, secret } = prepare(ctx, pending.type, { ...pending.values, ...credential });
+      await ctx.hub.writeConnection({ name: pending.name, type: pending.type, settings: plain, secrets: secret }, principal!.user.username);
+      ctx.checks.forget(pending.name);
+      await audit('connection.authorize', `connection:${pending.name}`, { type: pending.type, created: !pending.existing });
+      return back({ authorized: pending.name });
+    },
+  }),
   defineRoute<{ name: string }>({
     method: 'DELETE',
     url: '/connections/:name',
     access: 'admin',
-    summary: 'Delete a connection.',
+    summary: 'Delete a connection; refused (409, naming the flows) while a flow uses it.',
     tag: 'connections',
     schema: { params: nameParams, response: { 200: okSchema } },
     async handler({ params, ctx, principal }) {
-      if (!(await ctx.hub.deleteConnection(params.name, principal!.user.username))) throw notFound(`connection "${params.name}"`);
+      let deleted: boolean;
+      try {
+        deleted = await ctx.hub.deleteConnection(params.name, principal!.user.username);
+      } catch (err) {
+        if (err instanceof ConnectionInUseError) throw new ApiError(409, 'in_use', err.message, { flows: err.uses.map((u) => u.flow) });
+        throw err;
+      }
+      if (!deleted) throw notFound(`connection "${params.name}"`);
       ctx.checks.forget(params.name);
       return { ok: true };
     },
