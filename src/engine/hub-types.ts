@@ -7,6 +7,7 @@ import type { FlowIssue } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
 import type { FlowPreview } from '../mapping/index.js';
 import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
+import type { BacklogSnapshot } from './admission.js';
 
 /** The result of previewing one flow's mapping on a sample record (defined once, by the mapping engine). */
 export type MappingPreview = FlowPreview;
@@ -35,4 +36,6 @@ export interface Hub {
   apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>>;
   /** Prometheus text exposition for /metrics. */
   metricsText(): Promise<string>;
+  /** Unfinished work per flow, the age of the oldest waiting job, and the admission bounds (read fresh). */
+  backlog(): Promise<BacklogSnapshot>;
 }

@@ -13,6 +13,7 @@ import { FlowCache } from './flow-cache.js';
 import { FlowValidationError, loadFlow, type FlowLoadResult } from './flow-loader.js';
 import type { Hub, MappingPreview } from './hub-types.js';
 import { Intake } from './intake.js';
+import { Admission, type AdmissionLimits, type BacklogSnapshot } from './admission.js';
 import { EngineMetrics } from './metrics.js';
 import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
@@ -29,6 +30,8 @@ export interface HubOptions {
   logger: Logger;
   /** Which `env:` references connections may resolve (default: SYNCLINE_CONN_* and SYNCLINE_ENV_ALLOW; the runtime adds the config file's). */
   envPolicy?: EnvPolicy;
+  /** Backlog bounds past which webhooks are answered 503 + Retry-After (defaults in engine/admission.ts). */
+  backpressure?: AdmissionLimits;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -39,6 +42,8 @@ export class SynclineHub implements Hub {
   readonly pool: ConnectionPool;
   readonly flows: FlowCache;
   readonly intake: Intake;
+  /** Admission control of webhooks: the backlog bound and its figures. */
+  readonly admission: Admission;
   readonly scheduler: Scheduler;
   private readonly workers: Worker[] = [];
   /** One lock table for all workers of this process. */
@@ -55,7 +60,9 @@ export class SynclineHub implements Hub {
     const env = options.envPolicy ?? envPolicy();
     this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
-    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
+    this.admission = new Admission(this.store, options.backpressure);
+    this.metrics.admission = this.admission;
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env, this.admission);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
     this.health = new HealthBook(this.store);
   }
@@ -176,5 +183,10 @@ export class SynclineHub implements Hub {
 
   metricsText(): Promise<string> {
     return this.metrics.text();
+  }
+
+  async backlog(): Promise<BacklogSnapshot> {
+    await this.admission.refresh();
+    return this.admission.snapshot();
   }
 }

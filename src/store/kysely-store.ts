@@ -44,6 +44,7 @@ import type {
   ConnectionWithSecrets,
   DeadLetterFilter,
   DeadLetterRow,
+  FlowBacklog,
   FlowRow,
   FlowStats,
   FlowStatus,
@@ -127,6 +128,14 @@ export abstract class KyselyStore implements Store {
   abstract onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
   /** Runs `fn` in one write transaction and commits, or rolls back on throw. */
   protected abstract tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A write whose loss in a power cut is harmless because it is redone (a job's claim or outcome:
+   * the job runs again, and target writes are idempotent). SQLite may commit these without syncing
+   * to disk (decision 0013); elsewhere the same as tx().
+   */
+  protected relaxedTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.tx(fn);
+  }
   /** Runs a single-statement write outside any transaction (SQLite still queues it behind other writers). */
   protected abstract write<T>(fn: (db: Tx) => Promise<T>): Promise<T>;
   /** Called inside a transaction that queued runnable jobs (PostgreSQL sends NOTIFY here, so it fires on commit). */
@@ -598,7 +607,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async completeJob(input: JobCompletion): Promise<boolean> {
-    const result = await this.tx(async (trx) => {
+    const result = await this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'done' });
       if (!job) return null;
       await this.recordOutcome(trx, job, input);
@@ -611,7 +620,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async retryJob(input: JobRetry): Promise<boolean> {
-    const ok = await this.tx(async (trx) => {
+    const ok = await this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, {
         status: 'queued',
         run_at: normIso(input.runAt),
@@ -630,7 +639,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async deadLetterJob(input: JobDeadLetter): Promise<boolean> {
-    return this.tx(async (trx) => {
+    return this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'dead', last_error: toJson(input.error) });
       if (!job) return false;
       await this.recordOutcome(trx, job, input);
@@ -699,6 +708,14 @@ export abstract class KyselyStore implements Store {
       .where('status', '=', 'open')
       .executeTakeFirst();
     return { queued: toCount(row?.queued), running: toCount(row?.running), delayed: toCount(row?.delayed), deadLetters: toCount(dead?.n) };
+  }
+
+  async backlog(): Promise<FlowBacklog[]> {
+    const now = isoNow();
+    const rows = await sql<{ flow: string; pending: number | string; oldest: string | null }>`
+      select flow, count(*) as pending, min(case when status = 'queued' and run_at <= ${now} then run_at end) as oldest
+        from jobs where status in ('queued', 'running') group by flow`.execute(this.db);
+    return rows.rows.map((r) => ({ flow: r.flow, pending: toCount(r.pending), oldestDueAt: r.oldest === null ? null : normIso(r.oldest) }));
   }
 
   // ---------- runs and traces ----------

@@ -285,6 +285,14 @@ export interface QueueStats {
   delayed: number;
   deadLetters: number;
 }
+/** Accepted work not yet finished, for one flow: what admission control (backpressure) bounds. */
+export interface FlowBacklog {
+  flow: string;
+  /** Jobs queued (due or delayed) or running. */
+  pending: number;
+  /** run_at of the oldest due queued job (how far behind the workers are), or null when none is waiting. */
+  oldestDueAt: string | null;
+}
 export interface FlowStats {
   flow: string;
   runs: number;
@@ -427,6 +435,8 @@ export interface Store {
   deadLetterJob(input: JobDeadLetter): Promise<boolean>;
   getJob(id: string): Promise<JobRow | null>;
   queueStats(): Promise<QueueStats>;
+  /** Unfinished jobs per flow (flows with none are absent): read often by admission control, so one grouped query. */
+  backlog(): Promise<FlowBacklog[]>;
   /** Calls `listener` when jobs may be available (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). Returns an unsubscribe. */
   onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
   /** The workers that hold leases on running jobs now. */
