@@ -3,6 +3,7 @@
  * sink do not share its CPU: server + one worker on the store named by SYNCLINE_DATABASE_URL.
  * Prints `listening <url>` when ready.
  */
+import os from 'node:os';
 import { pino } from 'pino';
 import { SynclineHub } from '../src/engine/hub.js';
 import { openStore } from '../src/store/index.js';
@@ -11,9 +12,12 @@ import { httpConnector } from '../src/connectors/http/index.js';
 /** Engine tests and benchmarks need only the generic connector. */
 const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
 
-const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64) });
-const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
+// Durability and backpressure from the environment as `syncline start` reads them (SYNCLINE_DURABILITY, SYNCLINE_MAX_BACKLOG[_PER_FLOW]).
+const config = loadConfig({ cwd: os.tmpdir() });
+const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64), durability: config.durability });
+const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }), backpressure: config.backpressure });
 const app = await buildApp({ hub, admin: false });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const addr = app.server.address();
