@@ -378,6 +378,8 @@ export interface ApiUsageAdd {
 /** The store every other layer uses. All methods are safe to call from many workers at once. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** True when `err` says the database was unreachable for a moment (work that failed so is run again without counting the attempt). */
+  isOutage(err: unknown): boolean;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;

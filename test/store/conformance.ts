@@ -692,6 +692,21 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         ]);
       });
 
+      it('counts a call once when a vendor report already includes calls another process has not flushed', async () => {
+        const day = '2026-03-03';
+        // Process A flushed 10 calls, process B made 5 it has not flushed; the vendor then reports 15.
+        await store.addApiUsage({ connection: 'v', day, add: 10, limit: 100 });
+        expect((await store.addApiUsage({ connection: 'v', day, add: 0, reportedUsed: 15 })).used).toBe(15);
+        // B's flush must not add its 5 on top of the vendor figure that already holds them.
+        expect((await store.addApiUsage({ connection: 'v', day, add: 5 })).used).toBe(15);
+        // Calls after the report count on top of whichever figure is higher.
+        expect((await store.addApiUsage({ connection: 'v', day, add: 2 })).used).toBe(17);
+        // Other tools on the same credential: the vendor's higher figure wins, and the cap holds against it.
+        expect((await store.addApiUsage({ connection: 'v', day, add: 0, reportedUsed: 99 })).used).toBe(99);
+        expect(await store.addApiUsage({ connection: 'v', day, add: 1, cap: 100 })).toMatchObject({ granted: true });
+        expect(await store.addApiUsage({ connection: 'v', day, add: 1, cap: 100 })).toMatchObject({ granted: false, used: 100 });
+      });
+
       it('tells listeners which connection was written or deleted, on every instance', async () => {
         const seen: string[] = [];
         const off = await store.onConnectionChanged((n) => seen.push(n));
