@@ -8,7 +8,9 @@
  * The backlog is read from the store (every process's jobs, on either store) at most every
  * `refreshMs` and never on the request path once known; between reads this process adds what it
  * accepted itself, so one process cannot overshoot by more than the other processes' intake during
- * one refresh interval.
+ * one refresh interval. The totals cost a few index-only counts; the per-flow breakdown reads every
+ * unfinished job, so it is read only while the total is past the per-flow bound (below it no flow
+ * can be past it), and never more than a fifth of the time.
  */
 import type { FlowBacklog, Store } from '../store/types.js';
 
@@ -47,14 +49,18 @@ export interface BacklogSnapshot {
 /** Decides whether a webhook delivery may be accepted now. */
 export class Admission {
   readonly limits: Required<AdmissionLimits>;
-  #perFlow = new Map<string, FlowBacklog>();
+  /** Totals as last read, and what this process accepted since. */
   #total = 0;
-  /** Accepted by this process since the last read, per flow. */
-  #since = new Map<string, number>();
+  #oldestDueAt: string | null = null;
   #sinceTotal = 0;
   #readAt = 0;
   #interval: number;
   #reading: Promise<void> | null = null;
+  /** Per flow as last read (only read while the total is past the per-flow bound), and accepted since. */
+  #perFlow = new Map<string, FlowBacklog>();
+  #sinceFlow = new Map<string, number>();
+  #flowsReadAt = 0;
+  #flowsInterval: number;
 
   constructor(
     private readonly store: Store,
@@ -63,6 +69,7 @@ export class Admission {
   ) {
     this.limits = { ...DEFAULT_ADMISSION, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
     this.#interval = this.limits.refreshMs;
+    this.#flowsInterval = this.limits.refreshMs;
   }
 
   /** True when neither bound is set. */
@@ -73,19 +80,23 @@ export class Admission {
   /** Null when `flow` may take `count` more events now, else the refusal to answer with. */
   async admit(flow: string, count = 1): Promise<Refusal | null> {
     if (this.unbounded) return null;
-    const now = this.clock();
-    const age = now - this.#readAt;
+    const age = this.clock() - this.#readAt;
     // Never read, or so stale that the figure says nothing (an idle server): wait for a fresh read.
     if (age > this.#interval * 20) await this.refresh();
     else if (age > this.#interval) void this.refresh();
     const { maxBacklogPerFlow: perFlow, maxBacklog: total } = this.limits;
-    const flowPending = (this.#perFlow.get(flow)?.pending ?? 0) + (this.#since.get(flow) ?? 0);
-    if (perFlow && flowPending + count > perFlow) {
-      return { retryAfterSeconds: this.limits.retryAfterSeconds, message: `flow "${flow}" has ${flowPending} events waiting (bound ${perFlow}); send it again later` };
-    }
     const allPending = this.#total + this.#sinceTotal;
     if (total && allPending + count > total) {
       return { retryAfterSeconds: this.limits.retryAfterSeconds, message: `${allPending} events are waiting in all flows (bound ${total}); send it again later` };
+    }
+    // Below the per-flow bound in all, no flow can be past it.
+    if (perFlow && allPending + count > perFlow) {
+      // Just crossed (or long unread): the breakdown decides, so wait for it once.
+      if (this.clock() - this.#flowsReadAt > this.#flowsInterval * 20) await this.refresh(true);
+      const flowPending = (this.#perFlow.get(flow)?.pending ?? 0) + (this.#sinceFlow.get(flow) ?? 0);
+      if (flowPending + count > perFlow) {
+        return { retryAfterSeconds: this.limits.retryAfterSeconds, message: `flow "${flow}" has ${flowPending} events waiting (bound ${perFlow}); send it again later` };
+      }
     }
     return null;
   }
@@ -93,49 +104,62 @@ export class Admission {
   /** Counts events this process just committed, until the next read includes them. */
   accepted(flow: string, count: number): void {
     if (count <= 0 || this.unbounded) return;
-    this.#since.set(flow, (this.#since.get(flow) ?? 0) + count);
     this.#sinceTotal += count;
+    if (this.limits.maxBacklogPerFlow) this.#sinceFlow.set(flow, (this.#sinceFlow.get(flow) ?? 0) + count);
   }
 
-  /** Reads the backlog from the store now (one read at a time; callers share it). */
-  refresh(): Promise<void> {
-    this.#reading ??= this.read().finally(() => {
-      this.#reading = null;
-    });
-    return this.#reading;
+  /** Reads the backlog from the store now (one read at a time; callers share it); `perFlow` adds the per-flow breakdown. */
+  refresh(perFlow = false): Promise<void> {
+    if (!perFlow) {
+      this.#reading ??= this.read(false).finally(() => (this.#reading = null));
+      return this.#reading;
+    }
+    return (async () => {
+      while (this.#reading) await this.#reading;
+      this.#reading = this.read(true).finally(() => (this.#reading = null));
+      await this.#reading;
+    })();
   }
 
   /** The backlog as last read (plus this process's acceptances since), for metrics and the admin API. */
   snapshot(): BacklogSnapshot {
     const now = this.clock();
-    const ageOf = (b: FlowBacklog | undefined) => (b?.oldestDueAt ? Math.max(0, now - Date.parse(b.oldestDueAt)) : 0);
-    const flows = [...new Set([...this.#perFlow.keys(), ...this.#since.keys()])].sort().map((flow) => ({ flow, pending: (this.#perFlow.get(flow)?.pending ?? 0) + (this.#since.get(flow) ?? 0), ageMs: ageOf(this.#perFlow.get(flow)) }));
+    const ageOf = (at: string | null | undefined) => (at ? Math.max(0, now - Date.parse(at)) : 0);
+    const flows = [...new Set([...this.#perFlow.keys(), ...this.#sinceFlow.keys()])].sort().map((flow) => ({ flow, pending: (this.#perFlow.get(flow)?.pending ?? 0) + (this.#sinceFlow.get(flow) ?? 0), ageMs: ageOf(this.#perFlow.get(flow)?.oldestDueAt) }));
     return {
       readAt: this.#readAt,
       pending: this.#total + this.#sinceTotal,
-      ageMs: flows.reduce((m, f) => Math.max(m, f.ageMs), 0),
+      ageMs: ageOf(this.#oldestDueAt),
       flows,
       limits: { maxBacklogPerFlow: this.limits.maxBacklogPerFlow, maxBacklog: this.limits.maxBacklog },
     };
   }
 
-  private async read(): Promise<void> {
+  private async read(forceFlows: boolean): Promise<void> {
     const started = this.clock();
-    // Acceptances committed before the read starts are in it; later ones are counted again after.
-    const since = new Map(this.#since);
+    const perFlowBound = this.limits.maxBacklogPerFlow;
+    // Acceptances committed before a read starts are in it; later ones are counted again after it.
     const sinceTotal = this.#sinceTotal;
-    const rows = await this.store.backlog();
-    this.#perFlow = new Map(rows.map((r) => [r.flow, r]));
-    this.#total = rows.reduce((n, r) => n + r.pending, 0);
-    for (const [flow, n] of since) {
-      const left = (this.#since.get(flow) ?? 0) - n;
-      if (left > 0) this.#since.set(flow, left);
-      else this.#since.delete(flow);
-    }
+    const totals = await this.store.backlog(false);
+    this.#total = totals.pending;
+    this.#oldestDueAt = totals.oldestDueAt;
     this.#sinceTotal -= sinceTotal;
-    const took = this.clock() - started;
+    const tookTotals = this.clock() - started;
     this.#readAt = this.clock();
-    // A slow read (a large backlog on a busy machine) is not repeated more than a fifth of the time.
-    this.#interval = Math.max(this.limits.refreshMs, took * 5);
+    this.#interval = Math.max(this.limits.refreshMs, tookTotals * 5);
+    const wantFlows = forceFlows || (perFlowBound > 0 && this.#total + this.#sinceTotal > perFlowBound && this.clock() - this.#flowsReadAt > this.#flowsInterval);
+    if (!wantFlows) return;
+    const flowsStarted = this.clock();
+    const sinceFlow = new Map(this.#sinceFlow);
+    const read = await this.store.backlog(true);
+    this.#perFlow = new Map((read.flows ?? []).map((r) => [r.flow, r]));
+    for (const [flow, n] of sinceFlow) {
+      const left = (this.#sinceFlow.get(flow) ?? 0) - n;
+      if (left > 0) this.#sinceFlow.set(flow, left);
+      else this.#sinceFlow.delete(flow);
+    }
+    this.#flowsReadAt = this.clock();
+    // The grouped count reads every unfinished job: never more than a fifth of the time.
+    this.#flowsInterval = Math.max(this.limits.refreshMs, (this.#flowsReadAt - flowsStarted) * 5);
   }
 }

@@ -186,7 +186,7 @@ export class SynclineHub implements Hub {
   }
 
   async backlog(): Promise<BacklogSnapshot> {
-    await this.admission.refresh();
+    await this.admission.refresh(true);
     return this.admission.snapshot();
   }
 }

@@ -44,7 +44,7 @@ export class EngineMetrics {
     this.queueDepth.set({ state: 'delayed' }, q.delayed);
     this.queueDepth.set({ state: 'dead_letters' }, q.deadLetters);
     if (this.admission) {
-      await this.admission.refresh();
+      await this.admission.refresh(true);
       const b = this.admission.snapshot();
       // Flows whose backlog emptied disappear from the read; report them as zero rather than stale.
       this.backlogJobs.reset();

@@ -44,6 +44,7 @@ import type {
   ConnectionWithSecrets,
   DeadLetterFilter,
   DeadLetterRow,
+  BacklogRead,
   FlowBacklog,
   FlowRow,
   FlowStats,
@@ -715,12 +716,26 @@ export abstract class KyselyStore implements Store {
     return { queued: toCount(row?.queued), running: toCount(row?.running), delayed: toCount(row?.delayed), deadLetters: toCount(dead?.n) };
   }
 
-  async backlog(): Promise<FlowBacklog[]> {
+  async backlog(perFlow: boolean): Promise<BacklogRead> {
     const now = isoNow();
-    const rows = await sql<{ flow: string; pending: number | string; oldest: string | null }>`
-      select flow, count(*) as pending, min(case when status = 'queued' and run_at <= ${now} then run_at end) as oldest
-        from jobs where status in ('queued', 'running') group by flow`.execute(this.db);
-    return rows.rows.map((r) => ({ flow: r.flow, pending: toCount(r.pending), oldestDueAt: r.oldest === null ? null : normIso(r.oldest) }));
+    // Each subquery is answered by one partial index (migration 0001) without touching the table.
+    const totals = await sql<{ queued: number | string; running: number | string; oldest: string | null }>`
+      select (select count(*) from jobs where status = 'queued') as queued,
+             (select count(*) from jobs where status = 'running') as running,
+             (select min(run_at) from jobs where status = 'queued') as oldest`.execute(this.db);
+    const t = totals.rows[0];
+    const due = (at: string | null) => (at !== null && at <= now ? normIso(at) : null);
+    let flows: FlowBacklog[] | null = null;
+    if (perFlow) {
+      const rows = await sql<{ flow: string; pending: number | string; oldest: string | null }>`
+        select flow, sum(n) as pending, min(oldest) as oldest from (
+          select flow, count(*) as n, min(run_at) as oldest from jobs where status = 'queued' group by flow
+          union all
+          select flow, count(*) as n, null as oldest from jobs where status = 'running' group by flow
+        ) as unfinished group by flow`.execute(this.db);
+      flows = rows.rows.map((r) => ({ flow: r.flow, pending: toCount(r.pending), oldestDueAt: due(r.oldest) }));
+    }
+    return { pending: toCount(t?.queued) + toCount(t?.running), oldestDueAt: due(t?.oldest ?? null), flows };
   }
 
   // ---------- runs and traces ----------

@@ -92,7 +92,7 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
       return '';
     },
     async backlog() {
-      await admission.refresh();
+      await admission.refresh(true);
       return admission.snapshot();
     },
   };
