@@ -183,7 +183,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       secureCookies: false,
       retention: {},
       backpressure: {},
-      durability: 'power-loss',
+      durability: 'process-crash',
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },
