@@ -266,6 +266,8 @@ export interface PurgeResult {
   inbox: number;
   runs: number;
   traces: number;
+  /** Sign-in counters with no failure since the jobs cutoff and no lock in force (one row per name and address ever tried). */
+  loginCounters: number;
   complete: boolean;
 }
 /** Size of one history table. */
