@@ -97,7 +97,7 @@ async function run(kind: string): Promise<Record<string, string | number>> {
       'end-to-end events/s': Math.round(throughput),
       'server CPU ms/event': Math.round(((server.cpuSeconds - cpu0) * 1000 * 100) / EVENTS) / 100,
       'server peak RSS MiB': server.peakRssMiB,
-      durability: DURABILITY ?? 'process-crash',
+      durability: DURABILITY ?? 'power-loss',
       'load avg': loadAverage(),
       [`p50 ms @${RATE}/s`]: percentile(lat, 0.5),
       [`p99 ms @${RATE}/s`]: percentile(lat, 0.99),

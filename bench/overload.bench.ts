@@ -6,7 +6,7 @@
  * Shows that with a bound the backlog stays at it while delivered events/s stay at the maximum, and
  * that every accepted event is delivered once.
  *
- *   npx tsx bench/overload.bench.ts [--senders 128] [--seconds 30] [--bounds 2000,0] [--rounds 1] [--durability process-crash|power-loss]
+ *   npx tsx bench/overload.bench.ts [--senders 128] [--seconds 30] [--bounds 2000,0] [--rounds 1] [--durability power-loss|process-crash]
  *
  * Prints one row per run (Markdown); it does not write bench/RESULTS.md.
  */
@@ -25,7 +25,7 @@ const SENDERS = Number(args.get('senders') ?? 128);
 const SECONDS = Number(args.get('seconds') ?? 30);
 const BOUNDS = (args.get('bounds') ?? '2000,0').split(',').map(Number);
 const ROUNDS = Number(args.get('rounds') ?? 1);
-const DURABILITY = args.get('durability') ?? 'process-crash';
+const DURABILITY = args.get('durability') ?? 'power-loss';
 
 async function run(bound: number): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-overload-'));

@@ -47,7 +47,7 @@ export interface SynclineConfig {
   retention: RetentionSettings;
   /** Backlog bounds past which webhooks are answered 503 + Retry-After. Env: SYNCLINE_MAX_BACKLOG_PER_FLOW, SYNCLINE_MAX_BACKLOG. */
   backpressure: AdmissionLimits;
-  /** SQLite: `process-crash` (default) or `power-loss` (accepted events synced to disk before the 202). Env: SYNCLINE_DURABILITY. */
+  /** SQLite: `power-loss` (default: accepted events synced to disk before the 202) or `process-crash`. Env: SYNCLINE_DURABILITY. */
   durability: SqliteDurability;
 }
 
@@ -89,7 +89,7 @@ export function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.
       ...(env.SYNCLINE_MAX_BACKLOG_PER_FLOW ? { maxBacklogPerFlow: num(env.SYNCLINE_MAX_BACKLOG_PER_FLOW, 0, 'SYNCLINE_MAX_BACKLOG_PER_FLOW') } : {}),
       ...(env.SYNCLINE_MAX_BACKLOG ? { maxBacklog: num(env.SYNCLINE_MAX_BACKLOG, 0, 'SYNCLINE_MAX_BACKLOG') } : {}),
     },
-    durability: durabilityOf(env.SYNCLINE_DURABILITY ?? fromFile.durability ?? 'process-crash'),
+    durability: durabilityOf(env.SYNCLINE_DURABILITY ?? fromFile.durability ?? 'power-loss'),
   };
 }
 

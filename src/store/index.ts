@@ -29,7 +29,7 @@ export interface StoreOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
-  /** SQLite: what an acknowledged write survives (default `process-crash`; decision 0013). PostgreSQL follows the server's synchronous_commit. */
+  /** SQLite: what an acknowledged write survives (default `power-loss`; decision 0013). PostgreSQL follows the server's synchronous_commit. */
   durability?: SqliteDurability;
 }
 

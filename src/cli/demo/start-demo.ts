@@ -183,7 +183,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       secureCookies: false,
       retention: {},
       backpressure: {},
-      durability: 'process-crash',
+      durability: 'power-loss',
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },

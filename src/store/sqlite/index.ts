@@ -27,16 +27,16 @@ const JOBS_EVENT = 'jobs';
 const CONNECTION_EVENT = 'connection';
 
 /**
- * What an acknowledged write survives. `power-loss`: every commit that accepts work (the webhook
- * inbox, deploys, settings) is synced to disk before its caller hears of it (synchronous=FULL); the
- * workers' job claims and outcomes, which are redone if lost, are not. `process-crash` (default for
- * now, see decision 0013): nothing is synced at commit (synchronous=NORMAL), so an OS crash or power
- * cut may roll back the last commits (never corrupt the file).
+ * What an acknowledged write survives. `power-loss` (default): every commit that accepts work (the
+ * webhook inbox, deploys, settings) is synced to disk before its caller hears of it
+ * (synchronous=FULL); the workers' job claims and outcomes, which are redone if lost, are not.
+ * `process-crash`: nothing is synced at commit (synchronous=NORMAL), so an OS crash or power cut may
+ * roll back the last commits (never corrupt the file). Decision 0013.
  */
 export type SqliteDurability = 'power-loss' | 'process-crash';
 
 /** Opens the SQLite file (created with its folder if missing) with the pragmas the store relies on. */
-export function openSqliteDatabase(file: string, durability: SqliteDurability = 'process-crash'): BetterSqlite3.Database {
+export function openSqliteDatabase(file: string, durability: SqliteDurability = 'power-loss'): BetterSqlite3.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -115,7 +115,7 @@ export class SqliteStore extends KyselyStore {
     readonly file: string,
     secretBox: SecretBox,
     logger?: StoreLogger,
-    readonly durability: SqliteDurability = 'process-crash',
+    readonly durability: SqliteDurability = 'power-loss',
   ) {
     const raw = openSqliteDatabase(file, durability);
     super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), secretBox, logger);
