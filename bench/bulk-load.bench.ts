@@ -1,9 +1,11 @@
 /**
- * Bulk initial load benchmark (issue 6): 100,000 Sage 100 customers → Salesforce Accounts (Bulk API 2.0)
- * and Pardot prospects (Import API), read through the real ODBC driver, on embedded SQLite.
- * Records wall time, API calls per system (from the emulators' own counters) and peak memory.
+ * Bulk initial load benchmark (issue 6): 100,000 ERP customers → Salesforce Accounts (Bulk API 2.0)
+ * and Pardot prospects (Import API), on embedded SQLite. The ERP is Sage 100 (read through the real
+ * ODBC driver) or, with `--erp sagex3`, Sage X3 (read through the REST api1: `$query` pages followed
+ * through `$links.$next`, with the connector's totals per customer). Records wall time, API calls per
+ * system (from the emulators' own counters) and peak memory.
  *
- *   npx tsx bench/bulk-load.bench.ts [--customers 100000]
+ *   npx tsx bench/bulk-load.bench.ts [--customers 100000] [--page 100000] [--erp sage100|sagex3] [--rest-page 1000]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,8 +25,11 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const CUSTOMERS = Number(args.get('customers') ?? 100_000);
 const PAGE = Number(args.get('page') ?? 100_000);
+const ERP = args.get('erp') ?? 'sage100';
+const REST_PAGE = Number(args.get('rest-page') ?? 1000);
+if (ERP !== 'sage100' && ERP !== 'sagex3') throw new Error(`--erp must be sage100 or sagex3 (got ${ERP})`);
 
-const FLOW = `name: bulk-customers
+const SAGE100_FLOW = `name: bulk-customers
 description: Sage 100 customers to Salesforce Accounts and Pardot prospects (initial load)
 trigger: { type: manual }
 source: { connection: sage100, entity: AR_Customer }
@@ -48,15 +53,40 @@ targets:
     match: { keys: [email] }
 `;
 
+const X3_FLOW = `name: bulk-customers
+description: Sage X3 customers to Salesforce Accounts and Pardot prospects (initial load)
+trigger: { type: manual }
+source: { connection: sagex3, entity: BPCUSTOMER }
+filter: "CNTEMA != null and CNTEMA != ''"
+targets:
+  - name: account
+    connection: salesforce
+    entity: Account
+    mapping:
+      Name: BPCNAM
+      SageX3_Customer_No__c: BPCNUM
+      BillingCity: CTY
+      Lifetime_Value__c: { expr: '$money(totals.lifetimeValue)' }
+    write: { verb: upsert, externalIdField: SageX3_Customer_No__c }
+  - name: prospect
+    connection: pardot
+    entity: prospect
+    mapping:
+      email: { expr: "$lowercase($trim(CNTEMA))" }
+      company: BPCNAM
+    match: { keys: [email] }
+`;
+
 interface Endpoints {
   salesforce: { url: string };
   pardot: { url: string; businessUnitId: string };
   sage100: { endpointUrl: string; odbcConnectionString: string; companyCode: string; url: string };
+  sagex3?: { url: string; endpoint: string; poolAlias: string };
 }
 
 /** Starts the emulators in a child process (their memory and CPU are not Syncline's). */
 function startEmulators(customers: number): Promise<{ child: ChildProcess; endpoints: Endpoints }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, SAGE_CUSTOMERS: String(customers) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, SAGE_CUSTOMERS: String(customers), ERP }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`emulators exited with ${c}`)));
     let buf = '';
@@ -68,27 +98,32 @@ function startEmulators(customers: number): Promise<{ child: ChildProcess; endpo
   });
 }
 
-/** Total API calls an emulator counted (its control endpoint). */
-async function calls(url: string): Promise<number> {
-  // Salesforce and Pardot answer with a total; Sage 100 with the list of eBWS calls.
-  const body = (await (await fetch(`${url}/__sandbox/calls`)).json()) as { total?: number; calls?: unknown[] };
-  return body.total ?? body.calls?.length ?? NaN;
+/** Total API calls an emulator counted (its control endpoint); `api` keeps only the X3 emulator's REST or SOAP calls. */
+async function calls(url: string, api?: 'soap' | 'rest'): Promise<number> {
+  // Salesforce and Pardot answer with a total; Sage 100 and Sage X3 with the list of calls.
+  const body = (await (await fetch(`${url}/__sandbox/calls`)).json()) as { total?: number; calls?: Array<{ api?: string }> };
+  return body.total ?? body.calls?.filter((c) => !api || c.api === api).length ?? NaN;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-bulk-'));
-  console.error(`seeding ${CUSTOMERS} Sage 100 customers in the emulator process…`);
+  console.error(`seeding ${CUSTOMERS} ${ERP === 'sagex3' ? 'Sage X3' : 'Sage 100'} customers in the emulator process…`);
   const { child, endpoints } = await startEmulators(CUSTOMERS);
   const store = await openStore({ url: `sqlite:${path.join(dir, 'hub.db')}`, masterKey: 'c'.repeat(64) });
   const hub = new SynclineHub({ store, connectors: builtInConnectors(), logger: pino({ level: 'silent' }) });
   try {
-    for (const [name, c] of Object.entries(sandboxConnections(endpoints))) {
-      await saveConnection(store, hub.connectors, { name, type: c.type, settings: c.settings }, 'bench');
+    const x3 = ERP === 'sagex3' ? endpoints.sagex3 : undefined;
+    const conns = x3 ? sandboxConnections({ salesforce: endpoints.salesforce, pardot: endpoints.pardot, sagex3: x3 }) : sandboxConnections(endpoints);
+    if (x3) {
+      conns.sagex3.settings.pageSize = REST_PAGE;
+      conns.sagex3.settings.rateLimits = { perSecond: 10_000, concurrent: 8 };
     }
-    await hub.deployFlow(FLOW, 'bench');
+    for (const [name, c] of Object.entries(conns)) await saveConnection(store, hub.connectors, { name, type: c.type, settings: c.settings }, 'bench');
+    await hub.deployFlow(x3 ? X3_FLOW : SAGE100_FLOW, 'bench');
+    const erpCalls = () => (x3 ? calls(x3.url, 'rest') : calls(endpoints.sage100.url));
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-    const before = { sf: await calls(endpoints.salesforce.url), pardot: await calls(endpoints.pardot.url), sage: await calls(endpoints.sage100.url) };
+    const before = { sf: await calls(endpoints.salesforce.url), pardot: await calls(endpoints.pardot.url), erp: await erpCalls() };
     const printer = progressPrinter();
     const t0 = Date.now();
     const res = await bulkLoad({ store, pool: hub.pool, flows: hub.flows }, 'bulk-customers', { pageSize: PAGE, onProgress: (p) => printer.update(p) });
@@ -114,13 +149,15 @@ async function main(): Promise<void> {
       'wall s': wall.toFixed(1),
       'Salesforce calls': (await calls(endpoints.salesforce.url)) - before.sf,
       'Pardot calls': (await calls(endpoints.pardot.url)) - before.pardot,
-      'Sage 100 eBWS calls': (await calls(endpoints.sage100.url)) - before.sage,
+      [x3 ? 'X3 REST calls' : 'Sage 100 eBWS calls']: (await erpCalls()) - before.erp,
       'Syncline peak RSS MiB': Math.round(peakRss / 2 ** 20),
     };
     console.table([row]);
     writeSection(
-      'Bulk initial load',
-      `${CUSTOMERS.toLocaleString('en')} Sage 100 customers read through the SQLite ODBC driver (source pages of ${PAGE.toLocaleString('en')}) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on Sage100_Customer_No__c) and Pardot prospects (Import API), Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --customers ${CUSTOMERS}\`\n\n${machine()}`,
+      x3 ? 'Bulk initial load from Sage X3' : 'Bulk initial load',
+      x3
+        ? `${CUSTOMERS.toLocaleString('en')} Sage X3 customers read through the REST api1 (\`$query\` pages of ${REST_PAGE.toLocaleString('en')} followed through \`$links.$next\`, source pages of ${PAGE.toLocaleString('en')}; per customer the connector also reads its invoices, open items and orders for \`totals\`, 40 customers per query) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on SageX3_Customer_No__c) and Pardot prospects, Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --erp sagex3 --customers ${CUSTOMERS}\`\n\n${machine()}`
+        : `${CUSTOMERS.toLocaleString('en')} Sage 100 customers read through the SQLite ODBC driver (source pages of ${PAGE.toLocaleString('en')}) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on Sage100_Customer_No__c) and Pardot prospects (Import API), Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --customers ${CUSTOMERS}\`\n\n${machine()}`,
       [row],
     );
   } finally {

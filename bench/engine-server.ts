@@ -7,6 +7,7 @@
  * restart the count and write it to the file.
  */
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { SynclineHub } from '../src/engine/hub.js';
@@ -17,6 +18,7 @@ import { profilePostgres, profileSnapshot, resetProfile } from './pg-profile.js'
 /** Engine tests and benchmarks need only the generic connector. */
 const connectors = new Map([[httpConnector.type, httpConnector]]);
 import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
 
 const profileFile = process.env.PG_PROFILE;
 if (profileFile) {
@@ -29,8 +31,10 @@ if (profileFile) {
 }
 
 const concurrency = Number(process.env.CONCURRENCY ?? 64);
-const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64), poolSize: poolSizeFor(concurrency) });
-const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
+// Durability and backpressure from the environment as `syncline start` reads them (SYNCLINE_DURABILITY, SYNCLINE_MAX_BACKLOG[_PER_FLOW]).
+const config = loadConfig({ cwd: os.tmpdir() });
+const store = await openStore({ url: process.env.SYNCLINE_DATABASE_URL!, masterKey: 'b'.repeat(64), poolSize: poolSizeFor(concurrency), durability: config.durability });
+const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }), backpressure: config.backpressure });
 const app = process.env.BENCH_ROLE === 'worker' ? null : await buildApp({ hub, admin: false });
 await app?.listen({ host: '127.0.0.1', port: 0 });
 await hub.startWorkers(1, { concurrency, idlePollMs: 20 }, false);

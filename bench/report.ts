@@ -31,3 +31,19 @@ export function writeSection(title: string, intro: string, rows: Array<Record<st
   text = re.test(text) ? text.replace(re, body) : `${text.trimEnd()}\n\n${body}`;
   writeFileSync(file, text);
 }
+
+/** CPU seconds (user + system) used so far and resident memory (now and peak) of a process on this machine, from /proc. */
+export function procStats(pid: number): { cpuSeconds: number; rssMiB: number; peakRssMiB: number } {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpuSeconds: ticks / 100, rssMiB: Math.round(kib('VmRSS') / 1024), peakRssMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+/** The load average now, as `cat /proc/loadavg` prints its first three fields. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}

@@ -8,6 +8,7 @@ import type { Fields } from '../core/json.js';
 import type { FlowPreview } from '../mapping/index.js';
 import type { ConnectionSchema } from './flow-names.js';
 import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, TableSize } from '../store/types.js';
+import type { BacklogSnapshot } from './admission.js';
 
 /** The result of previewing one flow's mapping on a sample record (defined once, by the mapping engine). */
 export type MappingPreview = FlowPreview;
@@ -49,4 +50,6 @@ export interface Hub {
   metricsText(): Promise<string>;
   /** Sizes of the tables that grow with traffic, as /metrics shows them (read at most once a minute). */
   tableSizes(): Promise<TableSize[]>;
+  /** Unfinished work per flow, the age of the oldest waiting job, and the admission bounds (read fresh). */
+  backlog(): Promise<BacklogSnapshot>;
 }

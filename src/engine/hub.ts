@@ -16,6 +16,7 @@ import { SchemaCatalog } from './schema-catalog.js';
 import type { Hub, MappingPreview } from './hub-types.js';
 import { Intake } from './intake.js';
 import { OutboundIntake } from './outbound-intake.js';
+import { Admission, type AdmissionLimits, type BacklogSnapshot } from './admission.js';
 import { EngineMetrics } from './metrics.js';
 import type { ReadPayload } from './payloads.js';
 import { Scheduler } from './scheduler.js';
@@ -35,6 +36,8 @@ export interface HubOptions {
   envPolicy?: EnvPolicy;
   /** Tunables of the stream followers. */
   streams?: StreamRunnerOptions;
+  /** Backlog bounds past which webhooks are answered 503 + Retry-After (defaults in engine/admission.ts). */
+  backpressure?: AdmissionLimits;
 }
 
 /** The engine behind the admin API, the webhook routes and the CLI. */
@@ -47,6 +50,8 @@ export class SynclineHub implements Hub {
   readonly intake: Intake;
   /** Notifications in the source's own format (Salesforce outbound messages). */
   readonly outbound: OutboundIntake;
+  /** Admission control of webhooks: the backlog bound and its figures. */
+  readonly admission: Admission;
   readonly scheduler: Scheduler;
   /** Follows the push channels of stream flows (worker processes only). */
   readonly streams: StreamRunner;
@@ -67,7 +72,9 @@ export class SynclineHub implements Hub {
     const env = options.envPolicy ?? envPolicy();
     this.pool = new ConnectionPool(this.store, this.connectors, this.logger, this.metrics, env);
     this.flows = new FlowCache(this.store);
-    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
+    this.admission = new Admission(this.store, options.backpressure);
+    this.metrics.admission = this.admission;
+    this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env, this.admission);
     this.outbound = new OutboundIntake(this.store, this.flows, this.connectors, this.metrics, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
     this.streams = new StreamRunner({ store: this.store, pool: this.pool, flows: this.flows, logger: this.logger }, options.streams);
@@ -233,5 +240,10 @@ export class SynclineHub implements Hub {
 
   tableSizes(): Promise<TableSize[]> {
     return this.metrics.tableSizes();
+  }
+
+  async backlog(): Promise<BacklogSnapshot> {
+    await this.admission.refresh(true);
+    return this.admission.snapshot();
   }
 }

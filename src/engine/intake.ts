@@ -11,6 +11,7 @@ import type { WebhookTriggerDef } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
 import type { InboxEvent, Store } from '../store/types.js';
 import type { FlowCache } from './flow-cache.js';
+import type { Admission } from './admission.js';
 import type { EngineMetrics } from './metrics.js';
 import type { EventPayload } from './payloads.js';
 import { envPolicy, resolveConnectionEnv, type EnvPolicy } from './settings.js';
@@ -21,6 +22,8 @@ import { resolveSecretRef } from './flow-secrets.js';
 export interface IntakeResponse {
   status: number;
   body: { accepted?: number; duplicates?: number; error?: string; message?: string };
+  /** Set on a refusal for backpressure: the Retry-After header to send, in seconds. */
+  retryAfterSeconds?: number;
 }
 
 /** An incoming webhook request. */
@@ -44,6 +47,7 @@ export class Intake {
     private readonly metrics?: EngineMetrics,
     private readonly clock: () => number = Date.now,
     private readonly env: EnvPolicy = envPolicy(),
+    private readonly admission?: Admission,
   ) {}
 
   /** Verifies, parses and stores one delivery to `/hooks/<flowName>`. Never throws for bad input. */
@@ -85,7 +89,14 @@ export class Intake {
         recordKey: e.recordId,
       };
     });
+    // Admission last: a bad delivery gets its own 4xx, never an invitation to send it again.
+    const refusal = await this.admission?.admit(flowName, inbox.length);
+    if (refusal) {
+      this.metrics?.webhooksRefused.inc({ flow: flowName });
+      return { status: 503, body: { error: 'backlog_full', message: refusal.message }, retryAfterSeconds: refusal.retryAfterSeconds };
+    }
     const res = await this.store.ingest(inbox, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
+    this.admission?.accepted(flowName, res.accepted);
     this.metrics?.eventsIn.inc({ flow: flowName }, res.accepted);
     if (res.duplicates) this.metrics?.eventsDuplicate.inc({ flow: flowName }, res.duplicates);
     return { status: 202, body: { accepted: res.accepted, duplicates: res.duplicates } };

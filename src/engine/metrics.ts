@@ -1,6 +1,7 @@
 /** Prometheus metrics of the engine (served at /metrics). One registry per hub, no globals. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store, TableSize } from '../store/types.js';
+import type { Admission } from './admission.js';
 
 /** The engine's metrics. */
 export class EngineMetrics {
@@ -20,10 +21,16 @@ export class EngineMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly webhooksRefused = new Counter({ name: 'syncline_webhooks_refused_total', help: 'Webhook deliveries answered 503 because the backlog was at its bound (senders retry)', labelNames: ['flow'], registers: [this.registry] });
+  private readonly backlogJobs = new Gauge({ name: 'syncline_backlog_jobs', help: 'Unfinished jobs (queued, delayed or running) per flow: what admission control bounds', labelNames: ['flow'], registers: [this.registry] });
+  private readonly backlogAge = new Gauge({ name: 'syncline_backlog_age_seconds', help: 'Age of the oldest due job waiting to be claimed, per flow (how far behind the workers are)', labelNames: ['flow'], registers: [this.registry] });
   private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
   private readonly tableRows = new Gauge({ name: 'syncline_store_table_rows', help: 'Rows in the store tables that grow with traffic (PostgreSQL: estimate)', labelNames: ['table'], registers: [this.registry] });
   private readonly tableBytes = new Gauge({ name: 'syncline_store_table_bytes', help: 'Bytes of the store tables that grow with traffic, indexes included (PostgreSQL only)', labelNames: ['table'], registers: [this.registry] });
   private sizes: { at: number; tables: Promise<TableSize[]> } | null = null;
+
+  /** Set by the hub once admission control exists; the backlog gauges read it. */
+  admission?: Admission;
 
   constructor(private readonly store: Store) {
     collectDefaultMetrics({ register: this.registry });
@@ -36,6 +43,17 @@ export class EngineMetrics {
     this.queueDepth.set({ state: 'running' }, q.running);
     this.queueDepth.set({ state: 'delayed' }, q.delayed);
     this.queueDepth.set({ state: 'dead_letters' }, q.deadLetters);
+    if (this.admission) {
+      await this.admission.refresh(true);
+      const b = this.admission.snapshot();
+      // Flows whose backlog emptied disappear from the read; report them as zero rather than stale.
+      this.backlogJobs.reset();
+      this.backlogAge.reset();
+      for (const f of b.flows) {
+        this.backlogJobs.set({ flow: f.flow }, f.pending);
+        this.backlogAge.set({ flow: f.flow }, f.ageMs / 1000);
+      }
+    }
     for (const t of await this.tableSizes()) {
       this.tableRows.set({ table: t.table }, t.rows);
       if (t.bytes !== null) this.tableBytes.set({ table: t.table }, t.bytes);

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { RetentionSettings } from '../engine/retention.js';
+import type { AdmissionLimits } from '../engine/admission.js';
+import type { SqliteDurability } from '../store/index.js';
 
 /** One connection declared in the config file; values may be `env:NAME` references. */
 export interface ConnectionConfig {
@@ -43,6 +45,10 @@ export interface SynclineConfig {
   connections: Record<string, ConnectionConfig>;
   /** How long history is kept (finished jobs, delivery ids, runs and traces); see docs/configuration.md. */
   retention: RetentionSettings;
+  /** Backlog bounds past which webhooks are answered 503 + Retry-After. Env: SYNCLINE_MAX_BACKLOG_PER_FLOW, SYNCLINE_MAX_BACKLOG. */
+  backpressure: AdmissionLimits;
+  /** SQLite: `power-loss` (default: accepted events synced to disk before the 202) or `process-crash`. Env: SYNCLINE_DURABILITY. */
+  durability: SqliteDurability;
 }
 
 /** Reads the config file (if present) and the environment. */
@@ -78,5 +84,17 @@ export function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.
     secureCookies: env.SYNCLINE_SECURE_COOKIES === 'true' || fromFile.secureCookies === true,
     connections: fromFile.connections ?? {},
     retention: fromFile.retention ?? {},
+    backpressure: {
+      ...(fromFile.backpressure ?? {}),
+      ...(env.SYNCLINE_MAX_BACKLOG_PER_FLOW ? { maxBacklogPerFlow: num(env.SYNCLINE_MAX_BACKLOG_PER_FLOW, 0, 'SYNCLINE_MAX_BACKLOG_PER_FLOW') } : {}),
+      ...(env.SYNCLINE_MAX_BACKLOG ? { maxBacklog: num(env.SYNCLINE_MAX_BACKLOG, 0, 'SYNCLINE_MAX_BACKLOG') } : {}),
+    },
+    durability: durabilityOf(env.SYNCLINE_DURABILITY ?? fromFile.durability ?? 'power-loss'),
   };
+}
+
+/** Checks the durability setting's value. */
+function durabilityOf(value: string): SqliteDurability {
+  if (value === 'power-loss' || value === 'process-crash') return value;
+  throw new Error(`durability must be "power-loss" or "process-crash" (got "${value}")`);
 }

@@ -25,9 +25,9 @@ export interface Runtime {
 
 /** Opens the store and builds the hub; does not start workers or the server. */
 export async function openRuntime(config: SynclineConfig, logger: PinoLogger, connectors: ConnectorRegistry = builtInConnectors()): Promise<Runtime> {
-  const store = await openStore({ url: config.database, keyFile: config.keyFile, masterKey: process.env.SYNCLINE_MASTER_KEY, poolSize: poolSizeFor(config.workerConcurrency) });
+  const store = await openStore({ url: config.database, keyFile: config.keyFile, masterKey: process.env.SYNCLINE_MASTER_KEY, poolSize: poolSizeFor(config.workerConcurrency), durability: config.durability });
   // env: references written in the config file were put there by the operator; those resolve for their connection.
-  const hub = new SynclineHub({ store, connectors, logger, envPolicy: envPolicy(config.connections) });
+  const hub = new SynclineHub({ store, connectors, logger, envPolicy: envPolicy(config.connections), backpressure: config.backpressure });
   return {
     config,
     store,

@@ -15,6 +15,7 @@ export async function webhookRoutes(app: FastifyInstance, intake: Intake, outbou
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       try {
         const res = await intake.receive(req.params.flow, { headers: req.headers, rawBody });
+        if (res.retryAfterSeconds !== undefined) void reply.header('retry-after', String(res.retryAfterSeconds));
         return await reply.code(res.status).send(res.body);
       } catch (err) {
         // Intake answers every bad request itself; what throws is the store (a lost database

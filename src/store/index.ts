@@ -6,11 +6,12 @@ import { resolve } from 'node:path';
 import type { StoreLogger } from './kysely-store.js';
 import { PostgresStore } from './postgres/index.js';
 import { SecretBox } from './secrets.js';
-import { SqliteStore } from './sqlite/index.js';
+import { SqliteStore, type SqliteDurability } from './sqlite/index.js';
 import type { Store } from './types.js';
 
 export type { Store } from './types.js';
 export type { StoreLogger } from './kysely-store.js';
+export type { SqliteDurability } from './sqlite/index.js';
 export { SecretDecryptError, DEFAULT_KEY_FILE } from './secrets.js';
 export { createPostgresDatabase, dropPostgresDatabase, databaseUrl } from './postgres/admin.js';
 export { poolSizeFor } from './postgres/index.js';
@@ -29,6 +30,8 @@ export interface StoreOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 10; poolSizeFor(concurrency) sizes it for a worker). */
   poolSize?: number;
+  /** SQLite: what an acknowledged write survives (default `power-loss`; decision 0013). PostgreSQL follows the server's synchronous_commit. */
+  durability?: SqliteDurability;
 }
 
 /** Where a store URL points. */
@@ -52,7 +55,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const secrets = new SecretBox({ masterKey: options.masterKey, keyFile: options.keyFile });
   const store =
     target.kind === 'sqlite'
-      ? new SqliteStore(target.file, secrets, options.logger)
+      ? new SqliteStore(target.file, secrets, options.logger, options.durability)
       : new PostgresStore({ url: target.url, poolSize: options.poolSize }, secrets, options.logger);
   if (options.migrate !== false) {
     try {

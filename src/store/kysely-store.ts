@@ -45,6 +45,8 @@ import type {
   ConnectionWithSecrets,
   DeadLetterFilter,
   DeadLetterRow,
+  BacklogRead,
+  FlowBacklog,
   FlowRow,
   FlowStats,
   LagSample,
@@ -135,6 +137,14 @@ export abstract class KyselyStore implements Store {
   abstract onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
   /** Runs `fn` in one write transaction and commits, or rolls back on throw. */
   protected abstract tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A write whose loss in a power cut is harmless because it is redone (a job's claim or outcome:
+   * the job runs again, and target writes are idempotent). SQLite may commit these without syncing
+   * to disk (decision 0013); elsewhere the same as tx().
+   */
+  protected relaxedTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.tx(fn);
+  }
   /** Runs a single-statement write outside any transaction (SQLite still queues it behind other writers). */
   protected abstract write<T>(fn: (db: Tx) => Promise<T>): Promise<T>;
   /** Called inside a transaction that queued runnable jobs (PostgreSQL sends NOTIFY here, so it fires on commit). */
@@ -613,7 +623,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async completeJob(input: JobCompletion): Promise<boolean> {
-    const result = await this.tx(async (trx) => {
+    const result = await this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'done' });
       if (!job) return null;
       await this.recordOutcome(trx, job, input);
@@ -626,7 +636,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async retryJob(input: JobRetry): Promise<boolean> {
-    const ok = await this.tx(async (trx) => {
+    const ok = await this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, {
         status: 'queued',
         run_at: normIso(input.runAt),
@@ -645,7 +655,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async deadLetterJob(input: JobDeadLetter): Promise<boolean> {
-    return this.tx(async (trx) => {
+    return this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'dead', last_error: toJson(input.error) });
       if (!job) return false;
       await this.recordOutcome(trx, job, input);
@@ -714,6 +724,28 @@ export abstract class KyselyStore implements Store {
       .where('status', '=', 'open')
       .executeTakeFirst();
     return { queued: toCount(row?.queued), running: toCount(row?.running), delayed: toCount(row?.delayed), deadLetters: toCount(dead?.n) };
+  }
+
+  async backlog(perFlow: boolean): Promise<BacklogRead> {
+    const now = isoNow();
+    // Each subquery is answered by one partial index (migration 0001) without touching the table.
+    const totals = await sql<{ queued: number | string; running: number | string; oldest: string | null }>`
+      select (select count(*) from jobs where status = 'queued') as queued,
+             (select count(*) from jobs where status = 'running') as running,
+             (select min(run_at) from jobs where status = 'queued') as oldest`.execute(this.db);
+    const t = totals.rows[0];
+    const due = (at: string | null) => (at !== null && at <= now ? normIso(at) : null);
+    let flows: FlowBacklog[] | null = null;
+    if (perFlow) {
+      const rows = await sql<{ flow: string; pending: number | string; oldest: string | null }>`
+        select flow, sum(n) as pending, min(oldest) as oldest from (
+          select flow, count(*) as n, min(run_at) as oldest from jobs where status = 'queued' group by flow
+          union all
+          select flow, count(*) as n, null as oldest from jobs where status = 'running' group by flow
+        ) as unfinished group by flow`.execute(this.db);
+      flows = rows.rows.map((r) => ({ flow: r.flow, pending: toCount(r.pending), oldestDueAt: due(r.oldest) }));
+    }
+    return { pending: toCount(t?.queued) + toCount(t?.running), oldestDueAt: due(t?.oldest ?? null), flows };
   }
 
   // ---------- runs and traces ----------

@@ -292,6 +292,21 @@ export interface QueueStats {
   delayed: number;
   deadLetters: number;
 }
+/** Accepted work not yet finished, for one flow: what admission control (backpressure) bounds. */
+export interface FlowBacklog {
+  flow: string;
+  /** Jobs queued (due or delayed) or running. */
+  pending: number;
+  /** run_at of the oldest due queued job (how far behind the workers are), or null when none is waiting. */
+  oldestDueAt: string | null;
+}
+/** The backlog of all flows, and per flow when asked for. */
+export interface BacklogRead {
+  pending: number;
+  oldestDueAt: string | null;
+  /** Per flow (flows with no unfinished job absent); null unless asked for. */
+  flows: FlowBacklog[] | null;
+}
 export interface FlowStats {
   flow: string;
   runs: number;
@@ -454,6 +469,12 @@ export interface Store {
   deadLetterJob(input: JobDeadLetter): Promise<boolean>;
   getJob(id: string): Promise<JobRow | null>;
   queueStats(): Promise<QueueStats>;
+  /**
+   * Unfinished jobs (queued, delayed or running) and the oldest due one. Read often by admission
+   * control: the totals come from the jobs' partial indexes alone; `perFlow` adds a grouped count that
+   * reads every unfinished row, asked for only when a per-flow bound could be reached.
+   */
+  backlog(perFlow: boolean): Promise<BacklogRead>;
   /** Calls `listener` when jobs may be available (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). Returns an unsubscribe. */
   onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
   /** The workers that hold leases on running jobs now. */

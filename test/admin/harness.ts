@@ -10,6 +10,7 @@ import type { ConnectorRegistry } from '../../src/core/connector.js';
 import type { JsonObject } from '../../src/core/json.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
 import { decodeSecrets } from '../../src/engine/connection-settings.js';
+import { Admission } from '../../src/engine/admission.js';
 import { FlowValidationError, loadFlow } from '../../src/engine/flow-loader.js';
 import type { Hub, MappingPreview } from '../../src/engine/hub-types.js';
 import { adminApi, type AdminApiDeps } from '../../src/server/admin/index.js';
@@ -22,6 +23,7 @@ export const PASSWORDS: Record<Role, string> = { admin: 'admin-password-1', oper
 
 /** A Hub over a real store, for tests. */
 export function testHub(store: Store, connectors: ConnectorRegistry = new Map([['http', httpConnector]]), budget: Awaited<ReturnType<Hub['apiBudget']>> = []): Hub {
+  const admission = new Admission(store);
   return {
     store,
     connectors,
@@ -105,6 +107,10 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
     },
     async metricsText() {
       return '';
+    },
+    async backlog() {
+      await admission.refresh(true);
+      return admission.snapshot();
     },
   };
 }

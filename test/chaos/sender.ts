@@ -55,7 +55,7 @@ export class WebhookSender {
         return;
       }
       this.stats.unacknowledged += 1;
-      if (Date.now() - started > this.giveUpMs) throw new Error(`delivery ${d.deliveryId} was never acknowledged in ${this.giveUpMs} ms`);
+      if (Date.now() - started > this.giveUpMs) throw new Error(`delivery ${d.deliveryId} was never acknowledged in ${this.giveUpMs} ms (last answer: ${res ? `${res.status} ${res.body.slice(0, 200)}` : 'no response'})`);
       await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
     }
   }

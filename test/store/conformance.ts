@@ -356,6 +356,32 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.queueStats()).toEqual({ queued: 1, running: 3, delayed: 1, deadLetters: 0 });
       });
 
+      it('reports the backlog (queued, delayed and running jobs) in all and per flow, with the oldest due job', async () => {
+        expect(await store.backlog(true)).toEqual({ pending: 0, oldestDueAt: null, flows: [] });
+        const t = Date.now();
+        const oldest = new Date(t - 5000).toISOString();
+        await store.enqueue([
+          newJob('a', 1, { runAt: oldest }),
+          newJob('a', 2, { runAt: new Date(t - 1000).toISOString() }),
+          newJob('b', 3, { runAt: new Date(t + 3_600_000).toISOString() }),
+        ]);
+        const [claimed] = await store.claimJobs({ workerId: 'w1', limit: 1, leaseMs: 30_000, flows: ['a'] });
+        expect(claimed.payload).toBe(1);
+        const done = await store.enqueue([newJob('c', 4)]);
+        const [c] = await store.claimJobs({ workerId: 'w1', limit: 1, leaseMs: 30_000, flows: ['c'] });
+        expect(c.id).toBe(done[0]);
+        await store.completeJob({ jobId: c.id, workerId: 'w1', run: { jobId: c.id, flow: 'c', flowVersion: 1, trigger: 'manual', status: 'succeeded', recordKey: null, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() }, traces: [] });
+        // Finished jobs are not backlog; a delayed job is, but it is not waiting yet.
+        const totals = await store.backlog(false);
+        expect(totals).toMatchObject({ pending: 3, flows: null });
+        expect(Date.parse(totals.oldestDueAt!)).toBe(t - 1000);
+        const perFlow = await store.backlog(true);
+        expect(perFlow.flows!.sort((x, y) => x.flow.localeCompare(y.flow))).toEqual([
+          { flow: 'a', pending: 2, oldestDueAt: new Date(t - 1000).toISOString() },
+          { flow: 'b', pending: 1, oldestDueAt: null },
+        ]);
+      });
+
       it('claims in run_at order', async () => {
         const t = Date.now();
         await store.enqueue([

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { SynclineHub } from '../../src/engine/hub.js';
+import { SynclineHub, type HubOptions } from '../../src/engine/hub.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
@@ -52,7 +52,7 @@ export interface EngineFixture {
 }
 
 /** Opens a store of the given kind with the sink connection and the test flow deployed. */
-export async function engineFixture(kind: 'sqlite' | 'postgres', sinkOptions: Parameters<typeof startHttpSink>[0] = {}): Promise<EngineFixture> {
+export async function engineFixture(kind: 'sqlite' | 'postgres', sinkOptions: Parameters<typeof startHttpSink>[0] = {}, hubOptions: Pick<HubOptions, 'backpressure'> = {}): Promise<EngineFixture> {
   let url: string;
   let cleanup: () => Promise<void>;
   if (kind === 'sqlite') {
@@ -65,7 +65,7 @@ export async function engineFixture(kind: 'sqlite' | 'postgres', sinkOptions: Pa
     cleanup = db.drop;
   }
   const store = await openStore({ url, masterKey: TEST_MASTER_KEY });
-  const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
+  const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }), ...hubOptions });
   const sink = await startHttpSink(sinkOptions);
   await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: sinkConnection(sink.url) }, 'test');
   await saveConnection(store, hub.connectors, { name: 'shop', type: 'http', settings: sinkConnection(sink.url) }, 'test');

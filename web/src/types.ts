@@ -46,6 +46,8 @@ export interface Summary {
   generatedAt: string;
   flows: Array<{ flow: string; status: string; currentVersion: number; hour: Stats; day: Stats; openDeadLetters: number; hourSeries: Series; daySeries: Series }>;
   queue: { queued: number; running: number; delayed: number; deadLetters: number };
+  /** Backpressure: unfinished work, age of the oldest waiting job, and the bounds past which webhooks get 503. */
+  backlog?: { pending: number; ageMs: number; limits: { maxBacklogPerFlow: number; maxBacklog: number }; flows: Array<{ flow: string; pending: number; ageMs: number }> };
   connections: Array<{ name: string; type: string; lastCheck: Check | null; health?: ConnectionHealth | null; budget: { used: number; limit: number | null; resetAt: number | null } | null }>;
 }
 /** A connection whose credential was refused: its flows wait until a Test succeeds. */

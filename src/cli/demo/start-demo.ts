@@ -182,6 +182,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       logLevel: options.logLevel ?? 'info',
       secureCookies: false,
       retention: {},
+      backpressure: {},
+      durability: 'power-loss',
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },

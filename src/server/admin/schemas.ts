@@ -247,6 +247,12 @@ export const summarySchema: Schema = obj({
     }),
   ),
   queue: obj({ queued: int, running: int, delayed: int, deadLetters: int }),
+  backlog: obj({
+    pending: int,
+    ageMs: int,
+    limits: obj({ maxBacklogPerFlow: int, maxBacklog: int }),
+    flows: arr(obj({ flow: str, pending: int, ageMs: int })),
+  }),
   connections: arr(
     obj({
       name: str,

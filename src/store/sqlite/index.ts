@@ -26,15 +26,24 @@ const BUSY_TIMEOUT_MS = 5000;
 const JOBS_EVENT = 'jobs';
 const CONNECTION_EVENT = 'connection';
 
+/**
+ * What an acknowledged write survives. `power-loss` (default): every commit that accepts work (the
+ * webhook inbox, deploys, settings) is synced to disk before its caller hears of it
+ * (synchronous=FULL); the workers' job claims and outcomes, which are redone if lost, are not.
+ * `process-crash`: nothing is synced at commit (synchronous=NORMAL), so an OS crash or power cut may
+ * roll back the last commits (never corrupt the file). Decision 0013.
+ */
+export type SqliteDurability = 'power-loss' | 'process-crash';
+
 /** Opens the SQLite file (created with its folder if missing) with the pragmas the store relies on. */
-export function openSqliteDatabase(file: string): BetterSqlite3.Database {
+export function openSqliteDatabase(file: string, durability: SqliteDurability = 'power-loss'): BetterSqlite3.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a commit is durable against process crashes; only an OS crash or power
-  // loss can roll back the last transactions, never corrupt the file.
-  db.pragma('synchronous = NORMAL');
+  // FULL in WAL mode syncs the log at each commit; NORMAL only at checkpoints (durable against a
+  // process crash, not a power loss). Group commit (SqliteStore.tx) makes one sync serve many callers.
+  db.pragma(durability === 'power-loss' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   return db;
 }
@@ -45,8 +54,21 @@ const MAX_GROUP = 256;
 /** A write transaction waiting for its turn. */
 interface PendingTx {
   fn: (trx: Tx) => Promise<unknown>;
+  /** Redone if lost (relaxedTx): needs no sync of its own. */
+  relaxed: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/** Transaction control and sync-level statements, prepared once. */
+interface ControlStatements {
+  begin: Statement;
+  savepoint: Statement;
+  release: Statement;
+  rollbackTo: Statement;
+  commit: Statement;
+  normal: Statement;
+  full: Statement;
 }
 
 /** Statements kept prepared per connection (distinct SQL texts; multi-row inserts vary in size). */
@@ -85,7 +107,7 @@ export class SqliteStore extends KyselyStore {
   /** One process owns a SQLite store, so its limits live in this process. */
   readonly #limits = new LocalCallLimits();
   #hotStatements: HotStatements | null = null;
-  #controlStatements: { begin: Statement; savepoint: Statement; release: Statement; rollbackTo: Statement; commit: Statement } | null = null;
+  #controlStatements: ControlStatements | null = null;
   #draining = false;
   #wakePending = false;
 
@@ -93,8 +115,9 @@ export class SqliteStore extends KyselyStore {
     readonly file: string,
     secretBox: SecretBox,
     logger?: StoreLogger,
+    readonly durability: SqliteDurability = 'power-loss',
   ) {
-    const raw = openSqliteDatabase(file);
+    const raw = openSqliteDatabase(file, durability);
     super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), secretBox, logger);
     this.#raw = raw;
     this.#events.setMaxListeners(0);
@@ -107,9 +130,9 @@ export class SqliteStore extends KyselyStore {
    * nobody sees success for a write that is not durable. Under load this turns hundreds of small
    * commits per second into a few larger ones, which is where SQLite spends its time.
    */
-  protected tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+  protected tx<T>(fn: (trx: Tx) => Promise<T>, relaxed = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.#pending.push({ fn, relaxed, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#draining) {
         this.#draining = true;
         // Wait one turn of the event loop so callers already running can join this group.
@@ -138,8 +161,16 @@ export class SqliteStore extends KyselyStore {
     }
   }
 
+  protected override relaxedTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.tx(fn, true);
+  }
+
   private async runGroup(conn: Tx, group: PendingTx[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    // A group of only redoable writes commits without a sync; the connection returns to FULL after
+    // it, so every other write (in a group or not) keeps the configured durability.
+    const unsynced = this.durability === 'power-loss' && group.every((item) => item.relaxed);
+    if (unsynced) this.#control.normal.run();
     try {
       // Control statements go straight to better-sqlite3 (prepared once): through Kysely each one was
       // compiled and prepared again, a visible share of the hot path's CPU.
@@ -167,6 +198,8 @@ export class SqliteStore extends KyselyStore {
       if (this.#raw.inTransaction) await sql`rollback`.execute(conn).catch(() => undefined);
       for (const item of group) item.reject(error);
       return;
+    } finally {
+      if (unsynced) this.#control.full.run();
     }
     group.forEach((item, i) => {
       const outcome = outcomes[i];
@@ -176,8 +209,10 @@ export class SqliteStore extends KyselyStore {
   }
 
   /** Transaction control statements, prepared once. */
-  get #control(): { begin: Statement; savepoint: Statement; release: Statement; rollbackTo: Statement; commit: Statement } {
+  get #control(): ControlStatements {
     this.#controlStatements ??= {
+      normal: this.#raw.prepare('pragma synchronous = NORMAL'),
+      full: this.#raw.prepare('pragma synchronous = FULL'),
       begin: this.#raw.prepare('begin immediate'),
       savepoint: this.#raw.prepare('savepoint grouped'),
       release: this.#raw.prepare('release grouped'),
@@ -298,7 +333,7 @@ export class SqliteStore extends KyselyStore {
     const now = isoNow();
     const expires = isoIn(input.leaseMs);
     const flowFilter = input.flows ? sql`and flow in (${sql.join(input.flows)})` : sql``;
-    const rows = await this.tx(async (trx) => {
+    const rows = await this.relaxedTx(async (trx) => {
       // Two index range scans (the partial indexes of migration 0001), each stopping after
       // `limit` rows, merged and cut to `limit`: the cost does not grow with the backlog.
       const result = await sql<JobsTable>`
@@ -322,7 +357,7 @@ export class SqliteStore extends KyselyStore {
 
   async renewLeases(input: { workerId: string; jobIds: string[]; leaseMs: number }): Promise<string[]> {
     if (input.jobIds.length === 0) return [];
-    const held = await this.tx((trx) =>
+    const held = await this.relaxedTx((trx) =>
       trx
         .updateTable('jobs')
         .set({ lease_expires_at: isoIn(input.leaseMs), updated_at: isoNow() })

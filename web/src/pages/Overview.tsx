@@ -46,6 +46,7 @@ export function Overview() {
             <Kpi label="Queued" value={data.queue.queued} />
             <Kpi label="Running" value={data.queue.running} />
             <Kpi label="Waiting to retry" value={data.queue.delayed} />
+            {data.backlog && <Kpi label="Backlog age (s)" value={Math.round(data.backlog.ageMs / 1000)} />}
             <Kpi label="Open dead letters" value={data.queue.deadLetters} tone={data.queue.deadLetters > 0 ? 'bad' : undefined} to="/dead-letters" />
           </div>
           <h2>Flows</h2>

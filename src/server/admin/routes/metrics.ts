@@ -38,7 +38,7 @@ export const metricsRoutes: AnyRoute[] = [
     schema: { response: { 200: summarySchema } },
     async handler({ ctx }) {
       const now = Date.now();
-      const [flows, hourStats, dayStats, groups, queue, connections, budget, tables] = await Promise.all([
+      const [flows, hourStats, dayStats, groups, queue, connections, budget, tables, backlog] = await Promise.all([
         ctx.store.listFlows(),
         ctx.store.flowStats(new Date(now - HOUR).toISOString()),
         ctx.store.flowStats(new Date(now - DAY).toISOString()),
@@ -47,6 +47,7 @@ export const metricsRoutes: AnyRoute[] = [
         ctx.store.listConnections(),
         ctx.hub.apiBudget().catch(() => []),
         ctx.hub.tableSizes(),
+        ctx.hub.backlog(),
       ]);
       const perFlow = await Promise.all(
         flows.map(async (f) => {
@@ -67,6 +68,8 @@ export const metricsRoutes: AnyRoute[] = [
         generatedAt: new Date(now).toISOString(),
         flows: perFlow,
         queue,
+        // Backpressure figures: unfinished work, how long the oldest waiting job has waited, the bounds.
+        backlog: { pending: backlog.pending, ageMs: Math.round(backlog.ageMs), limits: backlog.limits, flows: backlog.flows.map((f) => ({ ...f, ageMs: Math.round(f.ageMs) })) },
         connections: await Promise.all(
           connections.map(async (c) => {
             const b = budget.find((x) => x.connection === c.name);
