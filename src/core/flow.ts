@@ -5,6 +5,7 @@
  */
 import type { ErrorKind } from './errors.js';
 import type { Fields } from './json.js';
+import type { SyncDef } from './sync.js';
 
 /** How a flow is started. */
 export type TriggerDef = WebhookTriggerDef | PollTriggerDef | ScheduleTriggerDef | ManualTriggerDef;
@@ -192,7 +193,10 @@ export interface FlowDef {
   name: string;
   description?: string;
   trigger: TriggerDef;
+  /** Where records come from. For a `sync:` flow the loader fills it with side a. */
   source: SourceDef;
+  /** A two-way pair instead of `source` + `targets` (src/core/sync.ts); the loader derives those two from it. */
+  sync?: SyncDef;
   /** JSONata; records for which it is false are skipped (and traced as skipped). */
   filter?: string;
   /** JSONata giving the reason written on the trace of a record the filter skips (`"anonymous cart"`). */

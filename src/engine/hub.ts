@@ -21,6 +21,8 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { envPolicy, type EnvPolicy } from './settings.js';
 import { reclaimAbandonedLeases } from './lease-reclaim.js';
+import { resolveReview, type ReviewChoice } from './sync/reviews.js';
+import type { SyncReview } from '../store/sync/types.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -172,6 +174,11 @@ export class SynclineHub implements Hub {
       const b = used.get(c.name);
       return { connection: c.name, used: b?.used ?? 0, limit: b?.limit ?? declared, resetAt: b?.resetAt ?? null };
     });
+  }
+
+  /** Settles an `ask` conflict with a person's choice and queues the pair to be written with it. */
+  resolveReview(id: string, choice: ReviewChoice, actor: string): Promise<{ review: SyncReview; jobId: string }> {
+    return resolveReview({ store: this.store, flows: this.flows }, id, choice, actor);
   }
 
   metricsText(): Promise<string> {

@@ -117,6 +117,7 @@ export interface RunRow extends RunInput {
 }
 export type { LineageEntry } from '../core/lineage.js';
 import type { LineageEntry } from '../core/lineage.js';
+import type { SyncStore } from './sync/types.js';
 export interface TraceInput {
   /** Step name: `trigger`, `filter`, `map:<target>`, `write:<target>`, `writeback:<target>`. */
   step: string;
@@ -370,6 +371,8 @@ export interface ApiUsageAdd {
 /** The store every other layer uses. All methods are safe to call from many workers at once. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Two-way pair state, tombstones, reviews and reconciliations (decision 0009). */
+  readonly sync: SyncStore;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -66,6 +66,8 @@ export interface SalesforceEmulatorState {
   issueToken(): Promise<string>;
   /** Makes every issued access token expire now. */
   expireTokens(): void;
+  /** Merges duplicates into a master as the SOAP merge() call and the UI's Merge button do. */
+  merge(object: string, masterId: string, duplicateIds: string[]): { id: string; mergedRecordIds: string[] };
   /** Converts a lead as the UI's Convert button does. */
   convertLead(leadId: string, options?: { accountId?: string; createOpportunity?: boolean }): { accountId: string; contactId: string; opportunityId: string | null };
   /** Drops all data (reseeding when seeding is on), counters and usage; apps and tokens stay. */
@@ -132,6 +134,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     },
     expireTokens: () => oauth.expireAll(),
     convertLead: (id, o) => org.convertLead(id, o),
+    merge: (object, masterId, duplicateIds) => org.merge(object, masterId, duplicateIds),
     reset() {
       bulk.dispose();
       org = newOrg();
@@ -300,6 +303,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     if (path === '/__sandbox/apps' && req.method === 'POST') {
       state.registerApp(body as { clientId: string; clientSecret?: string; publicKeyPem?: string });
       return { status: 204 };
+    }
+    if (path === '/__sandbox/merge' && req.method === 'POST') {
+      const b = body as { object?: string; masterId?: string; duplicateIds?: string[] };
+      return { status: 200, body: state.merge(String(b.object ?? ''), String(b.masterId ?? ''), Array.isArray(b.duplicateIds) ? b.duplicateIds.map(String) : []) };
     }
     const conv = /^\/__sandbox\/leads\/([^/]+)\/convert$/.exec(path);
     if (conv && req.method === 'POST') return { status: 200, body: state.convertLead(conv[1], body as { accountId?: string; createOpportunity?: boolean }) };

@@ -7,6 +7,7 @@ import { initial, type MigrationDialect } from './0001_initial.js';
 import { sharedLimits } from './0002_shared_limits.js';
 import { loginCounters } from './0004_login_counters.js';
 import { retentionIndexes } from './0006_retention.js';
+import { twoWaySync } from './0007_two_way_sync.js';
 
 export type { MigrationDialect } from './0001_initial.js';
 
@@ -17,6 +18,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
     '0002_shared_limits': sharedLimits(dialect),
     '0004_login_counters': loginCounters,
     '0006_retention': retentionIndexes,
+    '0007_two_way_sync': twoWaySync,
   };
 }
 

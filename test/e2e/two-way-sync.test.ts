@@ -1,0 +1,138 @@
+/**
+ * Two-way pairs end to end (issue 17) with the shipped customer-master template: Salesforce Accounts
+ * and Sage 100 customers kept in step both ways through the emulators, on SQLite and PostgreSQL.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AR_Customer } from '../../src/sandbox/sage100/schema.js';
+import type { TraceRow } from '../../src/store/types.js';
+import type { ConflictNote } from '../../src/engine/sync/settle.js';
+import { FLOWS_DIR, journeyFixture, nextSecond, type JourneyFixture } from '../support/journeys.js';
+import { requirePostgres } from '../support/postgres.js';
+
+const FLOW = 'customer-master';
+const TEMPLATE = path.join(FLOWS_DIR, 'two-way', 'customer-master.yaml');
+
+describe.each(['sqlite', 'postgres'] as const)('two-way customer master on %s', (storeKind) => {
+  let f: JourneyFixture;
+  let run = true;
+  beforeAll(async () => {
+    if (storeKind === 'postgres') run = await requirePostgres('two-way sync on postgres');
+    if (!run) return;
+    f = await journeyFixture({ flows: [], store: storeKind });
+    await f.hub.deployFlow(readFileSync(TEMPLATE, 'utf8'), 'test');
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  const org = () => f.salesforce.state.org;
+  const account = (id: string) => org().table('Account').get(id)!;
+  const customer = (id: string) => f.sage.db.list(AR_Customer).find((c) => `${String(c.ARDivisionNo).trim()}-${String(c.CustomerNo).trim()}` === id);
+  const text = (v: unknown) => String(v ?? '').trim();
+  /** Trace steps of the runs that started after `since`. */
+  async function stepsSince(since: string): Promise<TraceRow[]> {
+    const runs = (await f.store.listRuns({ flow: FLOW, since, limit: 500 })).filter((r) => r.trigger !== 'manual');
+    return (await Promise.all(runs.map((r) => f.store.listTraces(r.id)))).flat();
+  }
+  const now = () => new Date().toISOString();
+
+  let accountId = '';
+  let customerId = '';
+
+  it('pairs a new Account with a new Sage 100 customer, and our own writes do not bounce back', async () => {
+    if (!run) return;
+    accountId = org().insert('Account', { Name: 'Fabrikam Inc', Phone: '(415) 555-0100', BillingCity: 'Oakland', BillingPostalCode: '94607', Website: 'fabrikam.example', BillingStreet: '1 Main St', Credit_Limit__c: 99_999 }).id;
+    await f.poll(FLOW);
+    customerId = String(account(accountId).Sage100_Customer_No__c);
+    expect(customerId).toMatch(/^01-/);
+    const c = customer(customerId)!;
+    expect({ name: text(c.CustomerName), city: text(c.City), phone: text(c.TelephoneNo), web: text(c.URLAddress), street: text(c.AddressLine1) }).toEqual({
+      name: 'Fabrikam Inc', city: 'Oakland', phone: '(415) 555-0100', web: 'fabrikam.example', street: '1 Main St',
+    });
+    // Finance owns credit: the Account's guess was not copied, and the ERP's value came back.
+    expect(Number(c.CreditLimit)).toBe(0);
+    expect(Number(account(accountId).Credit_Limit__c)).toBe(0);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+
+    const t0 = now();
+    const calls = f.sage.calls.length;
+    await f.poll(FLOW);
+    const steps = await stepsSince(t0);
+    expect(steps.filter((s) => s.step.startsWith('write:') && s.status === 'ok')).toEqual([]);
+    expect(f.sage.calls.slice(calls).filter((c) => /Create|Update/.test(c.operation))).toEqual([]);
+  });
+
+  it('keeps both changes when each side changed a different field', async () => {
+    if (!run) return;
+    await nextSecond();
+    org().update('Account', accountId, { Phone: '(415) 555-0199' });
+    f.sage.editCustomer(customerId, { City: 'Berkeley' });
+    await f.poll(FLOW);
+    expect(text(customer(customerId)!.TelephoneNo)).toBe('(415) 555-0199');
+    expect(text(customer(customerId)!.City)).toBe('Berkeley');
+    expect(account(accountId).Phone).toBe('(415) 555-0199');
+    expect(account(accountId).BillingCity).toBe('Berkeley');
+  });
+
+  it('settles the same field changed on both sides by its owner, and the trace explains', async () => {
+    if (!run) return;
+    // Salesforce stamps to the second: a change in the second of our last write would share its stamp.
+    await nextSecond();
+    org().update('Account', accountId, { Credit_Limit__c: 50_000 });
+    f.sage.editCustomer(customerId, { CreditLimit: '7500.00' });
+    const t0 = now();
+    await f.poll(FLOW);
+    expect(Number(account(accountId).Credit_Limit__c)).toBe(7500);
+    expect(Number(customer(customerId)!.CreditLimit)).toBe(7500);
+    const credit = (await stepsSince(t0)).find((s) => s.step === 'conflict:Credit_Limit__c')!.after as unknown as ConflictNote;
+    expect(credit.rule).toBe('owner: sage100');
+    expect(credit.winner).toBe('b');
+    expect(credit.a.value).toBe(50_000);
+    expect(Number(credit.b.value)).toBe(7500);
+    expect(credit.a.stamp).toBeTruthy();
+    expect(credit.b.stamp).toBeTruthy();
+    expect(credit.reason).toMatch(/sage100 is the system of record/);
+  });
+
+  it('settles the same field by the newest change (the systems\' own stamps), and the trace explains', async () => {
+    if (!run) return;
+    // Sage's edit of the zip code is a minute older, by its own clock, than Salesforce's.
+    f.sage.advanceClock(-60_000);
+    f.sage.editCustomer(customerId, { ZipCode: '94701' });
+    f.sage.advanceClock(60_000);
+    await nextSecond();
+    org().update('Account', accountId, { BillingPostalCode: '94704' });
+    const t0 = now();
+    await f.poll(FLOW);
+    expect(text(customer(customerId)!.ZipCode)).toBe('94704');
+    expect(account(accountId).BillingPostalCode).toBe('94704');
+    const zip = (await stepsSince(t0)).find((s) => s.step === 'conflict:BillingPostalCode')!.after as unknown as ConflictNote;
+    expect(zip).toMatchObject({ rule: 'newest', winner: 'a', a: { system: 'salesforce', value: '94704' }, b: { system: 'sage100', value: '94701' } });
+    expect(Date.parse(zip.a.stamp!) - Date.parse(zip.b.stamp!)).toBeGreaterThan(30_000);
+    expect(zip.reason).toMatch(/salesforce changed it last/);
+  });
+
+  it('puts an "ask" conflict in the review queue and writes what a person decides', async () => {
+    if (!run) return;
+    await nextSecond();
+    org().update('Account', accountId, { BillingStreet: '2 Harbor Way' });
+    f.sage.editCustomer(customerId, { AddressLine1: '2 Harbour Way Suite 5' });
+    await f.poll(FLOW);
+    // Nobody guessed: both keep their value.
+    expect(account(accountId).BillingStreet).toBe('2 Harbor Way');
+    expect(text(customer(customerId)!.AddressLine1)).toBe('2 Harbour Way Suite 5');
+    const [review, ...more] = await f.store.sync.listReviews({ flow: FLOW, status: 'open' });
+    expect(more).toEqual([]);
+    expect(review).toMatchObject({ field: 'BillingStreet', aId: accountId, bId: customerId, aValue: '2 Harbor Way', bValue: '2 Harbour Way Suite 5' });
+    // Another poll does not open a second review.
+    await f.poll(FLOW);
+    expect(await f.store.sync.listReviews({ flow: FLOW, status: 'open' })).toHaveLength(1);
+
+    await f.hub.resolveReview(review.id, { choose: 'b' }, 'alice');
+    await f.drain();
+    expect(account(accountId).BillingStreet).toBe('2 Harbour Way Suite 5');
+    expect(text(customer(customerId)!.AddressLine1)).toBe('2 Harbour Way Suite 5');
+    expect((await f.store.sync.getReview(review.id))!.status).toBe('applied');
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+  });
+});
