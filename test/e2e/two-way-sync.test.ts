@@ -136,3 +136,82 @@ describe.each(['sqlite', 'postgres'] as const)('two-way customer master on %s', 
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
   });
 });
+
+describe.each(['sqlite', 'postgres'] as const)('two-way deletes and merges on %s', (storeKind) => {
+  let f: JourneyFixture;
+  let run = true;
+  beforeAll(async () => {
+    if (storeKind === 'postgres') run = await requirePostgres('two-way deletes on postgres');
+    if (!run) return;
+    // An empty ERP company and CRM org: only this test's records pair.
+    f = await journeyFixture({ flows: [], store: storeKind, seedCrm: false, sageSeed: { customers: 0, orders: 0, invoices: 0 } });
+    await f.hub.deployFlow(readFileSync(TEMPLATE, 'utf8'), 'test');
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  const org = () => f.salesforce.state.org;
+  const customer = (id: string) => f.sage.db.list(AR_Customer).find((c) => `${String(c.ARDivisionNo).trim()}-${String(c.CustomerNo).trim()}` === id);
+  async function pairedAccount(values: Record<string, unknown>): Promise<{ accountId: string; customerId: string }> {
+    const accountId = org().insert('Account', values).id;
+    await f.poll(FLOW);
+    const customerId = String(org().table('Account').get(accountId)!.Sage100_Customer_No__c);
+    expect(customer(customerId)).toBeTruthy();
+    return { accountId, customerId };
+  }
+
+  it('inactivates the ERP customer of a deleted Account, and a late update brings neither back', async () => {
+    if (!run) return;
+    const { accountId, customerId } = await pairedAccount({ Name: 'Tailspin Toys', BillingCity: 'Reno' });
+    const before = { ...org().table('Account').get(accountId)! };
+    await nextSecond();
+    org().remove('Account', accountId);
+    await f.poll(FLOW);
+    expect(String(customer(customerId)!.CustomerStatus).trim()).toBe('I');
+    expect(await f.store.sync.tombstoneOf({ connection: 'salesforce', entity: 'Account', id: accountId })).toMatchObject({ reason: 'deleted' });
+
+    // A late delivery of an update made before the delete (a slow webhook, a replayed dead letter).
+    const runtime = await f.hub.flows.get(FLOW);
+    await f.store.ingest([{ flow: FLOW, deliveryId: `late-${accountId}`, payload: { record: before, id: accountId, side: 'a', type: 'changed' } as never, recordKey: `a:${accountId}` }], { flowVersion: runtime.version, maxAttempts: 3 });
+    // And the ERP user edits the inactive customer afterwards.
+    f.sage.editCustomer(customerId, { City: 'Sparks' });
+    const accounts = org().table('Account').size;
+    const customers = f.sage.db.list(AR_Customer).length;
+    await f.poll(FLOW);
+    expect(org().table('Account').size).toBe(accounts);
+    expect(f.sage.db.list(AR_Customer).length).toBe(customers);
+    expect(String(customer(customerId)!.CustomerStatus).trim()).toBe('I');
+    const late = (await f.store.findTraces(accountId.toLowerCase())).find((t) => t.step === 'read:salesforce' && t.status === 'skipped');
+    expect(late?.after).toMatchObject({ tombstone: 'deleted' });
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+  });
+
+  it('marks the Account when its ERP customer is inactivated in Sage 100', async () => {
+    if (!run) return;
+    const { accountId, customerId } = await pairedAccount({ Name: 'Wingtip Supplies' });
+    f.sage.editCustomer(customerId, { CustomerStatus: 'I' });
+    await f.poll(FLOW);
+    expect(org().table('Account').get(accountId)!.ERP_Status__c).toBe('Inactive');
+  });
+
+  it('follows a Salesforce merge: the surviving Account takes over the ERP customer', async () => {
+    if (!run) return;
+    const { accountId: loser, customerId } = await pairedAccount({ Name: 'Northwind', Phone: '(206) 555-0110' });
+    const customers = f.sage.db.list(AR_Customer).length;
+    await nextSecond();
+    const master = org().insert('Account', { Name: 'Northwind Traders', Phone: '(206) 555-0110' }).id;
+    f.salesforce.state.merge('Account', master, [loser]);
+    await f.poll(FLOW);
+    // No second customer: the survivor is paired with the loser's customer, and carries its number.
+    expect(f.sage.db.list(AR_Customer).length).toBe(customers);
+    expect(org().table('Account').get(master)!.Sage100_Customer_No__c).toBe(customerId);
+    expect(String(customer(customerId)!.CustomerName).trim()).toBe('Northwind Traders');
+    expect(String(customer(customerId)!.CustomerStatus).trim()).toBe('A');
+    expect(await f.store.xrefFind({ connection: 'salesforce', entity: 'Account', id: master }, 'sage100', 'AR_Customer')).toBe(customerId);
+    expect(await f.store.xrefFind({ connection: 'salesforce', entity: 'Account', id: loser }, 'sage100', 'AR_Customer')).toBeNull();
+    expect(await f.store.sync.tombstoneOf({ connection: 'salesforce', entity: 'Account', id: loser })).toMatchObject({ reason: 'merged', mergedInto: master });
+    // Quiet afterwards.
+    const calls = f.sage.calls.length;
+    await f.poll(FLOW);
+    expect(f.sage.calls.slice(calls).filter((c) => /Create|Update/.test(c.operation))).toEqual([]);
+  });
+});

@@ -46,6 +46,17 @@ export async function handleGone(run: PairRun, s: SideKey, id: string, data: Fie
       result.xref.push(s === 'a' ? { a: run.ref('a', master), b: run.ref('b', tId) } : { a: run.ref('a', tId), b: run.ref('b', master) });
       await deps.store.link([result.xref.at(-1)!]);
       result.traces.push({ ...gone, after: { mergedInto: master, partner: tId, note: `the pair now follows the surviving ${S.entity}` } });
+      // The survivor carries the partner's key as the loser did (Account.Sage100_Customer_No__c).
+      const key = Object.fromEntries(sync.match.filter((m) => m[t] === 'id' && m[s] !== 'id').map((m) => [m[s], tId]));
+      if (Object.keys(key).length) {
+        const step: TraceInput = { step: `writeback:${sideName(sync, s)}`, status: 'ok', connection: S.connection, entity: S.entity, externalId: master, after: key };
+        try {
+          await (await run.side(s)).connector.write(S.entity, { verb: 'update', id: master, data: key });
+        } catch (err) {
+          return run.fail(err, step);
+        }
+        result.traces.push(step);
+      }
       await settlePair(run, s, master, { record: {} });
       return;
     }

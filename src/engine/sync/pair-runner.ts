@@ -95,7 +95,7 @@ export async function settlePair(run: PairRun, s: SideKey, id: string, event: Pi
   const dead = await store.tombstoneOf(run.ref(s, id));
   if (dead) {
     result.status = 'skipped';
-    result.traces.push(traceStep(`read:${sideName(sync, s)}`, s, { status: 'skipped', externalId: id, after: { tombstone: dead.reason, since: dead.deletedAt, note: 'deleted earlier: a late update does not bring it back' } }));
+    result.traces.push(traceStep(`read:${sideName(sync, s)}`, s, { status: 'skipped', externalId: id, keys: [id.toLowerCase()], after: { tombstone: dead.reason, since: dead.deletedAt, note: 'deleted earlier: a late update does not bring it back' } }));
     return;
   }
   const S = await run.side(s);
@@ -131,7 +131,7 @@ export async function settlePair(run: PairRun, s: SideKey, id: string, event: Pi
     const deadT = await store.tombstoneOf(run.ref(t, tId));
     if (deadT) {
       result.status = 'skipped';
-      result.traces.push(traceStep(`read:${T.name}`, t, { status: 'skipped', externalId: tId, after: { tombstone: deadT.reason, since: deadT.deletedAt, note: `the paired ${T.def.entity} was deleted: this record is not copied again` } }));
+      result.traces.push(traceStep(`read:${T.name}`, t, { status: 'skipped', externalId: tId, keys: [tId.toLowerCase()], after: { tombstone: deadT.reason, since: deadT.deletedAt, note: `the paired ${T.def.entity} was deleted: this record is not copied again` } }));
       return;
     }
     try {
