@@ -22,7 +22,8 @@ import { HealthBook } from './connection-health.js';
 import { envPolicy, type EnvPolicy } from './settings.js';
 import { reclaimAbandonedLeases } from './lease-reclaim.js';
 import { resolveReview, type ReviewChoice } from './sync/reviews.js';
-import type { SyncReview } from '../store/sync/types.js';
+import { applyReconcile, reconcile, type ReconcileSelection } from './sync/reconcile.js';
+import type { ReconcileRun, SyncReview } from '../store/sync/types.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -179,6 +180,16 @@ export class SynclineHub implements Hub {
   /** Settles an `ask` conflict with a person's choice and queues the pair to be written with it. */
   resolveReview(id: string, choice: ReviewChoice, actor: string): Promise<{ review: SyncReview; jobId: string }> {
     return resolveReview({ store: this.store, flows: this.flows }, id, choice, actor);
+  }
+
+  /** Compares both sides of a two-way pair flow and stores the differences for review. */
+  reconcile(flow: string, actor: string): Promise<ReconcileRun> {
+    return reconcile(flow, actor, { store: this.store, pool: this.pool, flows: this.flows, onDrift: (f, n) => this.metrics.drift.set({ flow: f }, n) });
+  }
+
+  /** Queues the selected differences of a reconciliation through the normal queue. */
+  applyReconcile(runId: string, selection: ReconcileSelection, actor: string): Promise<{ applied: number[]; jobIds: string[] }> {
+    return applyReconcile(runId, selection, actor, { store: this.store, flows: this.flows });
   }
 
   metricsText(): Promise<string> {

@@ -20,6 +20,7 @@ export class EngineMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly drift = new Gauge({ name: 'syncline_sync_drift_records', help: 'Records of a two-way pair that differed at its last reconciliation', labelNames: ['flow'], registers: [this.registry] });
   private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
   private readonly tableRows = new Gauge({ name: 'syncline_store_table_rows', help: 'Rows in the store tables that grow with traffic (PostgreSQL: estimate)', labelNames: ['table'], registers: [this.registry] });
   private readonly tableBytes = new Gauge({ name: 'syncline_store_table_bytes', help: 'Bytes of the store tables that grow with traffic, indexes included (PostgreSQL only)', labelNames: ['table'], registers: [this.registry] });

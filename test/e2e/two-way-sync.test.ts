@@ -215,3 +215,70 @@ describe.each(['sqlite', 'postgres'] as const)('two-way deletes and merges on %s
     expect(f.sage.calls.slice(calls).filter((c) => /Create|Update/.test(c.operation))).toEqual([]);
   });
 });
+
+describe.each(['sqlite', 'postgres'] as const)('two-way reconciliation on %s', (storeKind) => {
+  let f: JourneyFixture;
+  let run = true;
+  beforeAll(async () => {
+    if (storeKind === 'postgres') run = await requirePostgres('two-way reconciliation on postgres');
+    if (!run) return;
+    f = await journeyFixture({ flows: [], store: storeKind, seedCrm: false, sageSeed: { customers: 0, orders: 0, invoices: 0 } });
+    await f.hub.deployFlow(readFileSync(TEMPLATE, 'utf8'), 'test');
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  const org = () => f.salesforce.state.org;
+  const customer = (id: string) => f.sage.db.list(AR_Customer).find((c) => `${String(c.ARDivisionNo).trim()}-${String(c.CustomerNo).trim()}` === id);
+
+  it('finds planted drift of every kind and fixes only the selected part', async () => {
+    if (!run) return;
+    // Three pairs in step.
+    const ids = ['Adatum', 'Litware', 'Proseware'].map((Name) => org().insert('Account', { Name, BillingCity: 'Austin' }).id);
+    await f.poll(FLOW);
+    const cust = (accountId: string) => String(org().table('Account').get(accountId)!.Sage100_Customer_No__c);
+    const [adatum, litware, proseware] = ids;
+    const clean = await f.hub.reconcile(FLOW, 'test');
+    expect(clean.summary).toMatchObject({ drift: 0, field: 0, missing_a: 0, missing_b: 0, orphan: 0 });
+
+    // Drift no event told us about (the flow is paused, as after an outage):
+    await f.store.setFlowStatus(FLOW, 'paused');
+    f.sage.editCustomer(cust(adatum), { City: 'Dallas' }); // a field differs (newest: the ERP's edit)
+    org().update('Account', litware, { BillingCity: 'Houston' }); // a field differs (newest: Salesforce's edit)
+    const lonelyAccount = org().insert('Account', { Name: 'Trey Research' }).id; // missing in the ERP
+    const lonelyCustomer = f.sage.addCustomer({ CustomerNo: 'FOURTH', CustomerName: 'Fourth Coffee', SalespersonNo: '0100', TermsCode: '01' }); // missing in Salesforce
+    org().remove('Account', proseware); // the pair's Account is gone: an orphan
+    await f.store.setFlowStatus(FLOW, 'active');
+
+    const r = await f.hub.reconcile(FLOW, 'test');
+    expect(r.status).toBe('ready');
+    expect(r.summary).toMatchObject({ field: 2, missing_a: 1, missing_b: 1, orphan: 1, drift: 5 });
+    const diffs = await f.store.sync.listDiffs(r.id);
+    const adatumCity = diffs.find((d) => d.kind === 'field' && d.aId === adatum)!;
+    expect(adatumCity).toMatchObject({ field: 'BillingCity', aValue: 'Austin', bValue: 'Dallas', ownerValue: 'Dallas' });
+    const litwareCity = diffs.find((d) => d.kind === 'field' && d.aId === litware)!;
+    expect(litwareCity).toMatchObject({ field: 'BillingCity', aValue: 'Houston', bValue: 'Austin', ownerValue: 'Houston' });
+    expect(diffs.find((d) => d.kind === 'missing_b')).toMatchObject({ aId: lonelyAccount });
+    expect(diffs.find((d) => d.kind === 'missing_a')).toMatchObject({ bId: lonelyCustomer });
+    expect(diffs.find((d) => d.kind === 'orphan')).toMatchObject({ aId: proseware, aValue: 'missing', bValue: 'present' });
+
+    // Apply two of them: Adatum's city and the Account missing in the ERP.
+    const customers = f.sage.db.list(AR_Customer).length;
+    const accounts = org().table('Account').size;
+    const out = await f.hub.applyReconcile(r.id, { seqs: [adatumCity.seq, diffs.find((d) => d.kind === 'missing_b')!.seq] }, 'test');
+    expect(out.jobIds).toHaveLength(2);
+    await f.drain();
+    expect(org().table('Account').get(adatum)!.BillingCity).toBe('Dallas');
+    expect(org().table('Account').get(lonelyAccount)!.Sage100_Customer_No__c).toMatch(/^01-/);
+    expect(f.sage.db.list(AR_Customer).length).toBe(customers + 1);
+    // Not selected: left exactly as found.
+    expect(String(customer(cust(litware))!.City).trim()).toBe('Austin');
+    expect(org().table('Account').size).toBe(accounts);
+    expect(await f.store.sync.pairBy(FLOW, 'b', lonelyCustomer)).toBeNull();
+    const still = await f.store.sync.listDiffs(r.id, { status: 'open' });
+    expect(still.map((d) => d.kind).sort()).toEqual(['field', 'missing_a', 'orphan']);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+
+    // The drift is a metric.
+    expect(await f.hub.metricsText()).toMatch(/syncline_sync_drift_records\{flow="customer-master"\} 5/);
+  });
+});

@@ -212,6 +212,24 @@ export class KyselySyncStore implements SyncStore {
     return r ? rowOf(r) : null;
   }
 
+  async unpairedRows(runId: string, flow: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]> {
+    const col = side === 'a' ? 'p.a_id' : 'p.b_id';
+    let q = this.db
+      .selectFrom('reconcile_rows as r')
+      .leftJoin('sync_pairs as p', (j) => j.onRef(col, '=', 'r.external_id').on('p.flow', '=', flow))
+      .selectAll('r')
+      .where('r.run_id', '=', runId)
+      .where('r.side', '=', side)
+      .where('p.id', 'is', null);
+    if (after !== null) q = q.where('r.external_id', '>', after);
+    return (await q.orderBy('r.external_id').limit(limit).execute()).map(rowOf);
+  }
+
+  async countPairs(flow: string): Promise<number> {
+    const r = await this.db.selectFrom('sync_pairs').select((eb) => eb.fn.countAll().as('n')).where('flow', '=', flow).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
   async dropReconcileRows(runId: string): Promise<void> {
     await this.w.write((db) => db.deleteFrom('reconcile_rows').where('run_id', '=', runId).execute());
   }

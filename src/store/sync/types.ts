@@ -132,7 +132,11 @@ export interface SyncStore {
   /** Snapshot rows of one side in id order after `after`. */
   reconcileRows(runId: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]>;
   reconcileRow(runId: string, side: SideKey, by: { id: string } | { matchKey: string }): Promise<ReconcileRowInput | null>;
+  /** Snapshot rows of one side no pair of `flow` holds, in id order after `after`. */
+  unpairedRows(runId: string, flow: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]>;
   dropReconcileRows(runId: string): Promise<void>;
+  /** How many pairs a flow holds. */
+  countPairs(flow: string): Promise<number>;
   addDiffs(diffs: ReconcileDiff[]): Promise<void>;
   listDiffs(runId: string, filter?: { status?: ReconcileDiff['status']; afterSeq?: number; limit?: number }): Promise<ReconcileDiff[]>;
   setDiffStatus(runId: string, seqs: number[], status: ReconcileDiff['status']): Promise<void>;
