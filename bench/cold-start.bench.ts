@@ -6,7 +6,10 @@
  * until one is answered 202, and reads the CPU time the process used until then (which, unlike the
  * wall time, does not grow with what else runs on the machine) and its resident memory 3 s later.
  *
- *   npx tsx bench/cold-start.bench.ts [--boots 10] [--from-source]
+ *   npx tsx bench/cold-start.bench.ts [--boots 10] [--from-source] [--cpu-prof <dir>]
+ *
+ * `--cpu-prof <dir>` writes each boot's V8 CPU profile there (open in Chrome DevTools, or summarise
+ * with `node bench/profile-summary.mjs <file>`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,6 +44,7 @@ targets:
 const args = process.argv.slice(2);
 const boots = Number(args[args.indexOf('--boots') + 1] || 10) || 10;
 const fromSource = args.includes('--from-source');
+const profileDir = args.includes('--cpu-prof') ? path.resolve(args[args.indexOf('--cpu-prof') + 1]) : null;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -81,7 +85,7 @@ async function prepare(dir: string): Promise<string> {
 async function boot(url: string, dir: string): Promise<{ ms: number; cpu: number; rss: number }> {
   const port = await freePort();
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [path.join(root, 'bin/syncline.js'), 'start'], {
+  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(root, 'bin/syncline.js'), 'start'], {
     cwd: dir,
     env: { ...process.env, SYNCLINE_DATABASE_URL: url, SYNCLINE_PORT: String(port), SYNCLINE_MASTER_KEY: MASTER_KEY, SYNCLINE_LOG_LEVEL: 'warn', SYNCLINE_FROM_SOURCE: fromSource ? '1' : '' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -11,19 +11,19 @@ import type { ConnectionPool } from './connections.js';
 /** What a connection write needs. */
 export interface ConnectionWriteDeps {
   store: Store;
-  pool: Pick<ConnectionPool, 'close'>;
+  pool: Pick<ConnectionPool, 'forget'>;
 }
 
 /** Creates or updates a connection (secrets merge; '' removes one) and drops the cached client. */
 export async function writeConnection(deps: ConnectionWriteDeps, input: ConnectionInput, actor: string): Promise<ConnectionRow> {
   const row = await deps.store.putConnection(input, actor);
-  await deps.pool.close(input.name);
+  await deps.pool.forget(input.name);
   return row;
 }
 
 /** Deletes a connection and drops the cached client; false when there was none. */
 export async function deleteConnection(deps: ConnectionWriteDeps, name: string, actor: string): Promise<boolean> {
   const deleted = await deps.store.deleteConnection(name, actor);
-  await deps.pool.close(name);
+  await deps.pool.forget(name);
   return deleted;
 }

@@ -11,6 +11,7 @@
 import type { Connector, ConnectorDefinition, ConnectorRegistry, EntitySpec, Logger } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
+import { drainingConnector } from './draining-connector.js';
 import { RateLimiter } from './rate-limiter.js';
 import { utcDay } from './daily-budget.js';
 import { envPolicy, resolveConnectionEnv, type EnvPolicy } from './settings.js';
@@ -23,7 +24,12 @@ export interface OpenConnection {
   definition: ConnectorDefinition;
   connector: Connector;
   limiter: RateLimiter;
+  /** Closes the connector once the calls already made on it have settled. */
+  retire(maxWaitMs: number): Promise<void>;
 }
+
+/** Longest a replaced connector stays open for calls still running on it (a job's lease is the usual bound). */
+const RETIRE_WAIT_MS = 60_000;
 
 /** Usage of one connection's daily API budget, for the console. */
 export interface ApiBudget {
@@ -37,6 +43,8 @@ export interface ApiBudget {
 export class ConnectionPool {
   private readonly open = new Map<string, Promise<OpenConnection>>();
   private readonly discovered = new Map<string, EntitySpec[]>();
+  /** Replaced connectors waiting for their in-flight calls before they close. */
+  private readonly retiring = new Set<Promise<unknown>>();
   /** The subscription to connection changes, made before the first connection opens. */
   private watching: Promise<() => Promise<void>> | null = null;
 
@@ -88,30 +96,45 @@ export class ConnectionPool {
     return this.limiters.get(name);
   }
 
-  /** Closes one connection (after its settings changed) or all. */
-  async close(name?: string): Promise<void> {
-    const names = name ? [name] : [...new Set([...this.open.keys(), ...this.limiters.keys()])];
-    if (!name && this.watching) {
+  /** Closes every connection and stops watching for changes (shutdown), once calls in flight have settled. */
+  async close(): Promise<void> {
+    if (this.watching) {
       const watching = this.watching;
       this.watching = null;
       await (await watching.catch(() => async () => undefined))();
     }
-    for (const n of names) {
-      const p = this.open.get(n);
-      this.open.delete(n);
-      this.discovered.delete(n);
-      // The limits may have changed with the settings: the next open builds the limiter afresh.
-      const limiter = this.limiters.get(n);
-      this.limiters.delete(n);
-      await limiter?.flush().catch(() => undefined);
-      if (p) await p.then((c) => c.connector.close()).catch(() => undefined);
-    }
+    await this.forget();
+    await Promise.all(this.retiring);
   }
 
-  /** Subscribes once to the store's connection changes; a change closes the cached connector. */
+  /**
+   * Drops the cached connector of one connection (its settings changed) or of all (changes may have
+   * been missed), so the next call opens it afresh. The old connector closes in the background once
+   * the calls other jobs have in flight on it have settled.
+   */
+  async forget(name?: string): Promise<void> {
+    const names = name ? [name] : [...new Set([...this.open.keys(), ...this.limiters.keys()])];
+    await Promise.all(
+      names.map(async (n) => {
+        const p = this.open.get(n);
+        this.open.delete(n);
+        this.discovered.delete(n);
+        // The limits may have changed with the settings: the next open builds the limiter afresh.
+        const limiter = this.limiters.get(n);
+        this.limiters.delete(n);
+        await limiter?.flush().catch(() => undefined);
+        if (!p) return;
+        const retired = p.then((c) => c.retire(RETIRE_WAIT_MS)).catch((err: unknown) => this.logger.warn({ err: (err as Error).message, connection: n }, 'closing a replaced connector failed'));
+        this.retiring.add(retired);
+        void retired.finally(() => this.retiring.delete(retired));
+      }),
+    );
+  }
+
+  /** Subscribes once to the store's connection changes; a change retires the cached connector. */
   private watch(): Promise<unknown> {
     this.watching ??= this.store.onConnectionChanged((changed) => {
-      void this.close(changed === '*' ? undefined : changed).catch((err: unknown) => this.logger.warn({ err: (err as Error).message, connection: changed }, 'closing a changed connection failed'));
+      void this.forget(changed === '*' ? undefined : changed).catch((err: unknown) => this.logger.warn({ err: (err as Error).message, connection: changed }, 'closing a changed connection failed'));
     });
     return this.watching;
   }
@@ -153,6 +176,7 @@ export class ConnectionPool {
         },
       },
     });
-    return { name, definition, connector: raw, limiter };
+    const { connector, retire } = drainingConnector(raw);
+    return { name, definition, connector, limiter, retire };
   }
 }

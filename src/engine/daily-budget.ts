@@ -2,7 +2,8 @@
  * A connection's daily API budget, counted in the store by every process. Far from the limit, calls
  * are counted locally and flushed in small batches (every FLUSH_CALLS calls or FLUSH_MS, whichever
  * comes first; without a limit every FLUSH_MS only), so a call costs no round trip; near the limit every call is counted with one atomic,
- * capped add, so the processes together never spend more than the limit.
+ * capped add, so the processes together never spend more than the limit. The store keeps our count
+ * and the vendor's reported figure apart and shows the larger, so a call is never counted twice.
  */
 import type { UsageReport } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';

@@ -147,7 +147,7 @@ export class SynclineHub implements Hub {
   }
 
   async testConnection(name: string): Promise<CheckResult> {
-    await this.pool.close(name);
+    await this.pool.forget(name);
     let result: CheckResult;
     try {
       const c = await this.pool.get(name);

@@ -34,6 +34,8 @@ export interface WorkerOptions {
   idlePollMs?: number;
   /** Identifies this worker in leases (default host:pid:random). */
   workerId?: string;
+  /** Base delay before a job that failed because the store lost its connection runs again, jittered up to twice this (default 1 s). */
+  outageRetryMs?: number;
 }
 
 /** Dependencies of a worker. */
@@ -55,6 +57,7 @@ export class Worker {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
+  private readonly outageRetryMs: number;
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
   private wake: (() => void) | null = null;
@@ -73,6 +76,7 @@ export class Worker {
     this.concurrency = options.concurrency ?? 32;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
+    this.outageRetryMs = options.outageRetryMs ?? 1000;
     this.locks = deps.locks ?? new KeyedMutex();
     this.health = deps.health ?? new HealthBook(deps.store);
   }
@@ -265,12 +269,16 @@ export class Worker {
       if (!error.details.connection && flow && isReadPayload(job.payload)) error.details.connection = flow.def.source.connection;
       const partial = failure?.partial ?? { traces: [], xref: [], hashes: [] };
       metrics?.jobsFailed.inc({ flow: job.flow, kind: error.kind });
-      const counted = await this.countedAttempts(job, attempt);
-      const decision = flow
-        ? decideRetry(flow.policy, counted, error)
-        : error.kind === 'fatal' || counted >= job.maxAttempts
-          ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
-          : ({ action: 'retry', delayMs: 5000 } as const);
+      // The store dropping its connection is not the record failing: run it again soon, uncounted.
+      const outage = store.isOutage(err) || store.isOutage(error.cause);
+      const counted = outage ? 0 : await this.countedAttempts(job, attempt);
+      const decision = outage
+        ? ({ action: 'retry', delayMs: this.outageRetryMs + Math.floor(Math.random() * this.outageRetryMs) } as const)
+        : flow
+          ? decideRetry(flow.policy, counted, error)
+          : error.kind === 'fatal' || counted >= job.maxAttempts
+            ? ({ action: 'dead', reason: 'flow could not be loaded' } as const)
+            : ({ action: 'retry', delayMs: 5000 } as const);
       const waiting = error.kind === 'unauthorized';
       if (waiting) {
         const connection = error.details.connection ?? flow?.def.source.connection;
@@ -288,7 +296,7 @@ export class Worker {
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
-            refundAttempt: waiting,
+            refundAttempt: waiting || outage,
             error: error.toJSON(),
             run: run('retrying', error),
             traces: partial.traces,

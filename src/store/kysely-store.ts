@@ -113,6 +113,11 @@ function percentile(sorted: number[], p: number): number | null {
 /** Shared implementation; see the adapters in sqlite/ and postgres/. */
 export abstract class KyselyStore implements Store {
   abstract readonly kind: 'sqlite' | 'postgres';
+
+  /** An embedded database does not go away under a running process: no error is an outage. */
+  isOutage(_err: unknown): boolean {
+    return false;
+  }
   protected readonly newId = createIdGenerator();
   private syncStore: KyselySyncStore | null = null;
 
@@ -1132,13 +1137,24 @@ export abstract class KyselyStore implements Store {
     // One statement either way: a new day's row, or an atomic add on the existing one that, when
     // capped, applies only while the day's usage stays within the cap (no read-then-write race).
     const greatest = this.kind === 'postgres' ? sql.raw('greatest') : sql.raw('max');
-    const capped = input.cap === undefined ? sql`true` : sql`api_usage.used + ${input.add} <= ${input.cap}`;
+    // `counted` is only ever added to and `reported` only ever raised; the shown `used` is the larger.
+    // Adding our calls on top of a vendor figure would count twice every call another process had made
+    // but not yet flushed when the vendor counted it.
+    // A capped add is one call counted exactly near the limit: when the vendor's figure is the higher
+    // (other tools on the credential), it moves that figure too, or the cap would never be reached
+    // before the vendor's next report.
+    const vendor = sql`${greatest}(api_usage.reported, ${reported})`;
+    const nextReported = input.cap === undefined ? vendor : sql`case when ${vendor} > api_usage.counted then ${vendor} + ${input.add} else ${vendor} end`;
+    const shown = sql`${greatest}(api_usage.counted + ${input.add}, ${nextReported})`;
+    const capped = input.cap === undefined ? sql`true` : sql`${greatest}(api_usage.counted, api_usage.reported) + ${input.add} <= ${input.cap}`;
     const rows = await this.write((db) =>
       sql<{ used: number | string; daily_limit: number | null; reset_at: number | string | null }>`
-        insert into api_usage (connection, day, used, daily_limit, reset_at, updated_at)
-        values (${input.connection}, ${input.day}, ${Math.max(input.add, reported)}, ${limit}, ${resetAt}, ${now})
+        insert into api_usage (connection, day, used, counted, reported, daily_limit, reset_at, updated_at)
+        values (${input.connection}, ${input.day}, ${Math.max(input.add, reported)}, ${input.add}, ${reported}, ${limit}, ${resetAt}, ${now})
         on conflict (connection, day) do update
-           set used = ${greatest}(api_usage.used + ${input.add}, ${reported}),
+           set used = ${shown},
+               counted = api_usage.counted + ${input.add},
+               reported = ${nextReported},
                daily_limit = coalesce(excluded.daily_limit, api_usage.daily_limit),
                reset_at = coalesce(excluded.reset_at, api_usage.reset_at),
                updated_at = excluded.updated_at

@@ -14,7 +14,7 @@ export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<
 
 /** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions in all. */
 export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
-  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, complete: true };
+  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, complete: true };
   // Only batches that deleted something count: a phase with nothing to do must not starve the next.
   let budget = c.maxBatches ?? 50;
   const spent = (): boolean => budget <= 0;
@@ -81,6 +81,20 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
     });
     if (n > 0) budget--;
     out.inbox += n;
+    if (n < c.batchSize) break;
+  }
+
+  // Sign-in counters: every user name and address ever tried has a row; an old one with no lock in
+  // force says nothing the throttle still needs.
+  for (;;) {
+    if (spent()) return { ...out, complete: false };
+    const n = await write(async (trx) => {
+      const keys = trx.selectFrom('login_counters').select('key').where('last_failure', '<', c.jobsBefore).where('locked_until', '<', c.jobsBefore).limit(c.batchSize);
+      const res = await trx.deleteFrom('login_counters').where('key', 'in', keys).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+    if (n > 0) budget--;
+    out.loginCounters += n;
     if (n < c.batchSize) break;
   }
   return out;

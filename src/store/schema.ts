@@ -173,7 +173,12 @@ export interface ApiUsageTable {
   connection: string;
   /** UTC day, `YYYY-MM-DD`. */
   day: string;
+  /** The figure shown and capped against: the larger of `counted` and `reported`. */
   used: number;
+  /** Calls every Syncline process counted (a pure sum of their flushes). */
+  counted: number;
+  /** The highest figure the vendor reported today (it includes other tools' calls on the credential). */
+  reported: number;
   daily_limit: number | null;
   /** Epoch ms of the vendor's reset, when it reported one (PostgreSQL returns bigint as text). */
   reset_at: number | string | null;

@@ -267,6 +267,8 @@ export interface PurgeResult {
   inbox: number;
   runs: number;
   traces: number;
+  /** Sign-in counters with no failure since the jobs cutoff and no lock in force (one row per name and address ever tried). */
+  loginCounters: number;
   complete: boolean;
 }
 /** Size of one history table. */
@@ -373,6 +375,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Two-way pair state, tombstones, reviews and reconciliations (decision 0009). */
   readonly sync: SyncStore;
+  /** True when `err` says the database was unreachable for a moment (work that failed so is run again without counting the attempt). */
+  isOutage(err: unknown): boolean;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -90,8 +90,13 @@ export interface ConsoleServer {
   url: string;
   store: Store;
   hub: SynclineHub;
+  /** The HTTP server answering now (a new one after `listenAgain`). */
   app: FastifyInstance;
   customers: Array<Record<string, unknown>>;
+  /** Stops answering HTTP (the store and workers keep running), as when the server process is stopped. */
+  stopListening(): Promise<void>;
+  /** Answers again on the same address, as when the server is started again. */
+  listenAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -133,23 +138,39 @@ export async function startConsoleServer(options: { distDir?: string } = {}): Pr
 
   for (const [username, password] of Object.entries(USERS)) await createUser(store, { username, role: username as keyof typeof USERS, password });
 
-  const app = Fastify({ logger: false });
-  await adminApi(app, { hub, logger: { error: (o: object) => console.error('admin API error', o) } });
-  await serveConsole(app, options.distDir ?? path.join(ROOT, 'web/dist'));
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    url,
+  const serve = async (port: number) => {
+    // forceCloseConnections: a stopped server also drops the browser's keep-alive connections.
+    const app = Fastify({ logger: false, forceCloseConnections: true });
+    await adminApi(app, { hub, logger: { error: (o: object) => console.error('admin API error', o) } });
+    await serveConsole(app, options.distDir ?? path.join(ROOT, 'web/dist'));
+    const url = await app.listen({ host: '127.0.0.1', port });
+    return { app, url };
+  };
+  const first = await serve(0);
+  const port = Number(new URL(first.url).port);
+  let listening = true;
+  const server: ConsoleServer = {
+    url: first.url,
     store,
     hub,
-    app,
+    app: first.app,
     customers: target.customers,
+    async stopListening() {
+      await server.app.close();
+      listening = false;
+    },
+    async listenAgain() {
+      server.app = (await serve(port)).app;
+      listening = true;
+    },
     async close() {
-      await app.close();
+      if (listening) await server.app.close();
       await hub.stop();
       await store.close();
       await new Promise((r) => target.server.close(r));
     },
   };
+  return server;
 }
 
 // `npx tsx test/browser/console-server.ts` serves the seeded console for a look by hand.

@@ -692,6 +692,21 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         ]);
       });
 
+      it('counts a call once when a vendor report already includes calls another process has not flushed', async () => {
+        const day = '2026-03-03';
+        // Process A flushed 10 calls, process B made 5 it has not flushed; the vendor then reports 15.
+        await store.addApiUsage({ connection: 'v', day, add: 10, limit: 100 });
+        expect((await store.addApiUsage({ connection: 'v', day, add: 0, reportedUsed: 15 })).used).toBe(15);
+        // B's flush must not add its 5 on top of the vendor figure that already holds them.
+        expect((await store.addApiUsage({ connection: 'v', day, add: 5 })).used).toBe(15);
+        // Calls after the report count on top of whichever figure is higher.
+        expect((await store.addApiUsage({ connection: 'v', day, add: 2 })).used).toBe(17);
+        // Other tools on the same credential: the vendor's higher figure wins, and the cap holds against it.
+        expect((await store.addApiUsage({ connection: 'v', day, add: 0, reportedUsed: 99 })).used).toBe(99);
+        expect(await store.addApiUsage({ connection: 'v', day, add: 1, cap: 100 })).toMatchObject({ granted: true });
+        expect(await store.addApiUsage({ connection: 'v', day, add: 1, cap: 100 })).toMatchObject({ granted: false, used: 100 });
+      });
+
       it('tells listeners which connection was written or deleted, on every instance', async () => {
         const seen: string[] = [];
         const off = await store.onConnectionChanged((n) => seen.push(n));
@@ -960,14 +975,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         const deadJob = await finish('dead-1', 'dead');
         const queuedJob = await finish('queued-1', 'queued');
         expect((await store.listRuns({ flow: 'ret' })).length).toBe(6 + 0);
+        // Sign-in counters: one that says nothing any more, one whose lock is still in force.
+        const now = Date.now();
+        await store.updateLoginCounters(['user:old', 'user:locked'], () => ({
+          counters: new Map([
+            ['user:old', { failures: 2, lockedUntil: 0, lastFailure: now }],
+            ['user:locked', { failures: 5, lockedUntil: now + 3_600_000, lastFailure: now }],
+          ]),
+          result: null,
+        }));
 
-        let total = { jobs: 0, inbox: 0, runs: 0, traces: 0 };
+        let total = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0 };
         for (let i = 0; i < 20; i++) {
           const r = await store.purgeHistory({ ...everything(), maxBatches: 2 });
-          total = { jobs: total.jobs + r.jobs, inbox: total.inbox + r.inbox, runs: total.runs + r.runs, traces: total.traces + r.traces };
+          total = { jobs: total.jobs + r.jobs, inbox: total.inbox + r.inbox, runs: total.runs + r.runs, traces: total.traces + r.traces, loginCounters: total.loginCounters + r.loginCounters };
           if (r.complete) break;
         }
-        expect(total).toEqual({ jobs: 5, inbox: 6, runs: 5, traces: 5 });
+        expect(total).toEqual({ jobs: 5, inbox: 6, runs: 5, traces: 5, loginCounters: 1 });
+        const counters = await store.updateLoginCounters(['user:locked'], (m) => ({ counters: new Map(), result: m }));
+        expect(counters.get('user:locked')?.failures).toBe(5);
         // The queued job and its inbox row stay: a repeat of its delivery is still dropped.
         expect((await store.getJob(queuedJob))?.status).toBe('queued');
         const repeat = await store.ingest([{ flow: 'ret', deliveryId: 'queued-1', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
@@ -987,7 +1013,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         for (let i = 0; i < 4; i++) await finish(`young-${i}`, 'done');
         const past = new Date(Date.now() - 86_400_000).toISOString();
         const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 100 });
-        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, complete: true });
+        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, complete: true });
         const capped = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, maxRunsPerFlow: 1, batchSize: 100 });
         expect(capped.runs).toBe(3);
         expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);

@@ -1,7 +1,12 @@
 /** The console shell: sign-in gate, navigation, and the page for the current path. */
-import { useEffect, useState } from 'react';
-import { api, setCsrfToken, setOnUnauthenticated } from './api';
-import { Link, match, useRoute } from './router';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { ServerBanner } from './components/ServerBanner';
+import { keepTableCellsLabelled } from './components/stacked-tables';
+import { onBackOnline, reportAnswer, useConnectivity } from './connectivity';
+import { api, ApiError, setCsrfToken, setOnUnauthenticated } from './api';
+import { Route, Routes, useLocation, useParams } from 'react-router';
+import { Link } from './router';
 import { roleCheck, SessionContext, type Session } from './session';
 import type { Me } from './types';
 import { SignIn, ChangePassword } from './pages/SignIn';
@@ -19,18 +24,40 @@ import { Account } from './pages/Account';
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
-  const { path } = useRoute();
 
-  const adopt = (m: Me | null) => {
-    setCsrfToken(m?.csrfToken ?? null);
-    setMe(m);
-  };
+  const queries = useQueryClient();
+  const adopt = useCallback(
+    (m: Me | null) => {
+      // Another user's answers must not be shown from the cache.
+      if (m === null) queries.clear();
+      setCsrfToken(m?.csrfToken ?? null);
+      setMe(m);
+    },
+    [queries],
+  );
   useEffect(() => {
     setOnUnauthenticated(() => adopt(null));
-    api<Me>('GET', '/auth/me').then(adopt, () => adopt(null));
-  }, []);
+    // Unreachable at start: wait for the server (the banner says so) instead of offering a sign-in that cannot work.
+    const whoAmI = () => api<Me>('GET', '/auth/me').then(adopt, (err: unknown) => (err instanceof ApiError && err.status === 0 ? undefined : adopt(null)));
+    void whoAmI();
+    // Back after an outage: everything on screen is fetched again (and the session asked for, if it was never known).
+    return onBackOnline(() => {
+      void queries.invalidateQueries();
+      setMe((m) => {
+        if (m === undefined) void whoAmI();
+        return m;
+      });
+    });
+  }, [adopt, queries]);
+  const retryNow = () => void fetch('/api/v1/auth/me').then(reportAnswer, () => undefined);
 
-  if (me === undefined) return <p className="boot">Loading…</p>;
+  if (me === undefined)
+    return (
+      <>
+        <ServerBanner onRetryNow={retryNow} />
+        <p className="boot">Loading…</p>
+      </>
+    );
   if (me === null) return <SignIn onSignedIn={adopt} />;
   if (me.user.mustChangePassword) return <ChangePassword me={me} onChanged={(user) => adopt({ ...me, user })} />;
 
@@ -68,32 +95,60 @@ export function App() {
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
-        <Page path={path} />
-      </main>
+      <ServerBanner onRetryNow={retryNow} />
+      <Main>
+        <Pages />
+      </Main>
     </SessionContext.Provider>
   );
 }
 
-function Page({ path }: { path: string }) {
-  let m: Record<string, string> | null;
-  if (path === '/' || path === '') return <Overview />;
-  if (path === '/flows') return <Flows />;
-  if ((m = match('/flows/:name', path))) return <FlowDetail name={m.name} />;
-  if (path === '/runs') return <Runs />;
-  if ((m = match('/runs/:id', path))) return <RunDetail id={m.id} />;
-  if (path === '/trace') return <RecordTrace />;
-  if ((m = match('/trace/:key', path))) return <RecordTrace recordKey={m.key} />;
-  if (path === '/dead-letters') return <DeadLetters />;
-  if (path === '/connections') return <Connections />;
-  if (path === '/audit') return <Audit />;
-  if (path === '/users') return <Users />;
-  if (path === '/account') return <Account />;
+/** The page area: greyed while the server is away (the data shown is then the last that arrived); table cells labelled for narrow screens. */
+function Main({ children }: { children: ReactNode }) {
+  const { reachable } = useConnectivity();
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => (ref.current ? keepTableCellsLabelled(ref.current) : undefined), []);
+  return (
+    <main id="main" tabIndex={-1} ref={ref} className={reachable ? undefined : 'stale'} aria-busy={!reachable || undefined}>
+      {children}
+    </main>
+  );
+}
+
+/** The route table: one page per path. */
+function Pages() {
+  return (
+    <Routes>
+      <Route path="/" element={<Overview />} />
+      <Route path="/flows" element={<Flows />} />
+      <Route path="/flows/:name" element={<WithParam name="name" render={(name) => <FlowDetail name={name} />} />} />
+      <Route path="/runs" element={<Runs />} />
+      <Route path="/runs/:id" element={<WithParam name="id" render={(id) => <RunDetail id={id} />} />} />
+      <Route path="/trace" element={<RecordTrace />} />
+      <Route path="/trace/:key" element={<WithParam name="key" render={(key) => <RecordTrace recordKey={key} />} />} />
+      <Route path="/dead-letters" element={<DeadLetters />} />
+      <Route path="/connections" element={<Connections />} />
+      <Route path="/audit" element={<Audit />} />
+      <Route path="/users" element={<Users />} />
+      <Route path="/account" element={<Account />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
+/** Hands one path parameter (decoded by the router) to a page that takes it as a prop. */
+function WithParam({ name, render }: { name: string; render: (value: string) => ReactNode }) {
+  const params = useParams();
+  return <>{render(params[name] ?? '')}</>;
+}
+
+function NotFound() {
+  const { pathname } = useLocation();
   return (
     <section>
       <h1>Not found</h1>
       <p>
-        There is no page at <code>{path}</code>. <Link to="/">Go to the overview</Link>.
+        There is no page at <code>{pathname}</code>. <Link to="/">Go to the overview</Link>.
       </p>
     </section>
   );

@@ -9,7 +9,9 @@
  * skip escaping any value that happens to look like one), nested values (callContext, objectKeys) are
  * entity-escaped by us with the library's own escaping turned off.
  */
-import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+// Loaded with the first call, as for Sage 100: the package and its dependencies cost a process that
+// never speaks SOAP about 0.4 s of start-up.
+import type { Client } from 'soap';
 import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
 import { basicAuthorization } from './auth.js';
@@ -68,6 +70,7 @@ export class X3SoapClient {
     if (!this.client) {
       const wsdl = this.o.wsdlUrl ?? `${this.o.endpointUrl}?wsdl`;
       this.client = (async () => {
+        const { BasicAuthSecurity, createClientAsync } = await import('soap');
         const release = await this.o.gate.acquire('soap:wsdl');
         try {
           const c = await createClientAsync(wsdl, { endpoint: this.o.endpointUrl, escapeXML: false, wsdl_headers: { authorization: basicAuthorization(this.o.user, this.o.password) }, wsdl_options: { timeout: this.o.timeoutMs } } as never);

@@ -4,8 +4,6 @@
  * description: it registers the routes, validates requests and responses, and builds
  * /api/v1/openapi.json.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsImport from 'ajv-formats';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/connector.js';
 import type { JsonObject } from '../../core/json.js';
@@ -13,6 +11,7 @@ import type { Hub } from '../../engine/hub-types.js';
 import { Authenticator, type AuthenticatorOptions } from '../auth/authenticator.js';
 import { accessGuard } from '../auth/guard.js';
 import { ConnectionChecks } from './connection-checks.js';
+import { lazyRequestValidators, lazyResponseChecks } from './lazy-schemas.js';
 import { buildOpenApi } from './openapi.js';
 import { strictNumericParams } from './numeric-params.js';
 import { ApiError, defineRoute, type AdminContext, type AnyRoute, type Call } from './route.js';
@@ -70,9 +69,6 @@ export const adminRoutes: AnyRoute[] = [
   openApiRoute,
 ];
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = ((addFormatsImport as unknown as { default?: typeof addFormatsImport }).default ?? addFormatsImport) as unknown as (ajv: Ajv) => Ajv;
-
 /** Registers the admin API on `app` under /api/v1. */
 export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
   const ctx: AdminContext = {
@@ -82,22 +78,14 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
     secureCookies: deps.secureCookies ?? false,
     checks: new ConnectionChecks(),
   };
-  const responseAjv = new Ajv({ allErrors: true, strict: false });
-  addFormats(responseAjv);
 
   await app.register(
     async (api) => {
       api.decorateRequest('principal', null);
       // Deploys may send the YAML text itself.
       api.addContentTypeParser(['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
-      // Responses are validated, not just serialised: a field missing from a schema (a secret, a hash) fails loudly instead of leaking or vanishing.
-      api.setSerializerCompiler(({ schema, method, url, httpStatus }) => {
-        const validate: ValidateFunction = responseAjv.compile(schema as object);
-        return (data: unknown) => {
-          if (!validate(data)) throw new Error(`response of ${method} ${url} (${httpStatus}) does not match its schema: ${responseAjv.errorsText(validate.errors)}`);
-          return JSON.stringify(data);
-        };
-      });
+      api.setValidatorCompiler(lazyRequestValidators());
+      api.setSerializerCompiler(lazyResponseChecks());
       api.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
         if (err instanceof ApiError) return reply.code(err.statusCode).send({ error: err.code, message: err.message, ...err.extra });
         if ((err as FastifyError).validation) return reply.code(400).send({ error: 'invalid_request', message: err.message });

@@ -6,6 +6,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { initial, type MigrationDialect } from './0001_initial.js';
 import { sharedLimits } from './0002_shared_limits.js';
 import { loginCounters } from './0004_login_counters.js';
+import { apiUsageCounted } from './0005_api_usage_counted.js';
 import { retentionIndexes } from './0006_retention.js';
 import { twoWaySync } from './0007_two_way_sync.js';
 
@@ -17,6 +18,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
     '0001_initial': initial(dialect),
     '0002_shared_limits': sharedLimits(dialect),
     '0004_login_counters': loginCounters,
+    '0005_api_usage_counted': apiUsageCounted,
     '0006_retention': retentionIndexes,
     '0007_two_way_sync': twoWaySync,
   };

@@ -14,6 +14,7 @@ import type { SecretBox } from '../secrets.js';
 import type { CallSlot, JobRow } from '../types.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
+import { isPostgresOutage } from './outage.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -34,6 +35,10 @@ function dbIso(ms: number): RawBuilder<string> {
 /** The Store on PostgreSQL. */
 export class PostgresStore extends KyselyStore {
   readonly kind = 'postgres' as const;
+
+  override isOutage(err: unknown): boolean {
+    return isPostgresOutage(err);
+  }
   readonly #pool: pg.Pool;
   readonly #notifier: PgNotifier;
   readonly #slots: AdvisorySlots;

@@ -1,5 +1,6 @@
 /** Small shared pieces: status badges, error notes, JSON blocks, page headers. */
 import type { ReactNode } from 'react';
+import { useConnectivity } from '../connectivity';
 
 const TONE: Record<string, string> = {
   succeeded: 'ok',
@@ -78,11 +79,12 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
   );
 }
 
-/** Shown while the first load is under way. */
+/** Shown while the first load is under way; says so when it waits for an unreachable server rather than hanging on "Loading…". */
 export function Loading() {
+  const { reachable } = useConnectivity();
   return (
     <p className="muted" aria-live="polite">
-      Loading…
+      {reachable ? 'Loading…' : 'Waiting for the server: this loads as soon as it answers again.'}
     </p>
   );
 }

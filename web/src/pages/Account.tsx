@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { ErrorNote, Loading, OkNote, PageHeader } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { useSession } from '../session';
 import type { Token } from '../types';
 import { PasswordForm } from './SignIn';
@@ -11,7 +11,7 @@ import { PasswordForm } from './SignIn';
 export function Account() {
   const { me } = useSession();
   const [changed, setChanged] = useState(false);
-  const tokens = useLoad(() => api<Token[]>('GET', '/tokens'));
+  const tokens = useApi<Token[]>('/tokens');
   const [name, setName] = useState('');
   const [made, setMade] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -1,9 +1,9 @@
 /** The audit log: who did what to what, and when (admins only). */
 import { useState, type FormEvent } from 'react';
-import { api, qs } from '../api';
+import { qs } from '../api';
 import { ErrorNote, Loading, PageHeader } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { keepWhileFiltering, useApi } from '../hooks';
 import { useSession } from '../session';
 import type { AuditRow } from '../types';
 
@@ -11,7 +11,7 @@ export function Audit() {
   const { can } = useSession();
   const [actor, setActor] = useState('');
   const [applied, setApplied] = useState('');
-  const { data, error } = useLoad(() => api<AuditRow[]>('GET', `/audit${qs({ actor: applied, limit: 500 })}`), [applied]);
+  const { data, error } = useApi<AuditRow[]>(`/audit${qs({ actor: applied, limit: 500 })}`, keepWhileFiltering);
   if (!can('admin')) return <p>The audit log is for admins.</p>;
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -3,14 +3,14 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Badge, ErrorNote, HealthNote, Json, Loading, OkNote, PageHeader } from '../components/ui';
 import { ago } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { useSession } from '../session';
 import type { Check, Connection, ConnectionType } from '../types';
 
 export function Connections() {
   const { can } = useSession();
-  const { data, error, reload } = useLoad(() => api<Connection[]>('GET', '/connections'));
-  const types = useLoad(() => api<ConnectionType[]>('GET', '/connection-types'));
+  const { data, error, reload } = useApi<Connection[]>('/connections');
+  const types = useApi<ConnectionType[]>('/connection-types');
   const [adding, setAdding] = useState(false);
   return (
     <section>

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Badge, ErrorNote, Json, Loading, OkNote, PageHeader, UnsignedBadge } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { Diff, FlowDetail as Detail, FlowVersion, Preview } from '../types';
@@ -11,8 +11,8 @@ import type { Diff, FlowDetail as Detail, FlowVersion, Preview } from '../types'
 export function FlowDetail({ name }: { name: string }) {
   const { can } = useSession();
   const path = `/flows/${encodeURIComponent(name)}`;
-  const { data, error, reload } = useLoad(() => api<Detail>('GET', path), [name]);
-  const versions = useLoad(() => api<FlowVersion[]>('GET', `${path}/versions`), [name]);
+  const { data, error, reload } = useApi<Detail>(path);
+  const versions = useApi<FlowVersion[]>(`${path}/versions`);
   const [note, setNote] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const act = async (verb: 'pause' | 'resume' | 'run') => {

@@ -3,14 +3,14 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
 import { Badge, ErrorNote, Loading, OkNote, PageHeader, UnsignedBadge } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { FlowSummary, Issue } from '../types';
 
 export function Flows() {
   const { can } = useSession();
-  const { data, error, reload } = useLoad(() => api<FlowSummary[]>('GET', '/flows'));
+  const { data, error, reload } = useApi<FlowSummary[]>('/flows');
   const [deploying, setDeploying] = useState(false);
   return (
     <section>

@@ -1,10 +1,10 @@
 /** At a glance: is everything flowing? Per flow counts and latency, charts, queue, connection health and API budget. */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api';
 import { RunChart, Meter } from '../components/Chart';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { ago, ms, num } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { Summary } from '../types';
@@ -12,7 +12,7 @@ import type { Summary } from '../types';
 export function Overview() {
   const [span, setSpan] = useState<'hour' | 'day'>('hour');
   const { can } = useSession();
-  const { data, error, reload } = useLoad(() => api<Summary>('GET', '/metrics/summary'));
+  const { data, error, reload } = useApi<Summary>('/metrics/summary', { refetchInterval: 15_000 });
   const [testing, setTesting] = useState(false);
   // Health comes from connection tests; an operator can refresh them all from here.
   const testAll = async () => {
@@ -22,10 +22,6 @@ export function Overview() {
     setTesting(false);
     void reload();
   };
-  useEffect(() => {
-    const t = setInterval(() => void reload(), 15_000);
-    return () => clearInterval(t);
-  }, [reload]);
   return (
     <section>
       <PageHeader title="Overview">

@@ -1,9 +1,8 @@
 /** One record's journey across systems: every step that touched any of its ids or its email, with values before and after. */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { Link, useRoute } from '../router';
 import type { Trace } from '../types';
 
@@ -32,10 +31,7 @@ export function RecordTrace({ recordKey }: { recordKey?: string }) {
 }
 
 function TraceResult({ recordKey }: { recordKey: string }) {
-  const { data, error } = useLoad(
-    () => api<{ key: string; ids: Array<{ connection: string; entity: string; id: string }>; steps: Trace[] }>('GET', `/records/${encodeURIComponent(recordKey)}/trace`),
-    [recordKey],
-  );
+  const { data, error } = useApi<{ key: string; ids: Array<{ connection: string; entity: string; id: string }>; steps: Trace[] }>(`/records/${encodeURIComponent(recordKey)}/trace`);
   if (!data) return error ? <ErrorNote error={error} /> : <Loading />;
   return (
     <>

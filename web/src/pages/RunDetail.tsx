@@ -1,14 +1,13 @@
 /** One run and each of its steps. */
-import { api } from '../api';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { Link } from '../router';
 import type { Run, Trace } from '../types';
 import { Steps } from './RecordTrace';
 
 export function RunDetail({ id }: { id: string }) {
-  const { data, error } = useLoad(() => api<{ run: Run; traces: Trace[] }>('GET', `/runs/${encodeURIComponent(id)}`), [id]);
+  const { data, error } = useApi<{ run: Run; traces: Trace[] }>(`/runs/${encodeURIComponent(id)}`);
   if (!data) return error ? <ErrorNote error={error} /> : <Loading />;
   const { run, traces } = data;
   return (

@@ -1,9 +1,9 @@
 /** Runs, filtered by flow, status, time or any id or email the run touched. */
 import { useState, type FormEvent } from 'react';
-import { api, qs } from '../api';
+import { qs } from '../api';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { keepWhileFiltering, useApi } from '../hooks';
 import { Link, useRoute } from '../router';
 import type { FlowSummary, Run } from '../types';
 
@@ -13,9 +13,9 @@ export function Runs() {
   const { search, navigate } = useRoute();
   const filter = { flow: search.get('flow') ?? '', status: search.get('status') ?? '', key: search.get('key') ?? '', since: search.get('since') ?? '' };
   const [form, setForm] = useState(filter);
-  const flows = useLoad(() => api<FlowSummary[]>('GET', '/flows'));
+  const flows = useApi<FlowSummary[]>('/flows');
   const query = qs({ ...filter, since: filter.since ? new Date(filter.since).toISOString() : undefined, limit: 200 });
-  const { data, error } = useLoad(() => api<Run[]>('GET', `/runs${query}`), [query]);
+  const { data, error } = useApi<Run[]>(`/runs${query}`, keepWhileFiltering);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(`/runs${qs(form)}`);

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Badge, ErrorNote, Loading, OkNote, PageHeader } from '../components/ui';
 import { time } from '../format';
-import { useLoad } from '../hooks';
+import { useApi } from '../hooks';
 import { useSession } from '../session';
 import type { Role, User } from '../types';
 
@@ -11,7 +11,7 @@ const ROLES: Role[] = ['viewer', 'operator', 'admin'];
 
 export function Users() {
   const { can, me } = useSession();
-  const { data, error, reload } = useLoad(() => api<User[]>('GET', '/users'));
+  const { data, error, reload } = useApi<User[]>('/users');
   const [note, setNote] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   if (!can('admin')) return <p>Users are managed by admins.</p>;
