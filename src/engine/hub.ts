@@ -24,6 +24,7 @@ import { reclaimAbandonedLeases } from './lease-reclaim.js';
 import { resolveReview, type ReviewChoice } from './sync/reviews.js';
 import { applyReconcile, reconcile, type ReconcileSelection } from './sync/reconcile.js';
 import type { ReconcileRun, SyncReview } from '../store/sync/types.js';
+import { costPreview, previewReplay, type CostPreview, type ReplayPreview } from './previews.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -190,6 +191,16 @@ export class SynclineHub implements Hub {
   /** Queues the selected differences of a reconciliation through the normal queue. */
   applyReconcile(runId: string, selection: ReconcileSelection, actor: string): Promise<{ applied: number[]; jobIds: string[] }> {
     return applyReconcile(runId, selection, actor, { store: this.store, flows: this.flows });
+  }
+
+  /** What replaying a dead letter would write, against what the target holds now; null when there is no such dead letter. */
+  previewReplay(id: string): Promise<ReplayPreview | null> {
+    return previewReplay(id, { store: this.store, pool: this.pool, flows: this.flows });
+  }
+
+  /** API calls an initial load or a reconciliation of `flow` would spend, against today's budgets. */
+  costPreview(flow: string, mode: 'load' | 'reconcile', records?: Record<string, number>): Promise<CostPreview> {
+    return costPreview(flow, mode, { store: this.store, pool: this.pool, flows: this.flows, budget: () => this.apiBudget() }, records);
   }
 
   metricsText(): Promise<string> {

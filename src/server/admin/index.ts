@@ -22,6 +22,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
+import { syncRoutes } from './routes/sync.js';
 import { userRoutes } from './routes/users.js';
 import { errorSchema } from './schemas.js';
 
@@ -63,6 +64,7 @@ export const adminRoutes: AnyRoute[] = [
   ...flowRoutes,
   ...runRoutes,
   ...deadLetterRoutes,
+  ...syncRoutes,
   ...metricsRoutes,
   ...auditRoutes,
   ...userRoutes,
