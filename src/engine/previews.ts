@@ -6,7 +6,7 @@
 import type { Fields, JsonValue } from '../core/json.js';
 import { sideName, type SideKey } from '../core/sync.js';
 import { toSyncError } from '../core/errors.js';
-import type { MappingContext } from '../mapping/index.js';
+import { validateRecord, type MappingContext } from '../mapping/index.js';
 import type { Store } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
 import { parseDuration } from './durations.js';
@@ -89,7 +89,12 @@ async function targetPreviews(flow: FlowRuntime, payload: JsonValue, deps: Previ
       const now = (current?.data[field] ?? null) as JsonValue;
       return { field, write: v as JsonValue, now, changes: !same(v, now) };
     });
-    out.push({ ...base, id: current?.id ?? null, action: !current ? 'create' : rows.some((r) => r.changes) ? 'update' : 'unchanged', fields: rows });
+    // The target's own rules (lengths, types, required fields), as the runner checks them before writing.
+    const spec = await deps.pool.entitySpec(t.connection, t.entity).catch(() => undefined);
+    const verb = current ? 'update' : (t.write?.verb ?? 'upsert');
+    const problems = spec ? validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: event.id ?? undefined, verb }) : [];
+    const action = problems.length ? 'fails' : !current ? 'create' : rows.some((r) => r.changes) ? 'update' : 'unchanged';
+    out.push({ ...base, id: current?.id ?? null, action, fields: rows, ...(problems.length ? { error: problems.map((p) => p.message).join('; ') } : {}) });
   }
   return out;
 }
