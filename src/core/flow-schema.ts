@@ -96,6 +96,7 @@ const syncSchema: JsonObject = {
       },
     },
     skewTolerance: { ...duration, description: 'Stamps closer than this are a tie for rule newest (default 2s).' },
+    reconcileEvery: { ...duration, description: 'Compare both sides this often and report the drift; differences wait for a person to apply.' },
     create: { type: 'object', additionalProperties: false, properties: { a: { type: 'boolean' }, b: { type: 'boolean' } } },
   },
 };

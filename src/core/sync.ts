@@ -75,6 +75,8 @@ export interface SyncDef {
   fields: SyncFieldDef[];
   /** Stamps closer than this are a tie for `newest` (default `2s`): the two systems' clocks are not the same clock. */
   skewTolerance?: string;
+  /** Compare both sides this often (`1d`) and report the drift (metric, reconciliations list); nothing is applied without a person. */
+  reconcileEvery?: string;
   /** Create the partner when none matches (default true for both directions). */
   create?: { a?: boolean; b?: boolean };
 }

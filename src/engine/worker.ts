@@ -11,12 +11,13 @@ import type { JsonValue } from '../core/json.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
-import { asEventPayload, isReadPayload } from './payloads.js';
+import { asEventPayload, isReadPayload, isReconcilePayload } from './payloads.js';
 import { checkBatch, isBatchCheckPayload } from './batch-check.js';
 import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runner.js';
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
 import { readPairSides, runPairJob } from './sync/pair-jobs.js';
+import { reconcile } from './sync/reconcile.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
@@ -244,6 +245,9 @@ export class Worker {
           xref: out.settlement.links,
           enqueue: out.enqueue,
         });
+      } else if (isReconcilePayload(job.payload)) {
+        const rec = await reconcile(job.flow, job.payload.reason, { store, pool: this.deps.pool, flows: this.deps.flows, onDrift: (f, n) => metrics?.drift.set({ flow: f }, n) });
+        await this.persist(() => store.completeJob({ jobId: job.id, workerId: this.id, run: { ...run('succeeded'), stats: { attempt, reconciliation: rec.id } }, traces: [{ step: 'reconcile', status: 'ok', after: { run: rec.id, ...(rec.summary ?? {}) } }] }));
       } else if (isReadPayload(job.payload)) {
         const readDeps = { store, pool: this.deps.pool, signal: this.abort.signal };
         const out = flow.def.sync ? await readPairSides(flow, job.payload.read, readDeps) : await readSource(flow, job.payload.read, readDeps);

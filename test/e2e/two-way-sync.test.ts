@@ -281,4 +281,21 @@ describe.each(['sqlite', 'postgres'] as const)('two-way reconciliation on %s', (
     // The drift is a metric.
     expect(await f.hub.metricsText()).toMatch(/syncline_sync_drift_records\{flow="customer-master"\} 5/);
   });
+
+  it('reconciles on a schedule and reports the drift without applying anything', async () => {
+    if (!run) return;
+    const yaml = readFileSync(TEMPLATE, 'utf8').replace('  skewTolerance: 2s', '  skewTolerance: 2s\n  reconcileEvery: 1h');
+    await f.hub.deployFlow(yaml, 'test');
+    const before = await f.store.sync.listReconcileRuns(FLOW, 100);
+    expect(await f.hub.scheduler.tick()).toBeGreaterThanOrEqual(1);
+    await f.drain();
+    const after = await f.store.sync.listReconcileRuns(FLOW, 100);
+    expect(after.length).toBe(before.length + 1);
+    expect(after[0]).toMatchObject({ status: 'ready', actor: 'schedule' });
+    // The same slot seen again queues nothing more.
+    await f.hub.scheduler.tick();
+    await f.drain();
+    expect((await f.store.sync.listReconcileRuns(FLOW, 100)).length).toBe(after.length);
+    expect(await f.hub.metricsText()).toMatch(/syncline_sync_drift_records\{flow="customer-master"\} \d+/);
+  });
 });

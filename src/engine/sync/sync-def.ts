@@ -42,11 +42,12 @@ export function syncIssues(sync: SyncDef): Array<Omit<FlowIssue, 'file'>> {
   sync.match.forEach((m, i) => {
     if (m.a === 'id' && m.b === 'id') out.push({ path: `sync/match/${i}`, message: 'a match pair cannot be id on both sides: the two systems number records differently' });
   });
-  if (sync.skewTolerance) {
+  for (const k of ['skewTolerance', 'reconcileEvery'] as const) {
+    if (!sync[k]) continue;
     try {
-      parseDuration(sync.skewTolerance);
+      parseDuration(sync[k]);
     } catch (err) {
-      out.push({ path: 'sync/skewTolerance', message: (err as Error).message });
+      out.push({ path: `sync/${k}`, message: (err as Error).message });
     }
   }
   return out;
