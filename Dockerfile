@@ -13,7 +13,9 @@ COPY package.json package-lock.json ./
 COPY web/package.json web/package.json
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build
+# The server runs from one bundled file (dist/bundle/syncline.mjs); only the packages kept out of the
+# bundle (native add-ons, and those loaded on first use) are needed at run time, so dev dependencies go.
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: no compilers, non-root ----
 FROM node:20-bookworm-slim AS runtime

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `syncline` command. It runs the CLI in this very process, so SIGTERM and SIGINT from a process
 // manager, a container runtime or `npx` reach the process that serves (which drains and exits): no
-// wrapper stands between them. It runs the compiled JavaScript in dist/ when that build is at least as
-// new as every source file (scripts/setup.sh builds it), else the TypeScript sources through tsx's
-// loader registered in-process (development; see docs/decisions/0001-run-typescript-with-tsx.md).
+// wrapper stands between them. It runs the compiled, bundled JavaScript (dist/bundle/syncline.mjs)
+// when that build is at least as new as every source file (scripts/setup.sh builds it), else the
+// TypeScript sources through tsx's loader registered in-process (development; see
+// docs/decisions/0001-run-typescript-with-tsx.md).
 // Every path is resolved from this file, so it works from any folder.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,7 @@ function distIsCurrent() {
 }
 
 if (distIsCurrent()) {
-  await import(pathToFileURL(path.join(root, 'dist/cli/main.js')).href);
+  await import(pathToFileURL(path.join(root, 'dist/bundle/syncline.mjs')).href);
 } else {
   // Resolved from this file's node_modules, not from the working folder.
   await import('tsx');

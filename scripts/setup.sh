@@ -58,14 +58,15 @@ if [ -f web/package.json ] && grep -q '"vite' web/package.json; then
     npm run build -w web --silent >/dev/null || warn "console build failed: the server will say so at /"
   fi
 fi
-# 4. The server's compiled JavaScript (dist/), rebuilt when its sources changed. bin/syncline.js runs it
-# when it is newer than every file in src/, else the sources through tsx (development).
+# 4. The server's compiled JavaScript (dist/, bundled into dist/bundle/syncline.mjs), rebuilt when its
+# sources changed. bin/syncline.js runs it when it is newer than every file in src/, else the sources
+# through tsx (development).
 if [ ! -f dist/.built ] || [ -n "$(find src tsconfig.json tsconfig.build.json -newer dist/.built 2>/dev/null | head -1)" ]; then
   say "compiling the server"
   mkdir -p dist
   # Stamped with the time the compile started, so a file edited during it still counts as newer.
   touch dist/.building
-  if npx tsc -p tsconfig.build.json >/dev/null; then
+  if npx tsc -p tsconfig.build.json >/dev/null && node scripts/bundle-server.mjs; then
     mv dist/.building dist/.built
   else
     rm -f dist/.building

@@ -68,6 +68,8 @@ export interface EntitySpec {
   /** Largest batch the system accepts in one call for writeBatch (200 for sObject Collections). */
   maxBatchSize?: number;
   description?: string;
+  /** The field list is not exhaustive (an HTTP entity declared without fields): names outside it are not refused at deploy. */
+  openFields?: boolean;
 }
 
 /** A record as a connector reads it. */

@@ -83,6 +83,17 @@ export class ConnectionPool {
     return entities;
   }
 
+  /** Discovers a connection's entities without keeping them for write validation (the deploy check and the flow editor). */
+  async describe(connection: string): Promise<EntitySpec[]> {
+    const c = await this.get(connection);
+    return c.connector.discover();
+  }
+
+  /** The discovery this process already made of a connection since it was opened, if any. */
+  knownDiscovery(connection: string): EntitySpec[] | undefined {
+    return this.discovered.get(connection);
+  }
+
   /** Today's API usage of every connection that made calls, counted by every process on the store. */
   async budgets(): Promise<ApiBudget[]> {
     // This process's unflushed calls first, so the figure includes them.

@@ -133,6 +133,14 @@ export function loadFlow(source: string, file?: string): FlowLoadResult {
   return { ok: true, flow: { def, source, hash: flowHash(source) } };
 }
 
+/** Adds line and column (and the file) to issues found on a flow's parsed definition, such as the schema name check's. */
+export function locateIssues(source: string, issues: Array<Omit<FlowIssue, 'file' | 'line' | 'column'>>, file?: string): FlowIssue[] {
+  if (!issues.length) return [];
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter });
+  return issues.map((i) => ({ ...i, file, ...locateNode(doc, lineCounter, i.path.split('/').filter(Boolean).map(asKey)) }));
+}
+
 /** Formats issues one per line as `file:line:column  path  message`. */
 export function formatIssues(issues: FlowIssue[]): string {
   return issues

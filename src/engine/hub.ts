@@ -5,12 +5,14 @@
 import type { CheckResult, ConnectorRegistry, EntitySpec, Logger } from '../core/connector.js';
 import type { FlowDef, FlowIssue } from '../core/flow.js';
 import type { Fields, JsonObject } from '../core/json.js';
-import { compileFlow, previewFlow } from '../mapping/index.js';
+import { compileFlow, previewFlow, type CompiledFlow } from '../mapping/index.js';
 import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store } from '../store/types.js';
 import { deleteConnection, writeConnection } from './connection-writes.js';
 import { ConnectionPool, type ApiBudget } from './connections.js';
 import { FlowCache } from './flow-cache.js';
-import { FlowValidationError, loadFlow, type FlowLoadResult } from './flow-loader.js';
+import { FlowValidationError, loadFlow, locateIssues, type FlowLoadResult } from './flow-loader.js';
+import { flowNameIssues, type ConnectionSchema } from './flow-names.js';
+import { SchemaCatalog } from './schema-catalog.js';
 import type { Hub, MappingPreview } from './hub-types.js';
 import { Intake } from './intake.js';
 import { EngineMetrics } from './metrics.js';
@@ -49,6 +51,8 @@ export class SynclineHub implements Hub {
   private readonly locks = new KeyedMutex();
   /** Connection health marks shared by this process's workers. */
   readonly health: HealthBook;
+  /** Connection schemas for the deploy name check and the flow editor. */
+  readonly schemas: SchemaCatalog;
   private readonly logger: Logger;
 
   constructor(options: HubOptions) {
@@ -62,6 +66,7 @@ export class SynclineHub implements Hub {
     this.intake = new Intake(this.store, this.flows, this.connectors, this.metrics, undefined, env);
     this.scheduler = new Scheduler(this.store, this.flows, this.logger);
     this.health = new HealthBook(this.store);
+    this.schemas = new SchemaCatalog(this.store, this.pool, this.connectors);
   }
 
   /** Starts `count` workers in this process and the scheduler. */
@@ -87,9 +92,18 @@ export class SynclineHub implements Hub {
     return res.ok ? [] : res.issues;
   }
 
+  async validateFlowNames(source: string, file?: string, options: { live?: boolean } = {}): Promise<FlowIssue[]> {
+    const res = this.checkFlow(source, file);
+    if (!res.ok) return res.issues;
+    const lookup = await this.schemas.lookupFor(res.flow.def, options);
+    return locateIssues(source, flowNameIssues(res.flow.def, lookup), file);
+  }
+
   async deployFlow(source: string, actor: string): Promise<{ version: FlowVersionRow; created: boolean }> {
     const res = this.checkFlow(source);
     if (!res.ok) throw new FlowValidationError(res.issues);
+    const named = locateIssues(source, flowNameIssues(res.flow.def, await this.schemas.lookupFor(res.flow.def)));
+    if (named.length) throw new FlowValidationError(named);
     const out = await this.store.deployFlow({
       flow: res.flow.def.name,
       source,
@@ -126,14 +140,28 @@ export class SynclineHub implements Hub {
 
   async previewMapping(flow: string, sample: Fields, version?: number): Promise<MappingPreview> {
     const runtime = await this.flows.get(flow, version);
+    return this.preview(runtime.def, sample, runtime.compiled);
+  }
+
+  async previewFlowSource(source: string, sample: Fields): Promise<{ preview: MappingPreview | null; issues: FlowIssue[] }> {
+    const res = this.checkFlow(source);
+    if (!res.ok) return { preview: null, issues: res.issues };
+    return { preview: await this.preview(res.flow.def, sample, compileFlow(res.flow.def)), issues: [] };
+  }
+
+  private async preview(def: FlowDef, sample: Fields, compiled: CompiledFlow): Promise<MappingPreview> {
     // Resolve the targets' schemas up front so the preview validates exactly as a real write would.
     const specs = new Map<string, EntitySpec | undefined>();
-    for (const t of runtime.def.targets) {
-      specs.set(`${t.connection}/${t.entity}`, await this.pool.entitySpec(t.connection, t.entity).catch(() => undefined));
+    for (const t of def.targets) {
+      // Without a spec of its own (an HTTP entity declared in settings), the preview validates against the schema deploy checks names with.
+      const spec =
+        (await this.pool.entitySpec(t.connection, t.entity).catch(() => undefined)) ??
+        (await this.schemas.schema(t.connection, { live: false }).catch(() => undefined))?.entities.find((e) => e.name === t.entity);
+      specs.set(`${t.connection}/${t.entity}`, spec);
     }
-    return previewFlow(runtime.def as FlowDef, sample, {
-      flow,
-      compiled: runtime.compiled,
+    return previewFlow(def, sample, {
+      flow: def.name,
+      compiled,
       entities: (connection, entity) => specs.get(`${connection}/${entity}`),
       xref: (connection, entity, id, targetConnection, targetEntity) => this.store.xrefFind({ connection, entity, id }, targetConnection, targetEntity),
     });
@@ -166,6 +194,19 @@ export class SynclineHub implements Hub {
 
   async discoverConnection(name: string): Promise<EntitySpec[]> {
     return this.pool.discover(name);
+  }
+
+  connectionSchema(name: string, options: { refresh?: boolean } = {}): Promise<ConnectionSchema | undefined> {
+    return options.refresh ? this.schemas.discover(name) : this.schemas.schema(name);
+  }
+
+  async rollbackFlow(flow: string, toVersion: number, actor: string): Promise<{ version: FlowVersionRow; created: boolean }> {
+    const old = await this.store.getFlowVersion(flow, toVersion);
+    if (!old) throw new Error(`flow "${flow}" has no version ${toVersion}`);
+    // A new version equal to the old one: history only grows, and the old text passes today's checks first.
+    const out = await this.deployFlow(old.source, actor);
+    await this.store.audit({ actor, action: 'flow.rollback', target: `flow:${flow}`, details: { to: toVersion, version: out.version.version } });
+    return out;
   }
 
   async apiBudget(): Promise<ApiBudget[]> {

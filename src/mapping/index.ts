@@ -12,6 +12,10 @@ export type { FlowPreview, PreviewOptions, TargetPreview } from './preview.js';
 export { runFlowTests, formatTestReport } from './flow-test.js';
 export type { FlowTestContext, FormatOptions } from './flow-test.js';
 export { LIBRARY } from './functions/index.js';
+export { FUNCTION_CATALOGUE } from './functions/catalogue.js';
+export type { FunctionInfo, FunctionParam } from './functions/catalogue.js';
+export { suggestMappings, normaliseName } from './suggest.js';
+export type { MappingSuggestion, SuggestInput } from './suggest.js';
 export type {
   CompileOptions,
   CompiledFlow,

@@ -71,7 +71,13 @@ export interface CompiledMapping {
 export function compileMapping(mapping: Record<string, MappingRule>, scope: RuleScope): CompiledMapping {
   const entries = Object.entries(mapping);
   const plans = entries.map(([field, rule], index) => compileRule(field, index, rule, { ...scope, at: `${scope.at}/${field}` }));
-  return { plans, build: makeBuilder(entries.map(([field]) => field)) };
+  let build: CompiledMapping['build'];
+  try {
+    build = makeBuilder(entries.map(([field]) => field));
+  } catch (err) {
+    throw new Error(`${scope.at}: ${(err as Error).message}`, { cause: err });
+  }
+  return { plans, build };
 }
 
 /**
@@ -81,6 +87,7 @@ export function compileMapping(mapping: Record<string, MappingRule>, scope: Rule
  * names enter the code only through JSON.stringify.
  */
 function makeBuilder(fields: string[]): (values: unknown[]) => Fields {
+  if (fields.some(isNestedTarget)) return nestedBuilder(fields);
   if (fields.some((f) => f === '__proto__')) {
     return (values) => {
       const out: Fields = {};
@@ -92,6 +99,43 @@ function makeBuilder(fields: string[]): (values: unknown[]) => Fields {
   }
   const body = fields.map((f, i) => `if (v[${i}] !== undefined) o[${JSON.stringify(f)}] = v[${i}];`).join('\n');
   return new Function('v', `const o = {};\n${body}\nreturn o;`) as (values: unknown[]) => Fields;
+}
+
+/** A target key that names a nested field: `custom.erpCustomerNo`, or a backquoted name (`` `a.b` `` is one flat field). */
+function isNestedTarget(field: string): boolean {
+  return field.includes('.') || field.includes('`');
+}
+
+/** The steps of a target key; a nested target names object fields, never list elements. */
+export function targetPath(field: string): string[] {
+  if (!isNestedTarget(field)) return [field];
+  const steps = parsePath(field);
+  if (steps.some((s) => typeof s === 'number')) throw new Error(`target field ${JSON.stringify(field)}: a target path names object fields, not list elements ([n])`);
+  if (steps.some((s) => s === '__proto__' || s === 'constructor' || s === 'prototype')) throw new Error(`target field ${JSON.stringify(field)}: ${steps.join('.')} is not a field name`);
+  return steps as string[];
+}
+
+/**
+ * Builds records whose target keys include nested paths: `custom.erpCustomerNo` becomes
+ * `{ custom: { erpCustomerNo } }`, as most JSON APIs expect, and two keys under one parent share it.
+ * Slower than the generated builder, so only mappings with nested keys use it.
+ */
+function nestedBuilder(fields: string[]): (values: unknown[]) => Fields {
+  const paths = fields.map(targetPath);
+  return (values) => {
+    const out: Fields = {};
+    paths.forEach((steps, i) => {
+      if (values[i] === undefined) return;
+      let cur = out as Record<string, unknown>;
+      for (const step of steps.slice(0, -1)) {
+        const next = cur[step];
+        if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[step] = {};
+        cur = cur[step] as Record<string, unknown>;
+      }
+      cur[steps[steps.length - 1]] = values[i];
+    });
+    return out;
+  };
 }
 
 function compileRule(field: string, index: number, raw: MappingRule, scope: RuleScope): FieldPlan {

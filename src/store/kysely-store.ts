@@ -9,7 +9,7 @@ import { KyselySyncStore, type SyncDatabase } from './sync/kysely-sync-store.js'
 import type { SyncStore } from './sync/types.js';
 import type { ErrorKind } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
-import type { Watermark } from '../core/connector.js';
+import type { EntitySpec, Watermark } from '../core/connector.js';
 import { isoNow, normIso } from './clock.js';
 import { createIdGenerator } from './ids.js';
 import {
@@ -43,6 +43,7 @@ import type {
   AuditRow,
   ConnectionInput,
   ConnectionRow,
+  ConnectionSchemaRow,
   ConnectionWithSecrets,
   DeadLetterFilter,
   DeadLetterRow,
@@ -427,6 +428,7 @@ export abstract class KyselyStore implements Store {
   async deleteConnection(name: string, actor = SYSTEM_ACTOR): Promise<boolean> {
     const deleted = await this.tx(async (trx) => {
       await trx.deleteFrom('connection_state').where('connection', '=', name).execute();
+      await trx.deleteFrom('connection_schemas').where('connection', '=', name).execute();
       const rows = await trx.deleteFrom('connections').where('name', '=', name).returning('name').execute();
       if (rows.length === 0) return false;
       await this.connectionChangedInTx(trx, name);
@@ -1002,6 +1004,8 @@ export abstract class KyselyStore implements Store {
       db
         .insertInto('sessions')
         .values({ id_hash: row.idHash, user_id: row.userId, csrf_token: row.csrfToken, expires_at: normIso(row.expiresAt), created_at: normIso(row.createdAt) })
+        // Two requests renewing one session at once both write it (the console sends requests in parallel): the later expiry wins, no error.
+        .onConflict((oc) => oc.column('id_hash').doUpdateSet({ expires_at: normIso(row.expiresAt) }))
         .execute(),
     );
   }
@@ -1174,6 +1178,20 @@ export abstract class KyselyStore implements Store {
   async listApiUsage(day: string): Promise<ApiUsageRow[]> {
     const rows = await this.db.selectFrom('api_usage').selectAll().where('day', '=', day).orderBy('connection').execute();
     return rows.map(toApiUsageRow);
+  }
+
+  async saveConnectionSchema(input: ConnectionSchemaRow): Promise<void> {
+    const values = { connection: input.connection, type: input.type, entities: toJson(input.entities), discovered_at: input.discoveredAt };
+    await this.write((db) => db
+      .insertInto('connection_schemas')
+      .values(values)
+      .onConflict((oc) => oc.column('connection').doUpdateSet({ type: values.type, entities: values.entities, discovered_at: values.discovered_at }))
+      .execute());
+  }
+
+  async getConnectionSchema(connection: string): Promise<ConnectionSchemaRow | null> {
+    const row = await this.db.selectFrom('connection_schemas').selectAll().where('connection', '=', connection).executeTakeFirst();
+    return row ? { connection: row.connection, type: row.type, entities: fromJson<EntitySpec[]>(row.entities) ?? [], discoveredAt: row.discovered_at } : null;
   }
 
   // ---------- audit ----------

@@ -198,6 +198,15 @@ export interface LoginCountersTable {
   last_failure: IsoText;
 }
 
+/** The last discovered entities of a connection (migration 0009). */
+export interface ConnectionSchemasTable {
+  connection: string;
+  type: string;
+  /** JSON array of EntitySpec. */
+  entities: JsonText;
+  discovered_at: IsoText;
+}
+
 /** Every table of the store. */
 export interface Database {
   connections: ConnectionsTable;
@@ -218,6 +227,7 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_counters: LoginCountersTable;
+  connection_schemas: ConnectionSchemasTable;
   api_usage: ApiUsageTable;
   rate_buckets: RateBucketsTable;
 }

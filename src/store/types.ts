@@ -7,7 +7,7 @@ import type { SecretBox } from './secrets.js';
 import type { KeyRotationResult } from './key-rotation.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { SerializedError, ErrorKind } from '../core/errors.js';
-import type { Watermark } from '../core/connector.js';
+import type { EntitySpec, Watermark } from '../core/connector.js';
 
 export type Iso = string;
 
@@ -345,6 +345,16 @@ export interface CallSlot {
   release(): void;
 }
 /** One connection's API usage for one UTC day, as every process counted it. */
+/** A connection's discovered entities as last stored. */
+export interface ConnectionSchemaRow {
+  connection: string;
+  /** Connector type (`salesforce`). */
+  type: string;
+  entities: EntitySpec[];
+  /** ISO 8601 time of the discovery. */
+  discoveredAt: string;
+}
+
 export interface ApiUsageRow {
   connection: string;
   /** UTC day, `YYYY-MM-DD`. */
@@ -507,6 +517,10 @@ export interface Store {
   addApiUsage(input: ApiUsageAdd): Promise<ApiUsageRow & { granted: boolean }>;
   /** Every connection's usage on one UTC day. */
   listApiUsage(day: string): Promise<ApiUsageRow[]>;
+  /** Remembers a connection's discovered entities (replacing the last discovery). */
+  saveConnectionSchema(input: ConnectionSchemaRow): Promise<void>;
+  /** The last discovered entities of a connection, or null when it was never discovered. */
+  getConnectionSchema(connection: string): Promise<ConnectionSchemaRow | null>;
   /**
    * Calls `listener` with a connection's name when it is created, changed or deleted by any process on
    * this store (`'*'` when changes may have been missed, e.g. after a reconnect). Returns an unsubscribe.

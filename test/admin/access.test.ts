@@ -39,7 +39,7 @@ describe('the route table', () => {
     expect(access('GET', '/audit')).toBe('admin');
     // Every unsafe route needs more than viewer, except a user's own session, password and tokens.
     const viewerWrites = adminRoutes.filter((r) => r.method !== 'GET' && r.access === 'viewer').map(label).sort();
-    expect(viewerWrites).toEqual(['DELETE /tokens/:id', 'POST /auth/logout', 'POST /auth/password', 'POST /flows/:name/preview', 'POST /flows/validate', 'POST /tokens']);
+    expect(viewerWrites).toEqual(['DELETE /tokens/:id', 'POST /auth/logout', 'POST /auth/password', 'POST /flows/:name/preview', 'POST /flows/plan', 'POST /flows/preview', 'POST /flows/validate', 'POST /mapping/suggest', 'POST /tokens']);
   });
 });
 

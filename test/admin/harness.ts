@@ -35,10 +35,23 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
       const r = loadFlow(source, file);
       return r.ok ? [] : r.issues;
     },
+    async validateFlowNames(source, file) {
+      // No schemas in this harness: the engine's name check has its own tests (test/engine/flow-names.test.ts).
+      const r = loadFlow(source, file);
+      return r.ok ? [] : r.issues;
+    },
     async deployFlow(source, actor) {
       const r = loadFlow(source);
       if (!r.ok) throw new FlowValidationError(r.issues);
       return store.deployFlow({ flow: r.flow.def.name, source, definition: r.flow.def as unknown as JsonObject, hash: r.flow.hash, deployedBy: actor });
+    },
+    async rollbackFlow(flow, toVersion, actor) {
+      const old = await store.getFlowVersion(flow, toVersion);
+      if (!old) throw new Error(`flow "${flow}" has no version ${toVersion}`);
+      return this.deployFlow(old.source, actor);
+    },
+    async connectionSchema() {
+      return undefined;
     },
     async runFlowNow(flow, actor) {
       const f = await store.getFlow(flow);
@@ -73,6 +86,9 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
     applyReconcile: (runId, selection, actor) => applyReconcile(runId, selection, actor, { store, flows: new FlowCache(store) }),
     previewReplay: async () => null,
     costPreview: async (flow, mode) => ({ flow, mode, records: {}, lines: [], assumptions: ['the test hub reads no systems'] }),
+    async previewFlowSource() {
+      return { preview: null, issues: [] };
+    },
     async testConnection(name) {
       const row = await store.getConnection(name);
       if (!row) throw new Error(`no connection ${name}`);

@@ -12,8 +12,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
 const env = { ...process.env, SYNCLINE_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}`, SYNCLINE_MASTER_KEY: 'd'.repeat(64), SYNCLINE_CONFIG: '' };
 delete (env as Record<string, string | undefined>).SYNCLINE_CONFIG;
 
+/** Runs the command as installed: bin/syncline.js (the bundled build when current, else the sources). */
 function syncline(...args: string[]) {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
+  const res = spawnSync(process.execPath, ['bin/syncline.js', ...args], { env, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
   return { code: res.status, out: res.stdout, err: res.stderr };
 }
 

@@ -12,7 +12,7 @@ afterAll(() => {
 });
 
 function startSandbox(): Promise<string> {
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sandbox', 'salesforce', 'pardot', 'sage100'], { cwd: process.cwd(), env: { ...process.env, ODBCINI: '' } });
+  child = spawn(process.execPath, ['bin/syncline.js', 'sandbox', 'salesforce', 'pardot', 'sage100'], { cwd: process.cwd(), env: { ...process.env, ODBCINI: '' } });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sandbox did not print its connection details:\n${out}`)), 45_000);

@@ -188,6 +188,18 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.getConnectionState('c', 'nothing')).toBeNull();
       });
 
+      it('keeps the last discovered schema of a connection, replaced by the next, and drops it with the connection', async () => {
+        await store.putConnection({ name: 's', type: 't', settings: {}, secrets: {} });
+        expect(await store.getConnectionSchema('s')).toBeNull();
+        const entities = [{ name: 'Lead', idField: 'Id', fields: [{ name: 'Email', type: 'email' as const, maxLength: 80 }], operations: ['read' as const] }];
+        await store.saveConnectionSchema({ connection: 's', type: 't', entities, discoveredAt: '2026-12-01T10:00:00.000Z' });
+        expect(await store.getConnectionSchema('s')).toEqual({ connection: 's', type: 't', entities, discoveredAt: '2026-12-01T10:00:00.000Z' });
+        await store.saveConnectionSchema({ connection: 's', type: 't', entities: [], discoveredAt: '2026-12-02T10:00:00.000Z' });
+        expect(await store.getConnectionSchema('s')).toMatchObject({ entities: [], discoveredAt: '2026-12-02T10:00:00.000Z' });
+        await store.deleteConnection('s');
+        expect(await store.getConnectionSchema('s')).toBeNull();
+      });
+
       it('encrypts connection state at rest (OAuth access and refresh tokens live there)', async () => {
         if (!h.raw) return;
         await store.putConnection({ name: 'sf', type: 't', settings: {}, secrets: {} });

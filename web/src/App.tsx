@@ -1,5 +1,5 @@
 /** The console shell: sign-in gate, navigation, and the page for the current path. */
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ServerBanner } from './components/ServerBanner';
 import { keepTableCellsLabelled } from './components/stacked-tables';
@@ -22,6 +22,9 @@ import { Audit } from './pages/Audit';
 import { Reviews } from './pages/Reviews';
 import { Users } from './pages/Users';
 import { Account } from './pages/Account';
+
+// The editor brings CodeMirror and the YAML library: loaded when first opened, not with every page.
+const FlowEditor = lazy(() => import('./pages/flow-editor/FlowEditor').then((m) => ({ default: m.FlowEditor })));
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -123,6 +126,8 @@ function Pages() {
     <Routes>
       <Route path="/" element={<Overview />} />
       <Route path="/flows" element={<Flows />} />
+      <Route path="/flows/new" element={<EditorPage />} />
+      <Route path="/flows/:name/edit" element={<WithParam name="name" render={(name) => <EditorPage name={name} />} />} />
       <Route path="/flows/:name" element={<WithParam name="name" render={(name) => <FlowDetail name={name} />} />} />
       <Route path="/runs" element={<Runs />} />
       <Route path="/runs/:id" element={<WithParam name="id" render={(id) => <RunDetail id={id} />} />} />
@@ -136,6 +141,15 @@ function Pages() {
       <Route path="/account" element={<Account />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
+  );
+}
+
+/** The flow editor, loaded on first use. */
+function EditorPage({ name }: { name?: string }) {
+  return (
+    <Suspense fallback={<p className="boot">Loading the editor…</p>}>
+      <FlowEditor name={name} />
+    </Suspense>
   );
 }
 

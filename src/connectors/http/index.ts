@@ -40,6 +40,8 @@ export function entitySpec(e: EntitySettings): EntitySpec {
       ];
   const spec: EntitySpec = { name: e.name, idField: e.idField, fields, operations: entityOperations(e) };
   if (e.label) spec.label = e.label;
+  // Without declared fields the API's own field list is unknown, so deploy cannot check names against it.
+  if (!e.fields?.length) spec.openFields = true;
   if (e.updatedField) spec.updatedField = e.updatedField;
   if (e.paths.batch) spec.maxBatchSize = e.maxBatchSize ?? 100;
   return spec;

@@ -63,7 +63,8 @@ export class PardotConnector implements Connector {
 
   async discover(): Promise<EntitySpec[]> {
     const defs = await this.loadCustomFields(true);
-    return PARDOT_ENTITIES.map((e) => (e.name === 'prospect' ? { ...e, fields: [...e.fields, ...defs.map(customFieldSpec)] } : e));
+    // With the business unit's custom fields added, the prospect's field list is complete.
+    return PARDOT_ENTITIES.map((e) => (e.name === 'prospect' ? { ...e, fields: [...e.fields, ...defs.map(customFieldSpec)], openFields: false } : e));
   }
 
   /** Every entity's operations, dispatched through one table (connectors/shared/entities.ts). */

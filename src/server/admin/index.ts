@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
+import { flowBuildingRoutes } from './routes/flow-building.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
 import { syncRoutes } from './routes/sync.js';
@@ -61,6 +62,7 @@ const openApiRoute = defineRoute({
 export const adminRoutes: AnyRoute[] = [
   ...authRoutes,
   ...connectionRoutes,
+  ...flowBuildingRoutes,
   ...flowRoutes,
   ...runRoutes,
   ...deadLetterRoutes,

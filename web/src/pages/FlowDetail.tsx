@@ -7,6 +7,7 @@ import { useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { Diff, FlowDetail as Detail, FlowVersion, Preview } from '../types';
+import { DiffView } from './flow-editor/DiffView';
 
 export function FlowDetail({ name }: { name: string }) {
   const { can } = useSession();
@@ -52,6 +53,9 @@ export function FlowDetail({ name }: { name: string }) {
             </button>
           </>
         )}
+        <Link to={`${path}/edit`} className="button">
+          Edit
+        </Link>
         <Link to={`/runs?flow=${encodeURIComponent(f.name)}`}>Runs</Link>
       </PageHeader>
       {note && <OkNote>{note}</OkNote>}
@@ -110,7 +114,19 @@ export function FlowDetail({ name }: { name: string }) {
       <PreviewPanel path={path} />
 
       <h2>Versions</h2>
-      {versions.data ? <VersionHistory path={path} versions={versions.data} current={f.currentVersion} /> : <Loading />}
+      {versions.data ? (
+        <VersionHistory
+          path={path}
+          versions={versions.data}
+          current={f.currentVersion}
+          onRolledBack={() => {
+            void reload();
+            void versions.reload();
+          }}
+        />
+      ) : (
+        <Loading />
+      )}
 
       <details className="panel">
         <summary>Flow file (v{data.version.version})</summary>
@@ -197,7 +213,31 @@ function PreviewPanel({ path }: { path: string }) {
   );
 }
 
-function VersionHistory({ path, versions, current }: { path: string; versions: FlowVersion[]; current: number }) {
+function VersionHistory({ path, versions, current, onRolledBack }: { path: string; versions: FlowVersion[]; current: number; onRolledBack(): void }) {
+  const { can } = useSession();
+  const [rollback, setRollback] = useState<{ version: number; diff: Diff } | null>(null);
+  const [rolled, setRolled] = useState<string | null>(null);
+  const askRollback = async (version: number) => {
+    setError(null);
+    setRolled(null);
+    try {
+      // What goes live: the current version's text becomes the old one's.
+      setRollback({ version, diff: await api<Diff>('GET', `${path}/diff?from=${current}&to=${version}`) });
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const doRollback = async () => {
+    if (!rollback) return;
+    try {
+      const res = await api<{ version: FlowVersion; from: number }>('POST', `${path}/rollback`, { version: rollback.version });
+      setRolled(`Rolled back: version ${res.version.version} now runs, equal to version ${rollback.version} (was ${res.from}).`);
+      setRollback(null);
+      onRolledBack();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const [from, setFrom] = useState<number>(versions.length > 1 ? versions[1].version : current);
   const [to, setTo] = useState<number>(current);
   const [diff, setDiff] = useState<Diff | null>(null);
@@ -221,6 +261,7 @@ function VersionHistory({ path, versions, current }: { path: string; versions: F
               <th scope="col">Deployed</th>
               <th scope="col">By</th>
               <th scope="col">Hash</th>
+              {can('admin') && <th scope="col">Roll back</th>}
             </tr>
           </thead>
           <tbody>
@@ -234,6 +275,15 @@ function VersionHistory({ path, versions, current }: { path: string; versions: F
                 <td>
                   <code>{v.hash.slice(0, 12)}</code>
                 </td>
+                {can('admin') && (
+                  <td>
+                    {v.version !== current && (
+                      <button type="button" onClick={() => void askRollback(v.version)} aria-label={`Roll back to v${v.version}`}>
+                        Roll back to v{v.version}
+                      </button>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -265,6 +315,23 @@ function VersionHistory({ path, versions, current }: { path: string; versions: F
         </form>
       )}
       <ErrorNote error={error} />
+      {rolled && <OkNote>{rolled}</OkNote>}
+      {rollback && (
+        <div className="panel deploy-confirm" role="dialog" aria-label="Confirm rollback">
+          <h3>
+            Roll back to v{rollback.version}? A new version equal to v{rollback.version} is deployed; these lines change against the live v{current}:
+          </h3>
+          <DiffView lines={rollback.diff.lines} label={`Changes from v${current} back to v${rollback.version}`} />
+          <div className="inline-form">
+            <button type="button" className="primary" onClick={() => void doRollback()}>
+              Confirm rollback
+            </button>
+            <button type="button" onClick={() => setRollback(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {diff && (
         <div className="diff" role="region" aria-label={`Changes from v${diff.from} to v${diff.to}`} tabIndex={0}>
           {diff.lines.map((l, i) => (

@@ -15,6 +15,9 @@ export function Flows() {
   return (
     <section>
       <PageHeader title="Flows">
+        <Link to="/flows/new" className="button">
+          New flow
+        </Link>
         {can('admin') && (
           <button type="button" onClick={() => setDeploying((d) => !d)} aria-expanded={deploying}>
             Deploy a flow file

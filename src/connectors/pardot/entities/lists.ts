@@ -43,6 +43,8 @@ export const listMembershipEntity: EntitySpec = {
     { name: 'listId', type: 'reference', references: 'list', required: true },
     { name: 'prospectId', type: 'reference', references: 'prospect', required: true },
     { name: 'optedOut', type: 'boolean' },
+    // Read with deleted memberships included (changes.ts), so a flow can tell a removal from an addition.
+    { name: 'isDeleted', type: 'boolean', readOnly: true },
     { name: 'createdAt', type: 'datetime', readOnly: true },
     { name: 'updatedAt', type: 'datetime', readOnly: true },
   ],

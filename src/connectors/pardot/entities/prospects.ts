@@ -78,6 +78,8 @@ export const prospectEntity: EntitySpec = {
   // Batches above the import threshold become one Import API job (up to 10 batches of 10 MB each).
   maxBatchSize: 10_000,
   description: 'Account Engagement prospects; upsert matches on email (normalised).',
+  // Custom fields are the business unit's own: only discover() lists them all.
+  openFields: true,
 };
 
 /** A custom field definition as `/objects/custom-fields` returns it. */

@@ -23,6 +23,8 @@ function entity(name: string, label: string, fields: F[], description: string): 
     operations: ['read', 'changes', 'get', 'find', 'create', 'update', 'upsert', 'delete', 'batch'],
     maxBatchSize: 200,
     description,
+    // An org adds custom fields of its own: only its describe (discover()) lists them all.
+    openFields: true,
   };
 }
 

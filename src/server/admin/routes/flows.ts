@@ -138,12 +138,13 @@ export const flowRoutes: AnyRoute[] = [
     method: 'POST',
     url: '/flows/validate',
     access: 'viewer',
-    summary: 'Validate a flow file without deploying it; returns every problem with line and column.',
+    summary: 'Validate a flow file without deploying it, every entity and field name checked against the discovered schemas; returns every problem with line, column and the closest real name.',
     tag: 'flows',
     extraBodyTypes: ['text/yaml', 'application/yaml', 'text/plain'],
     schema: { body: deployBody, response: { 200: obj({ valid: { type: 'boolean' }, issues: arr(issueSchema) }) } },
     async handler({ body, ctx }) {
-      const issues = ctx.hub.validateFlow(boundedSource(body));
+      // Names are checked against the connections' discovered schemas too, as deploy checks them.
+      const issues = await ctx.hub.validateFlowNames(boundedSource(body));
       return { valid: issues.length === 0, issues };
     },
   }),
