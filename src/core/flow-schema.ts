@@ -142,7 +142,13 @@ export const flowSchema: JsonObject = {
         {
           additionalProperties: false,
           required: ['type', 'every'],
-          properties: { type: { const: 'poll' }, every: duration, overlap: duration, pageSize: { type: 'integer', minimum: 1, maximum: 10000 } },
+          properties: {
+            type: { const: 'poll' },
+            every: duration,
+            overlap: duration,
+            pageSize: { type: 'integer', minimum: 1, maximum: 10000 },
+            startFrom: { enum: ['beginning', 'now'], description: '`now`: the first read only sets the watermark; existing records are not played.' },
+          },
         },
         {
           additionalProperties: false,
@@ -161,7 +167,48 @@ export const flowSchema: JsonObject = {
       type: 'object',
       additionalProperties: false,
       required: ['connection', 'entity'],
-      properties: { connection: { type: 'string', minLength: 1 }, entity: { type: 'string', minLength: 1 } },
+      properties: {
+        connection: { type: 'string', minLength: 1 },
+        entity: { type: 'string', minLength: 1 },
+        refreshOn: {
+          type: 'array',
+          description: 'Child entities whose changes re-read the parent source record and run the flow on it.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['entity', 'parentId'],
+            properties: {
+              entity: { type: 'string', minLength: 1 },
+              parentId: { type: 'string', minLength: 1, description: "JSONata over the child giving the parent's id." },
+            },
+          },
+        },
+      },
+    },
+    lookups: {
+      type: 'array',
+      description: 'Related records read before the filter and bound on the record under their name.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'connection', 'entity'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+          connection: { type: 'string', minLength: 1 },
+          entity: { type: 'string', minLength: 1 },
+          id: { type: 'string', minLength: 1, description: 'JSONata giving the id to read.' },
+          find: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['field', 'value'],
+            properties: { field: { type: 'string', minLength: 1 }, value: { type: 'string', minLength: 1, description: 'JSONata giving the value, or a list of values tried in order.' } },
+          },
+          many: { type: 'boolean' },
+          required: { type: 'boolean' },
+          when: { type: 'string', minLength: 1 },
+        },
+        oneOf: [{ required: ['id'] }, { required: ['find'] }],
+      },
     },
     filter: { type: 'string', minLength: 1, description: 'JSONata; records for which it is false are skipped.' },
     filterReason: { type: 'string', minLength: 1, description: 'JSONata giving the reason written on the trace of a record the filter skips.' },
@@ -178,6 +225,7 @@ export const flowSchema: JsonObject = {
           connection: { type: 'string', minLength: 1 },
           entity: { type: 'string', minLength: 1 },
           when: { type: 'string', minLength: 1 },
+          forEach: { type: 'string', minLength: 1, description: 'JSONata giving a list; the target is written once per element, bound as `item`.' },
           mapping,
           match: {
             type: 'object',

@@ -52,6 +52,11 @@ export interface PollTriggerDef {
   overlap?: string;
   /** Records read per page (default 500). */
   pageSize?: number;
+  /**
+   * Where the first read starts: `beginning` (default) plays every existing record; `now` only sets the
+   * watermark, so history (years of posted invoices) is not replayed as new events.
+   */
+  startFrom?: 'beginning' | 'now';
 }
 
 /** Runs on a cron schedule (a full or changed-since read of the source). */
@@ -76,6 +81,43 @@ export interface SourceDef {
   connection: string;
   /** Entity on that connection (`Lead`, `AR_Customer`). */
   entity: string;
+  /**
+   * Child entities (on the same connection) whose changes re-run this flow on their parent: each is
+   * polled with its own watermark, and a changed child row makes the engine re-read the parent record
+   * (by id) and run the flow on it, as if the parent had changed. For figures the source computes over
+   * children (a customer's lifetime value over its invoices), so they refresh within one poll.
+   */
+  refreshOn?: RefreshOnDef[];
+}
+
+/** A child entity whose changes refresh the source record it belongs to. */
+export interface RefreshOnDef {
+  /** The child entity (`AR_InvoiceHistory`). */
+  entity: string;
+  /** JSONata over the child record giving its parent's id on the source entity (`CustomerId`). */
+  parentId: string;
+}
+
+/**
+ * A record read from a connection before the flow's filter and mapping, bound on the source record
+ * under `name` (`customer.EmailAddress`), so a flow can join what the source event does not carry
+ * (the Account and contact of a polled Opportunity, the contacts of an invoice's customer).
+ */
+export interface LookupDef {
+  /** Field name the result is bound under; later lookups, the filter and the mappings see it. */
+  name: string;
+  connection: string;
+  entity: string;
+  /** JSONata giving the id to read (one `get`). */
+  id?: string;
+  /** Or: search `field` for the value(s) the JSONata `value` gives (a list is searched value by value, in order). */
+  find?: { field: string; value: string };
+  /** Bind every record found, as a list (default: the first one found, or null). */
+  many?: boolean;
+  /** The lookup must find something: otherwise the record fails as invalid data naming the lookup and the id. */
+  required?: boolean;
+  /** Look up only when this JSONata is true (otherwise null, or an empty list with `many`). */
+  when?: string;
 }
 
 /** One mapping rule for one target field. A bare string is a plain copy of that source path. */
@@ -159,6 +201,12 @@ export interface TargetDef {
   writeBack?: WriteBackDef;
   /** Run this target only when this JSONata expression is true. */
   when?: string;
+  /**
+   * JSONata giving a list: the target is mapped and written once per element, with the element bound
+   * as `item` (every member of a list gets an activity). Use `match.xref: false` with match keys, so
+   * each element's write finds its own record on a retry.
+   */
+  forEach?: string;
 }
 
 /** Declared failure handling. */
@@ -197,6 +245,8 @@ export interface FlowDef {
   source: SourceDef;
   /** A two-way pair instead of `source` + `targets` (src/core/sync.ts); the loader derives those two from it. */
   sync?: SyncDef;
+  /** Related records read before the filter, in order; each sees the ones before it. */
+  lookups?: LookupDef[];
   /** JSONata; records for which it is false are skipped (and traced as skipped). */
   filter?: string;
   /** JSONata giving the reason written on the trace of a record the filter skips (`"anonymous cart"`). */

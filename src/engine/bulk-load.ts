@@ -90,7 +90,11 @@ async function loadPage(
   });
   const passing: SourceRecord[] = [];
   report({ phase: 'mapping' });
-  for (const r of records) {
+  // Lookups and per-element targets need the record runner (a read before mapping, one write per
+  // element): such a flow's records go to the queue as ordinary jobs.
+  const needsRunner = (flow.def.lookups?.length ?? 0) > 0 || flow.def.targets.some((t) => t.forEach);
+  if (needsRunner) for (const r of records) failed.set(r.id, r);
+  for (const r of needsRunner ? [] : records) {
     try {
       if (await flow.compiled.filter(r.data, ctx(r))) passing.push(r);
     } catch {

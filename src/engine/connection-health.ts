@@ -27,8 +27,9 @@ export async function readHealth(store: Store, connection: string): Promise<Conn
 }
 
 /** Every connection a flow reads from or writes to. */
-export function flowConnections(def: Pick<FlowDef, 'source' | 'targets'>): string[] {
+export function flowConnections(def: Pick<FlowDef, 'source' | 'targets' | 'lookups'>): string[] {
   const names = new Set<string>([def.source.connection]);
+  for (const l of def.lookups ?? []) names.add(l.connection);
   for (const t of def.targets) {
     names.add(t.connection);
     if (t.writeBack) names.add(t.writeBack.connection);

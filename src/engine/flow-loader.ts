@@ -164,6 +164,13 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     }
   };
   expr('filter', def.filter);
+  (def.lookups ?? []).forEach((l, i) => {
+    expr(`lookups/${i}/id`, l.id);
+    expr(`lookups/${i}/find/value`, l.find?.value);
+    expr(`lookups/${i}/when`, l.when);
+    if (l.id && l.find) out.push({ path: `lookups/${i}`, message: `lookup "${l.name}" gives both \`id\` and \`find\`; use one` });
+  });
+  (def.source.refreshOn ?? []).forEach((r, i) => expr(`source/refreshOn/${i}/parentId`, r.parentId));
   out.push(...literalSecretIssues(def));
   if (def.trigger.type === 'webhook' && !def.trigger.secret && def.trigger.unsigned !== true && !def.trigger.useConnectorParser) {
     out.push({
@@ -188,6 +195,8 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     if (names.has(t.name)) out.push({ path: `targets/${i}/name`, message: `target name "${t.name}" is used twice` });
     names.add(t.name);
     expr(`targets/${i}/when`, t.when);
+    expr(`targets/${i}/forEach`, t.forEach);
+    if (t.forEach && t.match?.xref !== false) out.push({ path: `targets/${i}/match/xref`, message: `target "${t.name}" writes once per forEach element: set \`match: { xref: false }\` and match keys, so each element finds its own record` });
     checkMapping(t.mapping, `targets/${i}/mapping`, def, out, expr);
     for (const [field, e] of Object.entries(t.writeBack?.mapping ?? {})) expr(`targets/${i}/writeBack/mapping/${field}`, e);
     expr(`targets/${i}/writeBack/id`, t.writeBack?.id);

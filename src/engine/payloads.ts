@@ -8,6 +8,8 @@ export interface EventPayload {
   id: string | null;
   /** Event type as the sender named it. */
   type?: string;
+  /** Set when the record is a changed row of this `source.refreshOn` child entity: the runner re-reads its parent. */
+  via?: string;
 }
 
 /** Instructions for a job that reads the source (poll tick, schedule, manual run). */
@@ -37,7 +39,7 @@ export function isReadPayload(p: unknown): p is ReadPayload {
 export function asEventPayload(p: unknown): EventPayload {
   if (typeof p === 'object' && p !== null && 'record' in p) {
     const e = p as EventPayload;
-    return { record: (e.record ?? {}) as Fields, id: e.id ?? null, type: e.type };
+    return { record: (e.record ?? {}) as Fields, id: e.id ?? null, type: e.type, ...(e.via ? { via: e.via } : {}) };
   }
   return { record: (p ?? {}) as Fields, id: null };
 }

@@ -8,7 +8,7 @@ import { SyncError, toSyncError } from '../core/errors.js';
 import type { TargetDef } from '../core/flow.js';
 import type { Connector, WriteOp } from '../core/connector.js';
 import { normalizeKey, sameKey } from '../core/match-keys.js';
-import type { CompiledTarget, MappingContext } from '../mapping/index.js';
+import type { CompiledLookup, CompiledTarget, MappingContext } from '../mapping/index.js';
 import { validateRecord } from '../mapping/index.js';
 import type { RunStatus, Store, TargetHash, TraceInput, XrefId, XrefLink } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
@@ -62,11 +62,28 @@ function crashHook(flow: string, target: string): void {
 /** Runs one event through the flow. Throws RecordRunFailure on any failure. */
 export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: RecordRunnerDeps): Promise<RecordRunResult> {
   const source = flow.def.source;
-  const record = event.record;
-  const sourceId = event.id ?? null;
-  const keys = searchKeys(record, sourceId);
+  let record = event.record;
+  let sourceId = event.id ?? null;
+  let keys = searchKeys(record, sourceId);
   const result: RecordRunResult = { status: 'succeeded', traces: [], xref: [], hashes: [], written: {} };
-  result.traces.push({ step: 'trigger', status: 'ok', connection: source.connection, entity: source.entity, externalId: sourceId ?? undefined, after: record as JsonValue, keys });
+  result.traces.push({ step: 'trigger', status: 'ok', connection: source.connection, entity: event.via ?? source.entity, externalId: sourceId ?? undefined, after: record as JsonValue, keys });
+  if (event.via) {
+    // A changed child row (source.refreshOn): the flow runs on its parent, re-read now, so figures the
+    // source computes over the children are current and a repeated child never counts twice.
+    const step: TraceInput = { step: 'refresh', status: 'ok', connection: source.connection, entity: source.entity, keys };
+    try {
+      const parent = await readParent(flow, event.via, record, sourceId, deps);
+      record = parent.data;
+      sourceId = parent.id;
+      keys = [...new Set([...keys, ...searchKeys(record, sourceId)])];
+      result.traces.push({ ...step, externalId: parent.id, after: record as JsonValue, keys });
+    } catch (err) {
+      const error = toSyncError(err);
+      if (!error.details.recordKey && sourceId) error.details.recordKey = sourceId;
+      result.traces.push({ ...step, status: 'failed', error: error.toJSON() });
+      throw new RecordRunFailure(error, result);
+    }
+  }
 
   const sourceRef: XrefId | null = sourceId ? { connection: source.connection, entity: source.entity, id: sourceId } : null;
   const ctx: MappingContext = {
@@ -97,26 +114,27 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   const prepareTarget = async (
     target: (typeof flow.compiled.targets)[number],
     mctx: MappingContext,
+    rec: Fields = record,
   ): Promise<{ kind: 'skipped' } | { kind: 'mapped'; mapped: Awaited<ReturnType<typeof target.map>> } | { kind: 'failed'; error: unknown; step: TraceInput }> => {
     const t = target.def;
     const step: TraceInput = { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys };
     try {
-      if (!(await target.when(record, mctx))) return { kind: 'skipped' };
+      if (!(await target.when(rec, mctx))) return { kind: 'skipped' };
     } catch (err) {
       return { kind: 'failed', error: err, step };
     }
     let mapped;
     try {
-      mapped = await target.map(record, mctx);
+      mapped = await target.map(rec, mctx);
     } catch (err) {
-      return { kind: 'failed', error: err, step: { ...step, before: record as JsonValue } };
+      return { kind: 'failed', error: err, step: { ...step, before: rec as JsonValue } };
     }
     // A lone surrogate cannot be encoded as UTF-8, so no vendor can store it (and URL encoding it
     // throws): refuse it as invalid data naming the field, instead of retrying a write that cannot succeed.
     const malformed = Object.entries(mapped.fields).find(([, v]) => typeof v === 'string' && LONE_SURROGATE.test(v));
     if (malformed) {
       const error = new SyncError('invalid_data', `field "${malformed[0]}" of target "${t.name}" is not valid Unicode (it holds a lone surrogate)`, { field: malformed[0], rule: 'well-formed Unicode' });
-      return { kind: 'failed', error, step: { ...step, before: record as JsonValue } };
+      return { kind: 'failed', error, step: { ...step, before: rec as JsonValue } };
     }
     return { kind: 'mapped', mapped };
   };
@@ -129,6 +147,19 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     if (!errors.length) return null;
     return new SyncError('invalid_data', errors.map((e) => e.message).join('; '), { ...errors[0].details, recordKey: sourceId ?? undefined });
   };
+
+  for (const lookup of flow.compiled.lookups ?? []) {
+    const l = lookup.def;
+    const step: TraceInput = { step: `lookup:${l.name}`, status: 'ok', connection: l.connection, entity: l.entity, keys };
+    try {
+      const found = (await lookup.when(record, ctx)) ? await runLookup(lookup, record, ctx, deps) : [];
+      const bound = l.many ? found : (found[0] ?? null);
+      record = { ...record, [l.name]: bound as JsonValue };
+      result.traces.push({ ...step, status: found.length ? 'ok' : 'skipped', externalId: found[0]?.id as string | undefined, after: bound as JsonValue });
+    } catch (err) {
+      return fail(err, step);
+    }
+  }
 
   let passed: boolean;
   try {
@@ -163,6 +194,11 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
         return ctx.xref!(connection, entity, id, targetConnection, targetEntity);
       },
     };
+    if (target.forEach) {
+      // One write per element of a list (every member of a list): mapped element by element when written.
+      prepared.push({ target, state: 'after-earlier-writes' });
+      continue;
+    }
     const outcome = await prepareTarget(target, probe);
     if (dependsOnEarlier) prepared.push({ target, state: 'after-earlier-writes' });
     else if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
@@ -178,20 +214,9 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   // 2. Write, target by target. What one attempt wrote is committed with its outcome (cross-reference
   // and payload hash per target), so a retry or a replay finds those targets written and unchanged
   // and completes only what is missing.
-  for (const prep of prepared) {
-    const target = prep.target;
+  /** Writes one mapped record of a target: match, plan, write, link, write back. */
+  const writeTarget = async (target: Target, mapped: Awaited<ReturnType<Target['map']>>, rec: Fields, element?: string): Promise<void> => {
     const t = target.def;
-    let mapped;
-    if (prep.state === 'mapped') mapped = prep.mapped;
-    else {
-      const outcome = prep.state === 'skipped' ? ({ kind: 'skipped' } as const) : await prepareTarget(target, ctx);
-      if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
-      if (outcome.kind === 'skipped') {
-        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
-        continue;
-      }
-      mapped = outcome.mapped;
-    }
     const fields = mapped.fields;
     // The source record is kept once, on the trigger step; the map step holds what it produced.
     const mapTrace: TraceInput = { step: `map:${t.name}`, status: 'ok', connection: t.connection, entity: t.entity, after: fields as JsonValue, lineage: mapped.lineage, keys };
@@ -205,23 +230,24 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       if (!t.writeBack || !target.writeBack) return;
       const targetRef = { connection: t.connection, entity: t.entity, id: existingId };
       if (sourceRef && !result.xref.some((l) => l.a === sourceRef && l.b.id === existingId)) result.xref.push({ a: sourceRef, b: targetRef });
-      await writeBack(t, target.writeBack, record, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
+      await writeBack(t, target.writeBack, rec, { id: existingId, created: false }, sourceId, ctx, deps, result, keys);
     };
     // Until the write lands, another record with the same match-key value would also find nothing and create.
     const release = await (deps.locks?.hold(matchLockKeys(t, fields)) ?? Promise.resolve(() => undefined));
     try {
       const conn = await deps.pool.get(t.connection);
       const verb = t.write?.verb ?? 'upsert';
-      const existingId = await findTarget(target, record, ctx, fields, sourceRef, conn.connector, deps.store);
+      const existingId = await findTarget(target, rec, ctx, fields, sourceRef, conn.connector, deps.store);
       const invalid = await checkMapped(target, fields, existingId ? 'update' : verb);
       if (invalid) throw invalid;
-      const op = planWrite(t, verb, existingId, fields, flow.name, sourceId);
+      // Each forEach element is its own write: its idempotency key names the element, not only the event.
+      const op = planWrite(t, verb, existingId, fields, flow.name, sourceId && element ? `${sourceId}#${element}` : sourceId);
       if (!op) {
         writeStep.status = 'unchanged';
         writeStep.externalId = existingId ?? undefined;
         result.traces.push(writeStep);
         if (existingId) await writeBackExisting(existingId);
-        continue;
+        return;
       }
       const hash = stableHash(op.data);
       if (existingId && verb !== 'delete' && (t.write?.skipUnchanged ?? true)) {
@@ -234,7 +260,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
           if (sourceRef) result.xref.push({ a: sourceRef, b: { connection: t.connection, entity: t.entity, id: existingId } });
           result.written[t.name] = { id: existingId, created: false };
           await writeBackExisting(existingId);
-          continue;
+          return;
         }
       }
       writeStep.after = op.data as JsonValue;
@@ -254,7 +280,7 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
       result.written[t.name] = { id: outcome.id, created: outcome.created, data: outcome.data };
 
       if (t.writeBack && target.writeBack) {
-        await writeBack(t, target.writeBack, record, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, result, keys);
+        await writeBack(t, target.writeBack, rec, { id: outcome.id, created: outcome.created, ...(outcome.data ?? {}) }, sourceId, ctx, deps, result, keys);
       }
     } catch (err) {
       if (err instanceof RecordRunFailure) throw err;
@@ -262,8 +288,79 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
     } finally {
       release();
     }
+  };
+
+  for (const prep of prepared) {
+    const target = prep.target;
+    const t = target.def;
+    if (prep.state === 'mapped') {
+      await writeTarget(target, prep.mapped, record);
+      continue;
+    }
+    if (prep.state === 'skipped') {
+      result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
+      continue;
+    }
+    let elements: Fields[] = [record];
+    if (target.forEach) {
+      try {
+        elements = (await target.forEach(record, ctx)).map((item) => ({ ...record, item: item as JsonValue }));
+      } catch (err) {
+        return fail(err, { step: `map:${t.name}`, status: 'failed', connection: t.connection, entity: t.entity, keys });
+      }
+      if (elements.length === 0) {
+        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys, after: { reason: 'forEach gave no elements' } });
+        continue;
+      }
+    }
+    for (const rec of elements) {
+      const outcome = await prepareTarget(target, ctx, rec);
+      if (outcome.kind === 'failed') return fail(outcome.error, outcome.step);
+      if (outcome.kind === 'skipped') {
+        result.traces.push({ step: `map:${t.name}`, status: 'skipped', connection: t.connection, entity: t.entity, keys });
+        continue;
+      }
+      await writeTarget(target, outcome.mapped, rec, target.forEach ? stableHash(rec.item ?? null) : undefined);
+    }
   }
   return result;
+}
+
+/** The parent record of a changed `refreshOn` child row, read from the source connection. */
+async function readParent(flow: FlowRuntime, via: string, child: Fields, childId: string | null, deps: RecordRunnerDeps): Promise<{ id: string; data: Fields }> {
+  const source = flow.def.source;
+  const def = source.refreshOn?.find((r) => r.entity === via);
+  const what = `${via} ${childId ?? '(no id)'}`;
+  if (!def || !flow.compiled.parentIdOf) throw new SyncError('invalid_data', `${what}: this flow version has no source.refreshOn for ${via}`, { rule: 'source.refreshOn' });
+  const parentId = await flow.compiled.parentIdOf(via, child, { flow: flow.name, recordKey: childId ?? undefined });
+  if (!parentId) throw new SyncError('invalid_data', `${what} names no ${source.entity}: parentId \`${def.parentId}\` gave nothing`, { field: def.parentId, rule: 'source.refreshOn.parentId' });
+  const conn = await deps.pool.get(source.connection);
+  const parent = await conn.connector.get(source.entity, parentId);
+  if (!parent) throw new SyncError('invalid_data', `${what} belongs to ${source.entity} ${parentId}, which does not exist on "${source.connection}"`, { field: def.parentId, value: parentId, rule: 'the parent must exist' });
+  return { id: parent.id, data: parent.data };
+}
+
+/** Reads what one lookup names: a get per id, or a find per value, stopping at the first hit unless `many`. */
+async function runLookup(lookup: CompiledLookup, record: Fields, ctx: MappingContext, deps: RecordRunnerDeps): Promise<Fields[]> {
+  const l = lookup.def;
+  const keys = await lookup.keys(record, ctx);
+  const conn = await deps.pool.get(l.connection);
+  const found: Fields[] = [];
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const hits = l.find ? await conn.connector.find(l.entity, l.find.field, key) : [await conn.connector.get(l.entity, key)].filter((r) => r !== null);
+    for (const h of hits) {
+      if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      found.push({ ...h.data, id: h.id });
+    }
+    if (found.length && !l.many) break;
+  }
+  if (!found.length && l.required) {
+    const how = l.find ? `${l.find.field} = ${keys.map((k) => JSON.stringify(k)).join(' or ') || '(no value)'}` : `id ${keys.join(', ') || '(no id)'}`;
+    throw new SyncError('invalid_data', `lookup "${l.name}" found no ${l.entity} on "${l.connection}" with ${how}`, { field: l.name, value: keys, rule: 'required lookup' });
+  }
+  return found;
 }
 
 /** Lock keys for a target's match-key values (`pardot/prospect/email=ada@example.com`). */

@@ -1,8 +1,8 @@
 /** compileFlow: a flow definition compiled once per version into filter, targets, conditions and write-backs. */
 import { SyncError } from '../core/errors.js';
-import type { FlowDef, TargetDef } from '../core/flow.js';
+import type { FlowDef, LookupDef, TargetDef } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
-import type { CompileOptions, CompiledFlow, CompiledTarget, MappedRecord, MappingContext, MappingFunction, MappingOutcome } from './types.js';
+import type { CompileOptions, CompiledFlow, CompiledLookup, CompiledTarget, MappedRecord, MappingContext, MappingFunction, MappingOutcome } from './types.js';
 import { booleanOf, compileExpression, evaluateExpression, type CompiledExpression, type EvalEnv } from './expression.js';
 import { buildFunctions } from './functions/index.js';
 import { compileValueMap, type ValueMap } from './functions/valuemaps.js';
@@ -68,7 +68,16 @@ export function compileFlow(def: FlowDef, options: CompileOptions = {}): Compile
   const lineage = options.lineage !== false;
   const targets = def.targets.map((t, i) => compileTarget(t, i, functions, valueMaps, lineage));
   const reason = def.filterReason !== undefined ? compileOrFatal(def.filterReason, 'filterReason', functions) : undefined;
+  const lookups = (def.lookups ?? []).map((l, i) => compileLookup(l, i, functions));
+  const parentIds = new Map((def.source.refreshOn ?? []).map((r, i) => [r.entity, compileOrFatal(r.parentId, `source/refreshOn/${i}/parentId`, functions)]));
   return {
+    lookups,
+    async parentIdOf(childEntity, child, ctx) {
+      const expr = parentIds.get(childEntity);
+      if (!expr) return null;
+      const v = await evaluateExpression(expr, child, { root: child, ctx });
+      return v === undefined || v === null || v === '' ? null : String(v);
+    },
     filter: (record, ctx) => filter.run(record, ctx),
     filterReason: async (record, ctx) => {
       if (!reason) return null;
@@ -82,6 +91,29 @@ export function compileFlow(def: FlowDef, options: CompileOptions = {}): Compile
     },
     filterSync: (record, ctx) => filter.sync(record, ctx),
     targets,
+  };
+}
+
+/** Compiles one lookup: its `when`, and the expression giving the ids to get or the values to search. */
+function compileLookup(def: LookupDef, index: number, functions: ReadonlyMap<string, MappingFunction>): CompiledLookup {
+  const at = `lookups/${index}`;
+  const text = def.id ?? def.find?.value;
+  if (!text) throw new SyncError('fatal', `${at}: a lookup needs \`id\` or \`find\``, { rule: def.name });
+  const keysExpr = compileOrFatal(text, def.id ? `${at}/id` : `${at}/find/value`, functions);
+  const when = condition(def.when !== undefined ? compileOrFatal(def.when, `${at}/when`, functions) : undefined, 'when', `lookup ${def.name}`);
+  return {
+    def,
+    when: (record, ctx) => when.run(record, ctx),
+    async keys(record, ctx) {
+      let v: unknown;
+      try {
+        v = await evaluateExpression(keysExpr, record, { root: record, ctx });
+      } catch (err) {
+        throw mappingError({ flow: ctx.flow, recordKey: ctx.recordKey, target: `lookup ${def.name}` }, def.id ? 'id' : 'find.value', text, undefined, (err as Error).message, err);
+      }
+      const list = Array.isArray(v) ? v : [v];
+      return [...new Set(list.filter((x) => x !== undefined && x !== null && String(x).trim() !== '').map((x) => String(x)))];
+    },
   };
 }
 
@@ -157,6 +189,19 @@ function compileTarget(
     },
   };
   if (def.writeBack) target.writeBack = compileWriteBack(def, at, functions);
+  if (def.forEach !== undefined) {
+    const eachExpr = compileOrFatal(def.forEach, `${at}/forEach`, functions);
+    target.forEach = async (record, ctx) => {
+      let v: unknown;
+      try {
+        v = await evaluateExpression(eachExpr, record, { root: record, ctx });
+      } catch (err) {
+        throw mappingError({ flow: ctx.flow, recordKey: ctx.recordKey, target: def.name }, 'forEach', eachExpr.text, undefined, `the expression failed: ${(err as Error).message ?? String(err)}`, err);
+      }
+      if (v === undefined || v === null) return [];
+      return Array.isArray(v) ? v : [v];
+    };
+  }
   if (def.match?.link !== undefined) {
     const linkExpr = compileOrFatal(def.match.link, `${at}/match/link`, functions);
     target.link = async (record, ctx) => {

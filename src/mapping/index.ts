@@ -19,6 +19,7 @@ export type { MappingSuggestion, SuggestInput } from './suggest.js';
 export type {
   CompileOptions,
   CompiledFlow,
+  CompiledLookup,
   CompiledTarget,
   EntityResolver,
   FieldDiff,

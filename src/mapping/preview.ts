@@ -57,11 +57,14 @@ export async function previewFlow(def: FlowDef, sample: Fields, options: Preview
       continue;
     }
     try {
-      if (!(await t.when(sample, ctx))) {
+      // A forEach target is previewed for its first element (the engine writes one per element).
+      const first = t.forEach ? (await t.forEach(sample, ctx))[0] : undefined;
+      const rec = t.forEach ? (first === undefined ? null : { ...sample, item: first as Fields[string] }) : sample;
+      if (!rec || !(await t.when(rec, ctx))) {
         targets.push({ ...base, fields: null, lineage: [], errors: [] });
         continue;
       }
-      const out = await t.mapAll(sample, ctx);
+      const out = await t.mapAll(rec, ctx);
       const errors = out.errors.map((e) => e.toJSON());
       const spec = entities?.(t.def.connection, t.def.entity);
       if (spec) {

@@ -3,7 +3,7 @@ import type { Fields } from '../core/json.js';
 import type { LineageEntry } from '../core/lineage.js';
 import type { SerializedError, SyncError } from '../core/errors.js';
 import type { EntitySpec } from '../core/connector.js';
-import type { TargetDef } from '../core/flow.js';
+import type { LookupDef, TargetDef } from '../core/flow.js';
 
 /** Arguments of a cross-reference lookup: the record `id` of `entity` on `connection`, seen from `targetConnection`/`targetEntity`. */
 export type XrefArgs = [connection: string, entity: string, id: string, targetConnection: string, targetEntity: string];
@@ -50,6 +50,8 @@ export interface CompiledTarget {
   mapSync(record: Fields, ctx: MappingContext): MappedRecord | undefined;
   /** Maps and collects every failure (used by preview and flow tests). */
   mapAll(record: Fields, ctx: MappingContext): Promise<MappingOutcome>;
+  /** Present when the target declares `forEach`: the elements it is written for. */
+  forEach?(record: Fields, ctx: MappingContext): Promise<unknown[]>;
   /** Present when the target's match declares a `link`: the target id it gives, or null. */
   link?(record: Fields, ctx: MappingContext): Promise<string | null>;
   /** Present when the target declares a write-back. */
@@ -68,6 +70,19 @@ export interface CompiledFlow {
   /** Why the filter skipped this record (the flow's `filterReason`), or null when the flow gives none. */
   filterReason?(record: Fields, ctx: MappingContext): Promise<string | null>;
   targets: CompiledTarget[];
+  /** The flow's lookups, compiled, in order (empty without `lookups`). */
+  lookups?: CompiledLookup[];
+  /** For a `source.refreshOn` child entity: the parent's id of a changed child row (null when it gives none). */
+  parentIdOf?(childEntity: string, child: Fields, ctx: MappingContext): Promise<string | null>;
+}
+
+/** One compiled lookup: its definition and its expressions. */
+export interface CompiledLookup {
+  def: LookupDef;
+  /** False when the lookup's `when` says to skip it. */
+  when(record: Fields, ctx: MappingContext): Promise<boolean>;
+  /** The ids to get (`id`) or the values to search (`find.value`), as a list without empty ones. */
+  keys(record: Fields, ctx: MappingContext): Promise<string[]>;
 }
 
 /** A function made available to expressions as `$name(...)`. Must be synchronous and pure. */

@@ -5,7 +5,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AR_Customer, AR_InvoiceHistoryHeader } from '../../src/sandbox/sage100/schema.js';
+import { AR_Customer, AR_InvoiceHistoryHeader, SO_SalesOrderHeader } from '../../src/sandbox/sage100/schema.js';
 import { journeyFixture, type JourneyFixture } from '../support/journeys.js';
 
 const FLOW = 'customer-enrichment';
@@ -40,6 +40,14 @@ describe('journey 2: customer enrichment', () => {
     return dates.at(-1);
   }
 
+  /** The latest order date (YYYY-MM-DD) over invoiced orders and open standard orders, or undefined. */
+  function lastOrder(div: string, no: string): string | undefined {
+    const ymd = (v: unknown) => String(v ?? '').replace(/^(\d{4})-?(\d{2})-?(\d{2}).*$/, '$1-$2-$3');
+    const invoiced = f.sage.db.list(AR_InvoiceHistoryHeader).filter((i) => i.ARDivisionNo === div && i.CustomerNo === no && i.InvoiceType !== 'CM' && i.OrderDate);
+    const open = f.sage.db.list(SO_SalesOrderHeader).filter((o) => o.ARDivisionNo === div && o.CustomerNo === no && o.OrderType === 'S' && o.OrderDate);
+    return [...invoiced, ...open].map((r) => ymd(r.OrderDate)).sort().at(-1);
+  }
+
   it('writes ERP number, lifetime value, last order date, credit limit and status to Pardot and Salesforce', async () => {
     await f.poll(FLOW);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
@@ -55,7 +63,9 @@ describe('journey 2: customer enrichment', () => {
       expect(account.Name).toBe(String(c.CustomerName).trim());
       expect(new Decimal(String(account.Lifetime_Value__c)).toFixed(2)).toBe(value);
       const last = lastInvoice(String(c.ARDivisionNo), String(c.CustomerNo));
-      if (last) expect(String(account.Last_Order_Date__c)).toBe(last);
+      if (last) expect(String(account.Last_Invoice_Date__c)).toBe(last);
+      const lastOrdered = lastOrder(String(c.ARDivisionNo), String(c.CustomerNo));
+      if (lastOrdered) expect(String(account.Last_Order_Date__c)).toBe(lastOrdered);
       expect(new Decimal(String(account.Credit_Limit__c)).toFixed(2)).toBe(new Decimal(String(c.CreditLimit)).toFixed(2));
       const email = String(c.EmailAddress ?? '').trim().toLowerCase();
       if (!email) continue;
@@ -63,7 +73,8 @@ describe('journey 2: customer enrichment', () => {
       expect(more).toHaveLength(0);
       expect(prospect.erp_customer_number__c).toBe(id);
       expect(new Decimal(String(prospect.lifetime_value__c)).toFixed(2)).toBe(value);
-      if (last) expect(String(prospect.last_order_date__c).slice(0, 10)).toBe(last);
+      if (last) expect(String(prospect.last_invoice_date__c).slice(0, 10)).toBe(last);
+      if (lastOrdered) expect(String(prospect.last_order_date__c).slice(0, 10)).toBe(lastOrdered);
       expect(prospect.customer_status__c).toBe(c.CreditHold === 'Y' ? 'On Hold' : 'Active');
     }
     expect(withInvoices).toBeGreaterThan(0);

@@ -109,6 +109,14 @@ export class PardotSandboxClient {
     const out = (await this.call('POST', '/prospects/do/upsertLatestByEmail?fields=id,email', { matchEmail: values.email, prospect: values })) as { id: number };
     return out.id;
   }
+
+  /** Puts a prospect on the list named `name` (made when missing), as a form's completion action does. */
+  async addToList(name: string, prospectId: number): Promise<number> {
+    const found = (await this.call('GET', `/lists?fields=id,name&name=${encodeURIComponent(name)}`)) as { values?: Array<{ id: number }> };
+    const listId = found?.values?.[0]?.id ?? ((await this.call('POST', '/lists?fields=id', { name, title: name, isDynamic: false, isPublic: false })) as { id: number }).id;
+    await this.call('POST', '/list-memberships?fields=id', { listId, prospectId });
+    return listId;
+  }
 }
 
 const xml = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, trimValues: true });
@@ -178,6 +186,22 @@ export class Sage100SandboxClient {
   /** Runs the invoice posting for an order; returns the invoice number. */
   async postInvoice(salesOrderNo: string): Promise<string> {
     return String((await this.activity('post-invoice', { salesOrderNo })).invoiceNo);
+  }
+
+  /** Posts a cash receipt for a customer, applied to the named open invoice first; returns the deposit number and what it paid. */
+  async receivePayment(customerId: string, amount: string, invoiceNo?: string): Promise<{ depositNo: string; applied: Array<{ invoiceNo: string; amount: string }> }> {
+    const out = await this.activity('payment', { customerId, amount, ...(invoiceNo ? { invoiceNo } : {}) });
+    return { depositNo: String(out.depositNo), applied: out.applied as Array<{ invoiceNo: string; amount: string }> };
+  }
+
+  /** Posts an A/R credit memo for a customer; returns its number. */
+  async postCreditMemo(customerId: string, amount: string, comment?: string): Promise<string> {
+    return String((await this.activity('credit-memo', { customerId, amount, ...(comment ? { comment } : {}) })).invoiceNo);
+  }
+
+  /** Books a goods receipt into a warehouse; returns the new quantity on hand there. */
+  async receiveStock(itemCode: string, quantity: number, warehouseCode?: string): Promise<string> {
+    return String((await this.activity('receive-stock', { itemCode, quantity: String(quantity), ...(warehouseCode ? { warehouseCode } : {}) })).quantityOnHand);
   }
 
   /** Changes a customer's credit limit (and hold flag). */

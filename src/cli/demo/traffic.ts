@@ -27,6 +27,8 @@ export type BusinessEventKind =
   | 'cylinders-returned'
   | 'will-call-picked-up'
   | 'payment-received'
+  | 'credit-memo'
+  | 'stock-alert-requested'
   | 'cart-filled'
   | 'cart-abandoned'
   | 'cart-recovered'
@@ -156,6 +158,7 @@ export class TrafficGenerator {
     const weights: Array<[BusinessEventKind, number]> = [
       ['web-lead', 3],
       ['pardot-form', 2],
+      ['stock-alert-requested', this.deps.erp.stockAlertListPrefix && this.deps.erp.itemCodes().length > 0 ? 1 : 0],
       ['lead-converted', this.pendingLeads.length > 0 ? 3 : 0],
       ['opportunity-won', this.openOpportunities.length > 0 ? 2.5 : 0],
       ...this.deps.erp.events.map((e): [BusinessEventKind, number] => [e.kind, e.weight()]),
@@ -180,6 +183,8 @@ export class TrafficGenerator {
         return this.webLead();
       case 'pardot-form':
         return this.pardotForm();
+      case 'stock-alert-requested':
+        return this.stockAlert();
       case 'lead-converted':
         return this.convertLead(this.pendingLeads.shift()!);
       case 'opportunity-won':
@@ -216,6 +221,16 @@ export class TrafficGenerator {
       email: v.email, firstName: v.firstName, lastName: v.lastName, company: v.company, jobTitle: v.title, phone: v.phone, city: v.city, state: v.state, zip: v.postalCode, country: 'USA', source: 'Website - whitepaper',
     });
     return this.event('pardot', 'pardot-form', `form handler: prospect ${v.firstName} ${v.lastName} <${v.email}> downloaded a whitepaper`, { prospectId: String(id), email: v.email });
+  }
+
+  /** A web visitor asks to hear when an item is back in stock: the form's completion action puts them on the item's list. */
+  private async stockAlert(): Promise<BusinessEvent> {
+    const v = webVisitor(this.random, this.serial);
+    const item = pick(this.random, this.deps.erp.itemCodes());
+    const id = await this.deps.pardot.upsertProspect({ email: v.email, firstName: v.firstName, lastName: v.lastName, company: v.company, source: 'Website - stock alert' });
+    const name = `${this.deps.erp.stockAlertListPrefix}${item}`;
+    await this.deps.pardot.addToList(name, id);
+    return this.event('pardot', 'stock-alert-requested', `form handler: ${v.firstName} ${v.lastName} <${v.email}> asked to hear when ${item} is back in stock (list "${name}")`, { prospectId: String(id), email: v.email, itemCode: item });
   }
 
   private async convertLead(lead: PendingLead): Promise<BusinessEvent> {

@@ -10,12 +10,15 @@ import { SyncError } from '../../core/errors.js';
 import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { pollByStamp } from '../shared/polling.js';
 import { normalizeKey } from '../../core/match-keys.js';
+import { cashReceiptEntity } from './entities/cash-receipt.js';
+import { customerContactEntity } from './entities/customer-contact.js';
 import { customerEntity } from './entities/customer.js';
 import { writeCustomer } from './entities/customer-write.js';
 import { parseCustomerId, record, type EntityModule, type ReadContext } from './entities/entity.js';
 import { invoiceHistoryEntity } from './entities/invoice-history.js';
 import { itemWarehouseEntity } from './entities/item-warehouse.js';
 import { itemEntity } from './entities/item.js';
+import { openInvoiceEntity } from './entities/open-invoice.js';
 import { previewSalesOrder, writeSalesOrder } from './entities/sales-order-write.js';
 import { salesOrderEntity } from './entities/sales-order.js';
 import { customerInvoiceTotals, type InvoiceTotals } from './invoice-totals.js';
@@ -25,7 +28,16 @@ import { EbwsClient } from './soap-client.js';
 import { localDay, odbcDateLiteral, sageStampToMs } from './stamps.js';
 
 /** Every entity this connector reads. */
-export const ENTITY_MODULES: EntityModule[] = [customerEntity, salesOrderEntity, invoiceHistoryEntity, itemEntity, itemWarehouseEntity];
+export const ENTITY_MODULES: EntityModule[] = [
+  customerEntity,
+  customerContactEntity,
+  salesOrderEntity,
+  invoiceHistoryEntity,
+  openInvoiceEntity,
+  cashReceiptEntity,
+  itemEntity,
+  itemWarehouseEntity,
+];
 
 /** Options for tests and embedders. */
 export interface Sage100ConnectionOptions {

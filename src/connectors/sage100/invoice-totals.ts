@@ -1,7 +1,10 @@
 /**
  * Lifetime figures per customer, summed exactly (decimal.js over the driver's decimal strings) from
- * AR_InvoiceHistoryHeader, so a flow can write lifetime value and last order date without adding
- * floats. Credit memos (InvoiceType CM) always reduce the totals, whatever sign they are stored with.
+ * the ERP's own rows: AR_InvoiceHistoryHeader (sales, invoice dates, order dates), AR_OpenInvoice
+ * (open balance), SO_SalesOrderHeader (open orders' dates) and AR_CashReceiptsHistory (last payment).
+ * Credit memos (InvoiceType CM) always reduce the totals, whatever sign they are stored with. The
+ * figures are recomputed from the rows on every read, never incremented, so reading twice (a re-poll)
+ * cannot count anything twice.
  */
 import { Decimal } from 'decimal.js';
 import type { OdbcClient } from './odbc-client.js';
@@ -20,6 +23,12 @@ export interface InvoiceTotals {
   /** First and last invoice dates (`YYYY-MM-DD`), null without invoices. */
   firstInvoiceDate: string | null;
   lastInvoiceDate: string | null;
+  /** What the customer still owes: the sum of AR_OpenInvoice balances (credits and unapplied cash are negative). */
+  openBalance: string;
+  /** The latest order date, over invoiced orders and open standard orders; null without any. */
+  lastOrderDate: string | null;
+  /** The latest cash receipt's transaction date; null without any. */
+  lastPaymentDate: string | null;
 }
 
 /** Totals for customers without any invoice. */
@@ -31,6 +40,9 @@ export const NO_INVOICES: InvoiceTotals = {
   lifetimeFreight: '0.00',
   firstInvoiceDate: null,
   lastInvoiceDate: null,
+  openBalance: '0.00',
+  lastOrderDate: null,
+  lastPaymentDate: null,
 };
 
 /** Lifetime totals for each customer id (`01-ABF`); every id asked for is in the result. */
@@ -39,17 +51,36 @@ export async function customerInvoiceTotals(odbc: OdbcClient, customerIds: strin
   const keys = [...new Set(customerIds)].map((id) => ({ id, ...parseCustomerId(id) }));
   for (const [division, group] of groupBy(keys, (k) => k.ARDivisionNo)) {
     for (const part of chunks(group, 50)) {
-      const rows = await odbc.query(
-        'SELECT ARDivisionNo, CustomerNo, InvoiceType, InvoiceDate, TaxableSalesAmt, NonTaxableSalesAmt, SalesTaxAmt, FreightAmt FROM AR_InvoiceHistoryHeader ' +
-          `WHERE ARDivisionNo = ? AND CustomerNo IN (${part.map(() => '?').join(', ')})`,
-        [division, ...part.map((k) => k.CustomerNo)],
-        'invoice totals',
-      );
-      const byCustomer = groupBy(rows, (r) => `${r.ARDivisionNo}-${String(r.CustomerNo).toUpperCase()}`);
-      for (const k of part) result.set(k.id, sum(byCustomer.get(`${k.ARDivisionNo}-${k.CustomerNo}`) ?? []));
+      const read = async (columns: string, table: string, what: string, extra = '') => {
+        const rows = await odbc.query(
+          `SELECT ARDivisionNo, CustomerNo, ${columns} FROM ${table} WHERE ARDivisionNo = ? AND CustomerNo IN (${part.map(() => '?').join(', ')})${extra}`,
+          [division, ...part.map((k) => k.CustomerNo)],
+          what,
+        );
+        return groupBy(rows, (r) => `${r.ARDivisionNo}-${String(r.CustomerNo).toUpperCase()}`);
+      };
+      const invoices = await read('InvoiceType, InvoiceDate, OrderDate, TaxableSalesAmt, NonTaxableSalesAmt, SalesTaxAmt, FreightAmt', 'AR_InvoiceHistoryHeader', 'invoice totals');
+      const open = await read('Balance', 'AR_OpenInvoice', 'open balance');
+      const orders = await read('OrderDate', 'SO_SalesOrderHeader', 'open order dates', " AND OrderType = 'S'");
+      const receipts = await read('TransactionDate', 'AR_CashReceiptsHistory', 'last payment');
+      for (const k of part) {
+        const id = `${k.ARDivisionNo}-${k.CustomerNo}`;
+        const t = sum(invoices.get(id) ?? []);
+        t.openBalance = (open.get(id) ?? []).reduce((acc, r) => acc.add(amount(r.Balance)), new Decimal(0)).toFixed(2);
+        t.lastOrderDate = latest([t.lastOrderDate, ...(orders.get(id) ?? []).map((r) => odbcDate(r.OrderDate))]);
+        t.lastPaymentDate = latest((receipts.get(id) ?? []).map((r) => odbcDate(r.TransactionDate)));
+        result.set(k.id, t);
+      }
     }
   }
   return result;
+}
+
+const amount = (v: unknown) => new Decimal(v === null || v === undefined || v === '' ? 0 : String(v));
+
+/** The latest of some `YYYY-MM-DD` dates, or null. */
+function latest(dates: Array<string | null>): string | null {
+  return dates.reduce<string | null>((a, d) => (d && (!a || d > a) ? d : a), null);
 }
 
 function sum(rows: Array<Record<string, unknown>>): InvoiceTotals {
@@ -61,7 +92,7 @@ function sum(rows: Array<Record<string, unknown>>): InvoiceTotals {
   let credits = 0;
   let first: string | null = null;
   let last: string | null = null;
-  const amount = (v: unknown) => new Decimal(v === null || v === undefined || v === '' ? 0 : String(v));
+  let lastOrder: string | null = null;
   for (const r of rows) {
     const credit = String(r.InvoiceType).trim() === 'CM';
     const signed = (d: Decimal) => (credit ? d.abs().neg() : d);
@@ -75,6 +106,8 @@ function sum(rows: Array<Record<string, unknown>>): InvoiceTotals {
       if (!first || d < first) first = d;
       if (!last || d > last) last = d;
     }
+    const o = credit ? null : odbcDate(r.OrderDate);
+    if (o && (!lastOrder || o > lastOrder)) lastOrder = o;
   }
   return {
     invoiceCount: invoices,
@@ -84,5 +117,8 @@ function sum(rows: Array<Record<string, unknown>>): InvoiceTotals {
     lifetimeFreight: freight.toFixed(2),
     firstInvoiceDate: first,
     lastInvoiceDate: last,
+    openBalance: '0.00',
+    lastOrderDate: lastOrder,
+    lastPaymentDate: null,
   };
 }

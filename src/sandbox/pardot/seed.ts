@@ -30,10 +30,12 @@ export const SEED_CUSTOM_FIELDS: Array<[string, string, string]> = [
   ['cylinder_holdings', 'Cylinder Holdings', 'textarea'],
   ['last_payment_date', 'Last Payment Date', 'date'],
   ['last_invoice_status', 'Last Invoice Status', 'dropdown'],
+  // Sage 100 pair (journeys 2, 3 and 6).
+  ['last_invoice_date', 'Last Invoice Date', 'date'],
 ];
 
 /** External activity types registered for the Syncline extension: DeveloperNames, so API names (no spaces). */
-export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Confirmed', 'Order_Completed', 'Order_Cancelled', 'Order_Ready_For_Pickup', 'Order_Picked_Up', 'Payment_Received', 'Invoice_Overdue'];
+export const SEED_ACTIVITY_TYPES = ['Order_Shipped', 'Order_Invoiced', 'Order_Placed', 'Order_On_Hold', 'Order_Confirmed', 'Order_Completed', 'Order_Cancelled', 'Order_Ready_For_Pickup', 'Order_Picked_Up', 'Payment_Received', 'Invoice_Overdue', 'Credit_Memo_Issued', 'Back_In_Stock'];
 
 const PEOPLE: Array<[string, string, string, string, string, string]> = [
   ['Maria', 'Delgado', 'Abbott Fasteners', 'Purchasing Manager', 'Cleveland', 'OH'],

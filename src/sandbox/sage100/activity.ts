@@ -7,8 +7,11 @@ import { Decimal } from 'decimal.js';
 import { MasFault } from './business.js';
 import type { CompanyDb } from './db.js';
 import {
+  AR_CashReceiptsHistory,
   AR_Customer,
   AR_InvoiceHistoryDetail,
+  AR_OpenInvoice,
+  AR_TermsCode,
   AR_InvoiceHistoryHeader,
   CI_Item,
   IM_ItemWarehouse,
@@ -38,8 +41,7 @@ export function postInvoice(db: CompanyDb, salesOrderNo: string): string {
     const header = db.get(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo });
     if (!header) throw new MasFault('CI_NoKey', `Sales order ${salesOrderNo} does not exist.`);
     const lines = db.list(SO_SalesOrderDetail, { SalesOrderNo: salesOrderNo });
-    const last = db.sql.prepare('SELECT MAX(InvoiceNo) AS n FROM AR_InvoiceHistoryHeader').get() as { n: string | null };
-    const invoiceNo = String(Number(last.n ?? '0') + 1).padStart(7, '0');
+    const invoiceNo = nextInvoiceNo(db);
     lines.forEach((l, i) => {
       db.insert(AR_InvoiceHistoryDetail, {
         InvoiceNo: invoiceNo, HeaderSeqNo: '000000', DetailSeqNo: String(i + 1).padStart(6, '0'), ItemCode: l.ItemCode, ItemCodeDesc: l.ItemCodeDesc,
@@ -56,7 +58,13 @@ export function postInvoice(db: CompanyDb, salesOrderNo: string): string {
         if (item) db.update(CI_Item, { ItemCode: l.ItemCode }, { TotalQuantityOnHand: new Decimal(item.TotalQuantityOnHand).sub(l.QuantityOrdered).toString() });
       }
     });
+    const total = ['TaxableAmt', 'NonTaxableAmt', 'SalesTaxAmt', 'FreightAmt'].reduce((acc, k) => acc.add(header[k] || '0'), new Decimal(0));
+    db.insert(AR_OpenInvoice, {
+      ARDivisionNo: header.ARDivisionNo, CustomerNo: header.CustomerNo, InvoiceNo: invoiceNo, InvoiceType: 'IN', InvoiceDate: db.today(),
+      InvoiceDueDate: dueDate(db, header.TermsCode), TermsCode: header.TermsCode, CustomerPONo: header.CustomerPONo, InvoiceAmt: total.toFixed(2), Balance: total.toFixed(2),
+    });
     db.insert(AR_InvoiceHistoryHeader, {
+      OrderDate: header.OrderDate ? header.OrderDate.replace(/-/g, '') : '', EmailAddress: header.EmailAddress,
       InvoiceNo: invoiceNo, HeaderSeqNo: '000000', ModuleCode: 'S/O', InvoiceType: 'IN', InvoiceDate: db.today(), SalesOrderNo: salesOrderNo,
       ARDivisionNo: header.ARDivisionNo, CustomerNo: header.CustomerNo, CustomerPONo: header.CustomerPONo, BillToName: header.BillToName,
       ShipToName: header.ShipToName, ShipToCity: header.ShipToCity, ShipToState: header.ShipToState, ShipToZipCode: header.ShipToZipCode,
@@ -66,6 +74,99 @@ export function postInvoice(db: CompanyDb, salesOrderNo: string): string {
     db.delete(SO_SalesOrderDetail, { SalesOrderNo: salesOrderNo });
     db.delete(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo });
     return invoiceNo;
+  });
+}
+
+/** The due date of an invoice posted today under a terms code (`YYYYMMDD`). */
+function dueDate(db: CompanyDb, termsCode: string): string {
+  const days = Number(db.get(AR_TermsCode, { TermsCode: termsCode })?.DaysBeforeDue ?? 30);
+  const t = db.today();
+  const d = new Date(Date.UTC(Number(t.slice(0, 4)), Number(t.slice(4, 6)) - 1, Number(t.slice(6, 8)) + days));
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+function customerKey(db: CompanyDb, customerId: string): { ARDivisionNo: string; CustomerNo: string; row: Record<string, string> } {
+  const [division, ...rest] = customerId.split('-');
+  const key = { ARDivisionNo: division, CustomerNo: rest.join('-').toUpperCase() };
+  const row = db.get(AR_Customer, key);
+  if (!row) throw new MasFault('CI_NoKey', `Customer ${customerId} does not exist.`);
+  return { ...key, row };
+}
+
+function nextInvoiceNo(db: CompanyDb): string {
+  const last = db.sql.prepare('SELECT MAX(InvoiceNo) AS n FROM AR_InvoiceHistoryHeader').get() as { n: string | null };
+  return String(Number(last.n ?? '0') + 1).padStart(7, '0');
+}
+
+/**
+ * Posts an A/R credit memo for a customer (a return or an allowance, as A/R Invoice Data Entry with
+ * type CM would): a CM row in invoice history (positive amounts; the type makes it a credit) and an
+ * open credit on AR_OpenInvoice (negative balance). Returns the credit memo number.
+ */
+export function postCreditMemo(db: CompanyDb, customerId: string, amount: string, comment = ''): string {
+  const amt = new Decimal(amount);
+  if (!amt.isFinite() || amt.lte(0)) throw new MasFault('CI_Invalid', `The credit memo amount ${amount} is not valid.`);
+  return db.tx(() => {
+    const c = customerKey(db, customerId);
+    const no = nextInvoiceNo(db);
+    db.insert(AR_InvoiceHistoryHeader, {
+      InvoiceNo: no, HeaderSeqNo: '000000', ModuleCode: 'A/R', InvoiceType: 'CM', InvoiceDate: db.today(), ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo,
+      BillToName: c.row.CustomerName, ShipToName: c.row.CustomerName, SalespersonDivisionNo: c.row.SalespersonDivisionNo, SalespersonNo: c.row.SalespersonNo,
+      TermsCode: c.row.TermsCode, NonTaxableSalesAmt: amt.toFixed(2), CustomerPONo: comment.slice(0, 15),
+    });
+    db.insert(AR_OpenInvoice, {
+      ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, InvoiceNo: no, InvoiceType: 'CM', InvoiceDate: db.today(), InvoiceDueDate: db.today(),
+      TermsCode: c.row.TermsCode, InvoiceAmt: amt.neg().toFixed(2), Balance: amt.neg().toFixed(2),
+    });
+    return no;
+  });
+}
+
+/**
+ * Posts a cash receipt (Cash Receipts Entry, then its update): the amount is applied to the customer's
+ * open invoices, the named one first, then the oldest; each application is one AR_CashReceiptsHistory
+ * row and lowers that invoice's balance. Returns the deposit number and the rows written.
+ */
+export function receivePayment(
+  db: CompanyDb,
+  customerId: string,
+  amount: string,
+  options: { checkNo?: string; invoiceNo?: string; paymentType?: string } = {},
+): { depositNo: string; applied: Array<{ invoiceNo: string; amount: string }> } {
+  let left = new Decimal(amount);
+  if (!left.isFinite() || left.lte(0)) throw new MasFault('CI_Invalid', `The payment amount ${amount} is not valid.`);
+  return db.tx(() => {
+    const c = customerKey(db, customerId);
+    const last = db.sql.prepare('SELECT MAX(DepositNo) AS n FROM AR_CashReceiptsHistory').get() as { n: string | null };
+    const depositNo = String(Number(last.n ?? '0') + 1).padStart(5, '0');
+    const checkNo = (options.checkNo ?? `${Number(depositNo) + 1000}`).slice(0, 10);
+    const open = db
+      .list(AR_OpenInvoice, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo })
+      .filter((i) => i.InvoiceType !== 'CM' && new Decimal(i.Balance).gt(0))
+      .sort((a, b) => (a.InvoiceNo === options.invoiceNo ? -1 : b.InvoiceNo === options.invoiceNo ? 1 : a.InvoiceDate.localeCompare(b.InvoiceDate) || a.InvoiceNo.localeCompare(b.InvoiceNo)));
+    if (options.invoiceNo && !open.some((i) => i.InvoiceNo === options.invoiceNo)) throw new MasFault('CI_NoKey', `Invoice ${options.invoiceNo} is not open for customer ${customerId}.`);
+    const applied: Array<{ invoiceNo: string; amount: string }> = [];
+    for (const inv of open) {
+      if (left.lte(0)) break;
+      const pay = Decimal.min(left, inv.Balance);
+      db.update(AR_OpenInvoice, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, InvoiceNo: inv.InvoiceNo, InvoiceType: inv.InvoiceType }, { Balance: new Decimal(inv.Balance).sub(pay).toFixed(2) });
+      db.insert(AR_CashReceiptsHistory, {
+        DepositNo: depositNo, ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, CheckNo: checkNo, InvoiceNo: inv.InvoiceNo, InvoiceType: inv.InvoiceType,
+        TransactionDate: db.today(), PaymentType: (options.paymentType ?? 'CHECK').slice(0, 5), PostingAmt: pay.toFixed(2),
+      });
+      applied.push({ invoiceNo: inv.InvoiceNo, amount: pay.toFixed(2) });
+      left = left.sub(pay);
+    }
+    if (left.gt(0)) {
+      // What is not applied stays on account: an unapplied cash row (InvoiceNo empty) as a negative open item.
+      db.insert(AR_OpenInvoice, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, InvoiceNo: `PP${depositNo}`, InvoiceType: 'PP', InvoiceDate: db.today(), InvoiceAmt: left.neg().toFixed(2), Balance: left.neg().toFixed(2) });
+      db.insert(AR_CashReceiptsHistory, {
+        DepositNo: depositNo, ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, CheckNo: checkNo, InvoiceNo: `PP${depositNo}`, InvoiceType: 'PP',
+        TransactionDate: db.today(), PaymentType: (options.paymentType ?? 'CHECK').slice(0, 5), PostingAmt: left.toFixed(2),
+      });
+      applied.push({ invoiceNo: `PP${depositNo}`, amount: left.toFixed(2) });
+    }
+    return { depositNo, applied };
   });
 }
 
@@ -115,7 +216,9 @@ export function receiveStock(db: CompanyDb, itemCode: string, quantity: string, 
     const key = { ItemCode: item.ItemCode, WarehouseCode: warehouse };
     const stock = db.get(IM_ItemWarehouse, key);
     const onHand = new Decimal(stock?.QuantityOnHand ?? '0').add(qty);
-    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnHand: onHand.toString() });
+    // Goods received against a purchase order leave "on order".
+    const onOrder = Decimal.max(0, new Decimal(stock?.QuantityOnPurchaseOrder ?? '0').sub(qty));
+    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnHand: onHand.toString(), QuantityOnPurchaseOrder: onOrder.toString() });
     else db.insert(IM_ItemWarehouse, { ...key, QuantityOnHand: onHand.toString() });
     db.update(CI_Item, { ItemCode: item.ItemCode }, { TotalQuantityOnHand: new Decimal(item.TotalQuantityOnHand).add(qty).toString() });
     return onHand.toString();

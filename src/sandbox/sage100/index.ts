@@ -3,7 +3,7 @@
  * `?wsdl`) over a SQLite company file with Sage 100's table layouts, which the connector reads through
  * the real SQLite ODBC driver (unixODBC) as it would read SOTAMAS90 on a Sage host. Control API:
  * `/__sandbox/faults` (shared), `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST
- * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-limit|customer|new-customer|item|item-update|receive-stock}`.
+ * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-memo|payment|credit-limit|customer|new-customer|item|item-update|receive-stock}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { addCustomer, createItem, editCustomer, postInvoice, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
+import { addCustomer, createItem, editCustomer, postCreditMemo, postInvoice, receivePayment, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
@@ -82,6 +82,10 @@ export interface RunningSage100Emulator extends RunningEmulator {
   setOrderStatus(salesOrderNo: string, status?: string): string;
   /** Posts an order's invoice (order moves to invoice history). Returns the invoice number. */
   postInvoice(salesOrderNo: string): string;
+  /** Posts an A/R credit memo of `amount` for a customer (`01-ABF`); returns its number. */
+  postCreditMemo(customerId: string, amount: string, comment?: string): string;
+  /** Posts a cash receipt applied to the customer's open invoices (the named one first, then the oldest). */
+  receivePayment(customerId: string, amount: string, options?: { checkNo?: string; invoiceNo?: string; paymentType?: string }): { depositNo: string; applied: Array<{ invoiceNo: string; amount: string }> };
   /** Changes a customer's credit limit (and hold flag). */
   setCreditLimit(customerId: string, creditLimit: string, creditHold?: 'Y' | 'N'): void;
   /** Edits customer columns directly, as Customer Maintenance would. */
@@ -127,6 +131,8 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     advanceClock: (ms: number) => clock.advance(ms),
     setOrderStatus: (no: string, status?: string) => setOrderStatus(db, no, status),
     postInvoice: (no: string) => postInvoice(db, no),
+    postCreditMemo: (id: string, amount: string, comment?: string) => postCreditMemo(db, id, amount, comment),
+    receivePayment: (id: string, amount: string, options?: { checkNo?: string; invoiceNo?: string; paymentType?: string }) => receivePayment(db, id, amount, options),
     setCreditLimit: (id: string, limit: string, hold?: 'Y' | 'N') => setCreditLimit(db, id, limit, hold),
     editCustomer: (id: string, values: Record<string, string>) => editCustomer(db, id, values),
     addCustomer: (values: Record<string, string>) => addCustomer(db, values),
@@ -207,6 +213,10 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
             return sendJson(res, 200, { ok: true, status: helpers.setOrderStatus(b.salesOrderNo, b.status || undefined) });
           case 'post-invoice':
             return sendJson(res, 200, { ok: true, invoiceNo: helpers.postInvoice(b.salesOrderNo) });
+          case 'credit-memo':
+            return sendJson(res, 200, { ok: true, invoiceNo: helpers.postCreditMemo(b.customerId, String(b.amount), b.comment || undefined) });
+          case 'payment':
+            return sendJson(res, 200, { ok: true, ...helpers.receivePayment(b.customerId, String(b.amount), { checkNo: b.checkNo || undefined, invoiceNo: b.invoiceNo || undefined, paymentType: b.paymentType || undefined }) });
           case 'credit-limit':
             helpers.setCreditLimit(b.customerId, b.creditLimit, b.creditHold as 'Y' | 'N' | undefined);
             return sendJson(res, 200, { ok: true });

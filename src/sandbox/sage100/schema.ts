@@ -113,6 +113,30 @@ export const AR_InvoiceHistoryHeader: Table = {
     c('SalespersonDivisionNo', 2), c('SalespersonNo', 4), c('TermsCode', 2),
     n('TaxableSalesAmt'), n('NonTaxableSalesAmt'), n('SalesTaxAmt'), n('FreightAmt'),
     ...audit(),
+    // Copied from the order at posting (S/O invoices); empty on A/R invoices and most credit memos.
+    d('OrderDate'), c('EmailAddress', 250),
+  ],
+};
+
+/** AR_OpenInvoice: what a customer still owes, one row per invoice or credit memo; Balance falls as cash is applied. */
+export const AR_OpenInvoice: Table = {
+  name: 'AR_OpenInvoice',
+  key: ['ARDivisionNo', 'CustomerNo', 'InvoiceNo', 'InvoiceType'],
+  columns: [
+    c('ARDivisionNo', 2), c('CustomerNo', 20), c('InvoiceNo', 7), c('InvoiceType', 2), d('InvoiceDate'), d('InvoiceDueDate'),
+    c('TermsCode', 2), c('CustomerPONo', 15), n('InvoiceAmt'), n('Balance'),
+    ...audit(),
+  ],
+};
+
+/** AR_CashReceiptsHistory: posted cash receipts, one row per check (or ACH, card) applied to one invoice. */
+export const AR_CashReceiptsHistory: Table = {
+  name: 'AR_CashReceiptsHistory',
+  key: ['DepositNo', 'ARDivisionNo', 'CustomerNo', 'CheckNo', 'InvoiceNo'],
+  columns: [
+    c('DepositNo', 5), c('ARDivisionNo', 2), c('CustomerNo', 20), c('CheckNo', 10), c('InvoiceNo', 7), c('InvoiceType', 2),
+    d('TransactionDate'), c('PaymentType', 5), n('PostingAmt'),
+    ...audit(),
   ],
 };
 
@@ -169,7 +193,8 @@ export const SO_Options: Table = { name: 'SO_Options', key: ['ModuleCode'], colu
 /** Every table of the emulated company. */
 export const TABLES: Table[] = [
   AR_Division, AR_Salesperson, AR_TermsCode, AR_CustomerType, IM_Warehouse, SY_Country, SO_TaxSchedule, AR_Options, SO_Options,
-  AR_Customer, AR_CustomerContact, SO_SalesOrderHeader, SO_SalesOrderDetail, AR_InvoiceHistoryHeader, AR_InvoiceHistoryDetail, CI_Item, IM_ItemWarehouse,
+  AR_Customer, AR_CustomerContact, SO_SalesOrderHeader, SO_SalesOrderDetail, AR_InvoiceHistoryHeader, AR_InvoiceHistoryDetail, AR_OpenInvoice, AR_CashReceiptsHistory,
+  CI_Item, IM_ItemWarehouse,
 ];
 
 /** The SQL type a column is declared with (the SQLite ODBC driver reports DATE columns as SQL_TYPE_DATE). */

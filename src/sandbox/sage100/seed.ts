@@ -12,6 +12,7 @@ import {
   AR_Division,
   AR_InvoiceHistoryDetail,
   AR_InvoiceHistoryHeader,
+  AR_OpenInvoice,
   AR_Options,
   AR_Salesperson,
   AR_TermsCode,
@@ -246,7 +247,7 @@ export function seedCompany(db: CompanyDb, now: Date, size: SeedSize = DEFAULT_S
         AR_InvoiceHistoryHeader,
         {
           InvoiceNo: no, HeaderSeqNo: '000000', ModuleCode: r() < 0.9 ? 'S/O' : 'A/R', InvoiceType: credit ? 'CM' : 'IN', InvoiceDate: ymd(at),
-          SalesOrderNo: credit ? '' : String(1 + i).padStart(7, '0'), ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo, CustomerPONo: '',
+          SalesOrderNo: credit ? '' : String(1 + i).padStart(7, '0'), OrderDate: credit ? '' : ymd(new Date(at.getTime() - 3 * DAY)), ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo, CustomerPONo: '',
           BillToName: cust.CustomerName, ShipToName: cust.CustomerName, ShipToCity: cust.City, ShipToState: cust.State, ShipToZipCode: cust.ZipCode,
           SalespersonDivisionNo: cust.SalespersonDivisionNo, SalespersonNo: cust.SalespersonNo, TermsCode: cust.TermsCode,
           TaxableSalesAmt: taxable.toFixed(2), NonTaxableSalesAmt: '0', SalesTaxAmt: taxable.mul(rate).div(100).toDecimalPlaces(2).toFixed(2),
@@ -254,6 +255,13 @@ export function seedCompany(db: CompanyDb, now: Date, size: SeedSize = DEFAULT_S
         },
         at,
       );
+      // Invoices of the last 45 days are not paid yet: they are open, with their whole amount due.
+      if (!credit && now.getTime() - at.getTime() < 45 * DAY) {
+        const tax = taxable.mul(rate).div(100).toDecimalPlaces(2);
+        const header = db.get(AR_InvoiceHistoryHeader, { InvoiceNo: no, HeaderSeqNo: '000000' })!;
+        const due = new Decimal(taxable).add(tax).add(header.FreightAmt).toFixed(2);
+        db.insert(AR_OpenInvoice, { ARDivisionNo: cust.ARDivisionNo, CustomerNo: cust.CustomerNo, InvoiceNo: no, InvoiceType: 'IN', InvoiceDate: ymd(at), InvoiceDueDate: ymd(new Date(at.getTime() + 30 * DAY)), TermsCode: cust.TermsCode, InvoiceAmt: due, Balance: due }, at);
+      }
     }
   });
 }

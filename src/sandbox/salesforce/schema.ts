@@ -156,6 +156,9 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       pick('ERP_Status__c', ['Active', 'On Hold', 'Inactive', 'Pending'], { restrictedPicklist: true }),
       { name: 'SageX3_Customer_No__c', type: 'string', length: 15, externalId: true, unique: true },
       { name: 'Open_Balance__c', type: 'currency', precision: 18, scale: 2 },
+      // Sage 100 pair, journey 2: refreshed when an invoice posts or a payment arrives.
+      { name: 'Last_Invoice_Date__c', type: 'date' },
+      { name: 'Last_Payment_Date__c', type: 'date' },
       { name: 'Clarity_Account_Key__c', type: 'string', length: 128, externalId: true, unique: true },
       // TIMS pair (flows/tims): the customer code, receivable figures and cylinder holdings.
       { name: 'TIMS_Customer_Code__c', type: 'string', length: 10, externalId: true, unique: true },
@@ -291,6 +294,29 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'ServiceDate', type: 'date' },
       { name: 'Description', type: 'string' },
       { name: 'Name', type: 'string', length: 376, createable: false, updateable: false },
+    ],
+  },
+  {
+    // The people on a deal; IsPrimary marks the primary contact (journey 1 makes the ERP customer from it).
+    name: 'OpportunityContactRole', label: 'Opportunity Contact Role', plural: 'Opportunity Contact Role', prefix: '00K', owned: false,
+    fields: [
+      ref('OpportunityId', 'Opportunity', { nillable: false, updateable: false, childRelationshipName: 'OpportunityContactRoles' }),
+      ref('ContactId', 'Contact', { nillable: false, childRelationshipName: 'OpportunityContactRoles' }),
+      pick('Role', ['Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other']),
+      { name: 'IsPrimary', type: 'boolean' },
+    ],
+  },
+  {
+    // Sage 100 stock per item and warehouse (IM_ItemWarehouse), a custom object related to Product2 (journey 6).
+    name: 'Product_Stock__c', label: 'Product Stock', plural: 'Product Stock', prefix: 'a0S', owned: false,
+    fields: [
+      { name: 'Name', type: 'string', length: 80, nillable: false },
+      ref('Product__c', 'Product2', { relationshipName: 'Product__r', childRelationshipName: 'Product_Stock__r' }),
+      { name: 'Sage100_Stock_Key__c', type: 'string', length: 40, externalId: true, unique: true },
+      { name: 'Warehouse_Code__c', type: 'string', length: 3 },
+      { name: 'On_Hand__c', type: 'double', precision: 18, scale: 4 },
+      { name: 'On_Order__c', type: 'double', precision: 18, scale: 4 },
+      { name: 'Available__c', type: 'double', precision: 18, scale: 4 },
     ],
   },
   {

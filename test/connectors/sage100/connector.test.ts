@@ -9,6 +9,7 @@ import { SyncError } from '../../../src/core/errors.js';
 import { sage100Connector, type Sage100Connection } from '../../../src/connectors/sage100/index.js';
 import { EbwsClient } from '../../../src/connectors/sage100/soap-client.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
+import { AR_CustomerContact } from '../../../src/sandbox/sage100/schema.js';
 import { emulatorSettings, testContext } from './context.js';
 
 let emu: RunningSage100Emulator;
@@ -71,7 +72,7 @@ describe('discover', () => {
     expect(customer.fields.find((f) => f.name === 'CustomerName')).toMatchObject({ maxLength: 30, required: true });
     const order = entities.find((e) => e.name === 'SO_SalesOrder')!;
     expect(order.fields.some((f) => f.name === 'UDF_SF_OPPORTUNITY_ID')).toBe(true);
-    expect(entities.map((e) => e.name)).toEqual(['AR_Customer', 'SO_SalesOrder', 'AR_InvoiceHistory', 'CI_Item', 'IM_ItemWarehouse']);
+    expect(entities.map((e) => e.name)).toEqual(['AR_Customer', 'AR_CustomerContact', 'SO_SalesOrder', 'AR_InvoiceHistory', 'AR_OpenInvoice', 'AR_CashReceiptsHistory', 'CI_Item', 'IM_ItemWarehouse']);
   });
 });
 
@@ -157,6 +158,47 @@ describe('customers', () => {
     const totals = await conn.customerInvoiceTotals([id, '01-NOINVOICES']);
     expect(totals.get(id)?.lifetimeSales).toBe(expected.toFixed(2));
     expect(totals.get('01-NOINVOICES')).toMatchObject({ invoiceCount: 0, lifetimeSales: '0.00' });
+  });
+});
+
+describe('receivables: payments, credit memos, open balance, contacts', () => {
+  it('computes open balance, last payment and credit memos from AR_OpenInvoice and AR_CashReceiptsHistory, and reads those rows', async () => {
+    const id = seededCustomerId();
+    const [ARDivisionNo, CustomerNo] = id.split('-');
+    emu.advanceClock(60_000);
+    const before = await conn.get('AR_Customer', id);
+    const cm = emu.postCreditMemo(id, '19.99', 'returned');
+    const paid = emu.receivePayment(id, '7.25', { checkNo: 'CHK77' });
+    const balance = sqlite((db) => db.prepare('SELECT Balance FROM AR_OpenInvoice WHERE ARDivisionNo = ? AND CustomerNo = ?').all(ARDivisionNo, CustomerNo) as Array<{ Balance: number }>).reduce((s, r) => s.add(String(r.Balance)), new Decimal(0));
+    const after = await conn.get('AR_Customer', id);
+    expect(after?.data.OpenBalance).toBe(balance.toFixed(2));
+    expect(after?.data.CreditMemoCount).toBe(Number(before?.data.CreditMemoCount) + 1);
+    expect(new Decimal(String(after?.data.LifetimeSalesAmt)).toFixed(2)).toBe(new Decimal(String(before?.data.LifetimeSalesAmt)).sub('19.99').toFixed(2));
+    expect(after?.data.LastPaymentDate).toBe(emu.db.today().replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3'));
+    // The customer row itself did not change: the figures come from the child rows.
+    expect(after?.updatedAt).toBe(before?.updatedAt);
+
+    const receipts = await conn.find('AR_CashReceiptsHistory', 'CustomerId', id);
+    const mine = receipts.filter((r) => r.data.CheckNo === 'CHK77');
+    expect(mine.map((r) => r.data.PostingAmt)).toEqual(paid.applied.map((a) => a.amount));
+    expect(mine[0].id).toBe(`${paid.depositNo}|${ARDivisionNo}|${CustomerNo}|CHK77|${paid.applied[0].invoiceNo}`);
+    expect((await conn.get('AR_CashReceiptsHistory', mine[0].id))?.data.CustomerId).toBe(id);
+    const credit = await conn.get('AR_OpenInvoice', `${id}|${cm}|CM`);
+    expect(credit?.data).toMatchObject({ Balance: '-19.99', InvoiceType: 'CM', CustomerId: id });
+    const memo = await conn.get('AR_InvoiceHistory', `${cm}-000000`);
+    expect(memo?.data).toMatchObject({ InvoiceType: 'CM', NonTaxableSalesAmt: '19.99', EmailAddress: '' });
+    // Polling the receipts from before the payment finds it.
+    const page = await conn.readChanges('AR_CashReceiptsHistory', { at: new Date(Date.parse(String(before?.updatedAt ?? new Date(0).toISOString())) - 1).toISOString() } as never, { limit: 500 });
+    expect(page.records.some((r) => r.id === mine[0].id)).toBe(true);
+  });
+
+  it("lists a customer's contacts by CustomerId", async () => {
+    const id = seededCustomerId();
+    const [ARDivisionNo, CustomerNo] = id.split('-');
+    emu.db.insert(AR_CustomerContact, { ARDivisionNo, CustomerNo, ContactCode: 'AP', ContactName: 'Accounts Payable', EmailAddress: 'ap@example.com' });
+    const contacts = await conn.find('AR_CustomerContact', 'CustomerId', id);
+    expect(contacts.map((c) => [c.id, c.data.EmailAddress])).toContainEqual([`${id}-AP`, 'ap@example.com']);
+    expect((await conn.get('AR_CustomerContact', `${id}-AP`))?.data.ContactName).toBe('Accounts Payable');
   });
 });
 

@@ -1,8 +1,11 @@
 /**
  * The Sage 100 demo: the Sage 100 emulator (eBWS + company file), the templates in `flows/`, and the
  * Sage 100 side of a business day: orders entered through eBWS move new → open → shipped (now and
- * then on hold) and get invoiced, credit limits change, goods are received.
+ * then on hold) and get invoiced, payments arrive for open invoices, now and then a credit memo is
+ * issued, credit limits change, goods are received, and web visitors ask to hear when an item is
+ * back in stock (the Pardot list "Back in stock: <item>" that the back-in-stock flow answers).
  */
+import { Decimal } from 'decimal.js';
 import { startSage100Emulator } from '../../../sandbox/sage100/index.js';
 import { pick } from '../people.js';
 import { sageBooksOf, type SageBooks } from '../sage-books.js';
@@ -72,17 +75,38 @@ export function sage100Traffic(client: Sage100SandboxClient, books: SageBooks): 
       },
     },
     {
+      kind: 'payment-received',
+      weight: () => (books.openInvoices().length > 0 ? 2 : 0),
+      async play(random) {
+        const invoice = pick(random, books.openInvoices());
+        // Most customers pay the invoice in full; some pay part of it.
+        const amount = random() < 0.75 ? new Decimal(invoice.balance) : new Decimal(invoice.balance).mul(0.5).toDecimalPlaces(2);
+        const paid = await client.receivePayment(invoice.customerId, amount.toFixed(2), invoice.invoiceNo);
+        return { text: `payment of ${amount.toFixed(2)} received from ${invoice.customerId} for invoice ${invoice.invoiceNo} (deposit ${paid.depositNo})`, refs: { customerId: invoice.customerId, invoiceNo: invoice.invoiceNo, depositNo: paid.depositNo } };
+      },
+    },
+    {
+      kind: 'credit-memo',
+      weight: () => 0.5,
+      async play(random) {
+        const customer = pickCustomer(random);
+        const amount = (5 + Math.floor(random() * 200) + 0.5).toFixed(2);
+        const no = await client.postCreditMemo(customer.id, amount, 'damaged goods');
+        return { text: `credit memo ${no} of ${amount} issued to ${customer.id} ${customer.name} (damaged goods)`, refs: { customerId: customer.id, invoiceNo: no } };
+      },
+    },
+    {
       kind: 'stock-received',
       weight: () => 1,
       async play(random) {
         const item = pick(random, books.items());
         const qty = 10 * (1 + Math.floor(random() * 20));
-        const onHand = books.receiveStock(item.code, '000', qty);
+        const onHand = await client.receiveStock(item.code, qty, '000');
         return { text: `goods received: ${qty} × ${item.code} ${item.description} into warehouse 000 (now ${onHand} on hand)`, refs: { itemCode: item.code } };
       },
     },
   ];
-  return { itemCodes: () => books.items().map((i) => i.code), productItemField: 'Sage100_Item_Code__c', companyNameLimit: 30, events };
+  return { itemCodes: () => books.items().map((i) => i.code), productItemField: 'Sage100_Item_Code__c', companyNameLimit: 30, events, stockAlertListPrefix: 'Back in stock: ' };
 }
 
 /** The Sage 100 profile (the default). */

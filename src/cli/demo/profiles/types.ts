@@ -27,6 +27,11 @@ export interface ErpTraffic {
   companyNameLimit: number;
   /** Orders, shipments, invoices, credit and stock events. */
   events: ErpEvent[];
+  /**
+   * When the ERP's flows answer "tell me when it is back in stock" requests: the Pardot list name
+   * prefix a request joins (`Back in stock: ` + item code). The generator then plays web visitors asking.
+   */
+  stockAlertListPrefix?: string;
 }
 
 /** A started ERP emulator as the demo uses it. */

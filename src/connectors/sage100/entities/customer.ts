@@ -32,6 +32,10 @@ export const customerSpec: EntitySpec = {
     { name: 'LifetimeInvoiceCount', type: 'integer', readOnly: true, description: 'Computed by the connector: invoices posted (credit memos excluded).' },
     date('FirstInvoiceDate', { readOnly: true, description: 'Computed by the connector.' }),
     date('LastInvoiceDate', { readOnly: true, description: 'Computed by the connector.' }),
+    { name: 'CreditMemoCount', type: 'integer', readOnly: true, description: 'Computed by the connector: credit memos posted.' },
+    dec('OpenBalance', 2, { readOnly: true, description: 'Computed by the connector: sum of AR_OpenInvoice balances (what the customer still owes).' }),
+    date('LastOrderDate', { readOnly: true, description: 'Computed by the connector: latest OrderDate of invoiced and open standard orders.' }),
+    date('LastPaymentDate', { readOnly: true, description: 'Computed by the connector: latest AR_CashReceiptsHistory TransactionDate.' }),
   ],
 };
 
@@ -56,6 +60,10 @@ export const customerEntity: EntityModule = {
         LifetimeInvoiceCount: t?.invoiceCount ?? 0,
         FirstInvoiceDate: t?.firstInvoiceDate ?? null,
         LastInvoiceDate: t?.lastInvoiceDate ?? null,
+        CreditMemoCount: t?.creditMemoCount ?? 0,
+        OpenBalance: t?.openBalance ?? '0.00',
+        LastOrderDate: t?.lastOrderDate ?? null,
+        LastPaymentDate: t?.lastPaymentDate ?? null,
       };
     });
   },

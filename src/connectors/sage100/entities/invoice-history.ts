@@ -29,6 +29,8 @@ export const invoiceHistorySpec: EntitySpec = {
     dec('TaxableSalesAmt', 2), dec('NonTaxableSalesAmt', 2), dec('SalesTaxAmt', 2), dec('FreightAmt', 2),
     dec('InvoiceTotal', 2, { readOnly: true, description: 'Computed by the connector: taxable + non-taxable + tax + freight.' }),
     ...auditFields(),
+    date('OrderDate', { description: 'The order date of an S/O invoice.' }),
+    { name: 'EmailAddress', type: 'email', maxLength: 250, description: 'Copied from the order; often empty (A/R invoices, credit memos).' },
     { name: 'Lines', type: 'array' },
   ],
 };
