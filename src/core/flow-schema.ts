@@ -39,6 +39,68 @@ const mapping: JsonObject = {
   description: 'Target field name: rule.',
 };
 
+const namedValue: JsonObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['field', 'value'],
+  properties: { field: { type: 'string', minLength: 1 }, value: {} },
+};
+
+const syncSide: JsonObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['connection', 'entity'],
+  properties: {
+    connection: { type: 'string', minLength: 1 },
+    entity: { type: 'string', minLength: 1 },
+    name: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', description: 'The name rules use for this side (default the connection name).' },
+    inactive: { ...namedValue, description: 'How this system marks a record gone by status (CustomerStatus = I): read as a delete, written by onDelete: deactivate.' },
+    onDelete: { enum: ['delete', 'deactivate', 'mark', 'ignore'], description: 'What to do here when the paired record on the other side is deleted (default ignore).' },
+    mark: { ...namedValue, description: 'For onDelete: mark, the field and value written.' },
+    mergedInto: { type: 'string', minLength: 1, description: 'On a deleted record, the field naming the record it was merged into (Salesforce MasterRecordId).' },
+  },
+};
+
+/** The `sync:` block: a two-way pair (src/core/sync.ts). */
+const syncSchema: JsonObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['a', 'b', 'match', 'fields'],
+  description: 'A two-way pair: two entities kept in step both ways, every field with an owner or a rule.',
+  properties: {
+    a: syncSide,
+    b: syncSide,
+    match: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', additionalProperties: false, required: ['a', 'b'], properties: { a: { type: 'string', minLength: 1 }, b: { type: 'string', minLength: 1 } } },
+      description: 'Field pairs that identify the same record on both sides, tried in order; `id` is the record id.',
+    },
+    fields: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['a', 'b'],
+        properties: {
+          a: { type: 'string', minLength: 1 },
+          b: { type: 'string', minLength: 1 },
+          owner: { type: 'string', minLength: 1, description: 'System of record: its value always wins.' },
+          wins: { type: 'string', minLength: 1, description: 'This system wins when both sides changed the field.' },
+          rule: { enum: ['newest', 'first-non-empty', 'ask'], description: 'newest modified stamp wins; first side (in order) with a value wins; or a person decides.' },
+          order: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 2 },
+          consent: { enum: ['opt-out', 'opt-in'], description: 'Never moved toward mailable by the other system unless allowMailable.' },
+          allowMailable: { type: 'boolean' },
+        },
+      },
+    },
+    skewTolerance: { ...duration, description: 'Stamps closer than this are a tie for rule newest (default 2s).' },
+    reconcileEvery: { ...duration, description: 'Compare both sides this often and report the drift; differences wait for a person to apply.' },
+    create: { type: 'object', additionalProperties: false, properties: { a: { type: 'boolean' }, b: { type: 'boolean' } } },
+  },
+};
+
 /** The JSON Schema (draft 2020-12) every flow file must satisfy. */
 export const flowSchema: JsonObject = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -46,7 +108,9 @@ export const flowSchema: JsonObject = {
   title: 'Syncline flow',
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'trigger', 'source', 'targets'],
+  required: ['name', 'trigger'],
+  // One-way flows name a source and targets; a two-way pair names `sync:` instead.
+  oneOf: [{ required: ['source', 'targets'], not: { required: ['sync'] } }, { required: ['sync'], not: { anyOf: [{ required: ['source'] }, { required: ['targets'] }] } }],
   properties: {
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Unique name, lowercase with dashes; also the webhook path.' },
     description: { type: 'string' },
@@ -244,6 +308,7 @@ export const flowSchema: JsonObject = {
       },
     },
     testsFile: { type: 'string' },
+    sync: syncSchema,
   },
   $defs: { mappingRule },
 };

@@ -5,6 +5,7 @@
  */
 import type { ErrorKind } from './errors.js';
 import type { Fields } from './json.js';
+import type { SyncDef } from './sync.js';
 
 /** How a flow is started. */
 export type TriggerDef = WebhookTriggerDef | PollTriggerDef | ScheduleTriggerDef | ManualTriggerDef | StreamTriggerDef | OutboundMessageTriggerDef;
@@ -268,7 +269,10 @@ export interface FlowDef {
   name: string;
   description?: string;
   trigger: TriggerDef;
+  /** Where records come from. For a `sync:` flow the loader fills it with side a. */
   source: SourceDef;
+  /** A two-way pair instead of `source` + `targets` (src/core/sync.ts); the loader derives those two from it. */
+  sync?: SyncDef;
   /** Related records read before the filter, in order; each sees the ones before it. */
   lookups?: LookupDef[];
   /** JSONata; records for which it is false are skipped (and traced as skipped). */

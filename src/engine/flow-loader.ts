@@ -11,6 +11,7 @@ import type { FlowDef, FlowIssue, MappingDef, MappingRule, TargetDef } from '../
 import { flowSchema } from '../core/flow-schema.js';
 import { parseDuration } from './durations.js';
 import { literalSecretIssues } from './flow-secrets.js';
+import { syncIssues, withSyncView } from './sync/sync-def.js';
 
 const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
 /** The flow schema's validator, compiled on first use: compiling costs about half a second, which a server that only runs deployed flows (kept compiled in the store's definitions) never needs to pay at start. */
@@ -121,7 +122,12 @@ export function loadFlow(source: string, file?: string): FlowLoadResult {
     }
     return { ok: false, issues };
   }
-  const def = value as FlowDef;
+  let def = value as FlowDef;
+  if (def.sync) {
+    for (const issue of syncIssues(def.sync)) issues.push({ ...issue, file, ...locate(issue.path.split('/').filter(Boolean).map(asKey)) });
+    if (issues.length) return { ok: false, issues };
+    def = withSyncView(def);
+  }
   for (const issue of semanticIssues(def)) issues.push({ ...issue, file, ...locate(issue.path.split('/').filter(Boolean).map(asKey)) });
   if (issues.length) return { ok: false, issues };
   return { ok: true, flow: { def, source, hash: flowHash(source) } };
@@ -199,7 +205,8 @@ function semanticIssues(def: FlowDef): Array<Omit<FlowIssue, 'file'>> {
     if (t.write?.verb === 'update' && t.match?.xref === false && !t.match?.keys?.length && !t.match?.link) {
       out.push({ path: `targets/${i}/match`, message: 'an update-only target needs the cross-reference or match keys to find the record' });
     }
-    out.push(...exactlyOnceIssues(t, i));
+    // A pair finds partners by its own match pairs and the pair table (engine/sync), not by target keys.
+    if (!def.sync) out.push(...exactlyOnceIssues(t, i));
   });
   return out;
 }

@@ -9,6 +9,10 @@ import type { FlowPreview } from '../mapping/index.js';
 import type { ConnectionSchema } from './flow-names.js';
 import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, TableSize } from '../store/types.js';
 import type { BacklogSnapshot } from './admission.js';
+import type { ReconcileRun, SyncReview } from '../store/sync/types.js';
+import type { ReviewChoice } from './sync/reviews.js';
+import type { ReconcileSelection } from './sync/reconcile.js';
+import type { CostPreview, ReplayPreview } from './previews.js';
 
 /** The result of previewing one flow's mapping on a sample record (defined once, by the mapping engine). */
 export type MappingPreview = FlowPreview;
@@ -46,6 +50,16 @@ export interface Hub {
   rollbackFlow(flow: string, toVersion: number, actor: string): Promise<{ version: FlowVersionRow; created: boolean }>;
   /** API calls used today per connection against its daily budget. */
   apiBudget(): Promise<Array<{ connection: string; used: number; limit: number | null; resetAt: number | null }>>;
+  /** Settles an `ask` conflict of a two-way pair with a person's choice and queues the pair (decision 0009). */
+  resolveReview(id: string, choice: ReviewChoice, actor: string): Promise<{ review: SyncReview; jobId: string }>;
+  /** Compares both sides of a two-way pair flow and keeps the differences for review. */
+  reconcile(flow: string, actor: string): Promise<ReconcileRun>;
+  /** Queues the selected differences of a reconciliation through the normal queue. */
+  applyReconcile(runId: string, selection: ReconcileSelection, actor: string): Promise<{ applied: number[]; jobIds: string[] }>;
+  /** What replaying a dead letter would write, against what the target holds now. */
+  previewReplay(id: string): Promise<ReplayPreview | null>;
+  /** API calls an initial load or a reconciliation would spend, against today's budgets. */
+  costPreview(flow: string, mode: 'load' | 'reconcile', records?: Record<string, number>): Promise<CostPreview>;
   /** Prometheus text exposition for /metrics. */
   metricsText(): Promise<string>;
   /** Sizes of the tables that grow with traffic, as /metrics shows them (read at most once a minute). */

@@ -26,6 +26,10 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { envPolicy, type EnvPolicy } from './settings.js';
 import { reclaimAbandonedLeases } from './lease-reclaim.js';
+import { resolveReview, type ReviewChoice } from './sync/reviews.js';
+import { applyReconcile, reconcile, type ReconcileSelection } from './sync/reconcile.js';
+import type { ReconcileRun, SyncReview } from '../store/sync/types.js';
+import { costPreview, previewReplay, type CostPreview, type ReplayPreview } from './previews.js';
 
 /** What building a hub needs. */
 export interface HubOptions {
@@ -232,6 +236,31 @@ export class SynclineHub implements Hub {
       const b = used.get(c.name);
       return { connection: c.name, used: b?.used ?? 0, limit: b?.limit ?? declared, resetAt: b?.resetAt ?? null };
     });
+  }
+
+  /** Settles an `ask` conflict with a person's choice and queues the pair to be written with it. */
+  resolveReview(id: string, choice: ReviewChoice, actor: string): Promise<{ review: SyncReview; jobId: string }> {
+    return resolveReview({ store: this.store, flows: this.flows }, id, choice, actor);
+  }
+
+  /** Compares both sides of a two-way pair flow and stores the differences for review. */
+  reconcile(flow: string, actor: string): Promise<ReconcileRun> {
+    return reconcile(flow, actor, { store: this.store, pool: this.pool, flows: this.flows, onDrift: (f, n) => this.metrics.drift.set({ flow: f }, n) });
+  }
+
+  /** Queues the selected differences of a reconciliation through the normal queue. */
+  applyReconcile(runId: string, selection: ReconcileSelection, actor: string): Promise<{ applied: number[]; jobIds: string[] }> {
+    return applyReconcile(runId, selection, actor, { store: this.store, flows: this.flows });
+  }
+
+  /** What replaying a dead letter would write, against what the target holds now; null when there is no such dead letter. */
+  previewReplay(id: string): Promise<ReplayPreview | null> {
+    return previewReplay(id, { store: this.store, pool: this.pool, flows: this.flows });
+  }
+
+  /** API calls an initial load or a reconciliation of `flow` would spend, against today's budgets. */
+  costPreview(flow: string, mode: 'load' | 'reconcile', records?: Record<string, number>): Promise<CostPreview> {
+    return costPreview(flow, mode, { store: this.store, pool: this.pool, flows: this.flows, budget: () => this.apiBudget() }, records);
   }
 
   metricsText(): Promise<string> {

@@ -24,6 +24,7 @@ export class EngineMetrics {
   readonly webhooksRefused = new Counter({ name: 'syncline_webhooks_refused_total', help: 'Webhook deliveries answered 503 because the backlog was at its bound (senders retry)', labelNames: ['flow'], registers: [this.registry] });
   private readonly backlogJobs = new Gauge({ name: 'syncline_backlog_jobs', help: 'Unfinished jobs (queued, delayed or running) per flow: what admission control bounds', labelNames: ['flow'], registers: [this.registry] });
   private readonly backlogAge = new Gauge({ name: 'syncline_backlog_age_seconds', help: 'Age of the oldest due job waiting to be claimed, per flow (how far behind the workers are)', labelNames: ['flow'], registers: [this.registry] });
+  readonly drift = new Gauge({ name: 'syncline_sync_drift_records', help: 'Records of a two-way pair that differed at its last reconciliation', labelNames: ['flow'], registers: [this.registry] });
   private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
   private readonly tableRows = new Gauge({ name: 'syncline_store_table_rows', help: 'Rows in the store tables that grow with traffic (PostgreSQL: estimate)', labelNames: ['table'], registers: [this.registry] });
   private readonly tableBytes = new Gauge({ name: 'syncline_store_table_bytes', help: 'Bytes of the store tables that grow with traffic, indexes included (PostgreSQL only)', labelNames: ['table'], registers: [this.registry] });

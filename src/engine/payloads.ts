@@ -21,6 +21,17 @@ export interface ReadPayload {
   reason: string;
 }
 
+/** Instructions for a job that reconciles a two-way pair (compare and report; nothing applied). */
+export interface ReconcilePayload {
+  reconcile: true;
+  reason: string;
+}
+
+/** True when a payload asks for a reconciliation. */
+export function isReconcilePayload(p: unknown): p is ReconcilePayload {
+  return typeof p === 'object' && p !== null && (p as { reconcile?: unknown }).reconcile === true && !('record' in p);
+}
+
 /** True when a payload is a read instruction rather than a record. */
 export function isReadPayload(p: unknown): p is ReadPayload {
   return typeof p === 'object' && p !== null && 'read' in p && !('record' in p);

@@ -8,7 +8,7 @@ import type { Logger } from '../core/connector.js';
 import type { Store } from '../store/types.js';
 import type { FlowCache } from './flow-cache.js';
 import { parseDuration } from './durations.js';
-import type { ReadPayload } from './payloads.js';
+import type { ReadPayload, ReconcilePayload } from './payloads.js';
 import { paceBounds, paceFromMark, paceKey } from './adaptive-poll.js';
 
 /** Enqueues due poll and schedule ticks for active flows. */
@@ -67,6 +67,7 @@ export class Scheduler {
         const last = latestRunAtOrBefore(entry.cron, now);
         slot = last ? last.getTime() : null;
       }
+      enqueued += await this.reconcileTick(row.name, row.currentVersion, flow.def.sync?.reconcileEvery, flow.policy.maxAttempts, now);
       if (slot === null || this.lastSlot.get(row.name) === slot) continue;
       this.lastSlot.set(row.name, slot);
       const payload: ReadPayload = { read, reason: trig.type };
@@ -78,6 +79,19 @@ export class Scheduler {
       enqueued += res.accepted;
     }
     return enqueued;
+  }
+
+  /** A two-way pair's scheduled reconciliation (decision 0009): one job per slot, whichever scheduler sees it. */
+  private async reconcileTick(flow: string, version: number, every: string | undefined, maxAttempts: number, now: number): Promise<number> {
+    if (!every) return 0;
+    const ms = parseDuration(every);
+    const slot = now - (now % ms);
+    const key = `${flow}#reconcile`;
+    if (this.lastSlot.get(key) === slot) return 0;
+    this.lastSlot.set(key, slot);
+    const payload: ReconcilePayload = { reconcile: true, reason: 'schedule' };
+    const res = await this.store.ingest([{ flow, deliveryId: `reconcile:${slot}`, payload: payload as unknown as Record<string, string> }], { flowVersion: version, maxAttempts, kind: 'poll' });
+    return res.accepted;
   }
 }
 

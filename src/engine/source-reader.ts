@@ -6,6 +6,8 @@
  * produced; the inbox drops any remaining repeats by (id, stamp). Connectors never keep cursors.
  */
 import type { SourceRecord, Watermark } from '../core/connector.js';
+import type { SourceDef } from '../core/flow.js';
+import type { SideKey } from '../core/sync.js';
 import type { InboxEvent, Store } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowRuntime } from './flow-cache.js';
@@ -29,7 +31,10 @@ export async function readSource(
   flow: FlowRuntime,
   mode: 'changes' | 'all',
   deps: { store: Store; pool: ConnectionPool; maxPages?: number; signal?: AbortSignal },
+  /** For a two-way pair: the side read (its own watermark; events tagged with the side). */
+  side?: { key: SideKey; source: SourceDef },
 ): Promise<ReadOutcome> {
+  if (side) return readEntity(flow, side.source.entity, null, mode, deps, side);
   const main = await readEntity(flow, flow.def.source.entity, null, mode, deps);
   // A child's rows are read only for changes: a full read of the parent already covers every parent.
   for (const child of mode === 'changes' ? (flow.def.source.refreshOn ?? []) : []) {
@@ -59,13 +64,15 @@ async function readEntity(
   via: string | null,
   mode: 'changes' | 'all',
   deps: { store: Store; pool: ConnectionPool; maxPages?: number; signal?: AbortSignal },
+  side?: { key: SideKey; source: SourceDef },
 ): Promise<ReadOutcome> {
   const { store, pool } = deps;
+  const source = side?.source ?? flow.def.source;
   const trig = flow.def.trigger;
   const pageSize = trig.type === 'poll' ? (trig.pageSize ?? 500) : 500;
   const overlapMs = (trig.type === 'poll' || trig.type === 'webhook' || trig.type === 'stream') && trig.overlap ? parseDuration(trig.overlap) : 5000;
-  const wmKey = `${flow.def.source.connection}/${entity}`;
-  const conn = await pool.get(flow.def.source.connection);
+  const wmKey = `${source.connection}/${entity}`;
+  const conn = await pool.get(source.connection);
   const stored = await store.getWatermark(flow.name, wmKey);
   // The first read of a refreshOn child, or of a flow that starts from now, only finds where "now" is:
   // the parent's own first read already covers every parent, and history is not news.
@@ -81,7 +88,7 @@ async function readEntity(
     // At an equal (stamp, key) the page's watermark still wins: a late record produced inside the overlap
     // leaves the mark where it was but adds to the seen-set in `extra`, which must be kept.
     if (page.next && (!watermark || compareMarks(page.next, watermark) >= 0)) watermark = page.next;
-    const events = historyOnly ? [] : via ? await childEvents(flow, via, page.records) : page.records.map((r) => toEvent(flow.name, r));
+    const events = historyOnly ? [] : via ? await childEvents(flow, via, page.records) : page.records.map((r) => toEvent(flow.name, r, side?.key));
     const queued = await store.commitPoll({
       flow: flow.name,
       watermarkKey: wmKey,
@@ -116,9 +123,11 @@ async function childEvents(flow: FlowRuntime, via: string, records: SourceRecord
 }
 
 /** One record as an inbox event; the delivery id (id @ stamp, or @ content hash when unstamped) makes re-reads of the same version repeats. */
-export function toEvent(flow: string, r: SourceRecord): InboxEvent {
-  const payload: EventPayload = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed', ...(r.updatedAt ? { at: r.updatedAt } : {}) };
-  return { flow, deliveryId: r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`, payload: payload as unknown as InboxEvent['payload'], recordKey: r.id };
+export function toEvent(flow: string, r: SourceRecord, side?: SideKey): InboxEvent {
+  const payload: EventPayload & { side?: SideKey } = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed', ...(r.updatedAt ? { at: r.updatedAt } : {}), ...(side ? { side } : {}) };
+  // The two sides of a pair number records independently: their ids share one inbox only with the side named.
+  const tag = side ? `${side}:` : '';
+  return { flow, deliveryId: `${tag}${r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`}`, payload: payload as unknown as InboxEvent['payload'], recordKey: `${tag}${r.id}` };
 }
 
 /** Orders watermarks by stamp, then key. */

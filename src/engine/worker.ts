@@ -11,11 +11,13 @@ import type { JsonValue } from '../core/json.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
 import type { EngineMetrics } from './metrics.js';
-import { asEventPayload, isReadPayload } from './payloads.js';
+import { asEventPayload, isReadPayload, isReconcilePayload } from './payloads.js';
 import { checkBatch, isBatchCheckPayload } from './batch-check.js';
 import { RecordRunFailure, runRecord, type RecordRunResult } from './record-runner.js';
 import { decideRetry } from './retry.js';
 import { readSource } from './source-reader.js';
+import { readPairSides, runPairJob } from './sync/pair-jobs.js';
+import { reconcile } from './sync/reconcile.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
@@ -243,8 +245,12 @@ export class Worker {
           xref: out.settlement.links,
           enqueue: out.enqueue,
         });
+      } else if (isReconcilePayload(job.payload)) {
+        const rec = await reconcile(job.flow, job.payload.reason, { store, pool: this.deps.pool, flows: this.deps.flows, onDrift: (f, n) => metrics?.drift.set({ flow: f }, n) });
+        await this.persist(() => store.completeJob({ jobId: job.id, workerId: this.id, run: { ...run('succeeded'), stats: { attempt, reconciliation: rec.id } }, traces: [{ step: 'reconcile', status: 'ok', after: { run: rec.id, ...(rec.summary ?? {}) } }] }));
       } else if (isReadPayload(job.payload)) {
-        const out = await readSource(flow, job.payload.read, { store, pool: this.deps.pool, signal: this.abort.signal });
+        const readDeps = { store, pool: this.deps.pool, signal: this.abort.signal };
+        const out = flow.def.sync ? await readPairSides(flow, job.payload.read, readDeps) : await readSource(flow, job.payload.read, readDeps);
         const source = flow.def.source;
         await this.persist(() => store.completeJob({
           jobId: job.id,
@@ -254,7 +260,8 @@ export class Worker {
           traces: [{ step: 'read', status: 'ok', connection: source.connection, entity: source.entity, after: { records: out.records, pages: out.pages, watermark: out.watermark?.at ?? null } }],
         }));
       } else {
-        const result: RecordRunResult = await runRecord(flow, asEventPayload(job.payload), { store, pool: this.deps.pool, metrics, locks: this.locks });
+        const runDeps = { store, pool: this.deps.pool, metrics, locks: this.locks };
+        const result: RecordRunResult = flow.def.sync ? await runPairJob(flow, job.payload, runDeps) : await runRecord(flow, asEventPayload(job.payload), runDeps);
         const ok = await this.persist(() => store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes }));
         if (!ok) this.deps.logger.warn({ job: job.id }, 'job finished after its lease was lost; its outcome was not recorded twice');
       }

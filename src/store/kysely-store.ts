@@ -5,6 +5,8 @@
  * workers are woken (an in-process emitter vs LISTEN/NOTIFY).
  */
 import { sql, type Kysely } from 'kysely';
+import { KyselySyncStore, type SyncDatabase } from './sync/kysely-sync-store.js';
+import type { SyncStore } from './sync/types.js';
 import type { ErrorKind } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { EntitySpec, Watermark } from '../core/connector.js';
@@ -122,6 +124,18 @@ export abstract class KyselyStore implements Store {
     return false;
   }
   protected readonly newId = createIdGenerator();
+  private syncStore: KyselySyncStore | null = null;
+
+  /** Two-way pair tables (decision 0009), through this adapter's write path. */
+  get sync(): SyncStore {
+    type SyncDb = Kysely<SyncDatabase>;
+    this.syncStore ??= new KyselySyncStore(this.db as unknown as SyncDb, {
+      write: (fn) => this.write((db) => fn(db as unknown as SyncDb)),
+      tx: (fn) => this.tx((db) => fn(db as unknown as SyncDb)),
+      newId: () => this.newId(),
+    });
+    return this.syncStore;
+  }
 
   constructor(
     protected readonly db: Kysely<Database>,

@@ -117,6 +117,7 @@ export interface RunRow extends RunInput {
 }
 export type { LineageEntry } from '../core/lineage.js';
 import type { LineageEntry } from '../core/lineage.js';
+import type { SyncStore } from './sync/types.js';
 export interface TraceInput {
   /** Step name: `trigger`, `filter`, `map:<target>`, `write:<target>`, `writeback:<target>`. */
   step: string;
@@ -410,6 +411,8 @@ export interface LagSample {
 /** The store every other layer uses. All methods are safe to call from many workers at once. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Two-way pair state, tombstones, reviews and reconciliations (decision 0009). */
+  readonly sync: SyncStore;
   /** True when `err` says the database was unreachable for a moment (work that failed so is run again without counting the attempt). */
   isOutage(err: unknown): boolean;
   /** Applies pending migrations (idempotent). */

@@ -16,6 +16,10 @@ import type { Hub, MappingPreview } from '../../src/engine/hub-types.js';
 import { adminApi, type AdminApiDeps } from '../../src/server/admin/index.js';
 import { createUser } from '../../src/server/auth/users.js';
 import { openStore } from '../../src/store/index.js';
+import { SyncError } from '../../src/core/errors.js';
+import { FlowCache } from '../../src/engine/flow-cache.js';
+import { resolveReview } from '../../src/engine/sync/reviews.js';
+import { applyReconcile } from '../../src/engine/sync/reconcile.js';
 import type { Role, Store } from '../../src/store/types.js';
 
 /** Passwords of the seeded users. */
@@ -78,6 +82,13 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
         }),
       };
     },
+    resolveReview: (id, choice, actor) => resolveReview({ store, flows: new FlowCache(store) }, id, choice, actor),
+    reconcile: async (flow) => {
+      throw new SyncError('invalid_data', `the test hub reads no systems (reconcile ${flow})`);
+    },
+    applyReconcile: (runId, selection, actor) => applyReconcile(runId, selection, actor, { store, flows: new FlowCache(store) }),
+    previewReplay: async () => null,
+    costPreview: async (flow, mode) => ({ flow, mode, records: {}, lines: [], assumptions: ['the test hub reads no systems'] }),
     async previewFlowSource() {
       return { preview: null, issues: [] };
     },

@@ -24,7 +24,10 @@ describe('syncline CLI', () => {
   it('prints the flow schema', () => {
     const r = syncline('flow', 'schema');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ title: 'Syncline flow', required: ['name', 'trigger', 'source', 'targets'] });
+    const schema = JSON.parse(r.out);
+    expect(schema).toMatchObject({ title: 'Syncline flow', required: ['name', 'trigger'] });
+    // A one-way flow names source and targets; a two-way pair names sync instead (decision 0009).
+    expect(schema.oneOf.map((o: { required: string[] }) => o.required)).toEqual([['source', 'targets'], ['sync']]);
   });
 
   it('validates flow files with file:line:column and a failing exit code', () => {

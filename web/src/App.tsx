@@ -20,6 +20,7 @@ import { RecordTrace } from './pages/RecordTrace';
 import { DeadLetters } from './pages/DeadLetters';
 import { Connections } from './pages/Connections';
 import { Audit } from './pages/Audit';
+import { Reviews } from './pages/Reviews';
 import { Users } from './pages/Users';
 import { Account } from './pages/Account';
 
@@ -86,6 +87,7 @@ export function App() {
           <Link to="/runs">Runs</Link>
           <Link to="/trace">Record trace</Link>
           <Link to="/dead-letters">Dead letters</Link>
+          <Link to="/reviews">Reviews</Link>
           <Link to="/connections">Connections</Link>
           {session.can('admin') && <Link to="/audit">Audit log</Link>}
           {session.can('admin') && <Link to="/users">Users</Link>}
@@ -134,6 +136,7 @@ function Pages() {
       <Route path="/trace" element={<RecordTrace />} />
       <Route path="/trace/:key" element={<WithParam name="key" render={(key) => <RecordTrace recordKey={key} />} />} />
       <Route path="/dead-letters" element={<DeadLetters />} />
+      <Route path="/reviews" element={<Reviews />} />
       <Route path="/connections" element={<Connections />} />
       <Route path="/audit" element={<Audit />} />
       <Route path="/users" element={<Users />} />

@@ -36,6 +36,21 @@ export function dlqCommands(program: Command): void {
     });
 
   dlq
+    .command('preview')
+    .description('what replaying would write (current flow version) next to what the target holds now')
+    .argument('<id>')
+    .action(async (id: string, _o, cmd: Command) => {
+      await withRuntime(cmd, async (rt) => {
+        const p = await rt.hub.previewReplay(id);
+        if (!p) fail(`no dead letter ${id}`);
+        for (const t of p.targets) {
+          console.log(`${t.target} (${t.connection}/${t.entity} ${t.id ?? 'new record'}): ${t.action}${t.error ? ` - ${t.error}` : ''}`);
+          if (t.fields.length) printTable(t.fields.map((f) => ({ field: f.field, write: f.write, now: f.now, changes: f.changes ? 'yes' : '' })));
+        }
+      });
+    });
+
+  dlq
     .command('replay')
     .argument('[ids...]')
     .option('--flow <name>', 'replay every open dead letter of this flow')

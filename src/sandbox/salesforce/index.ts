@@ -75,6 +75,8 @@ export interface SalesforceEmulatorState {
   issueToken(): Promise<string>;
   /** Makes every issued access token expire now. */
   expireTokens(): void;
+  /** Merges duplicates into a master as the SOAP merge() call and the UI's Merge button do. */
+  merge(object: string, masterId: string, duplicateIds: string[]): { id: string; mergedRecordIds: string[] };
   /** Converts a lead as the UI's Convert button does. */
   convertLead(leadId: string, options?: { accountId?: string; createOpportunity?: boolean }): { accountId: string; contactId: string; opportunityId: string | null };
   /** Drops all data (reseeding when seeding is on), counters and usage; apps and tokens stay. */
@@ -169,6 +171,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       org.object(entity);
       return streaming.publish(`/data/${changeEventName(entity)}`, gapEventPayload(entity, changeType, recordIds, clock(), org.userId, nextCommit())).replayId;
     },
+    merge: (object, masterId, duplicateIds) => org.merge(object, masterId, duplicateIds),
     reset() {
       bulk.dispose();
       org = newOrg();
@@ -414,6 +417,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     if (undel && req.method === 'POST') return { status: 200, body: org.undelete(undel[1], undel[2]) };
     if (path === '/__sandbox/outbound-messages' && req.method === 'POST') return { status: 201, body: outbound.define(body as unknown as OutboundDefinitionInput) };
     if (path === '/__sandbox/outbound-messages' && req.method === 'GET') return { status: 200, body: outbound.report() };
+    if (path === '/__sandbox/merge' && req.method === 'POST') {
+      const b = body as { object?: string; masterId?: string; duplicateIds?: string[] };
+      return { status: 200, body: state.merge(String(b.object ?? ''), String(b.masterId ?? ''), Array.isArray(b.duplicateIds) ? b.duplicateIds.map(String) : []) };
+    }
     const conv = /^\/__sandbox\/leads\/([^/]+)\/convert$/.exec(path);
     if (conv && req.method === 'POST') return { status: 200, body: state.convertLead(conv[1], body as { accountId?: string; createOpportunity?: boolean }) };
     return { status: 404, body: { error: `unknown control endpoint ${req.method} ${path}` } };

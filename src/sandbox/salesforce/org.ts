@@ -5,7 +5,7 @@
  */
 import { ApiError, notFound } from './errors.js';
 import { IdFactory, normalizeId } from './ids.js';
-import { buildSchema, findField, findObject, type SfField, type SfObject } from './schema.js';
+import { MERGEABLE, buildSchema, findField, findObject, type SfField, type SfObject } from './schema.js';
 
 /** A stored record: canonical field names to JSON values (dates as strings in Salesforce's formats). */
 export type Rec = Record<string, unknown>;
@@ -316,6 +316,41 @@ export class Org {
     this.put(obj.name, rec);
     this.changed(this.activeTx, { entity: obj.name, id, type: 'UNDELETE', before: null, after: rec });
     return { id, created: false };
+  }
+
+  /**
+   * Merges records as the SOAP API's merge() call (and the UI's Merge button) does: the master is kept
+   * (its SystemModstamp moves), children of the duplicates are re-parented to it, and the duplicates go
+   * to the recycle bin with MasterRecordId set, so queryAll and getDeleted show what they became.
+   * At most two duplicates per call, as in the API.
+   */
+  merge(objName: string, masterId: string, duplicateIds: string[]): { id: string; mergedRecordIds: string[] } {
+    const obj = this.object(objName);
+    if (!MERGEABLE.includes(obj.name)) throw new ApiError(400, 'INVALID_TYPE', `Merge is not supported for ${obj.name}`, []);
+    if (duplicateIds.length < 1 || duplicateIds.length > 2) throw new ApiError(400, 'INVALID_OPERATION', 'merge accepts one or two records to merge into the master', []);
+    const master = normalizeId(masterId);
+    if (!master) throw new ApiError(400, 'MALFORMED_ID', `malformed id ${masterId}`, []);
+    this.getById(obj, master);
+    const merged: string[] = [];
+    for (const raw of duplicateIds) {
+      const id = normalizeId(raw);
+      if (!id || id === master) throw new ApiError(400, 'INVALID_ID_FIELD', `cannot merge ${raw} into itself or a malformed id`, []);
+      this.getById(obj, id);
+      // Re-parent children (Contacts of an Account, Tasks of a Lead) as the merge does.
+      for (const o of this.schema.values()) {
+        for (const f of o.fields.values()) {
+          if (f.type !== 'reference' || !f.referenceTo.includes(obj.name) || f.name === 'MasterRecordId') continue;
+          for (const child of this.table(o.name).values()) if (child[f.name] === id) child[f.name] = master;
+        }
+      }
+      this.remove(obj.name, id);
+      const gone = this.deleted.get(obj.name)!.get(id)!;
+      gone.rec.MasterRecordId = master;
+      merged.push(id);
+    }
+    const now = this.stamp();
+    Object.assign(this.getById(obj, master), { LastModifiedDate: now, SystemModstamp: now });
+    return { id: master, mergedRecordIds: merged };
   }
 
   /** Runs `fn` so that `rollback()` on the returned handle undoes every write it made. */

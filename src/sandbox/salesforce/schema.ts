@@ -111,6 +111,9 @@ const AUDIT: FieldInit[] = [
   ref('LastModifiedById', 'User', { createable: false, updateable: false, defaultedOnCreate: true, relationshipName: 'LastModifiedBy' }),
   sys('SystemModstamp', 'datetime'),
 ];
+/** Objects the SOAP merge() call accepts; their merged-away records carry MasterRecordId (read-only). */
+export const MERGEABLE = ['Account', 'Contact', 'Lead'];
+const MASTER_RECORD = (obj: string): FieldInit => ref('MasterRecordId', obj, { createable: false, updateable: false, relationshipName: 'MasterRecord' });
 const OWNER: FieldInit = ref('OwnerId', 'User', { defaultedOnCreate: true, nillable: false, relationshipName: 'Owner' });
 
 const ADDRESS = (p: string): FieldInit[] => [
@@ -358,7 +361,8 @@ export function buildSchema(): Map<string, SfObject> {
   const out = new Map<string, SfObject>();
   for (const d of DEFINITIONS) {
     const fields = new Map<string, SfField>();
-    for (const f of [...AUDIT, ...(d.owned ? [OWNER] : []), ...d.fields]) fields.set(f.name, field(f));
+    const merge = MERGEABLE.includes(d.name) ? [MASTER_RECORD(d.name)] : [];
+    for (const f of [...AUDIT, ...merge, ...(d.owned ? [OWNER] : []), ...d.fields]) fields.set(f.name, field(f));
     out.set(d.name, { name: d.name, label: d.label, labelPlural: d.plural, keyPrefix: d.prefix, fields });
   }
   return out;

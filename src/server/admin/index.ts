@@ -25,6 +25,7 @@ import { flowBuildingRoutes } from './routes/flow-building.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { lagRoutes } from './routes/lag.js';
 import { runRoutes } from './routes/runs.js';
+import { syncRoutes } from './routes/sync.js';
 import { userRoutes } from './routes/users.js';
 import { errorSchema } from './schemas.js';
 
@@ -82,6 +83,7 @@ export const adminRoutes: AnyRoute[] = [
   ...flowRoutes,
   ...runRoutes,
   ...deadLetterRoutes,
+  ...syncRoutes,
   ...metricsRoutes,
   ...lagRoutes,
   ...auditRoutes,

@@ -8,6 +8,7 @@ import { sharedLimits } from './0002_shared_limits.js';
 import { loginCounters } from './0004_login_counters.js';
 import { apiUsageCounted } from './0005_api_usage_counted.js';
 import { retentionIndexes } from './0006_retention.js';
+import { twoWaySync } from './0007_two_way_sync.js';
 import { connectionSchemas } from './0009_connection_schemas.js';
 
 export type { MigrationDialect } from './0001_initial.js';
@@ -20,6 +21,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
     '0004_login_counters': loginCounters,
     '0005_api_usage_counted': apiUsageCounted,
     '0006_retention': retentionIndexes,
+    '0007_two_way_sync': twoWaySync,
     '0009_connection_schemas': connectionSchemas,
   };
 }
