@@ -9,7 +9,7 @@
  *   npx tsx bench/cold-start.bench.ts [--boots 10] [--from-source] [--cpu-prof <dir>]
  *
  * `--cpu-prof <dir>` writes each boot's V8 CPU profile there (open in Chrome DevTools, or summarise
- * with `node bench/profile-summary.mjs <file>`).
+ * with `npx tsx bench/profile-summary.ts <file>`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
