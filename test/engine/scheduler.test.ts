@@ -12,8 +12,10 @@ describe('scheduler', () => {
     f = null;
   });
 
-  const pollFlow = flowYaml('polled').replace('trigger:\n  type: webhook\n  unsigned: true', 'trigger:\n  type: poll\n  every: 1m');
-  const cronFlow = flowYaml('nightly').replace('trigger:\n  type: webhook\n  unsigned: true', 'trigger:\n  type: schedule\n  cron: "0 2 * * *"\n  read: all');
+  // A polled flow reads its source entity, so it must be one the shop connection declares (deploy checks the names).
+  const polled = (name: string, trigger: string) => flowYaml(name).replace('trigger:\n  type: webhook\n  unsigned: true', trigger).replace('entity: customer', 'entity: contacts');
+  const pollFlow = polled('polled', 'trigger:\n  type: poll\n  every: 1m');
+  const cronFlow = polled('nightly', 'trigger:\n  type: schedule\n  cron: "0 2 * * *"\n  read: all');
 
   it('enqueues one poll job per interval slot, even from two schedulers', async () => {
     f = await engineFixture('sqlite');
