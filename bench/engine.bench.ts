@@ -18,16 +18,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import { openStore } from '../src/store/index.js';
-import { SynclineHub } from '../src/engine/hub.js';
-import { httpConnector } from '../src/connectors/http/index.js';
-
-/** Engine tests and benchmarks need only the generic connector. */
-const connectors = new Map([[httpConnector.type, httpConnector]]);
-import { saveConnection } from '../src/engine/connection-settings.js';
-import { startHttpSink, type RunningHttpSink } from '../src/sandbox/http-sink/index.js';
+import { startHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
-import { pino } from 'pino';
+import { prepare, waitForCount } from './engine-setup.js';
 import { machine, markdownTable, percentile, writeSection } from './report.js';
 import type { StatementProfile } from './pg-profile.js';
 
@@ -43,30 +36,6 @@ const SECTION = args.get('section') ?? (args.has('workers') || args.has('sink-la
 const RATE = 200;
 const RATE_SECONDS = 15;
 const PG_ADMIN = process.env.SYNCLINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const FLOW = `name: bench
-trigger: { type: webhook, unsigned: true }
-source: { connection: sink, entity: contacts }
-targets:
-  - name: contact
-    connection: sink
-    entity: contacts
-    mapping:
-      email: { expr: "$lowercase(email)" }
-      name: name
-      sent_at: sent_at
-      source_id: id
-    # Exactly-once needs a key a retried write can find its record by (flow validation refuses a creating target without one).
-    match: { keys: [email] }
-`;
-
-async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
-  const store = await openStore({ url, masterKey: 'b'.repeat(64) });
-  const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
-  await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', recordsPath: 'data', paths: { create: '/contacts', update: '/contacts/{id}', find: '/contacts?{field}={value}' } }] } }, 'bench');
-  await hub.deployFlow(FLOW, 'bench');
-  await store.close();
-}
 
 /** A Syncline process of the benchmark; `base` is set for the one with the HTTP server. */
 interface BenchProcess {
@@ -132,14 +101,6 @@ function readProfiles(files: string[], events: number): { perEvent: number; msPe
     msPerEvent: round(all.reduce((n, [, v]) => n + v.totalMs, 0) / events),
     top: all.slice(0, 20).map(([statement, v]) => ({ statement, perEvent: round(v.calls / events), msPerEvent: round(v.totalMs / events) })),
   };
-}
-
-async function waitForCount(sink: RunningHttpSink, n: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (sink.count() < n) {
-    if (Date.now() > end) throw new Error(`only ${sink.count()} of ${n} records arrived`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function run(kind: string, workers: number, sinkLatencyMs: number): Promise<Record<string, string | number>> {
