@@ -83,7 +83,9 @@ export class Admission {
     const age = this.clock() - this.#readAt;
     // Never read, or so stale that the figure says nothing (an idle server): wait for a fresh read.
     if (age > this.#interval * 20) await this.refresh();
-    else if (age > this.#interval) void this.refresh();
+    // A background read that fails (the database went away a moment) keeps the last figure; the
+    // next admission tries again. Left unhandled, its rejection would end the process.
+    else if (age > this.#interval) this.refresh().catch(() => undefined);
     const { maxBacklogPerFlow: perFlow, maxBacklog: total } = this.limits;
     const allPending = this.#total + this.#sinceTotal;
     if (total && allPending + count > total) {

@@ -10,15 +10,15 @@ import { Worker } from '../../src/engine/worker.js';
 import type { Store } from '../../src/store/types.js';
 import { engineFixture, queueDrained, waitFor, type EngineFixture } from '../support/engine.js';
 
-/** The store as the worker sees it: its first `failures` cross-reference lookups fail with an outage the store recognises. */
+/** The store as the worker sees it: its first `failures` reads of a record's context fail with an outage the store recognises. */
 function flakyStore(store: Store, failures: number): Store {
   const outage = new Error('Connection terminated unexpectedly');
   let left = failures;
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'isOutage') return (err: unknown) => err === outage || target.isOutage(err);
-      if (prop === 'xrefFind') {
-        return (...args: unknown[]) => (left-- > 0 ? Promise.reject(outage) : (target.xrefFind as (...a: unknown[]) => unknown).apply(target, args));
+      if (prop === 'readRecordContext') {
+        return (...args: unknown[]) => (left-- > 0 ? Promise.reject(outage) : (target.readRecordContext as (...a: unknown[]) => unknown).apply(target, args));
       }
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

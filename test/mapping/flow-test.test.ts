@@ -89,7 +89,7 @@ describe('previewFlow', () => {
       {
         kind: 'invalid_data',
         message: 'flow "lead-to-customer", record 00Q5e000001: CustomerName "Northwind Traders International Ltd" is 35 characters; the target allows at most 30',
-        details: { field: 'CustomerName', value: 'Northwind Traders International Ltd', rule: 'maxLength 30', recordKey: '00Q5e000001' },
+        details: { field: 'CustomerName', value: 'Northwind Traders International Ltd', rule: 'maxLength 30', recordKey: '00Q5e000001', refusedBy: 'precheck' },
       },
     ]);
   });

@@ -166,9 +166,10 @@ describe('a store lookup failing inside a mapping', () => {
     try {
       const flow = flowYaml('lookup-flow').replace('      source_id: id', `      source_id: id\n      linked: { expr: "$xref('shop', 'customer', id, 'sink', 'contacts')" }`);
       await f.hub.deployFlow(flow, 'test');
-      const real = f.store.xrefFind.bind(f.store);
+      // The record's context (its cross-reference links, which $xref reads) comes from one store read.
+      const real = f.store.readRecordContext.bind(f.store);
       let failures = 1;
-      f.store.xrefFind = async (...args) => {
+      f.store.readRecordContext = async (...args) => {
         if (failures-- > 0) throw new Error('Connection terminated unexpectedly');
         return real(...args);
       };

@@ -12,16 +12,20 @@ import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
 const addFormats = ((addFormatsImport as unknown as { default?: typeof addFormatsImport }).default ?? addFormatsImport) as unknown as (ajv: Ajv) => Ajv;
 
 /** An Ajv validator whose compile waits for its first call; `errors` mirrors the compiled one's. */
-type LazyValidate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+type LazyValidate = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => boolean) & { errors?: ErrorObject[] | null; schemaEnv?: unknown };
 
 function lazyValidator(ajv: Ajv, schema: object): LazyValidate {
   let compiled: ValidateFunction | undefined;
-  const validate: LazyValidate = (data) => {
+  const validate: LazyValidate = (data, context) => {
     compiled ??= ajv.compile(schema);
-    const ok = compiled(data);
+    const ok = context ? compiled(data, context) : compiled(data);
     validate.errors = compiled.errors;
     return ok;
   };
+  // Fastify hands a validator the request as the root value's parent only when it carries schemaEnv,
+  // as a compiled Ajv function does; without it a coerced root (a bare 0 for a string body) is
+  // checked as coerced but handed to the route unchanged.
+  validate.schemaEnv = true;
   return validate;
 }
 
