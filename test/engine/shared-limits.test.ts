@@ -23,7 +23,7 @@ const available = await requirePostgres('shared rate limits across worker proces
 
 const FLOW = `name: shop-to-pardot
 trigger: { type: manual }
-source: { connection: shop, entity: customer }
+source: { connection: shop, entity: contacts }
 targets:
   - name: prospect
     connection: pardot
