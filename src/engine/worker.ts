@@ -22,6 +22,15 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
 
+/**
+ * Interrupted claims (the process died while running the job) a record may collect per allowed
+ * attempt before it is taken to be the record that kills the process. Processes also die for reasons
+ * of their own (deploys, a node's OOM killer, an operator's kill -9), and a job that waits on slow
+ * vendors is in flight at many of those deaths: only far more interruptions than allowed failures
+ * point at the record itself.
+ */
+const INTERRUPTIONS_PER_ATTEMPT = 3;
+
 /** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
 const PERSIST_RETRY_MS = [250, 1000, 2250];
 
@@ -172,15 +181,16 @@ export class Worker {
   /**
    * The attempt number that counts against maxAttempts. Claims count every attempt, including those
    * whose worker was killed before it recorded anything (the lease expired); a killed process is not
-   * the record failing, so below the cap only recorded failures count. A record that kills its worker
-   * every time must still end, so once crashes alone exceed maxAttempts every claim counts.
+   * the record failing, so at the cap only recorded failures count. A record that kills its worker
+   * every time must still end, so once interruptions alone exceed INTERRUPTIONS_PER_ATTEMPT times
+   * maxAttempts every claim counts.
    */
   private async countedAttempts(job: JobRow, attempt: number): Promise<number> {
     if (attempt < job.maxAttempts) return attempt;
     try {
       const runs = await this.deps.store.listRuns({ flow: job.flow, jobId: job.id, limit: attempt + 1 });
       const failures = runs.filter((r) => r.status === 'retrying').length + 1;
-      return attempt - failures > job.maxAttempts ? attempt : failures;
+      return attempt - failures > job.maxAttempts * INTERRUPTIONS_PER_ATTEMPT ? attempt : failures;
     } catch {
       return attempt;
     }

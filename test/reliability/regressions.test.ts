@@ -111,15 +111,28 @@ describe('crashed attempts', () => {
     expect(f.sink.records('contacts').map((r) => r.email)).toEqual(['crashy@example.com']);
   });
 
+  it('do not use up attempts when the process is killed from outside again and again (the chaos run on SQLite)', async () => {
+    f = await engineFixture('sqlite');
+    await f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': 'unlucky' }, rawBody: Buffer.from(JSON.stringify([{ id: 'unlucky', email: 'unlucky@example.com' }])) });
+    // Killed at seven claims (more than maxAttempts 4), then two transient failures: still retried.
+    for (let i = 0; i < 7; i++) await crashClaim(f.store);
+    f.sink.faults.add({ method: 'GET', path: 'email=', count: 2, fault: { status: 503 } });
+    await f.hub.startWorkers(1, { idlePollMs: 10 }, false);
+    await waitFor(() => queueDrained(f!.store), 'the queue to drain');
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    expect(f.sink.records('contacts').map((r) => r.email)).toEqual(['unlucky@example.com']);
+  });
+
   it('still end a record that kills its worker every time', async () => {
     f = await engineFixture('sqlite');
     f.sink.faults.add({ method: 'GET', path: 'email=', fault: { status: 503 } });
     await f.hub.intake.receive(FLOW, { headers: { 'x-delivery-id': 'killer' }, rawBody: Buffer.from(JSON.stringify([{ id: 'killer', email: 'killer@example.com' }])) });
-    for (let i = 0; i < 5; i++) await crashClaim(f.store);
+    // maxAttempts 4: interruptions past 3 × 4 mark the record as what kills the process.
+    for (let i = 0; i < 13; i++) await crashClaim(f.store);
     await f.hub.startWorkers(1, { idlePollMs: 10 }, false);
     await waitFor(() => queueDrained(f!.store), 'the queue to drain');
     const [dead] = await f.store.listDeadLetters({ status: 'open' });
     expect(dead.recordKey).toBe('killer');
-    expect(dead.attempts).toBe(6);
+    expect(dead.attempts).toBe(14);
   });
 });
