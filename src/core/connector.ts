@@ -89,6 +89,12 @@ export interface SourceRecord {
    * would otherwise look like one.
    */
   deliveryId?: string;
+  /**
+   * Set when this row is one change of another record (an event table's row names the order it
+   * changed): the engine runs the rows of one sequence key one after another, in the order read,
+   * where it would otherwise key them by `id` and run them side by side.
+   */
+  sequenceKey?: string;
   data: Fields;
 }
 
@@ -229,6 +235,8 @@ export interface WebhookEvent {
   entity?: string;
   /** The record's id on the sending system, when present. */
   recordId?: string;
+  /** As SourceRecord.sequenceKey: the record this event is one change of, when that is not recordId. */
+  sequenceKey?: string;
   data: Fields;
 }
 

@@ -86,7 +86,7 @@ export class Intake {
         flow: flowName,
         deliveryId: e.deliveryId ?? `sha256:${createHash('sha256').update(JSON.stringify(e.data)).digest('hex')}`,
         payload: payload as unknown as InboxEvent['payload'],
-        recordKey: e.recordId,
+        recordKey: e.sequenceKey ?? e.recordId,
       };
     });
     // Admission last: a bad delivery gets its own 4xx, never an invitation to send it again.

@@ -127,7 +127,7 @@ export function toEvent(flow: string, r: SourceRecord, side?: SideKey): InboxEve
   const payload: EventPayload & { side?: SideKey } = { record: r.data, id: r.id, type: r.deleted ? 'deleted' : 'changed', ...(r.updatedAt ? { at: r.updatedAt } : {}), ...(side ? { side } : {}) };
   // The two sides of a pair number records independently: their ids share one inbox only with the side named.
   const tag = side ? `${side}:` : '';
-  return { flow, deliveryId: `${tag}${r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`}`, payload: payload as unknown as InboxEvent['payload'], recordKey: `${tag}${r.id}` };
+  return { flow, deliveryId: `${tag}${r.deliveryId ?? `${r.id}@${r.updatedAt ?? stableHash(r.data)}`}`, payload: payload as unknown as InboxEvent['payload'], recordKey: `${tag}${r.sequenceKey ?? r.id}` };
 }
 
 /** Orders watermarks by stamp, then key. */

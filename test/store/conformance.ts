@@ -516,6 +516,26 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(follow).toMatchObject({ flow: 'b', payload: { follow: true } });
       });
 
+      it('runs the jobs of one record in order: a later one waits while an earlier one is queued, retrying or running', async () => {
+        const t = new Date(Date.now() - 1000).toISOString();
+        await store.enqueue([newJob('a', 'o1-placed', { recordKey: 'order-1', runAt: t }), newJob('a', 'o2', { recordKey: 'order-2', runAt: t })]);
+        await store.enqueue([newJob('a', 'o1-shipped', { recordKey: 'order-1', runAt: t }), newJob('a', 'no-key', { runAt: t })]);
+        // Concurrent claimers (other connections on PostgreSQL) never take a record's later job.
+        const stores = h.reopen ? [store, await h.reopen(), await h.reopen()] : [store, store, store];
+        const firstRound = (await Promise.all(stores.map((s, i) => s.claimJobs({ workerId: `w${i}`, limit: 10, leaseMs: 60_000 })))).flat();
+        expect(firstRound.map((j) => j.payload).sort()).toEqual(['no-key', 'o1-placed', 'o2']);
+        const placed = firstRound.find((j) => j.payload === 'o1-placed')!;
+        const err: SerializedError = { kind: 'retryable', message: 'HTTP 503', details: { status: 503 } };
+        // Retrying (due again at once) still holds the later one back, and comes first itself.
+        await store.retryJob({ jobId: placed.id, workerId: placed.leaseOwner!, runAt: new Date(Date.now() - 500).toISOString(), error: err, run: runFor(placed, 'retrying'), traces: [] });
+        const again = await store.claimJobs({ workerId: 'w9', limit: 10, leaseMs: 60_000 });
+        expect(again.map((j) => j.payload)).toEqual(['o1-placed']);
+        expect(await store.claimJobs({ workerId: 'w9', limit: 10, leaseMs: 60_000 })).toEqual([]);
+        // Once it ends (done, or dead-lettered), the next change of the record runs.
+        await store.deadLetterJob({ jobId: again[0].id, workerId: 'w9', error: err, run: runFor(again[0], 'dead'), traces: [] });
+        expect((await store.claimJobs({ workerId: 'w9', limit: 10, leaseMs: 60_000 })).map((j) => j.payload)).toEqual(['o1-shipped']);
+      });
+
       it('puts a retried job back with its error and records the attempt', async () => {
         await store.enqueue([newJob('a', 1)]);
         const job = await claimOne();

@@ -44,7 +44,7 @@ function parse(req: WebhookRequest): WebhookEvent[] {
     throw new SyncError('invalid_data', 'Clarity webhook Data is not a record with an ID', { system: 'clarity', field: 'Data' });
   }
   const record = toRecord(def, data as CefRow);
-  return [{ deliveryId: `${record.id}@${record.updatedAt ?? ''}`, type: typeof b?.EventType === 'string' ? b.EventType : undefined, entity: def.name, recordId: record.id, data: record.data }];
+  return [{ deliveryId: `${record.id}@${record.updatedAt ?? ''}`, type: typeof b?.EventType === 'string' ? b.EventType : undefined, entity: def.name, recordId: record.id, ...(record.sequenceKey ? { sequenceKey: record.sequenceKey } : {}), data: record.data }];
 }
 
 /** The connector's webhook support. */

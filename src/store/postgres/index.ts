@@ -250,10 +250,14 @@ export class PostgresStore extends KyselyStore {
       queued as (
         select j.id from jobs j, clock
          where j.status = 'queued' and j.run_at <= clock.now ${flowFilter}
-           -- A job about a record another worker is running now waits for it (no two creates for one record).
+           -- Per-record order: a job waits while an earlier job of its record is unfinished (queued,
+           -- retrying or running), and while any job of its record runs (no two creates for one record).
+           -- A concurrent claimer sees the earlier job still queued, so it cannot jump ahead either.
            and not (j.record_key is not null and exists (
                  select 1 from jobs r
-                  where r.status = 'running' and r.flow = j.flow and r.record_key = j.record_key and r.lease_expires_at > clock.now))
+                  where r.flow = j.flow and r.record_key = j.record_key and r.record_key is not null
+                    and r.status in ('queued', 'running') and r.id <> j.id
+                    and (r.id < j.id or (r.status = 'running' and r.lease_expires_at > clock.now))))
          order by j.run_at, j.id
          limit (select ${input.limit}::int - count(*) from expired)
          for update of j skip locked

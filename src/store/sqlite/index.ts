@@ -335,14 +335,21 @@ export class SqliteStore extends KyselyStore {
     const flowFilter = input.flows ? sql`and flow in (${sql.join(input.flows)})` : sql``;
     const rows = await this.relaxedTx(async (trx) => {
       // Two index range scans (the partial indexes of migration 0001), each stopping after
-      // `limit` rows, merged and cut to `limit`: the cost does not grow with the backlog.
+      // `limit` rows, merged and cut to `limit`: the cost does not grow with the backlog (except by
+      // the queued jobs passed over because an earlier job of their record is unfinished, each one
+      // index probe of migration 0011).
       const result = await sql<JobsTable>`
         update jobs
            set status = 'running', lease_owner = ${input.workerId}, lease_expires_at = ${expires},
                attempts = attempts + 1, updated_at = ${now}
          where id in (
            select id from (
-             select * from (select id, run_at from jobs where status = 'queued' and run_at <= ${now} ${flowFilter}
+             select * from (select id, run_at from jobs j where status = 'queued' and run_at <= ${now} ${flowFilter}
+                               -- Per-record order: a job waits while an earlier job of its record is unfinished.
+                               and not (record_key is not null and exists (
+                                 select 1 from jobs r
+                                  where r.flow = j.flow and r.record_key = j.record_key and r.record_key is not null
+                                    and r.status in ('queued', 'running') and r.id < j.id))
                              order by run_at, id limit ${input.limit})
              union all
              select * from (select id, run_at from jobs where status = 'running' and lease_expires_at <= ${now} ${flowFilter}

@@ -40,13 +40,9 @@ describe.each(await journeyStores('Clarity pair: shop → Salesforce and Pardot'
     expect(prospect('maria.delgado@abbottfasteners.example')).toMatchObject([{ optedOut: false, company: 'Abbott Fasteners', shop_segment__c: 'Wholesale' }]);
   });
 
-  // KNOWN DEFECT on PostgreSQL (found when this suite first ran there): the worker runs the events of
-  // one read concurrently (recordKey is the event id, not the order), so an older event of an order
-  // can be written after a newer one and leave the Opportunity at a stale status. SQLite's single
-  // writer hides it. Needs per-order serialisation in the engine; skipped there until then, not hidden.
-  const staleEventRace = store === 'postgres';
-
-  it.skipIf(staleEventRace)('each order is one Opportunity, and each status change one timeline activity', async () => {
+  // On PostgreSQL the events of one order once ran side by side (keyed by event id) and an older
+  // status could land last; each order's events now share its sequence key and run in order.
+  it('each order is one Opportunity, and each status change one timeline activity', async () => {
     const orders = f.shop.state.rows('SalesOrder');
     const opps = sf('Opportunity').filter((o) => o.Clarity_Order_No__c);
     expect(opps).toHaveLength(orders.length);
@@ -58,7 +54,7 @@ describe.each(await journeyStores('Clarity pair: shop → Salesforce and Pardot'
     expect(opps.find((o) => o.Clarity_Order_No__c === voided.CustomKey)!.StageName).toBe('Closed Lost');
   });
 
-  it.skipIf(staleEventRace)('a new order is pushed; steps between two polls all arrive, the shipment with its tracking number; nothing twice', async () => {
+  it('a new order is pushed; steps between two polls all arrive, the shipment with its tracking number; nothing twice', async () => {
     f.pushTo('clarity-orders');
     const cart = f.shop.fillCart('priya.raman@blueridgehydraulics.example', [{ sku: 'PV-3300', quantity: 10 }]);
     f.shop.advanceClock(10 * 60_000);

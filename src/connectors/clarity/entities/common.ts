@@ -31,6 +31,8 @@ export interface CefEntityDef {
   baseFilter?: Record<string, string>;
   /** The record data of a row (default: the row with attributes flattened). */
   toData?(row: CefRow): Fields;
+  /** The record a row is one change of (an event row's master), so the engine runs one record's changes in order. */
+  sequenceKeyOf?(row: CefRow): string | undefined;
   /** Write-only fields: kept out of the model sent to Create/Update and handed to `afterWrite`. */
   writeOnly?: readonly string[];
   /** Runs after a create/update/upsert with the record ID and the write-only values (a workflow route). */
@@ -112,7 +114,8 @@ export function defaultData(row: CefRow): Fields {
 export function toRecord(def: CefEntityDef, row: CefRow): SourceRecord {
   const updatedAt = stampIso(row);
   const data = (def.toData ?? defaultData)(row);
-  return updatedAt ? { id: String(row.ID), entity: def.name, updatedAt, data } : { id: String(row.ID), entity: def.name, data };
+  const sequenceKey = def.sequenceKeyOf?.(row);
+  return { id: String(row.ID), entity: def.name, ...(updatedAt ? { updatedAt } : {}), ...(sequenceKey ? { sequenceKey } : {}), data };
 }
 
 /** The entity's spec. */

@@ -31,6 +31,9 @@ function eventData(row: CefRow): Fields {
   };
 }
 
+/** Keys an event row by the record it changed: the changes of one cart or order run in order. */
+const masterKey = (master: string) => (row: CefRow) => (row.MasterID === null || row.MasterID === undefined ? undefined : `${master}:${String(row.MasterID)}`);
+
 function parse(v: unknown): CefRow | null {
   if (typeof v !== 'string' || !v) return null;
   try {
@@ -51,6 +54,7 @@ export const cartEventEntity: CefEntityDef = {
   findBy: ['MasterID'],
   fields: eventFields('Cart'),
   toData: eventData,
+  sequenceKeyOf: masterKey('Cart'),
 };
 
 /** Ordering/SalesOrderEvent. */
@@ -63,4 +67,5 @@ export const salesOrderEventEntity: CefEntityDef = {
   findBy: ['MasterID'],
   fields: eventFields('SalesOrder'),
   toData: eventData,
+  sequenceKeyOf: masterKey('SalesOrder'),
 };
