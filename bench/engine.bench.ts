@@ -5,13 +5,16 @@
  *
  *   npx tsx bench/engine.bench.ts [--events 20000] [--stores sqlite,postgres]
  *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--section <title>]
+ *     [--durability power-loss|process-crash] [--write no]
  *
  * `--workers` runs the server (HTTP + one worker) plus N-1 worker-only processes on the same store;
  * `--sink-latency-ms` makes the sink answer every call that much later (an I/O-bound target);
  * `--concurrency` is jobs in flight per worker; `--profile 1` counts every PostgreSQL statement the
  * Syncline processes send during the burst (bench/pg-profile.ts) and prints the statements per event.
+ * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run. Writes its table into bench/RESULTS.md
- * under "## Engine" for the default single-worker run, under `--section` when given, else only prints it.
+ * under "## Engine" for the default single-worker run, under `--section` when given, else (and always
+ * with `--write no`) only prints it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +35,9 @@ const WORKERS = (args.get('workers') ?? '1').split(',').map(Number);
 const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Number);
 const CONCURRENCY = Number(args.get('concurrency') ?? 64);
 const PROFILE = args.get('profile') === '1';
-const SECTION = args.get('section') ?? (args.has('workers') || args.has('sink-latency-ms') || args.has('concurrency') ? null : 'Engine');
+const SECTION = args.get('write') === 'no' ? null : (args.get('section') ?? (args.has('workers') || args.has('sink-latency-ms') || args.has('concurrency') || args.has('durability') ? null : 'Engine'));
+// The Syncline processes read it as `syncline start` does (SYNCLINE_DURABILITY); they inherit this environment.
+if (args.has('durability')) process.env.SYNCLINE_DURABILITY = args.get('durability');
 const RATE = 200;
 const RATE_SECONDS = 15;
 const PG_ADMIN = process.env.SYNCLINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
