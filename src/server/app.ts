@@ -8,6 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { SynclineHub } from '../engine/hub.js';
 import { webhookRoutes } from './webhooks.js';
 import { CONSOLE_DIR } from './paths.js';
+import type { AlertEvaluatorOptions } from '../engine/alerts/evaluator.js';
 
 /** Options for the server. */
 export interface AppOptions {
@@ -18,6 +19,8 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** Register the admin API and console (default true). */
   admin?: boolean;
+  /** The alert evaluator's interval and the console address its notifications link to. */
+  alerts?: AlertEvaluatorOptions;
 }
 
 /** Builds (but does not start) the Fastify app. */
@@ -48,7 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.admin !== false) {
     // Loaded only by processes that serve them (a webhook-only server or a worker never does).
     const { adminApi, serveConsole } = await import('./admin/index.js');
-    await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies, checkConnectionsAtStart: true });
+    await adminApi(app, { hub, logger: options.logger, secureCookies: options.secureCookies, checkConnectionsAtStart: true, alerts: options.alerts });
     await serveConsole(app, options.consoleDir ?? CONSOLE_DIR);
   }
   return app;

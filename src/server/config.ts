@@ -47,6 +47,8 @@ export interface SynclineConfig {
   retention: RetentionSettings;
   /** Backlog bounds past which webhooks are answered 503 + Retry-After. Env: SYNCLINE_MAX_BACKLOG_PER_FLOW, SYNCLINE_MAX_BACKLOG. */
   backpressure: AdmissionLimits;
+  /** Alert evaluation: how often (`every`, default 15s) and the console address links in notifications point to (`consoleUrl`, env SYNCLINE_CONSOLE_URL; default this server's). */
+  alerts: { every?: string; consoleUrl?: string };
   /** SQLite: `power-loss` (default: accepted events synced to disk before the 202) or `process-crash`. Env: SYNCLINE_DURABILITY. */
   durability: SqliteDurability;
 }
@@ -89,6 +91,7 @@ export function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.
       ...(env.SYNCLINE_MAX_BACKLOG_PER_FLOW ? { maxBacklogPerFlow: num(env.SYNCLINE_MAX_BACKLOG_PER_FLOW, 0, 'SYNCLINE_MAX_BACKLOG_PER_FLOW') } : {}),
       ...(env.SYNCLINE_MAX_BACKLOG ? { maxBacklog: num(env.SYNCLINE_MAX_BACKLOG, 0, 'SYNCLINE_MAX_BACKLOG') } : {}),
     },
+    alerts: { ...(fromFile.alerts ?? {}), ...(env.SYNCLINE_CONSOLE_URL ? { consoleUrl: env.SYNCLINE_CONSOLE_URL } : {}) },
     durability: durabilityOf(env.SYNCLINE_DURABILITY ?? fromFile.durability ?? 'power-loss'),
   };
 }

@@ -7,6 +7,8 @@
 import { sql, type Kysely } from 'kysely';
 import { KyselySyncStore, type SyncDatabase } from './sync/kysely-sync-store.js';
 import type { SyncStore } from './sync/types.js';
+import { KyselyAlertStore, type AlertDatabase } from './alerts/kysely-alert-store.js';
+import type { AlertStore } from './alerts/types.js';
 import type { ErrorKind } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { EntitySpec, Watermark } from '../core/connector.js';
@@ -135,6 +137,20 @@ export abstract class KyselyStore implements Store {
       newId: () => this.newId(),
     });
     return this.syncStore;
+  }
+
+  private alertStore: KyselyAlertStore | null = null;
+
+  /** Alert channels, rules, alerts and deliveries (decision 0016), through this adapter's write path. */
+  get alerts(): AlertStore {
+    type AlertDb = Kysely<AlertDatabase>;
+    this.alertStore ??= new KyselyAlertStore(this.db as unknown as AlertDb, {
+      write: (fn) => this.write((db) => fn(db as unknown as AlertDb)),
+      tx: (fn) => this.tx((db) => fn(db as unknown as AlertDb)),
+      newId: () => this.newId(),
+      secretBox: this.secretBox,
+    });
+    return this.alertStore;
   }
 
   constructor(

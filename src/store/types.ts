@@ -118,6 +118,7 @@ export interface RunRow extends RunInput {
 export type { LineageEntry } from '../core/lineage.js';
 import type { LineageEntry } from '../core/lineage.js';
 import type { SyncStore } from './sync/types.js';
+import type { AlertStore } from './alerts/types.js';
 export interface TraceInput {
   /** Step name: `trigger`, `filter`, `map:<target>`, `write:<target>`, `writeback:<target>`. */
   step: string;
@@ -413,6 +414,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Two-way pair state, tombstones, reviews and reconciliations (decision 0009). */
   readonly sync: SyncStore;
+  /** Alert channels, rules, alerts and their deliveries (decision 0016). */
+  readonly alerts: AlertStore;
   /** True when `err` says the database was unreachable for a moment (work that failed so is run again without counting the attempt). */
   isOutage(err: unknown): boolean;
   /** Applies pending migrations (idempotent). */

@@ -16,7 +16,7 @@ import type { ConnectorDefinition } from '../../src/core/connector.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { SynclineHub } from '../../src/engine/hub.js';
-import { adminApi, serveConsole } from '../../src/server/admin/index.js';
+import { adminApi, serveConsole, type AdminApiDeps } from '../../src/server/admin/index.js';
 import { createUser } from '../../src/server/auth/users.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
@@ -112,7 +112,7 @@ async function drained(store: Store, timeoutMs = 20_000): Promise<void> {
 }
 
 /** Starts the server with seeded data; `distDir` defaults to web/dist. */
-export async function startConsoleServer(options: { distDir?: string; extraConnectors?: ConnectorDefinition[] } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(options: { distDir?: string; extraConnectors?: ConnectorDefinition[]; alerts?: AdminApiDeps['alerts'] } = {}): Promise<ConsoleServer> {
   const target = await startTarget();
   const store = await openStore({ url: 'sqlite::memory:', masterKey: randomBytes(32).toString('hex') });
   const logger = pino({ level: 'silent' });
@@ -142,7 +142,7 @@ export async function startConsoleServer(options: { distDir?: string; extraConne
   const serve = async (port: number) => {
     // forceCloseConnections: a stopped server also drops the browser's keep-alive connections.
     const app = Fastify({ logger: false, forceCloseConnections: true });
-    await adminApi(app, { hub, logger: { error: (o: object) => console.error('admin API error', o) } });
+    await adminApi(app, { hub, logger: { error: (o: object) => console.error('admin API error', o) }, alerts: options.alerts });
     await serveConsole(app, options.distDir ?? path.join(ROOT, 'web/dist'));
     const url = await app.listen({ host: '127.0.0.1', port });
     return { app, url };

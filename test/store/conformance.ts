@@ -150,7 +150,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.setConnectionState('sf', 'salesforce.oauth.token', { accessToken: 'tok', refreshToken: 'ref' });
         const newKey = 'cd'.repeat(32);
         const result = await store.rotateMasterKey(new SecretBox({ masterKey: newKey }), 'ops');
-        expect(result).toEqual({ connections: 2, secrets: 3, stateValues: 1 });
+        expect(result).toEqual({ connections: 2, secrets: 3, stateValues: 1, channelSecrets: 0 });
         const rotated = await h.reopen({ masterKey: newKey });
         expect((await rotated.getConnection('sf'))?.secrets).toEqual({ privateKey: 'pem', clientSecret: 'cs' });
         expect((await rotated.getConnection('sage'))?.secrets).toEqual({ password: 'p;w}d' });

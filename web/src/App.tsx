@@ -23,6 +23,7 @@ import { Audit } from './pages/Audit';
 import { Reviews } from './pages/Reviews';
 import { Users } from './pages/Users';
 import { Account } from './pages/Account';
+import { Notifications } from './pages/notifications/Notifications';
 
 // The editor brings CodeMirror and the YAML library: loaded when first opened, not with every page.
 const FlowEditor = lazy(() => import('./pages/flow-editor/FlowEditor').then((m) => ({ default: m.FlowEditor })));
@@ -89,6 +90,7 @@ export function App() {
           <Link to="/dead-letters">Dead letters</Link>
           <Link to="/reviews">Reviews</Link>
           <Link to="/connections">Connections</Link>
+          <Link to="/notifications">Notifications</Link>
           {session.can('admin') && <Link to="/audit">Audit log</Link>}
           {session.can('admin') && <Link to="/users">Users</Link>}
         </nav>
@@ -138,6 +140,7 @@ function Pages() {
       <Route path="/dead-letters" element={<DeadLetters />} />
       <Route path="/reviews" element={<Reviews />} />
       <Route path="/connections" element={<Connections />} />
+      <Route path="/notifications" element={<Notifications />} />
       <Route path="/audit" element={<Audit />} />
       <Route path="/users" element={<Users />} />
       <Route path="/account" element={<Account />} />

@@ -1,5 +1,13 @@
 /** Audit actions in words, for the audit log; the recorded action name stays visible beside them. */
 export const ACTION_WORDS: Record<string, string> = {
+  'alert.acknowledge': 'acknowledged an alert',
+  'alert.silence': 'silenced an alert',
+  'alert.channel.create': 'added a notification channel',
+  'alert.channel.update': 'changed a notification channel',
+  'alert.channel.delete': 'deleted a notification channel',
+  'alert.rule.create': 'added an alert rule',
+  'alert.rule.update': 'changed an alert rule',
+  'alert.rule.delete': 'deleted an alert rule',
   'auth.login': 'signed in',
   'auth.login_failed': 'failed to sign in',
   'auth.logout': 'signed out',
@@ -26,6 +34,7 @@ export const ACTION_WORDS: Record<string, string> = {
 /** The families offered in the filter: value sent to the API → label. */
 export const ACTION_FAMILIES: Array<[string, string]> = [
   ['', 'all actions'],
+  ['alert.', 'alerts and notifications'],
   ['auth.', 'sign-ins'],
   ['connection.', 'connections'],
   ['dead_letter.', 'dead letters'],

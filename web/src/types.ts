@@ -207,3 +207,74 @@ export interface Issue {
   line?: number;
   column?: number;
 }
+
+/** Notifications (decision 0016). */
+export interface AlertLink {
+  label: string;
+  path: string;
+}
+export interface Alert {
+  id: string;
+  rule: string;
+  kind: string;
+  subject: string;
+  key: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  severity: 'warning' | 'critical';
+  title: string;
+  text: string;
+  details: Record<string, unknown>;
+  links: AlertLink[];
+  openedAt: string;
+  lastSeenAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  silencedUntil: string | null;
+  silencedBy: string | null;
+  resolvedAt: string | null;
+}
+export interface AlertDelivery {
+  id: string;
+  alertId: string;
+  channel: string;
+  event: 'opened' | 'resolved';
+  status: 'pending' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  nextAt: string;
+  lastError: string | null;
+  sentAt: string | null;
+  createdAt: string;
+}
+export interface AlertRule {
+  name: string;
+  kind: string;
+  params: Record<string, unknown>;
+  channels: string[];
+  enabled: boolean;
+  lastEvaluatedAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface AlertChannel {
+  name: string;
+  type: string;
+  settings: Record<string, unknown>;
+  secretNames: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+export interface AlertKinds {
+  rules: Array<{ kind: string; title: string; description: string; schema: Record<string, unknown> }>;
+  channels: Array<{ type: string; title: string; schema: Record<string, unknown>; secretFields: string[] }>;
+}
+export interface EvaluationSummary {
+  evaluated: boolean;
+  rules: number;
+  opened: number;
+  resolved: number;
+  ongoing: number;
+  errors: number;
+  sent: number;
+  failed: number;
+}

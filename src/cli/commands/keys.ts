@@ -17,7 +17,7 @@ export function keysCommands(program: Command): void {
       resolveMasterKey({ keyFile: o.newKeyFile, env: {} });
       const next = new SecretBox({ masterKey: readFileSync(o.newKeyFile, 'utf8').trim() });
       const result = await withRuntime(cmd, (rt) => rt.store.rotateMasterKey(next, 'cli'));
-      console.log(`re-encrypted ${result.secrets} secrets of ${result.connections} connections and ${result.stateValues} stored tokens under the ${created ? 'new key written to' : 'key in'} ${o.newKeyFile}.`);
+      console.log(`re-encrypted ${result.secrets} secrets of ${result.connections} connections and ${result.stateValues} stored tokens${result.channelSecrets ? ` and ${result.channelSecrets} alert channel secrets` : ''} under the ${created ? 'new key written to' : 'key in'} ${o.newKeyFile}.`);
       console.log(`Before starting Syncline again, give every process this key: SYNCLINE_MASTER_KEY=$(cat ${o.newKeyFile}) or keyFile: ${o.newKeyFile} in syncline.yaml. Keep the old key until you have checked the connections (Connections → Test).`);
     });
 }

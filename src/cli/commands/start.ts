@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CONSOLE_DIR } from '../../server/paths.js';
 import { ensureFirstAdmin } from '../../server/auth/index.js';
 import { RetentionRunner, retentionPolicy } from '../../engine/retention.js';
+import { parseDuration } from '../../engine/durations.js';
 import { startHealthServer } from '../../server/health.js';
 
 /** Starts server and workers from a runtime; used by `start` and the demo. */
@@ -24,7 +25,8 @@ export async function startServer(rt: Runtime, options: { workers?: number; quie
   // Imported here, so `syncline worker` (no HTTP) never loads Fastify.
   const { buildApp } = await import('../../server/app.js');
   const consoleDir = existsSync(path.join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined;
-  const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies });
+  const alerts = { everyMs: config.alerts.every ? parseDuration(config.alerts.every) : undefined, consoleUrl: config.alerts.consoleUrl ?? `http://${config.host}:${config.port}` };
+  const app = await buildApp({ hub, logger, consoleDir, secureCookies: config.secureCookies, alerts });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

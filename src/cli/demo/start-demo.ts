@@ -184,6 +184,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       retention: {},
       backpressure: {},
       durability: 'power-loss',
+    alerts: {},
       connections: sandboxConnections({
         salesforce: { url: salesforce.url },
         pardot: { url: pardot.url, businessUnitId: pardot.businessUnitId },

@@ -16,7 +16,10 @@ import { lazyRequestValidators, lazyResponseChecks } from './lazy-schemas.js';
 import { buildOpenApi } from './openapi.js';
 import { strictNumericParams } from './numeric-params.js';
 import { ApiError, defineRoute, type AdminContext, type AnyRoute, type Call } from './route.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
+import { AlertEvaluator, type AlertEvaluatorOptions, type SendAlert } from '../../engine/alerts/evaluator.js';
+import { sendAlert } from '../alerts/send.js';
 import { authRoutes } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -48,6 +51,8 @@ export interface AdminApiDeps {
   auth?: AuthenticatorOptions;
   /** Test every connection once at start, in the background; the result is the health the console shows until the next Test. */
   checkConnectionsAtStart?: boolean;
+  /** The alert evaluator's interval and console address; `start: false` leaves it to `POST /alerts/evaluate`. */
+  alerts?: AlertEvaluatorOptions & { start?: boolean; send?: SendAlert };
 }
 
 /** Tests every connection (one at a time: a start-up must not burst every vendor) and records the results. */
@@ -86,6 +91,7 @@ export const adminRoutes: AnyRoute[] = [
   ...syncRoutes,
   ...metricsRoutes,
   ...lagRoutes,
+  ...alertRoutes,
   ...auditRoutes,
   ...userRoutes,
   openApiRoute,
@@ -100,7 +106,13 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
     secureCookies: deps.secureCookies ?? false,
     checks: new ConnectionChecks(),
     authorizations: new PendingAuthorizations(),
+    alerts: new AlertEvaluator({ store: deps.hub.store, logger: app.log, send: deps.alerts?.send ?? sendAlert }, deps.alerts),
   };
+  // The evaluator runs in the server process, beside the API that manages its rules (decision 0016).
+  if (deps.alerts?.start !== false) {
+    ctx.alerts.start();
+    app.addHook('onClose', async () => ctx.alerts.stop());
+  }
   if (deps.checkConnectionsAtStart) void checkConnectionsAtStart(ctx).catch((err: unknown) => (deps.logger ?? console).error({ err }, 'start-up connection check failed'));
 
   await app.register(

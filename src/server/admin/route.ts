@@ -11,6 +11,7 @@ import type { Store } from '../../store/types.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { RouteAccess } from '../auth/roles.js';
 import type { ConnectionChecks } from './connection-checks.js';
+import type { AlertEvaluator } from '../../engine/alerts/evaluator.js';
 
 /** A JSON Schema as Fastify and OpenAPI take it. */
 export type Schema = Record<string, unknown>;
@@ -26,6 +27,8 @@ export interface AdminContext {
   checks: ConnectionChecks;
   /** "Connect with …" authorisations waiting for the browser to come back. */
   authorizations: PendingAuthorizations;
+  /** The alert evaluator of this server process (evaluate now, test a channel). */
+  alerts: AlertEvaluator;
 }
 
 /** One call to a route, typed by its params, query and body. */

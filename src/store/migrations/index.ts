@@ -10,6 +10,7 @@ import { apiUsageCounted } from './0005_api_usage_counted.js';
 import { retentionIndexes } from './0006_retention.js';
 import { twoWaySync } from './0007_two_way_sync.js';
 import { connectionSchemas } from './0009_connection_schemas.js';
+import { alertTables } from './0010_alerts.js';
 import { recordOrder } from './0011_record_order.js';
 
 export type { MigrationDialect } from './0001_initial.js';
@@ -24,6 +25,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
     '0006_retention': retentionIndexes,
     '0007_two_way_sync': twoWaySync,
     '0009_connection_schemas': connectionSchemas,
+    '0010_alerts': alertTables,
     '0011_record_order': recordOrder,
   };
 }

@@ -13,6 +13,13 @@ const TONE: Record<string, string> = {
   paused: 'warn',
   retrying: 'warn',
   open: 'bad',
+  acknowledged: 'warn',
+  resolved: 'ok',
+  sent: 'ok',
+  pending: 'warn',
+  cancelled: 'muted',
+  critical: 'bad',
+  warning: 'warn',
   failed: 'bad',
   dead: 'bad',
 };
