@@ -1,5 +1,6 @@
 /** Error messages that name the flow, the record, the field, the value and the rule, as dead letters need. */
 import { SyncError } from '../core/errors.js';
+import { NOT_YET_RULE } from './functions/failures.js';
 
 /** `flow "x", record K` (or `flow "x"` without a key). */
 export function where(flow: string, recordKey: string | undefined): string {
@@ -31,7 +32,11 @@ export function mappingError(
   problem: string,
   cause?: unknown,
 ): SyncError {
-  if (cause instanceof SyncError && cause.kind !== 'invalid_data') return cause;
+  if (cause instanceof SyncError && cause.kind !== 'invalid_data') {
+    // `$notYet`: the flow itself says what is missing; name the field as any mapping failure does.
+    if (cause.details.rule === NOT_YET_RULE) return new SyncError(cause.kind, `${where(at.flow, at.recordKey)}: target "${at.target}", field ${field}: ${cause.message}`, { ...cause.details, field, recordKey: at.recordKey }, { cause });
+    return cause;
+  }
   return new SyncError(
     'invalid_data',
     `${where(at.flow, at.recordKey)}: target "${at.target}", field ${field} (${rule}): ${problem}`,

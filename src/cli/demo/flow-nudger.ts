@@ -16,10 +16,17 @@ export interface NudgedFlow {
   trigger: string;
 }
 
-/** Runs slow-polling flows shortly after events in their source system, at most once per `delayMs`. */
+/**
+ * Runs slow-polling flows shortly after events in their source system, at most once per `delayMs`,
+ * and never while a read of that flow is still waiting in the queue: that read will see the event
+ * too. (Without this, a busy day queued a read per flow per second faster than one worker ran them,
+ * and each new event's read waited behind hundreds of redundant ones: minutes, not seconds.)
+ */
 export class FlowNudger {
   private flows: NudgedFlow[] = [];
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** The last read enqueued per flow. */
+  private readonly enqueued = new Map<string, string>();
   private inFlight: Array<Promise<unknown>> = [];
   private stopped = false;
 
@@ -54,12 +61,20 @@ export class FlowNudger {
         f.flow,
         setTimeout(() => {
           this.pending.delete(f.flow);
-          const p = this.hub.runFlowNow(f.flow, 'demo').catch((err: unknown) => this.options.onError?.(f.flow, (err as Error).message));
+          const p = this.run(f.flow).catch((err: unknown) => this.options.onError?.(f.flow, (err as Error).message));
           this.inFlight.push(p);
           void p.finally(() => (this.inFlight = this.inFlight.filter((x) => x !== p)));
         }, this.options.delayMs ?? 1000),
       );
     }
+  }
+
+  /** Enqueues a read of `flow`, unless its last one has not started yet. A running read may have read past the event already, so it does not count. */
+  private async run(flow: string): Promise<void> {
+    const last = this.enqueued.get(flow);
+    if (last && (await this.hub.store.getJob(last))?.status === 'queued') return;
+    const { jobId } = await this.hub.runFlowNow(flow, 'demo');
+    this.enqueued.set(flow, jobId);
   }
 
   /** Cancels pending runs and waits for the enqueues in progress. */

@@ -47,4 +47,5 @@ export const FUNCTION_CATALOGUE: readonly FunctionInfo[] = [
   { name: 'maxDate', summary: 'The latest date in a list (of a field of each element)', params: [{ name: 'field', help: 'the date field of each element' }] },
   { name: 'rtrim', summary: 'The text without trailing spaces', params: [] },
   { name: 'truncate', summary: 'The text cut to at most this many characters', params: [{ name: 'max', help: 'the largest length, e.g. 30' }] },
+  { name: 'notYet', summary: 'Fails the record for now with this message: what it needs is not there yet, so it is retried (error policy), then dead-lettered', params: [] },
 ];

@@ -4,6 +4,7 @@ import { countOf, maxDate, sumOf } from './aggregates.js';
 import { countryIso2, countryName, sageCountry, stateCode } from './address.js';
 import { fromSage100, isoDate, isoDateTime, pardotDateTime, sage100Date, sage100Time, sageX3Date, sfDateTime } from './dates.js';
 import { emailNormalize, emailValid } from './email.js';
+import { notYet } from './failures.js';
 import { money } from './money.js';
 import { joinName, splitName } from './names.js';
 import { phoneE164 } from './phone.js';
@@ -42,6 +43,7 @@ export const LIBRARY: Readonly<Record<string, MappingFunction>> = {
   maxDate,
   rtrim,
   truncate,
+  notYet,
 };
 
 /** The functions for one flow version: the library, `$lookup` over the flow's value maps, and the caller's extras. */

@@ -10,9 +10,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClarityApiUser, ClarityAuth } from './auth.js';
-import { TABLES, type Row, type TableDef } from './model.js';
+import { LOCATIONS, TABLES, type Row, type TableDef } from './model.js';
 import { search, searchModelFromQuery, type SearchModel } from './search.js';
-import { ORDER_ACTIONS, type OrderAction, type Shop } from './shop.js';
+import { ORDER_ACTIONS, syncProductStock, type OrderAction, type Shop } from './shop.js';
 import { ActionFailure, ValidationFailure, type ShopState } from './state.js';
 
 /** The Admin API base path. */
@@ -106,7 +106,7 @@ async function crud(ctx: ApiContext, user: ClarityApiUser, table: TableDef, meth
     if (existing) {
       ctx.auth.require(user, `${table.permission}.Update`);
       checkValues(table, body);
-      return json(res, 200, actionOk(Number(state.update(table.name, Number(existing.ID), body).ID)));
+      return json(res, 200, actionOk(afterWrite(state, table, state.update(table.name, Number(existing.ID), related(state, table, body)))));
     }
     ctx.auth.require(user, `${table.permission}.Create`);
     checkRequired(table, body);
@@ -114,7 +114,7 @@ async function crud(ctx: ApiContext, user: ClarityApiUser, table: TableDef, meth
     if (typeof body.CustomKey === 'string' && body.CustomKey && state.byKey(table.name, body.CustomKey)) {
       throw new ActionFailure([`A ${table.name} with CustomKey '${body.CustomKey}' already exists`]);
     }
-    return json(res, 200, actionOk(Number(state.insert(table.name, body).ID)));
+    return json(res, 200, actionOk(afterWrite(state, table, state.insert(table.name, related(state, table, body)))));
   }
   if (method === 'PUT' && op === 'Update' && args.length === 0) {
     ctx.auth.require(user, `${table.permission}.Update`);
@@ -122,7 +122,7 @@ async function crud(ctx: ApiContext, user: ClarityApiUser, table: TableDef, meth
     if (body.ID === undefined || body.ID === null) throw new ValidationFailure([{ ErrorCode: 'NotEmpty', FieldName: 'ID', Message: "'ID' must not be empty." }]);
     mustFind('ID', String(body.ID));
     checkValues(table, body);
-    return json(res, 200, actionOk(Number(state.update(table.name, id(String(body.ID)), body).ID)));
+    return json(res, 200, actionOk(afterWrite(state, table, state.update(table.name, id(String(body.ID)), related(state, table, body)))));
   }
   if (method === 'PATCH' && (op === 'Deactivate' || op === 'Reactivate') && args.length >= 2) {
     ctx.auth.require(user, `${table.permission}.${op}`);
@@ -150,6 +150,33 @@ export function present(state: ShopState, table: TableDef, row: Row): Row {
     out.AccountName = account?.Name ?? null;
   }
   return out;
+}
+
+/**
+ * A stock row names its product and location section by ID; the framework fills their keys and names
+ * (read-only in the model) and refuses an ID that does not exist.
+ */
+function related(state: ShopState, table: TableDef, body: Row): Row {
+  if (table.name !== 'ProductInventoryLocationSection') return body;
+  const out: Row = { ...body };
+  if (body.MasterID !== undefined) {
+    const product = state.get('Product', Number(body.MasterID));
+    if (!product) throw new ValidationFailure([{ ErrorCode: 'InvalidID', FieldName: 'MasterID', Message: `'MasterID' ${String(body.MasterID)} is not a Product.` }]);
+    // ServiceStack binds the JSON value to the model's int, whether it came as a number or a string.
+    Object.assign(out, { MasterID: Number(body.MasterID), MasterKey: product.CustomKey });
+  }
+  if (body.SlaveID !== undefined) {
+    const location = LOCATIONS.find((l) => l.ID === Number(body.SlaveID));
+    if (!location) throw new ValidationFailure([{ ErrorCode: 'InvalidID', FieldName: 'SlaveID', Message: `'SlaveID' ${String(body.SlaveID)} is not a location section.` }]);
+    Object.assign(out, { SlaveID: location.ID, SlaveKey: location.Key, SlaveName: location.Name });
+  }
+  return out;
+}
+
+/** After a write: a product's StockQuantity follows its locations. Answers the row's ID. */
+function afterWrite(state: ShopState, table: TableDef, row: Row): number {
+  if (table.name === 'ProductInventoryLocationSection') syncProductStock(state, Number(row.MasterID));
+  return Number(row.ID);
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -8,7 +8,7 @@
  * `GET|POST /__sandbox/clock` `{ at?, advanceMs?, real? }`, `GET|POST /__sandbox/config`
  * `{ abandonAfterMs?, sessionTtlMs?, basicAuth?, webhookUrl?, webhookSecret? }`,
  * `POST /__sandbox/sessions/expire`, `GET /__sandbox/webhooks`, and the business events
- * `POST /__sandbox/shop/{cart|abandon|convert|order|customer|stock}`.
+ * `POST /__sandbox/shop/{cart|abandon|convert|order|order-line|customer|stock}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,6 +67,8 @@ export interface RunningClarityEmulator extends RunningEmulator {
   convertCart(cartId: number, purchaseOrderNumber?: string): Row;
   /** Runs a workflow action on an order (Confirm, CreatePickTicket, Ship, Complete, Void, Hold, Pending). */
   orderAction(orderId: number, action: OrderAction, options?: { trackingNumber?: string; carrier?: string }): Row;
+  /** Changes the quantity of one line of a Pending or On Hold order (an admin's order edit). */
+  editOrderLine(orderId: number, lineId: number, quantity: number): Row;
   /** Edits a user as the storefront or an admin would (fires customer.updated). */
   editUser(userId: number, values: Row): Row;
   /** Sets a product's quantity at one location (by location key), keeping the product's total. */
@@ -127,6 +129,7 @@ export async function startClarityEmulator(options: ClarityEmulatorOptions = {})
     fillCart: (shopper: number | string | null, lines: CartLine[], cartId?: number) => shop.fillCart(userOf(shopper), lines, cartId),
     convertCart: (cartId: number, po?: string) => shop.convert(cartId, po),
     orderAction: (orderId: number, action: OrderAction, o?: { trackingNumber?: string; carrier?: string }) => shop.orderAction(orderId, action, o),
+    editOrderLine: (orderId: number, lineId: number, quantity: number) => shop.editOrderLine(orderId, lineId, quantity),
     editUser: (userId: number, values: Row) => state.update('User', userId, values),
     setStock(sku: string, locationKey: string, quantity: number): Row {
       const product = state.byKey('Product', sku);
@@ -208,6 +211,8 @@ export async function startClarityEmulator(options: ClarityEmulatorOptions = {})
             if (!ORDER_ACTIONS.includes(action)) return json(res, 400, { error: `action must be one of ${ORDER_ACTIONS.join(', ')}` });
             return json(res, 200, helpers.orderAction(n('orderId'), action, { trackingNumber: body.trackingNumber as string | undefined }));
           }
+          case 'order-line':
+            return json(res, 200, helpers.editOrderLine(n('orderId'), n('lineId'), n('quantity')));
           case 'customer': {
             const { userId, ...values } = body;
             return json(res, 200, helpers.editUser(Number(userId), values));

@@ -44,6 +44,12 @@ export const USER_STATUSES = ['Normal', 'Locked Out', 'Pending Approval'] as con
 /** Account statuses. */
 export const ACCOUNT_STATUSES = ['Normal', 'Credit Hold', 'Closed'] as const;
 
+/** The shop's stock locations (CEF location sections), by SlaveID. */
+export const LOCATIONS: ReadonlyArray<{ ID: number; Key: string; Name: string }> = [
+  { ID: 1, Key: 'MAIN-A1', Name: 'Main Warehouse, Aisle 1' },
+  { ID: 2, Key: 'WEST-B2', Name: 'West DC, Bay 2' },
+];
+
 /** Every table, by singular name. */
 export const TABLES: readonly TableDef[] = [
   { name: 'User', area: 'Contacts', plural: 'Users', permission: 'Contacts.User', required: ['UserName', 'Email'], statuses: USER_STATUSES, firstId: 1001 },

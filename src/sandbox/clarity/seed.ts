@@ -6,13 +6,8 @@
  */
 import type { ShopState } from './state.js';
 import { Shop, syncProductStock } from './shop.js';
-import type { Row } from './model.js';
+import { LOCATIONS, type Row } from './model.js';
 
-/** Stock locations (CEF location sections), by SlaveID. */
-export const LOCATIONS: ReadonlyArray<{ ID: number; Key: string; Name: string }> = [
-  { ID: 1, Key: 'MAIN-A1', Name: 'Main Warehouse, Aisle 1' },
-  { ID: 2, Key: 'WEST-B2', Name: 'West DC, Bay 2' },
-];
 
 const ACCOUNTS: Array<[key: string, name: string, type: string, sageId: string, credit: number, onHold: boolean]> = [
   ['ACC-ABBOTT', 'Abbott Fasteners', 'Wholesale', '01-ABBOTT', 25_000, false],

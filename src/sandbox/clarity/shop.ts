@@ -135,6 +135,22 @@ export class Shop {
     return updated;
   }
 
+  /**
+   * An admin changes a line's quantity on an order not yet confirmed (the storefront's order edit): the
+   * totals follow. No status changes, so no event row: the change travels with the order's next event.
+   */
+  editOrderLine(orderId: number, lineId: number, quantity: number): Row {
+    const order = this.state.get('SalesOrder', orderId);
+    if (!order) throw new ValidationFailure([{ ErrorCode: 'NotFound', FieldName: 'ID', Message: `SalesOrder ${orderId} not found` }], 404);
+    if (!['Pending', 'On Hold'].includes(String(order.StatusKey))) throw new ActionFailure([`Sales order ${String(order.CustomKey)} is '${String(order.StatusKey)}'; its lines can change only while Pending or On Hold`]);
+    if (!Number.isInteger(quantity) || quantity <= 0) throw new ActionFailure([`Quantity must be a positive whole number (got ${quantity})`]);
+    const items = ((order.SalesItems as Row[]) ?? []).map((it) => ({ ...it }));
+    const line = items.find((it) => Number(it.ID) === lineId);
+    if (!line) throw new ActionFailure([`Sales order ${String(order.CustomKey)} has no line ${lineId}`]);
+    line.Quantity = quantity;
+    return this.state.update('SalesOrder', orderId, { SalesItems: items, ...totals(items) });
+  }
+
   private ship(order: Row, options: { trackingNumber?: string; carrier?: string }): Row {
     const carrier = options.carrier ?? CARRIERS[Number(order.ID) % CARRIERS.length];
     const tracking = options.trackingNumber ?? trackingFor(carrier, Number(order.ID));

@@ -210,10 +210,12 @@ export class Org {
     const rec: Rec = {};
     for (const f of obj.fields.values()) rec[f.name] = f.type === 'boolean' ? false : null;
     Object.assign(rec, values);
+    if (obj.name === 'OpportunityLineItem') checkLinePrices(values);
     this.applyDefaults(obj, rec);
     const missing = [...obj.fields.values()].filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate && (rec[f.name] === null || rec[f.name] === '')).map((f) => f.name);
     if (missing.length > 0) throw new ApiError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
     this.checkRules(obj, rec, null);
+    const entry = obj.name === 'OpportunityLineItem' ? this.lineEntry(rec) : null;
     const id = this.newId(obj.keyPrefix);
     const now = this.stamp();
     Object.assign(rec, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now, CreatedById: this.userId, LastModifiedById: this.userId });
@@ -221,6 +223,7 @@ export class Org {
     this.put(obj.name, rec);
     (tx ?? this.activeTx)?.undo.push(() => this.drop(obj.name, id));
     this.changed(tx ?? this.activeTx, { entity: obj.name, id, type: 'CREATE', before: null, after: rec });
+    if (obj.name === 'OpportunityLineItem') this.rollUpOpportunity(String(rec.OpportunityId), tx ?? this.activeTx, entry?.Pricebook2Id);
     return { id, created: true };
   }
 
@@ -233,7 +236,14 @@ export class Org {
     const values = this.coerceBody(obj, body, 'update');
     delete values.Id;
     if (obj.name === 'Lead' && current.IsConverted === true) throw new ApiError(400, 'CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead', []);
+    if (obj.name === 'OpportunityLineItem') checkLinePrices(values);
+    if (obj.name === 'Opportunity' && 'Pricebook2Id' in values && values.Pricebook2Id !== current.Pricebook2Id && this.linesOf(id).length > 0) {
+      throw new ApiError(400, 'FIELD_INTEGRITY_EXCEPTION', 'field integrity exception: PricebookId (cannot change pricebook on opportunity with line items)', ['Pricebook2Id']);
+    }
     const next: Rec = { ...current, ...values };
+    // A new sales price replaces the total (and the reverse): the one not given is computed again.
+    if (obj.name === 'OpportunityLineItem' && values.UnitPrice !== undefined) next.TotalPrice = null;
+    if (obj.name === 'OpportunityLineItem' && values.TotalPrice !== undefined) next.UnitPrice = null;
     const missing = Object.keys(values).filter((k) => {
       const f = obj.fields.get(k)!;
       return !f.nillable && !f.defaultedOnCreate && (next[k] === null || next[k] === '');
@@ -248,7 +258,46 @@ export class Org {
     this.put(obj.name, next);
     (tx ?? this.activeTx)?.undo.push(() => this.put(obj.name, current));
     this.changed(tx ?? this.activeTx, { entity: obj.name, id, type: 'UPDATE', before: current, after: next });
+    if (obj.name === 'OpportunityLineItem') this.rollUpOpportunity(String(next.OpportunityId), tx ?? this.activeTx);
     return { id, created: false };
+  }
+
+  /** The live line items of an Opportunity. */
+  linesOf(opportunityId: string): Rec[] {
+    const ids = this.index('OpportunityLineItem', 'OpportunityId').get(opportunityId.toLowerCase()) ?? new Set<string>();
+    return [...ids].map((id) => this.table('OpportunityLineItem').get(id)).filter((l): l is Rec => l !== undefined && l.OpportunityId === opportunityId);
+  }
+
+  /**
+   * The price book entry of a new line, checked as Salesforce does: it must be active, and in the
+   * Opportunity's price book (an Opportunity without one takes the entry's, with its first line).
+   */
+  private lineEntry(rec: Rec): Rec | null {
+    if (!rec.PricebookEntryId) return null;
+    const entry = this.table('PricebookEntry').get(String(rec.PricebookEntryId));
+    if (!entry) return null;
+    if (entry.IsActive !== true) throw new ApiError(400, 'FIELD_INTEGRITY_EXCEPTION', 'field integrity exception: PricebookEntryId (pricebook entry is inactive)', ['PricebookEntryId']);
+    const opp = this.table('Opportunity').get(String(rec.OpportunityId));
+    if (opp?.Pricebook2Id && opp.Pricebook2Id !== entry.Pricebook2Id) {
+      throw new ApiError(400, 'FIELD_INTEGRITY_EXCEPTION', 'field integrity exception: PricebookEntryId (pricebook entry is in a different pricebook than the one assigned to the opportunity)', ['PricebookEntryId']);
+    }
+    return entry;
+  }
+
+  /** After a line changed: the Opportunity's Amount is the total of its lines, and its price book is set by the first line. */
+  private rollUpOpportunity(opportunityId: string, tx: Tx | null | undefined, pricebookId?: unknown): void {
+    const current = this.table('Opportunity').get(opportunityId);
+    if (!current) return;
+    const next: Rec = { ...current };
+    if (pricebookId && !current.Pricebook2Id) next.Pricebook2Id = pricebookId;
+    this.derive(this.object('Opportunity'), next);
+    if (next.Amount === current.Amount && next.Pricebook2Id === current.Pricebook2Id) return;
+    const now = this.stamp();
+    next.LastModifiedDate = now;
+    next.SystemModstamp = now;
+    this.put('Opportunity', next);
+    tx?.undo.push(() => this.put('Opportunity', current));
+    this.changed(tx, { entity: 'Opportunity', id: opportunityId, type: 'UPDATE', before: current, after: next });
   }
 
   /** Records whose external-id field equals the value (case-insensitive, as Salesforce matches). */
@@ -301,6 +350,7 @@ export class Org {
       this.put(obj.name, rec);
     });
     this.changed(tx ?? this.activeTx, { entity: obj.name, id, type: 'DELETE', before: rec, after: null });
+    if (obj.name === 'OpportunityLineItem') this.rollUpOpportunity(String(rec.OpportunityId), tx ?? this.activeTx);
     return { id, created: false };
   }
 
@@ -514,6 +564,9 @@ export class Org {
     if (obj.name === 'Opportunity') {
       rec.IsClosed = rec.StageName === 'Closed Won' || rec.StageName === 'Closed Lost';
       rec.IsWon = rec.StageName === 'Closed Won';
+      // With products, Amount is their total: a write of Amount is accepted and has no effect.
+      const lines = rec.Id ? this.linesOf(String(rec.Id)) : [];
+      if (lines.length > 0) rec.Amount = Math.round(lines.reduce((s, l) => s + Number(l.TotalPrice ?? 0), 0) * 100) / 100;
     }
     if (obj.name === 'OpportunityLineItem') {
       const qty = Number(rec.Quantity ?? 0);
@@ -528,6 +581,13 @@ export class Org {
       rec.Name = product?.Name ?? null;
       rec.ProductCode = product?.ProductCode ?? null;
     }
+  }
+}
+
+/** A line gives its sales price or its total price, never both. */
+function checkLinePrices(values: Rec): void {
+  if (values.UnitPrice !== null && values.UnitPrice !== undefined && values.TotalPrice !== null && values.TotalPrice !== undefined) {
+    throw new ApiError(400, 'FIELD_INTEGRITY_EXCEPTION', 'field integrity exception: TotalPrice (only one of unit price or total price may be specified)', ['TotalPrice']);
   }
 }
 

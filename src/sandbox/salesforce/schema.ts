@@ -294,6 +294,8 @@ const DEFINITIONS: { name: string; label: string; plural: string; prefix: string
       { name: 'ServiceDate', type: 'date' },
       { name: 'Description', type: 'string' },
       { name: 'Name', type: 'string', length: 376, createable: false, updateable: false },
+      // Clarity pair: the shop order line a line item stands for (`SO-100050/2`), so a re-read order updates its lines.
+      { name: 'Clarity_Line_Key__c', type: 'string', length: 80, externalId: true, unique: true },
     ],
   },
   {
