@@ -4,6 +4,7 @@
  * the flows that read that system (the same as pressing "Run now" in the console). Flows that poll
  * often enough on their own are left to the scheduler.
  */
+import { SYSTEM_ACTOR } from '../../core/actors.js';
 import { parseDuration } from '../../engine/durations.js';
 import type { SynclineHub } from '../../engine/hub.js';
 
@@ -54,7 +55,7 @@ export class FlowNudger {
         f.flow,
         setTimeout(() => {
           this.pending.delete(f.flow);
-          const p = this.hub.runFlowNow(f.flow, 'demo').catch((err: unknown) => this.options.onError?.(f.flow, (err as Error).message));
+          const p = this.hub.runFlowNow(f.flow, SYSTEM_ACTOR).catch((err: unknown) => this.options.onError?.(f.flow, (err as Error).message));
           this.inFlight.push(p);
           void p.finally(() => (this.inFlight = this.inFlight.filter((x) => x !== p)));
         }, this.options.delayMs ?? 1000),
