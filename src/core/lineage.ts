@@ -10,4 +10,9 @@ export interface LineageEntry {
   rule: string;
   /** The value written. */
   value: JsonValue;
+  /**
+   * Set when a function or value map turned a value the source had into nothing (an unparseable
+   * phone, an unknown picklist value): said on the run instead of writing an empty field silently.
+   */
+  warning?: string;
 }

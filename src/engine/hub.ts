@@ -149,7 +149,7 @@ export class SynclineHub implements Hub {
   async runFlowNow(flow: string, actor: string): Promise<{ jobId: string }> {
     const runtime = await this.flows.get(flow);
     const trig = runtime.def.trigger;
-    const payload: ReadPayload = { read: trig.type === 'schedule' ? (trig.read ?? 'changes') : trig.type === 'manual' ? 'all' : 'changes', reason: `manual run by ${actor}` };
+    const payload: ReadPayload = { read: trig.type === 'schedule' ? (trig.read ?? 'changes') : trig.type === 'manual' ? 'all' : 'changes', reason: `manual run by ${actor}`, requestedBy: actor };
     const [jobId] = await this.store.enqueue([
       { flow, flowVersion: runtime.version, kind: 'manual', payload: payload as unknown as JsonObject, maxAttempts: runtime.policy.maxAttempts },
     ]);

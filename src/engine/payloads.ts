@@ -19,6 +19,8 @@ export interface ReadPayload {
   read: 'changes' | 'all';
   /** Why it runs: `poll`, `schedule`, `manual by alice`. */
   reason: string;
+  /** Who asked for it, when a person did (a manual run): the run is theirs in the console; `system` for automatic ones. */
+  requestedBy?: string;
 }
 
 /** Instructions for a job that reconciles a two-way pair (compare and report; nothing applied). */

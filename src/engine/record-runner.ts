@@ -168,7 +168,9 @@ export async function runRecord(flow: FlowRuntime, event: EventPayload, deps: Re
   if (!passed) {
     result.status = 'skipped';
     const reason = (await flow.compiled.filterReason?.(record, ctx)) ?? null;
-    result.traces.push({ step: 'filter', status: 'skipped', keys, ...(reason ? { after: { reason } } : {}) });
+    // Without a filterReason the filter itself is the flow's own words for why (the console shows it).
+    const why: JsonValue | null = reason ? { reason } : flow.def.filter !== undefined ? { filter: flow.def.filter } : null;
+    result.traces.push({ step: 'filter', status: 'skipped', keys, ...(why ? { after: why } : {}) });
     return result;
   }
 

@@ -31,6 +31,12 @@ export interface CompiledExpression {
   fast?: FastEval;
   /** Full JSONata evaluation. */
   evaluate(input: unknown, env: EvalEnv): Promise<unknown>;
+  /**
+   * Why the expression gave null for this input, when one of our library functions it calls turned a
+   * value into null (`$phoneE164 gave null for "555-abc" (from Phone)`); null when none did. Called only
+   * after the expression gave null, so it costs nothing on records that map cleanly.
+   */
+  explainNull(input: unknown, env: EvalEnv): string | null;
 }
 
 type Node = jsonata.ExprNode & Record<string, unknown>;
@@ -47,10 +53,12 @@ export function compileExpression(text: string, functions: ReadonlyMap<string, M
   for (const [name, fn] of functions) expr.registerFunction(name, fn);
   const ast = expr.ast() as Node;
   const fast = compileNode(ast, functions) ?? undefined;
+  const calls = libraryCalls(ast, functions);
   return {
     text,
     sources: collectSources(ast),
     fast,
+    explainNull: (input, env) => explainNull(calls, input, env),
     evaluate: async (input, env) =>
       plain(
         await expr.evaluate(input, {
@@ -388,4 +396,65 @@ export function collectSources(ast: Node): string[] {
   };
   walk(ast);
   return [...seen];
+}
+
+// ---- warnings: which library call turned a value into null ------------------------------------------------
+
+/** One call of a library function inside an expression, re-runnable on its own. */
+interface LibraryCall {
+  name: string;
+  fn: MappingFunction;
+  args: FastEval[];
+  /** The source paths each argument reads (none: a literal such as the country "US" or a value map's name). */
+  argSources: string[][];
+}
+
+/** Every call of one of our library functions (not `$xref`, not JSONata's own) whose arguments are in the synchronous subset. */
+function libraryCalls(ast: Node, fns: ReadonlyMap<string, MappingFunction>): LibraryCall[] {
+  const out: LibraryCall[] = [];
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+      return;
+    }
+    if (n === null || typeof n !== 'object') return;
+    const node = n as Node;
+    const proc = node.procedure as Node | undefined;
+    if ((node.type as string) === 'function' && proc?.type === 'variable') {
+      const name = String(proc.value);
+      const fn = fns.get(name);
+      const argNodes = node.arguments as Node[];
+      const args = argNodes.map((a) => compileNode(a, fns));
+      if (fn && name !== XREF_FUNCTION && args.every((a): a is FastEval => a !== null)) out.push({ name, fn, args, argSources: argNodes.map((a) => collectSources(a)) });
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'position' && k !== 'value') walk(v);
+  };
+  walk(ast);
+  return out;
+}
+
+const given = (v: unknown) => v !== undefined && v !== null && v !== '';
+
+function explainNull(calls: LibraryCall[], input: unknown, env: EvalEnv): string | null {
+  for (const call of calls) {
+    let args: unknown[];
+    let out: unknown;
+    try {
+      args = call.args.map((a) => a(input, env));
+      out = call.fn(...args);
+    } catch {
+      continue;
+    }
+    if (out !== null && out !== '') continue;
+    // Only a call that had a value from the record to work on can have lost it.
+    const lost = args.findIndex((v, i) => call.argSources[i].length > 0 && given(v));
+    if (lost < 0) continue;
+    return `$${call.name} gave ${out === null ? 'null' : 'an empty text'} for ${showArg(args[lost])} (from ${call.argSources[lost].join(', ')})`;
+  }
+  return null;
+}
+
+function showArg(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -193,10 +193,17 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
   const fallback = rule.default;
   const required = rule.required === true;
 
+  /** Why a value the record had came out empty: a library function or the value map lost it (null: nothing was lost). */
+  const lostValue = (raw: unknown, mapped: unknown, input: unknown, env: EvalEnv): string | null => {
+    if (expr && (raw === null || raw === '')) return expr.explainNull(input, env);
+    if (valueMap && !isEmpty(raw) && (mapped === null || mapped === '')) return `${mapText} has no entry for ${showValue(raw)}`;
+    return null;
+  };
   /** Everything after the raw value: value map, default, required, output. */
-  const finish = (raw: unknown, sink: Sink, prefix: string, srcPrefix: string): void => {
+  const finish = (raw: unknown, sink: Sink, prefix: string, srcPrefix: string, input: unknown, env: EvalEnv): void => {
     let v = raw;
     if (valueMap) v = lookupValue(valueMap, v, null);
+    const mapped = v;
     let usedDefault = false;
     if (hasDefault && isEmpty(v)) {
       v = fallback;
@@ -210,12 +217,18 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
     if (v === undefined) return;
     sink.values[index] = v;
     if (!trackLineage) return;
-    sink.lineage.push({
+    const entry: LineageEntry = {
       field: name,
       sources: srcPrefix === '' ? sources : sources.map((s) => srcPrefix + s),
       rule: usedDefault ? defaultText : ruleText,
       value: v as JsonValue,
-    });
+    };
+    // Checked only when the value came out empty, so records that map cleanly pay nothing for it.
+    if (isEmpty(mapped)) {
+      const lost = lostValue(raw, mapped, input, env);
+      if (lost) entry.warning = usedDefault ? `${lost}; ${defaultText} was used instead` : lost;
+    }
+    sink.lineage.push(entry);
   };
   const exprFailed = (sink: Sink, prefix: string, what: string, err: unknown): void => {
     if (err === NEEDS_ASYNC) throw err;
@@ -247,7 +260,7 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
         return;
       }
     } else raw = constant;
-    finish(raw, sink, prefix, srcPrefix);
+    finish(raw, sink, prefix, srcPrefix, input, env);
   };
   const runAsync: FieldPlan['runAsync'] = async (input, env, sink, prefix, srcPrefix) => {
     if (when) {
@@ -270,7 +283,7 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
         return;
       }
     } else raw = constant;
-    finish(raw, sink, prefix, srcPrefix);
+    finish(raw, sink, prefix, srcPrefix, input, env);
   };
   if (getter && !when && !valueMap && !hasDefault && !required) {
     // The plain copy, the most common rule by far: read, store, trace, nothing else.

@@ -791,8 +791,45 @@ export abstract class KyselyStore implements Store {
       const key = filter.key.toLowerCase();
       q = q.where('id', 'in', this.db.selectFrom('trace_keys').select('run_id').where('key', '=', key));
     }
+    if (filter.hideEmptyPolls) {
+      // A read run's stats hold the number of records it read; record runs have no such count (-1 here).
+      const records = this.kind === 'postgres' ? sql<number>`coalesce((stats::json->>'records')::numeric, -1)` : sql<number>`coalesce(json_extract(stats, '$.records'), -1)`;
+      q = q.where((eb) => eb.not(eb.and([eb('trigger', 'in', ['poll', 'manual']), eb('record_key', 'is', null), eb(records, '=', 0)])));
+    }
     const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
     return rows.map(toRunRow);
+  }
+
+  async tracesOfRuns(runIds: string[], steps: string[]): Promise<TraceRow[]> {
+    if (runIds.length === 0 || steps.length === 0) return [];
+    const exact = steps.filter((s) => !s.endsWith(':'));
+    const prefixes = steps.filter((s) => s.endsWith(':'));
+    const rows = await this.db
+      .selectFrom('traces')
+      .selectAll()
+      .where('run_id', 'in', runIds)
+      .where((eb) => eb.or([...(exact.length ? [eb('step', 'in', exact)] : []), ...prefixes.map((p) => eb(sql<string>`substr(step, 1, ${p.length})`, '=', p))]))
+      .orderBy('id')
+      .execute();
+    return rows.map(toTraceRow);
+  }
+
+  async jobRequesters(jobIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (jobIds.length === 0) return out;
+    // A replay's job is named on the dead letter it replayed; the audit row of that replay holds who.
+    const letters = await this.db.selectFrom('dead_letters').select(['id', 'replay_job_id']).where('replay_job_id', 'in', jobIds).execute();
+    if (letters.length > 0) {
+      const jobOf = new Map(letters.map((l) => [`dead_letter:${l.id}`, l.replay_job_id as string]));
+      const rows = await this.db.selectFrom('audit_log').select(['target', 'actor']).where('action', '=', 'dead_letter.replay').where('target', 'in', [...jobOf.keys()]).execute();
+      for (const r of rows) out.set(jobOf.get(r.target)!, r.actor);
+    }
+    const reads = await this.db.selectFrom('jobs').select(['id', 'payload']).where('id', 'in', jobIds).where('kind', '=', 'manual').execute();
+    for (const r of reads) {
+      const by = fromJson<{ requestedBy?: unknown }>(r.payload)?.requestedBy;
+      if (typeof by === 'string' && by !== '') out.set(r.id, by);
+    }
+    return out;
   }
 
   async getRun(id: string): Promise<RunRow | null> {

@@ -152,6 +152,8 @@ export interface RunFilter {
   limit?: number;
   /** Return runs with id lower than this (paging newest first). */
   before?: string;
+  /** Leave out polls that found nothing (a read run without a record of its own that read 0 records). */
+  hideEmptyPolls?: boolean;
 }
 
 // ---------- cross-reference ----------
@@ -494,6 +496,16 @@ export interface Store {
   listTraces(runId: string): Promise<TraceRow[]>;
   /** Every trace step that recorded this key (an id on any system, or an email), newest first. */
   findTraces(key: string, limit?: number): Promise<TraceRow[]>;
+  /**
+   * The named steps of many runs in one read, for run lists (who the record is, why it was skipped,
+   * mapping warnings). A name ending in `:` stands for every step it begins (`map:`).
+   */
+  tracesOfRuns(runIds: string[], steps: string[]): Promise<TraceRow[]>;
+  /**
+   * Who asked for each of these jobs when a person did, by job id: the user who replayed the dead
+   * letter (from the audit log) or who ran the flow now (from the read job's `requestedBy`).
+   */
+  jobRequesters(jobIds: string[]): Promise<Map<string, string>>;
   flowStats(since: Iso): Promise<FlowStats[]>;
   /**
    * End-to-end lag of a flow's record runs that succeeded since `since`, newest first (at most

@@ -248,7 +248,7 @@ describe('runs, traces and dead letters', () => {
     expect(groups[0].reason).toMatch(/Fix the value/);
     const one = (await h.call('GET', `/api/v1/dead-letters/${deadId}`, viewer())).json();
     expect(one.reason).toBe(
-      `The target (sage100) refused the record: CustomerName too long (field CustomerName, rule "maxLength 30", value "${'x'.repeat(40)}"). Fix the value in the payload (or in the source record) and replay.`,
+      `The target system (sage100) refused the record: CustomerName too long (field CustomerName, rule "maxLength 30", value "${'x'.repeat(40)}"). Fix the value in the payload (or in the source record) and replay.`,
     );
   });
 

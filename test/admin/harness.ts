@@ -231,6 +231,8 @@ export async function seedRun(
     traces: import('../../src/store/types.js').TraceInput[];
     error?: import('../../src/core/errors.js').SerializedError;
     startedAt?: string;
+    /** The run's status when it did not fail (default succeeded). */
+    status?: 'succeeded' | 'skipped';
   },
 ): Promise<string> {
   const f = (await store.getFlow(input.flow))!;
@@ -243,7 +245,7 @@ export async function seedRun(
     flow: input.flow,
     flowVersion: f.currentVersion,
     trigger: 'event' as const,
-    status: input.error ? ('dead' as const) : ('succeeded' as const),
+    status: input.error ? ('dead' as const) : (input.status ?? ('succeeded' as const)),
     recordKey: input.recordKey,
     startedAt: input.startedAt ?? at,
     finishedAt: at,

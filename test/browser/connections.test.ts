@@ -14,7 +14,7 @@ import { salesforceConnector } from '../../src/connectors/salesforce/index.js';
 import { decodeSecrets } from '../../src/engine/connection-settings.js';
 import { DEFAULT_APP, DEFAULT_USER, startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.js';
 import { browserAvailable, launch } from './browser.js';
-import { startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
+import { signIn, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'docs/console');
@@ -45,11 +45,7 @@ describe.skipIf(!run)('connections in the console', () => {
     server = await startConsoleServer({ extraConnectors: [salesforceConnector] });
     browser = await launch();
     page = await browser.context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(USERS.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signIn(page, server.url);
     await page.getByRole('link', { name: 'Connections' }).click();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
   });

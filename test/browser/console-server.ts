@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import type { Page } from 'playwright-core';
 import type { ConnectorDefinition } from '../../src/core/connector.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
@@ -86,6 +87,39 @@ targets:
 `;
 const flowV2 = flowV1.replace('      Email: Email\n', '      Email: Email\n      Source:\n        value: salesforce\n') + 'errorPolicy:\n  maxAttempts: 2\n';
 
+/** A second flow for the runs page: a filter with its reason in words, and a phone the mapping may not understand. */
+const contactsFlow = `name: contacts-to-erp
+description: Web contacts become ERP customers with a phone the ERP can dial
+trigger:
+  type: webhook
+  unsigned: true
+source:
+  connection: crm
+  entity: Lead
+filter: '$not(Status = "Spam")'
+filterReason: '"the contact was marked as spam"'
+targets:
+  - name: customer
+    connection: erp
+    entity: Customer
+    write:
+      verb: create
+    mapping:
+      Email: Email
+      Name:
+        expr: FirstName & " " & LastName
+      Phone:
+        expr: '$phoneE164(Phone, "US")'
+    match:
+      keys: [Email]
+`;
+
+/** The contacts the runs-page seed sends: one whose phone cannot be read, one the filter skips. */
+export const CONTACTS = {
+  badPhone: { Id: '00Q000000000011', Email: 'eve.stone@example.com', FirstName: 'Eve', LastName: 'Stone', Company: 'Contoso', Phone: 'call me maybe' },
+  spam: { Id: '00Q000000000012', Email: 'spam.bot@example.com', FirstName: 'Spam', LastName: 'Bot', Company: 'Spamco', Status: 'Spam' },
+} as const;
+
 /** A running console server. */
 export interface ConsoleServer {
   url: string;
@@ -101,6 +135,40 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
+/** Signs `page` in to the console at `url` as one of the seeded users and waits for the overview. */
+export async function signIn(page: Page, url: string, username: keyof typeof USERS = 'admin'): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(USERS[username]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+/**
+ * Seeds what the runs page explains: the contacts flow's runs (a phone turned into null, a record
+ * skipped by the filter's reason) and `emptyPolls` poll runs of it that found nothing.
+ */
+async function seedRunsPage(store: Store, hub: SynclineHub, emptyPolls: number): Promise<void> {
+  const { version } = await hub.deployFlow(contactsFlow, 'admin');
+  // Polls that read nothing, recorded as the worker records a read job (no record of their own, 0 records read).
+  const polls = await store.enqueue(Array.from({ length: emptyPolls }, () => ({ flow: 'contacts-to-erp', flowVersion: version.version, kind: 'poll' as const, payload: { read: 'changes', reason: 'poll' }, maxAttempts: 1 })));
+  const claimed = await store.claimJobs({ workerId: 'seed', limit: emptyPolls, leaseMs: 60_000, flows: ['contacts-to-erp'] });
+  if (claimed.length !== polls.length) throw new Error('the seeded polls were not all claimed');
+  for (const jobId of polls) {
+    const at = new Date().toISOString();
+    await store.completeJob({
+      jobId,
+      workerId: 'seed',
+      run: { jobId, flow: 'contacts-to-erp', flowVersion: version.version, trigger: 'poll', status: 'succeeded', recordKey: null, startedAt: at, finishedAt: at, stats: { attempt: 1, pages: 1, records: 0, queuedJobIds: [] } },
+      traces: [{ step: 'read', status: 'ok', connection: 'crm', entity: 'Lead', after: { records: 0, pages: 1, watermark: null } }],
+    });
+  }
+  await store.ingest(
+    Object.values(CONTACTS).map((c) => ({ flow: 'contacts-to-erp', deliveryId: `d-${c.Id}`, payload: { record: c, id: c.Id }, recordKey: c.Id })),
+    { flowVersion: version.version, maxAttempts: 2 },
+  );
+}
+
 async function drained(store: Store, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -112,7 +180,9 @@ async function drained(store: Store, timeoutMs = 20_000): Promise<void> {
 }
 
 /** Starts the server with seeded data; `distDir` defaults to web/dist. */
-export async function startConsoleServer(options: { distDir?: string; extraConnectors?: ConnectorDefinition[]; alerts?: AdminApiDeps['alerts'] } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(
+  options: { distDir?: string; extraConnectors?: ConnectorDefinition[]; alerts?: AdminApiDeps['alerts']; /** Also seed the runs page's examples with this many empty polls. */ runsPage?: { emptyPolls: number } } = {},
+): Promise<ConsoleServer> {
   const target = await startTarget();
   const store = await openStore({ url: 'sqlite::memory:', masterKey: randomBytes(32).toString('hex') });
   const logger = pino({ level: 'silent' });
@@ -134,6 +204,7 @@ export async function startConsoleServer(options: { distDir?: string; extraConne
     leads.map((l) => ({ flow: 'leads-to-erp', deliveryId: `d-${l.Id}`, payload: { record: l, id: l.Id }, recordKey: l.Id })),
     { flowVersion: v2.version.version, maxAttempts: 2 },
   );
+  if (options.runsPage) await seedRunsPage(store, hub, options.runsPage.emptyPolls);
   await hub.startWorkers(1, { idlePollMs: 50, concurrency: 4 }, false);
   await drained(store);
 

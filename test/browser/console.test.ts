@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launch } from './browser.js';
-import { LONG_NAME_LEAD, startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
+import { LONG_NAME_LEAD, signIn, startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'docs/console');
@@ -42,13 +42,6 @@ describe.skipIf(!run)('the console in Chromium', () => {
   const go = async (p: string) => {
     await page.goto(server.url.replace(/\/$/, '') + p);
   };
-  async function signIn(p: Page, username: string, password: string) {
-    await p.goto(server.url);
-    await p.getByLabel('Username').fill(username);
-    await p.getByLabel('Password').fill(password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Overview' }).waitFor();
-  }
 
   it('refuses a wrong password, then signs in with the keyboard alone', async () => {
     await go('/');
@@ -137,7 +130,7 @@ describe.skipIf(!run)('the console in Chromium', () => {
     const other = await launch();
     const vpage = await other.context.newPage();
     try {
-      await signIn(vpage, 'viewer', USERS.viewer);
+      await signIn(vpage, server.url, 'viewer');
       expect(await vpage.getByRole('link', { name: 'Users' }).count()).toBe(0);
       expect(await vpage.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
       await vpage.getByRole('link', { name: 'Dead letters', exact: true }).click();
@@ -197,6 +190,8 @@ describe.skipIf(!run)('the console in Chromium', () => {
   it('shows the audit log and users to the admin', async () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    // The rows arrive after the heading: wait for them before reading.
+    await page.locator('tbody td code').first().waitFor();
     const actions = await page.locator('tbody td code').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['dead_letter.edit', 'dead_letter.replay', 'auth.login']));
     // Actions in words, and a filter by action family.

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { startHttpSink, type RunningHttpSink } from '../../src/sandbox/http-sink/index.js';
 import { browserAvailable, launch } from './browser.js';
-import { startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
+import { signIn, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'docs/console');
@@ -95,11 +95,7 @@ describe.skipIf(!run)('building flows in the console', () => {
     browser = await launch();
     page = await browser.context.newPage();
     mkdirSync(SHOTS, { recursive: true });
-    await page.goto(server.url);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(USERS.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signIn(page, server.url);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launch } from './browser.js';
-import { startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
+import { signIn, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'docs/console');
@@ -31,11 +31,7 @@ describe.skipIf(!run)('the console when the server is stopped', () => {
     browser = await launch();
     page = await browser.context.newPage();
     mkdirSync(SHOTS, { recursive: true });
-    await page.goto(server.url);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(USERS.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signIn(page, server.url);
   });
   afterAll(async () => {
     await browser?.close();

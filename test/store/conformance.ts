@@ -945,6 +945,59 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.findTraces('zzz')).toEqual([]);
       });
 
+      it('hides polls that found nothing when asked, keeping record runs and polls that read records', async () => {
+        const read = async (kind: 'poll' | 'manual', records: number): Promise<string> => {
+          await store.enqueue([newJob('p', { read: 'changes' }, { kind })]);
+          const job = await claimOne();
+          await store.completeJob({ jobId: job.id, workerId: 'w1', run: { ...runFor(job), stats: { attempt: 1, pages: 1, records, queuedJobIds: [] } }, traces: [] });
+          return (await store.listRuns({ flow: 'p', limit: 1 }))[0].id;
+        };
+        const emptyPoll = await read('poll', 0);
+        const busyPoll = await read('poll', 3);
+        const emptyManual = await read('manual', 0);
+        await store.enqueue([newJob('p', { record: {} }, { kind: 'event', recordKey: 'R-1' })]);
+        const job = await claimOne();
+        await store.completeJob({ jobId: job.id, workerId: 'w1', run: { ...runFor(job), stats: { attempt: 1 } }, traces: [] });
+        const recordRun = (await store.listRuns({ flow: 'p', limit: 1 }))[0].id;
+        expect((await store.listRuns({ flow: 'p' })).map((r) => r.id)).toEqual([recordRun, emptyManual, busyPoll, emptyPoll]);
+        expect((await store.listRuns({ flow: 'p', hideEmptyPolls: true })).map((r) => r.id)).toEqual([recordRun, busyPoll]);
+      });
+
+      it('reads the named steps of many runs at once, a name ending in ":" standing for every step it begins', async () => {
+        const ids: string[] = [];
+        for (const n of [1, 2, 3]) {
+          await store.enqueue([newJob('s')]);
+          const job = await claimOne();
+          const traces: TraceInput[] = [
+            { step: 'trigger', status: 'ok', after: { n } },
+            { step: 'filter', status: 'skipped', after: { reason: `r${n}` } },
+            { step: 'map:a', status: 'ok', lineage: [{ field: 'Phone', sources: ['Phone'], rule: '$phoneE164(Phone)', value: null, warning: 'lost' }] },
+            { step: 'write:a', status: 'ok' },
+            { step: 'mapx', status: 'ok' },
+          ];
+          await store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job), traces });
+          ids.push((await store.listRuns({ flow: 's', limit: 1 }))[0].id);
+        }
+        const steps = await store.tracesOfRuns([ids[0], ids[2]], ['trigger', 'map:']);
+        expect(steps.map((t) => `${t.runId === ids[0] ? 1 : 3}:${t.step}`)).toEqual(['1:trigger', '1:map:a', '3:trigger', '3:map:a']);
+        expect(steps[1].lineage?.[0].warning).toBe('lost');
+        expect(await store.tracesOfRuns([], ['trigger'])).toEqual([]);
+        expect(await store.tracesOfRuns([ids[1]], ['filter'])).toMatchObject([{ step: 'filter', after: { reason: 'r2' } }]);
+      });
+
+      it('tells who asked for a replay (from its audit row) and for a manual run (from its payload)', async () => {
+        await store.enqueue([newJob('w', { record: { Email: 'x' } }, { kind: 'event' })]);
+        const failed = await claimOne();
+        await store.deadLetterJob({ jobId: failed.id, workerId: 'w1', error: invalidEmail, run: runFor(failed, 'dead'), traces: [] });
+        const [letter] = await store.listDeadLetters({ flow: 'w' });
+        const [replayed] = await store.replayDeadLetters([letter.id], 'carol');
+        const [manual] = await store.enqueue([newJob('w', { read: 'all', reason: 'manual run by dave', requestedBy: 'dave' })]);
+        const [event] = await store.enqueue([newJob('w', { record: {} }, { kind: 'event' })]);
+        const who = await store.jobRequesters([replayed.jobId, manual, event, 'missing']);
+        expect(Object.fromEntries(who)).toEqual({ [replayed.jobId]: 'carol', [manual]: 'dave' });
+        expect((await store.jobRequesters([])).size).toBe(0);
+      });
+
       it('computes per-flow counts and latency percentiles', async () => {
         const durations = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000];
         for (const d of durations) await finish('a', 'succeeded', [], d);

@@ -103,7 +103,17 @@ export interface Lineage {
   sources: string[];
   rule: string;
   value: unknown;
+  /** Set when a function or value map turned a value the source had into nothing. */
+  warning?: string;
 }
+/** Who a record is, as the server finds it in the record. */
+export interface RecordIdentity {
+  name?: string;
+  email?: string;
+  company?: string;
+}
+/** Who refused a failed record: Syncline's pre-check, Syncline's mapping, or the target system. */
+export type RefusedBy = 'precheck' | 'syncline' | 'target';
 export interface Preview {
   passedFilter: boolean;
   targets: Array<{ name: string; connection: string; entity: string; fields: Record<string, unknown> | null; lineage: Lineage[]; errors: SerializedError[] }>;
@@ -120,6 +130,18 @@ export interface Run {
   finishedAt: string;
   attempt: number;
   error?: SerializedError | null;
+  stats?: Record<string, unknown>;
+  /** The record's name, e-mail and company. */
+  record?: RecordIdentity;
+  /** `system` for automatic runs; the user who replayed or ran it otherwise. */
+  startedBy?: string;
+  /** Why a skipped record was skipped, in the flow's own words. */
+  skipReason?: string;
+  /** Values a mapping function turned into nothing. */
+  warnings?: string[];
+  refusedBy?: RefusedBy;
+  /** A failed run's error in plain words. */
+  reason?: string;
 }
 export interface Trace {
   id: string;
@@ -152,6 +174,8 @@ export interface DeadLetter {
   updatedAt: string;
   replayJobId: string | null;
   reason: string;
+  record?: RecordIdentity;
+  refusedBy?: RefusedBy;
 }
 export interface DeadLetterGroup {
   signature: string;

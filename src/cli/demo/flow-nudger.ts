@@ -4,6 +4,7 @@
  * the flows that read that system (the same as pressing "Run now" in the console). Flows that poll
  * often enough on their own are left to the scheduler.
  */
+import { SYSTEM_ACTOR } from '../../core/actors.js';
 import { parseDuration } from '../../engine/durations.js';
 import type { SynclineHub } from '../../engine/hub.js';
 
@@ -73,7 +74,7 @@ export class FlowNudger {
   private async run(flow: string): Promise<void> {
     const last = this.enqueued.get(flow);
     if (last && (await this.hub.store.getJob(last))?.status === 'queued') return;
-    const { jobId } = await this.hub.runFlowNow(flow, 'demo');
+    const { jobId } = await this.hub.runFlowNow(flow, SYSTEM_ACTOR);
     this.enqueued.set(flow, jobId);
   }
 

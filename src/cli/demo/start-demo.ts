@@ -5,6 +5,7 @@
  * generator and a status line. `syncline demo` (and `npm start`) call `startDemo`; the end-to-end
  * test does too.
  */
+import { SYSTEM_ACTOR } from '../../core/actors.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger as PinoLogger } from 'pino';
@@ -115,7 +116,7 @@ function removeDatabase(file: string): void {
 async function ensureDemoUser(rt: Runtime): Promise<void> {
   const existing = await rt.store.getUser(DEMO_USER.username);
   if (!existing) {
-    await createUser(rt.store, { username: DEMO_USER.username, role: 'admin', password: DEMO_USER.password, mustChangePassword: false, actor: 'demo' });
+    await createUser(rt.store, { username: DEMO_USER.username, role: 'admin', password: DEMO_USER.password, mustChangePassword: false, actor: SYSTEM_ACTOR });
     return;
   }
   // A kept database may hold a demo user whose password was changed in the console: the guide must stay true.
@@ -128,7 +129,7 @@ async function deployTemplates(rt: Runtime, dir: string): Promise<RunningDemo['f
   if (!existsSync(dir)) return out;
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     try {
-      const { version } = await rt.hub.deployFlow(readFileSync(path.join(dir, file), 'utf8'), 'demo');
+      const { version } = await rt.hub.deployFlow(readFileSync(path.join(dir, file), 'utf8'), SYSTEM_ACTOR);
       out.deployed.push({ file, flow: version.flow, version: version.version });
     } catch (err) {
       out.failed.push({ file, error: (err as Error).message.split('\n')[0] });

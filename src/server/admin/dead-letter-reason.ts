@@ -26,21 +26,49 @@ const WHAT: Record<ErrorKind, string> = {
   fatal: 'cannot accept this flow\'s request',
 };
 
-/** One or two sentences saying why a record failed and what to do about it. */
+/**
+ * Who stopped the record: Syncline's own pre-check against the target's field rules, Syncline's
+ * mapping (the flow's rules, before anything was sent), or the target system itself (it answered);
+ * null when nobody refused it (the target was unreachable, slow or rate-limiting).
+ */
+export type RefusedBy = 'precheck' | 'syncline' | 'target';
+
+/** Who refused the record, from the facts the error carries. */
+export function refusedBy(error: SerializedError): RefusedBy | null {
+  const d = error.details ?? {};
+  if (d.refusedBy === 'precheck') return 'precheck';
+  if (d.refusedBy === 'target' || d.status !== undefined || d.vendorCode !== undefined || d.system !== undefined) {
+    return error.kind === 'retryable' || error.kind === 'rate_limited' ? null : 'target';
+  }
+  // No system named it: Syncline's own code raised it (a mapping rule, a request that could never be sent).
+  return error.kind === 'invalid_data' || error.kind === 'fatal' ? 'syncline' : null;
+}
+
+/** One or two sentences saying why a record failed, who refused it, and what to do about it. */
 export function plainReason(error: SerializedError): string {
   const d = error.details ?? {};
-  const who = d.system ? `The target (${d.system})` : 'The target system';
   const kind: ErrorKind = error.kind in ADVICE ? error.kind : 'fatal';
   const facts: string[] = [];
   if (d.field) facts.push(`field ${d.field}`);
   if (d.rule) facts.push(`rule "${d.rule}"`);
   if (d.value !== undefined) facts.push(`value ${JSON.stringify(d.value)}`);
   const message = error.message ? `: ${error.message}` : '';
-  return `${who} ${WHAT[kind]}${message}${facts.length ? ` (${facts.join(', ')})` : ''}. ${ADVICE[kind]}`;
+  const by = refusedBy(error);
+  const system = d.system ? ` (${d.system})` : '';
+  const status = d.status !== undefined ? ` with HTTP ${d.status}` : '';
+  const who =
+    by === 'precheck'
+      ? "Syncline's own pre-check refused the record before sending it, against the target's field rules"
+      : by === 'syncline'
+        ? "Syncline's mapping refused the record before sending anything"
+        : by === 'target'
+          ? `The target system${system} ${kind === 'invalid_data' ? 'refused the record' : WHAT[kind]}${status}`
+          : `${d.system ? `The target (${d.system})` : 'The target system'} ${WHAT[kind]}`;
+  return `${who}${message}${facts.length ? ` (${facts.join(', ')})` : ''}. ${ADVICE[kind]}`;
 }
 
-/** The plain reason for a group of dead letters, from its error kind and an example message. */
+/** The plain reason for a group of dead letters from its error kind and example message alone (who refused is not known from these). */
 export function groupReason(errorKind: string, example: string): string {
   const kind = (errorKind in ADVICE ? errorKind : 'fatal') as ErrorKind;
-  return plainReason({ kind, message: example, details: {} });
+  return `${example}. ${ADVICE[kind]}`;
 }

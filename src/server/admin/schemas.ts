@@ -141,7 +141,11 @@ export const diffSchema: Schema = obj({
 });
 export const issueSchema: Schema = obj({ path: str, message: str, file: str, line: int, column: int }, ['file', 'line', 'column']);
 
-export const lineageSchema: Schema = obj({ field: str, sources: arr(str), rule: str, value: anyJson });
+export const lineageSchema: Schema = obj({ field: str, sources: arr(str), rule: str, value: anyJson, warning: str }, ['warning']);
+/** Who a record is, for people: its name, e-mail and company, each when the record shows it. */
+export const recordIdentitySchema: Schema = obj({ name: str, email: str, company: str }, ['name', 'email', 'company']);
+/** Who refused a failed record: Syncline's pre-check (target's field rules), Syncline's mapping, or the target system. */
+export const refusedBySchema: Schema = { type: 'string', enum: ['precheck', 'syncline', 'target'] };
 export const previewSchema: Schema = obj({
   passedFilter: bool,
   targets: arr(
@@ -164,8 +168,19 @@ export const runSchema: Schema = obj(
     attempt: int,
     error: nullable(serializedErrorSchema),
     stats: openObject,
+    /** The record's name, e-mail and company, from its source record (or what it mapped to). */
+    record: recordIdentitySchema,
+    /** `system` for automatic runs (events, polls, schedules); the user who replayed or ran it otherwise. */
+    startedBy: str,
+    /** Why a skipped record was skipped, in the flow's own words (its filterReason, else its filter). */
+    skipReason: str,
+    /** Values a mapping function or value map turned into nothing (an unparseable phone). */
+    warnings: arr(str),
+    refusedBy: refusedBySchema,
+    /** A failed run's error in plain words: who refused it and what to do. */
+    reason: str,
   },
-  ['error', 'stats'],
+  ['error', 'stats', 'record', 'startedBy', 'skipReason', 'warnings', 'refusedBy', 'reason'],
 );
 export const traceSchema: Schema = obj(
   {
@@ -219,7 +234,10 @@ export const deadLetterSchema: Schema = obj({
   updatedAt: iso,
   replayJobId: nullable(str),
   reason: str,
-});
+  /** The record's name, e-mail and company, from the payload. */
+  record: recordIdentitySchema,
+  refusedBy: refusedBySchema,
+}, ['record', 'refusedBy']);
 export const deadLetterGroupSchema: Schema = obj({ signature: str, errorKind: str, flow: str, count: int, example: str, reason: str });
 
 export const flowStatsSchema: Schema = obj({

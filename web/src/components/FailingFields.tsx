@@ -42,12 +42,12 @@ export function limitOf(rule: string | undefined, message: string): number | nul
 
 const length = (v: unknown) => (typeof v === 'string' ? [...v].length : null);
 
-/** Who refused: said plainly. */
+/** Who refused (the server's `refusedBy`): said plainly. */
 function refusal(letter: DeadLetter): string {
-  const d = letter.error.details as { refusedBy?: string; system?: string; status?: number };
-  if (d.refusedBy === 'precheck') return "Syncline's own pre-check refused it before sending, against the target's field rules.";
-  if (d.status !== undefined || d.system) return `The target system${d.system ? ` (${d.system})` : ''} refused it${d.status ? ` (HTTP ${d.status})` : ''}.`;
-  return 'The target refused it.';
+  const d = letter.error.details as { system?: string; status?: number };
+  if (letter.refusedBy === 'precheck') return "Syncline's own pre-check refused it before sending, against the target's field rules.";
+  if (letter.refusedBy === 'syncline') return "Syncline's mapping refused it before sending anything.";
+  return `The target system${d.system ? ` (${d.system})` : ''} refused it${d.status ? ` (HTTP ${d.status})` : ''}.`;
 }
 
 /** The failing field(s) of a dead letter, with inline edits of their sources; `payload` is the (edited) payload, `onEdit` replaces it. */

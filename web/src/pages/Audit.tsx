@@ -7,6 +7,7 @@ import { keepWhileFiltering, useApi } from '../hooks';
 import { useSession } from '../session';
 import type { AuditRow } from '../types';
 import { ACTION_FAMILIES, ACTION_WORDS, actionInWords } from '../audit-actions';
+import { actorWords } from '../run-words';
 
 export function Audit() {
   const { can } = useSession();
@@ -65,7 +66,7 @@ export function Audit() {
               {data.map((a) => (
                 <tr key={a.id}>
                   <td className="nowrap">{time(a.at)}</td>
-                  <td>{a.actor}</td>
+                  <td>{actorWords(a.actor)}</td>
                   <td>
                     {actionInWords(a.action)} <code className="muted small">{a.action}</code>
                   </td>

@@ -5,7 +5,7 @@ import { Badge, ErrorNote, Loading, OkNote, PageHeader } from '../components/ui'
 import { time } from '../format';
 import { keepWhileFiltering, useApi } from '../hooks';
 import { FailingFields } from '../components/FailingFields';
-import { identityLine, recordIdentity } from '../record-identity';
+import { identityLine } from '../record-identity';
 import { Link, useRoute } from '../router';
 import { useSession } from '../session';
 import type { DeadLetter, DeadLetterGroup } from '../types';
@@ -181,7 +181,7 @@ function Letter({ letter, canAct, selected, onSelect, onChanged }: { letter: Dea
     }
   };
   const label = `${letter.flow} record ${letter.recordKey ?? letter.id}`;
-  const identity = identityLine(recordIdentity(letter.payload));
+  const identity = identityLine(letter.record);
   const parsed = parseOrNull(text);
   return (
     <li className="letter panel" data-testid="dead-letter">

@@ -50,9 +50,10 @@ function TraceResult({ recordKey }: { recordKey: string }) {
   );
 }
 
-/** Steps as a timeline with before/after values side by side. */
+/** Steps as a timeline with before/after values side by side; each step folds, the source record starts folded. */
 export function Steps({ steps, showRun }: { steps: Trace[]; showRun?: boolean }) {
-  const warnings = nullWarnings(steps);
+  const warnings = mappingWarnings(steps);
+  const mapped = mappedSourceFields(steps);
   return (
     <>
       {warnings.length > 0 && (
@@ -62,53 +63,63 @@ export function Steps({ steps, showRun }: { steps: Trace[]; showRun?: boolean })
           ))}
         </ul>
       )}
-    <ol className="timeline">
-      {steps.map((s) => (
-        // The trigger step holds the whole source record: collapsed, as its mapped fields show below.
-        <li key={s.id} className={`step step-${s.status}`}>
-          <details open={s.step !== 'trigger' || s.status !== 'ok'}>
-          <summary className="step-head">
-            <strong>{s.step}</strong> <Badge status={s.status} />{' '}
-            {s.connection && (
-              <span>
-                {s.connection} {s.entity} {s.externalId && <code>{s.externalId}</code>}
-              </span>
-            )}
-            <span className="muted small">
-              {time(s.at)} · {s.flow}
-              {showRun && (
-                <>
-                  {' '}
-                  · <Link to={`/runs/${s.runId}`}>run</Link>
-                </>
+      <ol className="timeline">
+        {steps.map((s) => (
+          // The trigger step holds the whole source record: folded, as its mapped fields show below.
+          <li key={s.id} className={`step step-${s.status}`}>
+            <details open={s.step !== 'trigger' || s.status !== 'ok'}>
+              <summary className="step-head">
+                <strong>{s.step}</strong> <Badge status={s.status} />{' '}
+                {s.connection && (
+                  <span>
+                    {s.connection} {s.entity} {s.externalId && <code>{s.externalId}</code>}
+                  </span>
+                )}
+                <span className="muted small">
+                  {time(s.at)} · {s.flow}
+                  {showRun && (
+                    <>
+                      {' '}
+                      · <Link to={`/runs/${s.runId}`}>run</Link>
+                    </>
+                  )}
+                </span>
+              </summary>
+              {s.error && <p className="bad small">{s.error.message}</p>}
+              {s.step === 'filter' && s.status === 'skipped' && <p className="small">Skipped: {skipWords(s.after)}</p>}
+              {s.lineage && s.lineage.length > 0 ? (
+                <LineageTable lineage={s.lineage} />
+              ) : (
+                s.step !== 'filter' &&
+                (s.before !== undefined || s.after !== undefined) && <BeforeAfter before={s.before} after={s.after} only={(s.step === 'trigger' || s.step === 'refresh') && mapped.size > 0 ? mapped : undefined} />
               )}
-            </span>
-          </summary>
-          {s.error && <p className="bad small">{s.error.message}</p>}
-          {s.lineage && s.lineage.length > 0 ? <LineageTable lineage={s.lineage} /> : (s.before !== undefined || s.after !== undefined) && <BeforeAfter before={s.before} after={s.after} />}
-          </details>
-        </li>
-      ))}
-    </ol>
+            </details>
+          </li>
+        ))}
+      </ol>
     </>
   );
 }
 
-/**
- * Values a function turned into null although its source had a value (an unparseable phone number,
- * a date in an unknown format): said out loud, not left as a silent empty field.
- */
-export function nullWarnings(steps: Trace[]): string[] {
+/** Why the filter skipped the record, from its step: the flow's filterReason, else its filter. */
+function skipWords(after: unknown): string {
+  const a = (after ?? {}) as { reason?: unknown; filter?: unknown };
+  if (typeof a.reason === 'string') return a.reason;
+  if (typeof a.filter === 'string') return `the flow's filter \`${a.filter}\` is false for this record`;
+  return "the flow's filter left it out";
+}
+
+/** The mapping engine's warnings (a function turned a value into nothing), one line each. */
+export function mappingWarnings(steps: Trace[]): string[] {
   const out: string[] = [];
-  const source = (steps.find((s) => s.step === 'trigger')?.after ?? {}) as Record<string, unknown>;
-  const at = (path: string) => path.split('.').reduce<unknown>((n, p) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[p] : undefined), source);
-  for (const s of steps) {
-    for (const l of s.lineage ?? []) {
-      if (l.value !== null || !l.rule.includes('$')) continue;
-      const given = l.sources.filter((src) => { const v = at(src); return v !== null && v !== undefined && v !== ''; });
-      if (given.length) out.push(`${l.field} became empty: ${l.rule} gave null for ${given.map((g) => `${g} ${JSON.stringify(at(g))}`).join(', ')}.`);
-    }
-  }
+  for (const s of steps) for (const l of s.lineage ?? []) if (l.warning) out.push(`${s.step.replace(/^map:/, '')}: ${l.field}: ${l.warning}`);
+  return out;
+}
+
+/** The source fields any mapping read (top-level names: `Lines[].Amount` → `Lines`). */
+function mappedSourceFields(steps: Trace[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of steps) for (const l of s.lineage ?? []) for (const src of l.sources) out.add(src.replace(/^\$source\./, '').split(/[.[]/)[0].replace(/`/g, ''));
   return out;
 }
 
@@ -126,7 +137,7 @@ function LineageTable({ lineage }: { lineage: NonNullable<Trace['lineage']> }) {
       </thead>
       <tbody>
         {lineage.map((l) => (
-          <tr key={l.field}>
+          <tr key={l.field} className={l.warning ? 'lineage-warning' : ''}>
             <th scope="row">
               <code>{l.field}</code>
             </th>
@@ -134,6 +145,7 @@ function LineageTable({ lineage }: { lineage: NonNullable<Trace['lineage']> }) {
             <td className="small">{l.rule}</td>
             <td>
               <code>{JSON.stringify(l.value)}</code>
+              {l.warning && <span className="warn-text small"> ⚠ {l.warning}</span>}
             </td>
           </tr>
         ))}
@@ -142,8 +154,11 @@ function LineageTable({ lineage }: { lineage: NonNullable<Trace['lineage']> }) {
   );
 }
 
-/** Field-by-field before/after; when there was a before, changed fields are marked. */
-function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
+/**
+ * Field-by-field before/after. Until asked for all of them, only the fields that matter show: the
+ * changed ones when there was a before, the ones the mapping read (`only`) for a source record.
+ */
+function BeforeAfter({ before, after, only }: { before: unknown; after: unknown; only?: Set<string> }) {
   const [all, setAll] = useState(false);
   const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
   const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
@@ -151,13 +166,14 @@ function BeforeAfter({ before, after }: { before: unknown; after: unknown }) {
   if (fields.length === 0) return null;
   const hadBefore = Object.keys(b).length > 0;
   const changedFields = fields.filter((f) => JSON.stringify(b[f]) !== JSON.stringify(a[f]));
-  // With a before, only the changed fields are shown until asked for all of them.
-  const shown = hadBefore && !all ? changedFields : fields;
+  const focus = only ? fields.filter((f) => only.has(f)) : hadBefore ? changedFields : fields;
+  const shown = all ? fields : focus;
+  const what = only ? 'mapped' : 'changed';
   return (
     <>
-      {hadBefore && changedFields.length < fields.length && (
+      {focus.length < fields.length && (
         <button type="button" className="link-button small" onClick={() => setAll(!all)}>
-          {all ? `Show only the ${changedFields.length} changed field(s)` : `Show all ${fields.length} fields (${changedFields.length} changed)`}
+          {all ? `Show only the ${focus.length} ${what} field(s)` : `Show all ${fields.length} fields (${focus.length} ${what})`}
         </button>
       )}
     <table className="dense before-after">

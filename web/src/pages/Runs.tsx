@@ -4,32 +4,22 @@ import { qs } from '../api';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { time } from '../format';
 import { keepWhileFiltering, useApi } from '../hooks';
+import { identityLine } from '../record-identity';
 import { Link, useRoute } from '../router';
+import { startedByWords } from '../run-words';
 import type { FlowSummary, Run } from '../types';
 
 const STATUSES = ['succeeded', 'skipped', 'failed', 'retrying', 'dead'];
-
-/** What started a run, and on whose behalf: automatic runs are the system's, not a user's. */
-const TRIGGER_WORDS: Record<string, string> = {
-  event: 'incoming event (system)',
-  poll: 'scheduled poll (system)',
-  batch: 'batch (system)',
-  replay: 'replay by an operator',
-  manual: 'run now by a user',
-};
 
 export function Runs() {
   const { search, navigate } = useRoute();
   const filter = { flow: search.get('flow') ?? '', status: search.get('status') ?? '', key: search.get('key') ?? '', since: search.get('since') ?? '' };
   const [form, setForm] = useState(filter);
   const flows = useApi<FlowSummary[]>('/flows');
-  const query = qs({ ...filter, since: filter.since ? new Date(filter.since).toISOString() : undefined, limit: 200 });
-  const { data, error } = useApi<Run[]>(`/runs${query}`, keepWhileFiltering);
-  const [showPolls, setShowPolls] = useState(false);
-  // A poll run that found nothing has no record of its own; hundreds of them would bury the runs that did something.
-  const emptyPoll = (r: Run) => r.trigger === 'poll' && r.recordKey === null && (r.status === 'succeeded' || r.status === 'skipped');
-  const hidden = data?.filter(emptyPoll).length ?? 0;
-  const runs = data && !showPolls ? data.filter((r) => !emptyPoll(r)) : data;
+  // Polls that found nothing would bury the runs that did something: hidden unless asked for.
+  const [showEmptyPolls, setShowEmptyPolls] = useState(false);
+  const query = qs({ ...filter, since: filter.since ? new Date(filter.since).toISOString() : undefined, limit: 200, hideEmptyPolls: showEmptyPolls ? undefined : 'true' });
+  const { data: runs, error } = useApi<Run[]>(`/runs${query}`, keepWhileFiltering);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(`/runs${qs(form)}`);
@@ -74,13 +64,26 @@ export function Runs() {
         )}
       </form>
       <ErrorNote error={error} />
-      {(hidden > 0 || showPolls) && (
-        <label className="small">
-          <input type="checkbox" checked={showPolls} onChange={(e) => setShowPolls(e.target.checked)} /> Show poll runs without a record of their own ({hidden})
-        </label>
-      )}
+      <label className="small toggle">
+        <input type="checkbox" checked={showEmptyPolls} onChange={(e) => setShowEmptyPolls(e.target.checked)} /> Show polls that found nothing
+      </label>
       {!runs ? <Loading /> : <RunTable runs={runs} />}
     </section>
+  );
+}
+
+/** What a run's last column says: why it was skipped, why it failed (and who refused it), its warnings. */
+function RunNotes({ run }: { run: Run }) {
+  return (
+    <>
+      {run.skipReason && <span className="muted">Skipped: {run.skipReason}</span>}
+      {run.error && <span className="bad">{run.reason ?? run.error.message}</span>}
+      {run.warnings?.map((w) => (
+        <span key={w} className="warn-text" role="note">
+          Warning: {w}
+        </span>
+      ))}
+    </>
   );
 }
 
@@ -89,16 +92,16 @@ export function RunTable({ runs }: { runs: Run[] }) {
   if (runs.length === 0) return <p className="muted">No runs match.</p>;
   return (
     <div className="table-wrap">
-      <table className="dense">
+      <table className="dense runs">
         <thead>
           <tr>
             <th scope="col">Finished</th>
             <th scope="col">Flow</th>
             <th scope="col">Record</th>
-            <th scope="col">Trigger</th>
+            <th scope="col">Started by</th>
             <th scope="col">Status</th>
             <th scope="col">Attempt</th>
-            <th scope="col">Error</th>
+            <th scope="col">Why</th>
           </tr>
         </thead>
         <tbody>
@@ -110,13 +113,18 @@ export function RunTable({ runs }: { runs: Run[] }) {
               <td>
                 {r.flow} <span className="muted">v{r.flowVersion}</span>
               </td>
-              <td>{r.recordKey ? <Link to={`/trace/${encodeURIComponent(r.recordKey)}`}>{r.recordKey}</Link> : '—'}</td>
-              <td>{TRIGGER_WORDS[r.trigger] ?? r.trigger}</td>
+              <td>
+                {identityLine(r.record) && <span className="identity">{identityLine(r.record)}</span>}{' '}
+                {r.recordKey ? <Link to={`/trace/${encodeURIComponent(r.recordKey)}`} className="small">{r.recordKey}</Link> : !r.record && '—'}
+              </td>
+              <td>{startedByWords(r)}</td>
               <td>
                 <Badge status={r.status} />
               </td>
               <td>{r.attempt}</td>
-              <td className="small">{r.error?.message ?? ''}</td>
+              <td className="small notes">
+                <RunNotes run={r} />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,11 +1,17 @@
 /** Dead letters: grouped by error, listed, shown, edited, replayed (one or many), discarded. The store audits each change with the actor, atomically with it. */
 import type { JsonValue } from '../../../core/json.js';
 import type { DeadLetterRow, DeadLetterStatus } from '../../../store/types.js';
-import { groupReason, plainReason } from '../dead-letter-reason.js';
+import { groupReason, plainReason, refusedBy } from '../dead-letter-reason.js';
+import { isEmptyIdentity, recordIdentity } from '../record-identity.js';
 import { ApiError, defineRoute, notFound, type AdminContext, type AnyRoute } from '../route.js';
 import { anyJson, arr, deadLetterGroupSchema, deadLetterSchema, idParams, obj } from '../schemas.js';
 
-const view = (d: DeadLetterRow) => ({ ...d, reason: plainReason(d.error) });
+/** A dead letter with its reason in plain words, who refused it, and who the record is. */
+const view = (d: DeadLetterRow) => {
+  const record = recordIdentity(d.payload);
+  const by = refusedBy(d.error);
+  return { ...d, reason: plainReason(d.error), ...(isEmptyIdentity(record) ? {} : { record }), ...(by ? { refusedBy: by } : {}) };
+};
 
 async function mustOpen(ctx: AdminContext, id: string): Promise<DeadLetterRow> {
   const d = await ctx.store.getDeadLetter(id);
@@ -35,7 +41,14 @@ export const deadLetterRoutes: AnyRoute[] = [
     tag: 'dead-letters',
     schema: { querystring: obj({ flow: { type: 'string' } }, ['flow']), response: { 200: arr(deadLetterGroupSchema) } },
     async handler({ query, ctx }) {
-      return (await ctx.store.deadLetterGroups(query.flow)).map((g) => ({ ...g, reason: groupReason(g.errorKind, g.example) }));
+      // Each group's reason comes from one of its letters, whose error says who refused it (a handful of groups, one read each).
+      const groups = await ctx.store.deadLetterGroups(query.flow);
+      return Promise.all(
+        groups.map(async (g) => {
+          const [example] = await ctx.store.listDeadLetters({ status: 'open', signature: g.signature, flow: g.flow, limit: 1 });
+          return { ...g, reason: example ? plainReason(example.error) : groupReason(g.errorKind, g.example) };
+        }),
+      );
     },
   }),
   defineRoute<Record<string, never>, { flow?: string; status?: DeadLetterStatus; signature?: string; limit?: number; offset?: number }>({

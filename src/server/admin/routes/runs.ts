@@ -3,6 +3,7 @@ import type { RunFilter, RunStatus, TraceRow, XrefId } from '../../../store/type
 import { awaitRun } from '../../../engine/run-handle.js';
 import { defineRoute, notFound, type AnyRoute } from '../route.js';
 import { arr, idParams, iso, jobSchema, obj, runSchema, runStatusSchema, traceSchema, xrefIdSchema } from '../schemas.js';
+import { runView, runViews } from '../run-view.js';
 
 const runQuery = obj(
   {
@@ -13,8 +14,10 @@ const runQuery = obj(
     key: { type: 'string', minLength: 1 },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
     before: { type: 'string' },
+    /** Leave out polls that found nothing (the console's default). */
+    hideEmptyPolls: { type: 'boolean', default: false },
   },
-  ['flow', 'status', 'since', 'until', 'key', 'limit', 'before'],
+  ['flow', 'status', 'since', 'until', 'key', 'limit', 'before', 'hideEmptyPolls'],
 );
 
 /** Ids and emails are stored lowercased in trace keys. */
@@ -22,16 +25,17 @@ const normaliseKey = (key: string) => key.trim().toLowerCase();
 
 /** The run routes. */
 export const runRoutes: AnyRoute[] = [
-  defineRoute<Record<string, never>, { flow?: string; status?: RunStatus; since?: string; until?: string; key?: string; limit?: number; before?: string }>({
+  defineRoute<Record<string, never>, { flow?: string; status?: RunStatus; since?: string; until?: string; key?: string; limit?: number; before?: string; hideEmptyPolls?: boolean }>({
     method: 'GET',
     url: '/runs',
     access: 'viewer',
-    summary: 'Runs, newest first, filtered by flow, status, time, or any id or email a run touched (page with `before`).',
+    summary:
+      'Runs, newest first, filtered by flow, status, time, or any id or email a run touched (page with `before`; `hideEmptyPolls` leaves out polls that found nothing). Each run says who its record is, who started it, why it was skipped, its mapping warnings and who refused it.',
     tag: 'runs',
     schema: { querystring: runQuery, response: { 200: arr(runSchema) } },
     async handler({ query, ctx }) {
       const filter: RunFilter = { ...query, ...(query.key ? { key: normaliseKey(query.key) } : {}) };
-      return ctx.store.listRuns(filter);
+      return runViews(ctx.store, await ctx.store.listRuns(filter));
     },
   }),
   defineRoute<{ id: string }>({
@@ -44,7 +48,9 @@ export const runRoutes: AnyRoute[] = [
     async handler({ params, ctx }) {
       const run = await ctx.store.getRun(params.id);
       if (!run) throw notFound(`run ${params.id}`);
-      return { run, traces: await ctx.store.listTraces(run.id) };
+      const traces = await ctx.store.listTraces(run.id);
+      const asked = run.trigger === 'replay' || run.trigger === 'manual' ? await ctx.store.jobRequesters([run.jobId]) : new Map<string, string>();
+      return { run: runView(run, traces, asked.get(run.jobId)), traces };
     },
   }),
   defineRoute<{ id: string }>({
