@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, startWebhookReceiver } from '../support/alert-receivers.js';
 import { browserAvailable, launch } from './browser.js';
-import { startConsoleServer, USERS, type ConsoleServer } from './console-server.js';
+import { signIn, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'docs/console');
@@ -38,11 +38,7 @@ describe.skipIf(!run)('notifications in the console', () => {
     server = await startConsoleServer({ alerts: { start: false } });
     browser = await launch();
     page = await browser.context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(USERS.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signIn(page, server.url);
     await page.getByRole('link', { name: 'Notifications' }).click();
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
   });
