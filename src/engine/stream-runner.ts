@@ -8,7 +8,11 @@
  * One process follows a (connection, channel) at a time: the follower holds the store's concurrency
  * slot `stream:<connection>/<channel>` (1 slot): on PostgreSQL a session advisory lock the server frees
  * when the process dies, so another worker takes over; on SQLite the one process. Other processes
- * try again every `refreshMs`.
+ * try again every `refreshMs`. The lock lives on one dedicated connection: when that connection ends
+ * while the process lives on (the session terminated, a failover), the slot's `lost` signal stops the
+ * follower at once, before it commits anything more, and the next refresh tries for the slot again,
+ * so two processes never keep following one channel (whichever takes the slot resumes from the
+ * durable position; what the stopped one read but did not commit comes again).
  *
  * A gap (the stored replay id outside the vendor's retention window, or an overflow) is filled by a
  * catch-up poll of the entity's changes since the last durable event before the new position is
@@ -96,9 +100,9 @@ export class StreamRunner {
     this.followers.clear();
   }
 
-  /** The (connection, channel) groups this process follows now. */
+  /** The (connection, channel) groups this process follows now (not those stopped for a lost slot, awaiting the next refresh). */
   following(): string[] {
-    return [...this.followers.keys()];
+    return [...this.followers.values()].filter((f) => !f.abort.signal.aborted).map((f) => f.key);
   }
 
   /** Starts followers for stream flows nobody follows, stops those whose flows changed; exposed for tests. */
@@ -113,7 +117,8 @@ export class StreamRunner {
     }
     for (const [key, f] of this.followers) {
       const flows = groups.get(key);
-      if (!flows || signatureOf(flows) !== f.signature) {
+      // A follower whose slot was lost is already stopping: it ends here and the slot is tried for again below.
+      if (!flows || signatureOf(flows) !== f.signature || f.slot.lost?.aborted) {
         await this.end(f);
         this.followers.delete(key);
       }
@@ -122,7 +127,17 @@ export class StreamRunner {
       if (this.stopped || this.followers.has(key)) continue;
       const slot = await this.deps.store.tryAcquireCallSlot(`stream:${key}`, 1);
       if (!slot) continue; // another process follows it
+      if (slot.lost?.aborted) continue; // the session ended as the slot was taken: try again next time
       const abort = new AbortController();
+      slot.lost?.addEventListener(
+        'abort',
+        () => {
+          if (abort.signal.aborted) return;
+          this.deps.logger.warn({ stream: key, err: (slot.lost?.reason as Error | undefined)?.message }, 'stream slot lost (its database session ended): stopping the follower; it is tried for again on the next refresh');
+          abort.abort();
+        },
+        { once: true },
+      );
       const done = Promise.all(flows.map((flow) => this.follow(flow, abort.signal))).then(() => undefined);
       this.followers.set(key, { key, signature: signatureOf(flows), abort, done, slot });
       this.deps.logger.info({ stream: key, flows: flows.map((f) => f.name) }, 'following stream');

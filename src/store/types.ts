@@ -366,6 +366,12 @@ export interface ApiTokenRow {
 /** A concurrency slot held for one outbound call; `release()` frees it (idempotent, never throws). */
 export interface CallSlot {
   release(): void;
+  /**
+   * Aborted when the slot is taken away without `release()`: on PostgreSQL the session holding its
+   * advisory lock ended (pg_terminate_backend, a failover), so another process may take it now. A
+   * long holder (a stream follower) stops on it. Absent where a slot cannot be lost (SQLite, in process).
+   */
+  readonly lost?: AbortSignal;
 }
 /** One connection's API usage for one UTC day, as every process counted it. */
 /** A connection's discovered entities as last stored. */

@@ -301,6 +301,17 @@ describe('dashboard, audit, users, OpenAPI', () => {
     expect(tables.find((t) => t.table === 'runs')!.rows).toBeGreaterThanOrEqual(f.day.runs);
   });
 
+  it("gives every flow's end-to-end lag in one call, the figures the flow's own lag route gives", async () => {
+    const all = (await h.call('GET', '/api/v1/metrics/lag?minutes=60', viewer())).json();
+    expect(all.flows.map((f: { flow: string }) => f.flow).sort()).toEqual((await h.store.listFlows()).map((f) => f.name).sort());
+    const row = all.flows.find((f: { flow: string }) => f.flow === 'leads-to-erp');
+    expect(row.count).toBeGreaterThan(0);
+    const one = (await h.call('GET', '/api/v1/flows/leads-to-erp/lag?minutes=60', viewer())).json();
+    expect(row).toEqual({ flow: 'leads-to-erp', count: one.count, p50Ms: one.p50Ms, p99Ms: one.p99Ms });
+    expect(row.p50Ms).toBeLessThanOrEqual(row.p99Ms);
+    expect((await h.call('GET', '/api/v1/metrics/lag?minutes=0', viewer())).statusCode).toBe(400);
+  });
+
   it('shows the audit log to admins with who, what and when', async () => {
     const rows = (await h.call('GET', '/api/v1/audit?limit=500', admin())).json();
     expect(rows.length).toBeGreaterThan(10);

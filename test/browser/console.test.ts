@@ -62,6 +62,8 @@ describe.skipIf(!run)('the console in Chromium', () => {
     const cells = await row.getByRole('cell').allTextContents();
     // status, events in, written, failures, dead letters …
     expect(cells.slice(0, 5)).toEqual(['active', '4', '3', '1', '1']);
+    // The end-to-end lag of the flow's written records (GET /metrics/lag), p50 · p99.
+    await expect.poll(() => row.getByRole('cell').nth(7).textContent()).toMatch(/^[\d.]+ (ms|s|min) · [\d.]+ (ms|s|min)$/);
     await expect.poll(() => row.locator('svg.chart rect').count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByRole('row', { name: /^erp/ }).textContent()).toContain('http');
     await page.getByRole('button', { name: 'Last 24 hours' }).click();

@@ -42,6 +42,11 @@ export interface Check {
   at: string;
   info?: Record<string, string>;
 }
+/** GET /metrics/lag: each flow's end-to-end lag (source event time → target written) over a window. */
+export interface LagOverview {
+  since: string;
+  flows: Array<{ flow: string; count: number; p50Ms: number | null; p99Ms: number | null }>;
+}
 export interface Summary {
   generatedAt: string;
   flows: Array<{ flow: string; status: string; currentVersion: number; hour: Stats; day: Stats; openDeadLetters: number; hourSeries: Series; daySeries: Series }>;

@@ -6,6 +6,7 @@ import { SalesforceApi } from './api.js';
 import { toEntitySpec } from './entities/describe.js';
 import { ENTITIES } from './entities/catalog.js';
 import { readChanges } from './entities/read.js';
+import { relatedIn, type RelatedRead } from './entities/related.js';
 import { parseSettings } from './settings.js';
 import type { BayeuxSession } from './streaming/bayeux.js';
 import { readStream } from './streaming/read-stream.js';
@@ -95,7 +96,7 @@ export class SalesforceConnection implements Connector {
       spec,
       readChanges: async (since, options) => {
         const fields = options.fields && options.fields.length > 0 ? options.fields : (await this.spec(entity)).fields.map((f) => f.name);
-        return readChanges(this.api.client, entity, since, { limit: options.limit, fields, settleSeconds: this.api.settings.settleSeconds, overlapMs: options.overlapMs, signal: options.signal });
+        return readChanges(this.api.client, entity, since, { limit: options.limit, fields, related: await this.related(entity), settleSeconds: this.api.settings.settleSeconds, overlapMs: options.overlapMs, signal: options.signal });
       },
       get: (id) => this.api.get(entity, id),
       find: async (field, value) => {
@@ -112,7 +113,12 @@ export class SalesforceConnection implements Connector {
 
   /** Change Data Capture or platform events after `since` (streaming/read-stream.ts). */
   readStream(entity: string, since: Watermark | null, options: ReadStreamOptions): Promise<StreamPage> {
-    return readStream({ client: this.api.client, sessions: this.sessions, fields: async (e) => (await this.spec(e)).fields.map((f) => f.name), enabled: this.api.settings.changeDataCapture }, entity, since, options);
+    return readStream({ client: this.api.client, sessions: this.sessions, fields: async (e) => (await this.spec(e)).fields.map((f) => f.name), related: (e) => this.related(e), enabled: this.api.settings.changeDataCapture }, entity, since, options);
+  }
+
+  /** The entity's related reads that this org has the fields for (parents and children described once per connection). */
+  private related(entity: string): Promise<RelatedRead | undefined> {
+    return relatedIn(entity, async (object) => (await this.spec(object)).fields.map((f) => f.name));
   }
 
   async close(): Promise<void> {

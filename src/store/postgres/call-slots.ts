@@ -11,6 +11,10 @@
  * this process takes it without a round trip (a lock and an unlock per call would make this one
  * connection the bottleneck). For fairness a slot goes back to the server after MAX_REUSE calls or
  * MAX_HOLD_MS, whichever comes first, so other processes get their turn.
+ *
+ * When the connection ends (the server terminated the session, a failover) every lock goes with it:
+ * each slot taken on it has its `lost` signal aborted, so a long holder stops instead of carrying on
+ * while another process takes the slot. TCP keep-alive makes a silently dead path end too.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -37,6 +41,8 @@ interface Held {
   cls: number;
   client: pg.Client;
   generation: number;
+  /** Aborted when the session that holds the lock ends. */
+  lost: AbortSignal;
   takenAt: number;
   uses: number;
   timer: NodeJS.Timeout | null;
@@ -53,6 +59,8 @@ export class AdvisorySlots {
   #connecting: Promise<pg.Client> | null = null;
   /** Bumped when the connection is lost: slots taken on an older one are gone. */
   #generation = 0;
+  /** Aborted when the current generation's connection is lost (then replaced for the next one). */
+  #lostSignal = new AbortController();
   #closed = false;
   readonly #held = new Map<string, Set<number>>();
   /** Released slots waiting for the next call, per key. */
@@ -124,6 +132,8 @@ export class AdvisorySlots {
     for (const list of this.#idle.values()) for (const h of list) if (h.timer) clearTimeout(h.timer);
     this.#idle.clear();
     this.#held.clear();
+    // The locks end with the connection: anyone still holding a slot has lost it.
+    this.#lostSignal.abort(new Error('store closed'));
     if (client) await client.end().catch(() => undefined);
   }
 
@@ -133,6 +143,7 @@ export class AdvisorySlots {
     if (held && held.size >= slots) return [];
     const client = await this.connection();
     const generation = this.#generation;
+    const lost = this.#lostSignal.signal;
     held = this.#held.get(key) ?? new Set<number>();
     const free: number[] = [];
     for (let s = 0; s < slots; s++) if (!held.has(s)) free.push(s);
@@ -158,7 +169,7 @@ export class AdvisorySlots {
     this.#held.set(key, held);
     return res.rows.map(({ s: slot }) => {
       held.add(slot);
-      return this.lease(key, { slot, cls, client, generation, takenAt: Date.now(), uses: 1, timer: null });
+      return this.lease(key, { slot, cls, client, generation, lost, takenAt: Date.now(), uses: 1, timer: null });
     });
   }
 
@@ -166,6 +177,7 @@ export class AdvisorySlots {
   private lease(key: string, h: Held): CallSlot {
     let released = false;
     return {
+      lost: h.lost,
       release: () => {
         if (released) return;
         released = true;
@@ -223,6 +235,10 @@ export class AdvisorySlots {
     if (this.#client !== client) return;
     this.#client = null;
     this.#generation += 1;
+    // Holders of this session's slots learn they no longer hold them; the next generation starts afresh.
+    const lostSignal = this.#lostSignal;
+    this.#lostSignal = new AbortController();
+    lostSignal.abort(err ?? new Error('call-slot connection ended'));
     this.#held.clear();
     this.#unlocks = [];
     for (const list of this.#idle.values()) for (const h of list) if (h.timer) clearTimeout(h.timer);
@@ -235,7 +251,8 @@ export class AdvisorySlots {
     if (this.#closed) return Promise.reject(new Error('store closed'));
     if (this.#client) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'syncline call slots' });
+      // Keep-alive: a path that dies silently ends the connection (and its slots' holders hear of it) instead of hanging.
+      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'syncline call slots', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       client.on('error', (err) => this.lost(client, err));
       client.on('end', () => this.lost(client, null));
       await client.connect();

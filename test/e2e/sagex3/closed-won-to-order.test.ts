@@ -1,22 +1,75 @@
 /**
  * Sage X3 journey 7 end to end: the customer (journey 1) and the catalogue (journey 6) are synced by
- * polling; the Opportunity is won with two line items and posted, signed, to the flow's webhook. The
- * order lands in X3 with its lines and prices, its number on the Opportunity; the same post twice
- * makes one order; an order X3 refuses (an item it does not know) is dead-lettered with X3's reason
- * and, fixed and replayed, lands once. X3's credit warning is kept on the run trace.
+ * polling. The template follows Change Data Capture: the Opportunity is won with two line items and
+ * the stream brings it, read whole with its lines; the order lands in X3 and its number on the
+ * Opportunity, and the write-back's change event makes no second order. The webhook variant: the won
+ * Opportunity is posted, signed, to the flow's webhook; the order lands in X3 with its lines and
+ * prices, its number on the Opportunity; the same post twice makes one order; an order X3 refuses (an
+ * item it does not know) is dead-lettered with X3's reason and, fixed and replayed, lands once. X3's
+ * credit warning is kept on the run trace.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../../src/engine/intake.js';
-import { x3JourneyFixture, type X3JourneyFixture } from '../../support/journeys.js';
+import { streamWatermarkKey } from '../../../src/engine/stream-runner.js';
+import { waitFor } from '../../support/engine.js';
+import { X3_FLOWS_DIR, x3JourneyFixture, type X3JourneyFixture } from '../../support/journeys.js';
 
-const FLOW = 'x3-closed-won-to-order';
+const TEMPLATE = 'x3-closed-won-to-order';
+const FLOW = 'x3-closed-won-to-order-webhook';
 const SECRET = 'x3-closed-won-test-secret';
 
-describe('Sage X3 journey 7: closed won to order', () => {
+describe('Sage X3 journey 7 on Change Data Capture (the template)', () => {
+  let f: X3JourneyFixture;
+  beforeAll(async () => {
+    f = await x3JourneyFixture({ flows: ['x3-lead-to-customer', 'x3-catalogue', TEMPLATE] });
+    // The fixture's hub runs workers only; follow the streams too, as `syncline start` does.
+    f.hub.streams.start();
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  const org = () => f.salesforce.state.org;
+  const rows = (name: string) => [...org().table(name).values()];
+
+  it('orders a won Opportunity from its change event, once', async () => {
+    await waitFor(() => f.hub.streams.following().length === 1, 'the hub to follow the Opportunity stream');
+    const leadId = org().insert('Lead', { LastName: 'Mensah', Company: 'Volta Cycles', Email: 'a.mensah@volta.example', Country: 'United States', Status: 'Open - Not Contacted' }).id;
+    const { accountId, opportunityId } = f.salesforce.state.convertLead(leadId, { createOpportunity: true });
+    await f.poll('x3-lead-to-customer');
+    await f.poll('x3-catalogue');
+    const customer = String(org().table('Account').get(accountId)!.SageX3_Customer_No__c);
+    expect(f.x3.tables.get('BPCUSTOMER', customer)).toBeDefined();
+    const entries = rows('PricebookEntry').filter((e) => rows('Product2').some((p) => p.Id === e.Product2Id && p.SageX3_Item_Ref__c));
+    expect(entries.length).toBeGreaterThanOrEqual(2);
+    org().update('Opportunity', opportunityId!, { Pricebook2Id: entries[0].Pricebook2Id });
+    org().insert('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: entries[0].Id, Quantity: 2, UnitPrice: 199.5 });
+    org().insert('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: entries[1].Id, Quantity: 1, UnitPrice: entries[1].UnitPrice });
+    const before = f.x3.tables.count('SORDER');
+    org().update('Opportunity', opportunityId!, { StageName: 'Closed Won' });
+    await waitFor(() => org().table('Opportunity').get(opportunityId!)!.SageX3_Order_No__c !== null, 'the X3 order number on the Opportunity', 60_000);
+    const orderNo = String(org().table('Opportunity').get(opportunityId!)!.SageX3_Order_No__c);
+    const order = f.x3.tables.get('SORDER', orderNo)!;
+    expect(order).toMatchObject({ BPCORD: customer, SALFCY: 'NA011', CUSORDREF: opportunityId!.slice(0, 15) });
+    const expected = rows('OpportunityLineItem')
+      .filter((l) => l.OpportunityId === opportunityId)
+      .map((l) => [String(org().table('Product2').get(String(l.Product2Id))!.SageX3_Item_Ref__c), String(l.Quantity), Number(l.UnitPrice).toFixed(2)]);
+    expect((order.SORDERQ as Array<Record<string, string>>).map((l) => [l.ITMREF, l.QTY, l.GROPRI])).toEqual(expected);
+    // The write-back is a change event too: it finds the cross-reference and orders nothing.
+    const last = f.salesforce.state.streaming.events.filter((e) => e.channel === '/data/OpportunityChangeEvent').at(-1)!.replayId;
+    await waitFor(async () => Number(((await f.store.getWatermark(TEMPLATE, streamWatermarkKey('salesforce', 'Opportunity')))?.extra as { replayId?: number } | undefined)?.replayId ?? 0) >= last, 'the stream to take the write-back', 60_000);
+    await f.drain(60_000);
+    expect(f.x3.tables.count('SORDER')).toBe(before + 1);
+    expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
+  }, 120_000);
+});
+
+describe('Sage X3 journey 7 by webhook: closed won to order (the webhook variant)', () => {
   let f: X3JourneyFixture;
   beforeAll(async () => {
     process.env.SYNCLINE_CLOSED_WON_SECRET = SECRET;
-    f = await x3JourneyFixture({ flows: ['x3-lead-to-customer', 'x3-catalogue', FLOW] });
+    f = await x3JourneyFixture({ flows: ['x3-lead-to-customer', 'x3-catalogue'] });
+    await f.hub.deployFlow(readFileSync(path.join(X3_FLOWS_DIR, 'variants', `${FLOW}.yaml`), 'utf8'), 'test');
   }, 60_000);
   afterAll(async () => f?.close());
 

@@ -2,24 +2,68 @@
  * TIMS journeys 6 and 7 end to end. Items become Salesforce products with their hazmat flag and
  * Standard Price Book entry; availability in every warehouse lands on the product as a total and
  * per branch. A converted lead's customer (journey 1) wins a deal for those products: posted as the
- * Salesforce flow callout posts it, it becomes a will-call order at the chosen branch (or a route
- * delivery), its number lands on the Opportunity, and a second post makes no second order. A deal
- * with a product that has no TIMS item goes to the dead-letter queue and, fixed, lands once.
+ * Salesforce flow callout posts it (the webhook variant), it becomes a will-call order at the chosen
+ * branch (or a route delivery), its number lands on the Opportunity, and a second post makes no
+ * second order. A deal with a product that has no TIMS item goes to the dead-letter queue and, fixed,
+ * lands once. The template follows Change Data Capture: a deal won in Salesforce becomes its order
+ * with nothing posted, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamWatermarkKey } from '../../../src/engine/stream-runner.js';
+import { waitFor } from '../../support/engine.js';
 import { timsJourneyFixture, type TimsJourneyFixture } from './harness.js';
 
 const CATALOGUE = 'tims-catalogue';
 const STOCK = 'tims-availability';
 const LEADS = 'tims-lead-to-customer';
-const ORDERS = 'tims-closed-won-to-order';
+const TEMPLATE = 'tims-closed-won-to-order';
+const ORDERS = 'tims-closed-won-to-order-webhook';
 const SECRET = 'tims-closed-won-test-secret';
 
-describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order', () => {
+describe('TIMS journey 7 on Change Data Capture (the template)', () => {
+  let f: TimsJourneyFixture;
+  beforeAll(async () => {
+    f = await timsJourneyFixture([CATALOGUE, LEADS, TEMPLATE]);
+    // The fixture's hub runs workers only; follow the streams too, as `syncline start` does.
+    f.hub.streams.start();
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  const org = () => f.salesforce.state.org;
+  const rows = (name: string) => [...org().table(name).values()];
+  const entryOf = (itemCode: string) => rows('PricebookEntry').find((e) => e.Product2Id === rows('Product2').find((p) => p.TIMS_Item_Code__c === itemCode)!.Id)!;
+
+  it('turns a deal won in Salesforce into its TIMS order with nothing posted, once', async () => {
+    await waitFor(() => f.hub.streams.following().length === 1, 'the hub to follow the Opportunity stream');
+    await f.poll(CATALOGUE);
+    const leadId = org().insert('Lead', { LastName: 'Lund', Company: 'Gallatin Welding', Email: 'erik@gallatinwelding.example', Street: '20 Main St', City: 'Bozeman', State: 'MT', PostalCode: '59715', Country: 'US', Status: 'Open - Not Contacted' }).id;
+    const { accountId, opportunityId } = f.salesforce.state.convertLead(leadId, { createOpportunity: true });
+    await f.poll(LEADS);
+    const code = String(org().table('Account').get(accountId)!.TIMS_Customer_Code__c);
+    expect(f.tims.books.customers.get(code)).toMatchObject({ name: 'Gallatin Welding' });
+    const co2 = entryOf('CO2-50');
+    org().update('Opportunity', opportunityId!, { Pricebook2Id: co2.Pricebook2Id });
+    org().insert('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: co2.Id, Quantity: 4, UnitPrice: 36 });
+    const before = f.tims.books.orders.size;
+    org().update('Opportunity', opportunityId!, { StageName: 'Closed Won', Fulfillment__c: 'Will-call', Pickup_Branch__c: 'BZN' });
+    await waitFor(() => org().table('Opportunity').get(opportunityId!)!.TIMS_Order_No__c !== null, 'the TIMS order number on the Opportunity', 60_000);
+    const orderNo = String(org().table('Opportunity').get(opportunityId!)!.TIMS_Order_No__c);
+    expect(f.tims.books.orders.get(orderNo)).toMatchObject({ type: 'will-call', customerCode: code, warehouseId: 'BZN', externalId: opportunityId, lines: [{ itemCode: 'CO2-50', quantity: 4, unitPrice: '36.00' }] });
+    // The write-back is a change event too: it finds the cross-reference and orders nothing.
+    const last = f.salesforce.state.streaming.events.filter((e) => e.channel === '/data/OpportunityChangeEvent').at(-1)!.replayId;
+    await waitFor(async () => Number(((await f.store.getWatermark(TEMPLATE, streamWatermarkKey('salesforce', 'Opportunity')))?.extra as { replayId?: number } | undefined)?.replayId ?? 0) >= last, 'the stream to take the write-back', 60_000);
+    await f.drain(60_000);
+    expect(f.tims.books.orders.size).toBe(before + 1);
+    expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
+    expect(f.contractProblems()).toEqual([]);
+  }, 120_000);
+});
+
+describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order (the webhook variant)', () => {
   let f: TimsJourneyFixture;
   beforeAll(async () => {
     process.env.SYNCLINE_TIMS_CLOSED_WON_SECRET = SECRET;
-    f = await timsJourneyFixture([CATALOGUE, STOCK, LEADS, ORDERS]);
+    f = await timsJourneyFixture([CATALOGUE, STOCK, LEADS, `variants/${ORDERS}`]);
   }, 60_000);
   afterAll(async () => f?.close());
 

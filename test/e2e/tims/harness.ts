@@ -3,7 +3,7 @@
  * SQLite store with the connections `salesforce`, `pardot` and `tims` saved and the flows of
  * flows/tims/ deployed. Helpers drain the queue, run a poll flow once, and post a signed webhook.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -41,7 +41,7 @@ export interface TimsJourneyFixture {
   close(): Promise<void>;
 }
 
-/** Starts the emulators and a hub with the three connections and the given flows of flows/tims/ deployed. */
+/** Starts the emulators and a hub with the three connections and the given flows of flows/tims/ deployed (`variants/<name>` for a variant). */
 export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-tims-journeys-'));
   const [salesforce, pardot, tims] = await Promise.all([startSalesforceEmulator({ seed: true }), startPardotEmulator({ seed: true, importStepMs: 5 }), startTimsEmulator()]);
@@ -51,10 +51,10 @@ export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFi
   await saveConnection(store, hub.connectors, { name: 'salesforce', type: 'salesforce', settings: crm.salesforce.settings }, 'test');
   await saveConnection(store, hub.connectors, { name: 'pardot', type: 'pardot', settings: crm.pardot.settings }, 'test');
   await saveConnection(store, hub.connectors, { name: 'tims', type: 'tims', settings: { baseUrl: tims.baseUrl, apiKey: tims.apiKey, pageSize: 50 } }, 'test');
-  const files = readdirSync(TIMS_FLOWS_DIR).filter((f) => f.endsWith('.yaml'));
   for (const name of flows) {
-    if (!files.includes(`${name}.yaml`)) throw new Error(`no flows/tims/${name}.yaml`);
-    await hub.deployFlow(readFileSync(path.join(TIMS_FLOWS_DIR, `${name}.yaml`), 'utf8'), 'test');
+    const file = path.join(TIMS_FLOWS_DIR, `${name}.yaml`);
+    if (!existsSync(file)) throw new Error(`no flows/tims/${name}.yaml`);
+    await hub.deployFlow(readFileSync(file, 'utf8'), 'test');
   }
   await hub.startWorkers(1, { idlePollMs: 20 }, false);
   const drain = (timeoutMs = 30_000) => waitFor(() => queueDrained(store), 'the queue to drain', timeoutMs);

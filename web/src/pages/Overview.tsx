@@ -1,18 +1,22 @@
-/** At a glance: is everything flowing? Per flow counts and latency, charts, queue, connection health and API budget. */
+/** At a glance: is everything flowing? Per flow counts, run time and end-to-end lag, charts, queue, connection health and API budget. */
 import { useState } from 'react';
 import { api } from '../api';
 import { RunChart, Meter } from '../components/Chart';
+import { duration } from '../components/LagPanel';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
 import { ago, ms, num } from '../format';
 import { useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
-import type { Summary } from '../types';
+import type { LagOverview, Summary } from '../types';
 
 export function Overview() {
   const [span, setSpan] = useState<'hour' | 'day'>('hour');
   const { can } = useSession();
   const { data, error, reload } = useApi<Summary>('/metrics/summary', { refetchInterval: 15_000 });
+  // Every flow's end-to-end lag in one call (the flow page charts one flow's).
+  const lagQuery = useApi<LagOverview>(`/metrics/lag?minutes=${span === 'hour' ? 60 : 1440}`, { refetchInterval: 15_000 });
+  const lagOf = new Map((lagQuery.data?.flows ?? []).map((l) => [l.flow, l]));
   const [testing, setTesting] = useState(false);
   // Health comes from connection tests; an operator can refresh them all from here.
   const testAll = async () => {
@@ -33,7 +37,13 @@ export function Overview() {
             Last 24 hours
           </button>
         </div>
-        <button type="button" onClick={() => void reload()}>
+        <button
+          type="button"
+          onClick={() => {
+            void reload();
+            void lagQuery.reload();
+          }}
+        >
           Refresh
         </button>
       </PageHeader>
@@ -65,8 +75,15 @@ export function Overview() {
                     <th scope="col" className="num">Written</th>
                     <th scope="col" className="num">Failures</th>
                     <th scope="col" className="num">Dead letters</th>
-                    <th scope="col" className="num">p50</th>
-                    <th scope="col" className="num">p99</th>
+                    <th scope="col" className="num" title="How long a run took (p50)">
+                      Run p50
+                    </th>
+                    <th scope="col" className="num" title="How long a run took (p99)">
+                      Run p99
+                    </th>
+                    <th scope="col" className="num" title="End-to-end lag: from the change at the source to the write at the target (p50 · p99)">
+                      Lag p50 · p99
+                    </th>
                     <th scope="col">Runs ({span === 'hour' ? '5-min' : 'hourly'} buckets)</th>
                   </tr>
                 </thead>
@@ -89,6 +106,7 @@ export function Overview() {
                         </td>
                         <td className="num">{ms(s.p50Ms)}</td>
                         <td className="num">{ms(s.p99Ms)}</td>
+                        <td className="num">{lagText(lagOf.get(f.flow))}</td>
                         <td className="chart-cell">
                           <RunChart series={span === 'hour' ? f.hourSeries : f.daySeries} label={`${f.flow} runs over the last ${span}`} />
                         </td>
@@ -153,6 +171,12 @@ export function Overview() {
       )}
     </section>
   );
+}
+
+/** A flow's lag as "p50 · p99", or a dash when no record ran in the window. */
+function lagText(lag: LagOverview['flows'][number] | undefined): string {
+  if (!lag || lag.count === 0) return '—';
+  return `${duration(lag.p50Ms)} · ${duration(lag.p99Ms)}`;
 }
 
 function Kpi({ label, value, tone, to }: { label: string; value: number; tone?: 'bad'; to?: string }) {

@@ -13,7 +13,7 @@ import { SyncError } from '../../../core/errors.js';
 import type { SalesforceClient } from '../client.js';
 import { pollByStamp } from '../../shared/polling.js';
 import { parseStamp, soqlDateTime, soqlIdent, soqlLiteral } from '../soql.js';
-import { flattenChildren, relatedSelect } from './related.js';
+import { flattenChildren, RELATED_READS, relatedSelect, type RelatedRead } from './related.js';
 import { toSourceRecord, type SalesforceRecord } from './records.js';
 
 /** One page of a query result. */
@@ -85,6 +85,8 @@ export interface ChangeReadOptions {
   limit: number;
   /** Fields to select (Id, SystemModstamp and IsDeleted are always added). */
   fields: string[];
+  /** Parent fields and child subqueries to select (default: every related read of the entity; the connector passes the org's, relatedIn). */
+  related?: RelatedRead;
   /** Ignore records stamped in the last N seconds (still-committing transactions). */
   settleSeconds: number;
   /** Re-read this far before the watermark (the flow's overlap). */
@@ -95,16 +97,16 @@ export interface ChangeReadOptions {
 }
 
 /** The SOQL of one change read over a stamp window, oldest first (exported for tests and docs). */
-export function changesSoql(entity: string, fromMs: number | null, fields: string[], upperMs: number): string {
-  const select = selectList(entity, fields);
+export function changesSoql(entity: string, fromMs: number | null, fields: string[], upperMs: number, related: RelatedRead | undefined = RELATED_READS[entity]): string {
+  const select = selectList(entity, fields, related);
   const upper = `SystemModstamp <= ${soqlDateTime(upperMs)}`;
   const where = fromMs === null ? upper : `SystemModstamp >= ${soqlDateTime(fromMs)} AND ${upper}`;
   return `SELECT ${select} FROM ${soqlIdent(entity)} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
 }
 
 /** The select list of change reads: Id, SystemModstamp, IsDeleted, the fields, and the entity's related reads (parent fields, child subqueries). */
-function selectList(entity: string, fields: string[]): string {
-  return [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity)].join(', ');
+function selectList(entity: string, fields: string[], related: RelatedRead | undefined): string {
+  return [...[...new Set(['Id', 'SystemModstamp', 'IsDeleted', ...fields])].map(soqlIdent), ...relatedSelect(entity, related)].join(', ');
 }
 
 /** Ids per `Id IN (…)` query: 200 18-character ids keep the SOQL well under its length limit. */
@@ -115,11 +117,11 @@ export const IDS_PER_QUERY = 200;
  * (queryAll), `IDS_PER_QUERY` ids per query: how change events, which carry only the changed fields,
  * get the whole record a mapping needs. Ids the org no longer has are left out.
  */
-export async function readByIds(client: SalesforceClient, entity: string, ids: string[], fields: string[], signal?: AbortSignal): Promise<SourceRecord[]> {
+export async function readByIds(client: SalesforceClient, entity: string, ids: string[], fields: string[], signal?: AbortSignal, related: RelatedRead | undefined = RELATED_READS[entity]): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
     const chunk = ids.slice(i, i + IDS_PER_QUERY);
-    const soql = `SELECT ${selectList(entity, fields)} FROM ${soqlIdent(entity)} WHERE Id IN (${chunk.map((id) => soqlLiteral(id, 'id')).join(', ')})`;
+    const soql = `SELECT ${selectList(entity, fields, related)} FROM ${soqlIdent(entity)} WHERE Id IN (${chunk.map((id) => soqlLiteral(id, 'id')).join(', ')})`;
     for await (const page of queryPages(client, soql, { all: true, signal })) {
       for (const r of page.records) out.push(toSourceRecord(entity, await flattenChildren(client, entity, r)));
     }
@@ -144,7 +146,7 @@ export async function readChanges(client: SalesforceClient, entity: string, sinc
       // Whole seconds down, so the window's first second is read whole.
       const fromMs = w.fromMs === null ? null : Math.floor(w.fromMs / 1000) * 1000;
       // Child relationships (OpportunityLineItems) arrive nested; their further pages are read here.
-      for await (const page of queryPages(client, changesSoql(entity, fromMs, options.fields, w.untilMs), { all: true, signal: w.signal })) {
+      for await (const page of queryPages(client, changesSoql(entity, fromMs, options.fields, w.untilMs, options.related ?? RELATED_READS[entity]), { all: true, signal: w.signal })) {
         for (const r of page.records) yield await flattenChildren(client, entity, r);
       }
     },

@@ -12,6 +12,7 @@
 import type { ReadStreamOptions, SourceRecord, StreamPage, Watermark } from '../../../core/connector.js';
 import type { SalesforceClient } from '../client.js';
 import { readByIds } from '../entities/read.js';
+import type { RelatedRead } from '../entities/related.js';
 import { BayeuxSession, type StreamMessage } from './bayeux.js';
 
 /** The Change Data Capture channel of an sObject: `/data/AccountChangeEvent`, `/data/Employee__ChangeEvent`. */
@@ -26,6 +27,8 @@ export interface StreamDeps {
   sessions: Map<string, BayeuxSession>;
   /** Fields a change read selects for the entity. */
   fields(entity: string): Promise<string[]>;
+  /** Parent fields and child subqueries a change read selects for the entity (those the org has). */
+  related(entity: string): Promise<RelatedRead | undefined>;
   /** False when the connection is set not to stream (the org has no Change Data Capture). */
   enabled: boolean;
 }
@@ -102,7 +105,7 @@ async function changeRecords(deps: StreamDeps, entity: string, events: StreamMes
     }
   }
   if (ids.length === 0) return [];
-  const found = await readByIds(deps.client, entity, ids, await deps.fields(entity), signal);
+  const found = await readByIds(deps.client, entity, ids, await deps.fields(entity), signal, await deps.related(entity));
   const byId = new Map(found.map((r) => [r.id, r]));
   const out: SourceRecord[] = [];
   for (const id of ids) {
