@@ -1,11 +1,13 @@
 /**
- * Sage X3 journey 1 end to end: a Lead converted in the Salesforce emulator is polled and becomes one
+ * Sage X3 journey 1 end to end: a Lead converted in the Salesforce emulator (polled, or followed by
+ * Change Data Capture as the template does) becomes one
  * X3 customer (address, contact, category defaults), whose code lands on the converted Account.
  * Repeats never duplicate; a lead X3 refuses (no country) goes to the dead-letter queue with X3's
  * reason, and replayed after a fix lands once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { x3JourneyFixture, type X3JourneyFixture } from '../../support/journeys.js';
+import { waitFor } from '../../support/engine.js';
 
 const FLOW = 'x3-lead-to-customer';
 
@@ -81,4 +83,26 @@ describe('Sage X3 journey 1: lead to customer', () => {
     expect(org().table('Account').get(accountId)!.SageX3_Customer_No__c).toBe(customer.BPCNUM);
     expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
   });
+});
+
+describe('Sage X3 journey 1 on Change Data Capture (the template)', () => {
+  let f: X3JourneyFixture;
+  beforeAll(async () => {
+    f = await x3JourneyFixture({ flows: [FLOW] });
+    // The fixture's hub runs workers only; follow the streams too, as `syncline start` does.
+    f.hub.streams.start();
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  it("makes the customer from the conversion's change event, without a poll, once", async () => {
+    await waitFor(() => f.hub.streams.following().length === 1, 'the hub to follow the Lead stream');
+    const org = f.salesforce.state.org;
+    const leadId = org.insert('Lead', { Status: 'Open - Not Contacted', LastName: 'Okafor', Company: 'Lagos Cycles', Email: 'n.okafor@lagos-cycles.example', Country: 'United States' }).id;
+    const { accountId } = f.salesforce.state.convertLead(leadId);
+    await waitFor(() => org.table('Account').get(accountId)!.SageX3_Customer_No__c != null, 'the X3 customer code on the Account', 60_000);
+    await f.drain(60_000);
+    const made = f.x3.tables.list('BPCUSTOMER').filter((c) => (c.CONTACT as Array<Record<string, string>>).some((k) => k.CNTEMA === 'n.okafor@lagos-cycles.example'));
+    expect(made.map((c) => c.BPCNUM)).toEqual([org.table('Account').get(accountId)!.SageX3_Customer_No__c]);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+  }, 120_000);
 });
