@@ -132,6 +132,7 @@ export abstract class KyselyStore implements Store {
     this.syncStore ??= new KyselySyncStore(this.db as unknown as SyncDb, {
       write: (fn) => this.write((db) => fn(db as unknown as SyncDb)),
       tx: (fn) => this.tx((db) => fn(db as unknown as SyncDb)),
+      relaxedTx: (fn) => this.relaxedTx((db) => fn(db as unknown as SyncDb)),
       newId: () => this.newId(),
     });
     return this.syncStore;
