@@ -46,6 +46,7 @@ export async function reconcile(flowName: string, actor: string, deps: Reconcile
   const run = await store.createReconcileRun(flowName, actor);
   try {
     const read = { a: await snapshot(flow, 'a', run.id, deps), b: await snapshot(flow, 'b', run.id, deps) };
+    await store.snapshotTaken(run.id);
     const diffs = new DiffWriter(run.id, deps.store);
     await comparePairs(flow, run.id, deps.store, diffs);
     await compareUnpaired(flow, run.id, deps.store, diffs);

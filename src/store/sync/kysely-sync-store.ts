@@ -34,6 +34,8 @@ export interface SyncStoreWriter {
   tx<T>(fn: (db: Kysely<SyncDatabase>) => Promise<T>): Promise<T>;
   /** A transaction whose loss in a power cut is harmless (a reconciliation's scratch snapshot: the run is redone). */
   relaxedTx<T>(fn: (db: Kysely<SyncDatabase>) => Promise<T>): Promise<T>;
+  /** Brings the planner's statistics of a table up to date after a bulk fill (PostgreSQL: ANALYZE). */
+  refreshStatistics(table: keyof SyncDatabase): Promise<void>;
   newId(): string;
 }
 
@@ -243,24 +245,28 @@ export class KyselySyncStore implements SyncStore {
     const out: ReconcileRowInput[] = [];
     for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
       const part = keys.slice(i, i + KEYS_PER_QUERY);
-      const first = this.db
+      const first = await this.db
         .selectFrom('reconcile_rows as f')
         .leftJoin('sync_pairs as p', (j) => j.onRef(col, '=', 'f.external_id').on('p.flow', '=', flow))
-        .select((eb) => ['f.match_key', eb.fn.min('f.external_id').as('id')])
+        .select((eb) => eb.fn.min('f.external_id').as('id'))
         .where('f.run_id', '=', runId)
         .where('f.side', '=', side)
         .where('f.match_key', 'in', part)
         .where('p.id', 'is', null)
-        .groupBy('f.match_key');
-      // A join on the grouped keys, not `IN (subquery)`: PostgreSQL ran that as a subplan per row (seconds a page).
-      const rows = await this.db
-        .selectFrom(first.as('m'))
-        .innerJoin('reconcile_rows as r', (j) => j.onRef('r.external_id', '=', 'm.id').on('r.run_id', '=', runId).on('r.side', '=', side))
-        .selectAll('r')
+        .groupBy('f.match_key')
         .execute();
+      // The rows by primary key in a second query: joined on the aggregate (or `IN (subquery)`),
+      // PostgreSQL compared every row of the side with every key (seconds a page).
+      const ids = first.map((r) => r.id).filter((id): id is string => id !== null);
+      if (!ids.length) continue;
+      const rows = await this.db.selectFrom('reconcile_rows').selectAll().where('run_id', '=', runId).where('side', '=', side).where('external_id', 'in', ids).execute();
       out.push(...rows.map(rowOf));
     }
     return out;
+  }
+
+  async snapshotTaken(_runId: string): Promise<void> {
+    await this.w.refreshStatistics('reconcile_rows');
   }
 
   async unpairedRows(runId: string, flow: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]> {

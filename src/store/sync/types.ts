@@ -139,6 +139,8 @@ export interface SyncStore {
   /** Snapshot rows of one side in id order after `after`. */
   reconcileRows(runId: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]>;
   reconcileRow(runId: string, side: SideKey, by: { id: string } | { matchKey: string }): Promise<ReconcileRowInput | null>;
+  /** Called once both sides are snapshotted, before comparing: the store readies its planner for the compare's queries (PostgreSQL: ANALYZE). */
+  snapshotTaken(runId: string): Promise<void>;
   /** Pairs of a flow in id order after `after`, each with both snapshot rows of the run: one query per page. */
   pairedRows(runId: string, flow: string, after: string | null, limit: number): Promise<PairedRows[]>;
   /** For each of `keys`, the snapshot row of `side` that no pair of `flow` holds with that match key and the smallest id (one query for all keys). */
