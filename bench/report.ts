@@ -27,9 +27,9 @@ export function markdownTable(rows: Array<Record<string, unknown>>): string {
 export function writeSection(title: string, intro: string, rows: Array<Record<string, unknown>>, file = 'bench/RESULTS.md'): void {
   const body = `## ${title}\n\n${intro}\n\n${markdownTable(rows)}\n`;
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nEach section is written by its benchmark; rerun the command shown to refresh it.\n';
-  // The title is matched literally: titles hold parentheses and dots.
+  // The title is text, not a pattern: "(issue 17)" must match itself.
   const re = new RegExp(`## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n## |$)`);
-  text = re.test(text) ? text.replace(re, body) : `${text.trimEnd()}\n\n${body}`;
+  text = re.test(text) ? text.replace(re, () => body) : `${text.trimEnd()}\n\n${body}`;
   writeFileSync(file, text);
 }
 

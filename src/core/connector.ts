@@ -134,6 +134,24 @@ export interface ChangePage {
   hasMore: boolean;
 }
 
+/** Options for one readAll call. */
+export interface ReadAllOptions {
+  /** About how many records to return in this call (the vendor's page size may round it). */
+  limit: number;
+  /** Fields the caller needs; connectors may use it to trim requests. */
+  fields?: string[];
+  /** Aborts a long read when the caller stops. */
+  signal?: AbortSignal;
+}
+
+/** One page of a whole-entity read. Like a ChangePage, the caller keeps the cursor; the connector never stores it. */
+export interface SnapshotPage {
+  /** Live records (deleted ones left out), in the order the system serves them. */
+  records: SourceRecord[];
+  /** Where the next call continues (a query locator, a page token), or null after the last page. */
+  next: JsonObject | null;
+}
+
 /** Options for one readStream call. */
 export interface ReadStreamOptions {
   /** The vendor's channel (`/data/OpportunityChangeEvent`, `/event/Order_Event__e`); default the entity's own change channel. */
@@ -318,6 +336,12 @@ export interface Connector {
   discover(): Promise<EntitySpec[]>;
   /** Records changed after `since` (null: from the beginning), sorted by (updatedAt, id). */
   readChanges(entity: string, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage>;
+  /**
+   * Every live record of an entity, page by page, by the system's bulk or paged read (one query cursor
+   * followed to its end, not one query per page): what a comparison of whole systems (reconciliation)
+   * reads. `cursor` is null for the first page, then the `next` of the page before.
+   */
+  readAll?(entity: string, cursor: JsonObject | null, options: ReadAllOptions): Promise<SnapshotPage>;
   /** One record by id, or null. */
   get(entity: string, id: string): Promise<SourceRecord | null>;
   /** Records whose `field` equals `value` (used for match rules, e.g. by email). */

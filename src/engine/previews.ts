@@ -13,6 +13,7 @@ import { parseDuration } from './durations.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
 import { asEventPayload } from './payloads.js';
 import { asPairEvent } from './sync/pair-event.js';
+import { READ_PAGE } from './sync/reconcile.js';
 import { canon, same, settleField } from './sync/settle.js';
 
 /** One field: what the replay would write, what is there now. */
@@ -156,7 +157,9 @@ const PAGE = 500;
  */
 export async function costPreview(flowName: string, mode: 'load' | 'reconcile', deps: PreviewDeps & { budget(): Promise<Array<{ connection: string; used: number; limit: number | null }>> }, records: Record<string, number> = {}): Promise<CostPreview> {
   const flow = await deps.flows.get(flowName);
-  const assumptions: string[] = [`reads come in pages of ${PAGE} records`];
+  // A reconciliation reads each side whole, in the larger pages of a whole-entity read.
+  const page = mode === 'reconcile' && flow.def.sync ? READ_PAGE : PAGE;
+  const assumptions: string[] = [`reads come in pages of ${page} records`];
   const calls = new Map<string, { reads: number; writes: number }>();
   const add = (c: string, reads: number, writes: number) => {
     const x = calls.get(c) ?? { reads: 0, writes: 0 };
@@ -178,7 +181,7 @@ export async function costPreview(flowName: string, mode: 'load' | 'reconcile', 
   if (flow.def.sync) {
     const sync = flow.def.sync;
     for (const k of ['a', 'b'] as const) counts[sync[k].connection] = await count(sync[k].connection, k);
-    for (const k of ['a', 'b'] as const) add(sync[k].connection, Math.ceil(counts[sync[k].connection] / PAGE) || 1, 0);
+    for (const k of ['a', 'b'] as const) add(sync[k].connection, Math.ceil(counts[sync[k].connection] / page) || 1, 0);
     if (mode === 'load') {
       // Every side-a record: both sides read again (get), the partner created, its key written back.
       const n = counts[sync.a.connection];
@@ -191,7 +194,7 @@ export async function costPreview(flowName: string, mode: 'load' | 'reconcile', 
   } else {
     const src = flow.def.source.connection;
     counts[src] = await count(src);
-    add(src, Math.ceil(counts[src] / PAGE) || 1, 0);
+    add(src, Math.ceil(counts[src] / page) || 1, 0);
     if (mode === 'load') {
       for (const t of flow.def.targets) {
         const spec = await deps.pool.entitySpec(t.connection, t.entity).catch(() => undefined);

@@ -134,6 +134,8 @@ export abstract class KyselyStore implements Store {
     this.syncStore ??= new KyselySyncStore(this.db as unknown as SyncDb, {
       write: (fn) => this.write((db) => fn(db as unknown as SyncDb)),
       tx: (fn) => this.tx((db) => fn(db as unknown as SyncDb)),
+      relaxedTx: (fn) => this.relaxedTx((db) => fn(db as unknown as SyncDb)),
+      refreshStatistics: (table) => this.refreshStatistics(table),
       newId: () => this.newId(),
     });
     return this.syncStore;
@@ -175,6 +177,8 @@ export abstract class KyselyStore implements Store {
   protected relaxedTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
     return this.tx(fn);
   }
+  /** Brings the planner's statistics of a table up to date after a bulk fill; nothing where the planner needs none (SQLite). */
+  protected async refreshStatistics(_table: string): Promise<void> {}
   /** Runs a single-statement write outside any transaction (SQLite still queues it behind other writers). */
   protected abstract write<T>(fn: (db: Tx) => Promise<T>): Promise<T>;
   /** Called inside a transaction that queued runnable jobs (PostgreSQL sends NOTIFY here, so it fires on commit). */

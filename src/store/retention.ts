@@ -7,6 +7,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import type { SyncDatabase } from './sync/kysely-sync-store.js';
+import { purgeReconciliations, type SyncWriteTx } from './sync/retention.js';
 import type { Iso, PurgeResult, RetentionCutoffs } from './types.js';
 
 /** Runs one statement in its own write transaction (the adapter's, so SQLite's writer queue is respected). */
@@ -14,10 +16,10 @@ export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<
 
 /** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions in all. */
 export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
-  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, complete: true };
+  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, complete: true };
   // Only batches that deleted something count: a phase with nothing to do must not starve the next.
-  let budget = c.maxBatches ?? 50;
-  const spent = (): boolean => budget <= 0;
+  const budget = { left: c.maxBatches ?? 50 };
+  const spent = (): boolean => budget.left <= 0;
 
   // Runs (and their traces), by age per flow, then beyond the per-flow count.
   const flows = (await db.selectFrom('runs').select('flow').distinct().execute()).map((r) => r.flow);
@@ -41,13 +43,19 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
       for (;;) {
         if (spent()) return { ...out, complete: false };
         const n = await purgeRunBatch(write, flow, bound, c.batchSize);
-        if (n.runs > 0) budget--;
+        if (n.runs > 0) budget.left--;
         out.runs += n.runs;
         out.traces += n.traces;
         if (n.runs < c.batchSize) break;
       }
     }
   }
+
+  // Reconciliations of two-way pairs, by the same age as runs (sync/retention.ts says what stays).
+  const rec = await purgeReconciliations(db as unknown as Kysely<SyncDatabase>, write as unknown as SyncWriteTx, c, budget);
+  out.reconciliations += rec.runs;
+  out.reconcileDiffs += rec.diffs;
+  if (!rec.complete) return { ...out, complete: false };
 
   // Finished jobs (dead-lettered ones stay with their dead letter).
   for (;;) {
@@ -57,7 +65,7 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
       const res = await trx.deleteFrom('jobs').where('id', 'in', ids).executeTakeFirst();
       return Number(res.numDeletedRows);
     });
-    if (n > 0) budget--;
+    if (n > 0) budget.left--;
     out.jobs += n;
     if (n < c.batchSize) break;
   }
@@ -79,7 +87,7 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
       for (const k of keys) await trx.deleteFrom('inbox').where('flow', '=', k.flow).where('delivery_id', '=', k.delivery_id).execute();
       return keys.length;
     });
-    if (n > 0) budget--;
+    if (n > 0) budget.left--;
     out.inbox += n;
     if (n < c.batchSize) break;
   }
@@ -93,7 +101,7 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
       const res = await trx.deleteFrom('login_counters').where('key', 'in', keys).executeTakeFirst();
       return Number(res.numDeletedRows);
     });
-    if (n > 0) budget--;
+    if (n > 0) budget.left--;
     out.loginCounters += n;
     if (n < c.batchSize) break;
   }

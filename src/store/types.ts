@@ -258,7 +258,7 @@ export interface RetentionCutoffs {
   jobsBefore: Iso;
   /** Inbox rows (delivery ids seen) received before this, once their job is no longer queued or running. */
   inboxBefore: Iso;
-  /** Runs (with their traces) started before this, unless their job has an open dead letter. */
+  /** Runs (with their traces) started before this, unless their job has an open dead letter; reconciliations too, unless the newest of its flow still has open differences. */
   runsBefore: Iso;
   /** Per-flow overrides of runsBefore. */
   flowRunsBefore?: Record<string, Iso>;
@@ -277,6 +277,9 @@ export interface PurgeResult {
   traces: number;
   /** Sign-in counters with no failure since the jobs cutoff and no lock in force (one row per name and address ever tried). */
   loginCounters: number;
+  /** Reconciliations of two-way pairs, each with its differences. */
+  reconciliations: number;
+  reconcileDiffs: number;
   complete: boolean;
 }
 /** Size of one history table. */

@@ -48,7 +48,9 @@ describe.each(['sqlite', 'postgres'] as const)('replay and cost previews on %s',
     expect(sf.limit).toBeGreaterThan(0);
     expect(sf.remaining).toBeLessThanOrEqual(sf.limit!);
     const recon = await f.hub.costPreview('customer-master', 'reconcile', { salesforce: 1200, sage100: 40 });
-    expect(recon.lines.find((l) => l.connection === 'salesforce')).toMatchObject({ reads: 3, writes: 0 });
+    // A reconciliation reads each side whole, 2,000 records a page.
+    expect(recon.lines.find((l) => l.connection === 'salesforce')).toMatchObject({ reads: 1, writes: 0 });
+    expect(recon.assumptions.join('\n')).toMatch(/pages of 2000/);
     const huge = await f.hub.costPreview('customer-master', 'load', { salesforce: 10_000_000, sage100: 1 });
     expect(huge.lines.find((l) => l.connection === 'salesforce')!.fits).toBe(false);
     expect(huge.assumptions.join('\n')).toMatch(/pages of 500/);

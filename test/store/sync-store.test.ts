@@ -82,4 +82,72 @@ describe.each(['sqlite', 'postgres'] as const)('sync store on %s', (kind) => {
     await s.dropReconcileRows(rec.id);
     expect(await s.reconcileRows(rec.id, 'a', null, 10)).toEqual([]);
   });
+  it('joins each pair with both snapshot rows, and finds the first unpaired row of each match key, one query a page', async () => {
+    if (!run) return;
+    const s = store.sync;
+    await s.savePair({ flow: 'join', aId: 'A1', bId: 'B1', fields: {}, aStamp: null, bStamp: null });
+    await s.savePair({ flow: 'join', aId: 'A2', bId: 'B2', fields: {}, aStamp: null, bStamp: null });
+    const rec = await s.createReconcileRun('join', 'test');
+    const row = (side: 'a' | 'b', id: string, matchKey: string | null) => ({ side, id, matchKey, fields: { Name: id } });
+    await s.addReconcileRows(rec.id, [row('a', 'A1', 'k1'), row('a', 'A3', 'k3'), row('a', 'A4', null)]);
+    await s.addReconcileRows(rec.id, [row('b', 'B1', 'k1'), row('b', 'B2', 'k2'), row('b', 'B9', 'k3'), row('b', 'B5', 'k3'), row('b', 'B6', 'k6')]);
+    const joined = await s.pairedRows(rec.id, 'join', null, 10);
+    // A2 was not read: its pair is an orphan on side a.
+    expect(joined.map((j) => [j.pair.aId, j.a?.id ?? null, j.b?.id ?? null])).toEqual([['A1', 'A1', 'B1'], ['A2', null, 'B2']]);
+    expect(joined[0].a).toMatchObject({ matchKey: 'k1', fields: { Name: 'A1' } });
+    expect(await s.pairedRows(rec.id, 'join', joined[1].pair.id, 10)).toEqual([]);
+    // k1's B1 is paired, so it is nobody's free partner; k3 has two: the smallest id wins.
+    const first = await s.firstUnpairedByKey(rec.id, 'join', 'b', ['k1', 'k3', 'k6', 'none']);
+    expect(first.map((r) => [r.matchKey, r.id]).sort()).toEqual([['k3', 'B5'], ['k6', 'B6']]);
+    expect(await s.firstUnpairedByKey(rec.id, 'join', 'a', [])).toEqual([]);
+  });
+
+  it('purges old reconciliations with their differences, keeping the newest one of a flow while it has open differences', async () => {
+    if (!run) return;
+    const s = store.sync;
+    const diffs = (runId: string, n: number) => Array.from({ length: n }, (_, i) => ({ runId, seq: i + 1, kind: 'missing_b' as const, aId: `A${i}`, bId: null, field: null, aValue: null, bValue: null, ownerValue: null, status: 'open' as const }));
+    const made = async (flow: string, status: 'ready' | 'failed', n: number, queued = false) => {
+      const r = await s.createReconcileRun(flow, 'test');
+      await s.addDiffs(diffs(r.id, n));
+      if (queued) await s.setDiffStatus(r.id, Array.from({ length: n }, (_, i) => i + 1), 'queued');
+      await s.finishReconcileRun(r.id, status, {});
+      return r.id;
+    };
+    const superseded = await made('ret-a', 'ready', 7); // open differences, but a newer comparison replaced it
+    const applied = await made('ret-a', 'ready', 3, true);
+    const crashed = (await s.createReconcileRun('ret-a', 'test')).id; // never finished; its snapshot rows stayed
+    await s.addReconcileRows(crashed, [{ side: 'a', id: 'X1', matchKey: null, fields: {} }, { side: 'b', id: 'X1', matchKey: null, fields: {} }]);
+    const underReview = await made('ret-a', 'ready', 4);
+    const other = await made('ret-b', 'ready', 2, true); // newest of its flow, but nothing left open
+
+    // Younger than the cutoff: nothing goes.
+    const past = new Date(Date.now() - 86_400_000).toISOString();
+    const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 2 });
+    expect(none).toMatchObject({ reconciliations: 0, reconcileDiffs: 0 });
+    expect(await s.listReconcileRuns('ret-a', 10)).toHaveLength(4);
+
+    // Older than the cutoff, in batches of 2 under a small budget per call.
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    let runs = 0;
+    let purgedDiffs = 0;
+    for (let i = 0; i < 50; i++) {
+      const r = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, flowRunsBefore: { 'ret-a': future, 'ret-b': future }, batchSize: 2, maxBatches: 3 });
+      runs += r.reconciliations;
+      purgedDiffs += r.reconcileDiffs;
+      if (r.complete) break;
+    }
+    expect(runs).toBe(4);
+    expect(purgedDiffs).toBe(7 + 3 + 2);
+    expect((await s.listReconcileRuns('ret-a', 10)).map((r) => r.id)).toEqual([underReview]);
+    expect(await s.listReconcileRuns('ret-b', 10)).toEqual([]);
+    expect((await s.listDiffs(underReview)).map((d) => d.seq)).toEqual([1, 2, 3, 4]);
+    for (const gone of [superseded, applied, other]) expect(await s.listDiffs(gone)).toEqual([]);
+    expect(await s.reconcileRows(crashed, 'a', null, 10)).toEqual([]);
+    expect(await s.reconcileRows(crashed, 'b', null, 10)).toEqual([]);
+
+    // Once its differences are applied (or a newer run replaces it) it goes too.
+    await s.setDiffStatus(underReview, [1, 2, 3, 4], 'queued');
+    const last = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, flowRunsBefore: { 'ret-a': future }, batchSize: 100 });
+    expect(last).toMatchObject({ reconciliations: 1, reconcileDiffs: 4, complete: true });
+  });
 });

@@ -20,6 +20,7 @@ import { RecordTrace } from './pages/RecordTrace';
 import { DeadLetters } from './pages/DeadLetters';
 import { Connections } from './pages/Connections';
 import { Audit } from './pages/Audit';
+import { Reconcile } from './pages/Reconcile';
 import { Reviews } from './pages/Reviews';
 import { Users } from './pages/Users';
 import { Account } from './pages/Account';
@@ -132,6 +133,7 @@ function Pages() {
       <Route path="/flows" element={<Flows />} />
       <Route path="/flows/new" element={<EditorPage />} />
       <Route path="/flows/:name/edit" element={<WithParam name="name" render={(name) => <EditorPage name={name} />} />} />
+      <Route path="/flows/:name/reconcile" element={<WithParam name="name" render={(name) => <Reconcile name={name} />} />} />
       <Route path="/flows/:name" element={<WithParam name="name" render={(name) => <FlowDetail name={name} />} />} />
       <Route path="/runs" element={<Runs />} />
       <Route path="/runs/:id" element={<WithParam name="id" render={(id) => <RunDetail id={id} />} />} />

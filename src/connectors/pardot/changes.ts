@@ -4,7 +4,8 @@
  * ordered by (updatedAt, id), and applies the overlap, the key tie-break (Pardot stamps are whole
  * seconds, so many records share one) and the settle time: v5 reads can lag writes by up to 60 s.
  */
-import type { ChangePage, ReadChangesOptions, SourceRecord, Watermark } from '../../core/connector.js';
+import type { ChangePage, ReadAllOptions, ReadChangesOptions, SnapshotPage, SourceRecord, Watermark } from '../../core/connector.js';
+import type { JsonObject } from '../../core/json.js';
 import { numericKeys, pollByStamp } from '../shared/polling.js';
 import type { PardotClient } from './client.js';
 
@@ -61,4 +62,19 @@ export async function readChanges(client: PardotClient, src: ChangeSource, since
     compareKeys: numericKeys,
     toRecord: (r): SourceRecord => ({ id: String(r.id), entity: src.entity, updatedAt: String(r.updatedAt), deleted: r.isDeleted === true ? true : undefined, data: r }),
   });
+}
+
+/**
+ * One page of every live record of a collection: one query (no stamp window) followed through
+ * `nextPageToken`, which is the cursor, up to 1,000 records a call. What a reconciliation reads;
+ * change polling would ask for a new stamp window per page.
+ */
+export async function readAllPage(client: PardotClient, src: Pick<ChangeSource, 'path' | 'entity' | 'fields'>, cursor: JsonObject | null, options: ReadAllOptions): Promise<SnapshotPage> {
+  const fields = [...new Set(['id', 'updatedAt', ...src.fields])];
+  const token = typeof cursor?.nextPageToken === 'string' ? cursor.nextPageToken : null;
+  const page = await client.page<Record<string, unknown>>(src.path, fields, token ? { nextPageToken: token } : { orderBy: 'id', limit: Math.min(MAX_PAGE, Math.max(1, options.limit)) }, options.signal);
+  return {
+    records: page.values.map((r) => ({ id: String(r.id), entity: src.entity, updatedAt: String(r.updatedAt), data: r })),
+    next: page.nextPageToken ? { nextPageToken: page.nextPageToken } : null,
+  };
 }

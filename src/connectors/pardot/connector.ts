@@ -3,7 +3,7 @@ import type { CheckResult, Connector, ConnectorContext, EntitySpec, ReadChangesO
 import { toSyncError } from '../../core/errors.js';
 import { tableMethods, type EntityTable } from '../shared/entities.js';
 import { pardotTokenSource } from './auth.js';
-import { readChanges } from './changes.js';
+import { readAllPage, readChanges } from './changes.js';
 import { PardotClient } from './client.js';
 import { externalActivityEntity, visitorActivityEntity, visitorActivityRecord, VisitorActivities, VISITOR_ACTIVITIES_PATH, VISITOR_ACTIVITY_FIELDS, writeExternalActivity, findExternalActivities } from './entities/activities.js';
 import { campaignEntity, CAMPAIGN_FIELDS, CAMPAIGNS_PATH, Campaigns } from './entities/campaigns.js';
@@ -27,6 +27,7 @@ export class PardotConnector implements Connector {
   private customFields: CustomFieldDef[] | null = null;
   // Entity operations come from the table (set in the constructor).
   declare readonly readChanges: Connector['readChanges'];
+  declare readonly readAll: NonNullable<Connector['readAll']>;
   declare readonly get: Connector['get'];
   declare readonly find: Connector['find'];
   declare readonly write: Connector['write'];
@@ -77,6 +78,7 @@ export class PardotConnector implements Connector {
       prospect: {
         spec: prospectEntity,
         readChanges: changes('prospect', PROSPECTS_PATH, async (options) => options.fields ?? (await this.prospectFields())),
+        readAll: async (cursor, options) => readAllPage(this.client, { entity: 'prospect', path: PROSPECTS_PATH, fields: options.fields ?? (await this.prospectFields()) }, cursor, options),
         get: async (id) => this.prospects.get(id, await this.prospectFields()),
         find: async (field, value) => this.prospects.find(field, value, await this.prospectFields()),
         write: (op) => this.prospects.write(op),

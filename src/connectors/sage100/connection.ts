@@ -57,6 +57,7 @@ export class Sage100Connection implements Connector {
   private readonly logger: Logger;
   // Entity operations come from the table (set in the constructor).
   declare readonly readChanges: Connector['readChanges'];
+  declare readonly readAll: NonNullable<Connector['readAll']>;
   declare readonly get: Connector['get'];
   declare readonly find: Connector['find'];
   declare readonly write: Connector['write'];

@@ -58,6 +58,7 @@ export class SageX3Connection implements Connector {
   readonly reader: X3Reader;
   private readonly table: EntityTable;
   readonly readChanges: Connector['readChanges'];
+  readonly readAll: NonNullable<Connector['readAll']>;
   readonly get: Connector['get'];
   readonly find: Connector['find'];
   readonly write: Connector['write'];
@@ -73,6 +74,7 @@ export class SageX3Connection implements Connector {
     this.table = entityTable(s, this.soap, this.reader, options.now ?? Date.now);
     const m = tableMethods(this.table, 'sagex3');
     this.readChanges = m.readChanges;
+    this.readAll = m.readAll!;
     this.get = m.get;
     this.find = m.find;
     this.write = m.write;

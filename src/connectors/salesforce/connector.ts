@@ -5,7 +5,7 @@ import { tableMethods, type EntityHandler, type EntityTable } from '../shared/en
 import { SalesforceApi } from './api.js';
 import { toEntitySpec } from './entities/describe.js';
 import { ENTITIES } from './entities/catalog.js';
-import { readChanges } from './entities/read.js';
+import { readAllPage, readChanges } from './entities/read.js';
 import { relatedIn, type RelatedRead } from './entities/related.js';
 import { parseSettings } from './settings.js';
 import type { BayeuxSession } from './streaming/bayeux.js';
@@ -21,6 +21,7 @@ export class SalesforceConnection implements Connector {
 
   // Entity operations come from the table (set in the constructor).
   declare readonly readChanges: Connector['readChanges'];
+  declare readonly readAll: NonNullable<Connector['readAll']>;
   declare readonly get: Connector['get'];
   declare readonly find: Connector['find'];
   declare readonly write: Connector['write'];
@@ -97,6 +98,10 @@ export class SalesforceConnection implements Connector {
       readChanges: async (since, options) => {
         const fields = options.fields && options.fields.length > 0 ? options.fields : (await this.spec(entity)).fields.map((f) => f.name);
         return readChanges(this.api.client, entity, since, { limit: options.limit, fields, related: await this.related(entity), settleSeconds: this.api.settings.settleSeconds, overlapMs: options.overlapMs, signal: options.signal });
+      },
+      readAll: async (cursor, options) => {
+        const fields = options.fields && options.fields.length > 0 ? options.fields : (await this.spec(entity)).fields.map((f) => f.name);
+        return readAllPage(this.api.client, entity, cursor, fields, options.limit, options.signal);
       },
       get: (id) => this.api.get(entity, id),
       find: async (field, value) => {

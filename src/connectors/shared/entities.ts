@@ -3,7 +3,7 @@
  * handlers instead of its own switch or if chain, so an unknown entity or an unsupported operation is
  * refused the same way by every connector, naming what exists.
  */
-import type { BatchResult, ChangePage, Connector, EntitySpec, ReadChangesOptions, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { BatchResult, ChangePage, Connector, EntitySpec, ReadAllOptions, ReadChangesOptions, SnapshotPage, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
 import type { JsonObject } from '../../core/json.js';
 import { SyncError } from '../../core/errors.js';
 
@@ -12,6 +12,8 @@ export interface EntityHandler {
   /** The entity's declaration (fields, id, operations). */
   spec: EntitySpec;
   readChanges?(since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage>;
+  /** Every live record by the system's bulk or paged read; without it, readAll pages through readChanges from the beginning. */
+  readAll?(cursor: JsonObject | null, options: ReadAllOptions): Promise<SnapshotPage>;
   get?(id: string): Promise<SourceRecord | null>;
   find?(field: string, value: unknown): Promise<SourceRecord[]>;
   write?(op: WriteOp): Promise<WriteOutcome & { ok: true }>;
@@ -42,10 +44,15 @@ export function handlerOf<O extends Operation>(table: EntityTable, system: strin
  * The Connector methods that go through the table; spread them into a connector and add check/discover/close.
  * `resolve` gives the handler of an entity not in the table (systems whose entities are discovered at run time).
  */
-export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'get' | 'find' | 'write' | 'writeBatch' | 'resumeBatch'> {
+export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'readAll' | 'get' | 'find' | 'write' | 'writeBatch' | 'resumeBatch'> {
   // async: a refused entity rejects the returned promise rather than throwing at the call.
   return {
     readChanges: async (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
+    readAll: async (entity, cursor, options) => {
+      const handler = Object.hasOwn(table, entity) ? table[entity] : resolve?.(entity);
+      if (handler?.readAll) return handler.readAll(cursor, options);
+      return readAllByChanges(handlerOf(table, system, entity, 'readChanges', resolve), cursor, options);
+    },
     get: async (entity, id) => handlerOf(table, system, entity, 'get', resolve)(id),
     find: async (entity, field, value) => handlerOf(table, system, entity, 'find', resolve)(field, value),
     write: async (entity, op) => handlerOf(table, system, entity, 'write', resolve)(op),
@@ -73,4 +80,16 @@ export function tableMethods(table: EntityTable, system: string, resolve?: Entit
 /** The entity specs of a table, for `ConnectorDefinition.entities` and `discover()`. */
 export function specsOf(table: EntityTable): EntitySpec[] {
   return Object.values(table).map((h) => h.spec);
+}
+
+/**
+ * A whole-entity read for systems whose paged read is their change read (the ERPs' paged queries by
+ * modified stamp): change pages from the beginning, deleted records left out, the watermark as the
+ * cursor. Records younger than the entity's settle time wait for the next read, as in polling.
+ */
+async function readAllByChanges(readChanges: NonNullable<EntityHandler['readChanges']>, cursor: JsonObject | null, options: ReadAllOptions): Promise<SnapshotPage> {
+  const since = (cursor?.watermark ?? null) as Watermark | null;
+  const page = await readChanges(since, { limit: options.limit, fields: options.fields, signal: options.signal, overlapMs: 0 });
+  const done = !page.hasMore || !page.next;
+  return { records: page.records.filter((r) => !r.deleted), next: done ? null : { watermark: page.next as unknown as JsonObject } };
 }

@@ -1,13 +1,17 @@
 /**
- * Reconciliation of a two-way pair: snapshot both sides into the store page by page (memory stays
- * bounded by one page whatever the size), compare them in the store by pair and by match key, and keep
- * a reviewable list of differences: a record missing on either side, a field that differs (with the
- * value its owner or rule settles on), a pair whose record is gone. Applying a selection queues pair
- * jobs through the normal queue (rate limits, retries, dead letters, traces).
+ * Reconciliation of a two-way pair: snapshot both sides into the store page by page, by each system's
+ * bulk or paged read (Connector.readAll), then compare in the store a page at a time: pairs joined with
+ * both snapshot rows in one query per page, and records no pair holds matched to the other side by
+ * their first match key in one query per page of keys. Memory stays bounded by a page whatever the
+ * size (a million records spill to the store, never to the heap). The differences (a record missing
+ * on either side, a field that differs with the value its owner or rule settles on, a pair whose
+ * record is gone) are kept for review; applying a selection queues pair jobs through the normal queue
+ * (rate limits, retries, dead letters, traces).
  */
 import { SyncError } from '../../core/errors.js';
+import type { Connector, SourceRecord } from '../../core/connector.js';
 import type { Fields, JsonObject, JsonValue } from '../../core/json.js';
-import { sideName, type SideKey, type SyncDef } from '../../core/sync.js';
+import { otherSide, sideName, type SideKey, type SyncDef } from '../../core/sync.js';
 import type { ReconcileDiff, ReconcileRowInput, ReconcileRun, SyncPair } from '../../store/sync/types.js';
 import type { NewJob, Store } from '../../store/types.js';
 import type { ConnectionPool } from '../connections.js';
@@ -17,8 +21,10 @@ import { isInactive } from './pair-deletes.js';
 import type { PairEvent } from './pair-event.js';
 import { canon, ruleText, settleField } from './settle.js';
 
-/** Records read per page and rows compared per step. */
+/** Rows compared per step, and differences written or applied per batch. */
 const PAGE = 500;
+/** Records asked for per whole-entity read: Salesforce's largest query batch, so a million records cost 500 calls a side. */
+export const READ_PAGE = 2000;
 
 /** What a reconciliation needs. */
 export interface ReconcileDeps {
@@ -27,6 +33,8 @@ export interface ReconcileDeps {
   flows: FlowCache;
   /** Reports the drift found (records with any difference) per flow, e.g. as a metric. */
   onDrift?(flow: string, records: number): void;
+  /** Aborts the reads when the caller stops. */
+  signal?: AbortSignal;
 }
 
 /** Compares both sides of a pair flow and stores the differences; returns the finished run. */
@@ -38,20 +46,44 @@ export async function reconcile(flowName: string, actor: string, deps: Reconcile
   const run = await store.createReconcileRun(flowName, actor);
   try {
     const read = { a: await snapshot(flow, 'a', run.id, deps), b: await snapshot(flow, 'b', run.id, deps) };
+    await store.snapshotTaken(run.id);
     const diffs = new DiffWriter(run.id, deps.store);
-    const drifted = new Set<string>();
-    await comparePairs(flow, run.id, deps.store, diffs, drifted);
-    await compareUnpaired(flow, run.id, deps.store, diffs, drifted);
+    await comparePairs(flow, run.id, deps.store, diffs);
+    await compareUnpaired(flow, run.id, deps.store, diffs);
     await diffs.flush();
     await store.dropReconcileRows(run.id);
-    const summary: JsonObject = { records: { a: read.a, b: read.b }, drift: drifted.size, ...diffs.counts };
+    const summary: JsonObject = { records: { a: read.a, b: read.b }, drift: diffs.records, ...diffs.counts };
     await store.finishReconcileRun(run.id, 'ready', summary);
-    deps.onDrift?.(flowName, drifted.size);
+    deps.onDrift?.(flowName, diffs.records);
     return (await store.getReconcileRun(run.id))!;
   } catch (err) {
     await store.dropReconcileRows(run.id).catch(() => undefined);
     await store.finishReconcileRun(run.id, 'failed', { error: (err as Error).message });
     throw err;
+  }
+}
+
+/**
+ * Pages of every live record of a side: the connector's whole-entity read when it has one (one query
+ * cursor followed to its end: Salesforce's query locator, the ERPs' paged reads), else its change read
+ * from the beginning.
+ */
+async function* sidePages(connector: Pick<Connector, 'readAll' | 'readChanges'>, entity: string, signal?: AbortSignal): AsyncGenerator<SourceRecord[]> {
+  if (connector.readAll) {
+    let cursor: JsonObject | null = null;
+    do {
+      const page = await connector.readAll(entity, cursor, { limit: READ_PAGE, signal });
+      yield page.records;
+      cursor = page.next;
+    } while (cursor);
+    return;
+  }
+  let since = null;
+  for (;;) {
+    const page = await connector.readChanges(entity, since, { limit: READ_PAGE, overlapMs: 0, signal });
+    yield page.records.filter((r) => !r.deleted);
+    if (!page.hasMore || !page.next) return;
+    since = page.next;
   }
 }
 
@@ -61,28 +93,26 @@ async function snapshot(flow: FlowRuntime, side: SideKey, runId: string, deps: R
   const def = sync[side];
   const conn = await deps.pool.get(def.connection);
   const firstKey = sync.match[0][side];
-  let since = null;
   let n = 0;
-  for (;;) {
-    const page = await conn.connector.readChanges(def.entity, since, { limit: PAGE, overlapMs: 0 });
+  for await (const records of sidePages(conn.connector, def.entity, deps.signal)) {
     const rows: ReconcileRowInput[] = [];
-    for (const r of page.records) {
+    for (const r of records) {
       if (r.deleted || isInactive(def, r.data)) continue;
       const key = canon(firstKey === 'id' ? r.id : r.data[firstKey]);
       rows.push({ side, id: r.id, matchKey: key === null ? null : String(key), fields: Object.fromEntries(sync.fields.map((f) => [f[side], (r.data[f[side]] ?? null) as JsonValue])) });
     }
     await deps.store.sync.addReconcileRows(runId, rows);
     n += rows.length;
-    if (!page.hasMore || !page.next) break;
-    since = page.next;
   }
   return n;
 }
 
-/** Buffers differences and writes them in batches with running numbers. */
+/** Buffers differences and writes them in batches with running numbers; counts records with any difference. */
 class DiffWriter {
   private seq = 0;
   private buf: ReconcileDiff[] = [];
+  /** Records with at least one difference (each record is compared once, so no set is needed). */
+  records = 0;
   readonly counts: Record<ReconcileDiff['kind'], number> = { missing_a: 0, missing_b: 0, field: 0, orphan: 0 };
   constructor(
     private readonly runId: string,
@@ -110,57 +140,64 @@ function ownerValue(sync: SyncDef, f: SyncDef['fields'][number], a: JsonValue, b
   return ('a' in s.write ? s.write.a : 'b' in s.write ? s.write.b : a) ?? null;
 }
 
-async function fieldDiffs(sync: SyncDef, a: ReconcileRowInput, b: ReconcileRowInput, pair: SyncPair | null, diffs: DiffWriter, drifted: Set<string>): Promise<void> {
+/** Differences of the mapped fields of two records taken as one; counts the record once when any. */
+async function fieldDiffs(sync: SyncDef, a: ReconcileRowInput, b: ReconcileRowInput, pair: SyncPair | null, diffs: DiffWriter): Promise<void> {
+  let any = false;
   for (const f of sync.fields) {
     const av = (a.fields[f.a] ?? null) as JsonValue;
     const bv = (b.fields[f.b] ?? null) as JsonValue;
     if (JSON.stringify(canon(av)) === JSON.stringify(canon(bv))) continue;
-    drifted.add(`a:${a.id}`);
+    any = true;
     await diffs.add({ kind: 'field', aId: a.id, bId: b.id, field: f.a, aValue: av, bValue: bv, ownerValue: ownerValue(sync, f, av, bv, pair) });
   }
+  if (any) diffs.records += 1;
 }
 
-/** Pairs the store holds: both records there (compare fields) or one gone (an orphan). */
-async function comparePairs(flow: FlowRuntime, runId: string, store: Store, diffs: DiffWriter, drifted: Set<string>): Promise<void> {
+/** Pairs the store holds, a page at a time with both snapshot rows: both records there (compare fields) or one gone (an orphan). */
+async function comparePairs(flow: FlowRuntime, runId: string, store: Store, diffs: DiffWriter): Promise<void> {
   const sync = flow.def.sync!;
   let after: string | null = null;
   for (;;) {
-    const pairs = await store.sync.listPairs(flow.name, after, PAGE);
-    if (!pairs.length) return;
-    for (const p of pairs) {
-      const a = await store.sync.reconcileRow(runId, 'a', { id: p.aId });
-      const b = await store.sync.reconcileRow(runId, 'b', { id: p.bId });
-      if (a && b) await fieldDiffs(sync, a, b, p, diffs, drifted);
-      else {
-        drifted.add(`a:${p.aId}`);
-        await diffs.add({ kind: 'orphan', aId: p.aId, bId: p.bId, field: null, aValue: a ? 'present' : 'missing', bValue: b ? 'present' : 'missing', ownerValue: null });
+    const page = await store.sync.pairedRows(runId, flow.name, after, PAGE);
+    if (!page.length) return;
+    for (const { pair: p, a, b } of page) {
+      if (a && b) {
+        await fieldDiffs(sync, a, b, p, diffs);
+        continue;
       }
+      diffs.records += 1;
+      await diffs.add({ kind: 'orphan', aId: p.aId, bId: p.bId, field: null, aValue: a ? 'present' : 'missing', bValue: b ? 'present' : 'missing', ownerValue: null });
     }
-    after = pairs.at(-1)!.id;
+    after = page.at(-1)!.pair.id;
   }
 }
 
-/** Records no pair holds: matched on the other side by key (fields compared), or missing there. */
-async function compareUnpaired(flow: FlowRuntime, runId: string, store: Store, diffs: DiffWriter, drifted: Set<string>): Promise<void> {
+/**
+ * Records no pair holds, a page at a time. A record of side a is taken as one with the unpaired
+ * record of side b that has its first match key (the smallest id when several do) and their fields
+ * are compared; without one it is missing on b. A record of side b is missing on a unless it is the
+ * partner side a's pass chose.
+ */
+async function compareUnpaired(flow: FlowRuntime, runId: string, store: Store, diffs: DiffWriter): Promise<void> {
   const sync = flow.def.sync!;
-  const matchedB = new Set<string>();
   for (const side of ['a', 'b'] as const) {
-    const other: SideKey = side === 'a' ? 'b' : 'a';
+    const other = otherSide(side);
     let after: string | null = null;
     for (;;) {
       const rows = await store.sync.unpairedRows(runId, flow.name, side, after, PAGE);
       if (!rows.length) break;
+      const keys = [...new Set(rows.flatMap((r) => (r.matchKey === null ? [] : [r.matchKey])))];
+      const partners = new Map((await store.sync.firstUnpairedByKey(runId, flow.name, other, keys)).map((r) => [r.matchKey!, r]));
+      // Side b: whether this row is the one side a's pass compared (the first of its key on side b).
+      const firstOfKey = side === 'b' ? new Map((await store.sync.firstUnpairedByKey(runId, flow.name, 'b', keys)).map((r) => [r.matchKey!, r.id])) : null;
       for (const r of rows) {
-        if (side === 'b' && matchedB.has(r.id)) continue;
-        const partner = r.matchKey ? await store.sync.reconcileRow(runId, other, { matchKey: r.matchKey }) : null;
-        const partnerFree = partner && !(await store.sync.pairBy(flow.name, other, partner.id));
-        if (partner && partnerFree) {
-          const [a, b] = side === 'a' ? [r, partner] : [partner, r];
-          if (side === 'a') matchedB.add(b.id);
-          await fieldDiffs(sync, a, b, null, diffs, drifted);
+        const partner = r.matchKey === null ? undefined : partners.get(r.matchKey);
+        if (partner && side === 'a') {
+          await fieldDiffs(sync, r, partner, null, diffs);
           continue;
         }
-        drifted.add(`${side}:${r.id}`);
+        if (partner && firstOfKey?.get(r.matchKey!) === r.id) continue;
+        diffs.records += 1;
         await diffs.add({ kind: side === 'a' ? 'missing_b' : 'missing_a', aId: side === 'a' ? r.id : null, bId: side === 'b' ? r.id : null, field: null, aValue: null, bValue: null, ownerValue: null });
       }
       after = rows.at(-1)!.id;
@@ -171,7 +208,18 @@ async function compareUnpaired(flow: FlowRuntime, runId: string, store: Store, d
 /** Which differences to apply: all open ones, or these numbers. */
 export type ReconcileSelection = { all: true } | { seqs: number[] };
 
-/** Queues pair jobs for the selected open differences (nothing else is touched); returns the jobs queued. */
+/** A pair job to queue and the differences it applies. */
+interface PendingJob {
+  event: PairEvent;
+  seqs: number[];
+}
+
+/**
+ * Queues pair jobs for the selected open differences (nothing else is touched); returns the jobs
+ * queued. Differences are read a page at a time and their jobs queued as they fill a page, so a large
+ * reconciliation is applied with bounded memory; a record's differences (consecutive numbers) always
+ * go into one job limited to those fields.
+ */
 export async function applyReconcile(runId: string, selection: ReconcileSelection, actor: string, deps: Pick<ReconcileDeps, 'store' | 'flows'>): Promise<{ applied: number[]; jobIds: string[] }> {
   const store = deps.store.sync;
   const run = await store.getReconcileRun(runId);
@@ -179,44 +227,64 @@ export async function applyReconcile(runId: string, selection: ReconcileSelectio
   if (run.status !== 'ready') throw new SyncError('conflict', `reconciliation ${runId} is ${run.status}, not ready to apply`);
   const flow = await deps.flows.get(run.flow);
   const chosen = 'seqs' in selection ? new Set(selection.seqs) : null;
-  const picked: ReconcileDiff[] = [];
+  const applied: number[] = [];
+  const jobIds: string[] = [];
+  let pending = new Map<string, PendingJob>();
+  // Jobs first, then the differences they carry are marked queued: a crash in between leaves them open, to apply again.
+  const flush = async () => {
+    const batch = [...pending.entries()];
+    pending = new Map();
+    const rows: NewJob[] = batch
+      .filter(([, j]) => j.event.id !== null)
+      .map(([key, { event }]) => ({
+        flow: run.flow,
+        flowVersion: flow.version,
+        kind: 'manual',
+        payload: { ...event, reason: `reconcile ${runId} by ${actor}` } as unknown as JsonObject,
+        recordKey: key,
+        maxAttempts: flow.policy.maxAttempts,
+      }));
+    if (rows.length) jobIds.push(...(await deps.store.enqueue(rows)));
+    const seqs = batch.flatMap(([, j]) => j.seqs);
+    await store.setDiffStatus(runId, seqs, 'queued');
+    applied.push(...seqs);
+  };
   let afterSeq = 0;
   for (;;) {
     const page = await store.listDiffs(runId, { status: 'open', afterSeq, limit: PAGE });
     if (!page.length) break;
-    picked.push(...page.filter((d) => !chosen || chosen.has(d.seq)));
     afterSeq = page.at(-1)!.seq;
-  }
-  // One job per record; field differences of one record become one job limited to those fields.
-  const jobs = new Map<string, PairEvent>();
-  for (const d of picked) {
-    if (d.kind === 'orphan') {
-      const pair = await store.pairBy(run.flow, 'a', d.aId!);
-      if (pair) await store.dropPair(pair.id);
-      const present: SideKey | null = d.aValue === 'present' ? 'a' : d.bValue === 'present' ? 'b' : null;
-      if (present) jobs.set(`${present}:${present === 'a' ? d.aId : d.bId}`, { record: {}, id: (present === 'a' ? d.aId : d.bId)!, side: present });
-      continue;
+    for (const d of page) {
+      if (chosen && !chosen.has(d.seq)) continue;
+      const { key, job } = await jobOf(run.flow, d, deps.store);
+      // A new record once the page is full: queue what is gathered (a record's differences are consecutive, so none is split).
+      if (pending.size >= PAGE && !pending.has(key)) await flush();
+      const open = pending.get(key) ?? { event: job, seqs: [] };
+      if (d.kind === 'field') open.event.only = [...(open.event.only ?? []), d.field!];
+      open.seqs.push(d.seq);
+      pending.set(key, open);
     }
-    const side: SideKey = d.kind === 'missing_a' ? 'b' : 'a';
-    const id = (side === 'a' ? d.aId : d.bId)!;
-    const key = `${side}:${id}`;
-    const job = jobs.get(key) ?? { record: {} as Fields, id, side };
-    if (d.kind === 'field') job.only = [...(job.only ?? []), d.field!];
-    jobs.set(key, job);
   }
-  const rows: NewJob[] = [...jobs.entries()].map(([key, e]) => ({
-    flow: run.flow,
-    flowVersion: flow.version,
-    kind: 'manual',
-    payload: { ...e, reason: `reconcile ${runId} by ${actor}` } as unknown as JsonObject,
-    recordKey: key,
-    maxAttempts: flow.policy.maxAttempts,
-  }));
-  const jobIds = rows.length ? await deps.store.enqueue(rows) : [];
-  await store.setDiffStatus(runId, picked.map((d) => d.seq), 'queued');
+  await flush();
   // What was not chosen stays open: apply it later, or never.
-  await deps.store.audit({ actor, action: 'reconcile.apply', target: `flow:${run.flow}`, details: { run: runId, differences: picked.length, jobs: jobIds.length } });
-  return { applied: picked.map((d) => d.seq), jobIds };
+  await deps.store.audit({ actor, action: 'reconcile.apply', target: `flow:${run.flow}`, details: { run: runId, differences: applied.length, jobs: jobIds.length } });
+  return { applied, jobIds };
+}
+
+/** The pair job one difference asks for (id null when there is nothing left to write), keyed by the record it settles. */
+async function jobOf(flow: string, d: ReconcileDiff, store: Store): Promise<{ key: string; job: PairEvent }> {
+  if (d.kind === 'orphan') {
+    // The pair names a record that is gone: forget the pair, and let the record still there find or create a partner.
+    const pair = await store.sync.pairBy(flow, 'a', d.aId!);
+    if (pair) await store.sync.dropPair(pair.id);
+    const present: SideKey | null = d.aValue === 'present' ? 'a' : d.bValue === 'present' ? 'b' : null;
+    if (!present) return { key: `orphan:${d.seq}`, job: { record: {}, id: null, side: 'a' } };
+    const id = (present === 'a' ? d.aId : d.bId)!;
+    return { key: `${present}:${id}`, job: { record: {}, id, side: present } };
+  }
+  const side: SideKey = d.kind === 'missing_a' ? 'b' : 'a';
+  const id = (side === 'a' ? d.aId : d.bId)!;
+  return { key: `${side}:${id}`, job: { record: {} as Fields, id, side } };
 }
 
 /** A line per difference, for the CLI and logs. */

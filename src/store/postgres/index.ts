@@ -112,6 +112,11 @@ export class PostgresStore extends KyselyStore {
     return fn(this.db);
   }
 
+  /** ANALYZE: a table just filled (a reconciliation's snapshot) has no statistics until autovacuum comes, and the planner then scans it whole per query. */
+  protected override async refreshStatistics(table: string): Promise<void> {
+    await sql`analyze ${sql.table(table)}`.execute(this.db);
+  }
+
   protected async jobsQueuedInTx(trx: Tx): Promise<void> {
     // Delivered only if the transaction commits, and folded into one per transaction by PostgreSQL.
     await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);

@@ -4,7 +4,7 @@ import type { JsonValue } from '../../core/json.js';
 import type { SideKey } from '../../core/sync.js';
 import { isoNow } from '../clock.js';
 import type { XrefId } from '../types.js';
-import type { ReconcileDiff, ReconcileRowInput, ReconcileRun, ReviewInput, SyncPair, SyncReview, SyncStore, Tombstone } from './types.js';
+import type { PairedRows, ReconcileDiff, ReconcileRowInput, ReconcileRun, ReviewInput, SyncPair, SyncReview, SyncStore, Tombstone } from './types.js';
 
 interface SyncPairsTable { id: string; flow: string; a_id: string; b_id: string; fields: string; a_stamp: string | null; b_stamp: string | null; updated_at: string }
 interface TombstonesTable { connection: string; entity: string; external_id: string; flow: string; reason: string; merged_into: string | null; deleted_at: string }
@@ -32,10 +32,18 @@ export interface SyncDatabase {
 export interface SyncStoreWriter {
   write<T>(fn: (db: Kysely<SyncDatabase>) => Promise<T>): Promise<T>;
   tx<T>(fn: (db: Kysely<SyncDatabase>) => Promise<T>): Promise<T>;
+  /** A transaction whose loss in a power cut is harmless (a reconciliation's scratch snapshot: the run is redone). */
+  relaxedTx<T>(fn: (db: Kysely<SyncDatabase>) => Promise<T>): Promise<T>;
+  /** Brings the planner's statistics of a table up to date after a bulk fill (PostgreSQL: ANALYZE). */
+  refreshStatistics(table: keyof SyncDatabase): Promise<void>;
   newId(): string;
 }
 
 const CHUNK = 100;
+/** Match keys per `IN (…)` list: well under either database's bound-parameter limit. */
+const KEYS_PER_QUERY = 500;
+/** Snapshot rows deleted per transaction. */
+const DROP_SLICE = 5000;
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 const parse = (t: string | null): JsonValue => (t === null ? null : (JSON.parse(t) as JsonValue));
 
@@ -187,16 +195,18 @@ export class KyselySyncStore implements SyncStore {
   }
 
   async addReconcileRows(runId: string, rows: ReconcileRowInput[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const part = rows.slice(i, i + CHUNK).map((r) => ({ run_id: runId, side: r.side, external_id: r.id, match_key: r.matchKey, fields: JSON.stringify(r.fields) }));
-      await this.w.write((db) =>
-        db
+    if (!rows.length) return;
+    // One commit per page, without a sync of its own: snapshot rows are scratch, a lost run is run again.
+    await this.w.relaxedTx(async (db) => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK).map((r) => ({ run_id: runId, side: r.side, external_id: r.id, match_key: r.matchKey, fields: JSON.stringify(r.fields) }));
+        await db
           .insertInto('reconcile_rows')
           .values(part)
           .onConflict((oc) => oc.columns(['run_id', 'side', 'external_id']).doNothing())
-          .execute(),
-      );
-    }
+          .execute();
+      }
+    });
   }
 
   async reconcileRows(runId: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]> {
@@ -210,6 +220,53 @@ export class KyselySyncStore implements SyncStore {
     q = 'id' in by ? q.where('external_id', '=', by.id) : q.where('match_key', '=', by.matchKey);
     const r = await q.orderBy('external_id').executeTakeFirst();
     return r ? rowOf(r) : null;
+  }
+
+  async pairedRows(runId: string, flow: string, after: string | null, limit: number): Promise<PairedRows[]> {
+    let q = this.db
+      .selectFrom('sync_pairs as p')
+      .leftJoin('reconcile_rows as ra', (j) => j.onRef('ra.external_id', '=', 'p.a_id').on('ra.run_id', '=', runId).on('ra.side', '=', 'a'))
+      .leftJoin('reconcile_rows as rb', (j) => j.onRef('rb.external_id', '=', 'p.b_id').on('rb.run_id', '=', runId).on('rb.side', '=', 'b'))
+      .selectAll('p')
+      .select(['ra.external_id as ra_id', 'ra.match_key as ra_key', 'ra.fields as ra_fields', 'rb.external_id as rb_id', 'rb.match_key as rb_key', 'rb.fields as rb_fields'])
+      .where('p.flow', '=', flow);
+    if (after !== null) q = q.where('p.id', '>', after);
+    const rows = await q.orderBy('p.id').limit(limit).execute();
+    return rows.map((r) => ({
+      pair: pairOf(r),
+      a: r.ra_id === null ? null : rowOf({ run_id: runId, side: 'a', external_id: r.ra_id, match_key: r.ra_key, fields: r.ra_fields! }),
+      b: r.rb_id === null ? null : rowOf({ run_id: runId, side: 'b', external_id: r.rb_id, match_key: r.rb_key, fields: r.rb_fields! }),
+    }));
+  }
+
+  async firstUnpairedByKey(runId: string, flow: string, side: SideKey, keys: string[]): Promise<ReconcileRowInput[]> {
+    if (!keys.length) return [];
+    const col = side === 'a' ? 'p.a_id' : 'p.b_id';
+    const out: ReconcileRowInput[] = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const part = keys.slice(i, i + KEYS_PER_QUERY);
+      const first = await this.db
+        .selectFrom('reconcile_rows as f')
+        .leftJoin('sync_pairs as p', (j) => j.onRef(col, '=', 'f.external_id').on('p.flow', '=', flow))
+        .select((eb) => eb.fn.min('f.external_id').as('id'))
+        .where('f.run_id', '=', runId)
+        .where('f.side', '=', side)
+        .where('f.match_key', 'in', part)
+        .where('p.id', 'is', null)
+        .groupBy('f.match_key')
+        .execute();
+      // The rows by primary key in a second query: joined on the aggregate (or `IN (subquery)`),
+      // PostgreSQL compared every row of the side with every key (seconds a page).
+      const ids = first.map((r) => r.id).filter((id): id is string => id !== null);
+      if (!ids.length) continue;
+      const rows = await this.db.selectFrom('reconcile_rows').selectAll().where('run_id', '=', runId).where('side', '=', side).where('external_id', 'in', ids).execute();
+      out.push(...rows.map(rowOf));
+    }
+    return out;
+  }
+
+  async snapshotTaken(_runId: string): Promise<void> {
+    await this.w.refreshStatistics('reconcile_rows');
   }
 
   async unpairedRows(runId: string, flow: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]> {
@@ -231,16 +288,32 @@ export class KyselySyncStore implements SyncStore {
   }
 
   async dropReconcileRows(runId: string): Promise<void> {
-    await this.w.write((db) => db.deleteFrom('reconcile_rows').where('run_id', '=', runId).execute());
+    // In slices by key range, each its own short transaction: a million rows in one delete would hold
+    // SQLite's writer for seconds (and `IN (… LIMIT n)` runs as a subplan per row on PostgreSQL).
+    for (const side of ['a', 'b'] as const) {
+      for (;;) {
+        const more = await this.w.relaxedTx(async (db) => {
+          const edge = await db.selectFrom('reconcile_rows').select('external_id').where('run_id', '=', runId).where('side', '=', side).orderBy('external_id').offset(DROP_SLICE - 1).limit(1).executeTakeFirst();
+          let q = db.deleteFrom('reconcile_rows').where('run_id', '=', runId).where('side', '=', side);
+          if (edge) q = q.where('external_id', '<=', edge.external_id);
+          await q.execute();
+          return edge !== undefined;
+        });
+        if (!more) break;
+      }
+    }
   }
 
   async addDiffs(diffs: ReconcileDiff[]): Promise<void> {
-    for (let i = 0; i < diffs.length; i += CHUNK) {
-      const part = diffs.slice(i, i + CHUNK).map((d) => ({
-        run_id: d.runId, seq: d.seq, kind: d.kind, a_id: d.aId, b_id: d.bId, field: d.field, a_value: json(d.aValue), b_value: json(d.bValue), owner_value: json(d.ownerValue), status: d.status,
-      }));
-      await this.w.write((db) => db.insertInto('reconcile_diffs').values(part).execute());
-    }
+    if (!diffs.length) return;
+    await this.w.tx(async (db) => {
+      for (let i = 0; i < diffs.length; i += CHUNK) {
+        const part = diffs.slice(i, i + CHUNK).map((d) => ({
+          run_id: d.runId, seq: d.seq, kind: d.kind, a_id: d.aId, b_id: d.bId, field: d.field, a_value: json(d.aValue), b_value: json(d.bValue), owner_value: json(d.ownerValue), status: d.status,
+        }));
+        await db.insertInto('reconcile_diffs').values(part).execute();
+      }
+    });
   }
 
   async listDiffs(runId: string, filter: { status?: ReconcileDiff['status']; afterSeq?: number; limit?: number } = {}): Promise<ReconcileDiff[]> {
@@ -251,9 +324,12 @@ export class KyselySyncStore implements SyncStore {
   }
 
   async setDiffStatus(runId: string, seqs: number[], status: ReconcileDiff['status']): Promise<void> {
-    for (let i = 0; i < seqs.length; i += CHUNK) {
-      const part = seqs.slice(i, i + CHUNK);
-      await this.w.write((db) => db.updateTable('reconcile_diffs').set({ status }).where('run_id', '=', runId).where('seq', 'in', part).execute());
-    }
+    if (!seqs.length) return;
+    await this.w.tx(async (db) => {
+      for (let i = 0; i < seqs.length; i += KEYS_PER_QUERY) {
+        const part = seqs.slice(i, i + KEYS_PER_QUERY);
+        await db.updateTable('reconcile_diffs').set({ status }).where('run_id', '=', runId).where('seq', 'in', part).execute();
+      }
+    });
   }
 }

@@ -97,6 +97,13 @@ export interface ReconcileDiff {
   status: 'open' | 'queued' | 'skipped';
 }
 
+/** A pair with the reconciliation's snapshot row of each side (null: that side's record was not read, it is gone). */
+export interface PairedRows {
+  pair: SyncPair;
+  a: ReconcileRowInput | null;
+  b: ReconcileRowInput | null;
+}
+
 /** The store's two-way pair tables; one implementation over both SQLite and PostgreSQL. */
 export interface SyncStore {
   /** The pair holding `id` on `side`, or null. */
@@ -132,6 +139,12 @@ export interface SyncStore {
   /** Snapshot rows of one side in id order after `after`. */
   reconcileRows(runId: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]>;
   reconcileRow(runId: string, side: SideKey, by: { id: string } | { matchKey: string }): Promise<ReconcileRowInput | null>;
+  /** Called once both sides are snapshotted, before comparing: the store readies its planner for the compare's queries (PostgreSQL: ANALYZE). */
+  snapshotTaken(runId: string): Promise<void>;
+  /** Pairs of a flow in id order after `after`, each with both snapshot rows of the run: one query per page. */
+  pairedRows(runId: string, flow: string, after: string | null, limit: number): Promise<PairedRows[]>;
+  /** For each of `keys`, the snapshot row of `side` that no pair of `flow` holds with that match key and the smallest id (one query for all keys). */
+  firstUnpairedByKey(runId: string, flow: string, side: SideKey, keys: string[]): Promise<ReconcileRowInput[]>;
   /** Snapshot rows of one side no pair of `flow` holds, in id order after `after`. */
   unpairedRows(runId: string, flow: string, side: SideKey, after: string | null, limit: number): Promise<ReconcileRowInput[]>;
   dropReconcileRows(runId: string): Promise<void>;

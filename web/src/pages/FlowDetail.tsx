@@ -58,6 +58,7 @@ export function FlowDetail({ name }: { name: string }) {
           Edit
         </Link>
         <Link to={`/runs?flow=${encodeURIComponent(f.name)}`}>Runs</Link>
+        {data.definition.sync !== undefined && <Link to={`${path}/reconcile`}>Reconciliation</Link>}
       </PageHeader>
       {note && <OkNote>{note}</OkNote>}
       <ErrorNote error={actionError} />

@@ -5,6 +5,7 @@ import { ErrorNote, Loading, PageHeader } from '../components/ui';
 import { time } from '../format';
 import { useApi, useInvalidate } from '../hooks';
 import { useSession } from '../session';
+import type { FlowDetail } from '../types';
 
 /** One conflict as GET /reviews answers it. */
 interface Review {
@@ -19,6 +20,13 @@ interface Review {
   bStamp: string | null;
   status: 'open' | 'resolved' | 'applied';
   createdAt: string;
+}
+
+/** Which system a side of a pair flow is ("salesforce Account"), from the flow's `sync:` block; answers are cached per flow. */
+function SystemOf({ flow, side }: { flow: string; side: 'a' | 'b' }) {
+  const { data } = useApi<FlowDetail>(`/flows/${encodeURIComponent(flow)}`);
+  const def = (data?.definition.sync as Record<'a' | 'b', { name?: string; connection: string; entity: string }> | undefined)?.[side];
+  return <div className="small muted">{def ? `${def.name ?? def.connection} ${def.entity}` : `side ${side}`}</div>;
 }
 
 const shown = (v: unknown) => (v === null || v === undefined || v === '' ? '(empty)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -72,6 +80,7 @@ export function Reviews() {
                   </td>
                   {(['a', 'b'] as const).map((side) => (
                     <td key={side}>
+                      <SystemOf flow={r.flow} side={side} />
                       <div>{shown(side === 'a' ? r.aValue : r.bValue)}</div>
                       <div className="small">
                         {side === 'a' ? r.aId : r.bId}

@@ -8,7 +8,7 @@
  * with IsDeleted = true, and the helper's (stamp, id) order gives an exact tie-break for the watermark.
  * getUpdated/getDeleted are still offered for callers that want them.
  */
-import type { ChangePage, FieldType, SourceRecord, Watermark } from '../../../core/connector.js';
+import type { ChangePage, FieldType, SnapshotPage, SourceRecord, Watermark } from '../../../core/connector.js';
 import { SyncError } from '../../../core/errors.js';
 import type { SalesforceClient } from '../client.js';
 import { pollByStamp } from '../../shared/polling.js';
@@ -154,6 +154,25 @@ export async function readChanges(client: SalesforceClient, entity: string, sinc
     key: (r) => String(r.Id),
     toRecord: (r) => toSourceRecord(entity, r),
   });
+}
+
+/** Largest batch a query cursor serves per page (`Sforce-Query-Options: batchSize`, 200 to 2,000). */
+const QUERY_BATCH = { min: 200, max: 2000 };
+
+/**
+ * One page of every live record: a single SOQL query (no stamp window, no ORDER BY, so Salesforce serves
+ * it from one query locator) followed through `nextRecordsUrl`, one call per page of up to 2,000 rows.
+ * The cursor is the locator, which Salesforce keeps for 15 minutes between pages. What a reconciliation
+ * reads; change polling, which re-queries a stamp window per page, would spend a query per page.
+ */
+export async function readAllPage(client: SalesforceClient, entity: string, cursor: { url?: unknown } | null, fields: string[], limit: number, signal?: AbortSignal): Promise<SnapshotPage> {
+  const batch = Math.max(QUERY_BATCH.min, Math.min(QUERY_BATCH.max, limit));
+  const page = cursor && typeof cursor.url === 'string'
+    ? await client.json<QueryResult>({ method: 'GET', path: cursor.url, what: 'query (next page)', family: 'query', signal, headers: { 'sforce-query-options': `batchSize=${batch}` } })
+    : await client.json<QueryResult>({ method: 'GET', path: `query?q=${encodeURIComponent(`SELECT ${selectList(entity, fields)} FROM ${soqlIdent(entity)}`)}`, what: `read all ${entity}`, family: 'query', signal, headers: { 'sforce-query-options': `batchSize=${batch}` } });
+  const records: SourceRecord[] = [];
+  for (const r of page.records) records.push(toSourceRecord(entity, await flattenChildren(client, entity, r)));
+  return { records, next: !page.done && page.nextRecordsUrl ? { url: page.nextRecordsUrl } : null };
 }
 
 /** getUpdated: ids changed in [start, end) and the latest date covered. */
