@@ -5,7 +5,8 @@
  * size and the history tables' row counts over time.
  *
  *   npx tsx bench/retention.bench.ts [--events 1000000] [--stores sqlite,postgres] [--window 60s]
- *     [--every 10s] [--batch 500] [--lanes 4] [--records 20000] [--sample-seconds 15] [--section <title>]
+ *     [--every 10s] [--batch 500] [--lanes 4] [--records 20000] [--rate 0] [--sample-seconds 15]
+ *     [--pg-vacuum auto|after-purge] [--write no] [--section <title>]
  *
  * Each event goes through the calls a worker makes, in batches rather than over HTTP, so a million
  * take minutes instead of hours: `ingest` (inbox row + job), `claimJobs`, then `completeJob` with the
@@ -14,7 +15,8 @@
  * No connector and no HTTP: what is measured is the store's growth, not the engine's speed. `--lanes`
  * such loops run at once (their concurrent completions commit together, as a worker's do). Events
  * update `--records` distinct records (a company's customers, not a million new ones), so the
- * cross-reference, which retention does not purge, stays the size of the customer base.
+ * cross-reference, which retention does not purge, stays the size of the customer base. `--rate`
+ * offers that many events per second (default: as fast as the store takes them).
  *
  * Retention: finished jobs, delivery ids and runs are kept `--window` (production: days; here seconds,
  * so a million events cross the window many times) and purged every `--every`, in batches of 500.
@@ -48,6 +50,8 @@ const BATCH = Number(args.get('batch') ?? 500);
 const LANES = Number(args.get('lanes') ?? 4);
 const RECORDS = Number(args.get('records') ?? 20_000);
 const SAMPLE_MS = Number(args.get('sample-seconds') ?? 15) * 1000;
+/** Events per second offered, all lanes together (0: as fast as the store takes them). */
+const RATE = Number(args.get('rate') ?? 0);
 const SECTION = args.get('section') ?? 'Retention over a million events';
 /** PostgreSQL: `auto` leaves dead rows to the server's autovacuum; `after-purge` vacuums the history tables after each purge pass, as autovacuum would (use it when the server runs with autovacuum off). */
 const PG_VACUUM = (args.get('pg-vacuum') ?? 'auto') as 'auto' | 'after-purge';
@@ -148,7 +152,7 @@ function completionOf(job: JobRow, workerId: string): JobCompletion {
   };
 }
 
-async function runStore(kind: 'sqlite' | 'postgres'): Promise<{ samples: Sample[]; seconds: number; completed: number; autovacuum: string | null; vacuums: number; vacuumSeconds: number; purgeSeconds: number; purgedRuns: number }> {
+async function runStore(kind: 'sqlite' | 'postgres'): Promise<{ samples: Sample[]; seconds: number; completed: number; autovacuum: string | null; vacuums: number; vacuumSeconds: number; purgeSeconds: number; purgedRuns: number; perRow: string }> {
   let url: string;
   let cleanup: () => Promise<void>;
   let gauge: Gauge;
@@ -225,6 +229,11 @@ async function runStore(kind: 'sqlite' | 'postgres'): Promise<{ samples: Sample[
   const lane = async (n: number) => {
     const workerId = `bench-${n}`;
     for (;;) {
+      // Paced: a batch leaves when the offered rate says it is due.
+      if (RATE > 0 && sent < EVENTS) {
+        const due = start + (sent / RATE) * 1000;
+        if (Date.now() < due) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       const from = sent;
       const count = Math.min(BATCH, EVENTS - from);
       if (count > 0) {
@@ -252,11 +261,15 @@ async function runStore(kind: 'sqlite' | 'postgres'): Promise<{ samples: Sample[
   await retention.stop();
   const stats = await store.queueStats();
   if (stats.queued + stats.running !== 0) throw new Error(`work left behind: ${JSON.stringify(stats)}`);
+  // What one row of each table costs on disk with its indexes (PostgreSQL tells per table).
+  const end = samples[samples.length - 1];
+  const tableBytes = (await store.tableSizes()).filter((t) => t.bytes !== null && (end.rows as Record<string, number>)[t.table] > 0);
+  const perRow = tableBytes.map((t) => `${t.table} ${Math.round(t.bytes! / (end.rows as Record<string, number>)[t.table])} B`).join(', ');
   await store.close();
   await vacuumClient?.end();
   await gauge.close();
   await cleanup();
-  return { samples, seconds, completed, autovacuum, vacuums, vacuumSeconds: vacuumMs / 1000, purgeSeconds: purgeMs / 1000, purgedRuns };
+  return { samples, seconds, completed, autovacuum, vacuums, vacuumSeconds: vacuumMs / 1000, purgeSeconds: purgeMs / 1000, purgedRuns, perRow };
 }
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
@@ -295,13 +308,14 @@ for (const kind of STORES) {
     `with ${end.events.toLocaleString('en')} events pushed (${(end.events / Math.max(1, filled.events)).toFixed(1)}× the events at the filled mark). Every claimed job completed; none left queued or running.` +
     (kind === 'postgres' ? ` Server autovacuum: ${r.autovacuum}; ${PG_VACUUM === 'after-purge' ? `the bench ran \`vacuum\` on the history tables after each purge pass (${r.vacuums} times), standing in for it, ${r.vacuumSeconds.toFixed(0)} s in all` : 'no vacuum by the bench'}.` : '') +
     ` Per event kept (at the filled mark, one run per event): ${(filled.rows.traces / Math.max(1, filled.rows.runs)).toFixed(1)} traces, ${(filled.rows.trace_keys / Math.max(1, filled.rows.runs)).toFixed(1)} trace keys, ${(filled.bytes / 1024 / Math.max(1, filled.rows.runs)).toFixed(1)} KiB of database (everything included).` +
+    (r.perRow ? ` On disk per row at the end, indexes and dead space included: ${r.perRow}.` : '') +
     ` The purge took ${r.purgeSeconds.toFixed(0)} s of the ${r.seconds.toFixed(0)} s (wall time of its store calls, overlapping the traffic) to delete ${r.purgedRuns.toLocaleString('en')} events' history: ${((r.purgeSeconds * 1e6) / Math.max(1, r.purgedRuns)).toFixed(0)} ms per 1,000 events.`;
   console.log(`\n${summary}\n\n${table}\n`);
   blocks.push(`${summary}\n\n${table}`);
 }
 
 const intro = [
-  `Command: \`npx tsx bench/retention.bench.ts ${process.argv.slice(2).join(' ')}\`. ${EVENTS.toLocaleString('en')} events per store through the store API (ingest, claim, complete: the calls a worker makes), in batches of ${BATCH}, ${LANES} loops at once, no HTTP and no connector, so a million take minutes rather than hours; each event writes what a one-target flow writes (inbox row, job, run, 3 traces, about 7 trace keys, a cross-reference link and hash) and updates one of ${RECORDS.toLocaleString('en')} records. The server's retention runner purges finished jobs, delivery ids and runs older than ${WINDOW} every ${EVERY} (production: days; seconds here so the window is crossed many times). Sizes: SQLite file + WAL, PostgreSQL \`pg_database_size\`; rows are exact counts, sampled every ${SAMPLE_MS / 1000} s over separate connections.`,
+  `Command: \`npx tsx bench/retention.bench.ts ${process.argv.slice(2).join(' ')}\`. ${EVENTS.toLocaleString('en')} events per store through the store API (ingest, claim, complete: the calls a worker makes), in batches of ${BATCH}, ${LANES} loops at once, ${RATE > 0 ? `offered at ${RATE} events/s` : 'as fast as the store takes them'}, no HTTP and no connector, so a million take minutes rather than hours; each event writes what a one-target flow writes (inbox row, job, run, 3 traces, about 7 trace keys, a cross-reference link and hash) and updates one of ${RECORDS.toLocaleString('en')} records. The server's retention runner purges finished jobs, delivery ids and runs older than ${WINDOW} every ${EVERY} (production: days; seconds here so the window is crossed many times). Sizes: SQLite file + WAL, PostgreSQL \`pg_database_size\`; rows are exact counts, sampled every ${SAMPLE_MS / 1000} s over separate connections.`,
   `${machine()} PostgreSQL on the same machine. **The machine was shared with other engineers' test runs** (load average beside each sample): events/s is this machine's share, not the store's capacity; the sizes do not depend on it beyond the rows one window holds.`,
   ...blocks,
 ].join('\n\n');

@@ -12,16 +12,26 @@ import type { Iso, PurgeResult, RetentionCutoffs } from './types.js';
 /** Runs one statement in its own write transaction (the adapter's, so SQLite's writer queue is respected). */
 export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
 
-/** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions in all. */
+/** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions per kind of history. */
 export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
   const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, complete: true };
-  // Only batches that deleted something count: a phase with nothing to do must not starve the next.
-  let budget = c.maxBatches ?? 50;
-  const spent = (): boolean => budget <= 0;
+  // Each kind (runs, jobs, delivery ids, sign-in counters) has its own budget: when runs arrive faster
+  // than they are purged, the other tables must still be purged (the retention benchmark saw the inbox
+  // grow without bound behind a shared one). Only batches that deleted something count.
+  const perKind = c.maxBatches ?? 50;
+  let budget = perKind;
+  const spent = (): boolean => {
+    if (budget > 0) return false;
+    out.complete = false;
+    return true;
+  };
+  const nextKind = () => {
+    budget = perKind;
+  };
 
   // Runs (and their traces), by age per flow, then beyond the per-flow count.
   const flows = (await db.selectFrom('runs').select('flow').distinct().execute()).map((r) => r.flow);
-  for (const flow of flows) {
+  runs: for (const flow of flows) {
     const byAge: Iso = c.flowRunsBefore?.[flow] ?? c.runsBefore;
     // The Nth newest run (by start, then id): it and everything older go, whatever their age.
     const nth = c.maxRunsPerFlow ? await nthNewestRun(db, flow, c.maxRunsPerFlow) : undefined;
@@ -29,7 +39,7 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
     if (nth && nth.started_at >= byAge) bounds.push({ before: nth.started_at, atOrBelowId: { at: nth.started_at, id: nth.id } });
     for (const bound of bounds) {
       for (;;) {
-        if (spent()) return { ...out, complete: false };
+        if (spent()) break runs;
         const n = await purgeRunBatch(write, flow, bound, c.batchSize);
         if (n.runs > 0) budget--;
         out.runs += n.runs;
@@ -40,8 +50,9 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
   }
 
   // Finished jobs (dead-lettered ones stay with their dead letter).
+  nextKind();
   for (;;) {
-    if (spent()) return { ...out, complete: false };
+    if (spent()) break;
     const n = await write(async (trx) => {
       const ids = trx.selectFrom('jobs').select('id').where('status', '=', 'done').where('updated_at', '<', c.jobsBefore).limit(c.batchSize);
       const res = await trx.deleteFrom('jobs').where('id', 'in', ids).executeTakeFirst();
@@ -54,8 +65,9 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
 
   // Inbox rows: forgetting one only forgets that its delivery id was seen, so it goes after the
   // longest window a sender retries in, and never while its job is still to run.
+  nextKind();
   for (;;) {
-    if (spent()) return { ...out, complete: false };
+    if (spent()) break;
     const n = await write(async (trx) => {
       // One statement per batch (a row-value IN over the primary key), not one round trip per row.
       const keys = trx
@@ -79,8 +91,9 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
 
   // Sign-in counters: every user name and address ever tried has a row; an old one with no lock in
   // force says nothing the throttle still needs.
+  nextKind();
   for (;;) {
-    if (spent()) return { ...out, complete: false };
+    if (spent()) break;
     const n = await write(async (trx) => {
       const keys = trx.selectFrom('login_counters').select('key').where('last_failure', '<', c.jobsBefore).where('locked_until', '<', c.jobsBefore).limit(c.batchSize);
       const res = await trx.deleteFrom('login_counters').where('key', 'in', keys).executeTakeFirst();
