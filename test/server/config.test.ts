@@ -88,6 +88,20 @@ describe('configuration', () => {
     expect(bad.stderr).toMatch(/differs from the configuration schema; regenerate it with: syncline config reference --out/);
   }, 150_000);
 
+  it('`syncline config check` prints the settings in effect, without passwords or connection settings, and names a bad one', () => {
+    const check = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'config', 'check'], { cwd: process.cwd(), env: { ...process.env, SYNCLINE_CONFIG: '', ...env }, encoding: 'utf8', timeout: 120_000 });
+    const file = path.join(dir, 'check.yaml');
+    writeFileSync(file, 'connections: { crm: { type: http, settings: { token: hunter2 } } }\n');
+    const ok = check({ SYNCLINE_CONFIG: file, SYNCLINE_DATABASE_URL: 'postgres://syncline:s3cret@db:5432/syncline', SYNCLINE_WORKERS: '3' });
+    expect(ok.status, ok.stderr).toBe(0);
+    const shown = JSON.parse(ok.stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({ database: 'postgres://syncline:***@db:5432/syncline', workers: 3, connections: { crm: { type: 'http' } } });
+    expect(ok.stdout).not.toMatch(/s3cret|hunter2/);
+    const bad = check({ SYNCLINE_CONFIG: file, SYNCLINE_WORKERS: 'many' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/SYNCLINE_WORKERS must be a whole number/);
+  }, 150_000);
+
   it('every SYNCLINE_* variable the code reads is in the reference', () => {
     const documented = new Set([...configFields().flatMap((f) => (f.env ? [f.env] : [])), ...ENVIRONMENT_ONLY.map((v) => v.name)]);
     const read = new Set<string>();
