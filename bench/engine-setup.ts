@@ -30,8 +30,8 @@ targets:
     match: { keys: [email] }
 `;
 
-/** Migrates the store, saves the sink connection and deploys the flow. */
-export async function prepare(url: string, sink: RunningHttpSink): Promise<void> {
+/** Migrates the store, saves the sink connection and deploys the flow (the sink need not be running: only its URL is stored). */
+export async function prepare(url: string, sink: Pick<RunningHttpSink, 'url'>): Promise<void> {
   const store = await openStore({ url, masterKey: 'b'.repeat(64) });
   const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
   await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', recordsPath: 'data', paths: { create: '/contacts', update: '/contacts/{id}', find: '/contacts?{field}={value}' } }] } }, 'bench');

@@ -17,6 +17,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo.js')).demoCommands,
   load: async () => (await import('./commands/load.js')).loadCommands,
   keys: async () => (await import('./commands/keys.js')).keysCommands,
+  config: async () => (await import('./commands/config.js')).configCommands,
   review: async () => (await import('./commands/sync.js')).syncCommands,
   reconcile: async () => (await import('./commands/sync.js')).syncCommands,
   cost: async () => (await import('./commands/sync.js')).syncCommands,

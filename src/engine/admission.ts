@@ -13,21 +13,28 @@
  * can be past it), and never more than a fifth of the time.
  */
 import type { FlowBacklog, Store } from '../store/types.js';
-
-/** Admission limits; every field has a default. */
-export interface AdmissionLimits {
-  /** Most unfinished jobs one flow may have before its webhooks are refused (0 = no bound; default 20,000). */
-  maxBacklogPerFlow?: number;
-  /** Most unfinished jobs of all flows together (0 = no bound; default 100,000). */
-  maxBacklog?: number;
-  /** Seconds a refused sender is asked to wait (Retry-After; default 1). */
-  retryAfterSeconds?: number;
-  /** Shortest interval between two backlog reads from the store, in ms (default 250; stretched when the read is slow). */
-  refreshMs?: number;
-}
+import { Type, type Static } from '../core/settings-spec.js';
 
 /** Defaults: a few seconds of the engine's throughput, enough to keep the workers busy through a burst. */
-export const DEFAULT_ADMISSION: Required<AdmissionLimits> = { maxBacklogPerFlow: 20_000, maxBacklog: 100_000, retryAfterSeconds: 1, refreshMs: 250 };
+export const DEFAULT_ADMISSION = { maxBacklogPerFlow: 20_000, maxBacklog: 100_000, retryAfterSeconds: 1, refreshMs: 250 } as const;
+
+/** Admission limits (`backpressure:` in the config file); every field has a default. */
+export const admissionLimitsSchema = Type.Object(
+  {
+    maxBacklogPerFlow: Type.Optional(
+      Type.Integer({ minimum: 0, default: DEFAULT_ADMISSION.maxBacklogPerFlow, 'x-env': 'SYNCLINE_MAX_BACKLOG_PER_FLOW', description: 'Most unfinished jobs one flow may have before its webhooks are refused (0: no bound).' }),
+    ),
+    maxBacklog: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULT_ADMISSION.maxBacklog, 'x-env': 'SYNCLINE_MAX_BACKLOG', description: 'Most unfinished jobs of all flows together (0: no bound).' })),
+    retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULT_ADMISSION.retryAfterSeconds, description: 'Seconds a refused sender is asked to wait (the Retry-After header).' })),
+    refreshMs: Type.Optional(
+      Type.Integer({ minimum: 1, default: DEFAULT_ADMISSION.refreshMs, description: 'Shortest interval between two reads of the backlog from the store, in ms (stretched when a read is slow).' }),
+    ),
+  },
+  { additionalProperties: false, description: 'Backlog bounds past which webhooks are answered 503 with Retry-After and nothing is stored; senders retry.' },
+);
+
+/** Admission limits; every field has a default. */
+export type AdmissionLimits = Static<typeof admissionLimitsSchema>;
 
 /** Why a delivery was refused, for the 503 answer. */
 export interface Refusal {

@@ -5,27 +5,34 @@
  */
 import type { Logger } from '../core/connector.js';
 import type { PurgeResult, RetentionCutoffs, Store } from '../store/types.js';
-import { parseDuration } from './durations.js';
+import { Type, type Static } from '../core/settings-spec.js';
+import { DURATION_PATTERN, parseDuration } from './durations.js';
+
+/** Defaults, stated once: the schema documents them and retentionPolicy applies them. */
+export const RETENTION_DEFAULTS = { jobs: '2d', inbox: '30d', runs: '14d', maxRunsPerFlow: 1_000_000, every: '5m', batchSize: 500 } as const;
+
+/** A duration setting (`14d`), checked by the same pattern parseDuration reads. */
+const duration = (description: string, defaultValue?: string) =>
+  Type.String({ pattern: DURATION_PATTERN, description, 'x-type': 'duration', ...(defaultValue === undefined ? {} : { default: defaultValue }) });
+
+/** Retention as configured (`retention:` in the config file); every field optional. */
+export const retentionSettingsSchema = Type.Object(
+  {
+    jobs: Type.Optional(duration('Keep finished jobs this long (queued, running and dead-lettered jobs are never purged).', RETENTION_DEFAULTS.jobs)),
+    inbox: Type.Optional(duration('Remember delivery ids this long, to drop repeats; keep it longer than any sender retries (a forgotten id is accepted again).', RETENTION_DEFAULTS.inbox)),
+    runs: Type.Optional(duration('Keep runs and their per-step traces this long (the runs of an open dead letter stay until it is handled).', RETENTION_DEFAULTS.runs)),
+    maxRunsPerFlow: Type.Optional(Type.Integer({ minimum: 0, description: 'Keep at most this many runs per flow (the newest), whatever their age (0: no count limit).', default: RETENTION_DEFAULTS.maxRunsPerFlow })),
+    flows: Type.Optional(Type.Record(Type.String(), duration('Run retention for this flow, overriding `runs` (`lead-to-customer: 90d`).'), { description: 'Per-flow run retention overriding `runs`.', 'x-key': 'flow' })),
+    every: Type.Optional(duration('How often the server purges.', RETENTION_DEFAULTS.every)),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, description: 'Rows deleted per transaction, so a purge never holds the queue for long.', default: RETENTION_DEFAULTS.batchSize })),
+  },
+  { additionalProperties: false, description: 'How long history is kept: finished jobs, delivery ids, runs and traces. Unfinished work and open dead letters are never purged.' },
+);
 
 /** Retention as configured (durations like `14d`); every field optional. */
-export interface RetentionSettings {
-  /** Keep finished jobs this long (default 2d). */
-  jobs?: string;
-  /** Remember delivery ids this long, for dropping repeats (default 30d: longer than any sender retries). */
-  inbox?: string;
-  /** Keep runs and their traces this long (default 14d). */
-  runs?: string;
-  /** Keep at most this many runs per flow (default 1,000,000). */
-  maxRunsPerFlow?: number;
-  /** Per-flow run retention overriding `runs` (`{ lead-to-customer: 90d }`). */
-  flows?: Record<string, string>;
-  /** How often to purge (default 5m). */
-  every?: string;
-  /** Rows per transaction (default 500). */
-  batchSize?: number;
-}
+export type RetentionSettings = Static<typeof retentionSettingsSchema>;
 
-/** Retention in milliseconds, defaults applied. */
+/** Retention in milliseconds, defaults applied (each field is the setting of the same name). */
 export interface RetentionPolicy {
   jobsMs: number;
   inboxMs: number;
@@ -45,14 +52,15 @@ export function retentionPolicy(s: RetentionSettings = {}): RetentionPolicy {
       throw new Error(`retention.${name}: ${(err as Error).message}`, { cause: err });
     }
   };
+  const d = RETENTION_DEFAULTS;
   return {
-    jobsMs: dur(s.jobs, '2d', 'jobs'),
-    inboxMs: dur(s.inbox, '30d', 'inbox'),
-    runsMs: dur(s.runs, '14d', 'runs'),
-    flowRunsMs: Object.fromEntries(Object.entries(s.flows ?? {}).map(([f, v]) => [f, dur(v, '14d', `flows.${f}`)])),
-    maxRunsPerFlow: s.maxRunsPerFlow ?? 1_000_000,
-    everyMs: dur(s.every, '5m', 'every'),
-    batchSize: s.batchSize ?? 500,
+    jobsMs: dur(s.jobs, d.jobs, 'jobs'),
+    inboxMs: dur(s.inbox, d.inbox, 'inbox'),
+    runsMs: dur(s.runs, d.runs, 'runs'),
+    flowRunsMs: Object.fromEntries(Object.entries(s.flows ?? {}).map(([f, v]) => [f, dur(v, d.runs, `flows.${f}`)])),
+    maxRunsPerFlow: s.maxRunsPerFlow ?? d.maxRunsPerFlow,
+    everyMs: dur(s.every, d.every, 'every'),
+    batchSize: s.batchSize ?? d.batchSize,
   };
 }
 

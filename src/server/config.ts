@@ -1,103 +1,97 @@
 /**
  * Configuration: `syncline.yaml` (or the file named by SYNCLINE_CONFIG) overlaid by environment
- * variables. Every field is documented in docs/configuration.md.
+ * variables. The fields, their defaults and their variables are declared once, in config-schema.ts;
+ * docs/configuration-reference.md is generated from it (`syncline config reference`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { RetentionSettings } from '../engine/retention.js';
-import type { AdmissionLimits } from '../engine/admission.js';
-import type { SqliteDurability } from '../store/index.js';
+import type { ErrorObject } from 'ajv';
+import { settingsAjv } from '../core/settings-spec.js';
+import { configSchema, type SynclineConfig } from './config-schema.js';
+import { configFields } from './config-reference.js';
+import { DURATION_PATTERN } from '../engine/durations.js';
 
-/** One connection declared in the config file; values may be `env:NAME` references. */
-export interface ConnectionConfig {
-  /** Connector type (`salesforce`, `pardot`, `sage100`, `http`). */
-  type: string;
-  /** Settings for the connector, secrets included (they are encrypted when stored). */
-  settings: Record<string, unknown>;
-}
-
-/** The whole configuration. */
-export interface SynclineConfig {
-  /** `sqlite:<file>` (default `sqlite:.syncline/syncline.db`) or a `postgres://` URL. Env: SYNCLINE_DATABASE_URL. */
-  database: string;
-  /** Address the server listens on. Env: SYNCLINE_HOST (default 127.0.0.1). */
-  host: string;
-  /** Port. Env: SYNCLINE_PORT (default 8080). */
-  port: number;
-  /** Folder of flow files deployed at start. Env: SYNCLINE_FLOWS_DIR (default `flows/`, only when `deployFlowsOnStart`). */
-  flowsDir: string | null;
-  /** Deploy every flow in flowsDir when the server starts. */
-  deployFlowsOnStart: boolean;
-  /** Worker processes started inside `syncline start` (default 1); `syncline worker` starts more elsewhere. Env: SYNCLINE_WORKERS. */
-  workers: number;
-  /** Jobs one worker runs at once (default 32). Env: SYNCLINE_WORKER_CONCURRENCY. */
-  workerConcurrency: number;
-  /** Job lease in ms (default 30000). */
-  leaseMs: number;
-  /** Master key file used when SYNCLINE_MASTER_KEY is not set (default `.syncline/master.key`, created 0600). */
-  keyFile: string;
-  /** Log level: fatal, error, warn, info, debug. Env: SYNCLINE_LOG_LEVEL. */
-  logLevel: string;
-  /** Send cookies with the Secure flag (set when served over HTTPS). Env: SYNCLINE_SECURE_COOKIES=true. */
-  secureCookies: boolean;
-  /** Connections created or updated in the store at start. */
-  connections: Record<string, ConnectionConfig>;
-  /** How long history is kept (finished jobs, delivery ids, runs and traces); see docs/configuration.md. */
-  retention: RetentionSettings;
-  /** Backlog bounds past which webhooks are answered 503 + Retry-After. Env: SYNCLINE_MAX_BACKLOG_PER_FLOW, SYNCLINE_MAX_BACKLOG. */
-  backpressure: AdmissionLimits;
-  /** Alert evaluation: how often (`every`, default 15s) and the console address links in notifications point to (`consoleUrl`, env SYNCLINE_CONSOLE_URL; default this server's). */
-  alerts: { every?: string; consoleUrl?: string };
-  /** SQLite: `power-loss` (default: accepted events synced to disk before the 202) or `process-crash`. Env: SYNCLINE_DURABILITY. */
-  durability: SqliteDurability;
-}
+export type { ConnectionConfig, SynclineConfig } from './config-schema.js';
 
 /** Reads the config file (if present) and the environment. */
 export function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): SynclineConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ?? env.SYNCLINE_CONFIG ?? path.join(cwd, 'syncline.yaml');
-  let fromFile: Partial<SynclineConfig> = {};
+  let fromFile: Record<string, unknown> = {};
   if (existsSync(file)) {
     const parsed = parse(readFileSync(file, 'utf8')) as unknown;
     if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) throw new Error(`${file}: the configuration must be a YAML mapping`);
-    fromFile = (parsed ?? {}) as Partial<SynclineConfig>;
+    fromFile = (parsed ?? {}) as Record<string, unknown>;
   } else if (options.file || env.SYNCLINE_CONFIG) {
     throw new Error(`configuration file ${file} does not exist`);
   }
-  const num = (v: string | undefined, d: number, name: string): number => {
-    if (v === undefined || v === '') return d;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (got "${v}")`);
-    return n;
-  };
-  return {
-    database: env.SYNCLINE_DATABASE_URL ?? fromFile.database ?? 'sqlite:.syncline/syncline.db',
-    host: env.SYNCLINE_HOST ?? fromFile.host ?? '127.0.0.1',
-    port: num(env.SYNCLINE_PORT, fromFile.port ?? 8080, 'SYNCLINE_PORT'),
-    flowsDir: env.SYNCLINE_FLOWS_DIR ?? fromFile.flowsDir ?? null,
-    deployFlowsOnStart: fromFile.deployFlowsOnStart ?? Boolean(env.SYNCLINE_FLOWS_DIR ?? fromFile.flowsDir),
-    workers: num(env.SYNCLINE_WORKERS, fromFile.workers ?? 1, 'SYNCLINE_WORKERS'),
-    workerConcurrency: num(env.SYNCLINE_WORKER_CONCURRENCY, fromFile.workerConcurrency ?? 32, 'SYNCLINE_WORKER_CONCURRENCY'),
-    leaseMs: fromFile.leaseMs ?? 30_000,
-    keyFile: fromFile.keyFile ?? '.syncline/master.key',
-    logLevel: env.SYNCLINE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
-    secureCookies: env.SYNCLINE_SECURE_COOKIES === 'true' || fromFile.secureCookies === true,
-    connections: fromFile.connections ?? {},
-    retention: fromFile.retention ?? {},
-    backpressure: {
-      ...(fromFile.backpressure ?? {}),
-      ...(env.SYNCLINE_MAX_BACKLOG_PER_FLOW ? { maxBacklogPerFlow: num(env.SYNCLINE_MAX_BACKLOG_PER_FLOW, 0, 'SYNCLINE_MAX_BACKLOG_PER_FLOW') } : {}),
-      ...(env.SYNCLINE_MAX_BACKLOG ? { maxBacklog: num(env.SYNCLINE_MAX_BACKLOG, 0, 'SYNCLINE_MAX_BACKLOG') } : {}),
-    },
-    alerts: { ...(fromFile.alerts ?? {}), ...(env.SYNCLINE_CONSOLE_URL ? { consoleUrl: env.SYNCLINE_CONSOLE_URL } : {}) },
-    durability: durabilityOf(env.SYNCLINE_DURABILITY ?? fromFile.durability ?? 'power-loss'),
-  };
+  const merged: Record<string, unknown> = structuredClone(fromFile);
+  // Which variable set a field, so an error about its value names the variable, not the file.
+  const setByEnv = new Map<string, string>();
+  for (const field of configFields()) {
+    const value = field.env ? env[field.env] : undefined;
+    if (!field.env || value === undefined || value === '') continue;
+    setPath(merged, field.path, fromEnv(value, field.kind, field.env));
+    setByEnv.set(field.path, field.env);
+  }
+  const validate = validator();
+  if (!validate(merged)) {
+    throw new Error(`${existsSync(file) ? file : 'configuration'}: ${describeAll(validate.errors ?? [], setByEnv).join('; ')}`);
+  }
+  const config = merged as Omit<SynclineConfig, 'deployFlowsOnStart'> & { deployFlowsOnStart?: boolean };
+  return { ...config, deployFlowsOnStart: config.deployFlowsOnStart ?? config.flowsDir !== null };
 }
 
-/** Checks the durability setting's value. */
-function durabilityOf(value: string): SqliteDurability {
-  if (value === 'power-loss' || value === 'process-crash') return value;
-  throw new Error(`durability must be "power-loss" or "process-crash" (got "${value}")`);
+let compiled: ReturnType<typeof settingsAjv.compile> | null = null;
+/** The schema's validator (compiled on first use); it also fills in the defaults. */
+function validator(): ReturnType<typeof settingsAjv.compile> {
+  return (compiled ??= settingsAjv.compile(JSON.parse(JSON.stringify(configSchema)) as object));
+}
+
+/** An environment variable's text as the field's type; throws naming the variable. */
+function fromEnv(value: string, type: string, name: string): unknown {
+  if (type === 'integer') {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new Error(`${name} must be a whole number (got "${value}")`);
+    return n;
+  }
+  if (type === 'boolean') {
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    throw new Error(`${name} must be true or false (got "${value}")`);
+  }
+  return value;
+}
+
+/** Sets `value` at a dotted path, creating the objects on the way. */
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let at = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = at[key];
+    at = at[key] = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+  }
+  at[keys[keys.length - 1]] = value;
+}
+
+/** Each problem once, as `field: problem`; a failed union (reported once per branch by Ajv) as one line listing its types. */
+function describeAll(errors: ErrorObject[], setByEnv: ReadonlyMap<string, string>): string[] {
+  const unions = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const lines = errors.map((e) => {
+    const where = e.instancePath.slice(1).replace(/\//g, '.');
+    const field = setByEnv.has(where) ? `${where} (${setByEnv.get(where)})` : where || 'configuration';
+    const params = e.params as { additionalProperty?: string; allowedValues?: unknown[]; pattern?: string; type?: string };
+    if (e.keyword === 'anyOf') {
+      const types = errors.filter((b) => b.instancePath === e.instancePath && b.keyword === 'type').map((b) => (b.params as { type: string }).type);
+      return `${field}: must be ${types.join(' or ')}`;
+    }
+    if (unions.has(e.instancePath)) return null;
+    if (e.keyword === 'additionalProperties') return `${[where, params.additionalProperty].filter(Boolean).join('.')}: not a setting (docs/configuration-reference.md lists them)`;
+    if (e.keyword === 'enum') return `${field}: must be one of ${(params.allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    if (e.keyword === 'pattern' && params.pattern === DURATION_PATTERN) return `${field}: must be a duration (examples: 500ms, 30s, 5m, 2d)`;
+    return `${field}: ${e.message ?? 'is not valid'}`;
+  });
+  return [...new Set(lines.filter((l): l is string => l !== null))];
 }

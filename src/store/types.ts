@@ -266,7 +266,7 @@ export interface RetentionCutoffs {
   maxRunsPerFlow?: number;
   /** Rows per transaction. */
   batchSize: number;
-  /** Transactions per call at most (default 50), so one call never holds the store long. */
+  /** Transactions per call at most for each kind of history (runs, jobs, delivery ids, sign-in counters; default 50), so one call never holds the store long and no kind starves another. */
   maxBatches?: number;
 }
 /** What one purge deleted; `complete` is false when it stopped at maxBatches with more to delete. */

@@ -1272,6 +1272,12 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);
       });
 
+      it('gives each kind of history its own batch budget, so runs falling behind do not hold back jobs and delivery ids', async () => {
+        for (let i = 0; i < 3; i++) await finish(`fair-${i}`, 'done');
+        const r = await store.purgeHistory({ ...everything(), batchSize: 1, maxBatches: 1 });
+        expect(r).toMatchObject({ runs: 1, traces: 1, jobs: 1, inbox: 1, complete: false });
+      });
+
       it('reports the size of the history tables', async () => {
         await finish('sized-1', 'done');
         const sizes = await store.tableSizes();

@@ -180,7 +180,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       workerConcurrency: 8,
       leaseMs: 30_000,
       keyFile: path.join(dataDir, 'master.key'),
-      logLevel: options.logLevel ?? 'info',
+      logLevel: (options.logLevel ?? 'info') as SynclineConfig['logLevel'],
       secureCookies: false,
       retention: {},
       backpressure: {},

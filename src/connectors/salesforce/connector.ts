@@ -101,7 +101,7 @@ export class SalesforceConnection implements Connector {
       },
       readAll: async (cursor, options) => {
         const fields = options.fields && options.fields.length > 0 ? options.fields : (await this.spec(entity)).fields.map((f) => f.name);
-        return readAllPage(this.api.client, entity, cursor, fields, options.limit, options.signal);
+        return readAllPage(this.api.client, entity, cursor, fields, options.limit, await this.related(entity), options.signal);
       },
       get: (id) => this.api.get(entity, id),
       find: async (field, value) => {

@@ -165,11 +165,11 @@ const QUERY_BATCH = { min: 200, max: 2000 };
  * The cursor is the locator, which Salesforce keeps for 15 minutes between pages. What a reconciliation
  * reads; change polling, which re-queries a stamp window per page, would spend a query per page.
  */
-export async function readAllPage(client: SalesforceClient, entity: string, cursor: { url?: unknown } | null, fields: string[], limit: number, signal?: AbortSignal): Promise<SnapshotPage> {
+export async function readAllPage(client: SalesforceClient, entity: string, cursor: { url?: unknown } | null, fields: string[], limit: number, related: RelatedRead | undefined, signal?: AbortSignal): Promise<SnapshotPage> {
   const batch = Math.max(QUERY_BATCH.min, Math.min(QUERY_BATCH.max, limit));
   const page = cursor && typeof cursor.url === 'string'
     ? await client.json<QueryResult>({ method: 'GET', path: cursor.url, what: 'query (next page)', family: 'query', signal, headers: { 'sforce-query-options': `batchSize=${batch}` } })
-    : await client.json<QueryResult>({ method: 'GET', path: `query?q=${encodeURIComponent(`SELECT ${selectList(entity, fields)} FROM ${soqlIdent(entity)}`)}`, what: `read all ${entity}`, family: 'query', signal, headers: { 'sforce-query-options': `batchSize=${batch}` } });
+    : await client.json<QueryResult>({ method: 'GET', path: `query?q=${encodeURIComponent(`SELECT ${selectList(entity, fields, related)} FROM ${soqlIdent(entity)}`)}`, what: `read all ${entity}`, family: 'query', signal, headers: { 'sforce-query-options': `batchSize=${batch}` } });
   const records: SourceRecord[] = [];
   for (const r of page.records) records.push(toSourceRecord(entity, await flattenChildren(client, entity, r)));
   return { records, next: !page.done && page.nextRecordsUrl ? { url: page.nextRecordsUrl } : null };
