@@ -6,6 +6,7 @@
  * and the runs of a job with an open dead letter stay until they are handled.
  */
 import { sql, type Kysely } from 'kysely';
+import { purgeResolvedAlerts, type AlertWriteTx } from './alerts/retention.js';
 import type { Database } from './schema.js';
 import type { SyncDatabase } from './sync/kysely-sync-store.js';
 import { purgeReconciliations, type SyncWriteTx } from './sync/retention.js';
@@ -16,7 +17,7 @@ export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<
 
 /** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions per kind of history. */
 export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
-  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, complete: true };
+  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, complete: true };
   // Each kind (runs, reconciliations, jobs, delivery ids, sign-in counters) has its own budget: when runs
   // arrive faster than they are purged, the other tables must still be purged (the retention benchmark
   // saw the inbox grow without bound behind a shared one). Only batches that deleted something count.
@@ -57,6 +58,12 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
   out.reconciliations += rec.runs;
   out.reconcileDiffs += rec.diffs;
   if (!rec.complete) out.complete = false;
+
+  // Resolved alerts with their deliveries, by the runs' age (alerts/retention.ts says what stays).
+  nextKind();
+  const resolved = await purgeResolvedAlerts(write as unknown as AlertWriteTx, c.runsBefore, c.batchSize, budget);
+  out.alerts += resolved.alerts;
+  if (!resolved.complete) out.complete = false;
 
   // Finished jobs (dead-lettered ones stay with their dead letter).
   nextKind();

@@ -258,7 +258,7 @@ export interface RetentionCutoffs {
   jobsBefore: Iso;
   /** Inbox rows (delivery ids seen) received before this, once their job is no longer queued or running. */
   inboxBefore: Iso;
-  /** Runs (with their traces) started before this, unless their job has an open dead letter; reconciliations too, unless the newest of its flow still has open differences. */
+  /** Runs (with their traces) started before this, unless their job has an open dead letter; reconciliations too, unless the newest of its flow still has open differences; alerts resolved before it. */
   runsBefore: Iso;
   /** Per-flow overrides of runsBefore. */
   flowRunsBefore?: Record<string, Iso>;
@@ -280,6 +280,8 @@ export interface PurgeResult {
   /** Reconciliations of two-way pairs, each with its differences. */
   reconciliations: number;
   reconcileDiffs: number;
+  /** Resolved alerts (with their deliveries) resolved before the runs cutoff. */
+  alerts: number;
   complete: boolean;
 }
 /** Size of one history table. */

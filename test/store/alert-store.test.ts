@@ -119,6 +119,20 @@ describe.each(['sqlite', 'postgres'] as const)('alert store on %s', (kind) => {
     expect((await store.alerts.listAlerts({ rule: 'dlq' })).map((a) => a.status)).toEqual(['open', 'resolved']);
   });
 
+  it('purges resolved alerts with their deliveries by the run retention, and keeps open ones', async () => {
+    if (!run) return;
+    const [open, resolved] = await store.alerts.listAlerts({ rule: 'dlq' });
+    expect([open.status, resolved.status]).toEqual(['open', 'resolved']);
+    // Resolved at minute 7: a cutoff at minute 7 keeps it, one after it purges it.
+    const kept = await store.purgeHistory({ jobsBefore: at(0), inboxBefore: at(0), runsBefore: at(7), batchSize: 100 });
+    expect(kept.alerts).toBe(0);
+    const purged = await store.purgeHistory({ jobsBefore: at(0), inboxBefore: at(0), runsBefore: new Date(Date.UTC(2026, 0, 1, 12, 7, 30)).toISOString(), batchSize: 100 });
+    expect(purged.alerts).toBe(1);
+    expect(await store.alerts.getAlert(resolved.id)).toBeNull();
+    expect(await store.alerts.listDeliveries(resolved.id)).toEqual([]);
+    expect((await store.alerts.getAlert(open.id))?.status).toBe('open');
+  });
+
   it('silences a key for a period: pending deliveries are cancelled, a reopening within it is not notified, one after it is', async () => {
     if (!run) return;
     const [alert] = await store.alerts.listAlerts({ status: 'active' });

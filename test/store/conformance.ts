@@ -1266,7 +1266,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         for (let i = 0; i < 4; i++) await finish(`young-${i}`, 'done');
         const past = new Date(Date.now() - 86_400_000).toISOString();
         const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 100 });
-        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, complete: true });
+        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, complete: true });
         const capped = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, maxRunsPerFlow: 1, batchSize: 100 });
         expect(capped.runs).toBe(3);
         expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);
