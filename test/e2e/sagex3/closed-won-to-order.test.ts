@@ -33,7 +33,7 @@ describe('Sage X3 journey 7 on Change Data Capture (the template)', () => {
   const rows = (name: string) => [...org().table(name).values()];
 
   it('orders a won Opportunity from its change event, once', async () => {
-    await waitFor(() => f.hub.streams.following().length === 1, 'the hub to follow the Opportunity stream');
+    await waitFor(() => f.hub.streams.following().includes('salesforce/entity:Opportunity'), 'the hub to follow the Opportunity stream');
     const leadId = org().insert('Lead', { LastName: 'Mensah', Company: 'Volta Cycles', Email: 'a.mensah@volta.example', Country: 'United States', Status: 'Open - Not Contacted' }).id;
     const { accountId, opportunityId } = f.salesforce.state.convertLead(leadId, { createOpportunity: true });
     await f.poll('x3-lead-to-customer');

@@ -34,7 +34,7 @@ describe('TIMS journey 7 on Change Data Capture (the template)', () => {
   const entryOf = (itemCode: string) => rows('PricebookEntry').find((e) => e.Product2Id === rows('Product2').find((p) => p.TIMS_Item_Code__c === itemCode)!.Id)!;
 
   it('turns a deal won in Salesforce into its TIMS order with nothing posted, once', async () => {
-    await waitFor(() => f.hub.streams.following().length === 1, 'the hub to follow the Opportunity stream');
+    await waitFor(() => f.hub.streams.following().includes('salesforce/entity:Opportunity'), 'the hub to follow the Opportunity stream');
     await f.poll(CATALOGUE);
     const leadId = org().insert('Lead', { LastName: 'Lund', Company: 'Gallatin Welding', Email: 'erik@gallatinwelding.example', Street: '20 Main St', City: 'Bozeman', State: 'MT', PostalCode: '59715', Country: 'US', Status: 'Open - Not Contacted' }).id;
     const { accountId, opportunityId } = f.salesforce.state.convertLead(leadId, { createOpportunity: true });
