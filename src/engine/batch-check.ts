@@ -3,16 +3,42 @@
  * Pardot import still running), the bulk load stores the handle and the source records in a `batch`
  * job due when the connector asked to be checked; a worker runs the check (connector.resumeBatch),
  * defers the job again while the vendor is still busy, and once it is done links the written records
- * and hands the failed ones to the queue, in the transaction that completes the job. Nothing waits
- * in between: no worker, no limiter slot and no connector is held while the vendor works.
+ * and hands the failed ones to the queue. Nothing waits in between: no worker, no limiter slot and no
+ * connector is held while the vendor works.
+ *
+ * A batch can hold 100,000 records, so two things keep every step of it short: the records' data
+ * travels packed (gzip, in slices of
+ * PACK_RECORDS, opened only for the records that failed), so a check re-reads and re-writes megabytes,
+ * not the records' full JSON; and a finished batch commits its links and retry jobs in slices of
+ * SETTLE_SLICE, each its own short transaction, idempotent if the job runs again. One transaction
+ * holding the store for minutes stopped the worker's lease renewals: the lease lapsed, the job was
+ * claimed again while it still ran, and the copies starved each other (the 100,000-record bulk load
+ * of issue 13 never finished).
  */
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { isPendingBatch, type PendingBatch, type SourceRecord, type WriteOutcome } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
 import type { Fields, JsonObject, JsonValue } from '../core/json.js';
-import type { JobRow, NewJob, Store, XrefLink } from '../store/types.js';
+import type { InboxEvent, JobRow, NewJob, Store, XrefLink } from '../store/types.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowRuntime } from './flow-cache.js';
 import type { EventPayload } from './payloads.js';
+
+/** Records per packed slice of a batch's data. */
+export const PACK_RECORDS = 1000;
+/** Links (and retry jobs) committed per transaction when a batch settles. */
+export const SETTLE_SLICE = 1000;
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** A source record as a batch keeps it: id and stamp in the open; its data in `data` (older payloads) or in the packed slices. */
+export interface BatchRecord {
+  id: string;
+  updatedAt?: string;
+  data?: Fields;
+}
 
 /** The payload of a `batch` job. */
 export interface BatchCheckPayload {
@@ -23,13 +49,48 @@ export interface BatchCheckPayload {
     entity: string;
     /** The connector's handle, as its last answer returned it. */
     handle: JsonObject;
-    /** The source records the writes were made from, in op order. */
-    records: Array<{ id: string; updatedAt?: string; data: Fields }>;
+    /** The source records the writes were made from, in op order (their data packed below). */
+    records: BatchRecord[];
+    /** The records' data, PACK_RECORDS per slice in record order: base64 of gzipped JSON arrays. */
+    packed?: string[];
     /** The connector's last progress line. */
     detail?: string;
     /** Checks made so far. */
     checks: number;
   };
+}
+
+/** Packs records' data into gzip slices (compressed off the event loop, a slice at a time). */
+export async function packRecords(records: Array<Pick<SourceRecord, 'data'>>): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < records.length; i += PACK_RECORDS) {
+    const json = JSON.stringify(records.slice(i, i + PACK_RECORDS).map((r) => r.data));
+    out.push(((await gzipAsync(json)) as Buffer).toString('base64'));
+  }
+  return out;
+}
+
+/** The data of the records at `indexes` (ascending), opening only the slices that hold them. */
+export async function unpackRecords(b: Pick<BatchCheckPayload['batch'], 'records' | 'packed'>, indexes: number[], entity: string): Promise<SourceRecord[]> {
+  const slices = new Map<number, Fields[]>();
+  const out: SourceRecord[] = [];
+  for (const i of indexes) {
+    const r = b.records[i];
+    let data = r.data;
+    if (data === undefined) {
+      const k = Math.floor(i / PACK_RECORDS);
+      let slice = slices.get(k);
+      if (!slice) {
+        const text = b.packed?.[k];
+        if (text === undefined) throw new SyncError('fatal', `batch job payload has no packed data for record ${r.id} (slice ${k})`);
+        slice = JSON.parse(((await gunzipAsync(Buffer.from(text, 'base64'))) as Buffer).toString('utf8')) as Fields[];
+        slices.set(k, slice);
+      }
+      data = slice[i % PACK_RECORDS];
+    }
+    out.push({ id: r.id, entity, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}), data });
+  }
+  return out;
 }
 
 /** True for a `batch` job's payload. */
@@ -56,27 +117,16 @@ export function settleBatch(source: { connection: string; entity: string }, targ
   return { links, failed };
 }
 
-/** The ordinary jobs that re-run failed records of a bulk write. */
-export function retryJobs(flow: FlowRuntime, failed: SourceRecord[]): NewJob[] {
-  return failed.map((r) => ({
-    flow: flow.name,
-    flowVersion: flow.version,
-    kind: 'event',
-    payload: { record: r.data, id: r.id, type: 'bulk-retry' } satisfies EventPayload as unknown as JsonValue,
-    recordKey: r.id,
-    maxAttempts: flow.policy.maxAttempts,
-  }));
-}
-
 /** The `batch` job for a pending result, due when the connector asked to be checked. */
-export function batchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: SourceRecord[], pending: PendingBatch, checks = 0): NewJob {
+export async function batchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: SourceRecord[], pending: PendingBatch, checks = 0): Promise<NewJob> {
   const payload: BatchCheckPayload = {
     batch: {
       target: target.name,
       connection: target.connection,
       entity: target.entity,
       handle: pending.handle,
-      records: records.map((r) => ({ id: r.id, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}), data: r.data })),
+      records: records.map((r) => ({ id: r.id, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}) })),
+      packed: await packRecords(records),
       ...(pending.detail ? { detail: pending.detail } : {}),
       checks,
     },
@@ -91,7 +141,7 @@ export function batchCheckJob(flow: FlowRuntime, target: { name: string; connect
   };
 }
 
-/** The outcome of one check: deferred again, or done with what to commit. */
+/** The outcome of one check: deferred again, or done with what is left to commit (links and retries are already committed, slice by slice). */
 export type BatchCheckOutcome =
   | { done: false; runAt: string; payload: BatchCheckPayload }
   | { done: true; settlement: BatchSettlement; enqueue: NewJob[]; stats: JsonObject };
@@ -109,11 +159,47 @@ export async function checkBatch(flow: FlowRuntime, job: Pick<JobRow, 'id'>, pay
       payload: { batch: { ...b, handle: result.handle, checks: b.checks + 1, ...(result.detail ? { detail: result.detail } : {}) } },
     };
   }
-  const settlement = settleBatch(flow.def.source, { connection: b.connection, entity: b.entity }, b.records, result);
+  const { written, failed } = await commitSettlement(flow, job, b, result, deps.store);
   return {
     done: true,
-    settlement,
-    enqueue: retryJobs(flow, settlement.failed),
-    stats: { target: b.target, checks: b.checks + 1, written: settlement.links.length, failed: settlement.failed.length },
+    settlement: { links: [], failed: [] },
+    enqueue: [],
+    stats: { target: b.target, checks: b.checks + 1, written, failed },
   };
+}
+
+/**
+ * Links the written records and queues the failed ones, SETTLE_SLICE per transaction, so no
+ * transaction holds the store long enough to starve lease renewals. Running it again (the job claimed
+ * again after a crash) changes nothing: a link is recorded once, and each retry's delivery id (record,
+ * stamp, this batch job and target) is dropped by the inbox the second time.
+ */
+async function commitSettlement(flow: FlowRuntime, job: Pick<JobRow, 'id'>, b: BatchCheckPayload['batch'], outcomes: WriteOutcome[], store: Store): Promise<{ written: number; failed: number }> {
+  const source = flow.def.source;
+  let links: XrefLink[] = [];
+  const failedAt: number[] = [];
+  let written = 0;
+  for (let i = 0; i < b.records.length; i++) {
+    const o = outcomes[i];
+    if (o?.ok) {
+      links.push({ a: { connection: source.connection, entity: source.entity, id: b.records[i].id }, b: { connection: b.connection, entity: b.entity, id: o.id } });
+      written += 1;
+    } else failedAt.push(i);
+    if (links.length >= SETTLE_SLICE) {
+      await store.link(links);
+      links = [];
+    }
+  }
+  if (links.length) await store.link(links);
+  for (let k = 0; k < failedAt.length; k += SETTLE_SLICE) {
+    const records = await unpackRecords(b, failedAt.slice(k, k + SETTLE_SLICE), source.entity);
+    const events: InboxEvent[] = records.map((r) => ({
+      flow: flow.name,
+      deliveryId: `${r.id}@${r.updatedAt ?? 'bulk'}#${job.id}/${b.target}`,
+      payload: { record: r.data, id: r.id, type: 'bulk-retry' } satisfies EventPayload as unknown as JsonValue,
+      recordKey: r.id,
+    }));
+    await store.ingest(events, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
+  }
+  return { written, failed: failedAt.length };
 }

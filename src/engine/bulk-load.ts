@@ -135,7 +135,7 @@ async function loadPage(
     }
     if (isPendingBatch(result)) {
       // The vendor works on it now; a worker checks it when the connector asked, holding nothing meanwhile.
-      await deps.store.enqueue([batchCheckJob(flow, t, owners, result)]);
+      await deps.store.enqueue([await batchCheckJob(flow, t, owners, result)]);
       progress.pending += owners.length;
       report({ detail: `${t.connection} ${t.entity}: ${result.detail ?? 'vendor job running'}` });
       continue;

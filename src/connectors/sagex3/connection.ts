@@ -12,6 +12,7 @@ import type { EntityContext } from './entities/rest-entity.js';
 import { salesOrderHandler } from './entities/sales-order.js';
 import { soapObjectWriter, type SoapWriteContext } from './entities/soap-object.js';
 import { layoutWith, STANDARD_LAYOUTS } from './layouts.js';
+import { graphqlNodes } from './graphql/nodes.js';
 import { X3GraphqlReader } from './graphql/reader.js';
 import { ConnectedAppToken } from './graphql/token.js';
 import { X3RestClient, type X3Reader } from './rest-client.js';
@@ -26,7 +27,7 @@ export interface SageX3ConnectionOptions {
 
 /** Builds the entity table of a connection. */
 export function entityTable(s: SageX3Settings, soap: X3SoapClient, rest: X3Reader, now: () => number): EntityTable {
-  const ctx: EntityContext = { rest, settleMs: s.settleSeconds * 1000, now, auditedDeletions: s.auditedDeletions };
+  const ctx: EntityContext = { rest, settleMs: s.settleSeconds * 1000, now, ...(s.auditedDeletions ? { deletionAudit: s.deletionAudit } : {}) };
   const w: SoapWriteContext = { soap, format: s.resultFormat, modifyRetries: s.modifyRetries };
   let table: EntityTable = {};
   const findIds = (entity: string) => async (field: string, value: unknown) => (await table[entity].find!(field, value)).map((r) => r.id);
@@ -83,8 +84,9 @@ export class SageX3Connection implements Connector {
 
   private graphqlReader(s: SageX3Settings, base: string, ctx: ConnectorContext): X3GraphqlReader {
     if (!s.graphqlClientId || !s.graphqlSecret) throw new SyncError('fatal', 'Sage X3: readApi is graphql, so graphqlClientId and graphqlSecret (the connected application) are required', { system: 'sagex3', field: s.graphqlClientId ? 'graphqlSecret' : 'graphqlClientId' });
+    const nodes = graphqlNodes(s.graphqlRelease, s.graphqlNames);
     const token = new ConnectedAppToken({ clientId: s.graphqlClientId, secret: s.graphqlSecret, user: s.user, lifetimeSeconds: s.graphqlTokenSeconds, now: Date.now });
-    return new X3GraphqlReader({ url: `${base}${s.graphqlPath}`, endpoint: s.endpoint, release: s.graphqlRelease, token, pageSize: s.pageSize, timeoutMs: s.requestTimeoutMs, gate: ctx.gate, fallback: this.rest });
+    return new X3GraphqlReader({ url: `${base}${s.graphqlPath}`, endpoint: s.endpoint, release: s.graphqlRelease, nodes, token, pageSize: s.pageSize, timeoutMs: s.requestTimeoutMs, gate: ctx.gate, fallback: this.rest });
   }
 
   /** Proves REST (user, endpoint) and SOAP (pool, customer web service) without changing anything. */

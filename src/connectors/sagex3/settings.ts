@@ -16,6 +16,24 @@ const PublicNames = Type.Object(
   { default: {}, title: 'Web service public names', description: 'The names your X3 administrator published the objects under (Development → Web services → Web services, GESAWE).' },
 );
 
+/**
+ * Where audited deletions are read (with auditedDeletions). Sage's documentation available to us names
+ * the audit tables (AUDITH header, AUDITL fields) but not their columns or an api1 representation, so
+ * every name is a setting; the defaults are the sandbox's.
+ */
+const X3_NAME = '^[A-Z][A-Z0-9_]*$';
+const DeletionAudit = Type.Object(
+  {
+    cls: Type.String({ default: 'AUDITH', pattern: X3_NAME, title: 'Audit class', description: 'The api1 class (representation) that lists audit header rows.' }),
+    tableColumn: Type.String({ default: 'CODFIC', pattern: X3_NAME, title: 'Table column', description: 'Column holding the audited table (compared with BPCUSTOMER).' }),
+    typeColumn: Type.String({ default: 'TYPMVT', pattern: X3_NAME, title: 'Movement type column' }),
+    deleteType: Type.String({ default: '3', title: 'Deletion movement type', description: 'The movement type value of a deletion.' }),
+    keyColumn: Type.String({ default: 'CLEFIC', pattern: X3_NAME, title: 'Key column', description: 'Column holding the deleted record\'s key (BPCNUM).' }),
+    stampColumn: Type.String({ default: 'UPDDATTIM', pattern: X3_NAME, title: 'Time column', description: 'UTC datetime of the audit row, compared with the poll window.' }),
+  },
+  { default: {}, title: 'Deletion audit names', description: 'Class and columns of X3\'s table audit (AUDITH) read when auditedDeletions is on; check them on your version.' },
+);
+
 /** The settings spec. */
 export const sageX3Settings = defineSettings(
   Type.Object({
@@ -42,8 +60,15 @@ export const sageX3Settings = defineSettings(
     graphqlClientId: Type.Optional(Type.String({ title: 'GraphQL connected application: client ID', description: 'Administration → Settings → Authentication → Connected applications; the JWT issuer. Needed when readApi is graphql.' })),
     graphqlSecret: Type.Optional(Type.String({ title: 'GraphQL connected application: secret', 'x-secret': true, description: 'The application secret; signs the HS256 token. Needed when readApi is graphql.' })),
     graphqlRelease: StringEnum(['2021', '2023'] as const, { title: 'GraphQL schema naming', default: '2023', description: 'Node names moved between releases: 2023 (x3MasterData, 2023 and later) or 2021 (xtremX3MasterData, 2021–2022).' }),
+    graphqlNames: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        title: 'GraphQL name overrides',
+        description: 'Where your server names a node or property differently from the release defaults (docs/connectors/sagex3.md lists them): CLASS → package.node, CLASS.COLUMN → property, CLASS.CHILD → collection, CLASS.CHILD.COLUMN → line property, e.g. {"ITMMASTER": "x3MasterData.item", "BPCUSTOMER.UPDDATTIM": "updateStamp"}.',
+      }),
+    ),
     graphqlPath: Type.String({ title: 'GraphQL path', default: '/xtrem/api' }),
     graphqlTokenSeconds: Type.Integer({ title: 'GraphQL token lifetime (s)', default: 60, minimum: 10, maximum: 3600, description: 'Lifetime of each signed token; keep it at or below the connected application\'s token lifetime.' }),
+    deletionAudit: DeletionAudit,
     auditedDeletions: Type.Boolean({ title: 'Customer deletions are audited', default: false, description: 'Table auditing (Setup → Usage → Audit, GESAUD) records deletions of BPCUSTOMER in AUDITH: customer polling then also reads those rows and reports the customers as deleted. Without it X3 shows no deletion to a poller.' }),
     pageSize: Type.Integer({ title: 'REST page size (count)', default: 100, minimum: 1, maximum: 1000 }),
     settleSeconds: Type.Integer({ title: 'Polling settle time (s)', default: 1, minimum: 0, description: 'UPDDATTIM has whole seconds: records of the current second are left for the next poll.' }),

@@ -88,12 +88,18 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   }
   const timeoutMs = req.timeoutMs ?? 30_000;
   let res: Dispatcher.ResponseData;
-  try {
-    // undici's request, not fetch: the same client without the WHATWG stream layers, a visible share
-    // of the hot path; its header and body timeouts replace a timer per request.
-    res = await request(req.url, { method: req.method, headers, body, signal: req.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  } catch (err) {
-    throw new SyncError('retryable', `${req.method} ${redactUrl(req.url)} failed: ${failureReason(err)}`, {}, { cause: err });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // undici's request, not fetch: the same client without the WHATWG stream layers, a visible share
+      // of the hot path; its header and body timeouts replace a timer per request.
+      res = await request(req.url, { method: req.method, headers, body, signal: req.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      break;
+    } catch (err) {
+      // A kept-alive connection the server closed while idle fails the next request on it before any
+      // answer. A read is sent again once on a new connection; a write is not (it may have landed).
+      if (attempt === 0 && (req.method === 'GET' || req.method === 'HEAD') && staleConnection(err) && !req.signal?.aborted) continue;
+      throw new SyncError('retryable', `${req.method} ${redactUrl(req.url)} failed: ${failureReason(err)}`, {}, { cause: err });
+    }
   }
   let text: string;
   try {
@@ -119,6 +125,13 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
     else if (v !== undefined) h.set(k, v);
   }
   return h;
+}
+
+/** A request that failed because its connection was closed or reset under it (no answer came). */
+function staleConnection(err: unknown): boolean {
+  const e = err as Error & { code?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function failureReason(err: unknown): string {

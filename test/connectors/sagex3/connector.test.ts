@@ -237,6 +237,28 @@ describe('reads and change polling through api1', () => {
     expect(after.openBalance).toMatch(/^\d+\.\d{2}$/);
   });
 
+  it('with auditedDeletions, a customer deleted in X3 is polled as deleted through the deletionAudit names; a name that is not an X3 column is refused', async () => {
+    const { x3, ctx } = connect({ auditedDeletions: true });
+    let since = null;
+    for (;;) {
+      const page = await x3.readChanges('BPCUSTOMER', since, { limit: 50, overlapMs: 1000 });
+      since = page.next;
+      if (!page.hasMore) break;
+    }
+    const ordered = new Set(emu.tables.list('SORDER').map((o) => String(o.BPCORD)));
+    const gone = String(emu.tables.list('BPCUSTOMER').find((c) => !ordered.has(String(c.BPCNUM)))!.BPCNUM);
+    emu.clock.advance(2000);
+    emu.business.deleteCustomer(gone);
+    emu.clock.advance(2000);
+    const page = await x3.readChanges('BPCUSTOMER', since, { limit: 50, overlapMs: 1000 });
+    // (Earlier tests' changes may come in the same window; the deleted customer comes once, as deleted.)
+    expect(page.records.filter((r) => r.id === gone)).toEqual([expect.objectContaining({ id: gone, deleted: true, data: { BPCNUM: gone, deleted: true } })]);
+    expect(ctx.calls).toContain('GET AUDITH $query');
+    // Without auditing (the default) the deletion is not seen.
+    expect((await connect().x3.readChanges('BPCUSTOMER', since, { limit: 50, overlapMs: 1000 })).records.some((r) => r.id === gone)).toBe(false);
+    expect(() => connect({ auditedDeletions: true, deletionAudit: { keyColumn: 'clefic; drop' } })).toThrow(/deletionAudit/);
+  });
+
   it('reads orders with the customer, exact decimals and the empty-date sentinel as null', async () => {
     const { x3 } = connect();
     const open = emu.tables.list('SORDER').find((o) => o.SHIDAT === '')!;

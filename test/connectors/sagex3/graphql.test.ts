@@ -83,6 +83,37 @@ describe('the GraphQL read path', () => {
     expect(() => connect({ readApi: 'graphql' })).toThrow(/graphqlClientId/);
   });
 
+  it('reads a 2021–22 server through xtremX3MasterData.businessPartner, or another release\'s server through graphqlNames', async () => {
+    const old = await startSageX3Emulator({ seedSize: { customers: 5, items: 3, orders: 0 }, graphqlRelease: '2021' });
+    try {
+      const settings = (extra: Record<string, unknown>) => testContext(emulatorSettings(old, { ...graphql, ...extra }));
+      const viaRelease = new SageX3Connection(settings({ graphqlRelease: '2021' }));
+      const c = old.tables.list('BPCUSTOMER')[2];
+      expect((await viaRelease.get('BPCUSTOMER', String(c.BPCNUM)))?.data).toMatchObject({ BPCNUM: c.BPCNUM, BPCNAM: c.BPCNAM });
+      // The 2023 defaults fail on this server until the installation names its nodes.
+      const ctx = settings({ graphqlRelease: '2023', graphqlNames: { BPCUSTOMER: 'xtremX3MasterData.businessPartner', ITMMASTER: 'xtremX3MasterData.product' } });
+      const renamed = new SageX3Connection(ctx);
+      const page = await renamed.readChanges('BPCUSTOMER', null, { limit: 10 });
+      expect(page.records.map((r) => r.id).sort()).toEqual(old.tables.list('BPCUSTOMER').map((r) => String(r.BPCNUM)).sort());
+      expect(ctx.calls.some((op) => op.startsWith('POST graphql businessPartner query'))).toBe(true);
+      expect((await renamed.get('ITMMASTER', String(old.tables.list('ITMMASTER')[0].ITMREF)))?.data.ITMREF).toBe(old.tables.list('ITMMASTER')[0].ITMREF);
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('a property renamed through graphqlNames is what the query asks for; a name the read path does not know is refused naming the key', async () => {
+    // An unknown property on the emulator's node: the rename reaches the query (the server refuses it).
+    const renamed = connect({ ...graphql, graphqlNames: { 'BPCUSTOMER.BPCNAM': 'customerName', 'BPCUSTOMER.CONTACT.CNTEMA': 'emailAddress' } }).x3;
+    const err = await renamed.get('BPCUSTOMER', 'PT001').catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'fatal', details: { vendorCode: 'SCHEMA' } });
+    expect((err as SyncError).message).toMatch(/customerName/);
+    expect(() => connect({ ...graphql, graphqlNames: { SORDER: 'x3Sales.salesOrder' } })).toThrow(/graphqlNames\["SORDER"\].*not read through GraphQL/);
+    expect(() => connect({ ...graphql, graphqlNames: { BPCUSTOMER: 'customer' } })).toThrow(/graphqlNames\["BPCUSTOMER"\].*package\.node/);
+    expect(() => connect({ ...graphql, graphqlNames: { 'BPCUSTOMER.NOTES.TEXT': 'value' } })).toThrow(/graphqlNames\["BPCUSTOMER.NOTES.TEXT"\].*no collection NOTES/);
+    expect(() => connect({ ...graphql, graphqlNames: { 'BPCUSTOMER.BPCNAM': 'company name' } })).toThrow(/not a GraphQL property name/);
+  });
+
   it('check() proves the GraphQL path too', async () => {
     const res = await connect(graphql).x3.check();
     expect(res).toMatchObject({ ok: true, info: { rest: 'ok', graphql: 'ok', soap: 'ok' } });

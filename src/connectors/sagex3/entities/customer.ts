@@ -166,11 +166,15 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
       const missing = [...related.keys()].filter((id) => !seen.has(id));
       for await (const r of whereIn(ctx.rest, 'BPCUSTOMER', 'BPCNUM', missing, w.signal)) seen.set(keyOfResource(r, KEYS), r);
     }
-    if (ctx.auditedDeletions) {
+    const audit = ctx.deletionAudit;
+    if (audit) {
       // A deleted customer has no row to change: its audited deletion (AUDITH, TYPMVT 3) stands in.
-      for await (const a of ctx.rest.query('AUDITH', { where: `CODFIC eq 'BPCUSTOMER' and TYPMVT eq 3 and ${windowWhere(w.fromMs, cutoff)}`, signal: w.signal })) {
-        const key = typeof a.CLEFIC === 'string' ? a.CLEFIC : '';
-        if (key && !seen.has(key)) yield { BPCNUM: key, UPDDATTIM: a.UPDDATTIM, [DELETED]: true };
+      // Column names are checked by the settings schema (X3 names only); a menu value goes in as a number.
+      const type = /^\d+$/.test(audit.deleteType) ? Number(audit.deleteType) : audit.deleteType;
+      const where = `${audit.tableColumn} eq 'BPCUSTOMER' and ${audit.typeColumn} eq ${whereLiteral(type)} and ${windowWhere(w.fromMs, cutoff, audit.stampColumn)}`;
+      for await (const a of ctx.rest.query(audit.cls, { where, signal: w.signal })) {
+        const key = typeof a[audit.keyColumn] === 'string' ? (a[audit.keyColumn] as string) : '';
+        if (key && !seen.has(key)) yield { BPCNUM: key, UPDDATTIM: a[audit.stampColumn], [DELETED]: true };
       }
     }
     for (const [id, r] of seen) {

@@ -17,8 +17,18 @@ export interface EntityContext {
   settleMs: number;
   /** The clock (injectable for tests). */
   now(): number;
-  /** AUDITH records customer deletions (setting auditedDeletions). */
-  auditedDeletions?: boolean;
+  /** Where X3's table audit records customer deletions (settings auditedDeletions, deletionAudit); absent when off. */
+  deletionAudit?: DeletionAuditNames;
+}
+
+/** The class and columns of X3's table audit (setting deletionAudit). */
+export interface DeletionAuditNames {
+  cls: string;
+  tableColumn: string;
+  typeColumn: string;
+  deleteType: string;
+  keyColumn: string;
+  stampColumn: string;
 }
 
 /** How one class reads. */
@@ -35,10 +45,10 @@ export interface RestEntityDef {
 }
 
 /** The window of a poll as an api1 where clause. UPDDATTIM has whole seconds, so the lower bound is `gt` one second earlier (inclusive of the watermark's second, for the key tie-break). */
-export function windowWhere(fromMs: number | null, untilMs: number): string {
-  const until = `UPDDATTIM le ${whereLiteral(new Date(Math.floor(untilMs / 1000) * 1000))}`;
+export function windowWhere(fromMs: number | null, untilMs: number, column = 'UPDDATTIM'): string {
+  const until = `${column} le ${whereLiteral(new Date(Math.floor(untilMs / 1000) * 1000))}`;
   if (fromMs === null) return until;
-  return `UPDDATTIM gt ${whereLiteral(new Date(Math.floor(fromMs / 1000) * 1000 - 1000))} and ${until}`;
+  return `${column} gt ${whereLiteral(new Date(Math.floor(fromMs / 1000) * 1000 - 1000))} and ${until}`;
 }
 
 /** Splits a list into chunks (for `in (...)` clauses of a sane length). */

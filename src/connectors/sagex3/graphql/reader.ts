@@ -11,7 +11,7 @@ import { httpFailure } from '../errors.js';
 import { parseExactJson } from '../exact-json.js';
 import type { Resource, X3Reader } from '../rest-client.js';
 import { filterOf, orderOf } from './filter.js';
-import { nodeOf, type CollectionMap, type GraphqlRelease, type NodeMap } from './nodes.js';
+import type { CollectionMap, GraphqlRelease, NodeMap } from './nodes.js';
 import type { ConnectedAppToken } from './token.js';
 
 /** Connection facts for the GraphQL reader. */
@@ -20,7 +20,10 @@ export interface GraphqlReaderOptions {
   url: string;
   /** The X3 endpoint (folder), sent as `x-xtrem-endpoint`. */
   endpoint: string;
+  /** The release's naming (for the error that names the setting). */
   release: GraphqlRelease;
+  /** Class → node, renames applied (nodes.ts graphqlNodes). */
+  nodes: Record<string, NodeMap>;
   token: ConnectedAppToken;
   pageSize: number;
   timeoutMs: number;
@@ -64,6 +67,10 @@ function resourceOf(node: NodeMap, values: Record<string, unknown>): Resource {
 export class X3GraphqlReader implements X3Reader {
   constructor(private readonly o: GraphqlReaderOptions) {}
 
+  private nodeOf(cls: string): NodeMap | undefined {
+    return Object.hasOwn(this.o.nodes, cls) ? this.o.nodes[cls] : undefined;
+  }
+
   private async post(what: string, query: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
       const res = await gatedRequest(this.o.gate, `POST graphql ${what}`, {
@@ -90,14 +97,14 @@ export class X3GraphqlReader implements X3Reader {
       if (res.status >= 300) throw httpFailure(res.status, res.headers, res.text, `GraphQL ${what}`, messages);
       if (messages.length || !body.data) {
         const schema = messages.some((m) => /Cannot query field/.test(m));
-        throw new SyncError('fatal', `Sage X3 GraphQL ${what}: ${messages.join('; ') || 'no data'}${schema ? ` (node names differ by release: check the graphqlRelease setting, now ${this.o.release})` : ''}`, { system: 'sagex3', vendorCode: schema ? 'SCHEMA' : 'GRAPHQL' });
+        throw new SyncError('fatal', `Sage X3 GraphQL ${what}: ${messages.join('; ') || 'no data'}${schema ? ` (node names differ by release: check the graphqlRelease setting, now ${this.o.release}, or rename with graphqlNames)` : ''}`, { system: 'sagex3', vendorCode: schema ? 'SCHEMA' : 'GRAPHQL' });
       }
       return body.data;
     }
   }
 
   async *query(cls: string, params: { where?: string; orderBy?: string; count?: number; signal?: AbortSignal }): AsyncGenerator<Resource> {
-    const node = nodeOf(this.o.release, cls);
+    const node = this.nodeOf(cls);
     if (!node) {
       yield* this.o.fallback.query(cls, params);
       return;
@@ -116,10 +123,12 @@ export class X3GraphqlReader implements X3Reader {
   }
 
   async details(cls: string, key: string, signal?: AbortSignal): Promise<Resource | null> {
-    const node = nodeOf(this.o.release, cls);
+    const node = this.nodeOf(cls);
     if (!node) return this.o.fallback.details(cls, key, signal);
-    const q = `query ($id: Id!) { ${node.pkg} { ${node.node} { read(_id: $id) { ${selection(node)} } } } }`;
-    const data = await this.post(`${node.node} read`, q, { id: key }, signal);
+    // The key goes in as a literal: Sage's examples show `read(_id: "AE003")`, not the argument's type
+    // name a variable would have to declare. JSON string escapes are valid GraphQL string escapes.
+    const q = `query { ${node.pkg} { ${node.node} { read(_id: ${JSON.stringify(key)}) { ${selection(node)} } } } }`;
+    const data = await this.post(`${node.node} read`, q, {}, signal);
     const values = ((data[node.pkg] as Record<string, unknown> | undefined)?.[node.node] as Record<string, unknown> | undefined)?.read;
     return values && typeof values === 'object' ? resourceOf(node, values as Record<string, unknown>) : null;
   }

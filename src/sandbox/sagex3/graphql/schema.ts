@@ -1,7 +1,7 @@
 /**
  * The nodes the emulated X3 GraphQL API serves, per release: the package and node names moved between
- * releases (2021–22 `xtremX3MasterData`, 2023+ `x3MasterData`, see docs/connectors/sagex3.md), the
- * properties stayed. Each property reads one X3 column; menu-1 columns are booleans; stamps are the
+ * releases (2021–22 `xtremX3MasterData { businessPartner }`, 2023+ `x3MasterData { customer }`, see
+ * docs/connectors/sagex3.md), the properties stayed. Each property reads one X3 column; menu-1 columns are booleans; stamps are the
  * system properties `_createStamp` / `_updateStamp`.
  */
 
@@ -56,6 +56,7 @@ const product = (pkg: string): GqlNode => ({
 
 /** Every release's nodes. */
 export const GQL_RELEASES: Record<GqlRelease, GqlNode[]> = {
-  '2021': [customer('xtremX3MasterData', 'customer'), product('xtremX3MasterData')],
+  // Sage's 2021–22 examples read customers through `xtremX3MasterData { businessPartner }`.
+  '2021': [customer('xtremX3MasterData', 'businessPartner'), product('xtremX3MasterData')],
   '2023': [customer('x3MasterData', 'customer'), product('x3MasterData')],
 };
