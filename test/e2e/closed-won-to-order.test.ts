@@ -120,6 +120,10 @@ describe('journey 7, the template, where the org has no Change Data Capture', ()
     const entry = rows('PricebookEntry').find((e) => rows('Product2').some((p) => p.Id === e.Product2Id && String(p.Sage100_Item_Code__c ?? '').match(/^\d{4}-/)))!;
     org.update('Opportunity', opportunityId!, { Pricebook2Id: entry.Pricebook2Id });
     org.insert('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: entry.Id, Quantity: 3, UnitPrice: entry.UnitPrice });
+    // SystemModstamp has whole seconds, and the sandbox connection polls with settleSeconds 0: a poll
+    // that read the deal earlier in this second would hold the same stamp, so the won version's
+    // delivery id (id@stamp) would be a repeat. Win it in the next second, as a user's click would be.
+    await new Promise((r) => setTimeout(r, 1050 - (Date.now() % 1000)));
     org.update('Opportunity', opportunityId!, { StageName: 'Closed Won' });
     await waitFor(() => org.table('Opportunity').get(opportunityId!)!.Sage100_Order_No__c !== null, 'the polled won deal to be ordered', 60_000);
     expect(f.sage.db.list(SO_SalesOrderHeader).filter((h) => h.CustomerPONo === opportunityId!.slice(0, 15))).toHaveLength(1);
