@@ -20,7 +20,7 @@ describe.each(['sqlite', 'postgres'] as const)('two-way customer master on %s', 
   beforeAll(async () => {
     if (storeKind === 'postgres') run = await requirePostgres('two-way sync on postgres');
     if (!run) return;
-    f = await journeyFixture({ flows: [], store: storeKind });
+    f = await journeyFixture({ flows: [], store: storeKind, seedCrm: false });
     await f.hub.deployFlow(readFileSync(TEMPLATE, 'utf8'), 'test');
   }, 60_000);
   afterAll(async () => f?.close());
