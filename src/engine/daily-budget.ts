@@ -111,7 +111,11 @@ export class DailyBudget {
           // Counted again with the next flush: a store hiccup loses no calls.
           if (day === this.day) this.pending += add;
           this.reported ??= reported;
-          this.logger?.warn({ err: (err as Error).message, connection: this.name }, 'could not record API usage; will retry');
+          try {
+            this.logger?.warn({ err: (err as Error).message, connection: this.name }, 'could not record API usage; will retry');
+          } catch {
+            // The logger's stream is closed (the process is shutting down): the retry below is what matters.
+          }
           this.schedule();
         },
       )
@@ -124,7 +128,7 @@ export class DailyBudget {
   private count(): void {
     this.pending += 1;
     // Without a limit the count only feeds the Overview: one write per FLUSH_MS is enough however busy.
-    if (this.limit !== null && this.pending >= FLUSH_CALLS) void this.flush();
+    if (this.limit !== null && this.pending >= FLUSH_CALLS) this.flushInBackground();
     else this.schedule();
   }
 
@@ -132,9 +136,14 @@ export class DailyBudget {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush();
+      this.flushInBackground();
     }, FLUSH_MS);
     this.timer.unref();
+  }
+
+  /** A flush nobody awaits: its failure is handled (the calls are counted again later), so nothing may escape as an unhandled rejection. */
+  private flushInBackground(): void {
+    this.flush().catch(() => undefined);
   }
 
   private spent(limit: number): SyncError {
@@ -151,7 +160,7 @@ export class DailyBudget {
     const day = utcDay(now);
     if (day === this.day && !(this.resetAt !== null && now >= this.resetAt)) return;
     // Calls of the old day still pending are flushed under their day by the timer's flush; a new day starts clean.
-    if (this.pending > 0) void this.flush();
+    if (this.pending > 0) this.flushInBackground();
     this.day = day;
     this.known = 0;
     this.loaded = false;
