@@ -1,38 +1,23 @@
 /** Create or edit a notification channel: e-mail (SMTP), Slack-compatible webhook or signed webhook; secrets write-only. */
-import type { ErrorSchema } from '@rjsf/utils';
 import { useState } from 'react';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
 import { ErrorNote } from '../../components/ui';
 import type { AlertChannel, AlertKinds } from '../../types';
-import { issuesToErrors, SpecForm } from './SpecForm';
+import { SpecForm, useSpecSave } from './SpecForm';
 
 export function ChannelForm({ kinds, existing, onSaved, onCancel }: { kinds: AlertKinds; existing?: AlertChannel; onSaved: (name: string) => void; onCancel: () => void }) {
   const [name, setName] = useState(existing?.name ?? '');
   const [type, setType] = useState(existing?.type ?? kinds.channels[0]?.type ?? '');
   const [values, setValues] = useState<Record<string, unknown>>(existing?.settings ?? {});
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<ErrorSchema | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
   const def = kinds.channels.find((c) => c.type === type);
   const stored = existing && existing.type === type ? existing.secretNames : [];
-
-  const save = async () => {
-    setError(null);
-    setFieldErrors(undefined);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return setError('Name: letters, digits, dots, _ and - (for example "ops-email").');
-    setBusy(true);
+  const { error, fieldErrors, setFieldErrors, busy, save: saveAs } = useSpecSave('ops-email', async (n) => {
     // An empty secret field keeps the stored value.
     const settings = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== undefined && !(def?.secretFields.includes(k) && v === '')));
-    try {
-      await api('PUT', `/alerts/channels/${encodeURIComponent(name)}`, { type, settings });
-      onSaved(name);
-    } catch (err) {
-      if (err instanceof ApiError) setFieldErrors(issuesToErrors(err.body.issues));
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await api('PUT', `/alerts/channels/${encodeURIComponent(n)}`, { type, settings });
+    onSaved(n);
+  });
+  const save = () => saveAs(name);
 
   return (
     <div className="panel stack" aria-label={existing ? `Edit channel ${existing.name}` : 'New channel'}>

@@ -1,10 +1,9 @@
 /** Create or edit an alert rule: name, kind, the kind's params (a form from its schema), channels, enabled. */
-import type { ErrorSchema } from '@rjsf/utils';
 import { useState } from 'react';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
 import { ErrorNote } from '../../components/ui';
 import type { AlertChannel, AlertKinds, AlertRule } from '../../types';
-import { issuesToErrors, SpecForm } from './SpecForm';
+import { SpecForm, useSpecSave } from './SpecForm';
 
 export function RuleForm({ kinds, channels, existing, onSaved, onCancel }: { kinds: AlertKinds; channels: AlertChannel[]; existing?: AlertRule; onSaved: (name: string) => void; onCancel: () => void }) {
   const [name, setName] = useState(existing?.name ?? '');
@@ -12,26 +11,12 @@ export function RuleForm({ kinds, channels, existing, onSaved, onCancel }: { kin
   const [params, setParams] = useState<Record<string, unknown>>(existing?.params ?? {});
   const [chosen, setChosen] = useState<string[]>(existing?.channels ?? []);
   const [enabled, setEnabled] = useState(existing?.enabled ?? true);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<ErrorSchema | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
   const def = kinds.rules.find((k) => k.kind === kind);
-
-  const save = async () => {
-    setError(null);
-    setFieldErrors(undefined);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return setError('Name: letters, digits, dots, _ and - (for example "dead-letters-to-ops").');
-    setBusy(true);
-    try {
-      await api('PUT', `/alerts/rules/${encodeURIComponent(name)}`, { kind, params, channels: chosen, enabled });
-      onSaved(name);
-    } catch (err) {
-      if (err instanceof ApiError) setFieldErrors(issuesToErrors(err.body.issues));
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { error, fieldErrors, setFieldErrors, busy, save: saveAs } = useSpecSave('dead-letters-to-ops', async (n) => {
+    await api('PUT', `/alerts/rules/${encodeURIComponent(n)}`, { kind, params, channels: chosen, enabled });
+    onSaved(n);
+  });
+  const save = () => saveAs(name);
 
   return (
     <div className="panel stack" aria-label={existing ? `Edit rule ${existing.name}` : 'New rule'}>

@@ -6,7 +6,8 @@
 import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
+import { ApiError } from '../../api';
 
 type Values = Record<string, unknown>;
 
@@ -71,4 +72,32 @@ export function SpecForm({
       {children}
     </Form>
   );
+}
+
+/** Names a channel or rule may have (the admin API's rule). */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The save state both notification forms share: checks the name, runs `put`, and turns a refusal into
+ * the form's message and per-field errors.
+ */
+export function useSpecSave(example: string, put: (name: string) => Promise<void>) {
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<ErrorSchema | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const save = async (name: string) => {
+    setError(null);
+    setFieldErrors(undefined);
+    if (!NAME.test(name)) return setError(`Name: letters, digits, dots, _ and - (for example "${example}").`);
+    setBusy(true);
+    try {
+      await put(name);
+    } catch (err) {
+      if (err instanceof ApiError) setFieldErrors(issuesToErrors(err.body.issues));
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, fieldErrors, setFieldErrors, busy, save };
 }
