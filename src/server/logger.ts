@@ -32,6 +32,14 @@ const EMAIL_TEXT = /[^\s"'<>()[\]{},;:]+@[^\s"'<>()[\]{},;:]+\.[^\s"'<>()[\]{},;
 /** A JSON-quoted value a message embeds after `=`, `got`, `value`, `matches` (`CustomerName = "Ann Lee"`, `(got "x")`). */
 const QUOTED_VALUE = /((?:=|\bgot|\bvalue|\bvalues|\bmatch(?:es)?|\bwith)\s*)("(?:[^"\\]|\\.)*"|\{[^}]*\}|\[[^\]]*\])/gi;
 const PHONE_TEXT = /\+?\d[\d ().-]{7,}\d/g;
+/** Digit runs the phone pattern also matches that are not phone numbers: IPv4 addresses and ISO dates. */
+const NOT_A_PHONE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?)$/;
+
+/** A phone-like run is redacted when it holds a phone's count of digits (7 to 15, E.164) and is not an address or a date. */
+function redactPhone(run: string): string {
+  const digits = run.replace(/\D/g, '').length;
+  return digits >= 7 && digits <= 15 && !NOT_A_PHONE.test(run) ? '[phone]' : run;
+}
 
 /**
  * Record values embedded in free text (error messages name the email, the name, the value that broke
@@ -39,7 +47,7 @@ const PHONE_TEXT = /\+?\d[\d ().-]{7,}\d/g;
  * Field names, rules, kinds and ids in the message stay readable.
  */
 export function redactText(text: string): string {
-  return text.replace(QUOTED_VALUE, '$1"[redacted]"').replace(EMAIL_TEXT, '[email]').replace(PHONE_TEXT, '[phone]');
+  return text.replace(QUOTED_VALUE, '$1"[redacted]"').replace(EMAIL_TEXT, '[email]').replace(PHONE_TEXT, redactPhone);
 }
 
 /** Keys of a log line's own fields that carry free text from errors. */

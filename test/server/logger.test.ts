@@ -31,6 +31,14 @@ describe('log redaction', () => {
     expect(out).toContain('dead-lettered: 2 AR_Customer records');
   });
 
+  it('redactText redacts phone numbers, not addresses, dates or long ids', () => {
+    expect(redactText('Server listening at http://127.0.0.1:43367')).toBe('Server listening at http://127.0.0.1:43367');
+    expect(redactText('poll from 2026-12-06 09:41:21 on')).toBe('poll from 2026-12-06 09:41:21 on');
+    expect(redactText('at 2026-12-06T09:41:21.000Z')).toBe('at 2026-12-06T09:41:21.000Z');
+    expect(redactText('call +1 (555) 010-4477 or 555.010.4477 today')).toBe('call [phone] or [phone] today');
+    expect(redactText('replay id 1234567890123456789 done')).toBe('replay id 1234567890123456789 done');
+  });
+
   it('redactText leaves text without record values alone', () => {
     expect(redactText('connection "sink" refused its credential; its flows wait')).toBe('connection "sink" refused its credential; its flows wait');
     expect(redactText('x = "secret name"')).toBe('x = "[redacted]"');
