@@ -3,7 +3,10 @@
  * a store with the sink connection, and starting bench/engine-server.ts as its own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { openStore } from '../src/store/index.js';
 import { SynclineHub } from '../src/engine/hub.js';
@@ -32,23 +35,82 @@ targets:
 
 /** Migrates the store, saves the sink connection and deploys the flow (the sink need not be running: only its URL is stored). */
 export async function prepare(url: string, sink: Pick<RunningHttpSink, 'url'>): Promise<void> {
-  const store = await openStore({ url, masterKey: 'b'.repeat(64) });
+  const store = await openStore({ url, masterKey: BENCH_MASTER_KEY });
   const hub = new SynclineHub({ store, connectors, logger: pino({ level: 'silent' }) });
   await saveConnection(store, hub.connectors, { name: 'sink', type: 'http', settings: { baseUrl: sink.url, rateLimits: { perSecond: 100_000, concurrent: 128 }, entities: [{ name: 'contacts', idField: 'id', recordsPath: 'data', paths: { create: '/contacts', update: '/contacts/{id}', find: '/contacts?{field}={value}' } }] } }, 'bench');
   await hub.deployFlow(FLOW, 'bench');
   await store.close();
 }
 
-/** Starts the server process (extra environment on top of ours); resolves with its base URL once it listens. */
-export function startServer(url: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', path.join('bench', 'engine-server.ts')], { env: { ...process.env, SYNCLINE_DATABASE_URL: url, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** How a benchmark runs Syncline: `bundle` is what users run (`syncline start|worker` from dist/bundle), `tsx` the TypeScript sources through bench/engine-server.ts (needed for the in-process PostgreSQL statement profile). */
+export type BenchRuntime = 'bundle' | 'tsx';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** The master key every benchmark process shares (the store's secrets are encrypted with it). */
+export const BENCH_MASTER_KEY = 'b'.repeat(64);
+
+/**
+ * Starts one Syncline process on the store at `url`: `server` (HTTP + one worker) or `worker` (a worker
+ * only). Resolves with its base URL (null for a worker) once it serves. With the bundle runtime the
+ * process is `node bin/syncline.js start|worker` in an empty folder, configured by environment as a
+ * deployment would be, so its CPU and memory are the product's, not the TypeScript loader's.
+ */
+export function startSyncline(url: string, role: 'server' | 'worker', options: { runtime?: BenchRuntime; concurrency?: number; env?: Record<string, string>; stdin?: boolean } = {}): Promise<{ child: ChildProcess; base: string | null }> {
+  const runtime = options.runtime ?? 'bundle';
+  const concurrency = options.concurrency ?? 64;
+  const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+  let args: string[];
+  let cwd = process.cwd();
+  if (runtime === 'bundle') {
+    if (!bundleIsCurrent()) throw new Error('dist/bundle is older than src/: run `npm run build:server` first (the benchmark measures the built server)');
+    cwd = mkdtempSync(path.join(os.tmpdir(), 'syncline-bench-run-'));
+    args = [...profile, path.join(ROOT, 'bin', 'syncline.js'), role === 'server' ? 'start' : 'worker'];
+  } else {
+    args = [...profile, '--import', 'tsx', path.join(ROOT, 'bench', 'engine-server.ts')];
+  }
+  const env = {
+    ...process.env,
+    SYNCLINE_DATABASE_URL: url,
+    SYNCLINE_MASTER_KEY: BENCH_MASTER_KEY,
+    SYNCLINE_HOST: '127.0.0.1',
+    SYNCLINE_PORT: '0',
+    SYNCLINE_WORKER_CONCURRENCY: String(concurrency),
+    SYNCLINE_LOG_LEVEL: 'warn',
+    BENCH_ROLE: role,
+    CONCURRENCY: String(concurrency),
+    ...options.env,
+  };
+  const child = spawn(process.execPath, args, { cwd, env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
   return new Promise((resolve, reject) => {
-    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening (\S+)/.exec(d.toString());
-      if (m) resolve({ child, base: m[1] });
-    });
+    child.once('exit', (c) => reject(new Error(`${role} exited ${c}`)));
+    let out = '';
+    const ready = (d: Buffer) => {
+      out += d.toString();
+      // engine-server prints `listening <url>` / `working`; the CLI says where it runs on stderr.
+      const m = /listening (\S+)|Syncline is running at (\S+)|working|worker \d+ started/.exec(out);
+      if (!m) return;
+      child.stdout!.off('data', ready);
+      child.stderr!.off('data', ready);
+      resolve({ child, base: m[1] ?? m[2] ?? null });
+    };
+    child.stdout!.on('data', ready);
+    child.stderr!.on('data', ready);
   });
+}
+
+/** True when the bundle was built after the last change to src/ (what bin/syncline.js checks before running it). */
+function bundleIsCurrent(): boolean {
+  const stamp = path.join(ROOT, 'dist', '.built');
+  if (!existsSync(stamp)) return false;
+  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
+  return newest(path.join(ROOT, 'src')) <= statSync(stamp).mtimeMs;
+}
+
+/** Starts the server process (extra environment on top of ours); resolves with its base URL once it listens. */
+export async function startServer(url: string, env: Record<string, string> = {}, runtime: BenchRuntime = 'bundle'): Promise<{ child: ChildProcess; base: string }> {
+  const { child, base } = await startSyncline(url, 'server', { runtime, env });
+  return { child, base: base! };
 }
 
 /** Waits until the sink holds n records. */

@@ -5,25 +5,27 @@
  *
  *   npx tsx bench/engine.bench.ts [--events 20000] [--stores sqlite,postgres]
  *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--section <title>]
- *     [--durability power-loss|process-crash] [--write no]
+ *     [--durability power-loss|process-crash] [--runtime bundle|tsx] [--write no]
  *
  * `--workers` runs the server (HTTP + one worker) plus N-1 worker-only processes on the same store;
  * `--sink-latency-ms` makes the sink answer every call that much later (an I/O-bound target);
  * `--concurrency` is jobs in flight per worker; `--profile 1` counts every PostgreSQL statement the
  * Syncline processes send during the burst (bench/pg-profile.ts) and prints the statements per event.
+ * `--runtime bundle` (default) runs `syncline start|worker` from the built bundle, as users run it;
+ * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1`).
  * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run. Writes its table into bench/RESULTS.md
  * under "## Engine" for the default single-worker run, under `--section` when given, else (and always
  * with `--write no`) only prints it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
-import { prepare, waitForCount } from './engine-setup.js';
+import { prepare, startSyncline, waitForCount, type BenchRuntime } from './engine-setup.js';
 import { machine, markdownTable, percentile, writeSection } from './report.js';
 import type { StatementProfile } from './pg-profile.js';
 
@@ -35,6 +37,7 @@ const WORKERS = (args.get('workers') ?? '1').split(',').map(Number);
 const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Number);
 const CONCURRENCY = Number(args.get('concurrency') ?? 64);
 const PROFILE = args.get('profile') === '1';
+const RUNTIME = (args.get('runtime') ?? 'bundle') as BenchRuntime;
 const SECTION = args.get('write') === 'no' ? null : (args.get('section') ?? (args.has('workers') || args.has('sink-latency-ms') || args.has('concurrency') || args.has('durability') ? null : 'Engine'));
 // The Syncline processes read it as `syncline start` does (SYNCLINE_DURABILITY); they inherit this environment.
 if (args.has('durability')) process.env.SYNCLINE_DURABILITY = args.get('durability');
@@ -51,41 +54,33 @@ interface BenchProcess {
   command(line: 'reset' | 'dump'): Promise<void>;
 }
 
-function startProcess(url: string, role: 'server' | 'worker', index: number, profileDir: string | null): Promise<BenchProcess> {
+async function startProcess(url: string, role: 'server' | 'worker', index: number, profileDir: string | null): Promise<BenchProcess> {
   const profileFile = profileDir ? path.join(profileDir, `p${index}.json`) : null;
-  const child = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', path.join('bench', 'engine-server.ts')], {
-    env: { ...process.env, SYNCLINE_DATABASE_URL: url, BENCH_ROLE: role, CONCURRENCY: String(CONCURRENCY), ...(profileFile ? { PG_PROFILE: profileFile } : {}) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  // The statement profile hooks pg inside the process, which only bench/engine-server.ts does.
+  const runtime: BenchRuntime = profileFile ? 'tsx' : RUNTIME;
+  const { child, base } = await startSyncline(url, role, { runtime, concurrency: CONCURRENCY, env: profileFile ? { PG_PROFILE: profileFile } : {}, stdin: true });
   let out = '';
   const acks: Array<{ line: string; resolve: () => void }> = [];
-  return new Promise((resolve, reject) => {
-    child.once('exit', (c) => reject(new Error(`${role} exited ${c}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const a of [...acks]) {
-        if (out.includes(`${a.line} done`)) {
-          out = out.replace(`${a.line} done`, '');
-          acks.splice(acks.indexOf(a), 1);
-          a.resolve();
-        }
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const a of [...acks]) {
+      if (out.includes(`${a.line} done`)) {
+        out = out.replace(`${a.line} done`, '');
+        acks.splice(acks.indexOf(a), 1);
+        a.resolve();
       }
-      const m = /listening (\S+)|working/.exec(out);
-      if (m) {
-        out = out.replace(m[0], '');
-        resolve({
-          child,
-          base: m[1] ?? null,
-          profileFile,
-          command: (line) =>
-            new Promise<void>((done) => {
-              acks.push({ line, resolve: done });
-              child.stdin!.write(`${line}\n`);
-            }),
-        });
-      }
-    });
+    }
   });
+  return {
+    child,
+    base,
+    profileFile,
+    command: (line) =>
+      new Promise<void>((done) => {
+        acks.push({ line, resolve: done });
+        child.stdin!.write(`${line}\n`);
+      }),
+  };
 }
 
 /** Statements per event from the processes' profiles, biggest share of time first. */
