@@ -694,6 +694,18 @@ export abstract class KyselyStore implements Store {
       if (!job) return false;
       await this.recordOutcome(trx, job, input);
       const now = isoNow();
+      // One open letter per record: its newest failure carries the version a fix and a replay
+      // should start from. A stream that reads the same record again for two change events would
+      // otherwise leave two identical letters, and replaying both would run the record twice.
+      if (job.record_key !== null) {
+        await trx
+          .updateTable('dead_letters')
+          .set({ status: 'superseded', updated_at: now })
+          .where('flow', '=', job.flow)
+          .where('record_key', '=', job.record_key)
+          .where('status', '=', 'open')
+          .execute();
+      }
       await trx
         .insertInto('dead_letters')
         .values({

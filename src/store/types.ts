@@ -212,7 +212,8 @@ export interface JobDeadLetter {
 }
 
 // ---------- dead letters ----------
-export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
+/** `superseded`: a newer failure of the same record opened its own letter (one open letter per record). */
+export type DeadLetterStatus = 'open' | 'replayed' | 'discarded' | 'superseded';
 export interface DeadLetterRow {
   id: string;
   jobId: string;

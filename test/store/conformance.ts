@@ -1064,8 +1064,8 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
     });
 
     describe('dead letters', () => {
-      async function kill(flow: string, payload: NewJob['payload'], error: SerializedError = invalidEmail): Promise<string> {
-        await store.enqueue([newJob(flow, payload, { maxAttempts: 6 })]);
+      async function kill(flow: string, payload: NewJob['payload'], error: SerializedError = invalidEmail, recordKey?: string): Promise<string> {
+        await store.enqueue([newJob(flow, payload, { maxAttempts: 6, recordKey })]);
         const job = await claimOne();
         await store.deadLetterJob({ jobId: job.id, workerId: 'w1', error, run: runFor(job, 'dead'), traces: [] });
         const [letter] = await store.listDeadLetters({ flow, limit: 1 });
@@ -1118,6 +1118,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(jobs).toHaveLength(1);
         expect((await store.queueStats()).queued).toBe(1);
         expect((await store.listAudit({ actor: 'ops' })).filter((a) => a.action === 'dead_letter.replay')).toHaveLength(1);
+      });
+
+      it('keeps one open letter per record: a newer failure supersedes the older', async () => {
+        // Two change events of one lead read the same record twice; both runs fail the same way.
+        const first = await kill('f', { Id: 'L1', v: 1 }, invalidEmail, 'L1');
+        const second = await kill('f', { Id: 'L1', v: 1 }, invalidEmail, 'L1');
+        const other = await kill('f', { Id: 'L2' }, invalidEmail, 'L2');
+        const keyless = [await kill('f', { n: 1 }), await kill('f', { n: 2 })];
+        expect((await store.getDeadLetter(first))?.status).toBe('superseded');
+        expect((await store.listDeadLetters({ flow: 'f', status: 'open' })).map((d) => d.id).sort()).toEqual([second, other, ...keyless].sort());
+        expect((await store.queueStats()).deadLetters).toBe(4);
+        expect(await store.deadLetterGroups('f')).toEqual([expect.objectContaining({ count: 4 })]);
+        // A superseded letter cannot be replayed; the open one carries the newest version.
+        expect(await store.replayDeadLetters([first], 'ops')).toEqual([]);
+        expect((await store.listDeadLetters({ status: 'superseded' })).map((d) => d.id)).toEqual([first]);
+        // Another flow's letter about the same record is its own.
+        const elsewhere = await kill('g', { Id: 'L1' }, invalidEmail, 'L1');
+        expect((await store.getDeadLetter(second))?.status).toBe('open');
+        expect((await store.getDeadLetter(elsewhere))?.status).toBe('open');
       });
 
       it('discards open letters only and audits it', async () => {

@@ -173,7 +173,7 @@ export interface DeadLetter {
   error: SerializedError;
   errorKind: string;
   signature: string;
-  status: 'open' | 'replayed' | 'discarded';
+  status: 'open' | 'replayed' | 'discarded' | 'superseded';
   attempts: number;
   createdAt: string;
   updatedAt: string;

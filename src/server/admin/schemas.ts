@@ -228,7 +228,7 @@ export const deadLetterSchema: Schema = obj({
   error: serializedErrorSchema,
   errorKind: str,
   signature: str,
-  status: { type: 'string', enum: ['open', 'replayed', 'discarded'] },
+  status: { type: 'string', enum: ['open', 'replayed', 'discarded', 'superseded'] },
   attempts: int,
   createdAt: iso,
   updatedAt: iso,

@@ -12,6 +12,7 @@ import { twoWaySync } from './0007_two_way_sync.js';
 import { connectionSchemas } from './0009_connection_schemas.js';
 import { alertTables } from './0010_alerts.js';
 import { recordOrder } from './0011_record_order.js';
+import { deadLetterPerRecord } from './0012_dead_letter_per_record.js';
 
 export type { MigrationDialect } from './0001_initial.js';
 
@@ -27,6 +28,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
     '0009_connection_schemas': connectionSchemas,
     '0010_alerts': alertTables,
     '0011_record_order': recordOrder,
+    '0012_dead_letter_per_record': deadLetterPerRecord,
   };
 }
 

@@ -10,6 +10,7 @@ const TONE: Record<string, string> = {
   unchanged: 'muted',
   skipped: 'muted',
   discarded: 'muted',
+  superseded: 'muted',
   paused: 'warn',
   retrying: 'warn',
   open: 'bad',

@@ -109,6 +109,7 @@ export function DeadLetters() {
             <option>open</option>
             <option>replayed</option>
             <option>discarded</option>
+            <option>superseded</option>
           </select>
         </label>
         {(flow || signature) && (

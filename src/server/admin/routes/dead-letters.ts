@@ -61,7 +61,7 @@ export const deadLetterRoutes: AnyRoute[] = [
       querystring: obj(
         {
           flow: { type: 'string' },
-          status: { type: 'string', enum: ['open', 'replayed', 'discarded'], default: 'open' },
+          status: { type: 'string', enum: ['open', 'replayed', 'discarded', 'superseded'], default: 'open' },
           signature: { type: 'string' },
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           offset: { type: 'integer', minimum: 0, default: 0 },
