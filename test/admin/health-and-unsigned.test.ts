@@ -1,4 +1,4 @@
-/** The console's data for refused credentials and unsigned webhooks: connection health on Connections and Overview, `unsigned` on flows. */
+/** The console's data for refused credentials and unsigned webhooks: connection health on Connections and Overview, `unsigned` on flows; deploy refuses a keyless creating target. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_KEY } from '../../src/engine/connection-health.js';
 import { flowYaml, startHarness, type Harness } from './harness.js';
@@ -34,5 +34,14 @@ describe('connection health and unsigned flows in the admin API', () => {
     const refused = await h.call('POST', '/api/v1/flows', admin, { source: flowYaml('silent-hook').replace('  unsigned: true\n', '') });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toMatch(/unsigned: true/);
+  });
+
+  it('refuses to deploy a target that creates records with neither a match key nor an external id, saying what to add', async () => {
+    const admin = h.clients.admin.session;
+    const refused = await h.call('POST', '/api/v1/flows', admin, { source: flowYaml('keyless').replace('    match:\n      keys: [Email]\n', '') });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toMatch(/target \\?"customer\\?" upserts erp\/Customer records with neither a match key nor an external id/);
+    expect(refused.body).toContain('match: { keys: [');
+    expect(await h.store.getFlow('keyless')).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { salesforceConnector } from '../../src/connectors/salesforce/index.js';
 import { decodeSecrets } from '../../src/engine/connection-settings.js';
+import { HEALTH_KEY } from '../../src/engine/connection-health.js';
 import { DEFAULT_APP, DEFAULT_USER, startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.js';
 import { browserAvailable, launch } from './browser.js';
 import { signIn, startConsoleServer, type ConsoleServer } from './console-server.js';
@@ -86,6 +87,17 @@ describe.skipIf(!run)('connections in the console', () => {
     await card.getByRole('button', { name: 'Test connection' }).click();
     await expect.poll(() => card.locator('.badge').first().textContent()).toBe('ok');
     expect(await page.content()).not.toContain(refreshToken);
+  });
+
+  it('marks a connection whose credential was refused, and a successful Test clears the mark', async () => {
+    await server.store.setConnectionState('erp', HEALTH_KEY, { status: 'unauthorized', message: 'POST /customers → 401: bad credentials', at: new Date().toISOString() });
+    await page.reload();
+    const card = page.getByRole('article', { name: 'erp' });
+    const refused = card.getByRole('status').filter({ hasText: 'credential refused' });
+    await expect.poll(() => refused.textContent()).toMatch(/paused .* until a Test of this connection succeeds/);
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => refused.count()).toBe(0);
+    await expect.poll(async () => (await server.store.getConnectionState('erp', HEALTH_KEY)) ?? null).toBeNull();
   });
 
   it('shows the flows using a connection and refuses to delete it, naming them', async () => {

@@ -77,6 +77,8 @@ describe.skipIf(!run)('the console in Chromium', () => {
   it('lists flows and shows one: mapping table, version diff, mapping preview', async () => {
     await page.getByRole('link', { name: 'Flows', exact: true }).click();
     await page.getByRole('heading', { name: 'Flows' }).waitFor();
+    // A webhook flow that takes unsigned deliveries (`unsigned: true`) is marked as such.
+    await expect.poll(() => page.getByRole('row', { name: /leads-to-erp/ }).textContent()).toContain('unsigned webhook');
     await page.getByRole('button', { name: 'Deploy a flow file' }).click();
     await page.getByLabel('Flow file (YAML)').fill('name: Not Valid\ntrigger:\n  type: webhook\nsource:\n  connection: crm\n  entity: Lead\ntargets: []\n');
     await page.getByRole('button', { name: 'Validate and deploy' }).click();

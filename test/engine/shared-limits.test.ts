@@ -74,7 +74,12 @@ describe.skipIf(!available)('limits shared by worker processes on PostgreSQL', (
     }));
     await store.ingest(events, { flowVersion: version, maxAttempts: 4 });
     workers.push(...(await Promise.all([startWorkerProcess(db.url, { WORKER_CONCURRENCY: '16', LEASE_MS: '10000' }), startWorkerProcess(db.url, { WORKER_CONCURRENCY: '16', LEASE_MS: '10000' })])));
-    await waitFor(() => queueDrained(store), 'both workers to drain the queue', 60_000);
+    // Which processes hold leases while the queue drains: both must have run jobs side by side.
+    const owners = new Set<string>();
+    await waitFor(async () => {
+      for (const o of await store.leaseOwners()) owners.add(o);
+      return queueDrained(store);
+    }, 'both workers to drain the queue', 60_000);
 
     expect((await store.listDeadLetters({})).map((d) => d.error.message)).toEqual([]);
     const emails = new Set([...pardot.state.prospects.values()].map((p) => String((p as { email?: unknown }).email)));
@@ -83,6 +88,7 @@ describe.skipIf(!available)('limits shared by worker processes on PostgreSQL', (
     expect(refused).toBe(0);
     expect(peak).toBeLessThanOrEqual(5);
     // Both processes really ran calls side by side (else the test would prove nothing).
+    expect(owners.size, 'worker processes seen holding job leases').toBe(2);
     expect(peak).toBeGreaterThanOrEqual(3);
     const runs = await store.listRuns({ flow: 'shop-to-pardot', limit: 500 });
     expect(runs.filter((r) => r.status === 'succeeded')).toHaveLength(80);

@@ -196,14 +196,22 @@ export class EbwsClient {
     if (!this.client) {
       const { endpointUrl } = this.options;
       // The soap package takes about half a second to load: loaded on the first Sage 100 call, not at start.
-      this.client = import('soap').then(({ createClientAsync }) => createClientAsync(`${endpointUrl}?wsdl`, {
-        endpoint: endpointUrl,
-        // Money and quantities stay exact decimal strings.
-        customDeserializer: { decimal: (text: string) => text },
-        // Every value is escaped by escapeXmlTree before the call; the library must not escape again.
-        escapeXML: false,
-        wsdl_options: { timeout: this.options.timeoutMs ?? 30_000 },
-      } as never)).catch((err: unknown) => {
+      this.client = import('soap').then(async ({ createClientAsync }) => {
+        // The WSDL read is a request to the service like any other: it takes a slot of the connection's gate.
+        const release = await this.options.gate.acquire('ebws:wsdl');
+        try {
+          return await createClientAsync(`${endpointUrl}?wsdl`, {
+            endpoint: endpointUrl,
+            // Money and quantities stay exact decimal strings.
+            customDeserializer: { decimal: (text: string) => text },
+            // Every value is escaped by escapeXmlTree before the call; the library must not escape again.
+            escapeXML: false,
+            wsdl_options: { timeout: this.options.timeoutMs ?? 30_000 },
+          } as never);
+        } finally {
+          release();
+        }
+      }).catch((err: unknown) => {
         this.client = null;
         throw transportError(err, 'reading the WSDL', `${endpointUrl}?wsdl`);
       });

@@ -160,6 +160,12 @@ describe('writes and errors', () => {
     expect(emu.userByEmail('noah.fischer@mailbox.example')!.IsEmailSubscriber).toBe(false);
   });
 
+  it('finds a user keyed with capitals by the lower-cased email a flow matches on', async () => {
+    const { conn } = open();
+    const { id } = await conn.write('User', { verb: 'create', data: { UserName: 'mia.shouty', Email: 'Mia.Shouty@Mailbox.Example' } });
+    expect((await conn.find('User', 'Email', 'mia.shouty@mailbox.example')).map((r) => r.id)).toEqual([id]);
+  });
+
   it('ResponseStatus field errors are invalid_data naming the field; ActionSucceeded false is a failure naming the field; 404 is not found', async () => {
     const { conn } = open();
     const missing = await failure(conn.write('User', { verb: 'create', data: { UserName: 'x' } }));

@@ -12,9 +12,10 @@ import type { PendingBatch } from '../../../src/core/connector.js';
 
 let emu: RunningPardotEmulator;
 let conn: PardotConnector;
+let ctx: Awaited<ReturnType<typeof setup>>['ctx'];
 
 beforeEach(async () => {
-  ({ emu, conn } = await setup());
+  ({ emu, conn, ctx } = await setup());
 });
 afterEach(async () => {
   await emu.close();
@@ -96,11 +97,16 @@ describe('change polling', () => {
     expect(after.records[0].data.jobTitle).toBe('Head of Purchasing');
   });
 
-  it('follows nextPageToken across several pages', async () => {
+  it('follows nextPageToken across several pages, each page one request through the gate', async () => {
     const rows: unknown[] = [];
+    const gated = ctx.calls.length;
+    const sent = emu.calls().byFamily.prospects ?? 0;
     for await (const r of conn.client.all('/api/v5/objects/prospects', ['id'], { limit: 7 })) rows.push(r);
     expect(rows.length).toBe(emu.state.prospects.size);
-    expect(emu.calls().byFamily.prospects).toBe(Math.ceil(emu.state.prospects.size / 7));
+    const pages = Math.ceil(emu.state.prospects.size / 7);
+    expect((emu.calls().byFamily.prospects ?? 0) - sent).toBe(pages);
+    // A multi-page read spends one slot of the connection's limiter per request, not one for the read.
+    expect(ctx.calls.slice(gated)).toEqual(Array(pages).fill('GET prospects'));
   });
 
   it('reports deleted prospects as deleted records', async () => {

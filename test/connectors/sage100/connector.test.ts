@@ -9,7 +9,7 @@ import { SyncError } from '../../../src/core/errors.js';
 import { sage100Connector, type Sage100Connection } from '../../../src/connectors/sage100/index.js';
 import { EbwsClient } from '../../../src/connectors/sage100/soap-client.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
-import { AR_CustomerContact } from '../../../src/sandbox/sage100/schema.js';
+import { AR_Customer, AR_CustomerContact } from '../../../src/sandbox/sage100/schema.js';
 import { emulatorSettings, testContext } from './context.js';
 
 let emu: RunningSage100Emulator;
@@ -281,6 +281,21 @@ describe('OtherFields through eBWS', () => {
     const [d2, n2] = two.id.split('-');
     expect(await ebws.getCustomer(d1, n1)).toMatchObject({ CustomerName: 'One Udf Co', UDF_PARDOT_ID: 'p-1' });
     expect(await ebws.getCustomer(d2, n2)).toMatchObject({ CustomerName: 'Two Udf Co', UDF_PARDOT_ID: 'p-2', UDF_WEB_SOURCE: 'web' });
+  });
+});
+
+describe('the connection gate', () => {
+  it('is acquired for every eBWS request, the WSDL read included, and held only while it is in flight', async () => {
+    const ops: string[] = [];
+    let inFlight = 0;
+    const gate = { acquire: async (op: string) => (ops.push(op), inFlight++, () => void inFlight--) };
+    const ebws = new EbwsClient({ endpointUrl: emu.endpointUrl, companyCode: emu.companyCode, username: emu.users[0].username, password: emu.users[0].password, gate });
+    const [first] = emu.db.list(AR_Customer);
+    await ebws.getCustomer(String(first.ARDivisionNo), String(first.CustomerNo));
+    await ebws.getCustomer(String(first.ARDivisionNo), String(first.CustomerNo));
+    // The WSDL is one HTTP request to the vendor's server like any other: it spends a slot too, once.
+    expect(ops).toEqual(['ebws:wsdl', 'ebws:GetCustomer', 'ebws:GetCustomer']);
+    expect(inFlight).toBe(0);
   });
 });
 

@@ -279,4 +279,12 @@ describe('reads and change polling through api1', () => {
     expect((await x3.find('BPCUSTOMER', 'WEB1', 'ap@findme.example')).map((r) => r.id)).toEqual([id]);
     expect(await x3.find('BPCUSTOMER', 'CNTEMA', 'nobody@nowhere.example')).toEqual([]);
   });
+
+  it('finds a customer whose emails were keyed with capitals and padding by the lower-cased email a flow matches on', async () => {
+    const { x3 } = connect();
+    const { id } = await x3.write('BPCUSTOMER', { verb: 'create', data: { ...ann, BPCNAM: 'Shouty Ltd', WEB1: 'AP@Shouty.Example ', CNTEMA: ' Buyer@Shouty.Example' } });
+    await x3.write('BPCUSTOMER', { verb: 'create', data: { ...ann, BPCNAM: 'Shouty Two Ltd', WEB1: 'ap2@shouty.example', CNTEMA: 'xbuyer@shouty.example' } });
+    expect((await x3.find('BPCUSTOMER', 'CNTEMA', 'buyer@shouty.example')).map((r) => r.id)).toEqual([id]);
+    expect((await x3.find('BPCUSTOMER', 'WEB1', 'ap@shouty.example')).map((r) => r.id)).toEqual([id]);
+  });
 });

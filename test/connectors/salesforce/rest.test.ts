@@ -182,6 +182,11 @@ describe('Composite', () => {
     expect(contact?.data.AccountId).toBe(res[0].id);
   });
 
+  it('finds a Lead keyed with capitals by the lower-cased email a flow matches on (SOQL compares text without case)', async () => {
+    const { id } = await conn.write('Lead', { verb: 'create', data: { LastName: 'Capital', Company: 'Shouty Co', Email: 'Zed.Capital@Shouty.Example' } });
+    expect((await conn.find('Lead', 'Email', 'zed.capital@shouty.example')).map((r) => r.id)).toEqual([id]);
+  });
+
   it('allOrNone rolls back the siblings of a failed subrequest', async () => {
     const res = await conn.api.composite([
       sobjectSubrequest('good', 'Account', { verb: 'create', data: { Name: 'Rolled Back Inc' } }),

@@ -8,10 +8,13 @@ import { httpConnector } from '../../../src/connectors/http/index.js';
 import { pardotConnector } from '../../../src/connectors/pardot/index.js';
 import { sage100Connector } from '../../../src/connectors/sage100/index.js';
 import { salesforceConnector } from '../../../src/connectors/salesforce/index.js';
+import { sageX3Connector } from '../../../src/connectors/sagex3/index.js';
+import { clarityConnector } from '../../../src/connectors/clarity/index.js';
+import { timsConnector } from '../../../src/connectors/tims/index.js';
 import { validateSettings, secretKeys } from '../../../src/engine/connection-settings.js';
 import { Defaulted, defineSettings, StringEnum, Type } from '../../../src/core/settings-spec.js';
 
-const all = [pardotConnector, salesforceConnector, sage100Connector, httpConnector];
+const all = [pardotConnector, salesforceConnector, sage100Connector, httpConnector, sageX3Connector, clarityConnector, timsConnector];
 
 describe('one settings spec per connector', () => {
   it.each(all.map((d) => [d.type, d] as const))('%s: the JSON Schema is the spec, with settleSeconds and secrets from it', (_type, def) => {

@@ -170,6 +170,8 @@ describe('writes', () => {
     expect(emu.customer(first.id)!.creditLimit).toBe('15000.00');
     expect([...emu.books.customers.values()].filter((c) => c.externalId === lead.externalId)).toHaveLength(1);
     expect((await conn.find('customer', 'externalId', lead.externalId)).map((r) => r.id)).toEqual([first.id]);
+    // The contract's email search is case-insensitive: a key with other capitals and padding finds the customer.
+    expect((await conn.find('customer', 'email', ' MAINT@LaurelRefinery.example ')).map((r) => r.id)).toEqual([first.id]);
     expect(await conn.get('customer', 'NOPE')).toBeNull();
   });
 

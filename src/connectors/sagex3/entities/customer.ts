@@ -9,6 +9,7 @@
 import { Decimal } from 'decimal.js';
 import type { ChangePage, EntitySpec, ReadChangesOptions, SourceRecord, Watermark } from '../../../core/connector.js';
 import { SyncError } from '../../../core/errors.js';
+import { normalizeKey, sameKey } from '../../../core/match-keys.js';
 import { pollByStamp } from '../../shared/polling.js';
 import type { EntityHandler } from '../../shared/entities.js';
 import { MAIN_ADDRESS_FIELDS, MAIN_CONTACT_FIELDS } from '../object-document.js';
@@ -117,6 +118,9 @@ const KEYS = ['BPCNUM'] as const;
 const DELETED = '$deleted';
 
 /** A customer resource as a record; an audited deletion as a deleted record carrying its code and `deleted: true`. */
+/** The customer's email fields (found case- and whitespace-insensitively, like every connector's emails). */
+const EMAIL_FIELDS = new Set(customerSpec.fields.filter((x) => x.type === 'email').map((x) => x.name));
+
 function customerRecord(r: Resource): SourceRecord {
   const rec = toSourceRecord('BPCUSTOMER', r, KEYS);
   return r[DELETED] === true ? { ...rec, deleted: true, data: { BPCNUM: rec.id, deleted: true } } : rec;
@@ -214,7 +218,14 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
       const col = whereField(field, cls === 'BPADDRESS' ? [...MAIN_ADDRESS_FIELDS] : [...MAIN_CONTACT_FIELDS]);
       const owners = new Set<string>();
       const typeFilter = cls === 'BPADDRESS' ? ' and BPATYP eq 1' : '';
-      for await (const r of ctx.rest.query(cls, { where: `${col} eq ${whereLiteral(String(value))}${typeFilter}` })) if (typeof r.BPANUM === 'string') owners.add(r.BPANUM);
+      // Flows match on trimmed, lower-cased emails; X3 keeps them as keyed (`Buyer@Acme.com `) and its `eq`
+      // compares exactly. An email is searched with `like` around the key (which X3 compares without case)
+      // and what comes back is kept only when it is the same key, so a wildcard in the value only widens the search.
+      const email = EMAIL_FIELDS.has(field);
+      const cond = email ? `${col} like ${whereLiteral(`%${normalizeKey(value)}%`)}` : `${col} eq ${whereLiteral(String(value))}`;
+      for await (const r of ctx.rest.query(cls, { where: `${cond}${typeFilter}` })) {
+        if (typeof r.BPANUM === 'string' && (!email || sameKey(r[col], value))) owners.add(r.BPANUM);
+      }
       const out: SourceRecord[] = [];
       for (const id of owners) {
         const one = await reads.get(id);
