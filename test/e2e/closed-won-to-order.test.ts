@@ -4,7 +4,8 @@
  * line items and nothing else is asked of the hub: the stream brings it, read whole with its lines,
  * the order lands in Sage 100 and its number on the Opportunity; the write-back's and a later edit's
  * change events make no second order; where the org has no Change Data Capture the same template
- * polls instead. The webhook variant: the won Opportunity is posted, signed, to the flow's webhook as
+ * polls instead. A deal won on an Account that is not an ERP customer yet makes the customer from the
+ * Account and its primary contact first, from the change event alone. The webhook variant: the won Opportunity is posted, signed, to the flow's webhook as
  * a Salesforce record-triggered flow would post it; a second delivery makes no second order.
  */
 import { readFileSync } from 'node:fs';
@@ -13,12 +14,13 @@ import { Decimal } from 'decimal.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxConnections } from '../../src/cli/demo/connections.js';
+import { SalesforceSandboxClient } from '../../src/cli/demo/sandbox-clients.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { SynclineHub } from '../../src/engine/hub.js';
 import { signWebhook } from '../../src/engine/intake.js';
 import { streamWatermarkKey } from '../../src/engine/stream-runner.js';
 import { builtInConnectors } from '../../src/server/connectors.js';
-import { SO_SalesOrderDetail, SO_SalesOrderHeader } from '../../src/sandbox/sage100/schema.js';
+import { AR_Customer, SO_SalesOrderDetail, SO_SalesOrderHeader } from '../../src/sandbox/sage100/schema.js';
 import { waitFor } from '../support/engine.js';
 import { FLOWS_DIR, journeyFixture, type JourneyFixture } from '../support/journeys.js';
 import { requirePostgres } from '../support/postgres.js';
@@ -90,6 +92,37 @@ describe.each(['sqlite', 'postgres'] as const)('journey 7 on Change Data Capture
     expect(runs.every((r) => r.trigger === 'event')).toBe(true);
     // The seeded won deals of Accounts without an ERP customer are dead-lettered (ARDivisionNo required); ours is not.
     expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
+  }, 120_000);
+
+  it('creates the customer from the Account and its primary contact, then the order, for a deal won on an Account that is not a customer yet (journey 1, won deal)', async () => {
+    if (!run) return;
+    await waitFor(() => hub.streams.following().length === 2, 'the hub to follow the Lead and Opportunity streams');
+    // Made through Salesforce REST, as a rep would; the hub hears only the change events.
+    const sf = new SalesforceSandboxClient(f.salesforce.url);
+    await f.poll('catalogue');
+    const entry = rows('PricebookEntry').find((e) => rows('Product2').some((p) => p.Id === e.Product2Id && String(p.Sage100_Item_Code__c ?? '').match(/^\d{4}-/)))!;
+    const accountId = await sf.create('Account', { Name: 'Tidewater Valves', BillingCity: 'Norfolk', BillingState: 'Virginia', BillingCountry: 'United States' });
+    const contactId = await sf.create('Contact', { AccountId: accountId, FirstName: 'Ines', LastName: 'Moreau', Email: 'Ines.Moreau@Tidewater.example' });
+    const opportunityId = await sf.create('Opportunity', { AccountId: accountId, Name: 'Valve refit', StageName: 'Negotiation/Review', CloseDate: '2026-12-04', Pricebook2Id: entry.Pricebook2Id });
+    await sf.create('OpportunityContactRole', { OpportunityId: opportunityId, ContactId: contactId, Role: 'Decision Maker', IsPrimary: true });
+    await sf.create('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: entry.Id, Quantity: 4, UnitPrice: 75 });
+    const customers = f.sage.db.list(AR_Customer).length;
+    await sf.update('Opportunity', opportunityId, { StageName: 'Closed Won' });
+    await waitFor(() => org().table('Opportunity').get(opportunityId)!.Sage100_Order_No__c !== null, 'the won deal to be ordered', 60_000);
+    const customerId = String(org().table('Account').get(accountId)!.Sage100_Customer_No__c);
+    const [division, customerNo] = customerId.split('-');
+    const customer = f.sage.db.get(AR_Customer, { ARDivisionNo: division, CustomerNo: customerNo })!;
+    expect([customer.CustomerName, customer.EmailAddress, customer.State, customer.UDF_SF_ACCOUNT_ID]).toEqual(['Tidewater Valves', 'ines.moreau@tidewater.example', 'VA', accountId]);
+    const header = f.sage.db.get(SO_SalesOrderHeader, { SalesOrderNo: String(org().table('Opportunity').get(opportunityId)!.Sage100_Order_No__c) })!;
+    expect(`${header.ARDivisionNo}-${header.CustomerNo}`).toBe(customerId);
+    // The write-backs' change events (Account, Opportunity) and a later edit make nothing twice.
+    await sf.update('Opportunity', opportunityId, { Description: 'edited after the order' });
+    const last = lastOpportunityEvent();
+    await waitFor(async () => (await replayId()) >= last, 'the stream to take the edit', 60_000);
+    await f.drain(60_000);
+    expect(f.sage.db.list(AR_Customer).length).toBe(customers + 1);
+    expect(f.sage.db.list(SO_SalesOrderHeader).filter((h) => h.CustomerPONo === opportunityId.slice(0, 15))).toHaveLength(1);
+    expect((await f.store.listRuns({ flow: TEMPLATE, key: opportunityId, limit: 100 })).every((r) => r.trigger === 'event')).toBe(true);
   }, 120_000);
 });
 

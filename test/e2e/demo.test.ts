@@ -100,6 +100,37 @@ describe('syncline demo', () => {
     expect(books.customers().filter((c) => c.name === fixed)).toHaveLength(1);
   }, 60_000);
 
+  it('posts invoices, receives payments and goods in Sage 100, and the issue 22 journeys take each', async () => {
+    const store = demo.runtime.store;
+    const played = (kind: string) => demo.traffic!.events.filter((e) => e.kind === kind);
+    // Each run of a journey that read the event's record: succeeded, or skipped with its reason (a buyer Pardot does not know).
+    const handled = async (flow: string, match: (r: { recordKey: string | null; status: string }) => boolean) =>
+      (await store.listRuns({ flow, limit: 500 })).find((r) => match(r) && (r.status === 'succeeded' || r.status === 'skipped'));
+    const invoice = await until('a posted invoice read by invoice-activity', async () => {
+      for (const e of played('invoice-posted')) if (await handled('invoice-activity', (r) => r.recordKey === `${e.refs.invoiceNo}-000000`)) return e;
+      return null;
+    });
+    // The same invoice refreshed its customer's figures (customer-enrichment, refreshed by invoice history).
+    // The same invoice refreshed its customer's figures (customer-enrichment, refreshed by invoice history): the customer was read again after it.
+    await until('the invoice to refresh its customer', async () =>
+      (await store.listRuns({ flow: 'customer-enrichment', since: invoice.at.toISOString(), limit: 500 })).find((r) => r.recordKey === invoice.refs.customerId && r.status === 'succeeded'),
+    );
+    await until('a payment read by payment-activity', async () => {
+      for (const e of played('payment-received')) if (await handled('payment-activity', (r) => String(r.recordKey).toUpperCase().startsWith(`${e.refs.depositNo}|${e.refs.customerId.replace('-', '|')}|`))) return e;
+      return null;
+    });
+    const stock = await until('goods received published as Product Stock', async () => {
+      for (const e of played('stock-received')) {
+        if (!(await handled('stock-by-warehouse', (r) => r.recordKey === `${e.refs.itemCode}|000`))) continue;
+        const row = [...demo.emulators.salesforce.state.org.table('Product_Stock__c').values()].find((s) => s.Sage100_Stock_Key__c === `${e.refs.itemCode}|000`);
+        if (row) return { e, row };
+      }
+      return null;
+    });
+    expect(Number(stock.row.On_Hand__c)).toBeGreaterThan(0);
+    expect(played('credit-memo').length + played('stock-alert-requested').length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('serves the console and the admin API, and signs in the demo user', async () => {
     const home = await fetch(`${demo.url}/`);
     expect(home.status).toBe(200);

@@ -189,8 +189,8 @@ export class Sage100SandboxClient {
   }
 
   /** Posts a cash receipt for a customer, applied to the named open invoice first; returns the deposit number and what it paid. */
-  async receivePayment(customerId: string, amount: string, invoiceNo?: string): Promise<{ depositNo: string; applied: Array<{ invoiceNo: string; amount: string }> }> {
-    const out = await this.activity('payment', { customerId, amount, ...(invoiceNo ? { invoiceNo } : {}) });
+  async receivePayment(customerId: string, amount: string, invoiceNo?: string, checkNo?: string): Promise<{ depositNo: string; applied: Array<{ invoiceNo: string; amount: string }> }> {
+    const out = await this.activity('payment', { customerId, amount, ...(invoiceNo ? { invoiceNo } : {}), ...(checkNo ? { checkNo } : {}) });
     return { depositNo: String(out.depositNo), applied: out.applied as Array<{ invoiceNo: string; amount: string }> };
   }
 
@@ -202,6 +202,43 @@ export class Sage100SandboxClient {
   /** Books a goods receipt into a warehouse; returns the new quantity on hand there. */
   async receiveStock(itemCode: string, quantity: number, warehouseCode?: string): Promise<string> {
     return String((await this.activity('receive-stock', { itemCode, quantity: String(quantity), ...(warehouseCode ? { warehouseCode } : {}) })).quantityOnHand);
+  }
+
+  /** Orders goods from a supplier into a warehouse; returns the new quantity on purchase order there. */
+  async orderFromSupplier(itemCode: string, quantity: number, warehouseCode?: string): Promise<string> {
+    return String((await this.activity('purchase-order', { itemCode, quantity: String(quantity), ...(warehouseCode ? { warehouseCode } : {}) })).quantityOnPurchaseOrder);
+  }
+
+  /** Keys a customer in Customer Maintenance (AR_Customer columns, `CustomerNo` required); returns `01-ABF`. */
+  async addCustomer(values: Record<string, string>): Promise<string> {
+    return String((await this.activity('new-customer', values)).customerId);
+  }
+
+  /** Adds a contact to a customer (`01-ABF`) through eBWS. */
+  async createCustomerContact(customerId: string, contactCode: string, values: Record<string, string>): Promise<void> {
+    const [division, ...rest] = customerId.split('-');
+    const cols = Object.entries(values).map(([k, v]) => `<${k}>${esc(v)}</${k}>`).join('');
+    await this.soap(
+      'CreateCustomerContact',
+      `<customerContact><ARDivisionNo>${esc(division)}</ARDivisionNo><CustomerNo>${esc(rest.join('-'))}</CustomerNo><ContactCode>${esc(contactCode)}</ContactCode>${cols}</customerContact>`,
+    );
+  }
+
+  /** Deletes a customer (`01-ABF`) through eBWS; Sage refuses while it has open sales orders. Its posted history stays. */
+  async deleteCustomer(customerId: string): Promise<void> {
+    const [division, ...rest] = customerId.split('-');
+    await this.soap('DeleteCustomer', `<arDivisionNo>${esc(division)}</arDivisionNo><customerNo>${esc(rest.join('-'))}</customerNo>`);
+  }
+
+  /** Creates an item in Item Maintenance (CI_Item columns, `ItemCode` required), with an empty stock row in its default warehouse. */
+  async createItem(values: Record<string, string>): Promise<void> {
+    await this.activity('item', values);
+  }
+
+  /** Moves the Sage server clock on by `ms` (every stamp uses it). */
+  async advanceClock(ms: number): Promise<void> {
+    const res = await fetch(`${this.origin}/__sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: ms }) });
+    await ok(res, 'Sage 100 clock');
   }
 
   /** Changes a customer's credit limit (and hold flag). */

@@ -225,6 +225,24 @@ export function receiveStock(db: CompanyDb, itemCode: string, quantity: string, 
   });
 }
 
+/** Enters a purchase order line for goods from a supplier: on purchase order grows in the warehouse (default: the item's), and the item is stamped as Sage's PO entry does. Returns the new quantity on purchase order there. */
+export function orderFromSupplier(db: CompanyDb, itemCode: string, quantity: string, warehouseCode?: string): string {
+  return db.tx(() => {
+    const item = db.get(CI_Item, { ItemCode: itemCode });
+    if (!item) throw new MasFault('CI_NoKey', `Item ${itemCode} does not exist.`);
+    const qty = new Decimal(quantity);
+    if (!qty.isFinite() || qty.lte(0)) throw new MasFault('CI_Invalid', `The quantity ordered ${quantity} is not valid.`);
+    const key = { ItemCode: item.ItemCode, WarehouseCode: warehouseCode || item.DefaultWarehouseCode || '000' };
+    const stock = db.get(IM_ItemWarehouse, key);
+    const onOrder = new Decimal(stock?.QuantityOnPurchaseOrder ?? '0').add(qty);
+    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnPurchaseOrder: onOrder.toString() });
+    else db.insert(IM_ItemWarehouse, { ...key, QuantityOnPurchaseOrder: onOrder.toString() });
+    // Stock has no stamp of its own: the item's moves with it, as receiveStock does.
+    db.update(CI_Item, { ItemCode: item.ItemCode }, {});
+    return onOrder.toString();
+  });
+}
+
 /** Adds a customer as Customer Maintenance would (no eBWS rules such as the required salesperson); `values` are AR_Customer columns. */
 export function addCustomer(db: CompanyDb, values: Record<string, string>): string {
   const division = values.ARDivisionNo || '01';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { addCustomer, createItem, editCustomer, postCreditMemo, postInvoice, receivePayment, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
+import { addCustomer, createItem, editCustomer, orderFromSupplier, postCreditMemo, postInvoice, receivePayment, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
@@ -98,6 +98,8 @@ export interface RunningSage100Emulator extends RunningEmulator {
   updateItem(itemCode: string, values: Record<string, string>): void;
   /** Receives stock into a warehouse (default: the item's); returns the new quantity on hand there. */
   receiveStock(itemCode: string, quantity: string, warehouseCode?: string): string;
+  /** Orders goods from a supplier into a warehouse (default: the item's); returns the new quantity on purchase order there. */
+  orderFromSupplier(itemCode: string, quantity: string, warehouseCode?: string): string;
   /** Stops listening (clients get "connection refused"), as when IIS is down; the data stays. */
   stopService(): Promise<void>;
   /** Listens again on the same port. */
@@ -139,6 +141,7 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     createItem: (values: Record<string, string>) => createItem(db, values),
     updateItem: (itemCode: string, values: Record<string, string>) => updateItem(db, itemCode, values),
     receiveStock: (itemCode: string, quantity: string, warehouseCode?: string) => receiveStock(db, itemCode, quantity, warehouseCode),
+    orderFromSupplier: (itemCode: string, quantity: string, warehouseCode?: string) => orderFromSupplier(db, itemCode, quantity, warehouseCode),
   };
 
   const server = createServer((req, res) => {
@@ -237,6 +240,8 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
           }
           case 'receive-stock':
             return sendJson(res, 200, { ok: true, quantityOnHand: helpers.receiveStock(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
+          case 'purchase-order':
+            return sendJson(res, 200, { ok: true, quantityOnPurchaseOrder: helpers.orderFromSupplier(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
         }
       }
       return sendJson(res, 404, { error: `unknown control endpoint ${req.method} ${path}` });

@@ -1,6 +1,6 @@
 /**
  * Business events a test must stage that eBWS cannot (it has no item or inventory operations):
- * creating an item, changing it, receiving stock and posting an invoice, through the emulator's
+ * creating an item, changing it, ordering and receiving stock and posting an invoice, through the emulator's
  * control API. Each is visible on the ODBC side with fresh DateUpdated stamps, as polling needs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,20 @@ describe('Sage 100 control API: business events', () => {
     await activity('receive-stock', { itemCode: 'NEW-WIDGET', quantity: '5', warehouseCode: 'EST' });
     expect(Number(emu.db.get(IM_ItemWarehouse, { ItemCode: 'NEW-WIDGET', WarehouseCode: 'EST' })!.QuantityOnHand)).toBe(5);
     expect(Number(emu.db.get(CI_Item, { ItemCode: 'NEW-WIDGET' })!.TotalQuantityOnHand)).toBe(45);
+  });
+
+  it('orders goods from a supplier: on purchase order grows and the item is stamped; a receipt takes it off', async () => {
+    const stamp = () => { const i = emu.db.get(CI_Item, { ItemCode: 'NEW-WIDGET' })!; return `${i.DateUpdated} ${i.TimeUpdated}`; };
+    const before = stamp();
+    emu.advanceClock(60_000);
+    expect(await activity('purchase-order', { itemCode: 'NEW-WIDGET', quantity: '30' })).toMatchObject({ status: 200, body: { quantityOnPurchaseOrder: '30' } });
+    expect(Number(emu.db.get(IM_ItemWarehouse, { ItemCode: 'NEW-WIDGET', WarehouseCode: '000' })!.QuantityOnPurchaseOrder)).toBe(30);
+    // Stock is polled through its item's stamp: ordering must move it.
+    expect(stamp()).not.toBe(before);
+    await activity('receive-stock', { itemCode: 'NEW-WIDGET', quantity: '12' });
+    expect(Number(emu.db.get(IM_ItemWarehouse, { ItemCode: 'NEW-WIDGET', WarehouseCode: '000' })!.QuantityOnPurchaseOrder)).toBe(18);
+    expect((await activity('purchase-order', { itemCode: 'NOPE', quantity: '1' })).status).toBe(404);
+    expect((await activity('purchase-order', { itemCode: 'NEW-WIDGET', quantity: '0' })).status).toBe(400);
   });
 
   it('posts an order invoice: the order moves to invoice history', async () => {
