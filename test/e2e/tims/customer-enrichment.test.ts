@@ -95,6 +95,29 @@ describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
     expect(f.pardot.state.prospects.size).toBe(counts.prospects);
   });
 
+  it('enriches a customer holding so many kinds of cylinder that the summary passes 255 characters', async () => {
+    // A fabrication shop renting every gas in several sizes: the one-line summary outgrows a text field.
+    const shop = [...f.tims.books.customers.values()].find((c) => c.email && c.status === 'active' && c.name !== 'Big Sky Brewing Co' && c.name !== 'Stillwater Mine Maintenance')!;
+    for (const gasType of ['Argon', 'Argon/CO2 75/25', 'Argon/CO2 90/10', 'Oxygen', 'Nitrogen', 'Helium']) {
+      for (const size of ['300', '125', '80']) f.tims.deliverCylinders({ customerCode: shop.customerCode, gasType, size, count: 2 });
+    }
+    const summary = figures(shop.customerCode).holdings.map((c) => `${c.gasType} ${c.size} ×${c.count}`).join('; ');
+    expect(summary.length).toBeGreaterThan(255);
+    await f.poll(ENRICH);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const [account] = accounts(shop.customerCode);
+    const [prospect, ...more] = prospects(shop.email!);
+    expect(more).toHaveLength(0);
+    expect(account.Cylinders_Held__c).toBe(figures(shop.customerCode).held);
+    expect(prospect.cylinders_held__c).toBe(figures(shop.customerCode).held);
+    // Both text fields hold 255 characters: the summary is cut there (at a word), the count stays exact.
+    const held = String(account.Cylinder_Holdings__c);
+    expect(prospect.cylinder_holdings__c).toBe(held);
+    expect(held.length).toBeGreaterThan(200);
+    expect(held.length).toBeLessThanOrEqual(255);
+    expect(summary.startsWith(held)).toBe(true);
+  });
+
   it('changes nothing when nothing changed in TIMS', async () => {
     const before = JSON.stringify([...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c).map((a) => [a.Id, a.Balance__c, a.Cylinders_Held__c]));
     const prospectsBefore = f.pardot.state.prospects.size;
