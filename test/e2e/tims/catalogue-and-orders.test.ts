@@ -110,6 +110,40 @@ describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order (t
     expect(rows('PricebookEntry').filter((e) => timsProducts.some((p) => p.Id === e.Product2Id)).length).toBe(timsProducts.length);
   });
 
+  it('makes no second product, price or stock write when the same item and availability are delivered again', async () => {
+    const values = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([k]) => !/^(LastModifiedDate|SystemModstamp)$/.test(k)));
+    const snapshot = () => JSON.stringify([rows('Product2').map(values), rows('PricebookEntry').map(values)]);
+    const before = snapshot();
+    expect(await f.deliverAgain(CATALOGUE, 'AC-B')).toBe('succeeded');
+    expect(await f.deliverAgain(STOCK, 'AR-300/BZN')).toBe('succeeded');
+    expect(snapshot()).toBe(before);
+  });
+
+  it('dead-letters an item TIMS prices only at customer levels (no list price), and the replay after the fix lands once', async () => {
+    const itemCode = 'FCW-045-33';
+    f.tims.books.items.set(itemCode, { itemCode, description: 'Flux-cored wire .045, 33 lb spool', category: 'welding', unit: 'EA', hazmat: false, hazmatClass: null, unNumber: null, active: true, priceLevels: [{ level: 'level1', price: '118.00' }], modifiedAt: f.tims.clock.stamp() });
+    await f.poll(CATALOGUE);
+    const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
+    expect(others).toHaveLength(0);
+    expect(dl).toMatchObject({ flow: CATALOGUE, errorKind: 'invalid_data', recordKey: itemCode });
+    expect(dl.error.message).toMatch(/UnitPrice/);
+    expect(rows('PricebookEntry').filter((e) => products(itemCode).some((p) => p.Id === e.Product2Id))).toHaveLength(0);
+    // The TIMS user gives the item its list price; the dead letter is replayed with it.
+    f.tims.books.items.get(itemCode)!.priceLevels.unshift({ level: 'list', price: '129.00' });
+    const payload = dl.payload as { record: Record<string, unknown> };
+    await f.store.updateDeadLetterPayload(dl.id, { ...payload, record: { ...payload.record, priceLevels: f.tims.books.items.get(itemCode)!.priceLevels, listPrice: '129.00' } }, 'test');
+    await f.store.replayDeadLetters([dl.id], 'test');
+    await f.drain();
+    await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);
+    await f.drain();
+    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const [product, ...dupes] = products(itemCode);
+    expect(dupes).toHaveLength(0);
+    expect(product).toMatchObject({ Name: 'Flux-cored wire .045, 33 lb spool', ProductCode: itemCode, Family: 'Consumables', Hazmat__c: false });
+    expect(rows('PricebookEntry').filter((e) => e.Product2Id === product.Id).map((e) => Number(e.UnitPrice))).toEqual([129]);
+  });
+
   /** The Opportunity with its lines, shaped as the Salesforce flow's callout sends it. */
   function closedWonPayload(opportunityId: string): Record<string, unknown> {
     const opp = org().table('Opportunity').get(opportunityId)!;
