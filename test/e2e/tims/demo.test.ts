@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/cli/demo/people.js';
 import { startDemo, type RunningDemo } from '../../../src/cli/demo/start-demo.js';
+import type { BusinessEventKind } from '../../../src/cli/demo/traffic.js';
 
 /** The Pardot recovery list of the Clarity templates (flows/clarity/clarity-cart-abandoned.yaml). */
 const RECOVERY_LIST = 48211;
@@ -48,7 +49,7 @@ describe('syncline demo --erp tims', () => {
     expect(demo.flows.failed).toEqual([]);
     expect(demo.flows.deployed.map((f) => f.flow)).toEqual(expect.arrayContaining(['tims-lead-to-customer', 'tims-payment-received']));
     // The distributor's day the issue names: cylinder deliveries and returns, will-call pick-ups, invoices, payments.
-    const day = ['cylinders-delivered', 'cylinders-returned', 'order-entered', 'will-call-picked-up', 'invoice-posted', 'payment-received'];
+    const day: BusinessEventKind[] = ['cylinders-delivered', 'cylinders-returned', 'order-entered', 'will-call-picked-up', 'invoice-posted', 'payment-received'];
     const kinds = await until(day.join(', '), () => {
       const k = new Set(demo.traffic!.events.filter((e) => e.system === 'tims').map((e) => e.kind));
       return day.every((d) => k.has(d)) ? k : null;
