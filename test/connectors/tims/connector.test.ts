@@ -227,6 +227,23 @@ describe('the contract', () => {
     expect(gated.length).toBe(sent.length);
   });
 
+  it('fails a request the contract does not allow, so the check above can fail', () => {
+    const sent = emu.calls.filter((c) => c.headers.authorization === `Bearer ${emu.apiKey}`);
+    const create = sent.find((c) => c.method === 'POST' && c.path === '/api/v1/orders' && c.status === 201)!;
+    const list = sent.find((c) => c.method === 'GET' && c.path === '/api/v1/customers' && 'modifiedSince' in c.query)!;
+    expect([...contract.checkRequest(create), ...contract.checkRequest(list)]).toEqual([]);
+    const body = create.body as Record<string, unknown>;
+    expect(contract.checkRequest({ ...create, body: { ...body, salesRep: 'JD' } }).join()).toMatch(/salesRep/);
+    expect(contract.checkRequest({ ...create, body: { ...body, type: 'delivery' } }).join()).toMatch(/type/);
+    expect(contract.checkRequest({ ...create, body: { ...body, lines: [{ itemCode: 'AR-300', quantity: 0 }] } }).join()).toMatch(/lines\/0\/quantity/);
+    expect(contract.checkRequest({ ...create, headers: { ...create.headers, authorization: 'Basic dGltczp0aW1z' } }).join()).toMatch(/bearer/);
+    expect(contract.checkRequest({ ...list, query: { ...list.query, updatedSince: '2026-01-01T00:00:00Z' } }).join()).toMatch(/updatedSince/);
+    expect(contract.checkRequest({ ...list, query: { ...list.query, modifiedSince: 'yesterday' } }).join()).toMatch(/modifiedSince/);
+    expect(contract.checkRequest({ ...list, query: { ...list.query, limit: '1000' } }).join()).toMatch(/limit/);
+    expect(contract.checkRequest({ ...list, method: 'DELETE' }).join()).toMatch(/no such operation/);
+    expect(contract.checkRequest({ ...list, path: '/api/v1/customers/c-1' }).join()).toMatch(/customerCode/);
+  });
+
   it("declares only the contract's fields, plus the ones it derives or folds into the contract's", () => {
     const own: Record<string, [string, string[]]> = {
       customer: ['Customer', ['line1', 'line2', 'city', 'state', 'postalCode', 'country', 'locationName', 'warehouseId', 'cylinderBalances', 'cylinderSummary']],

@@ -1,7 +1,7 @@
 /**
  * TIMS journeys 6 and 7 end to end. Items become Salesforce products with their hazmat flag and
  * Standard Price Book entry; availability in every warehouse lands on the product as a total and
- * per branch. A converted lead's customer (journey 1) wins a deal for those products: posted as the
+ * per branch, and a subscriber tells the prospects who asked that an item is back at a branch. A converted lead's customer (journey 1) wins a deal for those products: posted as the
  * Salesforce flow callout posts it (the webhook variant), it becomes a will-call order at the chosen
  * branch (or a route delivery), its number lands on the Opportunity, and a second post makes no
  * second order. A deal with a product that has no TIMS item goes to the dead-letter queue and, fixed,
@@ -19,6 +19,7 @@ const LEADS = 'tims-lead-to-customer';
 const TEMPLATE = 'tims-closed-won-to-order';
 const ORDERS = 'tims-closed-won-to-order-webhook';
 const SECRET = 'tims-closed-won-test-secret';
+const BACK = 'tims-back-in-stock';
 
 describe('TIMS journey 7 on Change Data Capture (the template)', () => {
   let f: TimsJourneyFixture;
@@ -63,7 +64,7 @@ describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order (t
   let f: TimsJourneyFixture;
   beforeAll(async () => {
     process.env.SYNCLINE_TIMS_CLOSED_WON_SECRET = SECRET;
-    f = await timsJourneyFixture([CATALOGUE, STOCK, LEADS, `variants/${ORDERS}`]);
+    f = await timsJourneyFixture([CATALOGUE, STOCK, BACK, LEADS, `variants/${ORDERS}`]);
   }, 60_000);
   afterAll(async () => f?.close());
 
@@ -108,6 +109,78 @@ describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order (t
     // Still one Standard Price Book entry per TIMS product.
     const timsProducts = rows('Product2').filter((p) => p.TIMS_Item_Code__c);
     expect(rows('PricebookEntry').filter((e) => timsProducts.some((p) => p.Id === e.Product2Id)).length).toBe(timsProducts.length);
+  });
+
+  it('makes no second product, price or stock write when the same item and availability are delivered again', async () => {
+    const values = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([k]) => !/^(LastModifiedDate|SystemModstamp)$/.test(k)));
+    const snapshot = () => JSON.stringify([rows('Product2').map(values), rows('PricebookEntry').map(values)]);
+    const before = snapshot();
+    expect(await f.deliverAgain(CATALOGUE, 'AC-B')).toBe('succeeded');
+    expect(await f.deliverAgain(STOCK, 'AR-300/BZN')).toBe('succeeded');
+    expect(snapshot()).toBe(before);
+  });
+
+  it('dead-letters an item TIMS prices only at customer levels (no list price), and the replay after the fix lands once', async () => {
+    const itemCode = 'FCW-045-33';
+    f.tims.books.items.set(itemCode, { itemCode, description: 'Flux-cored wire .045, 33 lb spool', category: 'welding', unit: 'EA', hazmat: false, hazmatClass: null, unNumber: null, active: true, priceLevels: [{ level: 'level1', price: '118.00' }], modifiedAt: f.tims.clock.stamp() });
+    await f.poll(CATALOGUE);
+    const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
+    expect(others).toHaveLength(0);
+    expect(dl).toMatchObject({ flow: CATALOGUE, errorKind: 'invalid_data', recordKey: itemCode });
+    expect(dl.error.message).toMatch(/UnitPrice/);
+    expect(rows('PricebookEntry').filter((e) => products(itemCode).some((p) => p.Id === e.Product2Id))).toHaveLength(0);
+    // The TIMS user gives the item its list price; the dead letter is replayed with it.
+    f.tims.books.items.get(itemCode)!.priceLevels.unshift({ level: 'list', price: '129.00' });
+    const payload = dl.payload as { record: Record<string, unknown> };
+    await f.store.updateDeadLetterPayload(dl.id, { ...payload, record: { ...payload.record, priceLevels: f.tims.books.items.get(itemCode)!.priceLevels, listPrice: '129.00' } }, 'test');
+    await f.store.replayDeadLetters([dl.id], 'test');
+    await f.drain();
+    await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);
+    await f.drain();
+    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const [product, ...dupes] = products(itemCode);
+    expect(dupes).toHaveLength(0);
+    expect(product).toMatchObject({ Name: 'Flux-cored wire .045, 33 lb spool', ProductCode: itemCode, Family: 'Consumables', Hazmat__c: false });
+    expect(rows('PricebookEntry').filter((e) => e.Product2Id === product.Id).map((e) => Number(e.UnitPrice))).toEqual([129]);
+  });
+
+  it('tells the prospects who asked that a gas is back at a branch, once, and takes them off the list', async () => {
+    const stock = (warehouseId: string) => f.tims.books.availability.get(`HE-300/${warehouseId}`)!;
+    // Helium sold out at every branch before the subscriber starts: old stock is not news.
+    for (const w of ['BIL', 'BZN', 'GTF']) f.tims.setAvailability({ itemCode: 'HE-300', warehouseId: w, onHand: stock(w).committed });
+    await f.poll(BACK);
+    // Two prospects ask to hear when helium is back (the "Back in stock: HE-300" list).
+    const pardot = f.pardot.state;
+    const [asker, asker2] = [...pardot.prospects.values()].filter((p) => !p.isDeleted && p.email);
+    const at = new Date().toISOString();
+    const listId = pardot.nextId('list');
+    pardot.lists.set(listId, { id: listId, name: 'Back in stock: HE-300', title: 'Back in stock', description: null, isDynamic: false, isPublic: false, folderId: null, campaignId: null, isDeleted: false, createdById: 1001, updatedById: 1001, createdAt: at, updatedAt: at });
+    for (const p of [asker, asker2]) {
+      const id = pardot.nextId('listMembership');
+      pardot.listMemberships.set(id, { id, listId, prospectId: p.id, optedOut: false, isDeleted: false, createdById: 1001, updatedById: 1001, createdAt: at, updatedAt: at });
+    }
+    const backInStock = (p: Record<string, unknown>) => [...pardot.externalActivities.values()].filter((a) => a.type === 'Back_In_Stock' && a.email === p.email);
+    // A cylinder comes back empty at Billings: still none available, nobody is told.
+    f.tims.setAvailability({ itemCode: 'HE-300', warehouseId: 'BIL', onHand: stock('BIL').committed });
+    await f.poll(BACK);
+    expect(backInStock(asker)).toHaveLength(0);
+
+    // The Great Falls fill plant restocks Bozeman.
+    f.tims.setAvailability({ itemCode: 'HE-300', warehouseId: 'BZN', onHand: stock('BZN').committed + 12 });
+    await f.poll(BACK);
+    expect(await f.store.listDeadLetters({ status: 'open', flow: BACK })).toEqual([]);
+    for (const p of [asker, asker2]) expect(backInStock(p).map((a) => a.value)).toEqual([`HE-300 is back in stock at the Bozeman branch (asked on list ${listId})`]);
+    // Answered: both left the list. More stock, a re-poll and the same change again tell nobody twice.
+    expect([...pardot.listMemberships.values()].filter((m) => m.listId === listId && !m.isDeleted)).toHaveLength(0);
+    f.tims.setAvailability({ itemCode: 'HE-300', warehouseId: 'BZN', onHand: stock('BZN').onHand + 6 });
+    await f.poll(BACK);
+    await f.poll(BACK);
+    await f.deliverAgain(BACK, 'HE-300/BZN');
+    for (const p of [asker, asker2]) expect(backInStock(p)).toHaveLength(1);
+    // The same changes reached the product too (tims-availability subscribes to them with its own watermark).
+    await f.poll(STOCK);
+    expect(products('HE-300')[0].Stock_Available__c).toBe(available('HE-300'));
   });
 
   /** The Opportunity with its lines, shaped as the Salesforce flow's callout sends it. */

@@ -95,6 +95,29 @@ describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
     expect(f.pardot.state.prospects.size).toBe(counts.prospects);
   });
 
+  it('enriches a customer holding so many kinds of cylinder that the summary passes 255 characters', async () => {
+    // A fabrication shop renting every gas in several sizes: the one-line summary outgrows a text field.
+    const shop = [...f.tims.books.customers.values()].find((c) => c.email && c.status === 'active' && c.name !== 'Big Sky Brewing Co' && c.name !== 'Stillwater Mine Maintenance')!;
+    for (const gasType of ['Argon', 'Argon/CO2 75/25', 'Argon/CO2 90/10', 'Oxygen', 'Nitrogen', 'Helium']) {
+      for (const size of ['300', '125', '80']) f.tims.deliverCylinders({ customerCode: shop.customerCode, gasType, size, count: 2 });
+    }
+    const summary = figures(shop.customerCode).holdings.map((c) => `${c.gasType} ${c.size} ×${c.count}`).join('; ');
+    expect(summary.length).toBeGreaterThan(255);
+    await f.poll(ENRICH);
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const [account] = accounts(shop.customerCode);
+    const [prospect, ...more] = prospects(shop.email!);
+    expect(more).toHaveLength(0);
+    expect(account.Cylinders_Held__c).toBe(figures(shop.customerCode).held);
+    expect(prospect.cylinders_held__c).toBe(figures(shop.customerCode).held);
+    // Both text fields hold 255 characters: the summary is cut there (at a word), the count stays exact.
+    const held = String(account.Cylinder_Holdings__c);
+    expect(prospect.cylinder_holdings__c).toBe(held);
+    expect(held.length).toBeGreaterThan(200);
+    expect(held.length).toBeLessThanOrEqual(255);
+    expect(summary.startsWith(held)).toBe(true);
+  });
+
   it('changes nothing when nothing changed in TIMS', async () => {
     const before = JSON.stringify([...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c).map((a) => [a.Id, a.Balance__c, a.Cylinders_Held__c]));
     const prospectsBefore = f.pardot.state.prospects.size;
@@ -102,6 +125,74 @@ describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
     await f.poll(GRADE);
     expect(JSON.stringify([...f.salesforce.state.org.table('Account').values()].filter((a) => a.TIMS_Customer_Code__c).map((a) => [a.Id, a.Balance__c, a.Cylinders_Held__c]))).toBe(before);
     expect(f.pardot.state.prospects.size).toBe(prospectsBefore);
+  });
+
+  it('writes nothing new when the same customer is delivered again to both flows', async () => {
+    const mine = [...f.tims.books.customers.values()].find((c) => c.name === 'Stillwater Mine Maintenance')!;
+    // The values, not the stamps: a prospect two flows write may be written again with what it holds.
+    const values = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([k]) => !/^(updatedAt|LastModifiedDate|SystemModstamp)$/.test(k)));
+    const snapshot = () => JSON.stringify([accounts(mine.customerCode).map(values), prospects(mine.email!).map(values), f.salesforce.state.org.table('Account').size, f.pardot.state.prospects.size]);
+    const before = snapshot();
+    expect(await f.deliverAgain(ENRICH, mine.customerCode)).toBe('succeeded');
+    expect(await f.deliverAgain(GRADE, mine.email!)).toBe('succeeded');
+    expect(snapshot()).toBe(before);
+  });
+
+  it('journey 2: dead-letters a customer whose Pardot field was deleted, and the replay after the fix lands once', async () => {
+    const books = f.tims.books;
+    const brewery = [...books.customers.values()].find((c) => c.name === 'Big Sky Brewing Co')!;
+    // The marketing admin deleted the "Cylinders Held" custom field in Pardot.
+    const [fieldKey, field] = [...f.pardot.state.customFields.entries()].find(([, cf]) => cf.fieldId === 'cylinders_held')!;
+    f.pardot.state.customFields.delete(fieldKey);
+    const nitrogen = f.tims.deliverCylinders({ customerCode: brewery.customerCode, gasType: 'Nitrogen', size: '300', count: 3 });
+    await f.poll(ENRICH);
+    const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
+    expect(others).toHaveLength(0);
+    expect(dl).toMatchObject({ flow: ENRICH, errorKind: 'invalid_data' });
+    expect(dl.error.message).toMatch(/cylinders_held__c/);
+    const held = figures(brewery.customerCode).held;
+    expect(prospects(brewery.email!)[0].cylinders_held__c).not.toBe(held);
+    // The field is back; the dead letter is replayed as it was.
+    f.pardot.state.customFields.set(fieldKey, field);
+    await f.store.replayDeadLetters([dl.id], 'test');
+    await f.drain();
+    await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);
+    await f.drain();
+    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
+    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    const [prospect, ...more] = prospects(brewery.email!);
+    expect(more).toHaveLength(0);
+    expect(prospect.cylinders_held__c).toBe(held);
+    expect(prospect.cylinder_holdings__c).toContain(`Nitrogen 300 ×${books.cylinders.get(nitrogen.balanceId as string)!.count}`);
+    const [account, ...dupes] = accounts(brewery.customerCode);
+    expect(dupes).toHaveLength(0);
+    expect(account).toMatchObject({ Cylinders_Held__c: held });
+  });
+
+  it('journey 5: dead-letters a grade Pardot refuses, and the replay lands it once', async () => {
+    const books = f.tims.books;
+    const mine = [...books.customers.values()].find((c) => c.name === 'Stillwater Mine Maintenance')!;
+    // An invoice of the mine's ages into overdue: the grade drops to C (or D).
+    const invoiceNo = f.tims.postRentalInvoice(mine.customerCode);
+    books.invoices.get(invoiceNo)!.dueDate = '2000-01-01';
+    f.tims.ageInvoices();
+    const want = grade(f.tims.customer(mine.customerCode)!);
+    expect(['C', 'D']).toContain(want);
+    // Pardot refuses the write once (error 154, injected: an automation rule locking grades, say).
+    f.pardot.faults.add({ path: `/objects/prospects/${String(prospects(mine.email!)[0].id)}`, method: 'PATCH', count: 1, fault: { vendorError: '154' } });
+    await f.poll(GRADE);
+    const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
+    expect(others).toHaveLength(0);
+    expect(dl).toMatchObject({ flow: GRADE, errorKind: 'invalid_data', recordKey: mine.customerCode });
+    expect(prospects(mine.email!)[0].grade).not.toBe(want);
+    await f.store.replayDeadLetters([dl.id], 'test');
+    await f.drain();
+    await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);
+    await f.drain();
+    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
+    const [prospect, ...more] = prospects(mine.email!);
+    expect(more).toHaveLength(0);
+    expect(prospect.grade).toBe(want);
   });
 
   it('spoke only the published contract with the TIMS bridge', () => {

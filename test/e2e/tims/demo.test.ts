@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/cli/demo/people.js';
 import { startDemo, type RunningDemo } from '../../../src/cli/demo/start-demo.js';
+import type { BusinessEventKind } from '../../../src/cli/demo/traffic.js';
 
 /** The Pardot recovery list of the Clarity templates (flows/clarity/clarity-cart-abandoned.yaml). */
 const RECOVERY_LIST = 48211;
@@ -47,11 +48,21 @@ describe('syncline demo --erp tims', () => {
     expect(demo.connections).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'tims', ok: true })]));
     expect(demo.flows.failed).toEqual([]);
     expect(demo.flows.deployed.map((f) => f.flow)).toEqual(expect.arrayContaining(['tims-lead-to-customer', 'tims-payment-received']));
-    const kinds = await until('deliveries, orders and payments in TIMS', () => {
+    // The distributor's day the issue names: cylinder deliveries and returns, will-call pick-ups, invoices, payments.
+    const day: BusinessEventKind[] = ['cylinders-delivered', 'cylinders-returned', 'order-entered', 'will-call-picked-up', 'invoice-posted', 'payment-received'];
+    const kinds = await until(day.join(', '), () => {
       const k = new Set(demo.traffic!.events.filter((e) => e.system === 'tims').map((e) => e.kind));
-      return k.has('cylinders-delivered') && k.has('order-entered') && k.size >= 4 ? k : null;
+      return day.every((d) => k.has(d)) ? k : null;
     });
-    expect(kinds.size).toBeGreaterThanOrEqual(4);
+    expect(kinds.size).toBeGreaterThanOrEqual(day.length);
+    // Played into TIMS itself, as its users would: the emulator's books show them.
+    const tims = demo.emulators.tims!;
+    const pickedUp = demo.traffic!.events.find((e) => e.kind === 'will-call-picked-up')!;
+    expect(tims.books.orders.get(pickedUp.refs.orderNo)).toMatchObject({ type: 'will-call', pickedUpAt: expect.any(String) });
+    expect(tims.books.invoices.get(pickedUp.refs.invoiceNo)).toMatchObject({ orderNo: pickedUp.refs.orderNo });
+    const paid = demo.traffic!.events.find((e) => e.kind === 'payment-received')!;
+    expect(tims.books.payments.get(paid.refs.paymentId)).toMatchObject({ customerCode: paid.refs.customerCode });
+    expect([...tims.books.cylinders.values()].some((c) => c.lastReturnDate === tims.clock.today())).toBe(true);
     expect(lines.some((l) => l.includes('  TIMS        '))).toBe(true);
     expect(demo.traffic!.errors.filter((e) => !/credit hold/i.test(e.message))).toEqual([]);
   }, 60_000);

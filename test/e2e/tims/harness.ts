@@ -36,6 +36,12 @@ export interface TimsJourneyFixture {
   poll(flow: string, timeoutMs?: number): Promise<void>;
   /** Posts a body to a webhook flow, signed with `secret`, as a Salesforce flow callout would. */
   post(flow: string, secret: string, body: unknown, deliveryId: string): ReturnType<SynclineHub['intake']['receive']>;
+  /**
+   * Delivers the record of the newest run of `flow` that names `key` once more, under a new delivery
+   * id, exactly as the poll produced it (a repeated read, a retried job); waits until it ran and
+   * answers that run's status.
+   */
+  deliverAgain(flow: string, key: string): Promise<string>;
   /** Every way the hub's requests to the TIMS bridge, or its answers, broke the contract file (none expected). */
   contractProblems(): string[];
   close(): Promise<void>;
@@ -73,6 +79,17 @@ export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFi
       const raw = Buffer.from(JSON.stringify(body));
       const ts = String(Math.floor(Date.now() / 1000));
       return hub.intake.receive(flow, { headers: { 'x-delivery-id': deliveryId, 'x-syncline-timestamp': ts, 'x-syncline-signature': signWebhook(secret, ts, raw, deliveryId) }, rawBody: raw });
+    },
+    async deliverAgain(flow, key) {
+      const [run] = await store.listRuns({ flow, key: key.toLowerCase() });
+      if (!run) throw new Error(`no run of ${flow} names ${key}`);
+      const trigger = (await store.listTraces(run.id)).find((t) => t.step === 'trigger');
+      if (!trigger) throw new Error(`the run ${run.id} of ${flow} has no trigger step`);
+      const res = await store.ingest([{ flow, deliveryId: `again-${run.id}`, payload: { record: trigger.after ?? null, id: trigger.externalId ?? null }, recordKey: key }], { flowVersion: run.flowVersion, maxAttempts: 3 });
+      if (res.accepted !== 1) throw new Error(`the repeated delivery of ${key} to ${flow} was not accepted`);
+      await drain();
+      const [again] = await store.listRuns({ flow, key: key.toLowerCase(), limit: 1 });
+      return again.id === run.id ? 'not run' : again.status;
     },
     contractProblems() {
       const contract = timsContract();

@@ -90,6 +90,21 @@ describe('TIMS journey 3: orders, invoices and payments to Pardot', () => {
     expect(f.pardot.state.prospects.size).toBe(prospects);
   });
 
+  it('adds nothing when the same order, invoice and payment are delivered again', async () => {
+    const order = [...f.tims.books.orders.values()].find((o) => o.type === 'will-call' && o.status === 'invoiced' && o.invoiceNo && f.tims.books.invoices.get(o.invoiceNo)!.status === 'paid')!;
+    const payment = [...f.tims.books.payments.values()].find((p) => p.appliedTo.some((a) => a.invoiceNo === order.invoiceNo))!;
+    const email = emailOf(order.customerCode);
+    const before = { activities: f.pardot.state.externalActivities.size, mine: activities(email).length, prospects: f.pardot.state.prospects.size };
+    // Each runs again, and each activity it would add is found on the timeline instead.
+    expect(await f.deliverAgain(ORDERS, order.orderNo)).toBe('succeeded');
+    expect(await f.deliverAgain(INVOICES, order.invoiceNo!)).toBe('succeeded');
+    expect(await f.deliverAgain(PAYMENTS, payment.paymentId)).toBe('succeeded');
+    expect(f.pardot.state.externalActivities.size).toBe(before.activities);
+    expect(activities(email)).toHaveLength(before.mine);
+    expect(f.pardot.state.prospects.size).toBe(before.prospects);
+    expect(activities(email, 'Payment_Received').filter((a) => String(a.value).includes(payment.paymentId))).toHaveLength(1);
+  });
+
   it('dead-letters an order in a status the flow does not map, and a fixed replay lands once', async () => {
     const order = [...f.tims.books.orders.values()].find((o) => o.type === 'ship' && o.status === 'open' && f.tims.books.customers.get(o.customerCode)!.email)!;
     const email = emailOf(order.customerCode);

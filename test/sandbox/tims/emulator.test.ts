@@ -81,6 +81,32 @@ describe('change polling', () => {
     expect(after.map((c) => c.customerCode)).toEqual(all.filter((c) => String(c.modifiedAt) >= since).map((c) => c.customerCode));
   });
 
+  it('moves a record changed while a client pages to the end: seen again, never skipped', async () => {
+    const everyone = data(await get('/customers?limit=500')).map((c) => String(c.customerCode));
+    const first = await get('/customers?limit=3');
+    const served = data(first).map((c) => String(c.customerCode));
+    // Between two pages, one customer already served and one not yet served change.
+    emu.clock.advance(60_000);
+    const [again, later] = [served[0], everyone.at(-2)!];
+    emu.deliverCylinders({ customerCode: again, gasType: 'Oxygen', size: '125', count: 1 });
+    emu.deliverCylinders({ customerCode: later, gasType: 'Oxygen', size: '125', count: 1 });
+    const rest: Array<Record<string, unknown>> = [];
+    let cursor = first.json.nextCursor as string | null;
+    while (cursor) {
+      const r = await get(`/customers?limit=3&cursor=${encodeURIComponent(cursor)}`);
+      rest.push(...data(r));
+      cursor = r.json.nextCursor as string | null;
+    }
+    const codes = [...served, ...rest.map((c) => String(c.customerCode))];
+    expect(new Set(codes)).toEqual(new Set(everyone));
+    expect(codes.filter((c) => c === again)).toHaveLength(2);
+    expect(codes.filter((c) => c === later)).toHaveLength(1);
+    // Both come last, in (modifiedAt, key) order, carrying the delivery.
+    expect(rest.slice(-2).map((c) => String(c.customerCode))).toEqual([again, later].sort());
+    const keys = rest.map((c) => `${String(c.modifiedAt)}|${String(c.customerCode)}`);
+    expect(keys).toEqual([...keys].sort());
+  });
+
   it('stamps the customer, the balance and the order when a business event happens', async () => {
     emu.clock.advance(60_000);
     const mark = emu.clock.stamp();
