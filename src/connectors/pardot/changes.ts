@@ -41,6 +41,8 @@ export async function readChanges(client: PardotClient, src: ChangeSource, since
     limit: options.limit,
     overlapMs: options.overlapMs ?? 0,
     settleMs: src.settleSeconds * 1000,
+    // updatedAt has whole seconds: the running second is left for the next poll.
+    stampResolutionMs: 1000,
     now: src.now,
     signal: options.signal,
     ordered: true,

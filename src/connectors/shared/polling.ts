@@ -41,6 +41,12 @@ export interface StampPolling<Row> {
   /** Leave records younger than this for a later poll (the vendor's read lag). */
   settleMs: number;
   /**
+   * The stamps' resolution in ms (1000 for whole-second stamps; default 1). A poll never reads the
+   * current, unfinished tick: a change later in that tick would carry the stamp and key already
+   * passed and be taken for one produced, whatever the settle time.
+   */
+  stampResolutionMs?: number;
+  /**
    * The current time (epoch ms); injectable for tests. Infinity: no upper bound, for systems whose
    * stamps come from clocks not ours (ERP workstations) and that need no settle time.
    */
@@ -96,6 +102,11 @@ export function compareStampKey(a: { stampMs: number; key: string }, b: { stampM
   return compareKeys(a.key, b.key);
 }
 
+/** The greatest stamp whose tick has ended by `ms` (a stamp of the running tick can still be given to another change). */
+export function lastCompleteStamp(ms: number, resolutionMs: number): number {
+  return resolutionMs > 1 ? Math.floor(ms / resolutionMs) * resolutionMs - 1 : ms;
+}
+
 /** One page of changes after `since`: sorted by (stamp, key), at most `limit`, with the next watermark. */
 export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage> {
   if (!p.toRecord && !p.toRecords) throw new TypeError('pollByStamp needs toRecord or toRecords');
@@ -103,7 +114,7 @@ export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage
   const order = (a: { stampMs: number; key: string }, b: { stampMs: number; key: string }) => compareStampKey(a, b, p.compareKeys);
   const sinceMs = p.since ? Date.parse(p.since.at) : NaN;
   const mark = p.since && Number.isFinite(sinceMs) ? { stampMs: sinceMs, key: p.since.key ?? '' } : null;
-  const untilMs = p.now - p.settleMs;
+  const untilMs = lastCompleteStamp(p.now - p.settleMs, p.stampResolutionMs ?? 1);
   const fromMs = mark ? mark.stampMs - p.overlapMs : null;
   const seenList = Array.isArray(p.since?.extra?.seen) ? new Set((p.since.extra.seen as JsonValue[]).map(String)) : null;
   const floor = mark ? mark.stampMs - p.overlapMs : -Infinity;

@@ -59,6 +59,8 @@ describe('the GraphQL read path', () => {
     const c = emu.tables.list('BPCUSTOMER')[4];
     emu.clock.advance(5_000);
     emu.business.editCustomer(String(c.BPCNUM), { BPCNAM: 'Changed through X3', BPCSTA: '1' });
+    // UPDDATTIM has whole seconds: a poll reads a second once it has ended.
+    emu.clock.advance(1_000);
     const later = await pollAll(x3, 'BPCUSTOMER', first.next);
     expect(later.records.map((r) => [r.id, r.data.BPCNAM, r.data.BPCSTA])).toEqual([[String(c.BPCNUM), 'Changed through X3', '1']]);
     const one = await x3.get('BPCUSTOMER', String(c.BPCNUM));

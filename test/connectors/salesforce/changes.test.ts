@@ -74,6 +74,8 @@ describe('readChanges', () => {
       const { conn: legacy } = connect({ ...older, changeSettleSeconds: 3600 });
       expect((await legacy.readChanges('Account', null, { limit: 10 })).records).toEqual([]);
       const { conn: fast } = connect(real.settings);
+      // With no settle time the record is read once its second (SystemModstamp has whole seconds) has ended.
+      await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
       expect((await fast.readChanges('Account', null, { limit: 10 })).records.map((r) => r.data.Name)).toEqual(['Fresh']);
     } finally {
       await real.emu.close();

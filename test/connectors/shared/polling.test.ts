@@ -81,6 +81,31 @@ describe('pollByStamp', () => {
     expect(later.ids).toEqual(['young']);
   });
 
+  it('with whole-second stamps never reads the running second, so a second change in it is not lost', async () => {
+    // A record changed twice within one second keeps one stamp; had the first poll read it mid-second,
+    // the watermark (stamp, key) would cover the second version too and it would never be produced.
+    const rows: Array<Row & { version: number }> = [{ id: 'lead', at: T0 + 5000, version: 1 }];
+    const poll = (since: Watermark | null, now: number) =>
+      pollByStamp<Row & { version: number }>({
+        since,
+        limit: 10,
+        overlapMs: 0,
+        settleMs: 0,
+        stampResolutionMs: 1000,
+        now,
+        fetch: source(rows) as (w: StampWindow) => Promise<Array<Row & { version: number }>>,
+        stampMs: (r) => r.at,
+        key: (r) => r.id,
+        toRecord: (r) => ({ id: r.id, entity: 'thing', data: { version: r.version } }),
+      });
+    const during = await poll(null, T0 + 5400);
+    expect(during.records).toEqual([]);
+    rows[0].version = 2;
+    const after = await poll(during.next, T0 + 6000);
+    expect(after.records.map((r) => r.data)).toEqual([{ version: 2 }]);
+    expect((await poll(after.next, T0 + 9000)).records).toEqual([]);
+  });
+
   it('stops reading an ordered source once the page is full (fewer vendor pages)', async () => {
     let read = 0;
     const page = await pollByStamp<Row>({

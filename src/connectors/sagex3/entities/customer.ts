@@ -198,6 +198,8 @@ export function customerHandler(ctx: EntityContext, writer: ReturnType<typeof so
         limit: options.limit,
         overlapMs: options.overlapMs ?? 0,
         settleMs: ctx.settleMs,
+        // UPDDATTIM has whole seconds: the running second is left for the next poll.
+        stampResolutionMs: 1000,
         now: ctx.now(),
         signal: options.signal,
         fetch: (w) => changed(w, since ? Date.parse(since.at) : null),

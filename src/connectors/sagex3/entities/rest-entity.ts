@@ -76,6 +76,8 @@ export function restReads(def: RestEntityDef, ctx: EntityContext) {
         limit: options.limit,
         overlapMs: options.overlapMs ?? 0,
         settleMs: ctx.settleMs,
+        // UPDDATTIM has whole seconds: the running second is left for the next poll.
+        stampResolutionMs: 1000,
         now: ctx.now(),
         ordered: true,
         signal: options.signal,

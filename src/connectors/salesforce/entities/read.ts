@@ -137,8 +137,9 @@ export async function readChanges(client: SalesforceClient, entity: string, sinc
     limit: options.limit,
     overlapMs: options.overlapMs ?? 0,
     settleMs: options.settleSeconds * 1000,
-    // Whole seconds: SystemModstamp has no sub-second part, so the bound must not split a second.
-    now: Math.floor(now / 1000) * 1000,
+    // SystemModstamp has whole seconds: the running second is left for the next poll.
+    stampResolutionMs: 1000,
+    now,
     signal: options.signal,
     ordered: true,
     // Pages are read lazily: the helper stops following nextRecordsUrl once it has its page.
