@@ -22,6 +22,7 @@ import { startSageX3Emulator, type RunningSageX3Emulator, type X3SeedSize } from
 import type { SandboxEndpoints } from '../../src/cli/demo/connections.js';
 import { createTestDatabase } from './postgres.js';
 import { queueDrained, TEST_MASTER_KEY, waitFor } from './engine.js';
+import { pollNow } from './poll-now.js';
 
 /** The repository's flows/ directory. */
 export const FLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows');
@@ -102,10 +103,7 @@ export async function journeyHub(storeKind: 'sqlite' | 'postgres', endpoints: Sa
     hub,
     deployed,
     drain,
-    async poll(flow: string, timeoutMs?: number) {
-      await hub.runFlowNow(flow, 'test');
-      await drain(timeoutMs);
-    },
+    poll: (flow: string, timeoutMs?: number) => pollNow(hub, store, flow, drain, timeoutMs),
     async stop() {
       await hub.stop();
       await store.close();
@@ -207,10 +205,7 @@ export async function journeyFixture(options: JourneyOptions = {}): Promise<Jour
     sage,
     deployed,
     drain,
-    async poll(flow, timeoutMs) {
-      await hub.runFlowNow(flow, 'test');
-      await drain(timeoutMs);
-    },
+    poll: (flow, timeoutMs) => pollNow(hub, store, flow, drain, timeoutMs),
     async close() {
       await hub.stop();
       await store.close();

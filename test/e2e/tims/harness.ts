@@ -20,6 +20,7 @@ import { startTimsEmulator, type RunningTimsEmulator } from '../../../src/sandbo
 import { FLOWS_DIR } from '../../support/journeys.js';
 import { queueDrained, TEST_MASTER_KEY, waitFor } from '../../support/engine.js';
 import { timsContract } from '../../support/tims-contract.js';
+import { pollNow } from '../../support/poll-now.js';
 
 /** flows/tims/. */
 export const TIMS_FLOWS_DIR = path.join(FLOWS_DIR, 'tims');
@@ -71,10 +72,7 @@ export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFi
     pardot,
     tims,
     drain,
-    async poll(flow, timeoutMs) {
-      await hub.runFlowNow(flow, 'test');
-      await drain(timeoutMs);
-    },
+    poll: (flow, timeoutMs) => pollNow(hub, store, flow, drain, timeoutMs),
     post(flow, secret, body, deliveryId) {
       const raw = Buffer.from(JSON.stringify(body));
       const ts = String(Math.floor(Date.now() / 1000));
