@@ -23,7 +23,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AR_CashReceiptsHistory,
   AR_Customer,
-  AR_CustomerContact,
   AR_InvoiceHistoryHeader,
   AR_OpenInvoice,
   CI_Item,
@@ -91,7 +90,7 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
   /** A new customer keyed in Sage (no eBWS), with optional contacts. */
   function newCustomer(no: string, email: string, contacts: string[] = []): string {
     const id = f.sage.addCustomer({ CustomerNo: no, CustomerName: `Customer ${no}`, EmailAddress: email, SalespersonNo: '0100', TermsCode: '01' });
-    contacts.forEach((c, i) => f.sage.db.insert(AR_CustomerContact, { ARDivisionNo: '01', CustomerNo: no, ContactCode: `C${i + 1}`, ContactName: `Contact ${i + 1}`, EmailAddress: c }));
+    contacts.forEach((c, i) => f.sage.addContact(id, { ContactCode: `C${i + 1}`, ContactName: `Contact ${i + 1}`, EmailAddress: c }));
     return id;
   }
 
@@ -150,12 +149,14 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     expect(sf().table('Account').size).toBe(accounts);
     expect(f.pardot.state.prospects.size).toBe(prospects);
 
-    // A receipt of a customer Sage does not have: dead-lettered, saying which parent is missing.
-    f.sage.db.insert(AR_CashReceiptsHistory, { DepositNo: '99999', ARDivisionNo: '01', CustomerNo: 'GHOST', CheckNo: '1', InvoiceNo: '0999999', InvoiceType: 'IN', TransactionDate: f.sage.db.today(), PaymentType: 'CHECK', PostingAmt: '1' });
+    // A receipt of a customer Sage no longer has (deleted in Customer Maintenance; its history stays): dead-lettered, saying which parent is missing.
+    const ghost = newCustomer('GHOST', '');
+    const { depositNo } = f.sage.receivePayment(ghost, '1.00', { checkNo: '1' });
+    f.sage.deleteCustomer(ghost);
     await f.poll('customer-enrichment');
     const dead = await deadFor('customer-enrichment');
     expect(dead).toHaveLength(1);
-    expect(dead[0].error.message).toMatch(/AR_CashReceiptsHistory 99999\|01\|GHOST\|1\|0999999 belongs to AR_Customer 01-GHOST, which does not exist/);
+    expect(dead[0].error.message).toContain(`AR_CashReceiptsHistory ${depositNo}|01|GHOST|1|PP${depositNo} belongs to AR_Customer 01-GHOST, which does not exist`);
   }, 120_000);
 
   it('J3: invoices, credit memos and payments become activities; no header email goes through the contacts; no prospect is a traced skip', async () => {
@@ -212,12 +213,14 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     await deliverAgain('payment-activity', `${payment.depositNo}|01|J3A|7001|PP${payment.depositNo}`.toLowerCase());
     expect(f.pardot.state.externalActivities.size).toBe(total);
 
-    // An invoice of a customer Sage does not have: dead-lettered by the required lookup.
-    f.sage.db.insert(AR_InvoiceHistoryHeader, { InvoiceNo: '0999998', HeaderSeqNo: '000000', ModuleCode: 'A/R', InvoiceType: 'IN', InvoiceDate: f.sage.db.today(), ARDivisionNo: '01', CustomerNo: 'GHOST', NonTaxableSalesAmt: '10' });
+    // A document of a customer Sage no longer has (deleted after its credit memo): dead-lettered by the required lookup.
+    const ghost = newCustomer('GHOST3', '');
+    f.sage.postCreditMemo(ghost, '10.00');
+    f.sage.deleteCustomer(ghost);
     await f.poll('invoice-activity');
     const dead = await deadFor('invoice-activity');
     expect(dead).toHaveLength(1);
-    expect(dead[0].error.message).toContain('lookup "customer" found no AR_Customer on "sage100" with id 01-GHOST');
+    expect(dead[0].error.message).toContain('lookup "customer" found no AR_Customer on "sage100" with id 01-GHOST3');
   }, 120_000);
 
   it('J6: stock by warehouse reaches Product_Stock__c; stock received tells each prospect who asked once', async () => {
@@ -245,9 +248,9 @@ describe.each(['sqlite', 'postgres'] as const)('Sage 100 pair, issue 22 journeys
     f.sage.advanceClock(60_000);
     // Sold out in every warehouse (the threshold is per warehouse).
     for (const w of f.sage.db.list(IM_ItemWarehouse, { ItemCode: item.ItemCode })) {
-      f.sage.db.update(IM_ItemWarehouse, { ItemCode: w.ItemCode, WarehouseCode: w.WarehouseCode }, { QuantityOnHand: w.QuantityOnSalesOrder });
+      f.sage.adjustStock(w.ItemCode, new Decimal(String(w.QuantityOnSalesOrder)).sub(String(w.QuantityOnHand)).toString(), w.WarehouseCode);
     }
-    f.sage.db.update(IM_ItemWarehouse, key, { QuantityOnPurchaseOrder: '40' });
+    f.sage.orderStock(key.ItemCode, new Decimal(40).sub(String(f.sage.db.get(IM_ItemWarehouse, key)!.QuantityOnPurchaseOrder)).toString(), key.WarehouseCode);
     f.sage.updateItem(item.ItemCode, { ItemCodeDesc: String(f.sage.db.get(CI_Item, { ItemCode: item.ItemCode })!.ItemCodeDesc) });
     const [asker, asker2] = [...f.pardot.state.prospects.values()].filter((p) => !p.isDeleted && p.email);
     const listId = f.pardot.state.nextId('list');
