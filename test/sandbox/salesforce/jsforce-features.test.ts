@@ -112,8 +112,17 @@ describe('conditional record reads', () => {
 
     const patch = (headers: Record<string, string>) => fetch(url, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ Name: 'Tagged 2' }) });
     expect((await patch({ 'if-match': '"stale"' })).status).toBe(412);
-    expect((await patch({ 'if-match': etag })).status).toBe(204);
+    // "When you include an invalid header value for If-Match, If-None-Match, or If-Unmodified-Since on a PATCH or POST request, a 400 Bad Request status code is returned."
+    expect((await patch({ 'if-match': 'not-a-tag' })).status).toBe(400);
+    expect((await patch({ 'if-unmodified-since': 'yesterday' })).status).toBe(400);
+    const updated = await patch({ 'if-match': etag });
+    expect(updated.status).toBe(204);
+    // "If the object is an Account object, the response also contains an ETag header."
+    const newTag = updated.headers.get('etag');
+    expect(newTag).toMatch(/^".+"$/);
+    expect(newTag).not.toBe(etag);
     expect((await fetch(url, { headers: { ...auth, 'if-none-match': etag } })).status).toBe(200);
+    expect((await fetch(url, { headers: { ...auth, 'if-none-match': newTag! } })).status).toBe(304);
 
     const contact = await conn.sobject('Contact').create({ LastName: 'NoTag' });
     const c = await fetch(`${emu.url}/services/data/v62.0/sobjects/Contact/${contact.id}`, { headers: auth });
