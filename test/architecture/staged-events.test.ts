@@ -2,7 +2,8 @@
  * Tests stage what happens inside a vendor system through the emulator's control API (or the same
  * functions on its handle), never by writing its company file: a row written behind the emulator's
  * back skips the rules and stamps a real Sage server applies, so a flow could pass here and fail on
- * the first day against a real one. Only the emulator's own tests (test/sandbox/) may touch its file.
+ * the first day against a real one. Only the emulator's own tests (test/sandbox/) may touch its file
+ * (Sage 100's company file, Sage X3's folder tables).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,8 +19,8 @@ function files(dir: string): string[] {
   });
 }
 
-/** Writes to an emulator's store: `<emulator>.db.insert(…)`, and SQL writing a Sage table (`AR_Customer`, `IM_ItemWarehouse`). */
-const WRITE = /\.db\.(insert|update|delete|wipe|exec)\(|(?:prepare|exec)\(\s*['"`]\s*(?:INSERT|insert|UPDATE|update|DELETE|delete|REPLACE|replace)\b[^'"`]*?\b[A-Z]{2}_\w+/;
+/** Writes to an emulator's store: Sage 100's `<emulator>.db.insert(…)` and SQL writing a Sage table (`AR_Customer`), Sage X3's `tables.put(…)`. */
+const WRITE = /\.db\.(insert|update|delete|wipe|exec)\(|\.tables\.(put|delete|wipe)\(|(?:prepare|exec)\(\s*['"`]\s*(?:INSERT|insert|UPDATE|update|DELETE|delete|REPLACE|replace)\b[^'"`]*?\b[A-Z]{2}_\w+/;
 
 describe('tests stage vendor-side events through the control API', () => {
   it('no test outside test/sandbox writes an emulator file directly', () => {

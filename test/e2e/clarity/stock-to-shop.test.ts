@@ -188,7 +188,7 @@ describe.each(await journeyStores('journey 6: ERP stock into the shop'))('journe
 
     // A site nobody mapped: the Boston store, opened in X3 after the table was written.
     await nextSecond();
-    x3.tables.put('FACILITY', { FCY: 'NA031', FCYNAM: 'Boston store', FCYSHO: 'NA031', CRY: 'US', LEGCPY: 'NA10', SALFLG: '2', WRHFLG: '2' }, 'ADMIN');
+    x3.business.addSite({ FCY: 'NA031', FCYNAM: 'Boston store', CRY: 'US', LEGCPY: 'NA10' });
     x3.business.receiveStock('PV-3300', 'NA031', '8');
     await hub.poll(X3);
     const [dl, ...more] = await dead(X3);
