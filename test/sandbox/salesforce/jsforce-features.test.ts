@@ -43,6 +43,27 @@ describe('jsforce: SOQL subqueries and aggregates', () => {
   });
 });
 
+describe('the org time zone, set through the control API', () => {
+  it('moves what TODAY and YESTERDAY mean for a date field, and shows in the identity', async () => {
+    // 20:00 UTC on 2025-05-14: still the 14th in Los Angeles, already the 15th in Tokyo.
+    const pinned = await startSalesforceEmulator({ seed: false, clock: () => Date.parse('2025-05-14T20:00:00Z') });
+    try {
+      const c = new Connection({ oauth2: { clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, loginUrl: pinned.url }, version: '62.0' });
+      await c.login(DEFAULT_USER.username, DEFAULT_USER.password);
+      await c.sobject('Opportunity').create({ Name: 'Due 14th', StageName: 'Prospecting', CloseDate: '2025-05-14' });
+      const setZone = (timeZone: string) => fetch(`${pinned.url}/__sandbox/org`, { method: 'POST', body: JSON.stringify({ timeZone }) });
+      expect((await c.query('SELECT Id FROM Opportunity WHERE CloseDate = TODAY')).totalSize).toBe(1);
+      expect(await (await setZone('Asia/Tokyo')).json()).toMatchObject({ timeZone: 'Asia/Tokyo' });
+      expect((await c.query('SELECT Id FROM Opportunity WHERE CloseDate = TODAY')).totalSize).toBe(0);
+      expect((await c.query('SELECT Id FROM Opportunity WHERE CloseDate = YESTERDAY')).totalSize).toBe(1);
+      expect(((await c.identity()) as unknown as { timezone: string }).timezone).toBe('Asia/Tokyo');
+      expect((await setZone('Mars/Olympus')).status).toBe(400);
+    } finally {
+      await pinned.close();
+    }
+  });
+});
+
 describe('jsforce: SOSL search', () => {
   it('finds records by word across the RETURNING objects', async () => {
     await conn.sobject('Contact').create({ FirstName: 'Marguerite', LastName: 'Duras', Email: 'marguerite@ecrivains.example' });
