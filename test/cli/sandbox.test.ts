@@ -1,7 +1,7 @@
 /**
  * `syncline sandbox` prints what a client needs to connect to each emulator, and what it prints
  * works: the Salesforce credentials get a token, the Pardot business unit id is accepted, the Sage 100
- * ODBC connection string of the DSN shape is printed with its odbc.ini.
+ * ODBC connection string of the DSN shape, used with the printed odbc.ini, opens the company.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,5 +57,19 @@ describe('syncline sandbox', () => {
     expect(value(out, 'ODBC connection string (DSN)')).toMatch(/^DSN=SOTAMAS90_\w+;UID=syncline;PWD=sage100;Company=ABC$/);
     expect(value(out, 'ODBC DSN')).toMatch(/export ODBCINI=/);
     expect(value(out, 'WSDL')).toMatch(/MasBasicService\.svc\?wsdl$/);
+    // The printed DSN string opens the company from another process, with the printed odbc.ini.
+    const ini = /export ODBCINI=(\S+?)\)?$/.exec(value(out, 'ODBC DSN'))![1];
+    const previous = process.env.ODBCINI;
+    process.env.ODBCINI = ini;
+    try {
+      const name = 'odbc';
+      const odbc = (await import(name)) as { default: { connect(cs: string): Promise<{ query(sql: string): Promise<unknown[]>; close(): Promise<void> }> } };
+      const conn = await odbc.default.connect(value(out, 'ODBC connection string (DSN)'));
+      expect((await conn.query('SELECT CustomerNo FROM AR_Customer')).length).toBeGreaterThan(0);
+      await conn.close();
+    } finally {
+      if (previous === undefined) delete process.env.ODBCINI;
+      else process.env.ODBCINI = previous;
+    }
   }, 60_000);
 });

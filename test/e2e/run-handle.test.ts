@@ -3,11 +3,14 @@
  * through the engine (awaitRun), the admin API (`GET /runs/handles/:handle?wait=`) and the CLI
  * (`syncline flow run --wait`, which calls awaitRun). Real hub, workers and emulators.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitRun, runProgress } from '../../src/engine/run-handle.js';
 import { CI_Item } from '../../src/sandbox/sage100/schema.js';
 import { journeyFixture, type JourneyFixture } from '../support/journeys.js';
+import { TEST_MASTER_KEY } from '../support/engine.js';
 
 const FLOW = 'catalogue';
 
@@ -50,4 +53,18 @@ describe('awaiting a manual run with the records it queued', () => {
     expect(res.json()).toMatchObject({ handle: jobId, status: 'done', pending: 0 });
     await app.close();
   });
+
+  it('syncline flow run --wait returns once the record the run queued is written, and says so', async () => {
+    // A new item in Sage: the run queues exactly one record, which this hub's worker writes.
+    f.sage.advanceClock(60_000);
+    f.sage.createItem({ ItemCode: 'WAIT-1', ItemCodeDesc: 'Awaited widget', StandardUnitPrice: '9.50' });
+    // Asynchronous on purpose: the worker of this process must keep running while the CLI waits.
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/syncline.js', 'flow', 'run', FLOW, '--wait', '--timeout', '60'], {
+      cwd: process.cwd(),
+      env: { ...process.env, SYNCLINE_DATABASE_URL: f.url, SYNCLINE_MASTER_KEY: TEST_MASTER_KEY },
+      timeout: 90_000,
+    });
+    expect(stdout).toMatch(new RegExp(`run \\S+ of ${FLOW}: done; 1 records queued, 1 done, 0 dead-lettered`));
+    expect([...f.salesforce.state.org.table('Product2').values()].filter((p) => p.Sage100_Item_Code__c === 'WAIT-1')).toHaveLength(1);
+  }, 120_000);
 });

@@ -15,6 +15,7 @@ import {
   AR_InvoiceHistoryHeader,
   CI_Item,
   IM_ItemWarehouse,
+  IM_Warehouse,
   SO_SalesOrderDetail,
   SO_SalesOrderHeader,
 } from './schema.js';
@@ -225,24 +226,6 @@ export function receiveStock(db: CompanyDb, itemCode: string, quantity: string, 
   });
 }
 
-/** Enters a purchase order line for goods from a supplier: on purchase order grows in the warehouse (default: the item's), and the item is stamped as Sage's PO entry does. Returns the new quantity on purchase order there. */
-export function orderFromSupplier(db: CompanyDb, itemCode: string, quantity: string, warehouseCode?: string): string {
-  return db.tx(() => {
-    const item = db.get(CI_Item, { ItemCode: itemCode });
-    if (!item) throw new MasFault('CI_NoKey', `Item ${itemCode} does not exist.`);
-    const qty = new Decimal(quantity);
-    if (!qty.isFinite() || qty.lte(0)) throw new MasFault('CI_Invalid', `The quantity ordered ${quantity} is not valid.`);
-    const key = { ItemCode: item.ItemCode, WarehouseCode: warehouseCode || item.DefaultWarehouseCode || '000' };
-    const stock = db.get(IM_ItemWarehouse, key);
-    const onOrder = new Decimal(stock?.QuantityOnPurchaseOrder ?? '0').add(qty);
-    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnPurchaseOrder: onOrder.toString() });
-    else db.insert(IM_ItemWarehouse, { ...key, QuantityOnPurchaseOrder: onOrder.toString() });
-    // Stock has no stamp of its own: the item's moves with it, as receiveStock does.
-    db.update(CI_Item, { ItemCode: item.ItemCode }, {});
-    return onOrder.toString();
-  });
-}
-
 /** Adds a customer as Customer Maintenance would (no eBWS rules such as the required salesperson); `values` are AR_Customer columns. */
 export function addCustomer(db: CompanyDb, values: Record<string, string>): string {
   const division = values.ARDivisionNo || '01';
@@ -251,4 +234,56 @@ export function addCustomer(db: CompanyDb, values: Record<string, string>): stri
   if (db.get(AR_Customer, { ARDivisionNo: division, CustomerNo: customerNo })) throw new MasFault('WS_AlreadyExists', `Customer ${division}-${customerNo} already exists.`);
   db.insert(AR_Customer, { CustomerStatus: 'A', CreditHold: 'N', SalespersonDivisionNo: division, DateEstablished: db.today(), ...values, ARDivisionNo: division, CustomerNo: customerNo });
   return `${division}-${customerNo}`;
+}
+
+/**
+ * Adjusts stock in a warehouse (Inventory Transaction Entry, an adjustment or a count difference):
+ * on hand moves by `quantity` (negative takes stock out) there and in the item's total. Returns the new
+ * quantity on hand in that warehouse.
+ */
+export function adjustStock(db: CompanyDb, itemCode: string, quantity: string, warehouseCode?: string): string {
+  const qty = new Decimal(quantity);
+  if (!qty.isFinite()) throw new MasFault('CI_Invalid', `The adjustment quantity ${quantity} is not valid.`);
+  return db.tx(() => {
+    const item = db.get(CI_Item, { ItemCode: itemCode.toUpperCase() });
+    if (!item) throw new MasFault('CI_NoKey', `Item ${itemCode} does not exist.`);
+    const key = { ItemCode: item.ItemCode, WarehouseCode: warehouseCode || item.DefaultWarehouseCode || '000' };
+    const stock = db.get(IM_ItemWarehouse, key);
+    const onHand = new Decimal(stock?.QuantityOnHand ?? '0').add(qty);
+    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnHand: onHand.toString() });
+    else db.insert(IM_ItemWarehouse, { ...key, QuantityOnHand: onHand.toString() });
+    db.update(CI_Item, { ItemCode: item.ItemCode }, { TotalQuantityOnHand: new Decimal(item.TotalQuantityOnHand).add(qty).toString() });
+    return onHand.toString();
+  });
+}
+
+/**
+ * Enters a purchase order line for an item (Purchase Order Entry): the warehouse's quantity on purchase
+ * order grows by `quantity` until the goods are received (receiveStock). Returns the new quantity on order.
+ */
+export function orderStock(db: CompanyDb, itemCode: string, quantity: string, warehouseCode?: string): string {
+  const qty = new Decimal(quantity);
+  if (!qty.isFinite() || qty.lte(0)) throw new MasFault('CI_Invalid', `The quantity ordered ${quantity} is not valid.`);
+  return db.tx(() => {
+    const item = db.get(CI_Item, { ItemCode: itemCode.toUpperCase() });
+    if (!item) throw new MasFault('CI_NoKey', `Item ${itemCode} does not exist.`);
+    const key = { ItemCode: item.ItemCode, WarehouseCode: warehouseCode || item.DefaultWarehouseCode || '000' };
+    const stock = db.get(IM_ItemWarehouse, key);
+    const onOrder = new Decimal(stock?.QuantityOnPurchaseOrder ?? '0').add(qty);
+    if (stock) db.update(IM_ItemWarehouse, key, { QuantityOnPurchaseOrder: onOrder.toString() });
+    else db.insert(IM_ItemWarehouse, { ...key, QuantityOnPurchaseOrder: onOrder.toString() });
+    // Purchase Order Entry rewrites the item, so the item is stamped as changed.
+    db.update(CI_Item, { ItemCode: item.ItemCode }, {});
+    return onOrder.toString();
+  });
+}
+
+/** Adds a warehouse as Warehouse Code Maintenance would; `values` are IM_Warehouse columns. */
+export function addWarehouse(db: CompanyDb, values: Record<string, string>): string {
+  const code = (values.WarehouseCode ?? '').toUpperCase();
+  if (!code) throw new MasFault('CI_Required', 'The WarehouseCode is required.');
+  if (code.length > 3) throw new MasFault('CI_CharLength', `The WarehouseCode is greater than 3 character(s).`);
+  if (db.get(IM_Warehouse, { WarehouseCode: code })) throw new MasFault('WS_AlreadyExists', `Warehouse ${code} already exists.`);
+  db.insert(IM_Warehouse, { ...values, WarehouseCode: code });
+  return code;
 }

@@ -3,7 +3,8 @@
  * `?wsdl`) over a SQLite company file with Sage 100's table layouts, which the connector reads through
  * the real SQLite ODBC driver (unixODBC) as it would read SOTAMAS90 on a Sage host. Control API:
  * `/__sandbox/faults` (shared), `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST
- * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-memo|payment|credit-limit|customer|new-customer|item|item-update|receive-stock}`.
+ * /__sandbox/clock`, and `POST /__sandbox/activity/{order-status|post-invoice|credit-memo|payment|credit-limit|customer|new-customer|
+ * delete-customer|contact|sales-order|item|item-update|receive-stock|adjust-stock|purchase-order|warehouse}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTransportFault, FaultInjector, handleFaultControl } from '../shared/faults.js';
 import type { EmulatorOptions, RunningEmulator } from '../shared/types.js';
-import { addCustomer, createItem, editCustomer, orderFromSupplier, postCreditMemo, postInvoice, receivePayment, receiveStock, setCreditLimit, setOrderStatus, updateItem } from './activity.js';
+import {
+  addCustomer, addWarehouse, adjustStock, createItem, editCustomer, orderStock, postCreditMemo, postInvoice, receivePayment, receiveStock, setCreditLimit, setOrderStatus, updateItem,
+} from './activity.js';
 import { Company, MasFault } from './business.js';
 import { SageClock } from './clock.js';
 import { CompanyDb } from './db.js';
@@ -98,8 +101,18 @@ export interface RunningSage100Emulator extends RunningEmulator {
   updateItem(itemCode: string, values: Record<string, string>): void;
   /** Receives stock into a warehouse (default: the item's); returns the new quantity on hand there. */
   receiveStock(itemCode: string, quantity: string, warehouseCode?: string): string;
-  /** Orders goods from a supplier into a warehouse (default: the item's); returns the new quantity on purchase order there. */
-  orderFromSupplier(itemCode: string, quantity: string, warehouseCode?: string): string;
+  /** Adjusts stock in a warehouse by a signed quantity (an inventory adjustment); returns the new quantity on hand there. */
+  adjustStock(itemCode: string, quantity: string, warehouseCode?: string): string;
+  /** Enters a purchase order line (on purchase order grows); returns the new quantity on order there. */
+  orderStock(itemCode: string, quantity: string, warehouseCode?: string): string;
+  /** Adds a warehouse (IM_Warehouse columns) as Warehouse Code Maintenance would; returns its code. */
+  addWarehouse(values: Record<string, string>): string;
+  /** Adds a contact to a customer (`01-ABF`; AR_CustomerContact columns) as Customer Maintenance would, with the eBWS contact rules. */
+  addContact(customerId: string, values: Record<string, string>): void;
+  /** Deletes a customer as Customer Maintenance would (refused with open orders); its history stays. */
+  deleteCustomer(customerId: string): void;
+  /** Enters a sales order (Sales Order Entry) with the next order number and the eBWS rules (defaults, prices, stock on sales order); returns its number. */
+  enterSalesOrder(header: Record<string, string>, lines: Record<string, string>[]): string;
   /** Stops listening (clients get "connection refused"), as when IIS is down; the data stays. */
   stopService(): Promise<void>;
   /** Listens again on the same port. */
@@ -140,8 +153,25 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
     addCustomer: (values: Record<string, string>) => addCustomer(db, values),
     createItem: (values: Record<string, string>) => createItem(db, values),
     updateItem: (itemCode: string, values: Record<string, string>) => updateItem(db, itemCode, values),
+    adjustStock: (itemCode: string, quantity: string, warehouseCode?: string) => adjustStock(db, itemCode, quantity, warehouseCode),
+    orderStock: (itemCode: string, quantity: string, warehouseCode?: string) => orderStock(db, itemCode, quantity, warehouseCode),
+    addWarehouse: (values: Record<string, string>) => addWarehouse(db, values),
+    addContact(customerId: string, values: Record<string, string>): void {
+      const [ARDivisionNo, ...rest] = customerId.split('-');
+      company.createCustomerContact({ ...values, ARDivisionNo, CustomerNo: rest.join('-') });
+    },
+    deleteCustomer(customerId: string): void {
+      const [division, ...rest] = customerId.split('-');
+      company.deleteCustomer(division, rest.join('-'));
+    },
+    enterSalesOrder(header: Record<string, string>, lines: Record<string, string>[]): string {
+      return db.tx(() => {
+        const SalesOrderNo = company.nextSalesOrderNo();
+        company.createSalesOrder({ header: { ...header, SalesOrderNo }, lines: lines.map((l) => ({ ...l })) });
+        return SalesOrderNo;
+      });
+    },
     receiveStock: (itemCode: string, quantity: string, warehouseCode?: string) => receiveStock(db, itemCode, quantity, warehouseCode),
-    orderFromSupplier: (itemCode: string, quantity: string, warehouseCode?: string) => orderFromSupplier(db, itemCode, quantity, warehouseCode),
   };
 
   const server = createServer((req, res) => {
@@ -240,8 +270,24 @@ export async function startSage100Emulator(options: Sage100EmulatorOptions = {})
           }
           case 'receive-stock':
             return sendJson(res, 200, { ok: true, quantityOnHand: helpers.receiveStock(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
+          case 'adjust-stock':
+            return sendJson(res, 200, { ok: true, quantityOnHand: helpers.adjustStock(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
           case 'purchase-order':
-            return sendJson(res, 200, { ok: true, quantityOnPurchaseOrder: helpers.orderFromSupplier(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
+            return sendJson(res, 200, { ok: true, quantityOnPurchaseOrder: helpers.orderStock(b.itemCode, String(b.quantity), b.warehouseCode || undefined) });
+          case 'warehouse':
+            return sendJson(res, 201, { ok: true, warehouseCode: helpers.addWarehouse(b) });
+          case 'contact': {
+            const { customerId, ...values } = b;
+            helpers.addContact(customerId, values);
+            return sendJson(res, 201, { ok: true });
+          }
+          case 'delete-customer':
+            helpers.deleteCustomer(b.customerId);
+            return sendJson(res, 200, { ok: true });
+          case 'sales-order': {
+            const { Lines, ...header } = b as unknown as Record<string, string> & { Lines?: Record<string, string>[] };
+            return sendJson(res, 201, { ok: true, salesOrderNo: helpers.enterSalesOrder(header, Array.isArray(Lines) ? Lines : []) });
+          }
         }
       }
       return sendJson(res, 404, { error: `unknown control endpoint ${req.method} ${path}` });

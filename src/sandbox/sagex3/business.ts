@@ -458,4 +458,26 @@ export class Business {
     if (!row) throw X3Error.of(`BPCNUM ${bpcnum} : Record does not exist`, 404);
     return this.tables.put('BPCUSTOMER', { ...row, ...fields }, user);
   }
+
+  /** Edits an item's fields directly (an X3 user in the product function, or a data import: `user` IMPORT). */
+  editItem(itmref: string, fields: Record<string, string>, user = 'JSMITH'): Row {
+    const row = this.tables.get('ITMMASTER', itmref);
+    if (!row) throw X3Error.of(`ITMREF ${itmref} : Record does not exist`, 404);
+    return this.tables.put('ITMMASTER', { ...row, ...fields, ITMREF: row.ITMREF }, user);
+  }
+
+  /** Releases an order held for credit (HLDSTA and CDTSTA back to 1), as the credit manager would. */
+  releaseOrder(sohnum: string, user = 'CREDIT'): Row {
+    const row = this.tables.get('SORDER', sohnum);
+    if (!row) throw X3Error.of(`SOHNUM ${sohnum} : Record does not exist`, 404);
+    return this.tables.put('SORDER', { ...row, HLDSTA: '1', CDTSTA: '1' }, user);
+  }
+
+  /** Opens a site (FACILITY) as the site setup function would; `fields` need FCY. */
+  addSite(fields: Record<string, string>, user = 'ADMIN'): Row {
+    const fcy = (fields.FCY ?? '').toUpperCase();
+    if (!fcy) throw X3Error.of('FCY : Mandatory field', 400);
+    if (this.tables.get('FACILITY', fcy)) throw X3Error.of(`FCY ${fcy} : Record already exists`, 409);
+    return this.tables.put('FACILITY', { FCYSHO: fcy, SALFLG: '2', WRHFLG: '2', ...fields, FCY: fcy }, user);
+  }
 }

@@ -4,7 +4,8 @@
  * in-memory folder, both behind HTTP Basic auth. Control API: `/__sandbox/faults` (shared),
  * `GET /__sandbox/calls`, `POST /__sandbox/reset`, `GET|POST /__sandbox/clock`, `POST /__sandbox/pool`
  * (`started` | `stopped` | `busy`), `POST /__sandbox/lock`, and the business events a test stages:
- * `POST /__sandbox/events/{ship-order|post-invoice|pay-invoice|receive-stock|credit|edit-customer}`.
+ * `POST /__sandbox/events/{ship-order|post-invoice|pay-invoice|receive-stock|credit|edit-customer|edit-item|
+ * release-order|add-site}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -299,6 +300,14 @@ export async function startSageX3Emulator(options: SageX3EmulatorOptions = {}): 
         const { BPCNUM, ...fields } = b;
         return business.editCustomer(BPCNUM, fields);
       }
+      case 'edit-item': {
+        const { ITMREF, ...fields } = b;
+        return business.editItem(ITMREF, fields);
+      }
+      case 'release-order':
+        return business.releaseOrder(b.SOHNUM);
+      case 'add-site':
+        return business.addSite(b);
       default:
         return undefined;
     }

@@ -121,9 +121,11 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   const clock = options.clock ?? Date.now;
   const faults = new FaultInjector();
   let origin = '';
+  // The org's default time zone: a start option, changeable through the control API (kept across resets).
+  let timeZone = options.timeZone;
   const newOrg = (): Org => {
     const o = new Org(clock);
-    if (options.timeZone) o.timeZone = options.timeZone;
+    if (timeZone) o.timeZone = timeZone;
     if (options.seed !== false) seedOrg(o);
     return o;
   };
@@ -384,6 +386,20 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       if (typeof body.dailyApiLimit === 'number') state.dailyApiLimit = body.dailyApiLimit;
       if (typeof body.used === 'number') state.apiUsage = body.used;
       return { status: 200, body: { used: state.apiUsage, limit: state.dailyApiLimit } };
+    }
+    if (path === '/__sandbox/org' && req.method === 'GET') return { status: 200, body: { orgId: org.orgId, timeZone: org.timeZone } };
+    if (path === '/__sandbox/org' && req.method === 'POST') {
+      if (body.timeZone !== undefined) {
+        const zone = String(body.timeZone);
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        } catch {
+          return { status: 400, body: { error: `"${zone}" is not an IANA time zone` } };
+        }
+        timeZone = zone;
+        org.timeZone = zone;
+      }
+      return { status: 200, body: { orgId: org.orgId, timeZone: org.timeZone } };
     }
     if (path === '/__sandbox/apps' && req.method === 'POST') {
       state.registerApp(body as { clientId: string; clientSecret?: string; publicKeyPem?: string });

@@ -50,8 +50,11 @@ function etagOf(rec: Rec): string {
   return `"${createHash('sha256').update(JSON.stringify(rec)).digest('base64')}--gzip"`;
 }
 
-function tagList(header: string): string[] {
-  return header.split(',').map((t) => t.trim().replace(/^W\//, '')).filter(Boolean);
+/** The entity tags of an If-Match / If-None-Match header; on a write, a malformed one is a 400, as documented. */
+function tagList(header: string, writing = false): string[] {
+  const tags = header.split(',').map((t) => t.trim()).filter(Boolean);
+  if (writing && tags.some((t) => t !== '*' && !/^(W\/)?"[^"]*"$/.test(t))) throw new ApiError(400, 'INVALID_HEADER_VALUE', `Invalid entity tag in conditional header: ${header}`);
+  return tags.map((t) => t.replace(/^W\//, ''));
 }
 
 /** Validators of a record: ETag (Account only) and Last-Modified (every sObject row). */
@@ -81,11 +84,11 @@ export function checkConditions(objName: string, rec: Rec, h: ConditionalHeaders
   const modified = Math.floor(parseDateTime(String(rec.LastModifiedDate)) / 1000) * 1000;
   const precondition = (): Reply => ({ status: 412, body: [{ message: 'The requested resource has been modified since the last request', errorCode: 'PRECONDITION_FAILED' }] });
   if (etag && h['if-match'] && writing) {
-    const want = tagList(h['if-match']);
+    const want = tagList(h['if-match'], true);
     if (!want.includes('*') && !want.includes(etag)) return precondition();
   }
   if (etag && h['if-none-match']) {
-    const want = tagList(h['if-none-match']);
+    const want = tagList(h['if-none-match'], writing);
     if (want.includes('*') || want.includes(etag)) return writing ? precondition() : { status: 304, headers: validators(objName, rec) };
   }
   if (writing && h['if-unmodified-since']) {
@@ -120,7 +123,7 @@ export function getByExternal(ctx: RestContext, objName: string, fieldName: stri
   return { status: 200, body: renderRecord(ctx, obj.name, matches[0], list) };
 }
 
-/** PATCH /sobjects/T/{id}: 204 (412 when a conditional header fails). */
+/** PATCH /sobjects/T/{id}: 204, with the new ETag for an Account (412 when a conditional header fails, 400 when one is malformed). */
 export function updateRecord(ctx: RestContext, objName: string, id: string, body: unknown, conditions: ConditionalHeaders = {}): Reply {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
   if (Object.keys(conditions).length > 0) {
@@ -128,8 +131,10 @@ export function updateRecord(ctx: RestContext, objName: string, id: string, body
     const failed = checkConditions(obj.name, ctx.org.getById(obj, id), conditions, true);
     if (failed) return failed;
   }
-  ctx.org.update(objName, id, body as Rec);
-  return { status: 204 };
+  const obj = ctx.org.object(objName);
+  ctx.org.update(obj.name, id, body as Rec);
+  // "If the object is an Account object, the response also contains an ETag header."
+  return { status: 204, headers: ETAG_OBJECTS.has(obj.name) ? { etag: etagOf(ctx.org.getById(obj, id)) } : undefined };
 }
 
 /** DELETE /sobjects/T/{id}: 204. */

@@ -9,7 +9,7 @@ import { SyncError } from '../../../src/core/errors.js';
 import { sage100Connector, type Sage100Connection } from '../../../src/connectors/sage100/index.js';
 import { EbwsClient } from '../../../src/connectors/sage100/soap-client.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
-import { AR_Customer, AR_CustomerContact } from '../../../src/sandbox/sage100/schema.js';
+import { AR_Customer } from '../../../src/sandbox/sage100/schema.js';
 import { emulatorSettings, testContext } from './context.js';
 
 let emu: RunningSage100Emulator;
@@ -194,8 +194,7 @@ describe('receivables: payments, credit memos, open balance, contacts', () => {
 
   it("lists a customer's contacts by CustomerId", async () => {
     const id = seededCustomerId();
-    const [ARDivisionNo, CustomerNo] = id.split('-');
-    emu.db.insert(AR_CustomerContact, { ARDivisionNo, CustomerNo, ContactCode: 'AP', ContactName: 'Accounts Payable', EmailAddress: 'ap@example.com' });
+    emu.addContact(id, { ContactCode: 'AP', ContactName: 'Accounts Payable', EmailAddress: 'ap@example.com' });
     const contacts = await conn.find('AR_CustomerContact', 'CustomerId', id);
     expect(contacts.map((c) => [c.id, c.data.EmailAddress])).toContainEqual([`${id}-AP`, 'ap@example.com']);
     expect((await conn.get('AR_CustomerContact', `${id}-AP`))?.data.ContactName).toBe('Accounts Payable');

@@ -46,6 +46,10 @@ describe('fault mapping', () => {
     expect(classifyFault({ code: 'CI_Error', message: 'Customer 01-ABF is locked by another user (workstation WS12).' }, 'UpdateCustomer').kind).toBe('retryable');
     expect(classifyHttpStatus(401, 'GetCustomer', 'http://x').kind).toBe('unauthorized');
     expect(classifyFault({ code: 'SY_NoAccess', message: 'No Access - you are not authorized to perform this action.' }, 'CreateCustomer').kind).toBe('fatal');
+    // The emulator's SY_* codes are invented (docs/connectors/sage100.md): a real server's other codes with the documented wording land in the same class.
+    expect(classifyFault({ code: 'WS_LogonFailed', message: 'Invalid username or password.' }, 'GetCustomer').kind).toBe('unauthorized');
+    expect(classifyFault({ code: 'WS_Security', message: 'No Access - you are not authorized to perform this action.' }, 'CreateCustomer').kind).toBe('fatal');
+    expect(classifyFault({ code: 'WS_Error', message: 'Company code XYZ is not valid.' }, 'GetCustomer').kind).toBe('fatal');
   });
 
   it('maps ODBC states', () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClarityEmulator, type RunningClarityEmulator } from '../../../src/sandbox/clarity/index.js';
 import { startPardotEmulator, type RunningPardotEmulator } from '../../../src/sandbox/pardot/index.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
-import { IM_ItemWarehouse, IM_Warehouse } from '../../../src/sandbox/sage100/schema.js';
+import { AR_Customer, IM_ItemWarehouse } from '../../../src/sandbox/sage100/schema.js';
 import { startSageX3Emulator, type RunningSageX3Emulator } from '../../../src/sandbox/sagex3/index.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../../src/sandbox/salesforce/index.js';
 import { flowFileNames, flowSampleFailures } from '../../support/flows.js';
@@ -84,7 +84,9 @@ describe.each(await journeyStores('journey 6: ERP stock into the shop'))('journe
     sage.receiveStock('HX-1001', '35', 'WST');
     sage.receiveStock('TW-5005', '9', '000');
     sage.receiveStock('TW-5005', '4', 'EST');
-    sage.db.update(IM_ItemWarehouse, { ItemCode: 'HX-1001', WarehouseCode: '000' }, { QuantityOnSalesOrder: '20' });
+    // Twenty on a sales order keyed in Sales Order Entry: not available to the shop.
+    const buyer = sage.db.list(AR_Customer).find((c) => c.CreditHold !== 'Y')!;
+    sage.enterSalesOrder({ ARDivisionNo: buyer.ARDivisionNo, CustomerNo: buyer.CustomerNo }, [{ ItemCode: 'HX-1001', WarehouseCode: '000', QuantityOrdered: '20' }]);
     await hub.poll(SAGE);
     expect(await dead(SAGE)).toEqual([]);
 
@@ -131,15 +133,14 @@ describe.each(await journeyStores('journey 6: ERP stock into the shop'))('journe
 
     // A real change: ten shipped from West (the shipment moves the item's stamp) reach the shop once.
     sage.advanceClock(MINUTE);
-    sage.db.update(IM_ItemWarehouse, { ItemCode: 'HX-1001', WarehouseCode: 'WST' }, { QuantityOnHand: '25' });
-    sage.updateItem('HX-1001', { TotalQuantityOnHand: '275' });
+    sage.adjustStock('HX-1001', '-10', 'WST');
     await hub.poll(SAGE);
     expect(shopRow('HX-1001', 'WEST-B2')).toMatchObject([{ Quantity: 25 }]);
   });
 
   it('Sage 100: a warehouse missing from the table goes to the dead-letter queue naming it; fixed and replayed, it lands once', async () => {
     sage.advanceClock(MINUTE);
-    sage.db.insert(IM_Warehouse, { WarehouseCode: 'NTH', WarehouseDesc: 'North Warehouse' });
+    sage.addWarehouse({ WarehouseCode: 'NTH', WarehouseDesc: 'North Warehouse' });
     sage.receiveStock('TW-5005', '3', 'NTH');
     await hub.poll(SAGE);
     const [dl, ...more] = await dead(SAGE);
@@ -187,7 +188,7 @@ describe.each(await journeyStores('journey 6: ERP stock into the shop'))('journe
 
     // A site nobody mapped: the Boston store, opened in X3 after the table was written.
     await nextSecond();
-    x3.tables.put('FACILITY', { FCY: 'NA031', FCYNAM: 'Boston store', FCYSHO: 'NA031', CRY: 'US', LEGCPY: 'NA10', SALFLG: '2', WRHFLG: '2' }, 'ADMIN');
+    x3.business.addSite({ FCY: 'NA031', FCYNAM: 'Boston store', CRY: 'US', LEGCPY: 'NA10' });
     x3.business.receiveStock('PV-3300', 'NA031', '8');
     await hub.poll(X3);
     const [dl, ...more] = await dead(X3);

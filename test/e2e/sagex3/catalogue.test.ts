@@ -58,7 +58,7 @@ describe('Sage X3 journey 6: catalogue and stock', () => {
     await nextSecond();
     f.x3.business.createItem({ fields: { ITMREF: 'BMS900', ITMDES1: 'Tubeless sealant 1L', TCLCOD: 'BMSOL', BASPRI: '24.90' }, children: {} }, 'JSMITH');
     // Imported into X3 by a data load that left the description empty.
-    f.x3.tables.put('ITMMASTER', { ...f.x3.tables.get('ITMMASTER', 'BMS900')!, ITMDES1: '' }, 'IMPORT');
+    f.x3.business.editItem('BMS900', { ITMDES1: '' }, 'IMPORT');
     await f.poll('x3-catalogue');
     const [dl, ...others] = await f.store.listDeadLetters({ status: 'open' });
     expect(others).toHaveLength(0);

@@ -34,7 +34,7 @@ describe('Sage X3 journey 3: post-purchase', () => {
 
     await nextSecond();
     f.x3.business.setCredit(customer, '100000.00');
-    f.x3.tables.put('SORDER', { ...f.x3.tables.get('SORDER', order)!, HLDSTA: '1', CDTSTA: '1' }, 'CREDIT');
+    f.x3.business.releaseOrder(order);
     await f.poll(FLOW);
     await nextSecond();
     f.x3.business.shipOrder(order);

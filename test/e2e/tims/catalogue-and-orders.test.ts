@@ -1,3 +1,4 @@
+import type { JsonObject } from '../../../src/core/json.js';
 /**
  * TIMS journeys 6 and 7 end to end. Items become Salesforce products with their hazmat flag and
  * Standard Price Book entry; availability in every warehouse lands on the product as a total and
@@ -132,7 +133,7 @@ describe('TIMS journeys 6 and 7: catalogue, availability, closed won to order (t
     // The TIMS user gives the item its list price; the dead letter is replayed with it.
     f.tims.books.items.get(itemCode)!.priceLevels.unshift({ level: 'list', price: '129.00' });
     const payload = dl.payload as { record: Record<string, unknown> };
-    await f.store.updateDeadLetterPayload(dl.id, { ...payload, record: { ...payload.record, priceLevels: f.tims.books.items.get(itemCode)!.priceLevels, listPrice: '129.00' } }, 'test');
+    await f.store.updateDeadLetterPayload(dl.id, { ...payload, record: { ...(payload.record as JsonObject), priceLevels: f.tims.books.items.get(itemCode)!.priceLevels.map((p) => ({ level: p.level, price: p.price })), listPrice: '129.00' } }, 'test');
     await f.store.replayDeadLetters([dl.id], 'test');
     await f.drain();
     await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);

@@ -2,9 +2,12 @@
  * Business events a test must stage that eBWS cannot (it has no item or inventory operations):
  * creating an item, changing it, ordering and receiving stock and posting an invoice, through the emulator's
  * control API. Each is visible on the ODBC side with fresh DateUpdated stamps, as polling needs.
+ * Also the Sage-side events tests used to stage by writing the company file: a stock adjustment, a
+ * purchase order, a new warehouse, a contact keyed in Customer Maintenance, a customer deleted there
+ * (its history stays) and an order keyed in Sales Order Entry (stock goes on sales order).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AR_InvoiceHistoryHeader, CI_Item, IM_ItemWarehouse, SO_SalesOrderHeader } from '../../../src/sandbox/sage100/schema.js';
+import { AR_CashReceiptsHistory, AR_Customer, AR_CustomerContact, AR_InvoiceHistoryHeader, CI_Item, IM_ItemWarehouse, IM_Warehouse, SO_SalesOrderDetail, SO_SalesOrderHeader } from '../../../src/sandbox/sage100/schema.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
 
 let emu: RunningSage100Emulator;
@@ -57,5 +60,55 @@ describe('Sage 100 control API: business events', () => {
     expect(posted.status).toBe(200);
     expect(emu.db.get(SO_SalesOrderHeader, { SalesOrderNo: order.SalesOrderNo })).toBeFalsy();
     expect(emu.db.list(AR_InvoiceHistoryHeader).map((h) => h.InvoiceNo)).toContain(posted.body.invoiceNo);
+  });
+
+  it('adjusts stock up and down, and a purchase order puts stock on order until it is received', async () => {
+    const stock = () => emu.db.get(IM_ItemWarehouse, { ItemCode: 'NEW-WIDGET', WarehouseCode: '000' })!;
+    emu.advanceClock(60_000);
+    expect(await activity('adjust-stock', { itemCode: 'NEW-WIDGET', quantity: '-15' })).toMatchObject({ status: 200, body: { quantityOnHand: '25' } });
+    expect(Number(emu.db.get(CI_Item, { ItemCode: 'NEW-WIDGET' })!.TotalQuantityOnHand)).toBe(30);
+    // The item is stamped now, so polling finds the change.
+    expect(Number(emu.db.get(CI_Item, { ItemCode: 'NEW-WIDGET' })!.TimeUpdated)).toBeCloseTo(Number(emu.clock.stamp().time), 3);
+    expect((await activity('adjust-stock', { itemCode: 'NOPE', quantity: '1' })).status).toBe(404);
+    expect(await activity('purchase-order', { itemCode: 'NEW-WIDGET', quantity: 40 })).toMatchObject({ status: 200, body: { quantityOnPurchaseOrder: '40' } });
+    expect((await activity('purchase-order', { itemCode: 'NEW-WIDGET', quantity: 0 })).status).toBe(400);
+    await activity('receive-stock', { itemCode: 'NEW-WIDGET', quantity: 30 });
+    expect([Number(stock().QuantityOnHand), Number(stock().QuantityOnPurchaseOrder)]).toEqual([55, 10]);
+  });
+
+  it('adds a warehouse and a customer contact, refusing duplicates and unknown customers', async () => {
+    expect(await activity('warehouse', { WarehouseCode: 'nth', WarehouseDesc: 'North Warehouse' })).toEqual({ status: 201, body: { ok: true, warehouseCode: 'NTH' } });
+    expect(emu.db.get(IM_Warehouse, { WarehouseCode: 'NTH' })).toMatchObject({ WarehouseDesc: 'North Warehouse' });
+    expect((await activity('warehouse', { WarehouseCode: 'NTH' })).status).toBe(409);
+    const c = emu.db.list(AR_Customer)[0];
+    const customerId = `${c.ARDivisionNo}-${c.CustomerNo}`;
+    expect((await activity('contact', { customerId, ContactCode: 'AP', ContactName: 'Accounts Payable', EmailAddress: 'ap@example.com' })).status).toBe(201);
+    expect(emu.db.get(AR_CustomerContact, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, ContactCode: 'AP' })).toMatchObject({ EmailAddress: 'ap@example.com' });
+    expect((await activity('contact', { customerId, ContactCode: 'AP' })).status).toBe(409);
+    expect((await activity('contact', { customerId: '01-NOSUCH', ContactCode: 'AP' })).status).toBe(400);
+  });
+
+  it('enters a sales order (stock on sales order), then deletes a customer keeping its history', async () => {
+    const c = emu.db.list(AR_Customer).find((x) => x.CreditHold !== 'Y')!;
+    const onOrder = () => Number(emu.db.get(IM_ItemWarehouse, { ItemCode: 'NEW-WIDGET', WarehouseCode: '000' })!.QuantityOnSalesOrder);
+    const before = onOrder();
+    const entered = await activity('sales-order', { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo, Lines: [{ ItemCode: 'NEW-WIDGET', QuantityOrdered: '20' }] });
+    expect(entered.status).toBe(201);
+    const salesOrderNo = String(entered.body.salesOrderNo);
+    expect(emu.db.get(SO_SalesOrderHeader, { SalesOrderNo: salesOrderNo })).toMatchObject({ CustomerNo: c.CustomerNo });
+    expect(emu.db.list(SO_SalesOrderDetail, { SalesOrderNo: salesOrderNo })).toHaveLength(1);
+    expect(onOrder()).toBe(before + 20);
+    expect((await activity('sales-order', { ARDivisionNo: '01', CustomerNo: 'NOSUCH', Lines: [] })).status).toBe(400);
+
+    const customerId = `${c.ARDivisionNo}-${c.CustomerNo}`;
+    // An open order keeps the customer; invoiced, the customer can go and its history stays.
+    expect((await activity('delete-customer', { customerId })).status).toBe(400);
+    for (const o of emu.db.list(SO_SalesOrderHeader).filter((h) => h.CustomerNo === c.CustomerNo)) await activity('post-invoice', { salesOrderNo: o.SalesOrderNo });
+    await activity('payment', { customerId, amount: '1.00' });
+    expect(await activity('delete-customer', { customerId })).toEqual({ status: 200, body: { ok: true } });
+    expect(emu.db.get(AR_Customer, { ARDivisionNo: c.ARDivisionNo, CustomerNo: c.CustomerNo })).toBeFalsy();
+    expect(emu.db.list(AR_InvoiceHistoryHeader).some((h) => h.CustomerNo === c.CustomerNo)).toBe(true);
+    expect(emu.db.list(AR_CashReceiptsHistory).some((r) => r.CustomerNo === c.CustomerNo)).toBe(true);
+    expect((await activity('delete-customer', { customerId })).status).toBe(404);
   });
 });

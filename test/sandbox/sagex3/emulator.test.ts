@@ -232,6 +232,27 @@ describe('control API', () => {
     expect((await ctl('events/ship-order', { SOHNUM: 'NOPE' })).status).toBe(404);
   });
 
+  it('stages an item edit (a data import), a credit release and a new site, which tests used to write into the folder', async () => {
+    const ctl = (p: string, body: unknown) => fetch(`${emu.url}/__sandbox/${p}`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { record?: Record<string, string> } }));
+    const item = emu.tables.list('ITMMASTER')[0];
+    const edited = await ctl('events/edit-item', { ITMREF: item.ITMREF, ITMDES1: '' });
+    expect(edited.status).toBe(200);
+    expect(emu.tables.get('ITMMASTER', String(item.ITMREF))).toMatchObject({ ITMDES1: '', UPDUSR: 'JSMITH' });
+    expect(String(emu.tables.get('ITMMASTER', String(item.ITMREF))!.UPDDATTIM) >= String(item.UPDDATTIM)).toBe(true);
+    expect((await ctl('events/edit-item', { ITMREF: 'NOPE' })).status).toBe(404);
+
+    const customer = emu.tables.list('BPCUSTOMER')[0];
+    emu.business.setCredit(String(customer.BPCNUM), '1.00');
+    const held = String(emu.business.createOrder({ fields: { BPCORD: String(customer.BPCNUM), SALFCY: 'NA011' }, children: { SORDERQ: [{ fields: { ITMREF: 'BMS001', QTY: '1' } }] } }, 'JSMITH').row.SOHNUM);
+    expect(emu.tables.get('SORDER', held)).toMatchObject({ HLDSTA: '2' });
+    expect((await ctl('events/release-order', { SOHNUM: held })).body.record).toMatchObject({ HLDSTA: '1', CDTSTA: '1' });
+
+    const site = await ctl('events/add-site', { FCY: 'NA031', FCYNAM: 'Boston store', CRY: 'US', LEGCPY: 'NA10' });
+    expect(site.status).toBe(200);
+    expect(emu.tables.get('FACILITY', 'NA031')).toMatchObject({ FCYNAM: 'Boston store', FCYSHO: 'NA031', SALFLG: '2' });
+    expect((await ctl('events/add-site', { FCY: 'NA031' })).status).toBe(409);
+  });
+
   it('applies the shared fault rules', async () => {
     emu.faults.add({ path: 'BPCUSTOMER', count: 1, fault: { status: 503, body: { error: 'injected' } } });
     expect((await rest('/BPCUSTOMER?representation=BPCUSTOMER.$query')).status).toBe(503);

@@ -43,6 +43,27 @@ describe('jsforce: SOQL subqueries and aggregates', () => {
   });
 });
 
+describe('the org time zone, set through the control API', () => {
+  it('moves what TODAY and YESTERDAY mean for a date field, and shows in the identity', async () => {
+    // 20:00 UTC on 2025-05-14: still the 14th in Los Angeles, already the 15th in Tokyo.
+    const pinned = await startSalesforceEmulator({ seed: false, clock: () => Date.parse('2025-05-14T20:00:00Z') });
+    try {
+      const c = new Connection({ oauth2: { clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, loginUrl: pinned.url }, version: '62.0' });
+      await c.login(DEFAULT_USER.username, DEFAULT_USER.password);
+      await c.sobject('Opportunity').create({ Name: 'Due 14th', StageName: 'Prospecting', CloseDate: '2025-05-14' });
+      const setZone = (timeZone: string) => fetch(`${pinned.url}/__sandbox/org`, { method: 'POST', body: JSON.stringify({ timeZone }) });
+      expect((await c.query('SELECT Id FROM Opportunity WHERE CloseDate = TODAY')).totalSize).toBe(1);
+      expect(await (await setZone('Asia/Tokyo')).json()).toMatchObject({ timeZone: 'Asia/Tokyo' });
+      expect((await c.query('SELECT Id FROM Opportunity WHERE CloseDate = TODAY')).totalSize).toBe(0);
+      expect((await c.query('SELECT Id FROM Opportunity WHERE CloseDate = YESTERDAY')).totalSize).toBe(1);
+      expect(((await c.identity()) as unknown as { timezone: string }).timezone).toBe('Asia/Tokyo');
+      expect((await setZone('Mars/Olympus')).status).toBe(400);
+    } finally {
+      await pinned.close();
+    }
+  });
+});
+
 describe('jsforce: SOSL search', () => {
   it('finds records by word across the RETURNING objects', async () => {
     await conn.sobject('Contact').create({ FirstName: 'Marguerite', LastName: 'Duras', Email: 'marguerite@ecrivains.example' });
@@ -112,8 +133,17 @@ describe('conditional record reads', () => {
 
     const patch = (headers: Record<string, string>) => fetch(url, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ Name: 'Tagged 2' }) });
     expect((await patch({ 'if-match': '"stale"' })).status).toBe(412);
-    expect((await patch({ 'if-match': etag })).status).toBe(204);
+    // "When you include an invalid header value for If-Match, If-None-Match, or If-Unmodified-Since on a PATCH or POST request, a 400 Bad Request status code is returned."
+    expect((await patch({ 'if-match': 'not-a-tag' })).status).toBe(400);
+    expect((await patch({ 'if-unmodified-since': 'yesterday' })).status).toBe(400);
+    const updated = await patch({ 'if-match': etag });
+    expect(updated.status).toBe(204);
+    // "If the object is an Account object, the response also contains an ETag header."
+    const newTag = updated.headers.get('etag');
+    expect(newTag).toMatch(/^".+"$/);
+    expect(newTag).not.toBe(etag);
     expect((await fetch(url, { headers: { ...auth, 'if-none-match': etag } })).status).toBe(200);
+    expect((await fetch(url, { headers: { ...auth, 'if-none-match': newTag! } })).status).toBe(304);
 
     const contact = await conn.sobject('Contact').create({ LastName: 'NoTag' });
     const c = await fetch(`${emu.url}/services/data/v62.0/sobjects/Contact/${contact.id}`, { headers: auth });

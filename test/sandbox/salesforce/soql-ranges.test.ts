@@ -66,6 +66,52 @@ describe('SOQL date literals', () => {
     expect(dateLiteralRange('NOT_A_LITERAL', today)).toBeNull();
   });
 
+  it('resolves the rest of the documented list (weeks, months, quarters, years, fiscal periods on the default calendar fiscal year)', () => {
+    // Wednesday 2025-05-14: this week started Sunday 2025-05-11, this quarter 2025-04-01.
+    const today = '2025-05-14';
+    const cases: Record<string, [string, string]> = {
+      LAST_90_DAYS: ['2025-02-13', '2025-05-15'],
+      NEXT_90_DAYS: ['2025-05-15', '2025-08-13'],
+      // "starts 00:00:00 of the first day of the next week and continues for the next n weeks"
+      'NEXT_N_WEEKS:2': ['2025-05-18', '2025-06-01'],
+      // the n weeks before this one, ending with last week
+      'LAST_N_WEEKS:2': ['2025-04-27', '2025-05-11'],
+      // "the week that started n weeks before the start of the current week … for seven days"
+      'N_WEEKS_AGO:2': ['2025-04-27', '2025-05-04'],
+      'NEXT_N_MONTHS:2': ['2025-06-01', '2025-08-01'],
+      'N_MONTHS_AGO:1': ['2025-04-01', '2025-05-01'],
+      'NEXT_N_QUARTERS:1': ['2025-07-01', '2025-10-01'],
+      'LAST_N_QUARTERS:2': ['2024-10-01', '2025-04-01'],
+      'NEXT_N_YEARS:2': ['2026-01-01', '2028-01-01'],
+      'N_YEARS_AGO:2': ['2023-01-01', '2024-01-01'],
+      THIS_FISCAL_QUARTER: ['2025-04-01', '2025-07-01'],
+      LAST_FISCAL_QUARTER: ['2025-01-01', '2025-04-01'],
+      NEXT_FISCAL_QUARTER: ['2025-07-01', '2025-10-01'],
+      THIS_FISCAL_YEAR: ['2025-01-01', '2026-01-01'],
+      LAST_FISCAL_YEAR: ['2024-01-01', '2025-01-01'],
+      NEXT_FISCAL_YEAR: ['2026-01-01', '2027-01-01'],
+      'NEXT_N_FISCAL_QUARTERS:2': ['2025-07-01', '2026-01-01'],
+      'LAST_N_FISCAL_QUARTERS:1': ['2025-01-01', '2025-04-01'],
+      'N_FISCAL_QUARTERS_AGO:1': ['2025-01-01', '2025-04-01'],
+      'NEXT_N_FISCAL_YEARS:1': ['2026-01-01', '2027-01-01'],
+      'LAST_N_FISCAL_YEARS:1': ['2024-01-01', '2025-01-01'],
+      'N_FISCAL_YEARS_AGO:1': ['2024-01-01', '2025-01-01'],
+      // Month arithmetic across a year end, and lower case as SOQL keywords are case-insensitive.
+      'last_n_months:6': ['2024-11-01', '2025-05-01'],
+    };
+    for (const [literal, [start, end]] of Object.entries(cases)) expect([literal, dateLiteralRange(literal, today)]).toEqual([literal, { start, end }]);
+    // A year starting on a Sunday week boundary: THIS_WEEK of Saturday 2022-01-01 begins in 2021.
+    expect(dateLiteralRange('THIS_WEEK', '2022-01-01')).toEqual({ start: '2021-12-26', end: '2022-01-02' });
+    expect(dateLiteralRange('LAST_N_DAYS:x', today)).toBeNull();
+  });
+
+  it('puts local midnight on the right instant across a daylight-saving change', () => {
+    // 2025-03-09 is the US spring-forward day: midnight is still PST (UTC-8), the next midnight PDT (UTC-7).
+    expect(localMidnight('2025-03-09', 'America/Los_Angeles')).toBe(Date.parse('2025-03-09T08:00:00Z'));
+    expect(localMidnight('2025-03-10', 'America/Los_Angeles')).toBe(Date.parse('2025-03-10T07:00:00Z'));
+    expect(localMidnight('2025-10-26', 'Europe/Paris')).toBe(Date.parse('2025-10-25T22:00:00Z'));
+  });
+
   it('compares datetime fields with whole local days of the org time zone, and date fields by day', () => {
     // 2025-05-14 06:30 UTC is still 2025-05-13 23:30 in Los Angeles (PDT, UTC-7).
     let now = Date.parse('2025-05-14T06:30:00Z');
