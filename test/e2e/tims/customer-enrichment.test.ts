@@ -154,12 +154,7 @@ describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
     expect(prospects(brewery.email!)[0].cylinders_held__c).not.toBe(held);
     // The field is back; the dead letter is replayed as it was.
     f.pardot.state.customFields.set(fieldKey, field);
-    await f.store.replayDeadLetters([dl.id], 'test');
-    await f.drain();
-    await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);
-    await f.drain();
-    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
-    expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
+    await f.replayOnce(dl.id);
     const [prospect, ...more] = prospects(brewery.email!);
     expect(more).toHaveLength(0);
     expect(prospect.cylinders_held__c).toBe(held);
@@ -185,11 +180,7 @@ describe('TIMS journeys 2 and 5: customer enrichment and grade', () => {
     expect(others).toHaveLength(0);
     expect(dl).toMatchObject({ flow: GRADE, errorKind: 'invalid_data', recordKey: mine.customerCode });
     expect(prospects(mine.email!)[0].grade).not.toBe(want);
-    await f.store.replayDeadLetters([dl.id], 'test');
-    await f.drain();
-    await f.store.replayDeadLetters([dl.id], 'test').catch(() => undefined);
-    await f.drain();
-    expect((await f.store.getDeadLetter(dl.id))?.status).toBe('replayed');
+    await f.replayOnce(dl.id);
     const [prospect, ...more] = prospects(mine.email!);
     expect(more).toHaveLength(0);
     expect(prospect.grade).toBe(want);

@@ -20,6 +20,7 @@ import { startTimsEmulator, type RunningTimsEmulator } from '../../../src/sandbo
 import { FLOWS_DIR } from '../../support/journeys.js';
 import { queueDrained, TEST_MASTER_KEY, waitFor } from '../../support/engine.js';
 import { timsContract } from '../../support/tims-contract.js';
+import { expect } from 'vitest';
 import { pollNow } from '../../support/poll-now.js';
 
 /** flows/tims/. */
@@ -33,6 +34,8 @@ export interface TimsJourneyFixture {
   pardot: RunningPardotEmulator;
   tims: RunningTimsEmulator;
   drain(timeoutMs?: number): Promise<void>;
+  /** Replays a dead letter and waits, then replays it again (which must queue nothing: it is no longer open) and waits; leaves no letter open. */
+  replayOnce(deadLetterId: string): Promise<void>;
   /** Queues one poll read of `flow` now and waits until it and every record it produced are done. */
   poll(flow: string, timeoutMs?: number): Promise<void>;
   /** Posts a body to a webhook flow, signed with `secret`, as a Salesforce flow callout would. */
@@ -73,6 +76,14 @@ export async function timsJourneyFixture(flows: string[]): Promise<TimsJourneyFi
     tims,
     drain,
     poll: (flow, timeoutMs) => pollNow(hub, store, flow, drain, timeoutMs),
+    async replayOnce(id) {
+      await store.replayDeadLetters([id], 'test');
+      await drain();
+      expect(await store.replayDeadLetters([id], 'test')).toEqual([]);
+      await drain();
+      expect((await store.getDeadLetter(id))?.status).toBe('replayed');
+      expect(await store.listDeadLetters({ status: 'open' })).toEqual([]);
+    },
     post(flow, secret, body, deliveryId) {
       const raw = Buffer.from(JSON.stringify(body));
       const ts = String(Math.floor(Date.now() / 1000));
