@@ -7,13 +7,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AsYouType, getCountries, getExampleNumber, type CountryCode } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';
-import { emailNormalize, emailValid } from '../../src/mapping/functions/email.js';
 import { splitName } from '../../src/mapping/functions/names.js';
 import { phoneE164, phoneE164Reference } from '../../src/mapping/functions/phone.js';
 import { truncate } from '../../src/mapping/functions/text.js';
-import { emailValidReference, nanpWrittenReference, splitNameReference, truncateReference } from './reference-functions.js';
+import { nanpWrittenReference, splitNameReference, truncateReference } from './reference-functions.js';
 
-const RUNS = Number(process.env.FAST_PATH_RUNS ?? 2000);
+const RUNS = Number(process.env.FAST_PATH_RUNS ?? 1000);
 const pick = (chars: string) => fc.constantFrom(...Array.from(chars));
 const textOf = (chars: string, maxLength: number) => fc.array(pick(chars), { maxLength }).map((a) => a.join(''));
 
@@ -57,39 +56,6 @@ describe('phone fast path', () => {
         const national = nanpWrittenReference(text.trim());
         if (national !== undefined) expect([null, '+1' + national]).toContain(viaShortcut);
         else if (viaShortcut !== null) expect(viaShortcut).toBe(phoneE164Reference(text, 'US'));
-      }),
-      { numRuns: RUNS },
-    );
-  });
-});
-
-describe('email fast path', () => {
-  // Characters at every class boundary of the address grammar, ASCII and not.
-  const chars = 'aZz09.-_@+!#$%&\'*/=?^`{|}~ "(),:;<>[\\]\u007f\u0080éü中\u00a0';
-  const part = textOf(chars, 12);
-  const label = fc.oneof(textOf('abcXYZ019-', 8), textOf(chars, 6), fc.constant('a'.repeat(63)), fc.constant('a'.repeat(64)));
-  const structured = fc
-    .tuple(part, fc.array(label, { minLength: 0, maxLength: 4 }), fc.oneof(textOf('abcdefghijklmnopqrstuvwxyzé', 8), fc.constantFrom('xn--p1ai', 'c0m', 'c-m', 'CoM')))
-    .map(([local, labels, tld]) => `${local}@${[...labels, tld].join('.')}`);
-  const text = fc.oneof(structured, textOf(chars, 30), fc.constantFrom('a@b.co', '.a@b.co', 'a.@b.co', 'a..b@b.co', 'a@-b.co', 'a@b-.co', 'a@b..co', 'a@.co', 'a@co', 'a@b.c', '@b.co', 'a@', `${'a'.repeat(64)}@b.co`, `${'a'.repeat(65)}@b.co`, `a@${'b'.repeat(250)}.co`));
-
-  it('validates exactly as the regexes it replaced', () => {
-    fc.assert(
-      fc.property(text, (s) => {
-        expect(emailValid(s)).toBe(emailValidReference(s));
-      }),
-      { numRuns: RUNS * 3 },
-    );
-  });
-
-  it('normalises padded, bracketed and mailto: addresses exactly as before', () => {
-    fc.assert(
-      fc.property(text, fc.constantFrom('', ' ', 'mailto:', 'MAILTO: ', '<'), fc.constantFrom('', ' ', '>'), (s, before, after) => {
-        const raw = `${before}${s}${after}`;
-        let t = raw.trim().toLowerCase();
-        if (t.startsWith('mailto:')) t = t.slice(7).trim();
-        if (t.startsWith('<') && t.endsWith('>')) t = t.slice(1, -1).trim();
-        expect(emailNormalize(raw)).toBe(emailValidReference(t) ? t : null);
       }),
       { numRuns: RUNS },
     );

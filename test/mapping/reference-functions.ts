@@ -16,29 +16,6 @@ export function truncateReference(value: unknown, max: unknown): unknown {
   return shortened.trimEnd();
 }
 
-const LOCAL = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/u;
-const LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
-const TLD = /^(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/u;
-const ASCII_EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** emailValid with the ASCII case as one regex. */
-export function emailValidReference(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  if (value.length > 254) return false;
-  const at = value.lastIndexOf('@');
-  if (at <= 0 || at === value.length - 1 || at > 64) return false;
-  if (!NON_ASCII.test(value)) return ASCII_EMAIL.test(value);
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  if (local.length > 64 || !LOCAL.test(local)) return false;
-  const labels = domain.split('.');
-  if (labels.length < 2) return false;
-  for (const label of labels) if (!LABEL.test(label)) return false;
-  return TLD.test(labels[labels.length - 1]);
-}
-
 /**
  * The North American written forms as one regex: the 10-digit national number or undefined. The separators are
  * those libphonenumber-js accepts too (the regex before took any \s, which let tabs and line breaks through).
