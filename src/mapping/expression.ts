@@ -327,7 +327,7 @@ function genCall(node: Node, g: Gen): string | null {
   if (fn) return `sc(${g.ref(fn)}(${args.join(', ')}))`;
   if (name === XREF_FUNCTION) {
     if (args.length !== 5) return null;
-    return `xs(env.ctx, [${args.join(', ')}])`;
+    return `xs(env.ctx, ${args.join(', ')})`;
   }
   const builtin = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
   if (builtin && args.length === 1) return `${g.ref(builtin)}(${args[0]})`;
