@@ -1,9 +1,9 @@
 /**
  * JSONata expressions, compiled once per flow version. Every expression is parsed by the jsonata package
  * and evaluated by it when needed; on top of that, expressions in a common synchronous subset (paths over
- * objects, literals, `&`, comparisons, arithmetic, `and`/`or`, `? :`, calls to our library) are also turned
- * into plain closures over jsonata's own AST. A closure throws NEEDS_ASYNC whenever a value leaves the subset
- * (an array, a type mismatch, an uncached `$xref`), and the caller falls back to jsonata for that record, so
+ * objects, literals, `&`, comparisons, arithmetic, `and`/`or`, `? :`, calls to our library) are also compiled
+ * from jsonata's own AST to a generated JavaScript function. It throws NEEDS_ASYNC whenever a value leaves the
+ * subset (an array, a type mismatch, an uncached `$xref`), and the caller falls back to jsonata for that record, so
  * results never differ from jsonata's (a differential property test holds this).
  */
 import jsonata from 'jsonata';
