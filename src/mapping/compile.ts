@@ -133,7 +133,7 @@ function compileTarget(
   }
   const when = condition(def.when !== undefined ? compileOrFatal(def.when, `${at}/when`, functions) : undefined, 'when', def.name);
 
-  const { plans, build } = compiledMapping;
+  const { plans, build, runSync: runPlans } = compiledMapping;
   const sinkFor = (ctx: MappingContext, errors?: Sink['errors']): Sink => ({
     values: new Array(plans.length),
     lineage: [],
@@ -146,7 +146,7 @@ function compileTarget(
   const runSync = (record: Fields, ctx: MappingContext, sink: Sink): boolean => {
     const env: EvalEnv = { root: record, ctx };
     try {
-      for (let i = 0; i < plans.length; i++) plans[i].runSync(record, env, sink, '', '');
+      runPlans(record, env, sink);
       return true;
     } catch (err) {
       if (err === NEEDS_ASYNC) return false;

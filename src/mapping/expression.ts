@@ -1,9 +1,9 @@
 /**
  * JSONata expressions, compiled once per flow version. Every expression is parsed by the jsonata package
  * and evaluated by it when needed; on top of that, expressions in a common synchronous subset (paths over
- * objects, literals, `&`, comparisons, arithmetic, `and`/`or`, `? :`, calls to our library) are also turned
- * into plain closures over jsonata's own AST. A closure throws NEEDS_ASYNC whenever a value leaves the subset
- * (an array, a type mismatch, an uncached `$xref`), and the caller falls back to jsonata for that record, so
+ * objects, literals, `&`, comparisons, arithmetic, `and`/`or`, `? :`, calls to our library) are also compiled
+ * from jsonata's own AST to a generated JavaScript function. It throws NEEDS_ASYNC whenever a value leaves the
+ * subset (an array, a type mismatch, an uncached `$xref`), and the caller falls back to jsonata for that record, so
  * results never differ from jsonata's (a differential property test holds this).
  */
 import jsonata from 'jsonata';
@@ -53,12 +53,13 @@ export function compileExpression(text: string, functions: ReadonlyMap<string, M
   for (const [name, fn] of functions) expr.registerFunction(name, fn);
   const ast = expr.ast() as Node;
   const fast = compileNode(ast, functions) ?? undefined;
-  const calls = libraryCalls(ast, functions);
+  // Compiled on first use: only records whose value came out empty ever need them.
+  let calls: LibraryCall[] | undefined;
   return {
     text,
     sources: collectSources(ast),
     fast,
-    explainNull: (input, env) => explainNull(calls, input, env),
+    explainNull: (input, env) => explainNull((calls ??= libraryCalls(ast, functions)), input, env),
     evaluate: async (input, env) =>
       plain(
         await expr.evaluate(input, {
@@ -121,7 +122,12 @@ export function booleanOf(v: unknown): boolean {
   return truthy(v);
 }
 
-// ---- AST → closure -------------------------------------------------------------------------------------
+// ---- AST → generated code --------------------------------------------------------------------------------
+// The subset is compiled to JavaScript source, one function per expression, rather than to a tree of shared
+// closures: a closure such as `(input) => input[k]` is one function for every field of every flow, so its
+// property loads and calls see every key and every library function and turn megamorphic, which cost more
+// than the library functions themselves. Generated code gives each expression its own load and call sites.
+// Names enter the source only through JSON.stringify; values and functions are passed in, never printed.
 
 const PLAIN_KEYS = new Set(['type', 'value', 'position']);
 
@@ -140,51 +146,6 @@ function scalar(v: unknown): unknown {
   return v;
 }
 
-function compileVariable(name: string): FastEval | null {
-  if (name === '') return (input) => scalar(input);
-  if (name === 'source') return (_i, env) => env.root;
-  if (name === 'result') return (_i, env) => env.result;
-  return null;
-}
-
-function compilePathNode(node: Node, fns: ReadonlyMap<string, MappingFunction>): FastEval | null {
-  if (!onlyKeys(node, new Set(['type', 'steps']))) return null;
-  const steps = node.steps as Node[];
-  let start: FastEval = (input) => input;
-  let names = steps;
-  if (steps[0] && steps[0].type !== 'name') {
-    // `$source.X`, `$.X`, `$splitName(Name).first`
-    const head = steps[0].type === 'variable' ? (onlyKeys(steps[0], PLAIN_KEYS) ? compileVariable(String(steps[0].value)) : null) : compileNode(steps[0], fns);
-    if (!head) return null;
-    start = head;
-    names = steps.slice(1);
-  }
-  const keys: string[] = [];
-  for (const s of names) {
-    if (s.type !== 'name' || !onlyKeys(s, PLAIN_KEYS)) return null;
-    const key = String(s.value);
-    if (key in Object.prototype) return null;
-    keys.push(key);
-  }
-  if (keys.length === 1 && names === steps) {
-    const [k] = keys;
-    return (input) => {
-      if (input === null || typeof input !== 'object') return undefined;
-      if (Array.isArray(input)) throw NEEDS_ASYNC;
-      return scalar((input as Record<string, unknown>)[k]);
-    };
-  }
-  return (input, env) => {
-    let cur = start(input, env);
-    for (const k of keys) {
-      if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
-      if (Array.isArray(cur)) throw NEEDS_ASYNC;
-      cur = (cur as Record<string, unknown>)[k];
-    }
-    return scalar(cur);
-  };
-}
-
 function concatPart(v: unknown): string {
   if (v === undefined) return '';
   if (typeof v === 'string') return v;
@@ -198,60 +159,39 @@ function isPrimitive(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-function compileBinary(node: Node, fns: ReadonlyMap<string, MappingFunction>): FastEval | null {
-  const op = String(node.value);
-  const l = compileNode(node.lhs as Node, fns);
-  const r = compileNode(node.rhs as Node, fns);
-  if (!l || !r) return null;
-  switch (op) {
-    case '&':
-      return (i, e) => concatPart(l(i, e)) + concatPart(r(i, e));
-    case '=':
-    case '!=': {
-      const negate = op === '!=';
-      return (i, e) => {
-        const a = l(i, e);
-        const b = r(i, e);
-        if (a === undefined || b === undefined) return false;
-        if (!isPrimitive(a) || !isPrimitive(b)) throw NEEDS_ASYNC;
-        return negate ? a !== b : a === b;
-      };
-    }
-    case '<':
-    case '<=':
-    case '>':
-    case '>=':
-      return (i, e) => {
-        const a = l(i, e);
-        const b = r(i, e);
-        // jsonata checks operand types before it looks for missing values: leave every mismatch to it.
-        if (a !== undefined && typeof a !== 'number' && typeof a !== 'string') throw NEEDS_ASYNC;
-        if (b !== undefined && typeof b !== 'number' && typeof b !== 'string') throw NEEDS_ASYNC;
-        if (a === undefined || b === undefined) return undefined;
-        if (typeof a !== typeof b) throw NEEDS_ASYNC;
-        return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
-      };
-    case '+':
-    case '-':
-    case '*':
-    case '/':
-    case '%':
-      return (i, e) => {
-        const a = l(i, e);
-        const b = r(i, e);
-        if ((a !== undefined && typeof a !== 'number') || (b !== undefined && typeof b !== 'number')) throw NEEDS_ASYNC;
-        if (a === undefined || b === undefined) return undefined;
-        const v = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b;
-        if (!Number.isFinite(v)) throw NEEDS_ASYNC;
-        return v;
-      };
-    case 'and':
-      return (i, e) => truthy(l(i, e)) && truthy(r(i, e));
-    case 'or':
-      return (i, e) => truthy(l(i, e)) || truthy(r(i, e));
-    default:
-      return null;
-  }
+function fail(): never {
+  throw NEEDS_ASYNC;
+}
+
+/** `=` and `!=` on the values the subset handles. */
+function equals(a: unknown, b: unknown, negate: boolean): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (!isPrimitive(a) || !isPrimitive(b)) throw NEEDS_ASYNC;
+  return negate ? a !== b : a === b;
+}
+
+function compare(a: unknown, b: unknown, op: string): boolean | undefined {
+  // jsonata checks operand types before it looks for missing values: leave every mismatch to it.
+  if (a !== undefined && typeof a !== 'number' && typeof a !== 'string') throw NEEDS_ASYNC;
+  if (b !== undefined && typeof b !== 'number' && typeof b !== 'string') throw NEEDS_ASYNC;
+  if (a === undefined || b === undefined) return undefined;
+  if (typeof a !== typeof b) throw NEEDS_ASYNC;
+  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+}
+
+function arithmetic(a: unknown, b: unknown, op: string): number | undefined {
+  if ((a !== undefined && typeof a !== 'number') || (b !== undefined && typeof b !== 'number')) throw NEEDS_ASYNC;
+  if (a === undefined || b === undefined) return undefined;
+  const v = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b;
+  if (!Number.isFinite(v)) throw NEEDS_ASYNC;
+  return v;
+}
+
+function negative(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  // jsonata refuses non-finite numbers; leave them to it.
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw NEEDS_ASYNC;
+  return -v;
 }
 
 const BUILTINS: Record<string, (v: unknown) => unknown> = {
@@ -268,88 +208,165 @@ const BUILTINS: Record<string, (v: unknown) => unknown> = {
   exists: (v) => v !== undefined,
 };
 
-function fail(): never {
-  throw NEEDS_ASYNC;
+/** The helpers generated code calls, by the names it uses for them. */
+const HELPERS = { sc: scalar, tr: truthy, na: fail, cp: concatPart, eq: equals, cmp: compare, ar: arithmetic, neg: negative, xs: xrefSync };
+const HELPER_NAMES = Object.keys(HELPERS);
+
+/** Source text being generated for one expression: the values and functions it refers to, and its temporaries. */
+class Gen {
+  readonly refs: unknown[] = [];
+  temps = 0;
+  constructor(readonly fns: ReadonlyMap<string, MappingFunction>) {}
+  /** A value or function the code uses, as the name of a constant holding it. */
+  ref(v: unknown): string {
+    this.refs.push(v);
+    return `k${this.refs.length - 1}`;
+  }
+  temp(): string {
+    return `t${this.temps++}`;
+  }
 }
 
-function compileCall(node: Node, fns: ReadonlyMap<string, MappingFunction>): FastEval | null {
-  const proc = node.procedure as Node | undefined;
-  if (!proc || proc.type !== 'variable' || !onlyKeys(node, new Set(['type', 'value', 'position', 'arguments', 'procedure']))) return null;
-  const args: FastEval[] = [];
-  for (const a of node.arguments as Node[]) {
-    const c = compileNode(a, fns);
-    if (!c) return null;
-    args.push(c);
-  }
-  const name = String(proc.value);
-  const fn = fns.get(name);
-  if (fn) {
-    if (args.length === 1) {
-      const [a] = args;
-      return (i, e) => scalar(fn(a(i, e)));
-    }
-    if (args.length === 2) {
-      const [a, b] = args;
-      return (i, e) => scalar(fn(a(i, e), b(i, e)));
-    }
-    return (i, e) => scalar(fn(...args.map((a) => a(i, e))));
-  }
-  if (name === XREF_FUNCTION) {
-    if (args.length !== 5) return null;
-    const [c, en, id, tc, te] = args;
-    return (i, e) => xrefSync(e.ctx, [c(i, e), en(i, e), id(i, e), tc(i, e), te(i, e)]);
-  }
-  const builtin = BUILTINS[name];
-  if (builtin && args.length === 1) {
-    const [a] = args;
-    return (i, e) => builtin(a(i, e));
-  }
+/** Compiles an AST node of the synchronous subset to a function; null when the node is outside the subset. */
+function compileNode(node: Node, fns: ReadonlyMap<string, MappingFunction>): FastEval | null {
+  const g = new Gen(fns);
+  const body = genNode(node, g);
+  if (body === null) return null;
+  const consts = g.refs.map((_, i) => `k${i} = K[${i}]`);
+  const temps = Array.from({ length: g.temps }, (_, i) => `t${i}`);
+  const source = [
+    `const { ${HELPER_NAMES.join(', ')} } = H;`,
+    consts.length > 0 ? `const ${consts.join(', ')};` : '',
+    'return function fast(input, env) {',
+    temps.length > 0 ? `  let ${temps.join(', ')};` : '',
+    `  return ${body};`,
+    '};',
+  ].join('\n');
+  return new Function('K', 'H', source)(g.refs, HELPERS) as FastEval;
+}
+
+function genVariable(name: string): string | null {
+  if (name === '') return 'sc(input)';
+  if (name === 'source') return 'env.root';
+  if (name === 'result') return 'env.result';
   return null;
 }
 
-/** The closure for an AST node, or null when the node is outside the synchronous subset. */
-function compileNode(node: Node, fns: ReadonlyMap<string, MappingFunction>): FastEval | null {
+function genPath(node: Node, g: Gen): string | null {
+  if (!onlyKeys(node, new Set(['type', 'steps']))) return null;
+  const steps = node.steps as Node[];
+  let start = 'input';
+  let names = steps;
+  if (steps[0] && steps[0].type !== 'name') {
+    // `$source.X`, `$.X`, `$splitName(Name).first`
+    const head = steps[0].type === 'variable' ? (onlyKeys(steps[0], PLAIN_KEYS) ? genVariable(String(steps[0].value)) : null) : genNode(steps[0], g);
+    if (head === null) return null;
+    start = head;
+    names = steps.slice(1);
+  }
+  const keys: string[] = [];
+  for (const s of names) {
+    if (s.type !== 'name' || !onlyKeys(s, PLAIN_KEYS)) return null;
+    const key = String(s.value);
+    if (key in Object.prototype) return null;
+    keys.push(key);
+  }
+  const t = g.temp();
+  if (keys.length === 1 && names === steps) {
+    return `((${t} = input) === null || typeof ${t} !== 'object' ? undefined : Array.isArray(${t}) ? na() : sc(${t}[${JSON.stringify(keys[0])}]))`;
+  }
+  let inner = `sc(${t})`;
+  for (let j = keys.length - 1; j >= 0; j--) {
+    inner = `(${t} === null || ${t} === undefined || typeof ${t} !== 'object' ? undefined : Array.isArray(${t}) ? na() : (${t} = ${t}[${JSON.stringify(keys[j])}], ${inner}))`;
+  }
+  return `(${t} = ${start}, ${inner})`;
+}
+
+function genBinary(node: Node, g: Gen): string | null {
+  const op = String(node.value);
+  const l = genNode(node.lhs as Node, g);
+  const r = genNode(node.rhs as Node, g);
+  if (l === null || r === null) return null;
+  switch (op) {
+    case '&':
+      return `(cp(${l}) + cp(${r}))`;
+    case '=':
+    case '!=':
+      return `eq(${l}, ${r}, ${op === '!='})`;
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return `cmp(${l}, ${r}, ${JSON.stringify(op)})`;
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return `ar(${l}, ${r}, ${JSON.stringify(op)})`;
+    case 'and':
+      return `(tr(${l}) && tr(${r}))`;
+    case 'or':
+      return `(tr(${l}) || tr(${r}))`;
+    default:
+      return null;
+  }
+}
+
+function genCall(node: Node, g: Gen): string | null {
+  const proc = node.procedure as Node | undefined;
+  if (!proc || proc.type !== 'variable' || !onlyKeys(node, new Set(['type', 'value', 'position', 'arguments', 'procedure']))) return null;
+  const args: string[] = [];
+  for (const a of node.arguments as Node[]) {
+    const c = genNode(a, g);
+    if (c === null) return null;
+    args.push(c);
+  }
+  const name = String(proc.value);
+  const fn = g.fns.get(name);
+  if (fn) return `sc(${g.ref(fn)}(${args.join(', ')}))`;
+  if (name === XREF_FUNCTION) {
+    if (args.length !== 5) return null;
+    return `xs(env.ctx, ${args.join(', ')})`;
+  }
+  const builtin = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
+  if (builtin && args.length === 1) return `${g.ref(builtin)}(${args[0]})`;
+  return null;
+}
+
+/** The source of a JavaScript expression computing the node over `input` and `env`, or null when the node is outside the subset. */
+function genNode(node: Node, g: Gen): string | null {
   switch (node.type as string) {
     case 'string':
     case 'number':
-    case 'value': {
-      if (!onlyKeys(node, PLAIN_KEYS)) return null;
-      const v = node.value;
-      return () => v;
-    }
+    case 'value':
+      return onlyKeys(node, PLAIN_KEYS) ? g.ref(node.value) : null;
     case 'path':
-      return compilePathNode(node, fns);
+      return genPath(node, g);
     case 'variable':
-      return onlyKeys(node, PLAIN_KEYS) ? compileVariable(String(node.value)) : null;
+      return onlyKeys(node, PLAIN_KEYS) ? genVariable(String(node.value)) : null;
     case 'binary':
-      return onlyKeys(node, new Set(['type', 'value', 'position', 'lhs', 'rhs'])) ? compileBinary(node, fns) : null;
+      return onlyKeys(node, new Set(['type', 'value', 'position', 'lhs', 'rhs'])) ? genBinary(node, g) : null;
     case 'unary': {
       if (node.value !== '-' || !onlyKeys(node, new Set(['type', 'value', 'position', 'expression']))) return null;
-      const inner = compileNode(node.expression as Node, fns);
-      if (!inner) return null;
-      return (i, e) => {
-        const v = inner(i, e);
-        if (v === undefined) return undefined;
-        // jsonata refuses non-finite numbers; leave them to it.
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw NEEDS_ASYNC;
-        return -v;
-      };
+      const inner = genNode(node.expression as Node, g);
+      return inner === null ? null : `neg(${inner})`;
     }
     case 'condition': {
       if (!onlyKeys(node, new Set(['type', 'position', 'condition', 'then', 'else']))) return null;
-      const c = compileNode(node.condition as Node, fns);
-      const t = compileNode(node.then as Node, fns);
-      const el = node.else ? compileNode(node.else as Node, fns) : (): undefined => undefined;
-      if (!c || !t || !el) return null;
-      return (i, e) => (truthy(c(i, e)) ? t(i, e) : el(i, e));
+      const c = genNode(node.condition as Node, g);
+      const t = genNode(node.then as Node, g);
+      const el = node.else ? genNode(node.else as Node, g) : 'undefined';
+      if (c === null || t === null || el === null) return null;
+      return `(tr(${c}) ? ${t} : ${el})`;
     }
     case 'block': {
       const exprs = node.expressions as Node[];
       if (!onlyKeys(node, new Set(['type', 'position', 'expressions'])) || exprs.length !== 1) return null;
-      return compileNode(exprs[0], fns);
+      return genNode(exprs[0], g);
     }
     case 'function':
-      return compileCall(node, fns);
+      return genCall(node, g);
     default:
       return null;
   }

@@ -3,7 +3,7 @@
  * and on the asynchronous path, and what lineage to record for it.
  */
 import type { MappingRule, MappingRuleObject } from '../core/flow.js';
-import type { Fields, JsonValue } from '../core/json.js';
+import type { Fields } from '../core/json.js';
 import type { LineageEntry } from '../core/lineage.js';
 import type { SyncError } from '../core/errors.js';
 import type { MappingFunction } from './types.js';
@@ -65,6 +65,8 @@ function fail(sink: Sink, err: SyncError): void {
 export interface CompiledMapping {
   plans: FieldPlan[];
   build(values: unknown[]): Fields;
+  /** Every plan's runSync in order, at the top level (no prefixes); throws NEEDS_ASYNC when one cannot. */
+  runSync(input: unknown, env: EvalEnv, sink: Sink): void;
 }
 
 /** Compiles a mapping (target field → rule) to plans; throws an Error naming the rule on a bad rule. */
@@ -77,7 +79,17 @@ export function compileMapping(mapping: Record<string, MappingRule>, scope: Rule
   } catch (err) {
     throw new Error(`${scope.at}: ${(err as Error).message}`, { cause: err });
   }
-  return { plans, build };
+  return { plans, build, runSync: sequence(plans) };
+}
+
+/**
+ * The plans' synchronous steps called one after the other from generated code, so each call site has one
+ * target (a loop over `plans[i].runSync` is one call site for every rule of every flow).
+ */
+function sequence(plans: FieldPlan[]): CompiledMapping['runSync'] {
+  const names = plans.map((_, i) => `r${i}`);
+  const body = names.map((r) => `${r}(input, env, sink, '', '');`).join('\n');
+  return new Function(...names, `return function runAll(input, env, sink) {\n${body}\n};`)(...plans.map((p) => p.runSync)) as CompiledMapping['runSync'];
 }
 
 /**
@@ -199,37 +211,6 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
     if (valueMap && !isEmpty(raw) && (mapped === null || mapped === '')) return `${mapText} has no entry for ${showValue(raw)}`;
     return null;
   };
-  /** Everything after the raw value: value map, default, required, output. */
-  const finish = (raw: unknown, sink: Sink, prefix: string, srcPrefix: string, input: unknown, env: EvalEnv): void => {
-    let v = raw;
-    if (valueMap) v = lookupValue(valueMap, v, null);
-    const mapped = v;
-    let usedDefault = false;
-    if (hasDefault && isEmpty(v)) {
-      v = fallback;
-      usedDefault = true;
-    }
-    const name = prefix + field;
-    if (required && isEmpty(v)) {
-      fail(sink, mappingError(sink, name, ruleText, v, `required, but the rule gave ${showValue(v)}`));
-      return;
-    }
-    if (v === undefined) return;
-    sink.values[index] = v;
-    if (!trackLineage) return;
-    const entry: LineageEntry = {
-      field: name,
-      sources: srcPrefix === '' ? sources : sources.map((s) => srcPrefix + s),
-      rule: usedDefault ? defaultText : ruleText,
-      value: v as JsonValue,
-    };
-    // Checked only when the value came out empty, so records that map cleanly pay nothing for it.
-    if (isEmpty(mapped)) {
-      const lost = lostValue(raw, mapped, input, env);
-      if (lost) entry.warning = usedDefault ? `${lost}; ${defaultText} was used instead` : lost;
-    }
-    sink.lineage.push(entry);
-  };
   const exprFailed = (sink: Sink, prefix: string, what: string, err: unknown): void => {
     if (err === NEEDS_ASYNC) throw err;
     const e = err as { message?: string; code?: string };
@@ -237,31 +218,25 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
   };
 
   const alwaysSync = !when && !expr;
-  const runSync: FieldPlan['runSync'] = (input, env, sink, prefix, srcPrefix) => {
-    if (when) {
-      if (!when.fast) throw NEEDS_ASYNC;
-      let ok: boolean;
-      try {
-        ok = truthy(when.fast(input, env));
-      } catch (err) {
-        exprFailed(sink, prefix, `when ${when.text}`, err);
-        return;
-      }
-      if (!ok) return;
-    }
-    let raw: unknown;
-    if (getter) raw = getter(input);
-    else if (expr) {
-      if (!expr.fast) throw NEEDS_ASYNC;
-      try {
-        raw = expr.fast(input, env);
-      } catch (err) {
-        exprFailed(sink, prefix, ruleText, err);
-        return;
-      }
-    } else raw = constant;
-    finish(raw, sink, prefix, srcPrefix, input, env);
-  };
+  const { runSync, finish } = generateRunSync({
+    index,
+    field,
+    when,
+    getter,
+    expr,
+    constant,
+    valueMap,
+    hasDefault,
+    fallback,
+    required,
+    trackLineage,
+    sources,
+    ruleText,
+    defaultText,
+    exprFailed,
+    requiredFailed: (sink, name, v) => fail(sink, mappingError(sink, name, ruleText, v, `required, but the rule gave ${showValue(v)}`)),
+    lostValue,
+  });
   const runAsync: FieldPlan['runAsync'] = async (input, env, sink, prefix, srcPrefix) => {
     if (when) {
       let ok: boolean;
@@ -286,20 +261,87 @@ function compileRule(field: string, index: number, raw: MappingRule, scope: Rule
     finish(raw, sink, prefix, srcPrefix, input, env);
   };
   if (getter && !when && !valueMap && !hasDefault && !required) {
-    // The plain copy, the most common rule by far: read, store, trace, nothing else.
-    const copy = getter;
-    const plainCopy: FieldPlan['runSync'] = (input, _env, sink, prefix, srcPrefix) => {
-      const v = copy(input);
-      if (v === undefined) return;
-      sink.values[index] = v;
-      if (trackLineage) {
-        sink.lineage.push({ field: prefix + field, sources: srcPrefix === '' ? sources : sources.map((s) => srcPrefix + s), rule: ruleText, value: v as JsonValue });
-      }
-    };
-    return { field, runSync: plainCopy, runAsync: async (...args) => plainCopy(...args), alwaysSync: true };
+    // The plain copy, the most common rule by far: read, store, trace, nothing else (generateRunSync leaves
+    // out every step the rule does not have).
+    return { field, runSync, runAsync: async (...args) => runSync(...args), alwaysSync: true };
   }
   return { field, runSync, runAsync, alwaysSync };
 }
+
+/** What generateRunSync needs to know about one rule. */
+interface RulePlan {
+  index: number;
+  field: string;
+  when?: CompiledExpression;
+  getter?: Getter;
+  expr?: CompiledExpression;
+  constant: unknown;
+  valueMap?: ValueMap;
+  hasDefault: boolean;
+  fallback: unknown;
+  required: boolean;
+  trackLineage: boolean;
+  sources: string[];
+  ruleText: string;
+  defaultText: string;
+  exprFailed(sink: Sink, prefix: string, what: string, err: unknown): void;
+  requiredFailed(sink: Sink, name: string, v: unknown): void;
+  lostValue(raw: unknown, mapped: unknown, input: unknown, env: EvalEnv): string | null;
+}
+
+/**
+ * A rule's synchronous step as generated code: `when`, the raw value (copy, expression or constant), value map,
+ * default, required, output and lineage, with the steps the rule does not have left out. Generated per rule
+ * rather than one closure for all rules, whose calls (`expr.fast`, `getter`) would each see every rule's
+ * function and turn megamorphic; here each rule's calls have one target and inline. Nothing from the flow
+ * is printed into the code: values and functions are passed in.
+ */
+function generateRunSync(p: RulePlan): { runSync: FieldPlan['runSync']; finish: Finish } {
+  const empty = (v: string) => `(${v} === undefined || ${v} === null || ${v} === '')`;
+  const lines: string[] = [];
+  if (p.when) {
+    if (!p.when.fast) lines.push('throw NEEDS_ASYNC;');
+    else {
+      lines.push(
+        'let ok;',
+        'try { ok = truthy(whenFast(input, env)); } catch (err) { p.exprFailed(sink, prefix, whenText, err); return; }',
+        'if (!ok) return;',
+      );
+    }
+  }
+  if (p.getter) lines.push('const raw = getter(input);');
+  else if (p.expr) {
+    if (!p.expr.fast) lines.push('throw NEEDS_ASYNC;');
+    else lines.push('let raw;', 'try { raw = fast(input, env); } catch (err) { p.exprFailed(sink, prefix, p.ruleText, err); return; }');
+  } else lines.push('const raw = p.constant;');
+  // Everything after the raw value (value map, default, required, output, lineage) is also the async path's finish.
+  const head = lines.splice(0);
+  lines.push(p.valueMap ? 'let v = lookupValue(p.valueMap, raw, null);' : 'let v = raw;', 'const mapped = v;', 'let usedDefault = false;');
+  if (p.hasDefault) lines.push(`if (${empty('v')}) { v = p.fallback; usedDefault = true; }`);
+  if (p.required) lines.push(`if (${empty('v')}) { p.requiredFailed(sink, prefix + p.field, v); return; }`);
+  lines.push('if (v === undefined) return;', `sink.values[${p.index}] = v;`);
+  if (p.trackLineage) {
+    lines.push(
+      'const entry = { field: prefix + p.field, sources: srcPrefix === \'\' ? p.sources : p.sources.map((s) => srcPrefix + s), rule: usedDefault ? p.defaultText : p.ruleText, value: v };',
+      // Checked only when the value came out empty, so records that map cleanly pay nothing for it.
+      `if (${empty('mapped')}) {`,
+      '  const lost = p.lostValue(raw, mapped, input, env);',
+      "  if (lost) entry.warning = usedDefault ? lost + '; ' + p.defaultText + ' was used instead' : lost;",
+      '}',
+      'sink.lineage.push(entry);',
+    );
+  }
+  const source = [
+    `const runSync = function runSync(input, env, sink, prefix, srcPrefix) {\n  ${[...head, ...lines].join('\n  ')}\n};`,
+    `const finish = function finish(raw, sink, prefix, srcPrefix, input, env) {\n  ${lines.join('\n  ')}\n};`,
+    'return { runSync, finish };',
+  ].join('\n');
+  const make = new Function('p', 'getter', 'fast', 'whenFast', 'whenText', 'truthy', 'lookupValue', 'NEEDS_ASYNC', source);
+  return make(p, p.getter, p.expr?.fast, p.when?.fast, p.when ? `when ${p.when.text}` : '', truthy, lookupValue, NEEDS_ASYNC) as { runSync: FieldPlan['runSync']; finish: Finish };
+}
+
+/** The steps after a rule's raw value: value map, default, required, output and lineage. */
+type Finish = (raw: unknown, sink: Sink, prefix: string, srcPrefix: string, input: unknown, env: EvalEnv) => void;
 
 /** `each`: maps every element of the array at `from` with a nested mapping (order lines). */
 function compileEach(field: string, index: number, rule: MappingRuleObject, scope: RuleScope, when: CompiledExpression | undefined): FieldPlan {

@@ -238,6 +238,14 @@ describe('rule forms', () => {
     expect(out.lineage.find((l) => l.field === 'ltv')?.sources).toEqual(['Orders']);
   });
 
+  it('a name found on Object.prototype is not a built-in of the synchronous path', async () => {
+    // `$toString` is no JSONata function: the fast path must not call Object.prototype.toString in its place.
+    const t = compileFlow(flowWith({ s: { expr: '$toString(Id)' } })).targets[0];
+    expect(() => t.mapSync({ Id: 'X1' }, { flow: 'f' })).not.toThrow();
+    expect(t.mapSync({ Id: 'X1' }, { flow: 'f' })).toBeUndefined();
+    await expect(t.map({ Id: 'X1' }, { flow: 'f' })).rejects.toThrow(/s/);
+  });
+
   it('a failing expression is invalid_data naming the field', async () => {
     const t = compileFlow(flowWith({ bad: { expr: '$lookup("nomap", x)' }, alsoBad: { expr: 'a + "x"' } })).targets[0];
     const out = await t.mapAll({ x: 1, a: 1 }, { flow: 'f', recordKey: 'R1' });

@@ -296,11 +296,11 @@ describe('cross-reference lookups', () => {
   it('answers from the cache synchronously and asks for the async path when not cached', () => {
     const cached = (_c: string, _e: string, id: string) => (id === 'known' ? 'S-1' : id === 'unlinked' ? null : undefined);
     const ctx = { flow: 'f', xrefCached: cached };
-    expect(xrefSync(ctx, ['sf', 'Account', 'known', 'sage100', 'AR_Customer'])).toBe('S-1');
-    expect(xrefSync(ctx, ['sf', 'Account', 'unlinked', 'sage100', 'AR_Customer'])).toBeNull();
-    expect(xrefSync(ctx, ['sf', 'Account', '', 'sage100', 'AR_Customer'])).toBeNull();
-    expect(() => xrefSync(ctx, ['sf', 'Account', 'other', 'sage100', 'AR_Customer'])).toThrow(expect.objectContaining(NEEDS_ASYNC));
-    expect(() => xrefSync(ctx, ['sf', 'Account', 'known'])).toThrow(/needs/);
+    expect(xrefSync(ctx, 'sf', 'Account', 'known', 'sage100', 'AR_Customer')).toBe('S-1');
+    expect(xrefSync(ctx, 'sf', 'Account', 'unlinked', 'sage100', 'AR_Customer')).toBeNull();
+    expect(xrefSync(ctx, 'sf', 'Account', '', 'sage100', 'AR_Customer')).toBeNull();
+    expect(() => xrefSync(ctx, 'sf', 'Account', 'other', 'sage100', 'AR_Customer')).toThrow(expect.objectContaining(NEEDS_ASYNC));
+    expect(() => xrefSync(ctx, 'sf', 'Account', 'known', undefined, undefined)).toThrow(/needs/);
   });
   it('calls the context asynchronously', async () => {
     const seen: string[][] = [];

@@ -10,6 +10,8 @@ function text(v: unknown): string | undefined {
   return undefined;
 }
 
+const USAGE = '$xref needs (connection, entity, id, targetConnection, targetEntity)';
+
 /** Checks and normalises `$xref` arguments; undefined when the id is missing (the lookup then gives null). */
 export function xrefArgs(args: unknown[]): [string, string, string, string, string] | undefined {
   const connection = text(args[0]);
@@ -17,9 +19,7 @@ export function xrefArgs(args: unknown[]): [string, string, string, string, stri
   const id = text(args[2]);
   const targetConnection = text(args[3]);
   const targetEntity = text(args[4]);
-  if (!connection || !entity || !targetConnection || !targetEntity) {
-    throw new Error('$xref needs (connection, entity, id, targetConnection, targetEntity)');
-  }
+  if (!connection || !entity || !targetConnection || !targetEntity) throw new Error(USAGE);
   if (!id) return undefined;
   return [connection, entity, id, targetConnection, targetEntity];
 }
@@ -41,11 +41,20 @@ export function makeXref(ctx: MappingContext): (...args: unknown[]) => Promise<s
   };
 }
 
-/** The synchronous `$xref` of the fast path: answers from `ctx.xrefCached`, else throws NEEDS_ASYNC. */
-export function xrefSync(ctx: MappingContext, args: unknown[]): string | null {
-  const a = xrefArgs(args);
-  if (!a) return null;
-  const hit = ctx.xrefCached ? ctx.xrefCached(...a) : undefined;
+/**
+ * The synchronous `$xref` of the fast path: answers from `ctx.xrefCached`, else throws NEEDS_ASYNC. The same
+ * checks as xrefArgs, with the five arguments passed as they are: it runs once per record, and the two arrays
+ * of the array form were a measurable share of a mapping's allocations.
+ */
+export function xrefSync(ctx: MappingContext, connection: unknown, entity: unknown, id: unknown, targetConnection: unknown, targetEntity: unknown): string | null {
+  const c = text(connection);
+  const e = text(entity);
+  const i = text(id);
+  const tc = text(targetConnection);
+  const te = text(targetEntity);
+  if (!c || !e || !tc || !te) throw new Error(USAGE);
+  if (!i) return null;
+  const hit = ctx.xrefCached ? ctx.xrefCached(c, e, i, tc, te) : undefined;
   if (hit === undefined) throw NEEDS_ASYNC;
   return hit;
 }

@@ -63,17 +63,21 @@ function split(value: unknown): NameParts {
     const first = full.slice(0, space);
     return isHonorific(first) ? { first: null, last: full.slice(space + 1) } : { first, last: full.slice(space + 1) };
   }
-  const tokens = full.split(' ');
-  while (tokens.length > 1 && isHonorific(tokens[0])) tokens.shift();
-  if (tokens.length === 1) return { first: null, last: tokens[0] };
-  let at = tokens.length - 1;
-  for (let i = 1; i < tokens.length - 1; i++) {
-    if (PARTICLES.has(bare(tokens[i]))) {
-      at = i;
+  // Three or more words: walk the word boundaries of `full` (single-spaced by clean) instead of splitting it
+  // into an array and joining slices of it back together.
+  let start = 0;
+  for (let sp = space; sp >= 0 && isHonorific(full.slice(start, sp)); sp = full.indexOf(' ', start)) start = sp + 1;
+  const second = full.indexOf(' ', start);
+  if (second < 0) return { first: null, last: full.slice(start) };
+  // The last name starts at the first particle after the first word, else at the last word.
+  let at = full.lastIndexOf(' ') + 1;
+  for (let pos = second + 1, next = full.indexOf(' ', pos); next >= 0; pos = next + 1, next = full.indexOf(' ', pos)) {
+    if (PARTICLES.has(bare(full.slice(pos, next)))) {
+      at = pos;
       break;
     }
   }
-  return { first: tokens.slice(0, at).join(' '), last: tokens.slice(at).join(' ') };
+  return { first: full.slice(start, at - 1), last: full.slice(at) };
 }
 
 /** Joins name parts with single spaces, skipping empty ones; null when all are empty. `$joinName("Ann", "Lee")` → `"Ann Lee"`. */

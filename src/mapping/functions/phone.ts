@@ -16,8 +16,54 @@ const US_VALID: RegExp = (() => {
   const patterns = types.map((t) => plan.type(t)?.pattern()).filter((p): p is string => typeof p === 'string' && p !== '');
   return new RegExp(`^(?=(?:${plan.nationalNumberPattern()})$)(?:${patterns.join('|')})$`);
 })();
-// The usual ways of writing a North American number: 415 555 0123, (415) 555-0123, 415.555.0123, +1 415-555-0123.
-const NANP_WRITTEN = /^(\+?1[\s.-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s.-]?(\d{3})[\s.-]?(\d{4})$/;
+/**
+ * The separators the shortcut reads between digit groups: space, no-break space, ideographic space, `-` and `.`.
+ * Only these: libphonenumber-js refuses a tab, a line break or other Unicode spaces inside a number, and the
+ * shortcut must never accept what the library refuses (the regex it replaced took any \s and did).
+ */
+function isSeparator(c: number): boolean {
+  return c === 32 || c === 45 || c === 46 || c === 0xa0 || c === 0x3000;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * The usual ways of writing a North American number, `^(\+?1S?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))S?(\d{3})S?(\d{4})$` with S a separator
+ * (415 555 0123, (415) 555-0123, 415.555.0123, +1 415-555-0123), matched by a scan rather than that regex: the
+ * 10-digit national number, or undefined when the text is not written so. The grammar never needs to backtrack:
+ * a leading `1` can only be the country code, since an area code starts with 2-9.
+ */
+function nanpWritten(raw: string): string | undefined {
+  let i = 0;
+  const first = raw.charCodeAt(0);
+  if (first === 43 /* + */ || first === 49 /* 1 */) {
+    if (first === 43) i++;
+    if (raw.charCodeAt(i) !== 49) return undefined;
+    i++;
+    if (isSeparator(raw.charCodeAt(i))) i++;
+  }
+  const paren = raw.charCodeAt(i) === 40; /* ( */
+  if (paren) i++;
+  const area = i;
+  const a0 = raw.charCodeAt(i);
+  if (!(a0 >= 50 && a0 <= 57) || !isDigit(raw.charCodeAt(i + 1)) || !isDigit(raw.charCodeAt(i + 2))) return undefined;
+  i += 3;
+  if (paren) {
+    if (raw.charCodeAt(i) !== 41 /* ) */) return undefined;
+    i++;
+  }
+  if (isSeparator(raw.charCodeAt(i))) i++;
+  const exchange = i;
+  if (!isDigit(raw.charCodeAt(i)) || !isDigit(raw.charCodeAt(i + 1)) || !isDigit(raw.charCodeAt(i + 2))) return undefined;
+  i += 3;
+  if (isSeparator(raw.charCodeAt(i))) i++;
+  const line = i;
+  for (let k = 0; k < 4; k++) if (!isDigit(raw.charCodeAt(i + k))) return undefined;
+  if (i + 4 !== raw.length) return undefined;
+  return raw.slice(area, area + 3) + raw.slice(exchange, exchange + 3) + raw.slice(line, line + 4);
+}
 
 /**
  * Plain US numbers take a shortcut that gives the same answer as libphonenumber-js (checked by a differential
@@ -25,13 +71,10 @@ const NANP_WRITTEN = /^(\+?1[\s.-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s.-]?(\d{3
  * shortcut does not apply.
  */
 function nanpShortcut(raw: string, country: string): string | undefined {
-  const m = NANP_WRITTEN.exec(raw);
-  if (!m) return undefined;
-  const international = raw.charCodeAt(0) === 43; /* + */
-  if (!international && !NANP_DEFAULTS.has(country)) return undefined;
-  if (international && m[1] === undefined) return undefined;
-  const national = (m[2] ?? m[3]) + m[4] + m[5];
-  return US_VALID.test(national) ? '+1' + national : undefined;
+  // A number starting with + names its country itself; without one only a NANP default country applies.
+  if (raw.charCodeAt(0) !== 43 /* + */ && !NANP_DEFAULTS.has(country)) return undefined;
+  const national = nanpWritten(raw);
+  return national !== undefined && US_VALID.test(national) ? '+1' + national : undefined;
 }
 
 /**
@@ -45,7 +88,8 @@ export function phoneE164(value: unknown, defaultCountry?: unknown): string | nu
   if (typeof value !== 'string') return null;
   const raw = value.trim();
   if (raw === '') return null;
-  const country = typeof defaultCountry === 'string' && defaultCountry.trim() !== '' ? defaultCountry.trim().toUpperCase() : 'US';
+  const country =
+    defaultCountry === 'US' ? 'US' : typeof defaultCountry === 'string' && defaultCountry.trim() !== '' ? defaultCountry.trim().toUpperCase() : 'US';
   const quick = nanpShortcut(raw, country);
   if (quick !== undefined) return quick;
   const parsed = parsePhoneNumberFromString(raw, country as CountryCode);

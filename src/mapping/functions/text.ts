@@ -14,9 +14,16 @@ export function truncate(value: unknown, max: unknown): unknown {
   if (typeof value !== 'string' || typeof max !== 'number' || !(max >= 0)) return value;
   // A string never has more code points than UTF-16 units, so short strings need no counting.
   if (value.length <= max) return value;
-  const chars = Array.from(value);
-  if (chars.length <= max) return value;
-  const cut = chars.slice(0, max).join('');
+  // Where the first `max` code points end, counted as Array.from counts them (a surrogate pair is one, a lone
+  // surrogate is one), without building an array of every character.
+  const limit = Math.floor(max); // slice(0, 2.5) keeps two
+  let end = 0;
+  for (let n = 0; n < limit && end < value.length; n++) {
+    const c = value.charCodeAt(end);
+    end += c >= 0xd800 && c <= 0xdbff && end + 1 < value.length && (value.charCodeAt(end + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+  }
+  if (end >= value.length) return value;
+  const cut = value.slice(0, end);
   const lastSpace = cut.lastIndexOf(' ');
   // Prefer a word boundary, but never lose more than a third of the allowed length to it.
   const shortened = lastSpace >= Math.ceil((max * 2) / 3) ? cut.slice(0, lastSpace) : cut;
