@@ -7,7 +7,7 @@ import type { FlowIssue } from '../core/flow.js';
 import type { Fields } from '../core/json.js';
 import type { FlowPreview } from '../mapping/index.js';
 import type { ConnectionSchema } from './flow-names.js';
-import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, TableSize } from '../store/types.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, StoreSizes } from '../store/types.js';
 import type { BacklogSnapshot } from './admission.js';
 import type { ReconcileRun, SyncReview } from '../store/sync/types.js';
 import type { ReviewChoice } from './sync/reviews.js';
@@ -62,8 +62,8 @@ export interface Hub {
   costPreview(flow: string, mode: 'load' | 'reconcile', records?: Record<string, number>): Promise<CostPreview>;
   /** Prometheus text exposition for /metrics. */
   metricsText(): Promise<string>;
-  /** Sizes of the tables that grow with traffic, as /metrics shows them (read at most once a minute). */
-  tableSizes(): Promise<TableSize[]>;
+  /** Sizes of the tables that grow with traffic and of the whole database, as /metrics shows them (read at most once a minute). */
+  storeSizes(): Promise<StoreSizes>;
   /** Unfinished work per flow, the age of the oldest waiting job, and the admission bounds (read fresh). */
   backlog(): Promise<BacklogSnapshot>;
 }

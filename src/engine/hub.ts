@@ -6,7 +6,7 @@ import type { CheckResult, ConnectorRegistry, EntitySpec, Logger } from '../core
 import type { FlowDef, FlowIssue } from '../core/flow.js';
 import type { Fields, JsonObject } from '../core/json.js';
 import { compileFlow, previewFlow, type CompiledFlow } from '../mapping/index.js';
-import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, TableSize } from '../store/types.js';
+import type { ConnectionInput, ConnectionRow, FlowVersionRow, Store, StoreSizes } from '../store/types.js';
 import { deleteConnection, writeConnection } from './connection-writes.js';
 import { ConnectionPool, type ApiBudget } from './connections.js';
 import { FlowCache } from './flow-cache.js';
@@ -267,8 +267,8 @@ export class SynclineHub implements Hub {
     return this.metrics.text();
   }
 
-  tableSizes(): Promise<TableSize[]> {
-    return this.metrics.tableSizes();
+  storeSizes(): Promise<StoreSizes> {
+    return this.metrics.storeSizes();
   }
 
   async backlog(): Promise<BacklogSnapshot> {

@@ -1,6 +1,6 @@
 /** Prometheus metrics of the engine (served at /metrics). One registry per hub, no globals. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store, TableSize } from '../store/types.js';
+import type { Store, StoreSizes } from '../store/types.js';
 import type { Admission } from './admission.js';
 
 /** The engine's metrics. */
@@ -28,7 +28,8 @@ export class EngineMetrics {
   private readonly queueDepth = new Gauge({ name: 'syncline_queue_depth', help: 'Jobs by state', labelNames: ['state'], registers: [this.registry] });
   private readonly tableRows = new Gauge({ name: 'syncline_store_table_rows', help: 'Rows in the store tables that grow with traffic (PostgreSQL: estimate)', labelNames: ['table'], registers: [this.registry] });
   private readonly tableBytes = new Gauge({ name: 'syncline_store_table_bytes', help: 'Bytes of the store tables that grow with traffic, indexes included (PostgreSQL only)', labelNames: ['table'], registers: [this.registry] });
-  private sizes: { at: number; tables: Promise<TableSize[]> } | null = null;
+  private readonly databaseBytes = new Gauge({ name: 'syncline_store_database_bytes', help: 'Bytes the whole database takes on disk (SQLite: the file; PostgreSQL: pg_database_size)', registers: [this.registry] });
+  private sizes: { at: number; value: Promise<StoreSizes> } | null = null;
 
   /** Set by the hub once admission control exists; the backlog gauges read it. */
   admission?: Admission;
@@ -55,22 +56,28 @@ export class EngineMetrics {
         this.backlogAge.set({ flow: f.flow }, f.ageMs / 1000);
       }
     }
-    for (const t of await this.tableSizes()) {
+    const sizes = await this.storeSizes();
+    for (const t of sizes.tables) {
       this.tableRows.set({ table: t.table }, t.rows);
       if (t.bytes !== null) this.tableBytes.set({ table: t.table }, t.bytes);
     }
+    this.databaseBytes.set(sizes.databaseBytes);
     return this.registry.metrics();
   }
 
-  /** Sizes of the tables that grow with traffic, for /metrics and the Overview; counting big tables is not free on SQLite, so read at most once a minute. */
-  tableSizes(): Promise<TableSize[]> {
+  /** Sizes of the tables that grow with traffic and of the whole database, for /metrics and the Overview; counting big tables is not free on SQLite, so read at most once a minute. */
+  storeSizes(): Promise<StoreSizes> {
     if (!this.sizes || Date.now() - this.sizes.at > 60_000) {
-      const entry = { at: Date.now(), tables: this.store.tableSizes() };
+      const read = async (): Promise<StoreSizes> => {
+        const [tables, databaseBytes] = await Promise.all([this.store.tableSizes(), this.store.databaseBytes()]);
+        return { tables, databaseBytes };
+      };
+      const entry = { at: Date.now(), value: read() };
       this.sizes = entry;
-      entry.tables.catch(() => {
+      entry.value.catch(() => {
         if (this.sizes === entry) this.sizes = null;
       });
     }
-    return this.sizes.tables;
+    return this.sizes.value;
   }
 }

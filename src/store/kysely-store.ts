@@ -33,7 +33,7 @@ import {
 } from './rows.js';
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from './schema.js';
 import type { SecretBox } from './secrets.js';
-import { historyTableSizes, purgeHistory } from './retention.js';
+import { databaseBytes, historyTableSizes, purgeHistory } from './retention.js';
 import { reencryptAll, stateSecretName, type KeyRotationResult } from './key-rotation.js';
 import type {
   ApiTokenRow,
@@ -1355,6 +1355,10 @@ export abstract class KyselyStore implements Store {
 
   async tableSizes(): Promise<TableSize[]> {
     return historyTableSizes(this.db, this.kind);
+  }
+
+  async databaseBytes(): Promise<number> {
+    return databaseBytes(this.db, this.kind);
   }
 
   async audit(entry: AuditInput): Promise<void> {

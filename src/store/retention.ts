@@ -168,13 +168,16 @@ async function purgeRunBatch(write: WriteTx, flow: string, bound: RunBound, batc
   });
 }
 
-/** Row counts of the growing tables: exact on SQLite; PostgreSQL's planner estimate (cheap on big tables) plus bytes. */
+/** Row counts of the growing tables: exact on SQLite; PostgreSQL's running estimate (cheap on big tables) plus bytes. */
 export async function historyTableSizes(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): Promise<Array<{ table: string; rows: number; bytes: number | null }>> {
   const tables = ['inbox', 'jobs', 'runs', 'traces', 'trace_keys', 'dead_letters', 'xref', 'audit_log'] as const;
   if (kind === 'postgres') {
+    // Live rows as the statistics system counts them from every commit (n_live_tup), not the planner's
+    // reltuples: that one moves only on VACUUM or ANALYZE, so it reads 0 for a table never analyzed
+    // (fewer than 50 changed rows, or autovacuum off) and lags behind every purge.
     const res = await sql<{ table: string; rows: string; bytes: string }>`
-      select c.relname as "table", greatest(c.reltuples, 0)::bigint as rows, pg_total_relation_size(c.oid) as bytes
-      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      select c.relname as "table", s.n_live_tup as rows, pg_total_relation_size(c.oid) as bytes
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_stat_user_tables s on s.relid = c.oid
       where n.nspname = current_schema() and c.relkind = 'r' and c.relname in (${sql.join(tables.map((t) => sql.lit(t)))})`.execute(db);
     return res.rows.map((r) => ({ table: r.table, rows: Number(r.rows), bytes: Number(r.bytes) }));
   }
@@ -184,4 +187,13 @@ export async function historyTableSizes(db: Kysely<Database>, kind: 'sqlite' | '
     out.push({ table: t, rows: Number(r.rows[0]?.n ?? 0), bytes: null });
   }
   return out;
+}
+
+/** Bytes the whole database takes on disk: SQLite its file's pages (freed pages included, the WAL not), PostgreSQL `pg_database_size`. Cheap on both: no table is read. */
+export async function databaseBytes(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): Promise<number> {
+  const res =
+    kind === 'postgres'
+      ? await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(db)
+      : await sql<{ bytes: number }>`select page_count * page_size as bytes from pragma_page_count(), pragma_page_size()`.execute(db);
+  return Number(res.rows[0]?.bytes ?? 0);
 }

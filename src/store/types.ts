@@ -288,10 +288,16 @@ export interface PurgeResult {
 /** Size of one history table. */
 export interface TableSize {
   table: string;
-  /** Rows (PostgreSQL: the planner's estimate). */
+  /** Rows (PostgreSQL: the statistics system's live-row estimate). */
   rows: number;
   /** Bytes including indexes, where the store can tell (PostgreSQL). */
   bytes: number | null;
+}
+/** How big the store is: the growing tables one by one and the whole database on disk. */
+export interface StoreSizes {
+  tables: TableSize[];
+  /** The whole database on disk, every table and index included. */
+  databaseBytes: number;
 }
 
 // ---------- stats ----------
@@ -604,6 +610,8 @@ export interface Store {
   purgeHistory(cutoffs: RetentionCutoffs): Promise<PurgeResult>;
   /** Row counts (and bytes where known) of the tables that grow with traffic, for /metrics and the console. */
   tableSizes(): Promise<TableSize[]>;
+  /** Bytes the whole database takes on disk (SQLite: the file; PostgreSQL: `pg_database_size`), for /metrics and the console. */
+  databaseBytes(): Promise<number>;
   /** Audit rows newest first; `action` is one action (`flow.deploy`) or, ending in a dot, a family (`flow.`). */
   listAudit(filter: { limit?: number; before?: string; actor?: string; action?: string }): Promise<AuditRow[]>;
 }

@@ -299,6 +299,8 @@ describe('dashboard, audit, users, OpenAPI', () => {
     expect(tables.map((t) => t.table)).toEqual(expect.arrayContaining(['jobs', 'runs', 'traces']));
     expect(tables.every((t) => Number.isInteger(t.rows) && t.rows >= 0)).toBe(true);
     expect(tables.find((t) => t.table === 'runs')!.rows).toBeGreaterThanOrEqual(f.day.runs);
+    // And the whole database, as on /metrics (syncline_store_database_bytes): the Overview's total.
+    expect(s.databaseBytes).toBeGreaterThan(0);
   });
 
   it("gives every flow's end-to-end lag in one call, the figures the flow's own lag route gives", async () => {

@@ -32,7 +32,7 @@ export function testHub(store: Store, connectors: ConnectorRegistry = new Map([[
     store,
     connectors,
     writeConnection: (input, actor) => store.putConnection(input, actor),
-    tableSizes: () => store.tableSizes(),
+    storeSizes: async () => ({ tables: await store.tableSizes(), databaseBytes: await store.databaseBytes() }),
     deleteConnection: (name, actor) => store.deleteConnection(name, actor),
     validateFlow: (source, file) => {
       const r = loadFlow(source, file);

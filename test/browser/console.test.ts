@@ -71,6 +71,31 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Last hour' }).click();
     await page.getByRole('button', { name: 'Test all connections' }).click();
     await expect.poll(() => page.getByRole('row', { name: /^erp/ }).locator('.badge').first().textContent()).toBe('ok');
+    // The database figure: each history table's rows as the store counts them (exact on SQLite), and the file's size.
+    const sizes = new Map((await server.store.tableSizes()).map((t) => [t.table, t.rows]));
+    expect(sizes.get('runs')).toBeGreaterThan(0);
+    expect(sizes.get('traces')).toBeGreaterThan(sizes.get('runs')!);
+    const figure = page.getByRole('table', { name: 'Database tables' });
+    const shown = Object.fromEntries(
+      (await figure.getByRole('row').allTextContents()).slice(1).map((text) => {
+        const m = /^(.+?)([\d,]+)$/.exec(text)!;
+        return [m[1], Number(m[2].replace(/,/g, ''))];
+      }),
+    );
+    expect(shown).toEqual({
+      'Delivery ids (inbox)': sizes.get('inbox'),
+      Jobs: sizes.get('jobs'),
+      Runs: sizes.get('runs'),
+      Traces: sizes.get('traces'),
+      'Trace keys': sizes.get('trace_keys'),
+      'Cross-reference': sizes.get('xref'),
+      'Dead letters': sizes.get('dead_letters'),
+    });
+    expect(shown['Dead letters']).toBe(1);
+    const total = await page.getByText(/on disk in all/).textContent();
+    const [, amount, unit] = /^([\d.]+) (KiB|MiB) on disk in all/.exec(total ?? '')!;
+    expect(Number(amount) * (unit === 'MiB' ? 1024 : 1)).toBeGreaterThan(4 * 8);
+    expect(await page.getByText(/Retention keeps the history bounded/).textContent()).toContain('retention');
     await shot('overview');
   });
 

@@ -119,5 +119,7 @@ describe('webhook route', () => {
     const metrics = await app.inject('/metrics');
     expect(metrics.body).toContain('syncline_events_in_total');
     expect(metrics.body).toContain('syncline_queue_depth');
+    expect(metrics.body).toMatch(/syncline_store_table_rows\{table="runs"\} \d+/);
+    expect(metrics.body).toMatch(/syncline_store_database_bytes [1-9]\d*/);
   });
 });

@@ -29,6 +29,19 @@ export function json(v: unknown): string {
   return v === undefined ? '' : JSON.stringify(v, null, 2);
 }
 
+/** `812 B`, `4.0 KiB`, `12.3 MiB`, `1.4 GiB`, or `—` when unknown. */
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 /** `12,345`. */
 export function num(n: number): string {
   return n.toLocaleString('en-US');

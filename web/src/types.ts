@@ -54,6 +54,10 @@ export interface Summary {
   /** Backpressure: unfinished work, age of the oldest waiting job, and the bounds past which webhooks get 503. */
   backlog?: { pending: number; ageMs: number; limits: { maxBacklogPerFlow: number; maxBacklog: number }; flows: Array<{ flow: string; pending: number; ageMs: number }> };
   connections: Array<{ name: string; type: string; lastCheck: Check | null; health?: ConnectionHealth | null; budget: { used: number; limit: number | null; resetAt: number | null } | null }>;
+  /** The tables that grow with traffic (rows: exact on SQLite, an estimate on PostgreSQL; bytes: PostgreSQL only), read at most once a minute. */
+  tables: Array<{ table: string; rows: number; bytes: number | null }>;
+  /** The whole database on disk. */
+  databaseBytes: number;
 }
 /** A connection whose credential was refused: its flows wait until a Test succeeds. */
 export interface ConnectionHealth {

@@ -280,8 +280,10 @@ export const summarySchema: Schema = obj({
       budget: nullable(obj({ used: int, limit: nullable(int), resetAt: nullable(int) })),
     }),
   ),
-  /** Size of each table that grows with traffic (rows: PostgreSQL's estimate; bytes: PostgreSQL only), refreshed at most once a minute. */
+  /** Size of each table that grows with traffic (rows: exact on SQLite, PostgreSQL's live-row estimate; bytes: PostgreSQL only), refreshed at most once a minute. */
   tables: arr(obj({ table: str, rows: int, bytes: nullable(int) })),
+  /** Bytes the whole database takes on disk (SQLite: the file; PostgreSQL: pg_database_size), refreshed with `tables`. */
+  databaseBytes: int,
 });
 
 export const auditSchema: Schema = obj({ id: str, at: iso, actor: str, action: str, target: str, details: openObject }, ['details']);

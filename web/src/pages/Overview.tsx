@@ -1,10 +1,10 @@
-/** At a glance: is everything flowing? Per flow counts, run time and end-to-end lag, charts, queue, connection health and API budget. */
+/** At a glance: is everything flowing? Per flow counts, run time and end-to-end lag, charts, queue, connection health, API budget and the database's size. */
 import { useState } from 'react';
 import { api } from '../api';
 import { RunChart, Meter } from '../components/Chart';
 import { duration } from '../components/LagPanel';
 import { Badge, ErrorNote, Loading, PageHeader } from '../components/ui';
-import { ago, ms, num } from '../format';
+import { ago, bytes, ms, num } from '../format';
 import { useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -166,6 +166,7 @@ export function Overview() {
               </tbody>
             </table>
           </div>
+          <Database tables={data.tables} databaseBytes={data.databaseBytes} />
           <p className="muted small">Updated {ago(data.generatedAt)}; refreshes every 15 s.</p>
         </>
       )}
@@ -177,6 +178,66 @@ export function Overview() {
 function lagText(lag: LagOverview['flows'][number] | undefined): string {
   if (!lag || lag.count === 0) return '—';
   return `${duration(lag.p50Ms)} · ${duration(lag.p99Ms)}`;
+}
+
+/** The tables that grow with traffic, in the words the console uses elsewhere; the summary's other tables (the audit log) are left out here. */
+const HISTORY_TABLES: Array<[table: string, label: string]> = [
+  ['inbox', 'Delivery ids (inbox)'],
+  ['jobs', 'Jobs'],
+  ['runs', 'Runs'],
+  ['traces', 'Traces'],
+  ['trace_keys', 'Trace keys'],
+  ['xref', 'Cross-reference'],
+  ['dead_letters', 'Dead letters'],
+];
+
+/** How big the store is: rows and bytes per history table and the whole database, with what keeps them from growing. */
+function Database({ tables, databaseBytes }: Pick<Summary, 'tables' | 'databaseBytes'>) {
+  const byName = new Map(tables.map((t) => [t.table, t]));
+  const perTableBytes = tables.some((t) => t.bytes !== null);
+  return (
+    <>
+      <h2>Database</h2>
+      <p className="small">
+        <strong>{bytes(databaseBytes)}</strong> on disk in all
+        {!perTableBytes && <span className="muted"> (SQLite tells the whole file's size, not each table's)</span>}.
+      </p>
+      <div className="table-wrap narrow">
+        <table className="dense" aria-label="Database tables">
+          <thead>
+            <tr>
+              <th scope="col">Table</th>
+              <th scope="col" className="num">
+                Rows
+              </th>
+              {perTableBytes && (
+                <th scope="col" className="num" title="Table and its indexes">
+                  Size
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {HISTORY_TABLES.filter(([t]) => byName.has(t)).map(([t, label]) => {
+              const size = byName.get(t)!;
+              return (
+                <tr key={t}>
+                  <th scope="row">{label}</th>
+                  <td className="num">{num(size.rows)}</td>
+                  {perTableBytes && <td className="num">{bytes(size.bytes)}</td>}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small">
+        Retention keeps the history bounded: delivery ids, finished jobs, and runs with their traces are deleted once older than their window (<code>retention</code> in{' '}
+        <code>syncline.yaml</code>, every setting in <code>docs/configuration-reference.md</code>), so at a steady load these stay level. Not history, so never purged: the
+        cross-reference grows with the records linked, and dead letters stay for review. Read at most once a minute.
+      </p>
+    </>
+  );
 }
 
 function Kpi({ label, value, tone, to }: { label: string; value: number; tone?: 'bad'; to?: string }) {

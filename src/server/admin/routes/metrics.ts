@@ -38,7 +38,7 @@ export const metricsRoutes: AnyRoute[] = [
     schema: { response: { 200: summarySchema } },
     async handler({ ctx }) {
       const now = Date.now();
-      const [flows, hourStats, dayStats, groups, queue, connections, budget, tables, backlog] = await Promise.all([
+      const [flows, hourStats, dayStats, groups, queue, connections, budget, sizes, backlog] = await Promise.all([
         ctx.store.listFlows(),
         ctx.store.flowStats(new Date(now - HOUR).toISOString()),
         ctx.store.flowStats(new Date(now - DAY).toISOString()),
@@ -46,7 +46,7 @@ export const metricsRoutes: AnyRoute[] = [
         ctx.store.queueStats(),
         ctx.store.listConnections(),
         ctx.hub.apiBudget().catch(() => []),
-        ctx.hub.tableSizes(),
+        ctx.hub.storeSizes(),
         ctx.hub.backlog(),
       ]);
       const perFlow = await Promise.all(
@@ -77,7 +77,8 @@ export const metricsRoutes: AnyRoute[] = [
             return { name: c.name, type: c.type, lastCheck: ctx.checks.get(c.name), health, budget: b ? { used: b.used, limit: b.limit, resetAt: b.resetAt } : null };
           }),
         ),
-        tables: tables.map((t) => ({ table: t.table, rows: t.rows, bytes: t.bytes })),
+        tables: sizes.tables.map((t) => ({ table: t.table, rows: t.rows, bytes: t.bytes })),
+        databaseBytes: sizes.databaseBytes,
       };
     },
   }),
