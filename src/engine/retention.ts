@@ -20,13 +20,13 @@ export const retentionSettingsSchema = Type.Object(
   {
     jobs: Type.Optional(duration('Keep finished jobs this long (queued, running and dead-lettered jobs are never purged).', RETENTION_DEFAULTS.jobs)),
     inbox: Type.Optional(duration('Remember delivery ids this long, to drop repeats; keep it longer than any sender retries (a forgotten id is accepted again).', RETENTION_DEFAULTS.inbox)),
-    runs: Type.Optional(duration('Keep runs and their per-step traces this long (the runs of an open dead letter stay until it is handled).', RETENTION_DEFAULTS.runs)),
+    runs: Type.Optional(duration('Keep runs and their per-step traces this long (the runs of an open dead letter stay until it is handled); handled dead letters are kept as long.', RETENTION_DEFAULTS.runs)),
     maxRunsPerFlow: Type.Optional(Type.Integer({ minimum: 0, description: 'Keep at most this many runs per flow (the newest), whatever their age (0: no count limit).', default: RETENTION_DEFAULTS.maxRunsPerFlow })),
     flows: Type.Optional(Type.Record(Type.String(), duration('Run retention for this flow, overriding `runs` (`lead-to-customer: 90d`).'), { description: 'Per-flow run retention overriding `runs`.', 'x-key': 'flow' })),
     every: Type.Optional(duration('How often the server purges.', RETENTION_DEFAULTS.every)),
     batchSize: Type.Optional(Type.Integer({ minimum: 1, description: 'Rows deleted per transaction, so a purge never holds the queue for long.', default: RETENTION_DEFAULTS.batchSize })),
   },
-  { additionalProperties: false, description: 'How long history is kept: finished jobs, delivery ids, runs and traces. Unfinished work and open dead letters are never purged.' },
+  { additionalProperties: false, description: 'How long history is kept: finished jobs, delivery ids, runs and traces, handled dead letters. Unfinished work and open dead letters are never purged.' },
 );
 
 /** Retention as configured (durations like `14d`); every field optional. */
@@ -100,7 +100,7 @@ export class RetentionRunner {
   /** Purges until nothing past the cutoffs is left, yielding to other work between batches of transactions. */
   runOnce(): Promise<PurgeResult> {
     this.running ??= (async () => {
-      const total: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, complete: false };
+      const total: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, complete: false };
       const cutoffs = cutoffsAt(this.policy, this.clock());
       for (let round = 0; round < 1000 && !total.complete; round++) {
         const r = await this.store.purgeHistory(cutoffs);
@@ -112,10 +112,11 @@ export class RetentionRunner {
         total.reconciliations += r.reconciliations;
         total.reconcileDiffs += r.reconcileDiffs;
         total.alerts += r.alerts;
+        total.deadLetters += r.deadLetters;
         total.complete = r.complete;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (total.jobs + total.inbox + total.runs + total.loginCounters + total.reconciliations + total.alerts > 0) this.logger.info({ purged: total }, 'retention: history purged');
+      if (total.jobs + total.inbox + total.runs + total.loginCounters + total.reconciliations + total.alerts + total.deadLetters > 0) this.logger.info({ purged: total }, 'retention: history purged');
       return total;
     })().finally(() => {
       this.running = null;

@@ -3,7 +3,8 @@
  * without purging, a busy install fills its disk in weeks. Rows are deleted by age (and runs also by
  * count per flow) in small batches, each its own short transaction, so the queue's writers are never
  * blocked for long. Unfinished work is never touched: a job that is queued or running, its inbox row,
- * and the runs of a job with an open dead letter stay until they are handled.
+ * and the runs of a job with an open dead letter stay until they are handled; a handled dead letter
+ * (replayed, discarded, superseded) goes with its dead job after the runs' age.
  */
 import { sql, type Kysely } from 'kysely';
 import { purgeResolvedAlerts, type AlertWriteTx } from './alerts/retention.js';
@@ -17,7 +18,7 @@ export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<
 
 /** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions per kind of history. */
 export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
-  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, complete: true };
+  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, complete: true };
   // Each kind (runs, reconciliations, jobs, delivery ids, sign-in counters) has its own budget: when runs
   // arrive faster than they are purged, the other tables must still be purged (the retention benchmark
   // saw the inbox grow without bound behind a shared one). Only batches that deleted something count.
@@ -64,6 +65,24 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
   const resolved = await purgeResolvedAlerts(write as unknown as AlertWriteTx, c.runsBefore, c.batchSize, budget);
   out.alerts += resolved.alerts;
   if (!resolved.complete) out.complete = false;
+
+  // Handled dead letters (replayed, discarded, superseded) with their dead jobs, by the runs' age: an
+  // open one stays whatever its age. Its runs go with the runs above once it is no longer open.
+  nextKind();
+  for (;;) {
+    if (spent()) break;
+    const n = await write(async (trx) => {
+      const letters = await trx.selectFrom('dead_letters').select(['id', 'job_id']).where('status', '!=', 'open').where('updated_at', '<', c.runsBefore).limit(c.batchSize).execute();
+      if (letters.length === 0) return 0;
+      // A replayed letter's own job finished long ago (the replay is a new job); only dead jobs go here.
+      await trx.deleteFrom('jobs').where('id', 'in', letters.map((l) => l.job_id)).where('status', '=', 'dead').execute();
+      const res = await trx.deleteFrom('dead_letters').where('id', 'in', letters.map((l) => l.id)).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+    if (n > 0) budget.left--;
+    out.deadLetters += n;
+    if (n < c.batchSize) break;
+  }
 
   // Finished jobs (dead-lettered ones stay with their dead letter).
   nextKind();

@@ -259,7 +259,7 @@ export interface RetentionCutoffs {
   jobsBefore: Iso;
   /** Inbox rows (delivery ids seen) received before this, once their job is no longer queued or running. */
   inboxBefore: Iso;
-  /** Runs (with their traces) started before this, unless their job has an open dead letter; reconciliations too, unless the newest of its flow still has open differences; alerts resolved before it. */
+  /** Runs (with their traces) started before this, unless their job has an open dead letter; reconciliations too, unless the newest of its flow still has open differences; alerts resolved and dead letters handled before it. */
   runsBefore: Iso;
   /** Per-flow overrides of runsBefore. */
   flowRunsBefore?: Record<string, Iso>;
@@ -283,6 +283,8 @@ export interface PurgeResult {
   reconcileDiffs: number;
   /** Resolved alerts (with their deliveries) resolved before the runs cutoff. */
   alerts: number;
+  /** Handled dead letters (replayed, discarded, superseded; with their dead jobs) last changed before the runs cutoff. */
+  deadLetters: number;
   complete: boolean;
 }
 /** Size of one history table. */

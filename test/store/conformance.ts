@@ -1285,10 +1285,32 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         for (let i = 0; i < 4; i++) await finish(`young-${i}`, 'done');
         const past = new Date(Date.now() - 86_400_000).toISOString();
         const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 100 });
-        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, complete: true });
+        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, complete: true });
         const capped = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, maxRunsPerFlow: 1, batchSize: 100 });
         expect(capped.runs).toBe(3);
         expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);
+      });
+
+      it('purges handled dead letters with their dead jobs after the runs cutoff, and keeps open ones', async () => {
+        const kept = await finish('dl-open', 'dead');
+        const handled = await finish('dl-discarded', 'dead');
+        const [open, discarded] = await Promise.all(['dl-open', 'dl-discarded'].map(async (k) => (await store.listDeadLetters({ flow: 'ret', limit: 10 })).find((d) => d.recordKey === k)!.id));
+        await store.discardDeadLetters([discarded], 'ops');
+        const past = new Date(Date.now() - 86_400_000).toISOString();
+        // Younger than the cutoff: kept.
+        expect((await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 10 })).deadLetters).toBe(0);
+        let purged = 0;
+        for (let i = 0; i < 10; i++) {
+          const r = await store.purgeHistory({ ...everything(), maxBatches: 1 });
+          purged += r.deadLetters;
+          if (r.complete) break;
+        }
+        expect(purged).toBe(1);
+        expect(await store.getDeadLetter(discarded)).toBeNull();
+        expect(await store.getJob(handled)).toBeNull();
+        expect((await store.getDeadLetter(open))?.status).toBe('open');
+        expect((await store.getJob(kept))?.status).toBe('dead');
+        expect((await store.listRuns({ flow: 'ret' })).map((r) => r.jobId)).toEqual([kept]);
       });
 
       it('gives each kind of history its own batch budget, so runs falling behind do not hold back jobs and delivery ids', async () => {
