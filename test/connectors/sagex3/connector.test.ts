@@ -21,6 +21,9 @@ afterAll(async () => emu?.close());
 beforeEach(() => {
   emu.setPool('started');
   emu.faults.clear();
+  // The seed and earlier tests' writes are stamped in the emulator's current second, and a poll reads a
+  // second (UPDDATTIM has whole seconds) once it has ended.
+  emu.clock.advance(1000);
 });
 
 function connect(extra: Record<string, unknown> = {}) {

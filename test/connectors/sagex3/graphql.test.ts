@@ -4,7 +4,7 @@
  * names into the same records as api1 (X3 column names, menus as 1/2, main address and contact,
  * totals), other classes through api1, and the failures a user can cause (wrong secret, wrong release).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../src/core/errors.js';
 import type { SourceRecord, Watermark } from '../../../src/core/connector.js';
 import { SageX3Connection } from '../../../src/connectors/sagex3/index.js';
@@ -15,6 +15,9 @@ let emu: RunningSageX3Emulator;
 beforeAll(async () => {
   emu = await startSageX3Emulator({ seedSize: { customers: 9, items: 6, orders: 8 } });
 });
+// The seed and earlier tests' writes are stamped in the emulator's current second, and a poll reads a
+// second (UPDDATTIM has whole seconds) once it has ended.
+beforeEach(() => emu.clock.advance(1000));
 afterAll(async () => emu?.close());
 
 const graphql = { readApi: 'graphql', graphqlClientId: DEFAULT_CONNECTED_APP.clientId, graphqlSecret: DEFAULT_CONNECTED_APP.secret, pageSize: 4 };
@@ -95,6 +98,8 @@ describe('the GraphQL read path', () => {
       // The 2023 defaults fail on this server until the installation names its nodes.
       const ctx = settings({ graphqlRelease: '2023', graphqlNames: { BPCUSTOMER: 'xtremX3MasterData.businessPartner', ITMMASTER: 'xtremX3MasterData.product' } });
       const renamed = new SageX3Connection(ctx);
+      // This connection reads the real clock: the seed's second must end before a poll reads it.
+      await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
       const page = await renamed.readChanges('BPCUSTOMER', null, { limit: 10 });
       expect(page.records.map((r) => r.id).sort()).toEqual(old.tables.list('BPCUSTOMER').map((r) => String(r.BPCNUM)).sort());
       expect(ctx.calls.some((op) => op.startsWith('POST graphql businessPartner query'))).toBe(true);
