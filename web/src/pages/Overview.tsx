@@ -233,8 +233,8 @@ function Database({ tables, databaseBytes }: Pick<Summary, 'tables' | 'databaseB
       </div>
       <p className="muted small">
         Retention keeps the history bounded: delivery ids, finished jobs, and runs with their traces are deleted once older than their window (<code>retention</code> in{' '}
-        <code>syncline.yaml</code>, every setting in <code>docs/configuration-reference.md</code>), so at a steady load these stay level. Not history, so never purged: the
-        cross-reference grows with the records linked, and dead letters stay for review. Read at most once a minute.
+        <code>syncline.yaml</code>, every setting in <code>docs/configuration-reference.md</code>), so at a steady load these stay level. Dead letters stay while open and go with the runs once
+        replayed or discarded. Not history, so never purged: the cross-reference grows with the records linked. Read at most once a minute.
       </p>
     </>
   );
