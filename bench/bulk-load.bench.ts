@@ -90,9 +90,9 @@ interface Endpoints {
   sagex3?: { url: string; endpoint: string; poolAlias: string };
 }
 
-/** Starts the emulators in a child process (their memory and CPU are not Syncline's). */
+/** Starts the emulators in a child process (their memory and CPU are not Syncline's; a heap limit given to Syncline in NODE_OPTIONS is not theirs). */
 function startEmulators(customers: number): Promise<{ child: ChildProcess; endpoints: Endpoints }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, SAGE_CUSTOMERS: String(customers), ERP }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, NODE_OPTIONS: '', SAGE_CUSTOMERS: String(customers), ERP }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`emulators exited with ${c}`)));
     let buf = '';
