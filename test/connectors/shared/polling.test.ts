@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Watermark } from '../../../src/core/connector.js';
+import type { ChangePage, Watermark } from '../../../src/core/connector.js';
 import fc from 'fast-check';
 import { compareStampKey, numericKeys, pollByStamp, type StampWindow } from '../../../src/connectors/shared/polling.js';
 
@@ -49,7 +49,7 @@ describe('pollByStamp', () => {
     let wm: Watermark | null = null;
     let largest = 0;
     for (let i = 0; i < 100; i++) {
-      const page = await pollByStamp<Row>({
+      const page: ChangePage = await pollByStamp<Row>({
         since: wm,
         limit: 50,
         overlapMs: 0,
