@@ -5,7 +5,11 @@
  * through `$links.$next`, with the connector's totals per customer). Records wall time, API calls per
  * system (from the emulators' own counters) and peak memory.
  *
- *   npx tsx bench/bulk-load.bench.ts [--customers 100000] [--page 100000] [--erp sage100|sagex3] [--rest-page 1000]
+ * The load streams: source pages of `--page` records are mapped and dropped, and each target's writes
+ * go out as one vendor job per `--batch` records. Peak memory is split into the V8 heap and memory
+ * outside it (Buffers: packed batch data, CSV bodies) to say where it goes.
+ *
+ *   npx tsx bench/bulk-load.bench.ts [--customers 100000] [--page 5000] [--batch 50000] [--erp sage100|sagex3] [--rest-page 1000] [--write no]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,15 +20,17 @@ import { openStore } from '../src/store/index.js';
 import { SynclineHub } from '../src/engine/hub.js';
 import { builtInConnectors } from '../src/server/connectors.js';
 import { saveConnection } from '../src/engine/connection-settings.js';
-import { bulkLoad } from '../src/engine/bulk-load.js';
+import { BULK_BATCH, BULK_PAGE, bulkLoad } from '../src/engine/bulk-load.js';
 import { sandboxConnections } from '../src/cli/demo/connections.js';
 import { progressPrinter } from '../src/cli/commands/load.js';
-import { machine, writeSection } from './report.js';
+import { loadAverage, machine, writeSection } from './report.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const CUSTOMERS = Number(args.get('customers') ?? 100_000);
-const PAGE = Number(args.get('page') ?? 100_000);
+const PAGE = Number(args.get('page') ?? BULK_PAGE);
+const BATCH = Number(args.get('batch') ?? BULK_BATCH);
+const WRITE = args.get('write') !== 'no';
 const ERP = args.get('erp') ?? 'sage100';
 const REST_PAGE = Number(args.get('rest-page') ?? 1000);
 if (ERP !== 'sage100' && ERP !== 'sagex3') throw new Error(`--erp must be sage100 or sagex3 (got ${ERP})`);
@@ -84,9 +90,9 @@ interface Endpoints {
   sagex3?: { url: string; endpoint: string; poolAlias: string };
 }
 
-/** Starts the emulators in a child process (their memory and CPU are not Syncline's). */
+/** Starts the emulators in a child process (their memory and CPU are not Syncline's; a heap limit given to Syncline in NODE_OPTIONS is not theirs). */
 function startEmulators(customers: number): Promise<{ child: ChildProcess; endpoints: Endpoints }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, SAGE_CUSTOMERS: String(customers), ERP }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulators-process.ts'], { env: { ...process.env, NODE_OPTIONS: '', SAGE_CUSTOMERS: String(customers), ERP }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`emulators exited with ${c}`)));
     let buf = '';
@@ -121,12 +127,29 @@ async function main(): Promise<void> {
     for (const [name, c] of Object.entries(conns)) await saveConnection(store, hub.connectors, { name, type: c.type, settings: c.settings }, 'bench');
     await hub.deployFlow(x3 ? X3_FLOW : SAGE100_FLOW, 'bench');
     const erpCalls = () => (x3 ? calls(x3.url, 'rest') : calls(endpoints.sage100.url));
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    const peak = { rss: 0, heapUsed: 0, outside: 0 };
+    // Peak heap per phase of the load (reading, mapping, writing: submitting; checks: the workers settling vendor jobs).
+    let phase = 'start';
+    const byPhase: Record<string, { heap: number; rss: number }> = {};
+    const sample = () => {
+      const m = process.memoryUsage();
+      const p = (byPhase[phase] ??= { heap: 0, rss: 0 });
+      p.heap = Math.max(p.heap, Math.round(m.heapUsed / 2 ** 20));
+      p.rss = Math.max(p.rss, Math.round(m.rss / 2 ** 20));
+      peak.rss = Math.max(peak.rss, m.rss);
+      peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+      // Buffers and other memory V8 holds outside its heap (packed batch data, CSV bodies, sockets).
+      peak.outside = Math.max(peak.outside, m.external + m.arrayBuffers);
+    };
+    sample();
+    const sampler = setInterval(sample, 100);
+    const loadStart = loadAverage();
     const before = { sf: await calls(endpoints.salesforce.url), pardot: await calls(endpoints.pardot.url), erp: await erpCalls() };
     const printer = progressPrinter();
     const t0 = Date.now();
-    const res = await bulkLoad({ store, pool: hub.pool, flows: hub.flows }, 'bulk-customers', { pageSize: PAGE, onProgress: (p) => printer.update(p) });
+    const res = await bulkLoad({ store, pool: hub.pool, flows: hub.flows }, 'bulk-customers', { pageSize: PAGE, batchSize: BATCH, onProgress: (p) => (printer.update(p), (phase = p.phase)) });
+    phase = 'checks';
+    const submitted = (Date.now() - t0) / 1000;
     // Bulk API jobs and imports were submitted and queued as batch checks: a worker finishes them.
     await hub.startWorkers(1, { idlePollMs: 50 }, false);
     for (;;) {
@@ -142,22 +165,34 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const row = {
       customers: CUSTOMERS,
+      page: PAGE,
+      batch: BATCH,
       read: res.read,
       'accounts written': res.written.account,
       'prospects written': res.written.prospect,
       'handed to queue': res.queued,
+      'submitted s': submitted.toFixed(1),
       'wall s': wall.toFixed(1),
       'Salesforce calls': (await calls(endpoints.salesforce.url)) - before.sf,
       'Pardot calls': (await calls(endpoints.pardot.url)) - before.pardot,
       [x3 ? 'X3 REST calls' : 'Sage 100 eBWS calls']: (await erpCalls()) - before.erp,
-      'Syncline peak RSS MiB': Math.round(peakRss / 2 ** 20),
+      'Syncline peak RSS MiB': Math.round(peak.rss / 2 ** 20),
+      'peak V8 heap used MiB': Math.round(peak.heapUsed / 2 ** 20),
+      'peak outside heap MiB': Math.round(peak.outside / 2 ** 20),
+      'load avg start': loadStart,
+      'load avg end': loadAverage(),
     };
     console.table([row]);
+    console.log(JSON.stringify(row));
+    console.log(`peak V8 heap used and RSS by phase, MiB: ${JSON.stringify(byPhase)}`);
+    console.log(`Pardot calls by family: ${JSON.stringify(((await (await fetch(`${endpoints.pardot.url}/__sandbox/calls`)).json()) as { byFamily?: unknown }).byFamily)}`);
+    if (!WRITE) return;
+    const size = CUSTOMERS === 100_000 ? '' : ` (${CUSTOMERS.toLocaleString('en')} customers)`;
     writeSection(
-      x3 ? 'Bulk initial load from Sage X3' : 'Bulk initial load',
+      x3 ? `Bulk initial load from Sage X3${size}` : `Bulk initial load${size}`,
       x3
-        ? `${CUSTOMERS.toLocaleString('en')} Sage X3 customers read through the REST api1 (\`$query\` pages of ${REST_PAGE.toLocaleString('en')} followed through \`$links.$next\`, source pages of ${PAGE.toLocaleString('en')}; per customer the connector also reads its invoices, open items and orders for \`totals\`, 40 customers per query) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on SageX3_Customer_No__c) and Pardot prospects, Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --erp sagex3 --customers ${CUSTOMERS}\`\n\n${machine()}`
-        : `${CUSTOMERS.toLocaleString('en')} Sage 100 customers read through the SQLite ODBC driver (source pages of ${PAGE.toLocaleString('en')}) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on Sage100_Customer_No__c) and Pardot prospects (Import API), Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --customers ${CUSTOMERS}\`\n\n${machine()}`,
+        ? `${CUSTOMERS.toLocaleString('en')} Sage X3 customers read through the REST api1 (\`$query\` pages of ${REST_PAGE.toLocaleString('en')} followed through \`$links.$next\`, source pages of ${PAGE.toLocaleString('en')}, vendor jobs of ${BATCH.toLocaleString('en')} per target; per customer the connector also reads its invoices, open items and orders for \`totals\`, 40 customers per query) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on SageX3_Customer_No__c) and Pardot prospects, Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --erp sagex3 --customers ${CUSTOMERS} --page ${PAGE} --batch ${BATCH}\`\n\n${machine()}`
+        : `${CUSTOMERS.toLocaleString('en')} Sage 100 customers read through the SQLite ODBC driver (source pages of ${PAGE.toLocaleString('en')}, vendor jobs of ${BATCH.toLocaleString('en')} per target) and loaded into Salesforce Accounts (Bulk API 2.0 upsert on Sage100_Customer_No__c) and Pardot prospects (Import API), Syncline on embedded SQLite. The emulators run in a second process; API calls are their own counts (token calls included); memory is the Syncline process's.\n\nCommand: \`npx tsx bench/bulk-load.bench.ts --customers ${CUSTOMERS} --page ${PAGE} --batch ${BATCH}\`\n\n${machine()}`,
       [row],
     );
   } finally {

@@ -227,8 +227,22 @@ export interface PendingBatch {
   detail?: string;
 }
 
+/**
+ * A batch row the system wrote without saying which record it became (a Pardot import too large to
+ * read the ids back cheaply). Only an upsert on a match key the system can find again may end so: the
+ * record's next write upserts on that key, gets the id and links it then.
+ */
+export interface UnidentifiedWrite {
+  ok: true;
+  id: null;
+  unidentified: true;
+}
+
+/** One op's outcome in a batch: a write, written but unidentified, or a failure. */
+export type BatchOutcome = WriteOutcome | UnidentifiedWrite;
+
 /** What writeBatch and resumeBatch return: one outcome per op, in order, or a vendor job still running. */
-export type BatchResult = WriteOutcome[] | PendingBatch;
+export type BatchResult = BatchOutcome[] | PendingBatch;
 
 /** True when a batch result is a vendor job still running. */
 export function isPendingBatch(result: BatchResult): result is PendingBatch {

@@ -17,7 +17,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { isPendingBatch, type PendingBatch, type SourceRecord, type WriteOutcome } from '../core/connector.js';
+import { isPendingBatch, type BatchOutcome, type PendingBatch, type SourceRecord } from '../core/connector.js';
 import { SyncError } from '../core/errors.js';
 import type { Fields, JsonObject, JsonValue } from '../core/json.js';
 import type { InboxEvent, JobRow, NewJob, Store, XrefLink } from '../store/types.js';
@@ -63,11 +63,52 @@ export interface BatchCheckPayload {
 /** Packs records' data into gzip slices (compressed off the event loop, a slice at a time). */
 export async function packRecords(records: Array<Pick<SourceRecord, 'data'>>): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < records.length; i += PACK_RECORDS) {
-    const json = JSON.stringify(records.slice(i, i + PACK_RECORDS).map((r) => r.data));
-    out.push(((await gzipAsync(json)) as Buffer).toString('base64'));
-  }
+  for (let i = 0; i < records.length; i += PACK_RECORDS) out.push(await packSlice(records.slice(i, i + PACK_RECORDS).map((r) => r.data)));
   return out;
+}
+
+async function packSlice(data: Fields[]): Promise<string> {
+  return ((await gzipAsync(JSON.stringify(data))) as Buffer).toString('base64');
+}
+
+/** A batch's records as its job keeps them: ids and stamps in the open, data packed. */
+export interface PackedRecords {
+  records: BatchRecord[];
+  packed: string[];
+}
+
+/**
+ * Packs a batch's records as they arrive, so a bulk load holds a source record's data only until its
+ * slice of PACK_RECORDS is full, not until the whole batch (100,000 records) has been read.
+ */
+export class RecordPacker {
+  private readonly records: BatchRecord[] = [];
+  private readonly packed: string[] = [];
+  private slice: Fields[] = [];
+
+  /** Records added so far. */
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** Adds one record (in op order). */
+  async add(r: Pick<SourceRecord, 'id' | 'updatedAt' | 'data'>): Promise<void> {
+    this.records.push({ id: r.id, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}) });
+    this.slice.push(r.data);
+    if (this.slice.length === PACK_RECORDS) {
+      const full = this.slice;
+      this.slice = [];
+      this.packed.push(await packSlice(full));
+    }
+  }
+
+  /** The records and their packed data; the packer is empty afterwards. */
+  async finish(): Promise<PackedRecords> {
+    if (this.slice.length) this.packed.push(await packSlice(this.slice));
+    this.slice = [];
+    const out = { records: this.records.splice(0), packed: this.packed.splice(0) };
+    return out;
+  }
 }
 
 /** The data of the records at `indexes` (ascending), opening only the slices that hold them. */
@@ -105,28 +146,37 @@ export interface BatchSettlement {
   failed: SourceRecord[];
 }
 
-/** Sorts a batch's outcomes (one per record, in order) into links and failures. */
-export function settleBatch(source: { connection: string; entity: string }, target: { connection: string; entity: string }, records: Array<Pick<SourceRecord, 'id' | 'updatedAt' | 'data'>>, outcomes: WriteOutcome[]): BatchSettlement {
+/** Sorts a batch's outcomes (one per record, in order) into links, failed record indexes and unidentified writes. */
+export function sortOutcomes(source: { connection: string; entity: string }, target: { connection: string; entity: string }, records: BatchRecord[], outcomes: BatchOutcome[]): { links: XrefLink[]; failedAt: number[]; unidentified: number } {
   const links: XrefLink[] = [];
-  const failed: SourceRecord[] = [];
+  const failedAt: number[] = [];
+  let unidentified = 0;
   records.forEach((r, i) => {
     const o = outcomes[i];
-    if (o?.ok) links.push({ a: { connection: source.connection, entity: source.entity, id: r.id }, b: { connection: target.connection, entity: target.entity, id: o.id } });
-    else failed.push({ id: r.id, entity: source.entity, updatedAt: r.updatedAt, data: r.data });
+    if (o?.ok && o.id === null) unidentified += 1;
+    else if (o?.ok) links.push({ a: { connection: source.connection, entity: source.entity, id: r.id }, b: { connection: target.connection, entity: target.entity, id: o.id } });
+    else failedAt.push(i);
   });
-  return { links, failed };
+  return { links, failedAt, unidentified };
 }
 
 /** The `batch` job for a pending result, due when the connector asked to be checked. */
 export async function batchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: SourceRecord[], pending: PendingBatch, checks = 0): Promise<NewJob> {
+  const packer = new RecordPacker();
+  for (const r of records) await packer.add(r);
+  return packedBatchCheckJob(flow, target, await packer.finish(), pending, checks);
+}
+
+/** The `batch` job for a pending result whose records are already packed (RecordPacker). */
+export function packedBatchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: PackedRecords, pending: PendingBatch, checks = 0): NewJob {
   const payload: BatchCheckPayload = {
     batch: {
       target: target.name,
       connection: target.connection,
       entity: target.entity,
       handle: pending.handle,
-      records: records.map((r) => ({ id: r.id, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}) })),
-      packed: await packRecords(records),
+      records: records.records,
+      packed: records.packed,
       ...(pending.detail ? { detail: pending.detail } : {}),
       checks,
     },
@@ -159,12 +209,12 @@ export async function checkBatch(flow: FlowRuntime, job: Pick<JobRow, 'id'>, pay
       payload: { batch: { ...b, handle: result.handle, checks: b.checks + 1, ...(result.detail ? { detail: result.detail } : {}) } },
     };
   }
-  const { written, failed } = await commitSettlement(flow, job, b, result, deps.store);
+  const { written, failed, unidentified } = await commitSettlement(flow, job, b, result, deps.store);
   return {
     done: true,
     settlement: { links: [], failed: [] },
     enqueue: [],
-    stats: { target: b.target, checks: b.checks + 1, written, failed },
+    stats: { target: b.target, checks: b.checks + 1, written, failed, ...(unidentified ? { unidentified } : {}) },
   };
 }
 
@@ -174,14 +224,19 @@ export async function checkBatch(flow: FlowRuntime, job: Pick<JobRow, 'id'>, pay
  * again after a crash) changes nothing: a link is recorded once, and each retry's delivery id (record,
  * stamp, this batch job and target) is dropped by the inbox the second time.
  */
-async function commitSettlement(flow: FlowRuntime, job: Pick<JobRow, 'id'>, b: BatchCheckPayload['batch'], outcomes: WriteOutcome[], store: Store): Promise<{ written: number; failed: number }> {
+async function commitSettlement(flow: FlowRuntime, job: Pick<JobRow, 'id'>, b: BatchCheckPayload['batch'], outcomes: BatchOutcome[], store: Store): Promise<{ written: number; failed: number; unidentified: number }> {
   const source = flow.def.source;
   let links: XrefLink[] = [];
   const failedAt: number[] = [];
   let written = 0;
+  let unidentified = 0;
   for (let i = 0; i < b.records.length; i++) {
     const o = outcomes[i];
-    if (o?.ok) {
+    if (o?.ok && o.id === null) {
+      // Written, but the system did not say as which record: its next write upserts on the match key and links it.
+      written += 1;
+      unidentified += 1;
+    } else if (o?.ok) {
       links.push({ a: { connection: source.connection, entity: source.entity, id: b.records[i].id }, b: { connection: b.connection, entity: b.entity, id: o.id } });
       written += 1;
     } else failedAt.push(i);
@@ -201,5 +256,5 @@ async function commitSettlement(flow: FlowRuntime, job: Pick<JobRow, 'id'>, b: B
     }));
     await store.ingest(events, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
   }
-  return { written, failed: failedAt.length };
+  return { written, failed: failedAt.length, unidentified };
 }

@@ -9,13 +9,14 @@
  * "pending": the load does not wait for it but queues a `batch` job that workers check when the
  * connector asked (engine/batch-check.ts), so the load returns as soon as everything is submitted.
  */
-import { isPendingBatch, type BatchResult, type SourceRecord, type Watermark, type WriteOp } from '../core/connector.js';
+import { isPendingBatch, type BatchResult, type EntitySpec, type SourceRecord, type Watermark, type WriteOp } from '../core/connector.js';
+import type { TargetDef } from '../core/flow.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { InboxEvent, Store } from '../store/types.js';
-import { batchCheckJob, settleBatch } from './batch-check.js';
+import { packedBatchCheckJob, RecordPacker, sortOutcomes, unpackRecords } from './batch-check.js';
 import { validateRecord, type MappingContext } from '../mapping/index.js';
 import type { ConnectionPool } from './connections.js';
-import type { FlowCache } from './flow-cache.js';
+import type { FlowCache, FlowRuntime } from './flow-cache.js';
 import type { EventPayload } from './payloads.js';
 import { compareMarks } from './source-reader.js';
 import { planWrite } from './record-runner.js';
@@ -36,17 +37,38 @@ export interface BulkProgress {
 
 /** Options of a bulk load. */
 export interface BulkLoadOptions {
-  /** Records read per source page (default 50,000). */
+  /** Records read per source page (default 5,000): the most source records held at once. */
   pageSize?: number;
+  /**
+   * Records per vendor job and target (default 50,000): a target's mapped writes are held until this
+   * many have gathered, then submitted as one writeBatch (one Bulk API job, one import). Larger means
+   * fewer API calls and more memory.
+   */
+  batchSize?: number;
   onProgress?: (p: BulkProgress) => void;
 }
 
-/** Runs a bulk initial load of one flow. */
-export async function bulkLoad(
-  deps: { store: Store; pool: ConnectionPool; flows: FlowCache },
-  flowName: string,
-  options: BulkLoadOptions = {},
-): Promise<BulkProgress> {
+/** Default records per source page. */
+export const BULK_PAGE = 5_000;
+/** Default records per vendor job and target. */
+export const BULK_BATCH = 50_000;
+
+type Deps = { store: Store; pool: ConnectionPool; flows: FlowCache };
+
+/** A target's writes gathered for its next vendor job: the ops and their source records, packed as they come. */
+interface Gathered {
+  target: FlowRuntime['compiled']['targets'][number];
+  ops: WriteOp[];
+  owners: RecordPacker;
+}
+
+/**
+ * Runs a bulk initial load of one flow, streaming: a source page is mapped as soon as it is read and
+ * then dropped (its records' data kept only gzip-packed for the vendor job's follow-up), and each
+ * target's writes are submitted once `batchSize` have gathered. Memory is bounded by one page and one
+ * batch per target, not by the size of the source (1,000,000 customers load in the same memory as 100,000).
+ */
+export async function bulkLoad(deps: Deps, flowName: string, options: BulkLoadOptions = {}): Promise<BulkProgress> {
   const flow = await deps.flows.get(flowName);
   const { source } = flow.def;
   const progress: BulkProgress = { phase: 'reading', read: 0, written: Object.fromEntries(flow.def.targets.map((t) => [t.name, 0])), queued: 0, pending: 0 };
@@ -54,18 +76,22 @@ export async function bulkLoad(
     Object.assign(progress, p);
     options.onProgress?.({ ...progress, written: { ...progress.written } });
   };
+  const batchSize = Math.max(1, options.batchSize ?? BULK_BATCH);
+  const gathered: Gathered[] = flow.compiled.targets.map((target) => ({ target, ops: [], owners: new RecordPacker() }));
   const conn = await deps.pool.get(source.connection);
   let since: Watermark | null = null;
   let newest: Watermark | null = null;
   for (;;) {
     report({ phase: 'reading', detail: `${source.connection} ${source.entity}` });
-    const page = await conn.connector.readChanges(source.entity, since, { limit: options.pageSize ?? 50_000 });
+    const page = await conn.connector.readChanges(source.entity, since, { limit: Math.max(1, options.pageSize ?? BULK_PAGE) });
     progress.read += page.records.length;
     if (page.next && (!newest || compareMarks(page.next, newest) > 0)) newest = page.next;
-    await loadPage(flow.name, page.records, deps, progress, report);
+    await mapPage(flow, page.records, gathered, deps, progress, report);
+    for (const g of gathered) if (g.ops.length >= batchSize) await submit(flow, g, deps, progress, report);
     if (!page.hasMore || !page.next) break;
     since = page.next;
   }
+  for (const g of gathered) if (g.ops.length) await submit(flow, g, deps, progress, report);
   if (newest) {
     await deps.store.commitPoll({ flow: flow.name, watermarkKey: `${source.connection}/${source.entity}`, watermark: newest, jobs: [] });
   }
@@ -73,89 +99,104 @@ export async function bulkLoad(
   return progress;
 }
 
-async function loadPage(
-  flowName: string,
-  records: SourceRecord[],
-  deps: { store: Store; pool: ConnectionPool; flows: FlowCache },
-  progress: BulkProgress,
-  report: (p: Partial<BulkProgress>) => void,
-): Promise<void> {
-  const flow = await deps.flows.get(flowName);
+/** Maps one page into every target's gathered writes; records that fail anywhere go to the queue instead. */
+async function mapPage(flow: FlowRuntime, records: SourceRecord[], gathered: Gathered[], deps: Deps, progress: BulkProgress, report: (p: Partial<BulkProgress>) => void): Promise<void> {
   const { source } = flow.def;
-  const failed = new Map<string, SourceRecord>();
+  report({ phase: 'mapping' });
   const ctx = (r: SourceRecord): MappingContext => ({
     flow: flow.name,
     recordKey: r.id,
     xref: (connection, entity, id, tc, te) => deps.store.xrefFind({ connection, entity, id: String(id) }, tc, te),
   });
-  const passing: SourceRecord[] = [];
-  report({ phase: 'mapping' });
+  const specs = await Promise.all(gathered.map((g) => deps.pool.entitySpec(g.target.def.connection, g.target.def.entity)));
   // Lookups and per-element targets need the record runner (a read before mapping, one write per
   // element): such a flow's records go to the queue as ordinary jobs.
   const needsRunner = (flow.def.lookups?.length ?? 0) > 0 || flow.def.targets.some((t) => t.forEach);
-  if (needsRunner) for (const r of records) failed.set(r.id, r);
+  const failed: SourceRecord[] = needsRunner ? [...records] : [];
   for (const r of needsRunner ? [] : records) {
+    const planned: Array<WriteOp | null> = [];
     try {
-      if (await flow.compiled.filter(r.data, ctx(r))) passing.push(r);
-    } catch {
-      failed.set(r.id, r);
-    }
-  }
-  for (const target of flow.compiled.targets) {
-    const t = target.def;
-    const spec = await deps.pool.entitySpec(t.connection, t.entity);
-    const ops: WriteOp[] = [];
-    const owners: SourceRecord[] = [];
-    for (const r of passing) {
-      if (failed.has(r.id)) continue;
-      try {
-        if (!(await target.when(r.data, ctx(r)))) continue;
-        const { fields } = await target.map(r.data, ctx(r));
+      if (!(await flow.compiled.filter(r.data, ctx(r)))) continue;
+      for (const [k, g] of gathered.entries()) {
+        const t = g.target.def;
+        if (!(await g.target.when(r.data, ctx(r)))) {
+          planned.push(null);
+          continue;
+        }
+        const { fields } = await g.target.map(r.data, ctx(r));
         const existing = t.match?.xref === false ? null : await deps.store.xrefFind({ connection: source.connection, entity: source.entity, id: r.id }, t.connection, t.entity);
+        const spec = specs[k];
         const errors = spec ? validateRecord(fields, spec, { flow: flow.name, target: t.name, recordKey: r.id, verb: existing ? 'update' : (t.write?.verb ?? 'upsert') }) : [];
         if (errors.length) throw errors[0];
-        const op = planWrite(t, t.write?.verb ?? 'upsert', existing, fields, flow.name, r.id);
-        if (!op) continue; // a create-only target that already exists
-        ops.push(op);
-        owners.push(r);
-      } catch {
-        failed.set(r.id, r);
+        // null: a create-only target that already exists
+        planned.push(matchedUpsert(t, spec, planWrite(t, t.write?.verb ?? 'upsert', existing, fields, flow.name, r.id)));
       }
-    }
-    if (!ops.length) continue;
-    report({ phase: 'writing', detail: `${t.connection} ${t.entity}: ${ops.length} records` });
-    const conn = await deps.pool.get(t.connection);
-    let result: BatchResult;
-    try {
-      if (!conn.connector.writeBatch) throw new SyncError('fatal', `${t.connection} has no bulk write for ${t.entity}`);
-      result = await conn.connector.writeBatch(t.entity, ops);
-    } catch (err) {
-      const e = toSyncError(err);
-      result = ops.map(() => ({ ok: false as const, error: e }));
-    }
-    if (isPendingBatch(result)) {
-      // The vendor works on it now; a worker checks it when the connector asked, holding nothing meanwhile.
-      await deps.store.enqueue([await batchCheckJob(flow, t, owners, result)]);
-      progress.pending += owners.length;
-      report({ detail: `${t.connection} ${t.entity}: ${result.detail ?? 'vendor job running'}` });
+    } catch {
+      failed.push(r);
       continue;
     }
-    const { links, failed: rejected } = settleBatch(source, t, owners, result);
-    for (const r of rejected) failed.set(r.id, r);
-    for (let i = 0; i < links.length; i += 1000) await deps.store.link(links.slice(i, i + 1000));
-    progress.written[t.name] += links.length;
-    report({});
+    for (const [k, op] of planned.entries()) {
+      if (!op) continue;
+      gathered[k].ops.push(op);
+      await gathered[k].owners.add(r);
+    }
   }
-  if (failed.size) {
-    // Failed records run again as ordinary jobs: retried, or dead-lettered with the field and reason.
-    const events: InboxEvent[] = [...failed.values()].map((r) => ({
-      flow: flow.name,
-      deliveryId: `${r.id}@${r.updatedAt ?? 'bulk'}`,
-      payload: { record: r.data, id: r.id, type: 'bulk-retry' } satisfies EventPayload as unknown as InboxEvent['payload'],
-      recordKey: r.id,
-    }));
-    const res = await deps.store.ingest(events, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
-    progress.queued += res.accepted;
-    report({});
+  await requeue(flow, failed, deps, progress, report);
+}
+
+/**
+ * A create for a target matched on one key the system can upsert on (an external-id field, Pardot's
+ * email) becomes an upsert on that key: what the record runner does by finding on the key before it
+ * writes, done by the vendor in bulk, so a record already in the target is updated, not created twice.
+ */
+function matchedUpsert(t: TargetDef, spec: EntitySpec | null | undefined, op: WriteOp | null): WriteOp | null {
+  const keys = t.match?.keys ?? [];
+  if (op?.verb !== 'create' || keys.length !== 1 || t.match?.link) return op;
+  const field = spec?.fields.find((f) => f.name === keys[0]);
+  const value = op.data[keys[0]];
+  if (!field?.externalId || value === undefined || value === null || value === '') return op;
+  return { ...op, verb: 'upsert', match: { field: field.name, value } };
+}
+
+/** Submits a target's gathered writes as one writeBatch; a vendor job becomes a `batch` job checked later. */
+async function submit(flow: FlowRuntime, g: Gathered, deps: Deps, progress: BulkProgress, report: (p: Partial<BulkProgress>) => void): Promise<void> {
+  const t = g.target.def;
+  const ops = g.ops.splice(0);
+  const owners = await g.owners.finish();
+  report({ phase: 'writing', detail: `${t.connection} ${t.entity}: ${ops.length} records` });
+  const conn = await deps.pool.get(t.connection);
+  let result: BatchResult;
+  try {
+    if (!conn.connector.writeBatch) throw new SyncError('fatal', `${t.connection} has no bulk write for ${t.entity}`);
+    result = await conn.connector.writeBatch(t.entity, ops);
+  } catch (err) {
+    const e = toSyncError(err);
+    result = ops.map(() => ({ ok: false as const, error: e }));
   }
+  if (isPendingBatch(result)) {
+    // The vendor works on it now; a worker checks it when the connector asked, holding nothing meanwhile.
+    await deps.store.enqueue([packedBatchCheckJob(flow, t, owners, result)]);
+    progress.pending += owners.records.length;
+    report({ detail: `${t.connection} ${t.entity}: ${result.detail ?? 'vendor job running'}` });
+    return;
+  }
+  const { links, failedAt, unidentified } = sortOutcomes(flow.def.source, t, owners.records, result);
+  for (let i = 0; i < links.length; i += 1000) await deps.store.link(links.slice(i, i + 1000));
+  progress.written[t.name] += links.length + unidentified;
+  report({});
+  await requeue(flow, await unpackRecords(owners, failedAt, flow.def.source.entity), deps, progress, report);
+}
+
+/** Failed records run again as ordinary jobs: retried, or dead-lettered with the field and reason. */
+async function requeue(flow: FlowRuntime, failed: SourceRecord[], deps: Deps, progress: BulkProgress, report: (p: Partial<BulkProgress>) => void): Promise<void> {
+  if (!failed.length) return;
+  const events: InboxEvent[] = failed.map((r) => ({
+    flow: flow.name,
+    deliveryId: `${r.id}@${r.updatedAt ?? 'bulk'}`,
+    payload: { record: r.data, id: r.id, type: 'bulk-retry' } satisfies EventPayload as unknown as InboxEvent['payload'],
+    recordKey: r.id,
+  }));
+  const res = await deps.store.ingest(events, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
+  progress.queued += res.accepted;
+  report({});
 }

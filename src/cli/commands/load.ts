@@ -1,7 +1,7 @@
 /** `syncline load <flow>`: bulk initial load through the targets' bulk APIs, with a progress bar. */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { bulkLoad, type BulkProgress } from '../../engine/bulk-load.js';
+import { BULK_BATCH, BULK_PAGE, bulkLoad, type BulkProgress } from '../../engine/bulk-load.js';
 import { applyConfiguredConnections } from '../../server/runtime.js';
 import { withRuntime } from '../shared.js';
 
@@ -47,14 +47,15 @@ export function loadCommands(program: Command): void {
   program
     .command('load')
     .argument('<flow>', 'a deployed flow whose source is read in full')
-    .option('--page-size <n>', 'records read per source page', '50000')
+    .option('--page-size <n>', 'records read per source page (the most source records held at once)', String(BULK_PAGE))
+    .option('--batch-size <n>', 'records per vendor job and target (Bulk API job, Pardot import): fewer calls, more memory', String(BULK_BATCH))
     .description('bulk initial load: every source record through the targets\' bulk APIs (failures go to the normal queue and the DLQ)')
-    .action(async (flow: string, o: { pageSize: string }, cmd: Command) => {
+    .action(async (flow: string, o: { pageSize: string; batchSize: string }, cmd: Command) => {
       await withRuntime(cmd, async (rt) => {
         await applyConfiguredConnections(rt);
         const printer = progressPrinter();
         const started = Date.now();
-        const res = await bulkLoad({ store: rt.store, pool: rt.hub.pool, flows: rt.hub.flows }, flow, { pageSize: Number(o.pageSize), onProgress: (p) => printer.update(p) });
+        const res = await bulkLoad({ store: rt.store, pool: rt.hub.pool, flows: rt.hub.flows }, flow, { pageSize: Number(o.pageSize), batchSize: Number(o.batchSize), onProgress: (p) => printer.update(p) });
         printer.stop();
         console.log(`loaded ${res.read} records in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(res.written).map(([k, v]) => `${k} ${v}`).join(', ')}; ${res.queued} handed to the queue; ${res.pending} in vendor jobs (Bulk API, imports) that workers check and finish (see \`syncline runs\` and \`syncline dlq list\` once a worker ran them)`);
       });

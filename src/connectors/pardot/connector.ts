@@ -41,7 +41,7 @@ export class PardotConnector implements Connector {
       { baseUrl: this.settings.apiBaseUrl, businessUnitId: this.settings.businessUnitId, timeZone: this.settings.accountTimeZone },
       { tokens, gate: ctx.gate, reportUsage: (u) => ctx.reportUsage(u) },
     );
-    this.prospects = new Prospects(this.client, this.settings.importThreshold);
+    this.prospects = new Prospects(this.client, this.settings.importThreshold, this.settings.importIdReadBack);
     this.lists = new Lists(this.client);
     this.visitorActivities = new VisitorActivities(this.client);
     this.campaigns = new Campaigns(this.client);

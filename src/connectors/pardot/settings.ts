@@ -76,6 +76,15 @@ const schema = Type.Object(
       }),
       50,
     ),
+    importIdReadBack: Defaulted(
+      Type.Integer({
+        title: 'Import id read-back (rows)',
+        description:
+          'The Import API does not return prospect ids, and reading them back costs one query per 1,000 prospects. Imports of email upserts larger than this leave the ids unread: each prospect is linked on its next write, which upserts by email and returns the id. 0 never reads them back.',
+        minimum: 0,
+      }),
+      5_000,
+    ),
   },
   { additionalProperties: false },
 );

@@ -140,13 +140,10 @@ export class Sage100Connection implements Connector {
       // Stamps come from workstation clocks, not ours: without a settle time nothing is held back, however far ahead a clock runs.
       now: settleSeconds > 0 ? Date.now() : Number.POSITIVE_INFINITY,
       signal: options.signal,
-      fetch: async (w) => {
-        // The ProvideX driver cannot index a date+time expression: read from the window's local day and let the helper cut.
-        const sql = w.fromMs === null ? m.select : withWhere(m.select, `${m.dateColumn} >= ${odbcDateLiteral(localDay(w.fromMs, timeZone))}`);
-        const rows = await this.odbc.query(sql, [], `${entity} changes`);
-        options.signal?.throwIfAborted();
-        return rows;
-      },
+      // The ProvideX driver cannot index a date+time expression: read from the window's local day and let
+      // the helper cut. The rows stream through a cursor and the helper keeps only the page's best, so a
+      // page of a 100,000-customer table holds a page, not the table.
+      fetch: (w) => this.streamRows(w.fromMs === null ? m.select : withWhere(m.select, `${m.dateColumn} >= ${odbcDateLiteral(localDay(w.fromMs, timeZone))}`), `${entity} changes`, options.signal),
       stampMs: (row) => {
         const st = m.stampOf(row);
         return sageStampToMs(st.date, st.time, timeZone);
@@ -159,6 +156,13 @@ export class Sage100Connection implements Connector {
         return picked.map((row, i) => record(entity, m.idOf(row), undefined, data[i]));
       },
     });
+  }
+
+  private async *streamRows(sql: string, what: string, signal?: AbortSignal): AsyncGenerator<OdbcRow> {
+    for await (const rows of this.odbc.stream(sql, [], what)) {
+      signal?.throwIfAborted();
+      yield* rows;
+    }
   }
 
   private async getOf(m: EntityModule, id: string): Promise<SourceRecord | null> {

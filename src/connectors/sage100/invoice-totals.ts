@@ -45,19 +45,39 @@ export const NO_INVOICES: InvoiceTotals = {
   lastPaymentDate: null,
 };
 
-/** Lifetime totals for each customer id (`01-ABF`); every id asked for is in the result. */
+/** A division's customers up to this many are read by IN lists (short, as the ProvideX driver wants them). */
+const IN_LIST = 50;
+/** Above IN_LIST, customers per key-range read: bounds the child rows held at once. */
+const RANGE_CUSTOMERS = 20_000;
+
+/**
+ * Lifetime totals for each customer id (`01-ABF`); every id asked for is in the result.
+ *
+ * The figures of a page of customers take four queries per division and range, not four per 50
+ * customers: above IN_LIST customers in a division, each child table is read once by customer-number
+ * range (`CustomerNo >= first AND CustomerNo <= last` of the page's sorted numbers, RANGE_CUSTOMERS at a
+ * time) and rows of customers outside the page are dropped here. Every query goes through the
+ * connection's limiter (10 per second by default), so per-50 IN lists made a 100,000-customer read
+ * spend 8,000 queries, over 13 minutes, in the limiter alone. The sums are the same decimal.js sums
+ * over the same rows either way, so the figures are identical to the cent.
+ */
 export async function customerInvoiceTotals(odbc: OdbcClient, customerIds: string[]): Promise<Map<string, InvoiceTotals>> {
   const result = new Map<string, InvoiceTotals>();
   const keys = [...new Set(customerIds)].map((id) => ({ id, ...parseCustomerId(id) }));
   for (const [division, group] of groupBy(keys, (k) => k.ARDivisionNo)) {
-    for (const part of chunks(group, 50)) {
+    const byRange = group.length > IN_LIST;
+    if (byRange) group.sort((a, b) => (a.CustomerNo < b.CustomerNo ? -1 : a.CustomerNo > b.CustomerNo ? 1 : 0));
+    for (const part of chunks(group, byRange ? RANGE_CUSTOMERS : IN_LIST)) {
+      const wanted = new Set(part.map((k) => `${k.ARDivisionNo}-${k.CustomerNo}`));
+      const which = byRange
+        ? { sql: 'CustomerNo >= ? AND CustomerNo <= ?', params: [part[0].CustomerNo, part[part.length - 1].CustomerNo] }
+        : { sql: `CustomerNo IN (${part.map(() => '?').join(', ')})`, params: part.map((k) => k.CustomerNo) };
       const read = async (columns: string, table: string, what: string, extra = '') => {
-        const rows = await odbc.query(
-          `SELECT ARDivisionNo, CustomerNo, ${columns} FROM ${table} WHERE ARDivisionNo = ? AND CustomerNo IN (${part.map(() => '?').join(', ')})${extra}`,
-          [division, ...part.map((k) => k.CustomerNo)],
-          what,
-        );
-        return groupBy(rows, (r) => `${r.ARDivisionNo}-${String(r.CustomerNo).toUpperCase()}`);
+        const rows = await odbc.query(`SELECT ARDivisionNo, CustomerNo, ${columns} FROM ${table} WHERE ARDivisionNo = ? AND ${which.sql}${extra}`, [division, ...which.params], what);
+        const grouped = groupBy(rows, (r) => `${r.ARDivisionNo}-${String(r.CustomerNo).toUpperCase()}`);
+        // A range also holds customers between the page's that are not in it.
+        if (byRange) for (const k of grouped.keys()) if (!wanted.has(k)) grouped.delete(k);
+        return grouped;
       };
       const invoices = await read('InvoiceType, InvoiceDate, OrderDate, TaxableSalesAmt, NonTaxableSalesAmt, SalesTaxAmt, FreightAmt', 'AR_InvoiceHistoryHeader', 'invoice totals');
       const open = await read('Balance', 'AR_OpenInvoice', 'open balance');

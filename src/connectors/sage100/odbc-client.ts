@@ -13,6 +13,15 @@ import { classifyOdbcError, odbcUnavailable } from './errors.js';
 /** What we use of an ODBC connection (the `odbc` package's Connection). */
 export interface OdbcConnection {
   query(sql: string, params?: Array<string | number>): Promise<Array<Record<string, unknown>>>;
+  /** With `cursor: true`, a cursor that fetches `fetchSize` rows at a time. */
+  query(sql: string, params: Array<string | number>, options: { cursor: true; fetchSize: number }): Promise<OdbcCursor>;
+  close(): Promise<void>;
+}
+
+/** What we use of the `odbc` package's Cursor. */
+export interface OdbcCursor {
+  readonly noData: boolean;
+  fetch(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -73,6 +82,55 @@ export class OdbcClient {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Runs a SELECT through a cursor and yields its rows `fetchSize` at a time, so a whole table is read
+   * without holding it (the driver's result buffer and the rows both stay one fetch long). The
+   * connection is held, in its queue, until the generator ends or is returned.
+   */
+  async *stream(sql: string, params: Array<string | number>, what: string, fetchSize = 1000): AsyncGenerator<OdbcRow[]> {
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const before = this.queue;
+    this.queue = before.then(() => mine);
+    await before;
+    try {
+      const conn = await this.connection();
+      const release = await this.options.gate.acquire(`odbc:${what}`);
+      try {
+        let cursor: OdbcCursor;
+        try {
+          cursor = await conn.query(sql, params, { cursor: true, fetchSize });
+        } catch (err) {
+          throw this.classified(err, what);
+        }
+        try {
+          while (!cursor.noData) {
+            let rows: Array<Record<string, unknown>>;
+            try {
+              rows = await cursor.fetch();
+            } catch (err) {
+              throw this.classified(err, what);
+            }
+            if (rows.length) yield Array.from(rows, trimRow);
+          }
+        } finally {
+          await cursor.close().catch(() => undefined);
+        }
+      } finally {
+        release();
+      }
+    } finally {
+      done();
+    }
+  }
+
+  private classified(err: unknown, what: string): SyncError {
+    const classified = classifyOdbcError(err, 'query', what);
+    // A broken connection is reopened on the next call.
+    if (classified.kind === 'retryable') this.reset();
+    return classified;
   }
 
   /** The columns of a table (name and width), read from the driver's result metadata without fetching rows. */

@@ -143,10 +143,16 @@ export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage
     const s = { stampMs, key: p.key(row), row };
     if (mark && stampMs >= floor && order(s, mark) <= 0) windowRows.push(s);
     if (!produced(s)) fresh.push(s);
+    // Unordered input (a whole table read through a cursor): keep only the best `want` rows as they
+    // come, so a page of a large table holds about a page, not the table.
+    if (!p.ordered && fresh.length >= 4 * want) {
+      const best = uniqueSorted(fresh, order).slice(0, want);
+      fresh.length = 0;
+      for (const b of best) fresh.push(b);
+    }
   }
-  fresh.sort(order);
   // The same row can come back twice across vendor pages that shift under us; keep the first.
-  const unique = fresh.filter((s, i) => i === 0 || token(s) !== token(fresh[i - 1]));
+  const unique = uniqueSorted(fresh, order);
   const items = unique.slice(0, p.limit);
   if (items.length === 0) return { records: [], next: p.since, hasMore: false };
 
@@ -168,6 +174,12 @@ export async function pollByStamp<Row>(p: StampPolling<Row>): Promise<ChangePage
   const made = p.toRecords ? await p.toRecords(items.map((s) => s.row)) : items.map((s) => p.toRecord!(s.row));
   const records = made.map((r, i) => (r.updatedAt === undefined ? { ...r, updatedAt: new Date(items[i].stampMs).toISOString() } : r));
   return { records, next, hasMore: unique.length > items.length };
+}
+
+/** Sorted by (stamp, key), one row per stamp and key (the first seen). */
+function uniqueSorted<Row>(rows: Stamped<Row>[], order: (a: Stamped<Row>, b: Stamped<Row>) => number): Stamped<Row>[] {
+  const sorted = [...rows].sort(order);
+  return sorted.filter((s, i) => i === 0 || token(s) !== token(sorted[i - 1]));
 }
 
 async function* toAsync<Row>(source: Promise<Iterable<Row>> | AsyncIterable<Row>): AsyncGenerator<Row> {

@@ -7,7 +7,7 @@ import { exportSPKI, exportPKCS8, generateKeyPair } from 'jose';
 import { context, emulatorSettings, setup } from './helpers.js';
 import { pardotConnector } from '../../../src/connectors/pardot/index.js';
 import { startPardotEmulator } from '../../../src/sandbox/pardot/index.js';
-import { settle } from '../../support/batches.js';
+import { settle, settleAll } from '../../support/batches.js';
 import type { PendingBatch } from '../../../src/core/connector.js';
 
 let emu: RunningPardotEmulator;
@@ -261,6 +261,28 @@ describe('Import API', () => {
     // Every check but the last read the status once; the last also found it Complete.
     expect((emu.calls().byFamily.imports ?? 0) - before).toBe(checks.length);
     expect([...emu.state.prospects.values()].filter((p) => p.company === 'Loaded Co').every((p) => p.email === String(p.email).toLowerCase())).toBe(true);
+  });
+  it('leaves the ids of an import of email upserts above importIdReadBack unread, and the next upsert by email finds the prospect', async () => {
+    await emu.close();
+    ({ emu, conn } = await setup({}, { importIdReadBack: 100 }));
+    const ops = Array.from({ length: 120 }, (_, i) => ({ verb: 'upsert' as const, match: { field: 'email', value: `Lazy${i}@Example.com` }, data: { company: 'Lazy Co' } }));
+    ops[7] = { verb: 'upsert', match: { field: 'email', value: 'not-an-email' }, data: { company: 'Lazy Co' } };
+    await conn.check();
+    await fetch(`${emu.url}/__sandbox/calls`, { method: 'DELETE' });
+    const outcomes = await settleAll(conn.writeBatch('prospect', ops), (h) => conn.resumeBatch('prospect', h));
+    expect(outcomes.filter((o) => o.ok && o.id === null)).toHaveLength(119);
+    expect(outcomes[7].ok).toBe(false);
+    // No prospect was read back: the import's own calls only.
+    expect(emu.calls().byFamily.prospects ?? 0).toBe(0);
+    const stored = [...emu.state.prospects.values()].find((p) => p.email === 'lazy3@example.com');
+    expect(stored?.company).toBe('Lazy Co');
+    // The record's next write upserts on the email and gets the id the import gave it.
+    const next = await conn.write('prospect', { verb: 'upsert', match: { field: 'email', value: 'Lazy3@Example.com' }, data: { company: 'Lazy Co 2' } });
+    expect(next).toMatchObject({ ok: true, id: String(stored?.id) });
+    // Creates are not found again by a later write: an import of creates still reads its ids back.
+    const creates = Array.from({ length: 120 }, (_, i) => ({ verb: 'create' as const, data: { email: `new${i}@example.com`, company: 'New Co' } }));
+    const created = await settle(conn.writeBatch('prospect', creates), (h) => conn.resumeBatch('prospect', h));
+    expect(created.every((o) => o.ok && o.id)).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../src/core/errors.js';
 import { sage100Connector, type Sage100Connection } from '../../../src/connectors/sage100/index.js';
 import { EbwsClient } from '../../../src/connectors/sage100/soap-client.js';
+import type { InvoiceTotals } from '../../../src/connectors/sage100/invoice-totals.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
 import { AR_Customer } from '../../../src/sandbox/sage100/schema.js';
 import { emulatorSettings, testContext } from './context.js';
@@ -158,6 +159,31 @@ describe('customers', () => {
     const totals = await conn.customerInvoiceTotals([id, '01-NOINVOICES']);
     expect(totals.get(id)?.lifetimeSales).toBe(expected.toFixed(2));
     expect(totals.get('01-NOINVOICES')).toMatchObject({ invoiceCount: 0, lifetimeSales: '0.00' });
+  });
+  it("computes a page's figures with four queries per division, identical to the cent to each customer's own", async () => {
+    const ctx = testContext(emulatorSettings(emu));
+    const c = sage100Connector.create(ctx) as Sage100Connection;
+    try {
+      const ids = sqlite((db) => db.prepare('SELECT ARDivisionNo AS d, CustomerNo AS c FROM AR_Customer').all() as Array<{ d: string; c: string }>).map((r) => `${r.d}-${r.c.trim()}`);
+      const divisions = new Set(ids.map((id) => id.slice(0, 2)));
+      expect(ids.length).toBeGreaterThan(50 * divisions.size);
+      // The seed has no cash receipts: pay something on a few open invoices so last payment dates are compared too.
+      const owing = sqlite((db) => db.prepare('SELECT DISTINCT ARDivisionNo AS d, CustomerNo AS c FROM AR_OpenInvoice WHERE Balance > 10 LIMIT 3').all() as Array<{ d: string; c: string }>);
+      for (const o of owing) emu.receivePayment(`${o.d}-${o.c.trim()}`, '3.33', { checkNo: 'PAGE1' });
+      ctx.calls.length = 0;
+      const page = await c.customerInvoiceTotals(ids);
+      // Four child tables, one read each per division: not four per 50 customers.
+      expect(ctx.calls).toHaveLength(4 * divisions.size);
+      const alone = new Map<string, unknown>();
+      for (const id of ids) alone.set(id, (await c.customerInvoiceTotals([id])).get(id));
+      expect(page).toEqual(alone);
+      // Not vacuous: the seed gives customers sales, credit memos, open balances, orders and payments.
+      const all = [...page.values()];
+      for (const pick of [(t: InvoiceTotals) => t.lifetimeSales, (t: InvoiceTotals) => t.openBalance]) expect(all.filter((t) => pick(t) !== '0.00').length).toBeGreaterThan(10);
+      for (const pick of [(t: InvoiceTotals) => t.creditMemoCount > 0, (t: InvoiceTotals) => t.lastOrderDate, (t: InvoiceTotals) => t.lastPaymentDate]) expect(all.some(pick)).toBe(true);
+    } finally {
+      await c.close();
+    }
   });
 });
 

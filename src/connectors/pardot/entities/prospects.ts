@@ -5,7 +5,7 @@
  * Pardot matches emails case-sensitively ("will create multiple prospects for casing differences"),
  * so every email this connector writes or matches on is trimmed and lower-cased first.
  */
-import type { BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
+import type { BatchOutcome, BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
 import { SyncError, toSyncError } from '../../../core/errors.js';
 import type { Fields, JsonObject } from '../../../core/json.js';
 import type { PardotClient } from '../client.js';
@@ -105,6 +105,8 @@ export class Prospects {
   constructor(
     private readonly client: PardotClient,
     private readonly importThreshold: number,
+    /** Imports of email upserts up to this many rows read their prospects' ids back; larger ones leave them unidentified. */
+    private readonly importIdReadBack = Number.POSITIVE_INFINITY,
   ) {}
 
   /** One prospect, or null. */
@@ -172,7 +174,11 @@ export class Prospects {
   /** Many writes: one call each, or one Import API job (returned pending) above the import threshold. */
   async writeBatch(ops: WriteOp[]): Promise<BatchResult> {
     const importable = ops.every((op) => op.verb === 'create' || (op.verb === 'upsert' && (!op.match || op.match.field === 'email')));
-    if (ops.length > this.importThreshold && importable) return this.startImport(ops);
+    if (ops.length > this.importThreshold && importable) {
+      // Every row upserts on its email, so a prospect left unidentified is found again by its next write.
+      const byEmail = ops.every((op) => op.verb === 'upsert');
+      return this.startImport(ops, !byEmail || ops.length <= this.importIdReadBack);
+    }
     const outcomes: WriteOutcome[] = [];
     let stop: SyncError | null = null;
     for (const op of ops) {
@@ -196,25 +202,27 @@ export class Prospects {
   async resumeBatch(handle: JsonObject): Promise<BatchResult> {
     const check = await checkImport(this.client, handle as unknown as ImportHandle);
     if (!check.done) return { pending: true, handle: check.handle, checkAfterMs: check.handle.nextCheckMs, detail: check.status };
-    return this.importOutcomes(check.result, (handle as unknown as ImportHandle).emails);
+    // Handles from before `readBack` existed always read back.
+    return this.importOutcomes(check.result, (handle as unknown as ImportHandle).emails, handle.readBack !== 0);
   }
 
-  private async startImport(ops: WriteOp[]): Promise<BatchResult> {
+  private async startImport(ops: WriteOp[], readBack: boolean): Promise<BatchResult> {
     const records = ops.map((op) => {
       const data = cleanData(op.data);
       return { ...data, email: normalizeEmail(op.match?.value ?? data.email) };
     });
-    const handle = await startImport(this.client, records);
+    const handle = { ...(await startImport(this.client, records)), readBack: readBack ? 1 : 0 };
     return { pending: true, handle, checkAfterMs: handle.nextCheckMs, detail: `import ${handle.importIds.join(', ')} submitted` };
   }
 
-  private async importOutcomes(result: ImportResult, emails: string[]): Promise<WriteOutcome[]> {
+  private async importOutcomes(result: ImportResult, emails: string[], readBack: boolean): Promise<BatchOutcome[]> {
     const failed = new Map(result.failures.map((f) => [f.index, f]));
-    const okEmails = [...new Set(emails.filter((_, i) => !failed.has(i)))];
+    const okEmails = readBack ? [...new Set(emails.filter((_, i) => !failed.has(i)))] : [];
     const found = await this.idsByEmail(okEmails, result.startedAt);
-    return emails.map((email, i): WriteOutcome => {
+    return emails.map((email, i): BatchOutcome => {
       const f = failed.get(i);
       if (f) return { ok: false, error: new SyncError('invalid_data', `Pardot import rejected the row: ${f.error}`, { system: 'pardot', recordKey: email, field: f.field }) };
+      if (!readBack) return { ok: true, id: null, unidentified: true };
       const hit = found.get(email);
       if (!hit) {
         return { ok: false, error: new SyncError('retryable', 'the import reported the row done but the prospect is not readable yet (v5 reads can lag up to 60 s)', { system: 'pardot', recordKey: email }) };
