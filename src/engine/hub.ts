@@ -23,7 +23,7 @@ import { Scheduler } from './scheduler.js';
 import { StreamRunner, type StreamRunnerOptions } from './stream-runner.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { HealthBook } from './connection-health.js';
+import { HealthBook, readHealth } from './connection-health.js';
 import { envPolicy, type EnvPolicy } from './settings.js';
 import { reclaimAbandonedLeases } from './lease-reclaim.js';
 import { resolveReview, type ReviewChoice } from './sync/reviews.js';
@@ -203,8 +203,9 @@ export class SynclineHub implements Hub {
     } catch (err) {
       result = { ok: false, message: (err as Error).message };
     }
-    // A connection whose credential was refused resumes its flows once a Test succeeds.
-    if (result.ok && (await this.health.get(name))) {
+    // A connection whose credential was refused resumes its flows once a Test succeeds. The mark is read
+    // from the store, not this process's short cache: another process (a worker) may have set it.
+    if (result.ok && (await readHealth(this.store, name))) {
       await this.health.clear(name);
       await this.store.audit({ actor: 'system', action: 'connection.resume', target: `connection:${name}`, details: { reason: 'a Test succeeded after the credential was refused' } });
     }

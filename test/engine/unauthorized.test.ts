@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { saveConnection } from '../../src/engine/connection-settings.js';
-import { readHealth } from '../../src/engine/connection-health.js';
+import { HEALTH_KEY, readHealth } from '../../src/engine/connection-health.js';
 import { decideRetry, retryPolicy } from '../../src/engine/retry.js';
 import { SyncError } from '../../src/core/errors.js';
 import { engineFixture, queueDrained, sinkConnection, waitFor, type EngineFixture } from '../support/engine.js';
@@ -58,5 +58,15 @@ describe('unauthorized connections', () => {
     expect(f.sink.records('contacts').map((r) => r.email).sort()).toEqual(['u1@example.com', 'u2@example.com', 'u3@example.com']);
     expect(await f.store.listDeadLetters({ status: 'open' })).toEqual([]);
     expect((await f.store.listAudit({ limit: 10 })).some((a) => a.action === 'connection.resume' && a.target === 'connection:sink')).toBe(true);
+  });
+
+  it('clears a mark another process set, even while this process has the connection cached as healthy', async () => {
+    f = await engineFixture('sqlite');
+    await saveConnection(f.store, f.hub.connectors, { name: 'sink', type: 'http', settings: { ...sinkConnection(f.sink.url), healthPath: '/contacts' } }, 'test');
+    expect((await f.hub.testConnection('sink')).ok).toBe(true);
+    // A worker process marks it (it saw a 401); this API process read "healthy" less than a second ago.
+    await f.store.setConnectionState('sink', HEALTH_KEY, { status: 'unauthorized', message: 'POST /contacts → 401', at: new Date().toISOString() });
+    expect((await f.hub.testConnection('sink')).ok).toBe(true);
+    expect(await readHealth(f.store, 'sink')).toBeNull();
   });
 });
