@@ -230,7 +230,8 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await shot('audit-log');
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
-    expect(await page.getByRole('row', { name: /operator/ }).count()).toBeGreaterThan(0);
+    // The rows arrive after the heading, as on the audit log.
+    await expect.poll(() => page.getByRole('row', { name: /operator/ }).count()).toBeGreaterThan(0);
     await shot('users');
   });
 
