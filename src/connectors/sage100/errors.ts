@@ -61,9 +61,10 @@ export function classifyHttpStatus(status: number, operation: string, url: strin
 }
 
 /** Classifies a network failure reaching eBWS (refused, reset, timed out). */
-export function classifyNetworkError(code: string | undefined, message: string, operation: string, url: string): SyncError {
+export function classifyNetworkError(code: string | undefined, message: string, operation: string, url: string, cause?: unknown): SyncError {
   const reason = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message) ? 'timed out' : (code ?? message);
-  return new SyncError('retryable', `Sage 100 ${operation}: could not reach eBWS at ${url} (${reason}).`, { system: SYSTEM, vendorCode: code });
+  // The original error stays the cause: the engine tells a lost store connection from a vendor failure by it.
+  return new SyncError('retryable', `Sage 100 ${operation}: could not reach eBWS at ${url} (${reason}).`, { system: SYSTEM, vendorCode: code }, cause === undefined ? undefined : { cause });
 }
 
 /** The error raised when the `odbc` package or unixODBC cannot be loaded on this machine. */

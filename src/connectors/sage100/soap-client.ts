@@ -196,8 +196,9 @@ export class EbwsClient {
     if (!this.client) {
       const { endpointUrl } = this.options;
       // The soap package takes about half a second to load: loaded on the first Sage 100 call, not at start.
-      this.client = import('soap').then(async ({ createClientAsync }) => {
-        // The WSDL read is a request to the service like any other: it takes a slot of the connection's gate.
+      const opening = import('soap').then(async ({ createClientAsync }) => {
+        // The WSDL read is a request to the service like any other: it takes a slot of the connection's
+        // gate. A failure to get the slot (the store's connection lost) is not eBWS failing: it goes up as it is.
         const release = await this.options.gate.acquire('ebws:wsdl');
         try {
           return await createClientAsync(`${endpointUrl}?wsdl`, {
@@ -208,12 +209,16 @@ export class EbwsClient {
             escapeXML: false,
             wsdl_options: { timeout: this.options.timeoutMs ?? 30_000 },
           } as never);
+        } catch (err) {
+          throw transportError(err, 'reading the WSDL', `${endpointUrl}?wsdl`);
         } finally {
           release();
         }
-      }).catch((err: unknown) => {
-        this.client = null;
-        throw transportError(err, 'reading the WSDL', `${endpointUrl}?wsdl`);
+      });
+      this.client = opening;
+      // A failed open is tried again by the next call.
+      opening.catch(() => {
+        if (this.client === opening) this.client = null;
       });
     }
     return this.client;
@@ -264,5 +269,5 @@ function transportError(err: unknown, operation: string, url: string): SyncError
   if (err instanceof SyncError) return err;
   const e = err as { response?: { status?: number }; code?: string; message?: string };
   if (e?.response?.status && e.response.status >= 300) return classifyHttpStatus(e.response.status, operation, url);
-  return classifyNetworkError(e?.code, e?.message ?? String(err), operation, url);
+  return classifyNetworkError(e?.code, e?.message ?? String(err), operation, url, err);
 }

@@ -11,6 +11,7 @@ import { EbwsClient } from '../../../src/connectors/sage100/soap-client.js';
 import type { InvoiceTotals } from '../../../src/connectors/sage100/invoice-totals.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
 import { AR_Customer } from '../../../src/sandbox/sage100/schema.js';
+import { isPostgresOutage } from '../../../src/store/postgres/outage.js';
 import { emulatorSettings, testContext } from './context.js';
 
 let emu: RunningSage100Emulator;
@@ -321,6 +322,20 @@ describe('the connection gate', () => {
     // The WSDL is one HTTP request to the vendor's server like any other: it spends a slot too, once.
     expect(ops).toEqual(['ebws:wsdl', 'ebws:GetCustomer', 'ebws:GetCustomer']);
     expect(inFlight).toBe(0);
+  });
+});
+
+describe('a lost store connection while taking a slot', () => {
+  it('goes up as itself, not as eBWS unreachable, so the engine does not count it against the record', async () => {
+    const outage = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    let fail = true;
+    const gate = { acquire: async () => { if (fail) { fail = false; throw outage; } return () => {}; } };
+    const ebws = new EbwsClient({ endpointUrl: emu.endpointUrl, companyCode: emu.companyCode, username: emu.users[0].username, password: emu.users[0].password, gate });
+    const [first] = emu.db.list(AR_Customer);
+    const err = await ebws.getCustomer(String(first.ARDivisionNo), String(first.CustomerNo)).catch((e: unknown) => e);
+    expect(isPostgresOutage(err)).toBe(true);
+    // The failed open is not kept: the next call reads the WSDL and answers.
+    expect(await ebws.getCustomer(String(first.ARDivisionNo), String(first.CustomerNo))).toMatchObject({ CustomerNo: first.CustomerNo });
   });
 });
 
