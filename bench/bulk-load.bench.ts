@@ -24,6 +24,7 @@ import { BULK_BATCH, BULK_PAGE, bulkLoad } from '../src/engine/bulk-load.js';
 import { sandboxConnections } from '../src/cli/demo/connections.js';
 import { progressPrinter } from '../src/cli/commands/load.js';
 import { loadAverage, machine, writeSection } from './report.js';
+import { X3_BULK_FLOW as X3_FLOW } from './bulk-flows.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -59,29 +60,6 @@ targets:
     match: { keys: [email] }
 `;
 
-const X3_FLOW = `name: bulk-customers
-description: Sage X3 customers to Salesforce Accounts and Pardot prospects (initial load)
-trigger: { type: manual }
-source: { connection: sagex3, entity: BPCUSTOMER }
-filter: "CNTEMA != null and CNTEMA != ''"
-targets:
-  - name: account
-    connection: salesforce
-    entity: Account
-    mapping:
-      Name: BPCNAM
-      SageX3_Customer_No__c: BPCNUM
-      BillingCity: CTY
-      Lifetime_Value__c: { expr: '$money(totals.lifetimeValue)' }
-    write: { verb: upsert, externalIdField: SageX3_Customer_No__c }
-  - name: prospect
-    connection: pardot
-    entity: prospect
-    mapping:
-      email: { expr: "$lowercase($trim(CNTEMA))" }
-      company: BPCNAM
-    match: { keys: [email] }
-`;
 
 interface Endpoints {
   salesforce: { url: string };

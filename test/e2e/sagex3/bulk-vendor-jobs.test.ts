@@ -18,31 +18,9 @@ import { startPardotEmulator, type RunningPardotEmulator } from '../../../src/sa
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../../src/sandbox/salesforce/index.js';
 import { startSageX3Emulator, type RunningSageX3Emulator } from '../../../src/sandbox/sagex3/index.js';
 import { journeyHub } from '../../support/journeys.js';
+import { X3_BULK_FLOW as FLOW } from '../../../bench/bulk-flows.js';
 
 const CUSTOMERS = 3000;
-const FLOW = `name: bulk-customers
-description: Sage X3 customers to Salesforce Accounts and Pardot prospects (initial load)
-trigger: { type: manual }
-source: { connection: sagex3, entity: BPCUSTOMER }
-filter: "CNTEMA != null and CNTEMA != ''"
-targets:
-  - name: account
-    connection: salesforce
-    entity: Account
-    mapping:
-      Name: BPCNAM
-      SageX3_Customer_No__c: BPCNUM
-      BillingCity: CTY
-      Lifetime_Value__c: { expr: '$money(totals.lifetimeValue)' }
-    write: { verb: upsert, externalIdField: SageX3_Customer_No__c }
-  - name: prospect
-    connection: pardot
-    entity: prospect
-    mapping:
-      email: { expr: "$lowercase($trim(CNTEMA))" }
-      company: BPCNAM
-    match: { keys: [email] }
-`;
 
 describe.each(['sqlite', 'postgres'] as const)('bulk load through vendor jobs (%s)', (storeKind) => {
   let salesforce: SalesforceEmulator;
