@@ -2,7 +2,9 @@
  * Sage X3 journey 7 end to end: the customer (journey 1) and the catalogue (journey 6) are synced by
  * polling. The template follows Change Data Capture: the Opportunity is won with two line items and
  * the stream brings it, read whole with its lines; the order lands in X3 and its number on the
- * Opportunity, and the write-back's change event makes no second order. The webhook variant: the won
+ * Opportunity, and the write-back's change event makes no second order. A deal won on an Account that
+ * is not an X3 customer yet makes the customer from the Account and its primary contact first, from
+ * the change event alone. The webhook variant: the won
  * Opportunity is posted, signed, to the flow's webhook; the order lands in X3 with its lines and
  * prices, its number on the Opportunity; the same post twice makes one order; an order X3 refuses (an
  * item it does not know) is dead-lettered with X3's reason and, fixed and replayed, lands once. X3's
@@ -11,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SalesforceSandboxClient } from '../../../src/cli/demo/sandbox-clients.js';
 import { signWebhook } from '../../../src/engine/intake.js';
 import { streamWatermarkKey } from '../../../src/engine/stream-runner.js';
 import { waitFor } from '../../support/engine.js';
@@ -60,6 +63,38 @@ describe('Sage X3 journey 7 on Change Data Capture (the template)', () => {
     await waitFor(async () => Number(((await f.store.getWatermark(TEMPLATE, streamWatermarkKey('salesforce', 'Opportunity')))?.extra as { replayId?: number } | undefined)?.replayId ?? 0) >= last, 'the stream to take the write-back', 60_000);
     await f.drain(60_000);
     expect(f.x3.tables.count('SORDER')).toBe(before + 1);
+    expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
+  }, 120_000);
+  it('creates the customer from the Account and its primary contact, then the order, for a deal won on an Account that is not an X3 customer yet (journey 1, won deal)', async () => {
+    await waitFor(() => f.hub.streams.following().includes('salesforce/entity:Opportunity'), 'the hub to follow the Opportunity stream');
+    await f.poll('x3-catalogue');
+    // Made through Salesforce REST, as a rep would; the hub hears only the change events.
+    const sf = new SalesforceSandboxClient(f.salesforce.url);
+    const entry = rows('PricebookEntry').find((e) => rows('Product2').some((p) => p.Id === e.Product2Id && p.SageX3_Item_Ref__c))!;
+    const accountId = await sf.create('Account', { Name: 'Tidewater Cycles', BillingStreet: '12 Harbor Way', BillingCity: 'Norfolk', BillingState: 'Virginia', BillingCountry: 'United States', Phone: '(757) 555-0142' });
+    // A second contact on the Account, not on the deal: the primary contact role decides.
+    await sf.create('Contact', { AccountId: accountId, FirstName: 'Bo', LastName: 'Ruiz', Email: 'bo.ruiz@tidewater.example' });
+    const contactId = await sf.create('Contact', { AccountId: accountId, FirstName: 'Ines', LastName: 'Moreau', Email: 'Ines.Moreau@Tidewater.example' });
+    const opportunityId = await sf.create('Opportunity', { AccountId: accountId, Name: 'Fleet refit', StageName: 'Negotiation/Review', CloseDate: '2026-12-04', Pricebook2Id: entry.Pricebook2Id });
+    await sf.create('OpportunityContactRole', { OpportunityId: opportunityId, ContactId: contactId, Role: 'Decision Maker', IsPrimary: true });
+    await sf.create('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: entry.Id, Quantity: 4, UnitPrice: 75 });
+    const customers = f.x3.tables.count('BPCUSTOMER');
+    await sf.update('Opportunity', opportunityId, { StageName: 'Closed Won' });
+    await waitFor(() => org().table('Opportunity').get(opportunityId)!.SageX3_Order_No__c !== null, 'the won deal to be ordered', 60_000);
+    const code = String(org().table('Account').get(accountId)!.SageX3_Customer_No__c);
+    const customer = f.x3.tables.get('BPCUSTOMER', code)!;
+    expect(customer).toMatchObject({ BPCNAM: 'Tidewater Cycles', BCGCOD: 'WEB', CRY: 'US' });
+    expect(customer.BPADDRESS).toEqual([expect.objectContaining({ ADDLIG1: '12 Harbor Way', CTY: 'Norfolk', SAT: 'VA', TEL1: '+17575550142', WEB1: 'ines.moreau@tidewater.example' })]);
+    expect(customer.CONTACT).toEqual([expect.objectContaining({ CNTFNA: 'Ines', CNTLNA: 'Moreau', CNTEMA: 'ines.moreau@tidewater.example' })]);
+    const order = f.x3.tables.get('SORDER', String(org().table('Opportunity').get(opportunityId)!.SageX3_Order_No__c))!;
+    expect(order).toMatchObject({ BPCORD: code, CUSORDREF: opportunityId.slice(0, 15) });
+    // The write-backs' change events (Account, Opportunity) and a later edit make nothing twice.
+    await sf.update('Opportunity', opportunityId, { Description: 'edited after the order' });
+    const last = f.salesforce.state.streaming.events.filter((e) => e.channel === '/data/OpportunityChangeEvent').at(-1)!.replayId;
+    await waitFor(async () => Number(((await f.store.getWatermark(TEMPLATE, streamWatermarkKey('salesforce', 'Opportunity')))?.extra as { replayId?: number } | undefined)?.replayId ?? 0) >= last, 'the stream to take the edit', 60_000);
+    await f.drain(60_000);
+    expect(f.x3.tables.count('BPCUSTOMER')).toBe(customers + 1);
+    expect(f.x3.tables.list('SORDER').filter((o) => o.CUSORDREF === opportunityId.slice(0, 15))).toHaveLength(1);
     expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
   }, 120_000);
 });
