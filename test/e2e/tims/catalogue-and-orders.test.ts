@@ -7,9 +7,11 @@ import type { JsonObject } from '../../../src/core/json.js';
  * branch (or a route delivery), its number lands on the Opportunity, and a second post makes no
  * second order. A deal with a product that has no TIMS item goes to the dead-letter queue and, fixed,
  * lands once. The template follows Change Data Capture: a deal won in Salesforce becomes its order
- * with nothing posted, once.
+ * with nothing posted, once; a deal won on an Account that is not a TIMS customer yet makes the
+ * customer from the Account and its primary contact first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SalesforceSandboxClient } from '../../../src/cli/demo/sandbox-clients.js';
 import { streamWatermarkKey } from '../../../src/engine/stream-runner.js';
 import { waitFor } from '../../support/engine.js';
 import { timsJourneyFixture, type TimsJourneyFixture } from './harness.js';
@@ -56,6 +58,38 @@ describe('TIMS journey 7 on Change Data Capture (the template)', () => {
     await waitFor(async () => Number(((await f.store.getWatermark(TEMPLATE, streamWatermarkKey('salesforce', 'Opportunity')))?.extra as { replayId?: number } | undefined)?.replayId ?? 0) >= last, 'the stream to take the write-back', 60_000);
     await f.drain(60_000);
     expect(f.tims.books.orders.size).toBe(before + 1);
+    expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
+    expect(f.contractProblems()).toEqual([]);
+  }, 120_000);
+
+  it('creates the customer from the Account and its primary contact, then the order, for a deal won on an Account that is not a TIMS customer yet (journey 1, won deal)', async () => {
+    await waitFor(() => f.hub.streams.following().includes('salesforce/entity:Opportunity'), 'the hub to follow the Opportunity stream');
+    await f.poll(CATALOGUE);
+    // Made through Salesforce REST, as a rep would; the hub hears only the change events.
+    const sf = new SalesforceSandboxClient(f.salesforce.url);
+    const co2 = entryOf('CO2-50');
+    const accountId = await sf.create('Account', { Name: 'Yellowstone Brewing', BillingStreet: '4 Canyon Rd', BillingCity: 'Livingston', BillingState: 'Montana', BillingPostalCode: '59047', BillingCountry: 'United States', Phone: '(406) 555-0177' });
+    // A second contact on the Account, not on the deal: the primary contact role decides.
+    await sf.create('Contact', { AccountId: accountId, FirstName: 'Bo', LastName: 'Ruiz', Email: 'bo.ruiz@yellowstonebrewing.example' });
+    const contactId = await sf.create('Contact', { AccountId: accountId, FirstName: 'Mara', LastName: 'Holt', Email: 'Mara.Holt@YellowstoneBrewing.example' });
+    const opportunityId = await sf.create('Opportunity', { AccountId: accountId, Name: 'CO2 for the taproom', StageName: 'Negotiation/Review', CloseDate: '2026-12-04', Pricebook2Id: co2.Pricebook2Id });
+    await sf.create('OpportunityContactRole', { OpportunityId: opportunityId, ContactId: contactId, Role: 'Decision Maker', IsPrimary: true });
+    await sf.create('OpportunityLineItem', { OpportunityId: opportunityId, PricebookEntryId: co2.Id, Quantity: 6, UnitPrice: 36 });
+    const customers = f.tims.books.customers.size;
+    await sf.update('Opportunity', opportunityId, { StageName: 'Closed Won', Fulfillment__c: 'Ship' });
+    await waitFor(() => org().table('Opportunity').get(opportunityId)!.TIMS_Order_No__c !== null, 'the won deal to be ordered', 60_000);
+    const code = String(org().table('Account').get(accountId)!.TIMS_Customer_Code__c);
+    expect(f.tims.books.customers.get(code)).toMatchObject({ name: 'Yellowstone Brewing', email: 'mara.holt@yellowstonebrewing.example', phone: '+14065550177', externalId: accountId });
+    expect([...f.tims.books.locations.values()].filter((l) => l.customerCode === code)).toEqual([expect.objectContaining({ isDefault: true, warehouseId: 'BIL', address: expect.objectContaining({ line1: '4 Canyon Rd', city: 'Livingston', state: 'MT', postalCode: '59047' }) })]);
+    const orderNo = String(org().table('Opportunity').get(opportunityId)!.TIMS_Order_No__c);
+    expect(f.tims.books.orders.get(orderNo)).toMatchObject({ type: 'ship', customerCode: code, externalId: opportunityId });
+    // The write-backs' change events (Account, Opportunity) and a later edit make nothing twice.
+    await sf.update('Opportunity', opportunityId, { Description: 'edited after the order' });
+    const last = f.salesforce.state.streaming.events.filter((e) => e.channel === '/data/OpportunityChangeEvent').at(-1)!.replayId;
+    await waitFor(async () => Number(((await f.store.getWatermark(TEMPLATE, streamWatermarkKey('salesforce', 'Opportunity')))?.extra as { replayId?: number } | undefined)?.replayId ?? 0) >= last, 'the stream to take the edit', 60_000);
+    await f.drain(60_000);
+    expect(f.tims.books.customers.size).toBe(customers + 1);
+    expect([...f.tims.books.orders.values()].filter((o) => o.externalId === opportunityId)).toHaveLength(1);
     expect((await f.store.listDeadLetters({ status: 'open', flow: TEMPLATE })).filter((d) => d.recordKey === opportunityId)).toEqual([]);
     expect(f.contractProblems()).toEqual([]);
   }, 120_000);
