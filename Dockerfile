@@ -13,7 +13,7 @@ COPY package.json package-lock.json ./
 COPY web/package.json web/package.json
 RUN npm ci --no-audit --no-fund
 COPY . .
-# The server runs from one bundled file (dist/bundle/syncline.mjs); only the packages kept out of the
+# The server runs from its bundle (dist/bundle/syncline.mjs and the chunks beside it); only the packages kept out of the
 # bundle (native add-ons, and those loaded on first use) are needed at run time, so dev dependencies go.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

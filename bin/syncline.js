@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `syncline` command. It runs the CLI in this very process, so SIGTERM and SIGINT from a process
 // manager, a container runtime or `npx` reach the process that serves (which drains and exits): no
-// wrapper stands between them. It runs the compiled, bundled JavaScript (dist/bundle/syncline.mjs)
+// wrapper stands between them. It runs the compiled, bundled JavaScript (dist/bundle/syncline.mjs, which loads its chunks)
 // when that build is at least as new as every source file (scripts/setup.sh builds it), else the
 // TypeScript sources through tsx's loader registered in-process (development; see
 // docs/decisions/0001-run-typescript-with-tsx.md).

@@ -1,19 +1,30 @@
 #!/usr/bin/env node
 // Bundles the compiled server (dist/cli/main.js and everything it imports, npm packages included) into
-// one file, dist/bundle/syncline.mjs, which bin/syncline.js runs. Resolving and reading some 1,100
-// module files was most of a cold start: bundled, `syncline start` used about 0.5 s of CPU to its first
-// accepted webhook instead of 1.4 s, and 116 MiB idle instead of 136 (bench/cold-start.bench.ts,
-// bench/RESULTS.md). Run after `tsc -p tsconfig.build.json` (npm run build:server does both).
+// dist/bundle/: the entry syncline.mjs, which bin/syncline.js runs, and chunks beside it. Resolving and
+// reading some 1,100 module files was most of a cold start: bundled, `syncline start` used about 0.5 s
+// of CPU to its first accepted webhook instead of 1.4 s, and 116 MiB idle instead of 136
+// (bench/cold-start.bench.ts, bench/RESULTS.md). The CLI imports each command group on first use
+// (src/cli/main.ts); split into chunks, `syncline start` then never loads the demo, the emulators or
+// the other commands' code at all, rather than carrying their source text in one file.
+// Run after `tsc -p tsconfig.build.json` (npm run build:server does both).
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const outdir = path.join(root, 'dist/bundle');
 
+// Chunk names carry a content hash: clear the last build's, or they would pile up.
+rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(root, 'dist/cli/main.js')],
-  outfile: path.join(root, 'dist/bundle/syncline.mjs'),
+  entryPoints: { syncline: path.join(root, 'dist/cli/main.js') },
+  outdir,
+  // Chunks sit beside the entry: src/server/paths.ts finds the package root from import.meta.url.
+  chunkNames: '[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
+  splitting: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
@@ -25,3 +36,16 @@ await build({
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __synclineCreateRequire } from 'node:module'; const require = __synclineCreateRequire(import.meta.url);" },
 });
+
+// V8 keeps a module's source text for as long as the process runs (functions compile lazily from it),
+// and one character outside Latin-1 makes it store the whole text at two bytes per character. esbuild
+// escapes strings and identifiers (charset ascii) but leaves comments and regular expression literals
+// as written, and some packages have `→`, `±` or `€` there. Escaping those as \uXXXX changes no
+// meaning (a comment is not read; a regular expression reads the escape as the character) and halves
+// the source's share of every process's heap (bench/RESULTS.md, "Idle memory of the built server").
+for (const file of readdirSync(outdir).filter((f) => f.endsWith('.mjs'))) {
+  const p = path.join(outdir, file);
+  const text = readFileSync(p, 'utf8');
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(p, ascii);
+}

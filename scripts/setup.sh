@@ -58,7 +58,7 @@ if [ -f web/package.json ] && grep -q '"vite' web/package.json; then
     npm run build -w web --silent >/dev/null || warn "console build failed: the server will say so at /"
   fi
 fi
-# 4. The server's compiled JavaScript (dist/, bundled into dist/bundle/syncline.mjs), rebuilt when its
+# 4. The server's compiled JavaScript (dist/, bundled into dist/bundle/: syncline.mjs and its chunks), rebuilt when its
 # sources changed. bin/syncline.js runs it when it is newer than every file in src/, else the sources
 # through tsx (development).
 if [ ! -f dist/.built ] || [ -n "$(find src tsconfig.json tsconfig.build.json -newer dist/.built 2>/dev/null | head -1)" ]; then
