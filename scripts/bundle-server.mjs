@@ -46,6 +46,9 @@ await build({
 for (const file of readdirSync(outdir).filter((f) => f.endsWith('.mjs'))) {
   const p = path.join(outdir, file);
   const text = readFileSync(p, 'utf8');
-  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // A character beyond the Basic Multilingual Plane becomes its two UTF-16 escapes, which a regular
+  // expression (with or without the u flag) and a comment read as that character.
+  const escape = (c) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  const ascii = text.replace(/[^\p{ASCII}]/gu, escape);
   if (ascii !== text) writeFileSync(p, ascii);
 }
