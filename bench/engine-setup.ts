@@ -45,7 +45,8 @@ export async function prepare(url: string, sink: Pick<RunningHttpSink, 'url'>): 
 /** How a benchmark runs Syncline: `bundle` is what users run (`syncline start|worker` from dist/bundle), `tsx` the TypeScript sources through bench/engine-server.ts (needed for the in-process PostgreSQL statement profile). */
 export type BenchRuntime = 'bundle' | 'tsx';
 
-const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** The repository root. */
+export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** The master key every benchmark process shares (the store's secrets are encrypted with it). */
 export const BENCH_MASTER_KEY = 'b'.repeat(64);
 
@@ -100,7 +101,7 @@ export function startSyncline(url: string, role: 'server' | 'worker', options: {
 }
 
 /** True when the bundle was built after the last change to src/ (what bin/syncline.js checks before running it). */
-function bundleIsCurrent(): boolean {
+export function bundleIsCurrent(): boolean {
   const stamp = path.join(ROOT, 'dist', '.built');
   if (!existsSync(stamp)) return false;
   const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));

@@ -78,6 +78,13 @@ export interface PackedRecords {
 }
 
 /**
+ * Slices already packed, shared by the packers of one bulk load: every target of a flow usually takes
+ * the same source records in the same order, so each slice is gzipped once and its text shared by the
+ * targets' batch jobs instead of packed (and held) once per target. Keyed by the slice's first record.
+ */
+export type PackCache = WeakMap<Fields, { data: Fields[]; packed: string }>;
+
+/**
  * Packs a batch's records as they arrive, so a bulk load holds a source record's data only until its
  * slice of PACK_RECORDS is full, not until the whole batch (100,000 records) has been read.
  */
@@ -85,6 +92,9 @@ export class RecordPacker {
   private readonly records: BatchRecord[] = [];
   private readonly packed: string[] = [];
   private slice: Fields[] = [];
+
+  /** `cache`: shared with the other targets' packers of the same load. */
+  constructor(private readonly cache?: PackCache) {}
 
   /** Records added so far. */
   get size(): number {
@@ -98,16 +108,25 @@ export class RecordPacker {
     if (this.slice.length === PACK_RECORDS) {
       const full = this.slice;
       this.slice = [];
-      this.packed.push(await packSlice(full));
+      this.packed.push(await this.pack(full));
     }
   }
 
   /** The records and their packed data; the packer is empty afterwards. */
   async finish(): Promise<PackedRecords> {
-    if (this.slice.length) this.packed.push(await packSlice(this.slice));
+    if (this.slice.length) this.packed.push(await this.pack(this.slice));
     this.slice = [];
     const out = { records: this.records.splice(0), packed: this.packed.splice(0) };
     return out;
+  }
+
+  /** A slice's packed text: another target's, when it packed these very records, else gzipped now. */
+  private async pack(data: Fields[]): Promise<string> {
+    const hit = this.cache?.get(data[0]);
+    if (hit && hit.data.length === data.length && hit.data.every((d, i) => d === data[i])) return hit.packed;
+    const packed = await packSlice(data);
+    this.cache?.set(data[0], { data, packed });
+    return packed;
   }
 }
 

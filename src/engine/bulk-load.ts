@@ -13,7 +13,7 @@ import { isPendingBatch, type BatchResult, type EntitySpec, type SourceRecord, t
 import type { TargetDef } from '../core/flow.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { InboxEvent, Store } from '../store/types.js';
-import { packedBatchCheckJob, RecordPacker, sortOutcomes, unpackRecords } from './batch-check.js';
+import { packedBatchCheckJob, RecordPacker, sortOutcomes, unpackRecords, type PackCache } from './batch-check.js';
 import { validateRecord, type MappingContext } from '../mapping/index.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
@@ -77,19 +77,21 @@ export async function bulkLoad(deps: Deps, flowName: string, options: BulkLoadOp
     options.onProgress?.({ ...progress, written: { ...progress.written } });
   };
   const batchSize = Math.max(1, options.batchSize ?? BULK_BATCH);
-  const gathered: Gathered[] = flow.compiled.targets.map((target) => ({ target, ops: [], owners: new RecordPacker() }));
+  const packCache: PackCache = new WeakMap();
+  const gathered: Gathered[] = flow.compiled.targets.map((target) => ({ target, ops: [], owners: new RecordPacker(packCache) }));
   const conn = await deps.pool.get(source.connection);
   let since: Watermark | null = null;
   let newest: Watermark | null = null;
   for (;;) {
     report({ phase: 'reading', detail: `${source.connection} ${source.entity}` });
-    const page = await conn.connector.readChanges(source.entity, since, { limit: Math.max(1, options.pageSize ?? BULK_PAGE) });
-    progress.read += page.records.length;
-    if (page.next && (!newest || compareMarks(page.next, newest) > 0)) newest = page.next;
-    await mapPage(flow, page.records, gathered, deps, progress, report);
+    const { records, next, hasMore } = await conn.connector.readChanges(source.entity, since, { limit: Math.max(1, options.pageSize ?? BULK_PAGE) });
+    progress.read += records.length;
+    if (next && (!newest || compareMarks(next, newest) > 0)) newest = next;
+    // The page is emptied as it is handed over, so its records can go before the batches are submitted.
+    await mapPage(flow, records.splice(0), gathered, deps, progress, report);
     for (const g of gathered) if (g.ops.length >= batchSize) await submit(flow, g, deps, progress, report);
-    if (!page.hasMore || !page.next) break;
-    since = page.next;
+    if (!hasMore || !next) break;
+    since = next;
   }
   for (const g of gathered) if (g.ops.length) await submit(flow, g, deps, progress, report);
   if (newest) {
@@ -173,6 +175,8 @@ async function submit(flow: FlowRuntime, g: Gathered, deps: Deps, progress: Bulk
     const e = toSyncError(err);
     result = ops.map(() => ({ ok: false as const, error: e }));
   }
+  // Sent: the ops (a batch of 50,000 mapped records) need not live through the job's enqueue.
+  ops.length = 0;
   if (isPendingBatch(result)) {
     // The vendor works on it now; a worker checks it when the connector asked, holding nothing meanwhile.
     await deps.store.enqueue([packedBatchCheckJob(flow, t, owners, result)]);

@@ -58,9 +58,17 @@ export function chunks<T>(xs: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Values per `in (...)` query. The per-request cost dominates a bulk read (a page's totals are three
+ * such reads per chunk: 7,500 requests for 100,000 customers at 40), while 100 keys of X3's longest
+ * (15 characters) make a where clause of about 2.4 KB once URL-encoded, well within the 8 KB request
+ * line web servers accept.
+ */
+export const IN_LIST_SIZE = 100;
+
 /** Resources of `cls` whose `field` is one of `values`. */
 export async function* whereIn(rest: X3Reader, cls: string, field: string, values: readonly string[], signal?: AbortSignal): AsyncGenerator<Resource> {
-  for (const part of chunks([...new Set(values)], 40)) {
+  for (const part of chunks([...new Set(values)], IN_LIST_SIZE)) {
     if (part.length === 0) continue;
     yield* rest.query(cls, { where: `${field} in (${part.map(whereLiteral).join(',')})`, signal });
   }
