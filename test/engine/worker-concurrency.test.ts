@@ -1,0 +1,70 @@
+/**
+ * A worker keeps `concurrency` jobs running while jobs are due: a job whose run is over and whose
+ * outcome is being committed (on PostgreSQL a grouped commit that may wait for the group before it)
+ * gives its place to the next job. It still holds its lease and its record's lock until the commit
+ * is acknowledged, and at most as many jobs again may be committing.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from '../../src/engine/worker.js';
+import type { Store } from '../../src/store/types.js';
+import { engineFixture, queueDrained, waitFor, type EngineFixture } from '../support/engine.js';
+
+/** The store as the worker sees it, with every completeJob held until `release()`. */
+function heldCommits(store: Store): { store: Store; held: () => number; release: () => void } {
+  const waiting: Array<() => void> = [];
+  let open = false;
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'completeJob') {
+        return async (...args: unknown[]) => {
+          if (!open) await new Promise<void>((resolve) => waiting.push(resolve));
+          return (target.completeJob as (...a: unknown[]) => Promise<boolean>).apply(target, args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    store: proxy,
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const w of waiting.splice(0)) w();
+    },
+  };
+}
+
+describe('worker concurrency', () => {
+  let f: EngineFixture | null = null;
+  afterEach(async () => {
+    await f?.close();
+    f = null;
+  });
+
+  it('runs the next jobs while earlier outcomes are still committing, up to as many again', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    const commits = heldCommits(fx.store);
+    const worker = new Worker({ store: commits.store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 10 });
+    for (let i = 0; i < 6; i++) {
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `c-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `c${i}`, email: `c${i}@example.com`, name: `C ${i}` })) });
+    }
+    await worker.start();
+    try {
+      // Two running at a time, and two more may run while the first two commit: four runs, no more.
+      await waitFor(() => commits.held() === 4, 'four runs finished with their commits held');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(commits.held()).toBe(4);
+      expect(fx.sink.records('contacts')).toHaveLength(4);
+      expect(worker.busy).toBe(4);
+      commits.release();
+      await waitFor(async () => fx.sink.records('contacts').length === 6 && (await queueDrained(fx.store)), 'every record');
+    } finally {
+      commits.release();
+      await worker.stop();
+    }
+    expect(await fx.store.listDeadLetters({})).toEqual([]);
+  });
+});
