@@ -180,7 +180,8 @@ export class Worker {
       if (f.status !== 'active') continue;
       let healthy = true;
       try {
-        healthy = await this.health.flowHealthy((await this.deps.flows.get(f.name)).def);
+        // The version from the cached list, so a claim reads no flow row from the store.
+        healthy = await this.health.flowHealthy((await this.deps.flows.get(f.name, f.currentVersion)).def);
       } catch {
         // A flow that cannot be loaded is claimed and fails with its own reason.
       }

@@ -1,8 +1,9 @@
 /**
- * A worker keeps `concurrency` jobs running while jobs are due: a job whose run is over and whose
+ * How a worker claims. It keeps `concurrency` jobs running while jobs are due: a job whose run is over and whose
  * outcome is being committed (on PostgreSQL a grouped commit that may wait for the group before it)
  * gives its place to the next job. It still holds its lease and its record's lock until the commit
- * is acknowledged, and at most as many jobs again may be committing.
+ * is acknowledged, and at most as many jobs again may be committing. And a claim costs the store
+ * one statement: the flows it may take come from the cached flow list, not a flow read each.
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,5 +67,49 @@ describe('worker concurrency', () => {
       await worker.stop();
     }
     expect(await fx.store.listDeadLetters({})).toEqual([]);
+  });
+});
+
+describe('worker claims', () => {
+  let f: EngineFixture | null = null;
+  afterEach(async () => {
+    await f?.close();
+    f = null;
+  });
+
+  it('read no flow row from the store: the flow list the worker caches names each flow\'s version', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    let flowReads = 0;
+    let claims = 0;
+    // The hub's flow cache reads through the fixture's store: count on it.
+    const getFlow = fx.store.getFlow.bind(fx.store);
+    fx.store.getFlow = (name) => {
+      flowReads += 1;
+      return getFlow(name);
+    };
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (prop === 'claimJobs') claims += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `r-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `r${i}`, email: `r${i}@example.com`, name: `R ${i}` })) });
+    }
+    flowReads = 0;
+    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 10 });
+    await worker.start();
+    try {
+      await waitFor(async () => fx.sink.records('contacts').length === 4 && (await queueDrained(fx.store)), 'every record');
+    } finally {
+      await worker.stop();
+    }
+    expect(claims).toBeGreaterThan(1);
+    expect(flowReads).toBe(0);
   });
 });
