@@ -17,9 +17,10 @@ import { toJson } from '../rows.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
 import { Batcher } from './batcher.js';
-import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type ReleaseRow } from './hot-statements.js';
+import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type RateReservation, type ReleaseRow } from './hot-statements.js';
 import { isPostgresOutage } from './outage.js';
 import { claimStatement, dbIso } from './claim.js';
+import { RateCredit } from './rate-credit.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -78,7 +79,8 @@ export class PostgresStore extends KyselyStore {
     maxGroups: GROUPS_AT_ONCE,
     onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
   });
-  readonly #rates = new Batcher<RateCall, number>({
+  readonly #credit = new RateCredit();
+  readonly #rates = new Batcher<RateCall, RateReservation>({
     group: (calls) => reserveRates(this.#pool, calls),
     single: (call) => reserveRates(this.#pool, [call]).then((w) => w[0]),
     maxItems: GROUP_ITEMS,
@@ -269,8 +271,19 @@ export class PostgresStore extends KyselyStore {
     return this.#slots.heldBy(key);
   }
 
-  /** Calls reserved together share one statement (GCRA on the database clock; see reserveRates). */
-  reserveCallRate(key: string, perSecond: number): Promise<number> {
-    return this.#rates.add({ key, perSecond });
+  /**
+   * Calls reserved together share one statement (GCRA on the database clock; see reserveRates); far
+   * from the limit a reservation takes a block for the calls that follow (rate-credit.ts).
+   */
+  async reserveCallRate(key: string, perSecond: number): Promise<number> {
+    if (this.#credit.take(key)) return 0;
+    const ahead = this.#credit.ahead(key, perSecond);
+    let answer: RateReservation | null = null;
+    try {
+      answer = await this.#rates.add({ key, perSecond, calls: 1 + ahead });
+      return answer.wait;
+    } finally {
+      this.#credit.settle(key, ahead, answer);
+    }
   }
 }
