@@ -3,7 +3,6 @@
  * start from a block reserved ahead instead of a statement each; near the limit each call still
  * reserves alone (the conformance suite's rate tests, at 5 calls/s, hold that).
  */
-import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import type { PostgresStore } from '../../src/store/postgres/index.js';
@@ -17,7 +16,7 @@ describe.skipIf(!available)('postgres per-second reservations', () => {
     const db = await createTestDatabase('syncline_rate_credit');
     const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
     try {
-      const pool = store.pool as pg.Pool & { query: (...args: unknown[]) => unknown };
+      const pool = store.pool as unknown as { query: (...args: unknown[]) => unknown };
       const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
       let reservations = 0;
       pool.query = (...args: unknown[]) => {
