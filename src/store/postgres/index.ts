@@ -42,6 +42,13 @@ type OutcomeCall = { kind: 'complete'; input: JobCompletion } | { kind: 'retry';
 /** Most calls written in one group, and groups written at once. */
 const GROUP_ITEMS = 128;
 const GROUPS_AT_ONCE = 2;
+/**
+ * Outcome groups are written one at a time: outcomes arriving meanwhile make the next group bigger.
+ * A group costs about nine statements whatever its size, so at a hundred outcomes a second two groups
+ * at once held about two jobs each. The worker no longer waits for a commit before its next job
+ * (engine/worker.ts), so a larger group costs no throughput.
+ */
+const OUTCOME_GROUPS_AT_ONCE = 1;
 
 /**
  * The pool a process running `concurrency` jobs at once needs: its jobs' reads (each job reads its
@@ -76,7 +83,7 @@ export class PostgresStore extends KyselyStore {
     group: (calls) => this.outcomeGroup(calls),
     single: (call) => (call.kind === 'complete' ? super.completeJob(call.input) : super.retryJob(call.input)),
     maxItems: GROUP_ITEMS,
-    maxGroups: GROUPS_AT_ONCE,
+    maxGroups: OUTCOME_GROUPS_AT_ONCE,
     onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
   });
   readonly #credit = new RateCredit();
