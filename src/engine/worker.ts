@@ -78,6 +78,8 @@ export class Worker {
   private readonly runs = new Set<string>();
   private running = false;
   private wake: (() => void) | null = null;
+  /** A notification came while the loop was not waiting (its claim was in flight): look again before waiting. */
+  private notified = false;
   private loopDone: Promise<void> | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -102,7 +104,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = await this.deps.store.onJobsAvailable(() => this.wake?.());
+    this.unsubscribe = await this.deps.store.onJobsAvailable(() => this.notify());
     this.renewTimer = setInterval(() => void this.renew(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
     this.loopDone = this.loop();
@@ -130,6 +132,8 @@ export class Worker {
       const free = this.free();
       let claimed: JobRow[] = [];
       if (free > 0) {
+        // Jobs notified from here on may have been queued after this claim looked.
+        this.notified = false;
         try {
           const flows = await this.claimableFlows();
           claimed = flows.length ? await this.deps.store.claimJobs({ workerId: this.id, limit: free, leaseMs: this.leaseMs, flows }) : [];
@@ -148,8 +152,12 @@ export class Worker {
         this.inFlight.set(job.id, p);
       }
       if (claimed.length === 0 || this.free() <= 0) {
+        if (this.notified && this.free() > 0) continue;
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.idlePollMs);
+          const t = setTimeout(() => {
+            this.wake = null;
+            resolve();
+          }, this.idlePollMs);
           this.wake = () => {
             clearTimeout(t);
             this.wake = null;
@@ -166,6 +174,12 @@ export class Worker {
    */
   private free(): number {
     return Math.min(this.concurrency - this.runs.size, 2 * this.concurrency - this.inFlight.size);
+  }
+
+  /** Jobs were queued: wake the loop, or have it look again once its claim in flight returns. */
+  private notify(): void {
+    if (this.wake) this.wake();
+    else this.notified = true;
   }
 
   /** The job's run is over and its outcome is being recorded: its place goes to the next job. */

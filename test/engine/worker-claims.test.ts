@@ -112,4 +112,45 @@ describe('worker claims', () => {
     expect(claims).toBeGreaterThan(1);
     expect(flowReads).toBe(0);
   });
+  it('look again when jobs were queued while a claim was in flight, instead of waiting for the idle poll', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    let holdFirst: (() => void) | null = null;
+    const firstClaimHeld = new Promise<void>((resolve) => (holdFirst = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop === 'claimJobs') {
+          return async (...args: unknown[]) => {
+            const rows = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (first) {
+              // The first claim found nothing; it answers only after an event was queued.
+              first = false;
+              holdFirst?.();
+              await gate;
+            }
+            return rows;
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    // An idle poll far longer than the test: only the notification can make the worker look again.
+    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 600_000 });
+    await worker.start();
+    try {
+      await firstClaimHeld;
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': 'n-1' }, rawBody: Buffer.from(JSON.stringify({ id: 'n1', email: 'n1@example.com', name: 'N 1' })) });
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await waitFor(() => fx.sink.records('contacts').length === 1, 'the record queued during the claim', 5000);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
 });
