@@ -4,7 +4,8 @@
  * Prints `listening <url>` when ready. With BENCH_ROLE=worker it runs only a worker (no HTTP server)
  * and prints `working`, so the benchmark can add worker processes on the same store.
  * With PG_PROFILE=<file> it counts every PostgreSQL statement; `reset` and `dump` lines on stdin
- * restart the count and write it to the file.
+ * restart the count and write it to the file. With JOB_TIMELINE=<file> it records where each job's
+ * time goes (bench/job-timeline.ts), reset and dumped by the same lines.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { SynclineHub } from '../src/engine/hub.js';
 import { openStore, poolSizeFor } from '../src/store/index.js';
 import { httpConnector } from '../src/connectors/http/index.js';
 import { profilePostgres, profileSnapshot, resetProfile } from './pg-profile.js';
+import { resetTimeline, timelineSnapshot, traceJobs } from './job-timeline.js';
 
 /** Engine tests and benchmarks need only the generic connector. */
 const connectors = new Map([[httpConnector.type, httpConnector]]);
@@ -21,11 +23,19 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 
 const profileFile = process.env.PG_PROFILE;
-if (profileFile) {
-  profilePostgres(profileFile);
+const timelineFile = process.env.JOB_TIMELINE;
+if (profileFile) profilePostgres(profileFile);
+if (timelineFile) traceJobs();
+if (profileFile || timelineFile) {
   createInterface({ input: process.stdin }).on('line', (line) => {
-    if (line === 'reset') resetProfile();
-    if (line === 'dump') writeFileSync(profileFile, JSON.stringify(profileSnapshot()));
+    if (line === 'reset') {
+      if (profileFile) resetProfile();
+      if (timelineFile) resetTimeline();
+    }
+    if (line === 'dump') {
+      if (profileFile) writeFileSync(profileFile, JSON.stringify(profileSnapshot()));
+      if (timelineFile) writeFileSync(timelineFile, JSON.stringify(timelineSnapshot()));
+    }
     if (line === 'reset' || line === 'dump') process.stdout.write(`${line} done\n`);
   });
 }

@@ -4,15 +4,18 @@
  * and end-to-end latency p50/p99 at a steady 200 events/s (sent time → stored in the sink).
  *
  *   npx tsx bench/engine.bench.ts [--events 20000] [--stores sqlite,postgres]
- *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--section <title>]
+ *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--timeline 1] [--section <title>]
  *     [--durability power-loss|process-crash] [--runtime bundle|tsx] [--write no]
  *
  * `--workers` runs the server (HTTP + one worker) plus N-1 worker-only processes on the same store;
  * `--sink-latency-ms` makes the sink answer every call that much later (an I/O-bound target);
  * `--concurrency` is jobs in flight per worker; `--profile 1` counts every PostgreSQL statement the
- * Syncline processes send during the burst (bench/pg-profile.ts) and prints the statements per event.
+ * Syncline processes send during the burst (bench/pg-profile.ts) and prints the statements per event;
+ * `--timeline 1` records where each job's time goes during the burst (bench/job-timeline.ts) and prints it.
+ * CPU per event during the burst is measured for each Syncline process, the database's backends and
+ * this process (load generator and sink), from /proc, so runs on a loaded machine still compare.
  * `--runtime bundle` (default) runs `syncline start|worker` from the built bundle, as users run it;
- * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1`).
+ * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1` or `--timeline 1`).
  * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run. Writes its table into bench/RESULTS.md
  * under "## Engine" for the default single-worker run, under `--section` when given, else (and always
@@ -26,8 +29,10 @@ import { Agent, request } from 'undici';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
 import { prepare, startSyncline, waitForCount, type BenchRuntime } from './engine-setup.js';
-import { machine, markdownTable, percentile, writeSection } from './report.js';
+import { machine, markdownTable, percentile, procStats, writeSection } from './report.js';
 import type { StatementProfile } from './pg-profile.js';
+import { summarizeTimelines, type timelineSnapshot } from './job-timeline.js';
+import pg from 'pg';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -37,6 +42,7 @@ const WORKERS = (args.get('workers') ?? '1').split(',').map(Number);
 const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Number);
 const CONCURRENCY = Number(args.get('concurrency') ?? 64);
 const PROFILE = args.get('profile') === '1';
+const TIMELINE = args.get('timeline') === '1';
 const RUNTIME = (args.get('runtime') ?? 'bundle') as BenchRuntime;
 const SECTION = args.get('write') === 'no' ? null : (args.get('section') ?? (args.has('workers') || args.has('sink-latency-ms') || args.has('concurrency') || args.has('durability') ? null : 'Engine'));
 // The Syncline processes read it as `syncline start` does (SYNCLINE_DURABILITY); they inherit this environment.
@@ -50,15 +56,18 @@ interface BenchProcess {
   child: ChildProcess;
   base: string | null;
   profileFile: string | null;
+  timelineFile: string | null;
   /** Sends a line to the process and waits for its acknowledgement. */
   command(line: 'reset' | 'dump'): Promise<void>;
 }
 
-async function startProcess(url: string, role: 'server' | 'worker', index: number, profileDir: string | null): Promise<BenchProcess> {
+async function startProcess(url: string, role: 'server' | 'worker', index: number, profileDir: string | null, timelineDir: string | null): Promise<BenchProcess> {
   const profileFile = profileDir ? path.join(profileDir, `p${index}.json`) : null;
-  // The statement profile hooks pg inside the process, which only bench/engine-server.ts does.
-  const runtime: BenchRuntime = profileFile ? 'tsx' : RUNTIME;
-  const { child, base } = await startSyncline(url, role, { runtime, concurrency: CONCURRENCY, env: profileFile ? { PG_PROFILE: profileFile } : {}, stdin: true });
+  const timelineFile = timelineDir ? path.join(timelineDir, `t${index}.json`) : null;
+  // The statement profile and the job timeline hook the process from inside, which only bench/engine-server.ts does.
+  const runtime: BenchRuntime = profileFile || timelineFile ? 'tsx' : RUNTIME;
+  const env: Record<string, string> = { ...(profileFile ? { PG_PROFILE: profileFile } : {}), ...(timelineFile ? { JOB_TIMELINE: timelineFile } : {}) };
+  const { child, base } = await startSyncline(url, role, { runtime, concurrency: CONCURRENCY, env, stdin: true });
   let out = '';
   const acks: Array<{ line: string; resolve: () => void }> = [];
   child.stdout!.on('data', (d: Buffer) => {
@@ -75,6 +84,7 @@ async function startProcess(url: string, role: 'server' | 'worker', index: numbe
     child,
     base,
     profileFile,
+    timelineFile,
     command: (line) =>
       new Promise<void>((done) => {
         acks.push({ line, resolve: done });
@@ -103,15 +113,54 @@ function readProfiles(files: string[], events: number): { perEvent: number; msPe
   };
 }
 
+/** CPU seconds used so far by each Syncline process, the database's backends (by pid) and this process. */
+interface CpuSample {
+  syncline: number[];
+  backends: Map<number, number>;
+  bench: number;
+}
+
+async function sampleCpu(procs: BenchProcess[], database: string | null): Promise<CpuSample> {
+  const backends = new Map<number, number>();
+  if (database) {
+    const client = new pg.Client({ connectionString: PG_ADMIN });
+    await client.connect();
+    try {
+      const res = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+      for (const { pid } of res.rows) {
+        try {
+          backends.set(pid, procStats(pid).cpuSeconds);
+        } catch {
+          // The backend ended meanwhile.
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  }
+  const own = process.cpuUsage();
+  return { syncline: procs.map((p) => procStats(p.child.pid!).cpuSeconds), backends, bench: (own.user + own.system) / 1e6 };
+}
+
+/** CPU ms per event between two samples: each Syncline process, the database backends together (a backend that started in between counts whole), and this process. */
+function cpuPerEvent(a: CpuSample, b: CpuSample, events: number): { syncline: number[]; postgres: number; bench: number } {
+  const ms = (s: number) => Math.round((s * 1000 * 100) / events) / 100;
+  let pgSeconds = 0;
+  for (const [pid, after] of b.backends) pgSeconds += after - (a.backends.get(pid) ?? 0);
+  return { syncline: b.syncline.map((v, i) => ms(v - a.syncline[i])), postgres: ms(pgSeconds), bench: ms(b.bench - a.bench) };
+}
+
 async function run(kind: string, workers: number, sinkLatencyMs: number): Promise<Record<string, string | number>> {
   let url: string;
   let cleanup: () => Promise<void>;
+  let database: string | null = null;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-bench-'));
     url = `sqlite:${path.join(dir, 'bench.db')}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const name = `syncline_bench_${Date.now()}`;
+    database = name;
     url = await createPostgresDatabase(PG_ADMIN, name);
     cleanup = () => dropPostgresDatabase(PG_ADMIN, name);
   }
@@ -122,8 +171,9 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     await res.body.dump();
   }
   const profileDir = PROFILE && kind === 'postgres' ? mkdtempSync(path.join(os.tmpdir(), 'syncline-pgprof-')) : null;
-  const procs: BenchProcess[] = [await startProcess(url, 'server', 0, profileDir)];
-  for (let i = 1; i < workers; i++) procs.push(await startProcess(url, 'worker', i, profileDir));
+  const timelineDir = TIMELINE ? mkdtempSync(path.join(os.tmpdir(), 'syncline-timeline-')) : null;
+  const procs: BenchProcess[] = [await startProcess(url, 'server', 0, profileDir, timelineDir)];
+  for (let i = 1; i < workers; i++) procs.push(await startProcess(url, 'worker', i, profileDir, timelineDir));
   const base = procs[0].base!;
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const agent = new Agent({ connections: 64, pipelining: 1 });
@@ -139,9 +189,10 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     await Promise.all(Array.from({ length: 200 }, (_, i) => send(1_000_000 + i)));
     await waitForCount(sink, 200, 60_000);
     sink.reset();
-    if (profileDir) await Promise.all(procs.map((p) => p.command('reset')));
+    if (profileDir || timelineDir) await Promise.all(procs.map((p) => p.command('reset')));
 
     // Throughput: push EVENTS with 64 requests in flight, time until the last one is stored.
+    const cpuBefore = await sampleCpu(procs, database);
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -152,12 +203,18 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     const accepted = performance.now();
     await waitForCount(sink, EVENTS, 300_000);
     const done = performance.now();
+    const cpu = cpuPerEvent(cpuBefore, await sampleCpu(procs, database), EVENTS);
     const throughput = EVENTS / ((done - t0) / 1000);
     const intake = EVENTS / ((accepted - t0) / 1000);
     sink.reset();
     let profile: ReturnType<typeof readProfiles> | null = null;
+    if (profileDir || timelineDir) await Promise.all(procs.map((p) => p.command('dump')));
+    if (timelineDir) {
+      const t = summarizeTimelines(procs.map((p) => JSON.parse(readFileSync(p.timelineFile!, 'utf8')) as ReturnType<typeof timelineSnapshot>));
+      console.error(`Job timeline during the burst: mean jobs in flight per process ${t.meanInFlight.join(', ')} (of ${CONCURRENCY}); ${t.claimsPerJob} claims per job, ${t.emptyClaimShare} % of claims empty`);
+      console.table(t.phases);
+    }
     if (profileDir) {
-      await Promise.all(procs.map((p) => p.command('dump')));
       profile = readProfiles(procs.map((p) => p.profileFile!), EVENTS);
       console.error(`PostgreSQL statements per event: ${profile.perEvent} (${profile.msPerEvent} ms of client-side wait per event, summed over concurrent statements)`);
       console.table(profile.top);
@@ -188,6 +245,9 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       [`p50 ms @${RATE}/s`]: percentile(lat, 0.5),
       [`p99 ms @${RATE}/s`]: percentile(lat, 0.99),
       ...(profile ? { 'statements/event': profile.perEvent } : {}),
+      'CPU ms/event, Syncline processes': cpu.syncline.join(' + '),
+      ...(database ? { 'CPU ms/event, PostgreSQL backends': cpu.postgres } : {}),
+      'CPU ms/event, load generator + sink': cpu.bench,
       'load avg at start': load,
     };
   } finally {
@@ -198,6 +258,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       }),
     );
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (timelineDir) rmSync(timelineDir, { recursive: true, force: true });
     await agent.close();
     await sink.close();
     await cleanup();

@@ -69,8 +69,17 @@ export class Worker {
   private readonly idlePollMs: number;
   private readonly outageRetryMs: number;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Jobs in flight whose run has not reached its outcome: what `concurrency` bounds. A job recording
+   * its outcome (a commit that may wait for its group) leaves this set, so the next claim and run
+   * overlap that commit instead of waiting for it; the job stays in flight, holding its record's lock
+   * and its lease, until the commit is acknowledged.
+   */
+  private readonly runs = new Set<string>();
   private running = false;
   private wake: (() => void) | null = null;
+  /** A notification came while the loop was not waiting (its claim was in flight): look again before waiting. */
+  private notified = false;
   private loopDone: Promise<void> | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -95,7 +104,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = await this.deps.store.onJobsAvailable(() => this.wake?.());
+    this.unsubscribe = await this.deps.store.onJobsAvailable(() => this.notify());
     this.renewTimer = setInterval(() => void this.renew(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
     this.loopDone = this.loop();
@@ -120,9 +129,11 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const free = this.concurrency - this.inFlight.size;
+      const free = this.free();
       let claimed: JobRow[] = [];
       if (free > 0) {
+        // Jobs notified from here on may have been queued after this claim looked.
+        this.notified = false;
         try {
           const flows = await this.claimableFlows();
           claimed = flows.length ? await this.deps.store.claimJobs({ workerId: this.id, limit: free, leaseMs: this.leaseMs, flows }) : [];
@@ -131,16 +142,22 @@ export class Worker {
         }
       }
       for (const job of claimed) {
+        this.runs.add(job.id);
         // Two jobs about one source record run one after the other, each seeing the other's committed cross-reference.
         const p = this.locks.run(job.recordKey ? [`${job.flow}\u0000${job.recordKey}`] : [], () => this.execute(job)).finally(() => {
+          this.runs.delete(job.id);
           this.inFlight.delete(job.id);
           this.wake?.();
         });
         this.inFlight.set(job.id, p);
       }
-      if (claimed.length === 0 || this.inFlight.size >= this.concurrency) {
+      if (claimed.length === 0 || this.free() <= 0) {
+        if (this.notified && this.free() > 0) continue;
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.idlePollMs);
+          const t = setTimeout(() => {
+            this.wake = null;
+            resolve();
+          }, this.idlePollMs);
           this.wake = () => {
             clearTimeout(t);
             this.wake = null;
@@ -151,6 +168,25 @@ export class Worker {
     }
   }
 
+  /**
+   * Jobs to claim now: up to `concurrency` running, plus as many again recording their outcomes (so a
+   * store slow to commit holds back claims instead of letting outcomes pile up without bound).
+   */
+  private free(): number {
+    return Math.min(this.concurrency - this.runs.size, 2 * this.concurrency - this.inFlight.size);
+  }
+
+  /** Jobs were queued: wake the loop, or have it look again once its claim in flight returns. */
+  private notify(): void {
+    if (this.wake) this.wake();
+    else this.notified = true;
+  }
+
+  /** The job's run is over and its outcome is being recorded: its place goes to the next job. */
+  private ran(jobId: string): void {
+    if (this.runs.delete(jobId)) this.wake?.();
+  }
+
   /** Active flows whose connections are all healthy: a flow whose credential was refused waits, unclaimed. */
   private async claimableFlows(): Promise<string[]> {
     const out: string[] = [];
@@ -158,7 +194,8 @@ export class Worker {
       if (f.status !== 'active') continue;
       let healthy = true;
       try {
-        healthy = await this.health.flowHealthy((await this.deps.flows.get(f.name)).def);
+        // The version from the cached list, so a claim reads no flow row from the store.
+        healthy = await this.health.flowHealthy((await this.deps.flows.get(f.name, f.currentVersion)).def);
       } catch {
         // A flow that cannot be loaded is claimed and fails with its own reason.
       }
@@ -202,7 +239,8 @@ export class Worker {
    * usually works a moment later. Without this the job would wait out its whole lease. Recording
    * twice is harmless: every outcome call checks that this worker still holds the lease.
    */
-  private async persist<T>(record: () => Promise<T>): Promise<T> {
+  private async persist<T>(jobId: string, record: () => Promise<T>): Promise<T> {
+    this.ran(jobId);
     for (let attempt = 0; ; attempt++) {
       try {
         return await record();
@@ -241,6 +279,7 @@ export class Worker {
         // in the queue, not in this worker, and holds no limiter slot.
         const b = job.payload.batch;
         const out = await checkBatch(flow, job, job.payload, { pool: this.deps.pool, store });
+        this.ran(job.id);
         if (!out.done) {
           if (!(await store.deferJob({ jobId: job.id, workerId: this.id, runAt: out.runAt, payload: out.payload as unknown as JsonValue }))) {
             this.deps.logger.warn({ job: job.id }, 'batch check finished after its lease was lost');
@@ -257,12 +296,12 @@ export class Worker {
         });
       } else if (isReconcilePayload(job.payload)) {
         const rec = await reconcile(job.flow, job.payload.reason, { store, pool: this.deps.pool, flows: this.deps.flows, onDrift: (f, n) => metrics?.drift.set({ flow: f }, n) });
-        await this.persist(() => store.completeJob({ jobId: job.id, workerId: this.id, run: { ...run('succeeded'), stats: { attempt, reconciliation: rec.id } }, traces: [{ step: 'reconcile', status: 'ok', after: { run: rec.id, ...(rec.summary ?? {}) } }] }));
+        await this.persist(job.id, () => store.completeJob({ jobId: job.id, workerId: this.id, run: { ...run('succeeded'), stats: { attempt, reconciliation: rec.id } }, traces: [{ step: 'reconcile', status: 'ok', after: { run: rec.id, ...(rec.summary ?? {}) } }] }));
       } else if (isReadPayload(job.payload)) {
         const readDeps = { store, pool: this.deps.pool, signal: this.abort.signal };
         const out = flow.def.sync ? await readPairSides(flow, job.payload.read, readDeps) : await readSource(flow, job.payload.read, readDeps);
         const source = flow.def.source;
-        await this.persist(() => store.completeJob({
+        await this.persist(job.id, () => store.completeJob({
           jobId: job.id,
           workerId: this.id,
           // queuedJobIds lets a caller await the run with every record it queued (awaitRun).
@@ -272,7 +311,7 @@ export class Worker {
       } else {
         const runDeps = { store, pool: this.deps.pool, metrics, locks: this.locks };
         const result: RecordRunResult = flow.def.sync ? await runPairJob(flow, job.payload, runDeps) : await runRecord(flow, asEventPayload(job.payload), runDeps);
-        const ok = await this.persist(() => store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes }));
+        const ok = await this.persist(job.id, () => store.completeJob({ jobId: job.id, workerId: this.id, run: run(result.status), traces: result.traces, xref: result.xref, hashes: result.hashes }));
         if (!ok) this.deps.logger.warn({ job: job.id }, 'job finished after its lease was lost; its outcome was not recorded twice');
       }
       metrics?.jobsDone.inc({ flow: job.flow });
@@ -306,7 +345,7 @@ export class Worker {
       try {
         if (effective.action === 'retry') {
           metrics?.jobsRetried.inc({ flow: job.flow, kind: error.kind });
-          await this.persist(() => store.retryJob({
+          await this.persist(job.id, () => store.retryJob({
             jobId: job.id,
             workerId: this.id,
             runAt: new Date(Date.now() + effective.delayMs).toISOString(),
@@ -319,7 +358,7 @@ export class Worker {
           }));
         } else {
           metrics?.deadLetters.inc({ flow: job.flow, kind: error.kind });
-          await this.persist(() => store.deadLetterJob({ jobId: job.id, workerId: this.id, error: error.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes }));
+          await this.persist(job.id, () => store.deadLetterJob({ jobId: job.id, workerId: this.id, error: error.toJSON(), run: run('dead', error), traces: partial.traces, xref: partial.xref, hashes: partial.hashes }));
           this.deps.logger.warn({ job: job.id, flow: job.flow, record: job.recordKey, kind: error.kind, reason: effective.reason }, `dead-lettered: ${error.message}`);
         }
       } catch (commitErr) {

@@ -114,17 +114,27 @@ const RESERVE_RATES = `
   on conflict (key) do update set tat = greatest(b.tat, (select ms from clock)) + (excluded.tat - (select ms from clock))
   returning b.key, b.tat, (select ms from clock)::float8 as now`;
 
-/** One call to reserve under a per-second rate. */
+/** Calls to reserve under a per-second rate: one, or a block of `calls` made ahead (see rate-credit.ts). */
 export interface RateCall {
   key: string;
   perSecond: number;
+  /** Calls reserved together, one interval apart (default 1). */
+  calls?: number;
+}
+
+/** What a reservation answers: the wait before its first call, and the burst left after its last. */
+export interface RateReservation {
+  /** Milliseconds before the first call may start. */
+  wait: number;
+  /** Milliseconds of the one-second burst still unspent after the last call (negative: the last call waits). */
+  slack: number;
 }
 
 /**
  * Reserves start times for calls, as if each called reserveCallRate in turn (a call may start one
- * second's worth of intervals before its theoretical arrival time); returns each call's wait in ms.
+ * second's worth of intervals before its theoretical arrival time); returns each item's wait and slack.
  */
-export async function reserveRates(db: Queryable, calls: RateCall[]): Promise<number[]> {
+export async function reserveRates(db: Queryable, calls: RateCall[]): Promise<RateReservation[]> {
   const byKey = new Map<string, number[]>();
   calls.forEach((c, i) => {
     const list = byKey.get(c.key) ?? [];
@@ -133,19 +143,22 @@ export async function reserveRates(db: Queryable, calls: RateCall[]): Promise<nu
   });
   const keys = [...byKey.keys()];
   const interval = (i: number) => 1000 / calls[i].perSecond;
-  const adds = keys.map((k) => byKey.get(k)!.reduce((sum, i) => sum + interval(i), 0));
+  const span = (i: number) => interval(i) * (calls[i].calls ?? 1);
+  const adds = keys.map((k) => byKey.get(k)!.reduce((sum, i) => sum + span(i), 0));
   const res = await db.query<{ key: string; tat: number; now: number }>({ name: 'syncline_reserve_rates', text: RESERVE_RATES, values: [keys, adds] });
-  const waits = new Array<number>(calls.length).fill(0);
+  const out: RateReservation[] = calls.map(() => ({ wait: 0, slack: 0 }));
   for (const row of res.rows) {
     const indexes = byKey.get(row.key)!;
+    const now = Number(row.now);
     // The group's arrival times run from (tat - all its intervals) up to tat, one interval per call.
     let tat = Number(row.tat) - adds[keys.indexOf(row.key)];
     for (const i of indexes) {
-      tat += interval(i);
-      waits[i] = Math.max(0, tat - 1000 - Number(row.now));
+      out[i].wait = Math.max(0, tat + interval(i) - 1000 - now);
+      tat += span(i);
+      out[i].slack = 1000 + now - tat;
     }
   }
-  return waits;
+  return out;
 }
 
 function column<T, K extends keyof T>(rows: T[], key: K): Array<T[K]> {

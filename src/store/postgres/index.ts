@@ -5,11 +5,11 @@
  * so hosts with skewed clocks still agree on when a lease has expired.
  */
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { KyselyStore, type StoreLogger, type Tx } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import { toJobRow } from '../rows.js';
-import type { Database, JobsTable } from '../schema.js';
+import type { Database } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
 import type { CallSlot, InboxEvent, IngestResult, JobCompletion, JobKind, JobRetry, JobRow } from '../types.js';
 import { isoNow, normIso } from '../clock.js';
@@ -17,8 +17,10 @@ import { toJson } from '../rows.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
 import { Batcher } from './batcher.js';
-import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type ReleaseRow } from './hot-statements.js';
+import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type RateReservation, type ReleaseRow } from './hot-statements.js';
 import { isPostgresOutage } from './outage.js';
+import { claimStatement, dbIso } from './claim.js';
+import { RateCredit } from './rate-credit.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -40,6 +42,13 @@ type OutcomeCall = { kind: 'complete'; input: JobCompletion } | { kind: 'retry';
 /** Most calls written in one group, and groups written at once. */
 const GROUP_ITEMS = 128;
 const GROUPS_AT_ONCE = 2;
+/**
+ * Outcome groups are written one at a time: outcomes arriving meanwhile make the next group bigger.
+ * A group costs about nine statements whatever its size, so at a hundred outcomes a second two groups
+ * at once held about two jobs each. The worker no longer waits for a commit before its next job
+ * (engine/worker.ts), so a larger group costs no throughput.
+ */
+const OUTCOME_GROUPS_AT_ONCE = 1;
 
 /**
  * The pool a process running `concurrency` jobs at once needs: its jobs' reads (each job reads its
@@ -52,11 +61,6 @@ export function poolSizeFor(concurrency: number): number {
 
 /** How long opening a connection may take before the caller gets an error (and retries later). */
 const CONNECT_TIMEOUT_MS = 10_000;
-
-/** The database clock plus `ms`, as the store's fixed-width ISO text. */
-function dbIso(ms: number): RawBuilder<string> {
-  return sql<string>`to_char((clock_timestamp() + ${ms} * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
 
 /** The Store on PostgreSQL. */
 export class PostgresStore extends KyselyStore {
@@ -79,10 +83,11 @@ export class PostgresStore extends KyselyStore {
     group: (calls) => this.outcomeGroup(calls),
     single: (call) => (call.kind === 'complete' ? super.completeJob(call.input) : super.retryJob(call.input)),
     maxItems: GROUP_ITEMS,
-    maxGroups: GROUPS_AT_ONCE,
+    maxGroups: OUTCOME_GROUPS_AT_ONCE,
     onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
   });
-  readonly #rates = new Batcher<RateCall, number>({
+  readonly #credit = new RateCredit();
+  readonly #rates = new Batcher<RateCall, RateReservation>({
     group: (calls) => reserveRates(this.#pool, calls),
     single: (call) => reserveRates(this.#pool, [call]).then((w) => w[0]),
     maxItems: GROUP_ITEMS,
@@ -238,41 +243,7 @@ export class PostgresStore extends KyselyStore {
 
   async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
     if (input.limit <= 0 || input.flows?.length === 0) return [];
-    const flowFilter = input.flows ? sql`and j.flow = any(${input.flows})` : sql``;
-    // One statement, so no explicit transaction. Each CTE walks its partial index in order and
-    // locks rows as it goes, skipping rows another claimer holds, so the cost is bounded by
-    // `limit`, not by the backlog. Expired leases go first (they are older work); queued jobs fill
-    // the rest. A row whose state changed before we locked it is re-checked and dropped.
-    const result = await sql<JobsTable>`
-      with clock as (select ${dbIso(0)} as now, ${dbIso(input.leaseMs)} as expires),
-      expired as (
-        select j.id from jobs j, clock
-         where j.status = 'running' and j.lease_expires_at <= clock.now ${flowFilter}
-         order by j.lease_expires_at
-         limit ${input.limit}
-         for update of j skip locked
-      ),
-      queued as (
-        select j.id from jobs j, clock
-         where j.status = 'queued' and j.run_at <= clock.now ${flowFilter}
-           -- Per-record order: a job waits while an earlier job of its record is unfinished (queued,
-           -- retrying or running), and while any job of its record runs (no two creates for one record).
-           -- A concurrent claimer sees the earlier job still queued, so it cannot jump ahead either.
-           and not (j.record_key is not null and exists (
-                 select 1 from jobs r
-                  where r.flow = j.flow and r.record_key = j.record_key and r.record_key is not null
-                    and r.status in ('queued', 'running') and r.id <> j.id
-                    and (r.id < j.id or (r.status = 'running' and r.lease_expires_at > clock.now))))
-         order by j.run_at, j.id
-         limit (select ${input.limit}::int - count(*) from expired)
-         for update of j skip locked
-      ),
-      due as (select id from expired union all select id from queued)
-      update jobs set status = 'running', lease_owner = ${input.workerId}, lease_expires_at = clock.expires,
-             attempts = jobs.attempts + 1, updated_at = clock.now
-        from due, clock
-       where jobs.id = due.id
-      returning jobs.*`.execute(this.db);
+    const result = await claimStatement(input).execute(this.db);
     return result.rows.map(toJobRow).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
@@ -307,8 +278,19 @@ export class PostgresStore extends KyselyStore {
     return this.#slots.heldBy(key);
   }
 
-  /** Calls reserved together share one statement (GCRA on the database clock; see reserveRates). */
-  reserveCallRate(key: string, perSecond: number): Promise<number> {
-    return this.#rates.add({ key, perSecond });
+  /**
+   * Calls reserved together share one statement (GCRA on the database clock; see reserveRates); far
+   * from the limit a reservation takes a block for the calls that follow (rate-credit.ts).
+   */
+  async reserveCallRate(key: string, perSecond: number): Promise<number> {
+    if (this.#credit.take(key)) return 0;
+    const ahead = this.#credit.ahead(key, perSecond);
+    let answer: RateReservation | null = null;
+    try {
+      answer = await this.#rates.add({ key, perSecond, calls: 1 + ahead });
+      return answer.wait;
+    } finally {
+      this.#credit.settle(key, ahead, answer);
+    }
   }
 }

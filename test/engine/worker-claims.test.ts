@@ -1,0 +1,156 @@
+/**
+ * How a worker claims. It keeps `concurrency` jobs running while jobs are due: a job whose run is over and whose
+ * outcome is being committed (on PostgreSQL a grouped commit that may wait for the group before it)
+ * gives its place to the next job. It still holds its lease and its record's lock until the commit
+ * is acknowledged, and at most as many jobs again may be committing. And a claim costs the store
+ * one statement: the flows it may take come from the cached flow list, not a flow read each.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from '../../src/engine/worker.js';
+import type { Store } from '../../src/store/types.js';
+import { engineFixture, queueDrained, waitFor, type EngineFixture } from '../support/engine.js';
+
+/** The store as the worker sees it, with every completeJob held until `release()`. */
+function heldCommits(store: Store): { store: Store; held: () => number; release: () => void } {
+  const waiting: Array<() => void> = [];
+  let open = false;
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'completeJob') {
+        return async (...args: unknown[]) => {
+          if (!open) await new Promise<void>((resolve) => waiting.push(resolve));
+          return (target.completeJob as (...a: unknown[]) => Promise<boolean>).apply(target, args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    store: proxy,
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const w of waiting.splice(0)) w();
+    },
+  };
+}
+
+describe('worker concurrency', () => {
+  let f: EngineFixture | null = null;
+  afterEach(async () => {
+    await f?.close();
+    f = null;
+  });
+
+  it('runs the next jobs while earlier outcomes are still committing, up to as many again', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    const commits = heldCommits(fx.store);
+    const worker = new Worker({ store: commits.store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 10 });
+    for (let i = 0; i < 6; i++) {
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `c-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `c${i}`, email: `c${i}@example.com`, name: `C ${i}` })) });
+    }
+    await worker.start();
+    try {
+      // Two running at a time, and two more may run while the first two commit: four runs, no more.
+      await waitFor(() => commits.held() === 4, 'four runs finished with their commits held');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(commits.held()).toBe(4);
+      expect(fx.sink.records('contacts')).toHaveLength(4);
+      expect(worker.busy).toBe(4);
+      commits.release();
+      await waitFor(async () => fx.sink.records('contacts').length === 6 && (await queueDrained(fx.store)), 'every record');
+    } finally {
+      commits.release();
+      await worker.stop();
+    }
+    expect(await fx.store.listDeadLetters({})).toEqual([]);
+  });
+});
+
+describe('worker claims', () => {
+  let f: EngineFixture | null = null;
+  afterEach(async () => {
+    await f?.close();
+    f = null;
+  });
+
+  it('read no flow row from the store: the flow list the worker caches names each flow\'s version', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    let flowReads = 0;
+    let claims = 0;
+    // The hub's flow cache reads through the fixture's store: count on it.
+    const getFlow = fx.store.getFlow.bind(fx.store);
+    fx.store.getFlow = (name) => {
+      flowReads += 1;
+      return getFlow(name);
+    };
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (prop === 'claimJobs') claims += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `r-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `r${i}`, email: `r${i}@example.com`, name: `R ${i}` })) });
+    }
+    flowReads = 0;
+    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 10 });
+    await worker.start();
+    try {
+      await waitFor(async () => fx.sink.records('contacts').length === 4 && (await queueDrained(fx.store)), 'every record');
+    } finally {
+      await worker.stop();
+    }
+    expect(claims).toBeGreaterThan(1);
+    expect(flowReads).toBe(0);
+  });
+  it('look again when jobs were queued while a claim was in flight, instead of waiting for the idle poll', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    let holdFirst: (() => void) | null = null;
+    const firstClaimHeld = new Promise<void>((resolve) => (holdFirst = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop === 'claimJobs') {
+          return async (...args: unknown[]) => {
+            const rows = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (first) {
+              // The first claim found nothing; it answers only after an event was queued.
+              first = false;
+              holdFirst?.();
+              await gate;
+            }
+            return rows;
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    // An idle poll far longer than the test: only the notification can make the worker look again.
+    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 600_000 });
+    await worker.start();
+    try {
+      await firstClaimHeld;
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': 'n-1' }, rawBody: Buffer.from(JSON.stringify({ id: 'n1', email: 'n1@example.com', name: 'N 1' })) });
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await waitFor(() => fx.sink.records('contacts').length === 1, 'the record queued during the claim', 5000);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+});
