@@ -37,7 +37,7 @@ function heldCommits(store: Store): { store: Store; held: () => number; release:
   };
 }
 
-describe('worker concurrency', () => {
+describe('worker concurrency and claims', () => {
   let f: EngineFixture | null = null;
   afterEach(async () => {
     await f?.close();
@@ -67,14 +67,6 @@ describe('worker concurrency', () => {
       await worker.stop();
     }
     expect(await fx.store.listDeadLetters({})).toEqual([]);
-  });
-});
-
-describe('worker claims', () => {
-  let f: EngineFixture | null = null;
-  afterEach(async () => {
-    await f?.close();
-    f = null;
   });
 
   it('read no flow row from the store: the flow list the worker caches names each flow\'s version', async () => {
