@@ -23,14 +23,32 @@ export function markdownTable(rows: Array<Record<string, unknown>>): string {
   return [`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => String(r[c])).join(' | ')} |`)].join('\n');
 }
 
-/** Replaces (or appends) the section `## <title>` of bench/RESULTS.md. */
+/**
+ * Writes a benchmark's latest figures into the section `## <title>` of bench/RESULTS.md, inside a marked
+ * block of its own: notes written by hand in the section (earlier runs, what changed, what is left) stay,
+ * and a rerun replaces only the block. A section without a block gets it at its end.
+ */
 export function writeSection(title: string, intro: string, rows: Array<Record<string, unknown>>, file = 'bench/RESULTS.md'): void {
-  const body = `## ${title}\n\n${intro}\n\n${markdownTable(rows)}\n`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nEach section is written by its benchmark; rerun the command shown to refresh it.\n';
-  // The title is text, not a pattern: "(issue 17)" must match itself.
-  const re = new RegExp(`## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n## |$)`);
-  text = re.test(text) ? text.replace(re, () => body) : `${text.trimEnd()}\n\n${body}`;
-  writeFileSync(file, text);
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nEach section holds notes by hand and, in a marked block, its benchmark\'s latest run.\n';
+  writeFileSync(file, withLatestRun(text, title, intro, markdownTable(rows)));
+}
+
+const BEGIN = '<!-- latest run: written by the benchmark; notes outside this block are kept -->';
+const END = '<!-- end of latest run -->';
+
+/** The text of RESULTS.md with section `title`'s marked block set to a run's intro and table (pure, for tests). */
+export function withLatestRun(text: string, title: string, intro: string, table: string): string {
+  const block = `${BEGIN}\n${intro}${table ? `\n\n${table}` : ''}\n${END}`;
+  const heading = `## ${title}\n`;
+  const start = text.indexOf(heading);
+  if (start < 0) return `${text.trimEnd()}\n\n${heading}\n${block}\n`;
+  const next = text.indexOf('\n## ', start + heading.length);
+  const end = next < 0 ? text.length : next;
+  const section = text.slice(start, end);
+  const from = section.indexOf(BEGIN);
+  const to = section.indexOf(END);
+  const updated = from >= 0 && to > from ? section.slice(0, from) + block + section.slice(to + END.length) : `${section.trimEnd()}\n\n${block}\n`;
+  return text.slice(0, start) + updated + text.slice(end);
 }
 
 /** CPU seconds (user + system) used so far and resident memory (now and peak) of a process on this machine, from /proc. */

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { withLatestRun } from '../../bench/report.js';
+
+const doc = [
+  '# Benchmark results',
+  '',
+  '## Engine',
+  '',
+  'Notes by hand: the 2026-11-23 run was 1,345 events/s.',
+  '',
+  '### Rerun after stage 3',
+  '',
+  'More notes.',
+  '',
+  '## Mapping',
+  '',
+  'Mapping notes.',
+  '',
+].join('\n');
+
+describe('writing a benchmark run into RESULTS.md', () => {
+  it('keeps every note of the section and the sections after it', () => {
+    const once = withLatestRun(doc, 'Engine', 'Command: `x`', '| a |\n| --- |\n| 1 |');
+    expect(once).toContain('Notes by hand: the 2026-11-23 run was 1,345 events/s.');
+    expect(once).toContain('### Rerun after stage 3\n\nMore notes.');
+    expect(once).toContain('## Mapping\n\nMapping notes.');
+    // The block sits at the end of its own section, before the next one.
+    expect(once.indexOf('| 1 |')).toBeGreaterThan(once.indexOf('More notes.'));
+    expect(once.indexOf('| 1 |')).toBeLessThan(once.indexOf('## Mapping'));
+  });
+
+  it('replaces only its own block on a rerun', () => {
+    const once = withLatestRun(doc, 'Engine', 'Command: `x`', '| a |\n| --- |\n| 1 |');
+    const twice = withLatestRun(once, 'Engine', 'Command: `y`', '| a |\n| --- |\n| 2 |');
+    expect(twice).not.toContain('| 1 |');
+    expect(twice).toContain('| 2 |');
+    expect(twice.split('latest run: written by the benchmark').length).toBe(2);
+    expect(twice).toContain('More notes.');
+    expect(twice).toContain('Mapping notes.');
+  });
+
+  it('adds a section that does not exist yet, and treats the title as text', () => {
+    const added = withLatestRun(doc, 'Cold start (issue 12)', 'intro', '');
+    expect(added).toContain('## Cold start (issue 12)\n');
+    const again = withLatestRun(added, 'Cold start (issue 12)', 'intro 2', '');
+    expect(again).toContain('intro 2');
+    expect(again).not.toContain('intro\n');
+    expect(again.match(/## Cold start \(issue 12\)/g)).toHaveLength(1);
+  });
+});
