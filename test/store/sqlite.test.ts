@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
+import { openSqliteDatabase } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { runStoreConformance, TEST_MASTER_KEY, type StoreHarness } from './conformance.js';
 
@@ -51,5 +52,20 @@ describe('sqlite write groups', () => {
     await expect(pending).resolves.toHaveLength(1);
     await closing;
     await expect(store.enqueue([{ flow: 'f', flowVersion: 1, kind: 'manual', payload: {}, maxAttempts: 1 }])).rejects.toThrow();
+  });
+});
+
+describe('sqlite connection settings', () => {
+  it('keeps statement journals and temporary tables in memory, so grouped writes do not write a temporary file per savepoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncline-store-'));
+    try {
+      const db = openSqliteDatabase(join(dir, 'store.db'));
+      // 2 = MEMORY (0 default, 1 FILE).
+      expect(db.pragma('temp_store', { simple: true })).toBe(2);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -45,6 +45,10 @@ export function openSqliteDatabase(file: string, durability: SqliteDurability = 
   // process crash, not a power loss). Group commit (SqliteStore.tx) makes one sync serve many callers.
   db.pragma(durability === 'power-loss' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Each caller in a write group runs in its own SAVEPOINT, whose undo pages SQLite keeps in a statement
+  // journal that spills to a temporary file past 64 KiB: measured in the engine benchmark, four of every
+  // five page writes went there, not to the log, and kept in memory a group costs a quarter less CPU.
+  db.pragma('temp_store = MEMORY');
   return db;
 }
 
