@@ -20,6 +20,7 @@ import type { SecretBox } from '../secrets.js';
 import type { CallSlot, JobRow, XrefId } from '../types.js';
 import { LocalCallLimits } from './local-limits.js';
 import { HotStatements } from './hot-statements.js';
+import { InlineLimitsPlugin, limitSql } from './inline-limits.js';
 
 /** How long a writer waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -122,7 +123,7 @@ export class SqliteStore extends KyselyStore {
     readonly durability: SqliteDurability = 'power-loss',
   ) {
     const raw = openSqliteDatabase(file, durability);
-    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), secretBox, logger);
+    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }), plugins: [new InlineLimitsPlugin()] }), secretBox, logger);
     this.#raw = raw;
     this.#events.setMaxListeners(0);
   }
@@ -354,11 +355,11 @@ export class SqliteStore extends KyselyStore {
                                  select 1 from jobs r
                                   where r.flow = j.flow and r.record_key = j.record_key and r.record_key is not null
                                     and r.status in ('queued', 'running') and r.id < j.id))
-                             order by run_at, id limit ${input.limit})
+                             order by run_at, id limit ${limitSql(input.limit)})
              union all
              select * from (select id, run_at from jobs where status = 'running' and lease_expires_at <= ${now} ${flowFilter}
-                             order by lease_expires_at limit ${input.limit})
-           ) order by run_at, id limit ${input.limit}
+                             order by lease_expires_at limit ${limitSql(input.limit)})
+           ) order by run_at, id limit ${limitSql(input.limit)}
          )
         returning *`.execute(trx);
       return result.rows;
