@@ -30,7 +30,7 @@ import { Agent, request } from 'undici';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
 import { prepare, startSyncline, waitForCount, type BenchRuntime } from './engine-setup.js';
-import { machine, markdownTable, percentile, procStats, writeSection } from './report.js';
+import { loadAverage, machine, markdownTable, percentile, procStats, writeSection } from './report.js';
 import type { StatementProfile } from './pg-profile.js';
 import { summarizeTimelines, type timelineSnapshot } from './job-timeline.js';
 import pg from 'pg';
@@ -178,7 +178,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
   const procs: BenchProcess[] = [await startProcess(url, 'server', 0, profileDir, timelineDir)];
   for (let i = 1; i < workers; i++) procs.push(await startProcess(url, 'worker', i, profileDir, timelineDir));
   const base = procs[0].base!;
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const load = loadAverage();
   const agent = new Agent({ connections: 64, pipelining: 1 });
   const hook = `${base}/hooks/bench`;
   const send = async (i: number) => {

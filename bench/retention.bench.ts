@@ -27,7 +27,7 @@
  *
  * Writes a section of bench/RESULTS.md (`--section`, default "Retention over a million events").
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -38,7 +38,7 @@ import type { InboxEvent, JobCompletion, JobRow } from '../src/store/types.js';
 import { RetentionRunner, retentionPolicy } from '../src/engine/retention.js';
 import { parseDuration } from '../src/engine/durations.js';
 import { prepare } from './engine-setup.js';
-import { machine, markdownTable, writeSection } from './report.js';
+import { loadAverage, machine, markdownTable, writeSection } from './report.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -214,7 +214,7 @@ async function runStore(kind: 'sqlite' | 'postgres'): Promise<{ samples: Sample[
       bytes,
       rows,
       purgedRuns,
-      load: readFileSync('/proc/loadavg', 'utf8').split(' ')[0],
+      load: loadAverage().split(' ')[0],
     };
     last = { at: now, completed };
     samples.push(s);
@@ -276,9 +276,9 @@ const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 const blocks: string[] = [];
 const windowMs = parseDuration(WINDOW) + parseDuration(EVERY);
 for (const kind of STORES) {
-  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadBefore = loadAverage();
   const r = await runStore(kind);
-  const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadAfter = loadAverage();
   // "Filled": the first sample taken two windows in, by when the first window's rows have been purged.
   const filled = r.samples.find((s) => s.seconds * 1000 >= 2 * windowMs) ?? r.samples[r.samples.length - 1];
   const after = r.samples.filter((s) => s.seconds >= filled.seconds);
