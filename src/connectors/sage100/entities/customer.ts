@@ -44,6 +44,8 @@ export const customerEntity: EntityModule = {
   spec: customerSpec,
   select: 'SELECT * FROM AR_Customer',
   dateColumn: 'DateUpdated',
+  primaryKey: ['ARDivisionNo', 'CustomerNo'],
+  stampSelect: 'SELECT DateUpdated, TimeUpdated FROM AR_Customer',
   stampOf: (row) => ({ date: row.DateUpdated, time: row.TimeUpdated }),
   idOf: (row) => customerId(row),
   whereId(id) {
