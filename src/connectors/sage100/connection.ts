@@ -23,7 +23,7 @@ import { openInvoiceEntity } from './entities/open-invoice.js';
 import { previewSalesOrder, writeSalesOrder } from './entities/sales-order-write.js';
 import { salesOrderEntity } from './entities/sales-order.js';
 import { customerInvoiceTotals, type InvoiceTotals } from './invoice-totals.js';
-import { OdbcClient, type OdbcLoader, type OdbcRow } from './odbc-client.js';
+import { OdbcClient, sqlStringLiteral, type OdbcLoader, type OdbcRow } from './odbc-client.js';
 import { parseSettings, type Sage100Settings } from './settings.js';
 import { EbwsClient } from './soap-client.js';
 import { localDay, odbcDateLiteral, sageStampToMs } from './stamps.js';
@@ -198,17 +198,22 @@ export class Sage100Connection implements Connector {
 
   /**
    * Up to `limit` rows after `after` in KPRIMARY order, through a cursor closed once the page is full.
-   * "After (a, b)" is read as `a = ? AND b > ?`, then `a > ?`: conditions on the key's leading
-   * columns, without OR, so the driver can walk the key from the page's first row.
+   * "After (a, b)" is read as `a = 'x' AND b > 'y'`, then `a > 'x'`: conditions on the key's leading
+   * columns, without OR, so the driver can walk the key from the page's first row. The key values
+   * (read from the table itself) go into the SQL as quoted literals, not `?` parameters, where they
+   * can: a driver need not stream a statement with parameters (the SQLite ODBC driver then builds the
+   * whole result before the first fetch, the rest of the table for every page).
    */
   private async rowsAfterKey(m: EntityModule, key: string[], after: string[] | null, limit: number, signal?: AbortSignal): Promise<OdbcRow[]> {
     const orderBy = ` ORDER BY ${key.join(', ')}`;
-    const reads: Array<{ sql: string; params: string[] }> = after
-      ? key.map((_, i) => key.length - 1 - i).map((i) => ({
-          sql: withWhere(m.select, [...key.slice(0, i).map((c) => `${c} = ?`), `${key[i]} > ?`].join(' AND ')) + orderBy,
-          params: after.slice(0, i + 1),
-        }))
-      : [{ sql: m.select + orderBy, params: [] }];
+    const reads: Array<{ sql: string; params: string[] }> = [];
+    for (let i = key.length - 1; after && i >= 0; i--) {
+      const params: string[] = [];
+      const value = (v: string) => sqlStringLiteral(v) ?? (params.push(v), '?');
+      const where = [...key.slice(0, i).map((c, j) => `${c} = ${value(after[j])}`), `${key[i]} > ${value(after[i])}`].join(' AND ');
+      reads.push({ sql: withWhere(m.select, where) + orderBy, params });
+    }
+    if (!after) reads.push({ sql: m.select + orderBy, params: [] });
     const out: OdbcRow[] = [];
     for (const read of reads) {
       for await (const rows of this.odbc.stream(read.sql, read.params, `${m.spec.name} by key`, Math.min(limit, 1000))) {

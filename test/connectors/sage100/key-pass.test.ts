@@ -15,6 +15,8 @@ let emu: RunningSage100Emulator;
 let conn: Sage100Connection;
 /** Rows the driver handed over for reads of whole AR_Customer rows. */
 let customerRowsFetched = 0;
+/** The cursors opened on whole AR_Customer rows: their SQL and parameters. */
+const customerCursors: Array<{ sql: string; params: Array<string | number> }> = [];
 
 /** The real `odbc` package, with the customer rows it hands over counted. */
 const countingLoader: OdbcLoader = async () => {
@@ -32,6 +34,7 @@ const countingLoader: OdbcLoader = async () => {
             counted(sql, rows.length);
             return rows;
           }
+          if (/^SELECT \* FROM AR_Customer\b/i.test(sql)) customerCursors.push({ sql, params: params ?? [] });
           const cursor = await real.query(sql, params ?? [], opts);
           const counting: OdbcCursor = {
             get noData() {
@@ -62,6 +65,9 @@ const ODD = [
   { ARDivisionNo: '01', CustomerNo: '0000123' },
   { ARDivisionNo: '01', CustomerNo: 'ZZZZZZZZZZZZZZZZZZZZ' },
   { ARDivisionNo: '02', CustomerNo: 'A-B.C' },
+  // A quote goes into the SQL doubled; braces go as a parameter.
+  { ARDivisionNo: '02', CustomerNo: "O'NEIL" },
+  { ARDivisionNo: '02', CustomerNo: 'X{1}' },
   { ARDivisionNo: '10', CustomerNo: '9' },
 ];
 
@@ -104,7 +110,16 @@ describe('reading AR_Customer from the beginning', () => {
     expect(records).toHaveLength(total);
     expect(pages.length).toBeGreaterThan(total / 7);
     // Each page's cursor stops once the page is full; a page that crosses a division reads a few more.
+    // (Before: each page read every row stamped on or after its watermark's day, 1,260 rows here.)
     expect(customerRowsFetched).toBeLessThan(total + 7 * 4);
+  });
+
+  it('puts the keys into the SQL as literals, so the driver can stream each page (braces go as a parameter)', async () => {
+    customerCursors.length = 0;
+    await drain(null, 1);
+    const withParams = customerCursors.filter((c) => c.params.length > 0);
+    expect(withParams.map((c) => c.params)).toEqual([['X{1}']]);
+    expect(customerCursors.some((c) => c.sql.includes("CustomerNo > 'O''NEIL'"))).toBe(true);
   });
 
   it('returns every customer exactly once across pages, odd keys included, and ends at the newest stamp read', async () => {

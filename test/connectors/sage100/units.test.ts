@@ -1,6 +1,7 @@
 /** Pure parts of the Sage 100 connector: stamps and zones, OtherFields, fault mapping. */
 import { describe, expect, it } from 'vitest';
 import { classifyFault, classifyHttpStatus, classifyOdbcError } from '../../../src/connectors/sage100/errors.js';
+import { sqlStringLiteral } from '../../../src/connectors/sage100/odbc-client.js';
 import { packOtherFields, unpackOtherFields } from '../../../src/connectors/sage100/soap-client.js';
 import { decimalHoursToMs, localDay, sageStampToMs } from '../../../src/connectors/sage100/stamps.js';
 
@@ -17,6 +18,17 @@ describe('stamps', () => {
     expect(new Date(sageStampToMs('2026-01-15', '0', 'UTC')!).toISOString()).toBe('2026-01-15T00:00:00.000Z');
     expect(sageStampToMs(null, '1', 'UTC')).toBeNull();
     expect(localDay(Date.parse('2026-06-16T04:59:24.000Z'), 'America/Chicago')).toBe('2026-06-15');
+  });
+});
+
+describe('SQL string literals', () => {
+  it("quotes printable ASCII with quotes doubled, and leaves anything else to a parameter", () => {
+    expect(sqlStringLiteral('ABF')).toBe("'ABF'");
+    expect(sqlStringLiteral("O'NEIL")).toBe("'O''NEIL'");
+    expect(sqlStringLiteral('')).toBe("''");
+    expect(sqlStringLiteral('X{fn NOW()}')).toBeNull();
+    expect(sqlStringLiteral('A\nB')).toBeNull();
+    expect(sqlStringLiteral('Müller')).toBeNull();
   });
 });
 
