@@ -233,6 +233,9 @@ export function sqlStringLiteral(value: string): string | null {
 /** Trims the trailing-space padding of every string value. */
 export function trimRow(row: Record<string, unknown>): OdbcRow {
   const out: OdbcRow = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'string' ? v.trimEnd() : v;
+  for (const k in row) {
+    const v = row[k];
+    out[k] = typeof v === 'string' ? v.trimEnd() : v;
+  }
   return out;
 }

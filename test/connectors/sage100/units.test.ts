@@ -21,6 +21,23 @@ describe('stamps', () => {
   });
 });
 
+describe('stamps through the per-day offset cache', () => {
+  it('agree with Intl stamp by stamp through a year of DST changes, half- and quarter-hour zones included', () => {
+    const local = (u: number, zone: string) => {
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(u)).map((x) => [x.type, x.value]));
+      return { day: `${p.year}-${p.month}-${p.day}`, hours: Number(p.hour) + Number(p.minute) / 60 };
+    };
+    for (const zone of ['America/Chicago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/London']) {
+      for (let u = Date.parse('2026-01-01T00:00:00Z'); u < Date.parse('2027-01-01T00:00:00Z'); u += 131 * 60_000) {
+        const l = local(u, zone);
+        expect([zone, u, localDay(u, zone)]).toEqual([zone, u, l.day]);
+        // The same wall clock back (in a repeated hour, its first instant).
+        expect([zone, u, local(sageStampToMs(l.day, String(l.hours), zone)!, zone)]).toEqual([zone, u, l]);
+      }
+    }
+  });
+});
+
 describe('SQL string literals', () => {
   it("quotes printable ASCII with quotes doubled, and leaves anything else to a parameter", () => {
     expect(sqlStringLiteral('ABF')).toBe("'ABF'");
