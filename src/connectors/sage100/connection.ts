@@ -9,6 +9,7 @@ import type { ChangePage, CheckResult, Connector, ConnectorContext, EntitySpec, 
 import { SyncError } from '../../core/errors.js';
 import { tableMethods, type EntityHandler, type EntityTable } from '../shared/entities.js';
 import { pollByStamp } from '../shared/polling.js';
+import { backToOf, isKeyPassMark, keyPassPage, withoutBackTo } from './key-pass.js';
 import { normalizeKey } from '../../core/match-keys.js';
 import { cashReceiptEntity } from './entities/cash-receipt.js';
 import { customerContactEntity } from './entities/customer-contact.js';
@@ -22,7 +23,7 @@ import { openInvoiceEntity } from './entities/open-invoice.js';
 import { previewSalesOrder, writeSalesOrder } from './entities/sales-order-write.js';
 import { salesOrderEntity } from './entities/sales-order.js';
 import { customerInvoiceTotals, type InvoiceTotals } from './invoice-totals.js';
-import { OdbcClient, type OdbcLoader, type OdbcRow } from './odbc-client.js';
+import { OdbcClient, sqlStringLiteral, type OdbcLoader, type OdbcRow } from './odbc-client.js';
 import { parseSettings, type Sage100Settings } from './settings.js';
 import { EbwsClient } from './soap-client.js';
 import { localDay, odbcDateLiteral, sageStampToMs } from './stamps.js';
@@ -131,11 +132,15 @@ export class Sage100Connection implements Connector {
   private async readChangesOf(m: EntityModule, since: Watermark | null, options: ReadChangesOptions): Promise<ChangePage> {
     const { timeZone, pollOverlapMs, settleSeconds } = this.settings;
     const entity = m.spec.name;
-    return pollByStamp<OdbcRow>({
+    // The connection's own overlap (for callers that keep the returned watermark) or the flow's, the larger.
+    const overlapMs = Math.max(options.overlapMs ?? 0, pollOverlapMs);
+    if (m.primaryKey && (since === null || isKeyPassMark(since))) return this.keyPassOf(m, m.primaryKey, since, options, overlapMs);
+    // The first poll after a key pass reads back to where the pass started, for the changes behind it.
+    const backTo = backToOf(since);
+    const page = await pollByStamp<OdbcRow>({
       since,
       limit: Math.max(1, options.limit),
-      // The connection's own overlap (for callers that keep the returned watermark) or the flow's, the larger.
-      overlapMs: Math.max(options.overlapMs ?? 0, pollOverlapMs),
+      overlapMs: backTo === null ? overlapMs : Math.max(overlapMs, Date.parse(since!.at) - backTo),
       settleMs: settleSeconds * 1000,
       // Stamps come from workstation clocks, not ours: without a settle time nothing is held back, however far ahead a clock runs.
       now: settleSeconds > 0 ? Date.now() : Number.POSITIVE_INFINITY,
@@ -156,6 +161,69 @@ export class Sage100Connection implements Connector {
         return picked.map((row, i) => record(entity, m.idOf(row), undefined, data[i]));
       },
     });
+    return backTo === null ? page : { ...page, next: withoutBackTo(page.next) };
+  }
+
+  /** A read from the beginning by primary key: pages by key range, each read once (key-pass.ts). */
+  private keyPassOf(m: EntityModule, key: string[], since: Watermark | null, options: ReadChangesOptions, overlapMs: number): Promise<ChangePage> {
+    const { timeZone } = this.settings;
+    const entity = m.spec.name;
+    const stampMs = (row: OdbcRow) => {
+      const st = m.stampOf(row);
+      return sageStampToMs(st.date, st.time, timeZone);
+    };
+    return keyPassPage<OdbcRow>({
+      since,
+      limit: Math.max(1, options.limit),
+      overlapMs,
+      rowsAfter: (after, limit) => this.rowsAfterKey(m, key, after, limit, options.signal),
+      newestStamp: async () => {
+        let newest: number | null = null;
+        for await (const row of this.streamRows(m.stampSelect ?? m.select, `${entity} newest stamp`, options.signal)) {
+          const ms = stampMs(row);
+          if (ms !== null && Number.isFinite(ms) && (newest === null || ms > newest)) newest = ms;
+        }
+        return newest;
+      },
+      keyOf: (row) => key.map((c) => String(row[c] ?? '')),
+      key: (row) => m.idOf(row),
+      stampMs,
+      onUnstamped: (row) => this.logger.warn({ entity, id: m.idOf(row) }, 'Sage 100 row without DateUpdated: change polling cannot place it'),
+      toRecords: async (rows) => {
+        const data = await m.toData(rows, this.readContext());
+        return rows.map((row, i) => record(entity, m.idOf(row), undefined, data[i]));
+      },
+    });
+  }
+
+  /**
+   * Up to `limit` rows after `after` in KPRIMARY order, through a cursor closed once the page is full.
+   * "After (a, b)" is read as `a = 'x' AND b > 'y'`, then `a > 'x'`: conditions on the key's leading
+   * columns, without OR, so the driver can walk the key from the page's first row. The key values
+   * (read from the table itself) go into the SQL as quoted literals, not `?` parameters, where they
+   * can: a driver need not stream a statement with parameters (the SQLite ODBC driver then builds the
+   * whole result before the first fetch, the rest of the table for every page).
+   */
+  private async rowsAfterKey(m: EntityModule, key: string[], after: string[] | null, limit: number, signal?: AbortSignal): Promise<OdbcRow[]> {
+    const orderBy = ` ORDER BY ${key.join(', ')}`;
+    const reads: Array<{ sql: string; params: string[] }> = [];
+    for (let i = key.length - 1; after && i >= 0; i--) {
+      const params: string[] = [];
+      const value = (v: string) => sqlStringLiteral(v) ?? (params.push(v), '?');
+      const where = [...key.slice(0, i).map((c, j) => `${c} = ${value(after[j])}`), `${key[i]} > ${value(after[i])}`].join(' AND ');
+      reads.push({ sql: withWhere(m.select, where) + orderBy, params });
+    }
+    if (!after) reads.push({ sql: m.select + orderBy, params: [] });
+    const out: OdbcRow[] = [];
+    for (const read of reads) {
+      for await (const rows of this.odbc.stream(read.sql, read.params, `${m.spec.name} by key`, Math.min(limit, 1000))) {
+        signal?.throwIfAborted();
+        out.push(...rows.slice(0, limit - out.length));
+        // Leaving the loop closes the cursor: the rest of the table is not read.
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
   }
 
   private async *streamRows(sql: string, what: string, signal?: AbortSignal): AsyncGenerator<OdbcRow> {

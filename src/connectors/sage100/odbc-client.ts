@@ -222,9 +222,20 @@ export function dsnConnectionString(p: { dsn: string; username: string; password
   return `DSN=${p.dsn};UID=${odbcValue(p.username)};PWD=${odbcValue(p.password)};Company=${odbcValue(p.companyCode)}`;
 }
 
+/**
+ * A string as an SQL character literal (`'O''BRIEN'`), or null when it holds anything but printable
+ * ASCII or holds ODBC escape braces, so that it must go as a `?` parameter instead.
+ */
+export function sqlStringLiteral(value: string): string | null {
+  return /^[\x20-\x7E]*$/.test(value) && !/[{}]/.test(value) ? `'${value.replace(/'/g, "''")}'` : null;
+}
+
 /** Trims the trailing-space padding of every string value. */
 export function trimRow(row: Record<string, unknown>): OdbcRow {
   const out: OdbcRow = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'string' ? v.trimEnd() : v;
+  for (const k in row) {
+    const v = row[k];
+    out[k] = typeof v === 'string' ? v.trimEnd() : v;
+  }
   return out;
 }

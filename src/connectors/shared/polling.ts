@@ -83,7 +83,9 @@ interface Stamped<Row> {
   row: Row;
 }
 
-const token = (s: { stampMs: number; key: string }): string => `${s.stampMs}|${s.key}`;
+/** How a produced (stamp, key) is named in a watermark's seen list (`extra.seen`). */
+export const seenToken = (s: { stampMs: number; key: string }): string => `${s.stampMs}|${s.key}`;
+const token = seenToken;
 
 /** Keys compared as strings, the same way on every system. */
 export function stringKeys(a: string, b: string): number {

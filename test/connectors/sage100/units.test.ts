@@ -1,6 +1,7 @@
 /** Pure parts of the Sage 100 connector: stamps and zones, OtherFields, fault mapping. */
 import { describe, expect, it } from 'vitest';
 import { classifyFault, classifyHttpStatus, classifyOdbcError } from '../../../src/connectors/sage100/errors.js';
+import { sqlStringLiteral } from '../../../src/connectors/sage100/odbc-client.js';
 import { packOtherFields, unpackOtherFields } from '../../../src/connectors/sage100/soap-client.js';
 import { decimalHoursToMs, localDay, sageStampToMs } from '../../../src/connectors/sage100/stamps.js';
 
@@ -17,6 +18,34 @@ describe('stamps', () => {
     expect(new Date(sageStampToMs('2026-01-15', '0', 'UTC')!).toISOString()).toBe('2026-01-15T00:00:00.000Z');
     expect(sageStampToMs(null, '1', 'UTC')).toBeNull();
     expect(localDay(Date.parse('2026-06-16T04:59:24.000Z'), 'America/Chicago')).toBe('2026-06-15');
+  });
+});
+
+describe('stamps through the per-day offset cache', () => {
+  it('agree with Intl stamp by stamp through a year of DST changes, half- and quarter-hour zones included', () => {
+    const local = (u: number, zone: string) => {
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(u)).map((x) => [x.type, x.value]));
+      return { day: `${p.year}-${p.month}-${p.day}`, hours: Number(p.hour) + Number(p.minute) / 60 };
+    };
+    for (const zone of ['America/Chicago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/London']) {
+      for (let u = Date.parse('2026-01-01T00:00:00Z'); u < Date.parse('2027-01-01T00:00:00Z'); u += 131 * 60_000) {
+        const l = local(u, zone);
+        expect([zone, u, localDay(u, zone)]).toEqual([zone, u, l.day]);
+        // The same wall clock back (in a repeated hour, its first instant).
+        expect([zone, u, local(sageStampToMs(l.day, String(l.hours), zone)!, zone)]).toEqual([zone, u, l]);
+      }
+    }
+  });
+});
+
+describe('SQL string literals', () => {
+  it("quotes printable ASCII with quotes doubled, and leaves anything else to a parameter", () => {
+    expect(sqlStringLiteral('ABF')).toBe("'ABF'");
+    expect(sqlStringLiteral("O'NEIL")).toBe("'O''NEIL'");
+    expect(sqlStringLiteral('')).toBe("''");
+    expect(sqlStringLiteral('X{fn NOW()}')).toBeNull();
+    expect(sqlStringLiteral('A\nB')).toBeNull();
+    expect(sqlStringLiteral('Müller')).toBeNull();
   });
 });
 

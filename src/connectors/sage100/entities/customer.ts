@@ -44,6 +44,8 @@ export const customerEntity: EntityModule = {
   spec: customerSpec,
   select: 'SELECT * FROM AR_Customer',
   dateColumn: 'DateUpdated',
+  primaryKey: ['ARDivisionNo', 'CustomerNo'],
+  stampSelect: 'SELECT DateUpdated, TimeUpdated FROM AR_Customer',
   stampOf: (row) => ({ date: row.DateUpdated, time: row.TimeUpdated }),
   idOf: (row) => customerId(row),
   whereId(id) {
@@ -54,17 +56,17 @@ export const customerEntity: EntityModule = {
     const totals = rows.length ? await customerInvoiceTotals(ctx.odbc, rows.map(customerId)) : new Map();
     return rows.map((row) => {
       const t = totals.get(customerId(row));
-      return {
-        ...normalise(row, customerSpec.fields),
-        LifetimeSalesAmt: t?.lifetimeSales ?? '0.00',
-        LifetimeInvoiceCount: t?.invoiceCount ?? 0,
-        FirstInvoiceDate: t?.firstInvoiceDate ?? null,
-        LastInvoiceDate: t?.lastInvoiceDate ?? null,
-        CreditMemoCount: t?.creditMemoCount ?? 0,
-        OpenBalance: t?.openBalance ?? '0.00',
-        LastOrderDate: t?.lastOrderDate ?? null,
-        LastPaymentDate: t?.lastPaymentDate ?? null,
-      };
+      // normalise made a new object: the figures go onto it rather than into another copy.
+      const data = normalise(row, customerSpec.fields);
+      data.LifetimeSalesAmt = t?.lifetimeSales ?? '0.00';
+      data.LifetimeInvoiceCount = t?.invoiceCount ?? 0;
+      data.FirstInvoiceDate = t?.firstInvoiceDate ?? null;
+      data.LastInvoiceDate = t?.lastInvoiceDate ?? null;
+      data.CreditMemoCount = t?.creditMemoCount ?? 0;
+      data.OpenBalance = t?.openBalance ?? '0.00';
+      data.LastOrderDate = t?.lastOrderDate ?? null;
+      data.LastPaymentDate = t?.lastPaymentDate ?? null;
+      return data;
     });
   },
 };

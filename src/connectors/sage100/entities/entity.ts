@@ -34,6 +34,14 @@ export interface EntityModule {
   idOf(row: OdbcRow): string;
   /** WHERE condition selecting one id. Throws invalid_data for a malformed id. */
   whereId(id: string): SqlPart;
+  /**
+   * KPRIMARY's columns, in order. With them a read from the beginning goes by key instead of by stamp
+   * (key-pass.ts): ProvideX cannot order by DateUpdated + TimeUpdated, so each stamp-ordered page from
+   * nothing is a read of the whole table.
+   */
+  primaryKey?: string[];
+  /** The stamp columns alone (`SELECT DateUpdated, TimeUpdated FROM ...`): the newest stamp when a key pass starts. */
+  stampSelect?: string;
   /** The column reference for a field in WHERE (qualified when the select joins). */
   column?(field: string): string;
   /** Turns rows into records' data (lines and totals fetched here). */
