@@ -143,14 +143,17 @@ export function seedCompany(db: CompanyDb, now: Date, size: SeedSize = DEFAULT_S
 
     // Customers: codes from initials (ABF, ABF1, ...), spread over divisions; some carry one UDF.
     const customers: Row[] = [];
-    const used = new Set<string>();
+    // Per division and initials, the suffix the next customer takes (initials are letters, so `ABF1` is
+    // never someone's bare initials): the same codes as trying ABF, ABF1, … in turn, without the search
+    // that made a million-customer seed quadratic.
+    const suffixes = new Map<string, number>();
     for (let i = 0; i < size.customers; i++) {
       const [city, state, zip, division] = pick(r, CITIES);
       const name = `${pick(r, NAME_A)} ${pick(r, NAME_B)} ${pick(r, NAME_C)}`.slice(0, 30);
       const initials = name.split(' ').map((w) => w[0]).join('').toUpperCase();
-      let no = initials;
-      for (let k = 1; used.has(`${division}-${no}`); k++) no = `${initials}${k}`;
-      used.add(`${division}-${no}`);
+      const k = suffixes.get(`${division}-${initials}`) ?? 0;
+      suffixes.set(`${division}-${initials}`, k + 1);
+      const no = k === 0 ? initials : `${initials}${k}`;
       const sp = pick(r, SALESPEOPLE.filter((s) => s[0] === division));
       const first = pick(r, FIRST);
       const created = ago(900, 30);
