@@ -6,6 +6,7 @@
  * and, when every job is done, their results. The engine schedules the checks (PendingBatch).
  */
 import { createHash } from 'node:crypto';
+import { parse as parseRows } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { WriteOutcome } from '../../../core/connector.js';
@@ -226,24 +227,24 @@ async function collectResults(client: SalesforceClient, jobId: string, handle: I
     else waiting.set(key, [i]);
   }
   const take = (cells: string[]): number | undefined => waiting.get(rowKey(cells))?.shift();
-  const fetchCsv = async (name: string): Promise<string[][]> => {
+  // A result file of 50,000 rows is read row by row: only its text and one row at a time are held.
+  const eachRow = async (name: string, fn: (row: string[]) => void): Promise<void> => {
     const res = await client.request({ method: 'GET', path: `jobs/ingest/${jobId}/${name}/`, headers: { accept: 'text/csv' }, what: `bulk ${name}`, family: 'bulk', signal });
-    const parsed = parse(res.text, { relax_column_count: true, skip_empty_lines: true, bom: true }) as string[][];
-    return parsed.slice(1);
+    for await (const row of parseRows(res.text, { relax_column_count: true, skip_empty_lines: true, bom: true, from_line: 2 })) fn(row as string[]);
   };
-  for (const row of await fetchCsv('successfulResults')) {
+  await eachRow('successfulResults', (row) => {
     const i = take(row.slice(2));
     if (i !== undefined) outcomes[i] = { ok: true, id: row[0], created: row[1] === 'true' };
-  }
-  for (const row of await fetchCsv('failedResults')) {
+  });
+  await eachRow('failedResults', (row) => {
     const cells = row.slice(2);
     const i = take(cells);
     if (i !== undefined) outcomes[i] = { ok: false, error: fromBulkError(row[1], (handle.keyColumn >= 0 ? cells[handle.keyColumn] : undefined) || row[0] || undefined) };
-  }
-  for (const row of await fetchCsv('unprocessedrecords')) {
+  });
+  await eachRow('unprocessedrecords', (row) => {
     const i = take(row);
     if (i !== undefined) outcomes[i] = { ok: false, error: new SyncError('retryable', `Salesforce Bulk job ${jobId} did not process this record`, { system: 'salesforce' }) };
-  }
+  });
   for (const i of indices) {
     outcomes[i] ??= { ok: false, error: new SyncError('retryable', `Salesforce Bulk job ${jobId} returned no result for this record`, { system: 'salesforce' }) };
   }

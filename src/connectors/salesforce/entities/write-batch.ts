@@ -114,6 +114,8 @@ export async function resumeWriteBatch(client: SalesforceClient, raw: JsonObject
   const handle = raw as unknown as WriteBatchHandle;
   const stillRunning: WriteBatchHandle['running'] = [];
   const settled = [...handle.settled];
+  // Groups finished in this check, kept as their outcomes: turned into stored ones only if another group still runs.
+  const finished: Array<{ indices: number[]; outcomes: WriteOutcome[] }> = [];
   let status = '';
   for (const group of handle.running) {
     let check;
@@ -131,11 +133,15 @@ export async function resumeWriteBatch(client: SalesforceClient, raw: JsonObject
       status ||= check.status;
       continue;
     }
-    group.indices.forEach((i, k) => settled.push([i, store(check.outcomes[k])]));
+    finished.push({ indices: group.indices, outcomes: check.outcomes });
   }
-  if (stillRunning.length > 0) return pending({ ...handle, settled, running: stillRunning }, status);
+  if (stillRunning.length > 0) {
+    for (const f of finished) f.indices.forEach((i, k) => settled.push([i, store(f.outcomes[k])]));
+    return pending({ ...handle, settled, running: stillRunning }, status);
+  }
   const outcomes: WriteOutcome[] = new Array(handle.total);
   for (const [i, o] of settled) outcomes[i] = o.ok ? o : { ok: false, error: new SyncError(o.error.kind, o.error.message, o.error.details) };
+  for (const f of finished) f.indices.forEach((i, k) => (outcomes[i] = f.outcomes[k]));
   return outcomes;
 }
 
