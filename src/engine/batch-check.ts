@@ -6,14 +6,15 @@
  * and hands the failed ones to the queue. Nothing waits in between: no worker, no limiter slot and no
  * connector is held while the vendor works.
  *
- * A batch can hold 100,000 records, so two things keep every step of it short: the records' data
- * travels packed (gzip, in slices of
- * PACK_RECORDS, opened only for the records that failed), so a check re-reads and re-writes megabytes,
- * not the records' full JSON; and a finished batch commits its links and retry jobs in slices of
- * SETTLE_SLICE, each its own short transaction, idempotent if the job runs again. One transaction
- * holding the store for minutes stopped the worker's lease renewals: the lease lapsed, the job was
- * claimed again while it still ran, and the copies starved each other (the 100,000-record bulk load
- * of issue 13 never finished).
+ * A batch can hold 100,000 records, so its source records are not in the job's row: the bulk load
+ * stores them as it goes, in parts of PACK_RECORDS (ids in the open, data gzipped; Store.saveBatchPart),
+ * and the job carries only their reference. A check re-reads and re-writes a small payload, and a
+ * finished batch is settled a part at a time: links and retry jobs per part, each its own short
+ * transaction, idempotent if the job runs again, with only the failed records' data unpacked. One
+ * transaction holding the store for minutes stopped the worker's lease renewals: the lease lapsed, the
+ * job was claimed again while it still ran, and the copies starved each other (the 100,000-record bulk
+ * load of issue 13 never finished). A worker process checks one batch at a time (worker.ts), so it
+ * holds one vendor job's results, not one per job slot (issue 20).
  */
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';

@@ -40,9 +40,9 @@ export interface BulkLoadOptions {
   /** Records read per source page (default 5,000): the most source records held at once. */
   pageSize?: number;
   /**
-   * Records per vendor job and target (default 50,000): a target's mapped writes are held until this
-   * many have gathered, then submitted as one writeBatch (one Bulk API job, one import). Larger means
-   * fewer API calls and more memory.
+   * Records per vendor job and target (default 50,000): a target's mapped writes are gathered (as upload
+   * CSV rows where the connector builds them op by op) until this many have come, then submitted as one
+   * batch (one Bulk API job, one import). Larger means fewer API calls and more memory.
    */
   batchSize?: number;
   onProgress?: (p: BulkProgress) => void;
@@ -71,9 +71,11 @@ interface Gathered {
 
 /**
  * Runs a bulk initial load of one flow, streaming: a source page is mapped as soon as it is read and
- * then dropped (its records' data kept only gzip-packed for the vendor job's follow-up), and each
- * target's writes are submitted once `batchSize` have gathered. Memory is bounded by one page and one
- * batch per target, not by the size of the source (1,000,000 customers load in the same memory as 100,000).
+ * then dropped; each mapped write goes into the target connector's batch builder (openBatch), which
+ * keeps it as a row of the upload CSV, and its source record into the store a part at a time
+ * (RecordPacker), and each target's batch is submitted once `batchSize` writes have gathered. Memory is
+ * bounded by one page and each target's upload text, not by the size of the source (1,000,000
+ * customers load in the same memory as 100,000).
  */
 export async function bulkLoad(deps: Deps, flowName: string, options: BulkLoadOptions = {}): Promise<BulkProgress> {
   const flow = await deps.flows.get(flowName);
