@@ -241,6 +241,18 @@ export interface UnidentifiedWrite {
 /** One op's outcome in a batch: a write, written but unidentified, or a failure. */
 export type BatchOutcome = WriteOutcome | UnidentifiedWrite;
 
+/**
+ * A writeBatch filled op by op (Connector.openBatch): the connector keeps each op in its wire form as
+ * it arrives (a CSV row for Bulk API 2.0 and the Pardot Import API), so a bulk load's 50,000 writes are
+ * held as their upload text, not as objects.
+ */
+export interface BatchBuilder {
+  /** Adds one op (in order). */
+  add(op: WriteOp): void;
+  /** Sends the ops added, as writeBatch with the same ops would: one outcome per op, or pending. The builder is spent. */
+  submit(): Promise<BatchResult>;
+}
+
 /** What writeBatch and resumeBatch return: one outcome per op, in order, or a vendor job still running. */
 export type BatchResult = BatchOutcome[] | PendingBatch;
 
@@ -370,6 +382,8 @@ export interface Connector {
   writeBatch?(entity: string, ops: WriteOp[]): Promise<BatchResult>;
   /** Checks a vendor job a PendingBatch named: its outcomes (one per op of the original writeBatch, in order) or still pending. */
   resumeBatch?(entity: string, handle: JsonObject): Promise<BatchResult>;
+  /** A writeBatch to fill op by op and then submit (what a bulk load uses); absent or null: the caller gathers the ops for writeBatch. */
+  openBatch?(entity: string): BatchBuilder | null;
   /**
    * Waits for events on a push channel (Salesforce Change Data Capture, platform events) after the
    * stored position and returns them as records; an empty page when the wait ended without events.

@@ -6,15 +6,17 @@
  * and hands the failed ones to the queue. Nothing waits in between: no worker, no limiter slot and no
  * connector is held while the vendor works.
  *
- * A batch can hold 100,000 records, so two things keep every step of it short: the records' data
- * travels packed (gzip, in slices of
- * PACK_RECORDS, opened only for the records that failed), so a check re-reads and re-writes megabytes,
- * not the records' full JSON; and a finished batch commits its links and retry jobs in slices of
- * SETTLE_SLICE, each its own short transaction, idempotent if the job runs again. One transaction
- * holding the store for minutes stopped the worker's lease renewals: the lease lapsed, the job was
- * claimed again while it still ran, and the copies starved each other (the 100,000-record bulk load
- * of issue 13 never finished).
+ * A batch can hold 100,000 records, so its source records are not in the job's row: the bulk load
+ * stores them as it goes, in parts of PACK_RECORDS (ids in the open, data gzipped; Store.saveBatchPart),
+ * and the job carries only their reference. A check re-reads and re-writes a small payload, and a
+ * finished batch is settled a part at a time: links and retry jobs per part, each its own short
+ * transaction, idempotent if the job runs again, with only the failed records' data unpacked. One
+ * transaction holding the store for minutes stopped the worker's lease renewals: the lease lapsed, the
+ * job was claimed again while it still ran, and the copies starved each other (the 100,000-record bulk
+ * load of issue 13 never finished). A worker process checks one batch at a time (worker.ts), so it
+ * holds one vendor job's results, not one per job slot (issue 20).
  */
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { isPendingBatch, type BatchOutcome, type PendingBatch, type SourceRecord } from '../core/connector.js';
@@ -25,10 +27,10 @@ import type { ConnectionPool } from './connections.js';
 import type { FlowRuntime } from './flow-cache.js';
 import type { EventPayload } from './payloads.js';
 
-/** Records per packed slice of a batch's data. */
+/** Records per packed slice (and per stored part) of a batch's data. */
 export const PACK_RECORDS = 1000;
 /** Links (and retry jobs) committed per transaction when a batch settles. */
-export const SETTLE_SLICE = 1000;
+export const SETTLE_SLICE = PACK_RECORDS;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -49,9 +51,11 @@ export interface BatchCheckPayload {
     entity: string;
     /** The connector's handle, as its last answer returned it. */
     handle: JsonObject;
-    /** The source records the writes were made from, in op order (their data packed below). */
-    records: BatchRecord[];
-    /** The records' data, PACK_RECORDS per slice in record order: base64 of gzipped JSON arrays. */
+    /** Where the source records the writes were made from are stored (Store.readBatchPart), in op order. */
+    data?: BatchDataRef;
+    /** Older payloads: the records in the job row itself (their data packed below, or in each record). */
+    records?: BatchRecord[];
+    /** Older payloads: the records' data, PACK_RECORDS per slice in record order: base64 of gzipped JSON arrays. */
     packed?: string[];
     /** The connector's last progress line. */
     detail?: string;
@@ -60,64 +64,74 @@ export interface BatchCheckPayload {
   };
 }
 
-/** Packs records' data into gzip slices (compressed off the event loop, a slice at a time). */
-export async function packRecords(records: Array<Pick<SourceRecord, 'data'>>): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < records.length; i += PACK_RECORDS) out.push(await packSlice(records.slice(i, i + PACK_RECORDS).map((r) => r.data)));
-  return out;
+/** A batch's source records as the store keeps them: `count` records in parts of PACK_RECORDS under `id`. */
+export interface BatchDataRef {
+  [key: string]: string | number;
+  id: string;
+  count: number;
+}
+
+/** One stored part of a batch's data: PACK_RECORDS records' ids and stamps, and their data packed. */
+export interface BatchPart {
+  records: BatchRecord[];
+  packed?: string;
 }
 
 async function packSlice(data: Fields[]): Promise<string> {
   return ((await gzipAsync(JSON.stringify(data))) as Buffer).toString('base64');
 }
 
-/** A batch's records as its job keeps them: ids and stamps in the open, data packed. */
-export interface PackedRecords {
-  records: BatchRecord[];
-  packed: string[];
-}
-
 /**
  * Slices already packed, shared by the packers of one bulk load: every target of a flow usually takes
- * the same source records in the same order, so each slice is gzipped once and its text shared by the
- * targets' batch jobs instead of packed (and held) once per target. Keyed by the slice's first record.
+ * the same source records in the same order, so each slice is gzipped once instead of once per target.
+ * Keyed by the slice's first record.
  */
 export type PackCache = WeakMap<Fields, { data: Fields[]; packed: string }>;
 
 /**
- * Packs a batch's records as they arrive, so a bulk load holds a source record's data only until its
- * slice of PACK_RECORDS is full, not until the whole batch (100,000 records) has been read.
+ * Stores a batch's source records as they arrive, a part of PACK_RECORDS at a time (ids in the open,
+ * data gzipped), so neither the bulk load nor the worker that settles the batch holds more than one
+ * part of them: the `batch` job's row carries only the reference (issue 20).
  */
 export class RecordPacker {
-  private readonly records: BatchRecord[] = [];
-  private readonly packed: string[] = [];
+  private ids: BatchRecord[] = [];
   private slice: Fields[] = [];
+  private part = 0;
+  private count = 0;
 
-  /** `cache`: shared with the other targets' packers of the same load. */
-  constructor(private readonly cache?: PackCache) {}
+  /** `cache`: shared with the other targets' packers of the same load; `id`: the batch data's key. */
+  constructor(
+    private readonly store: Pick<Store, 'saveBatchPart'>,
+    private readonly cache?: PackCache,
+    private readonly id: string = randomUUID(),
+  ) {}
 
   /** Records added so far. */
   get size(): number {
-    return this.records.length;
+    return this.count;
   }
 
   /** Adds one record (in op order). */
   async add(r: Pick<SourceRecord, 'id' | 'updatedAt' | 'data'>): Promise<void> {
-    this.records.push({ id: r.id, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}) });
+    this.ids.push({ id: r.id, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}) });
     this.slice.push(r.data);
-    if (this.slice.length === PACK_RECORDS) {
-      const full = this.slice;
-      this.slice = [];
-      this.packed.push(await this.pack(full));
-    }
+    this.count += 1;
+    if (this.slice.length === PACK_RECORDS) await this.flush();
   }
 
-  /** The records and their packed data; the packer is empty afterwards. */
-  async finish(): Promise<PackedRecords> {
-    if (this.slice.length) this.packed.push(await this.pack(this.slice));
+  /** Stores what is left; the reference the batch job carries. */
+  async finish(): Promise<BatchDataRef> {
+    if (this.slice.length) await this.flush();
+    return { id: this.id, count: this.count };
+  }
+
+  private async flush(): Promise<void> {
+    const records = this.ids;
+    const data = this.slice;
+    this.ids = [];
     this.slice = [];
-    const out = { records: this.records.splice(0), packed: this.packed.splice(0) };
-    return out;
+    const part: BatchPart = { records, packed: await this.pack(data) };
+    await this.store.saveBatchPart(this.id, this.part++, JSON.stringify(part));
   }
 
   /** A slice's packed text: another target's, when it packed these very records, else gzipped now. */
@@ -130,23 +144,34 @@ export class RecordPacker {
   }
 }
 
-/** The data of the records at `indexes` (ascending), opening only the slices that hold them. */
-export async function unpackRecords(b: Pick<BatchCheckPayload['batch'], 'records' | 'packed'>, indexes: number[], entity: string): Promise<SourceRecord[]> {
-  const slices = new Map<number, Fields[]>();
+/** Part `k` of a batch's records: from the store, or from the payload of an older job. */
+export async function readBatchPart(store: Pick<Store, 'readBatchPart'>, b: Pick<BatchCheckPayload['batch'], 'data' | 'records' | 'packed'>, k: number): Promise<BatchPart> {
+  if (b.data) {
+    const text = await store.readBatchPart(b.data.id, k);
+    if (text === null) throw new SyncError('fatal', `batch data ${b.data.id} has no part ${k}: its source records are gone`);
+    return JSON.parse(text) as BatchPart;
+  }
+  return { records: (b.records ?? []).slice(k * PACK_RECORDS, (k + 1) * PACK_RECORDS), packed: b.packed?.[k] };
+}
+
+/** Records in a batch. */
+export function batchSize(b: Pick<BatchCheckPayload['batch'], 'data' | 'records'>): number {
+  return b.data ? b.data.count : (b.records?.length ?? 0);
+}
+
+/** The records of one part at `indexes` (within the part, ascending), opening its packed data only when asked. */
+export async function unpackPart(part: BatchPart, indexes: number[], entity: string): Promise<SourceRecord[]> {
+  let slice: Fields[] | undefined;
   const out: SourceRecord[] = [];
   for (const i of indexes) {
-    const r = b.records[i];
+    const r = part.records[i];
     let data = r.data;
     if (data === undefined) {
-      const k = Math.floor(i / PACK_RECORDS);
-      let slice = slices.get(k);
       if (!slice) {
-        const text = b.packed?.[k];
-        if (text === undefined) throw new SyncError('fatal', `batch job payload has no packed data for record ${r.id} (slice ${k})`);
-        slice = JSON.parse(((await gunzipAsync(Buffer.from(text, 'base64'))) as Buffer).toString('utf8')) as Fields[];
-        slices.set(k, slice);
+        if (part.packed === undefined) throw new SyncError('fatal', `batch data has no packed data for record ${r.id}`);
+        slice = JSON.parse(((await gunzipAsync(Buffer.from(part.packed, 'base64'))) as Buffer).toString('utf8')) as Fields[];
       }
-      data = slice[i % PACK_RECORDS];
+      data = slice[i];
     }
     out.push({ id: r.id, entity, ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}), data });
   }
@@ -165,37 +190,22 @@ export interface BatchSettlement {
   failed: SourceRecord[];
 }
 
-/** Sorts a batch's outcomes (one per record, in order) into links, failed record indexes and unidentified writes. */
-export function sortOutcomes(source: { connection: string; entity: string }, target: { connection: string; entity: string }, records: BatchRecord[], outcomes: BatchOutcome[]): { links: XrefLink[]; failedAt: number[]; unidentified: number } {
-  const links: XrefLink[] = [];
-  const failedAt: number[] = [];
-  let unidentified = 0;
-  records.forEach((r, i) => {
-    const o = outcomes[i];
-    if (o?.ok && o.id === null) unidentified += 1;
-    else if (o?.ok) links.push({ a: { connection: source.connection, entity: source.entity, id: r.id }, b: { connection: target.connection, entity: target.entity, id: o.id } });
-    else failedAt.push(i);
-  });
-  return { links, failedAt, unidentified };
-}
-
 /** The `batch` job for a pending result, due when the connector asked to be checked. */
-export async function batchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: SourceRecord[], pending: PendingBatch, checks = 0): Promise<NewJob> {
-  const packer = new RecordPacker();
+export async function batchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: SourceRecord[], pending: PendingBatch, store: Pick<Store, 'saveBatchPart'>, checks = 0): Promise<NewJob> {
+  const packer = new RecordPacker(store);
   for (const r of records) await packer.add(r);
   return packedBatchCheckJob(flow, target, await packer.finish(), pending, checks);
 }
 
-/** The `batch` job for a pending result whose records are already packed (RecordPacker). */
-export function packedBatchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, records: PackedRecords, pending: PendingBatch, checks = 0): NewJob {
+/** The `batch` job for a pending result whose records are already stored (RecordPacker). */
+export function packedBatchCheckJob(flow: FlowRuntime, target: { name: string; connection: string; entity: string }, data: BatchDataRef, pending: PendingBatch, checks = 0): NewJob {
   const payload: BatchCheckPayload = {
     batch: {
       target: target.name,
       connection: target.connection,
       entity: target.entity,
       handle: pending.handle,
-      records: records.records,
-      packed: records.packed,
+      data,
       ...(pending.detail ? { detail: pending.detail } : {}),
       checks,
     },
@@ -228,7 +238,7 @@ export async function checkBatch(flow: FlowRuntime, job: Pick<JobRow, 'id'>, pay
       payload: { batch: { ...b, handle: result.handle, checks: b.checks + 1, ...(result.detail ? { detail: result.detail } : {}) } },
     };
   }
-  const { written, failed, unidentified } = await commitSettlement(flow, job, b, result, deps.store);
+  const { written, failed, unidentified } = await settleBatch(flow, b, result, deps.store, (r) => `${r.id}@${r.updatedAt ?? 'bulk'}#${job.id}/${b.target}`);
   return {
     done: true,
     settlement: { links: [], failed: [] },
@@ -237,43 +247,50 @@ export async function checkBatch(flow: FlowRuntime, job: Pick<JobRow, 'id'>, pay
   };
 }
 
+/** What settling a batch did: records written (unidentified ones among them), failed, and failed ones the inbox accepted as new jobs. */
+export interface SettleCounts {
+  written: number;
+  failed: number;
+  unidentified: number;
+  queued: number;
+}
+
 /**
- * Links the written records and queues the failed ones, SETTLE_SLICE per transaction, so no
- * transaction holds the store long enough to starve lease renewals. Running it again (the job claimed
- * again after a crash) changes nothing: a link is recorded once, and each retry's delivery id (record,
- * stamp, this batch job and target) is dropped by the inbox the second time.
+ * Links the written records and queues the failed ones, a part (SETTLE_SLICE records) per
+ * transaction, reading the batch's stored records one part at a time: no transaction holds the store
+ * long enough to starve lease renewals, and no more than one part of the records is held. Running it
+ * again (the job claimed again after a crash) changes nothing when each retry's `deliveryId` is
+ * stable (the inbox drops a delivery id it has seen), and a link is recorded once.
  */
-async function commitSettlement(flow: FlowRuntime, job: Pick<JobRow, 'id'>, b: BatchCheckPayload['batch'], outcomes: BatchOutcome[], store: Store): Promise<{ written: number; failed: number; unidentified: number }> {
+export async function settleBatch(flow: FlowRuntime, b: Pick<BatchCheckPayload['batch'], 'connection' | 'entity' | 'data' | 'records' | 'packed'>, outcomes: BatchOutcome[], store: Pick<Store, 'readBatchPart' | 'link' | 'ingest'>, deliveryId: (r: SourceRecord) => string): Promise<SettleCounts> {
   const source = flow.def.source;
-  let links: XrefLink[] = [];
-  const failedAt: number[] = [];
-  let written = 0;
-  let unidentified = 0;
-  for (let i = 0; i < b.records.length; i++) {
-    const o = outcomes[i];
-    if (o?.ok && o.id === null) {
-      // Written, but the system did not say as which record: its next write upserts on the match key and links it.
-      written += 1;
-      unidentified += 1;
-    } else if (o?.ok) {
-      links.push({ a: { connection: source.connection, entity: source.entity, id: b.records[i].id }, b: { connection: b.connection, entity: b.entity, id: o.id } });
-      written += 1;
-    } else failedAt.push(i);
-    if (links.length >= SETTLE_SLICE) {
-      await store.link(links);
-      links = [];
-    }
-  }
-  if (links.length) await store.link(links);
-  for (let k = 0; k < failedAt.length; k += SETTLE_SLICE) {
-    const records = await unpackRecords(b, failedAt.slice(k, k + SETTLE_SLICE), source.entity);
-    const events: InboxEvent[] = records.map((r) => ({
+  const counts: SettleCounts = { written: 0, failed: 0, unidentified: 0, queued: 0 };
+  const total = batchSize(b);
+  for (let k = 0; k * PACK_RECORDS < total; k++) {
+    const part = await readBatchPart(store, b, k);
+    const links: XrefLink[] = [];
+    const failedAt: number[] = [];
+    part.records.forEach((r, j) => {
+      const o = outcomes[k * PACK_RECORDS + j];
+      if (o?.ok && o.id === null) {
+        // Written, but the system did not say as which record: its next write upserts on the match key and links it.
+        counts.written += 1;
+        counts.unidentified += 1;
+      } else if (o?.ok) {
+        links.push({ a: { connection: source.connection, entity: source.entity, id: r.id }, b: { connection: b.connection, entity: b.entity, id: o.id } });
+        counts.written += 1;
+      } else failedAt.push(j);
+    });
+    if (links.length) await store.link(links);
+    if (!failedAt.length) continue;
+    counts.failed += failedAt.length;
+    const events: InboxEvent[] = (await unpackPart(part, failedAt, source.entity)).map((r) => ({
       flow: flow.name,
-      deliveryId: `${r.id}@${r.updatedAt ?? 'bulk'}#${job.id}/${b.target}`,
+      deliveryId: deliveryId(r),
       payload: { record: r.data, id: r.id, type: 'bulk-retry' } satisfies EventPayload as unknown as JsonValue,
       recordKey: r.id,
     }));
-    await store.ingest(events, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts });
+    counts.queued += (await store.ingest(events, { flowVersion: flow.version, maxAttempts: flow.policy.maxAttempts })).accepted;
   }
-  return { written, failed: failedAt.length, unidentified };
+  return counts;
 }

@@ -9,11 +9,11 @@
  * "pending": the load does not wait for it but queues a `batch` job that workers check when the
  * connector asked (engine/batch-check.ts), so the load returns as soon as everything is submitted.
  */
-import { isPendingBatch, type BatchResult, type EntitySpec, type SourceRecord, type Watermark, type WriteOp } from '../core/connector.js';
+import { isPendingBatch, type BatchBuilder, type BatchResult, type EntitySpec, type SourceRecord, type Watermark, type WriteOp } from '../core/connector.js';
 import type { TargetDef } from '../core/flow.js';
 import { SyncError, toSyncError } from '../core/errors.js';
 import type { InboxEvent, Store } from '../store/types.js';
-import { packedBatchCheckJob, RecordPacker, sortOutcomes, unpackRecords, type PackCache } from './batch-check.js';
+import { packedBatchCheckJob, RecordPacker, settleBatch, type PackCache } from './batch-check.js';
 import { validateRecord, type MappingContext } from '../mapping/index.js';
 import type { ConnectionPool } from './connections.js';
 import type { FlowCache, FlowRuntime } from './flow-cache.js';
@@ -40,9 +40,9 @@ export interface BulkLoadOptions {
   /** Records read per source page (default 5,000): the most source records held at once. */
   pageSize?: number;
   /**
-   * Records per vendor job and target (default 50,000): a target's mapped writes are held until this
-   * many have gathered, then submitted as one writeBatch (one Bulk API job, one import). Larger means
-   * fewer API calls and more memory.
+   * Records per vendor job and target (default 50,000): a target's mapped writes are gathered (as upload
+   * CSV rows where the connector builds them op by op) until this many have come, then submitted as one
+   * batch (one Bulk API job, one import). Larger means fewer API calls and more memory.
    */
   batchSize?: number;
   onProgress?: (p: BulkProgress) => void;
@@ -55,18 +55,27 @@ export const BULK_BATCH = 50_000;
 
 type Deps = { store: Store; pool: ConnectionPool; flows: FlowCache };
 
-/** A target's writes gathered for its next vendor job: the ops and their source records, packed as they come. */
+/**
+ * A target's writes gathered for its next vendor job: in the connector's batch builder (its upload
+ * text) when it has one, else as ops; their source records stored part by part as they come.
+ */
 interface Gathered {
   target: FlowRuntime['compiled']['targets'][number];
+  /** The connector's builder for the next batch (undefined: not opened yet; null: the connector has none). */
+  builder: BatchBuilder | null | undefined;
   ops: WriteOp[];
+  /** Writes gathered for the next batch. */
+  count: number;
   owners: RecordPacker;
 }
 
 /**
  * Runs a bulk initial load of one flow, streaming: a source page is mapped as soon as it is read and
- * then dropped (its records' data kept only gzip-packed for the vendor job's follow-up), and each
- * target's writes are submitted once `batchSize` have gathered. Memory is bounded by one page and one
- * batch per target, not by the size of the source (1,000,000 customers load in the same memory as 100,000).
+ * then dropped; each mapped write goes into the target connector's batch builder (openBatch), which
+ * keeps it as a row of the upload CSV, and its source record into the store a part at a time
+ * (RecordPacker), and each target's batch is submitted once `batchSize` writes have gathered. Memory is
+ * bounded by one page and each target's upload text, not by the size of the source (1,000,000
+ * customers load in the same memory as 100,000).
  */
 export async function bulkLoad(deps: Deps, flowName: string, options: BulkLoadOptions = {}): Promise<BulkProgress> {
   const flow = await deps.flows.get(flowName);
@@ -78,7 +87,7 @@ export async function bulkLoad(deps: Deps, flowName: string, options: BulkLoadOp
   };
   const batchSize = Math.max(1, options.batchSize ?? BULK_BATCH);
   const packCache: PackCache = new WeakMap();
-  const gathered: Gathered[] = flow.compiled.targets.map((target) => ({ target, ops: [], owners: new RecordPacker(packCache) }));
+  const gathered: Gathered[] = flow.compiled.targets.map((target) => ({ target, builder: undefined, ops: [], count: 0, owners: new RecordPacker(deps.store, packCache) }));
   const conn = await deps.pool.get(source.connection);
   let since: Watermark | null = null;
   let newest: Watermark | null = null;
@@ -89,11 +98,11 @@ export async function bulkLoad(deps: Deps, flowName: string, options: BulkLoadOp
     if (next && (!newest || compareMarks(next, newest) > 0)) newest = next;
     // The page is emptied as it is handed over, so its records can go before the batches are submitted.
     await mapPage(flow, records.splice(0), gathered, deps, progress, report);
-    for (const g of gathered) if (g.ops.length >= batchSize) await submit(flow, g, deps, progress, report);
+    for (const g of gathered) if (g.count >= batchSize) await submit(flow, g, deps, progress, report, packCache);
     if (!hasMore || !next) break;
     since = next;
   }
-  for (const g of gathered) if (g.ops.length) await submit(flow, g, deps, progress, report);
+  for (const g of gathered) if (g.count) await submit(flow, g, deps, progress, report, packCache);
   if (newest) {
     await deps.store.commitPoll({ flow: flow.name, watermarkKey: `${source.connection}/${source.entity}`, watermark: newest, jobs: [] });
   }
@@ -139,7 +148,7 @@ async function mapPage(flow: FlowRuntime, records: SourceRecord[], gathered: Gat
     }
     for (const [k, op] of planned.entries()) {
       if (!op) continue;
-      gathered[k].ops.push(op);
+      await gather(gathered[k], op, deps);
       await gathered[k].owners.add(r);
     }
   }
@@ -160,35 +169,52 @@ function matchedUpsert(t: TargetDef, spec: EntitySpec | null | undefined, op: Wr
   return { ...op, verb: 'upsert', match: { field: field.name, value } };
 }
 
-/** Submits a target's gathered writes as one writeBatch; a vendor job becomes a `batch` job checked later. */
-async function submit(flow: FlowRuntime, g: Gathered, deps: Deps, progress: BulkProgress, report: (p: Partial<BulkProgress>) => void): Promise<void> {
+/** Adds a write to its target's next batch: into the connector's builder (op by op, as upload text) when it has one. */
+async function gather(g: Gathered, op: WriteOp, deps: Deps): Promise<void> {
+  if (g.builder === undefined) {
+    const t = g.target.def;
+    g.builder = (await deps.pool.get(t.connection)).connector.openBatch?.(t.entity) ?? null;
+  }
+  if (g.builder) g.builder.add(op);
+  else g.ops.push(op);
+  g.count += 1;
+}
+
+/** Submits a target's gathered writes as one batch; a vendor job becomes a `batch` job checked later. */
+async function submit(flow: FlowRuntime, g: Gathered, deps: Deps, progress: BulkProgress, report: (p: Partial<BulkProgress>) => void, packCache: PackCache): Promise<void> {
   const t = g.target.def;
+  const { builder, count } = g;
+  // The ops are handed over: the next batch starts empty while this one is sent.
   const ops = g.ops.splice(0);
+  g.builder = undefined;
+  g.count = 0;
   const owners = await g.owners.finish();
-  report({ phase: 'writing', detail: `${t.connection} ${t.entity}: ${ops.length} records` });
+  g.owners = new RecordPacker(deps.store, packCache);
+  report({ phase: 'writing', detail: `${t.connection} ${t.entity}: ${count} records` });
   const conn = await deps.pool.get(t.connection);
   let result: BatchResult;
   try {
-    if (!conn.connector.writeBatch) throw new SyncError('fatal', `${t.connection} has no bulk write for ${t.entity}`);
-    result = await conn.connector.writeBatch(t.entity, ops);
+    if (builder) result = await builder.submit();
+    else if (conn.connector.writeBatch) result = await conn.connector.writeBatch(t.entity, ops);
+    else throw new SyncError('fatal', `${t.connection} has no bulk write for ${t.entity}`);
   } catch (err) {
     const e = toSyncError(err);
-    result = ops.map(() => ({ ok: false as const, error: e }));
+    result = Array.from({ length: count }, () => ({ ok: false as const, error: e }));
   }
   // Sent: the ops (a batch of 50,000 mapped records) need not live through the job's enqueue.
   ops.length = 0;
   if (isPendingBatch(result)) {
     // The vendor works on it now; a worker checks it when the connector asked, holding nothing meanwhile.
     await deps.store.enqueue([packedBatchCheckJob(flow, t, owners, result)]);
-    progress.pending += owners.records.length;
+    progress.pending += owners.count;
     report({ detail: `${t.connection} ${t.entity}: ${result.detail ?? 'vendor job running'}` });
     return;
   }
-  const { links, failedAt, unidentified } = sortOutcomes(flow.def.source, t, owners.records, result);
-  for (let i = 0; i < links.length; i += 1000) await deps.store.link(links.slice(i, i + 1000));
-  progress.written[t.name] += links.length + unidentified;
+  const counts = await settleBatch(flow, { connection: t.connection, entity: t.entity, data: owners }, result, deps.store, (r) => `${r.id}@${r.updatedAt ?? 'bulk'}`);
+  await deps.store.deleteBatchData(owners.id);
+  progress.written[t.name] += counts.written;
+  progress.queued += counts.queued;
   report({});
-  await requeue(flow, await unpackRecords(owners, failedAt, flow.def.source.entity), deps, progress, report);
 }
 
 /** Failed records run again as ordinary jobs: retried, or dead-lettered with the field and reason. */

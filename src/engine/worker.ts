@@ -31,6 +31,9 @@ import { newWorkerId } from './lease-reclaim.js';
  */
 const INTERRUPTIONS_PER_ATTEMPT = 3;
 
+/** The KeyedMutex key that lets one `batch` job at a time check and settle in a process (not a record key: those name a flow). */
+const BATCH_LOCK = '\u0000batch';
+
 /** Waits between attempts to record an outcome after the store call failed (about 3.5 s in all). */
 const PERSIST_RETRY_MS = [250, 1000, 2250];
 
@@ -278,7 +281,11 @@ export class Worker {
         // A vendor job (bulk, import) a bulk load started: check it once; while it runs, the job waits
         // in the queue, not in this worker, and holds no limiter slot.
         const b = job.payload.batch;
-        const out = await checkBatch(flow, job, job.payload, { pool: this.deps.pool, store });
+        const payload = job.payload;
+        const checked = flow;
+        // One batch at a time in this process: settling one holds its vendor results (50,000 rows) and a
+        // part of its records; several at once made the settling worker the largest process of a load.
+        const out = await this.locks.run([BATCH_LOCK], () => checkBatch(checked, job, payload, { pool: this.deps.pool, store }));
         this.ran(job.id);
         if (!out.done) {
           if (!(await store.deferJob({ jobId: job.id, workerId: this.id, runAt: out.runAt, payload: out.payload as unknown as JsonValue }))) {
@@ -286,7 +293,7 @@ export class Worker {
           }
           return;
         }
-        await store.completeJob({
+        const completed = await store.completeJob({
           jobId: job.id,
           workerId: this.id,
           run: { ...run('succeeded'), stats: { attempt, ...out.stats } },
@@ -294,6 +301,9 @@ export class Worker {
           xref: out.settlement.links,
           enqueue: out.enqueue,
         });
+        // Settled and recorded: its records were linked or queued, so their stored copy can go (a job
+        // whose lease lapsed meanwhile is settled again by its new holder, which needs them).
+        if (completed && b.data) await store.deleteBatchData(b.data.id);
       } else if (isReconcilePayload(job.payload)) {
         const rec = await reconcile(job.flow, job.payload.reason, { store, pool: this.deps.pool, flows: this.deps.flows, onDrift: (f, n) => metrics?.drift.set({ flow: f }, n) });
         await this.persist(job.id, () => store.completeJob({ jobId: job.id, workerId: this.id, run: { ...run('succeeded'), stats: { attempt, reconciliation: rec.id } }, traces: [{ step: 'reconcile', status: 'ok', after: { run: rec.id, ...(rec.summary ?? {}) } }] }));

@@ -1340,6 +1340,24 @@ export abstract class KyselyStore implements Store {
     return row ? { connection: row.connection, type: row.type, entities: fromJson<EntitySpec[]>(row.entities) ?? [], discoveredAt: row.discovered_at } : null;
   }
 
+  async saveBatchPart(batchId: string, part: number, data: string): Promise<void> {
+    const now = isoNow();
+    await this.write((db) => db
+      .insertInto('batch_data')
+      .values({ batch_id: batchId, part, data, created_at: now })
+      .onConflict((oc) => oc.columns(['batch_id', 'part']).doUpdateSet({ data, created_at: now }))
+      .execute());
+  }
+
+  async readBatchPart(batchId: string, part: number): Promise<string | null> {
+    const row = await this.db.selectFrom('batch_data').select('data').where('batch_id', '=', batchId).where('part', '=', part).executeTakeFirst();
+    return row?.data ?? null;
+  }
+
+  async deleteBatchData(batchId: string): Promise<void> {
+    await this.write((db) => db.deleteFrom('batch_data').where('batch_id', '=', batchId).execute());
+  }
+
   // ---------- audit ----------
   async rotateMasterKey(to: SecretBox, actor = SYSTEM_ACTOR): Promise<KeyRotationResult> {
     return this.tx(async (trx) => {

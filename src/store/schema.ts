@@ -207,6 +207,14 @@ export interface ConnectionSchemasTable {
   discovered_at: IsoText;
 }
 
+/** One part of a bulk load's vendor job data (migration 0013): PACK_RECORDS source records, packed. */
+export interface BatchDataTable {
+  batch_id: string;
+  part: number;
+  data: string;
+  created_at: IsoText;
+}
+
 /** Every table of the store. */
 export interface Database {
   connections: ConnectionsTable;
@@ -228,6 +236,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   login_counters: LoginCountersTable;
   connection_schemas: ConnectionSchemasTable;
+  batch_data: BatchDataTable;
   api_usage: ApiUsageTable;
   rate_buckets: RateBucketsTable;
 }

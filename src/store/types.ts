@@ -598,6 +598,12 @@ export interface Store {
   saveConnectionSchema(input: ConnectionSchemaRow): Promise<void>;
   /** The last discovered entities of a connection, or null when it was never discovered. */
   getConnectionSchema(connection: string): Promise<ConnectionSchemaRow | null>;
+  /** Stores one part of a vendor job's data (a bulk load's source records), replacing a part of that number. */
+  saveBatchPart(batchId: string, part: number, data: string): Promise<void>;
+  /** One part of a vendor job's data, or null when there is none of that number. */
+  readBatchPart(batchId: string, part: number): Promise<string | null>;
+  /** Drops a vendor job's data once its batch is settled. */
+  deleteBatchData(batchId: string): Promise<void>;
   /**
    * Calls `listener` with a connection's name when it is created, changed or deleted by any process on
    * this store (`'*'` when changes may have been missed, e.g. after a reconnect). Returns an unsubscribe.

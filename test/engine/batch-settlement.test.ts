@@ -1,15 +1,22 @@
 /**
- * Settling a finished vendor batch (engine/batch-check.ts): the records' data travels packed and only
- * the failed records' slices are opened; links and retry jobs are committed slice by slice; running
- * the settlement again (the job claimed again after a lapsed lease or a crash) adds no link and no job.
- * Payloads written before the data was packed (records with their data) still settle.
+ * Settling a finished vendor batch (engine/batch-check.ts): the records are stored outside the job's
+ * row, in parts, and only the failed records' parts are opened; links and retry jobs are committed part
+ * by part; running the settlement again (the job claimed again after a lapsed lease or a crash) adds no
+ * link and no job; the stored records survive a restart; a worker settles one batch at a time and drops
+ * the stored records once the batch is recorded. Payloads of older jobs (records in the row) still settle.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SourceRecord, WriteOutcome } from '../../src/core/connector.js';
 import { SyncError } from '../../src/core/errors.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
-import { batchCheckJob, checkBatch, PACK_RECORDS, unpackRecords, type BatchCheckPayload } from '../../src/engine/batch-check.js';
+import { batchCheckJob, checkBatch, PACK_RECORDS, type BatchCheckPayload } from '../../src/engine/batch-check.js';
+import { Worker } from '../../src/engine/worker.js';
 import type { ConnectionPool } from '../../src/engine/connections.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { SynclineHub } from '../../src/engine/hub.js';
@@ -17,7 +24,7 @@ import type { EventPayload } from '../../src/engine/payloads.js';
 import { startHttpSink, type RunningHttpSink } from '../../src/sandbox/http-sink/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { sinkConnection, TEST_MASTER_KEY } from '../support/engine.js';
+import { sinkConnection, TEST_MASTER_KEY, waitFor } from '../support/engine.js';
 
 const FLOW = `name: contacts-to-crm
 trigger: { type: manual }
@@ -40,17 +47,20 @@ describe('settling a finished batch', () => {
   let store: Store | null = null;
   let hub: SynclineHub | null = null;
   let sink: RunningHttpSink | null = null;
+  let dir: string | null = null;
   afterEach(async () => {
     await hub?.stop();
     await store?.close();
     await sink?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
     hub = null;
     store = null;
     sink = null;
+    dir = null;
   });
 
-  async function setup() {
-    store = await openStore({ url: 'sqlite::memory:', masterKey: TEST_MASTER_KEY });
+  async function setup(url = 'sqlite::memory:') {
+    store = await openStore({ url, masterKey: TEST_MASTER_KEY });
     hub = new SynclineHub({ store, connectors: new Map([[httpConnector.type, httpConnector]]), logger: pino({ level: 'silent' }) });
     sink = await startHttpSink();
     await saveConnection(store, hub.connectors, { name: 'shop', type: 'http', settings: sinkConnection(sink.url) }, 'test');
@@ -63,11 +73,13 @@ describe('settling a finished batch', () => {
 
   it('links the written records, queues each failed one with its own data, and changes nothing when run again', async () => {
     const { flow, deps, s } = await setup();
-    const job = await batchCheckJob(flow, { name: 'person', connection: 'shop', entity: 'contacts' }, records, { pending: true, handle: { vendor: 'job-1' }, checkAfterMs: 0 });
+    const job = await batchCheckJob(flow, { name: 'person', connection: 'shop', entity: 'contacts' }, records, { pending: true, handle: { vendor: 'job-1' }, checkAfterMs: 0 }, s);
     const payload = job.payload as unknown as BatchCheckPayload;
-    expect(payload.batch.packed).toHaveLength(Math.ceil(N / PACK_RECORDS));
-    expect(payload.batch.records.every((r) => r.data === undefined)).toBe(true);
-    expect(JSON.stringify(payload)).not.toContain('c7@example.com');
+    // The job's row names the stored records; it carries neither their ids nor their data.
+    expect(payload.batch.data).toMatchObject({ count: N });
+    expect(JSON.stringify(payload)).not.toContain('C7');
+    expect(JSON.stringify(payload).length).toBeLessThan(300);
+    expect(await s.readBatchPart(payload.batch.data!.id, Math.ceil(N / PACK_RECORDS) - 1)).toContain('C2000');
 
     for (let run = 0; run < 2; run++) {
       const out = await checkBatch(flow, { id: 'batch-job-1' }, payload, deps);
@@ -84,15 +96,69 @@ describe('settling a finished batch', () => {
     expect(queued.map((p) => [p.id, p.type, p.record]).sort()).toEqual([...FAILED].map((i) => [`C${i}`, 'bulk-retry', records[i].data]).sort());
   });
 
-  it('opens only the slices holding the records asked for, and reads payloads that carry the data unpacked', async () => {
-    const { flow } = await setup();
-    const job = await batchCheckJob(flow, { name: 'person', connection: 'shop', entity: 'contacts' }, records, { pending: true, handle: {}, checkAfterMs: 0 });
-    const b = (job.payload as unknown as BatchCheckPayload).batch;
-    // A corrupt first slice does not matter when no record of it is asked for.
-    const damaged = { ...b, packed: ['not gzip', ...b.packed!.slice(1)] };
-    expect((await unpackRecords(damaged, [PACK_RECORDS, N - 1], 'contacts')).map((r) => r.data)).toEqual([records[PACK_RECORDS].data, records[N - 1].data]);
-    await expect(unpackRecords(damaged, [0], 'contacts')).rejects.toThrow();
-    const older = { records: records.slice(0, 3).map((r) => ({ id: r.id, updatedAt: r.updatedAt, data: r.data })) };
-    expect(await unpackRecords(older, [2], 'contacts')).toEqual([{ id: 'C2', entity: 'contacts', updatedAt: records[2].updatedAt, data: records[2].data }]);
+  it('settles a batch whose records were stored before a restart: each failed record is queued with its data', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-batch-'));
+    const url = `sqlite:${path.join(dir, 'store.db')}`;
+    const first = await setup(url);
+    const [jobId] = await first.s.enqueue([await batchCheckJob(first.flow, { name: 'person', connection: 'shop', entity: 'contacts' }, records, { pending: true, handle: { vendor: 'job-1' }, checkAfterMs: 0 }, first.s)]);
+    await hub!.stop();
+    await store!.close();
+    await sink!.close();
+
+    const { flow, deps, s } = await setup(url);
+    const [job] = await s.claimJobs({ workerId: 'after-restart', limit: 1, leaseMs: 60_000 });
+    expect(job.id).toBe(jobId);
+    const out = await checkBatch(flow, job, job.payload as unknown as BatchCheckPayload, deps);
+    expect(out).toMatchObject({ done: true, stats: { written: N - FAILED.size, failed: FAILED.size } });
+    const queued = (await s.claimJobs({ workerId: 'test', limit: 10, leaseMs: 60_000 })).map((j) => j.payload as unknown as EventPayload);
+    expect(queued.map((p) => [p.id, p.record]).sort()).toEqual([...FAILED].map((i) => [`C${i}`, records[i].data]).sort());
+  });
+
+  it('a worker settles one batch at a time and drops its stored records once the batch is recorded', async () => {
+    const { flow, s } = await setup();
+    let running = 0;
+    let most = 0;
+    const pool = {
+      get: async () => ({
+        connector: {
+          resumeBatch: async () => {
+            running += 1;
+            most = Math.max(most, running);
+            await new Promise((r) => setTimeout(r, 50));
+            running -= 1;
+            return outcomes;
+          },
+        },
+      }),
+    } as unknown as ConnectionPool;
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const job = await batchCheckJob(flow, { name: 'person', connection: 'shop', entity: 'contacts' }, records, { pending: true, handle: { vendor: `job-${k}` }, checkAfterMs: 0 }, s);
+      ids.push((job.payload as unknown as BatchCheckPayload).batch.data!.id);
+      await s.enqueue([job]);
+    }
+    const worker = new Worker({ store: s, pool, flows: hub!.flows, logger: pino({ level: 'silent' }) }, { concurrency: 4, idlePollMs: 10 });
+    await worker.start();
+    try {
+      await waitFor(async () => (await s.listRuns({ flow: 'contacts-to-crm' })).filter((r) => r.trigger === 'batch' && r.status === 'succeeded').length === 3, 'three batches to settle', 20_000);
+    } finally {
+      await worker.stop();
+    }
+    expect(most).toBe(1);
+    for (const id of ids) expect(await s.readBatchPart(id, 0)).toBeNull();
+  });
+
+  it('reads the payloads of older jobs, whose records (and their packed data) are in the job row', async () => {
+    const { flow, deps, s } = await setup();
+    const slices: string[] = [];
+    for (let i = 0; i < N; i += PACK_RECORDS) slices.push(((await promisify(gzip)(JSON.stringify(records.slice(i, i + PACK_RECORDS).map((r) => r.data)))) as Buffer).toString('base64'));
+    const packed: BatchCheckPayload = { batch: { target: 'person', connection: 'shop', entity: 'contacts', handle: {}, checks: 0, records: records.map((r) => ({ id: r.id, updatedAt: r.updatedAt })), packed: slices } };
+    const inline: BatchCheckPayload = { batch: { target: 'person', connection: 'shop', entity: 'contacts', handle: {}, checks: 0, records: records.map((r) => ({ id: r.id, updatedAt: r.updatedAt, data: r.data })) } };
+    for (const [k, payload] of [packed, inline].entries()) {
+      expect(await checkBatch(flow, { id: `old-${k}` }, payload, deps)).toMatchObject({ done: true, stats: { written: N - FAILED.size, failed: FAILED.size } });
+      const claimed = await s.claimJobs({ workerId: 'test', limit: 10, leaseMs: 60_000 });
+      expect(claimed.map((j) => j.payload as unknown as EventPayload).map((p) => [p.id, p.record]).sort()).toEqual([...FAILED].map((i) => [`C${i}`, records[i].data]).sort());
+      for (const j of claimed) await s.completeJob({ jobId: j.id, workerId: 'test', run: { jobId: j.id, flow: j.flow, flowVersion: j.flowVersion, trigger: j.kind, status: 'succeeded', recordKey: j.recordKey, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), error: null, stats: {} }, traces: [] });
+    }
   });
 });

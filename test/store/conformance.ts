@@ -204,6 +204,20 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.getConnectionSchema('s')).toBeNull();
       });
 
+      it('keeps a vendor job\'s data in numbered parts outside the job rows, replaces a part, and drops them all together', async () => {
+        expect(await store.readBatchPart('b1', 0)).toBeNull();
+        await store.saveBatchPart('b1', 0, '{"records":[{"id":"C1"}]}');
+        await store.saveBatchPart('b1', 1, 'second');
+        await store.saveBatchPart('b2', 0, 'other batch');
+        await store.saveBatchPart('b1', 1, 'second, again');
+        expect(await store.readBatchPart('b1', 0)).toBe('{"records":[{"id":"C1"}]}');
+        expect(await store.readBatchPart('b1', 1)).toBe('second, again');
+        await store.deleteBatchData('b1');
+        expect(await store.readBatchPart('b1', 0)).toBeNull();
+        expect(await store.readBatchPart('b1', 1)).toBeNull();
+        expect(await store.readBatchPart('b2', 0)).toBe('other batch');
+      });
+
       it('encrypts connection state at rest (OAuth access and refresh tokens live there)', async () => {
         if (!h.raw) return;
         await store.putConnection({ name: 'sf', type: 't', settings: {}, secrets: {} });

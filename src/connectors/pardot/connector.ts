@@ -33,6 +33,7 @@ export class PardotConnector implements Connector {
   declare readonly write: Connector['write'];
   declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
   declare readonly resumeBatch: NonNullable<Connector['resumeBatch']>;
+  declare readonly openBatch: NonNullable<Connector['openBatch']>;
 
   constructor(private readonly ctx: ConnectorContext) {
     this.settings = readSettings(ctx.settings);
@@ -84,6 +85,7 @@ export class PardotConnector implements Connector {
         write: (op) => this.prospects.write(op),
         writeBatch: (ops) => this.prospects.writeBatch(ops),
         resumeBatch: (handle) => this.prospects.resumeBatch(handle),
+        openBatch: () => this.prospects.openBatch(),
       },
       visitorActivity: {
         spec: visitorActivityEntity,

@@ -3,7 +3,7 @@
  * (dependent Composite writes, Bulk loads with progress, raw SOQL, lead conversion results).
  * It is what the connector itself is built on.
  */
-import type { BatchResult, ConnectorContext, FieldType, UsageReport, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { BatchBuilder, BatchResult, ConnectorContext, FieldType, UsageReport, WriteOp, WriteOutcome } from '../../core/connector.js';
 import type { Fields, JsonObject } from '../../core/json.js';
 import { SalesforceClient } from './client.js';
 import { createTokenSource } from './auth.js';
@@ -14,7 +14,7 @@ import { composite, type CompositeResult, type CompositeSubrequest } from './ent
 import { describeGlobal, describeObject, type DescribeResult } from './entities/describe.js';
 import { count, findRecords, getDeleted, getRecord, getUpdated, query, queryPages, type QueryOptions, type QueryResult } from './entities/read.js';
 import type { SalesforceRecord } from './entities/records.js';
-import { resumeWriteBatch, writeBatch } from './entities/write-batch.js';
+import { openWriteBatch, resumeWriteBatch, writeBatch } from './entities/write-batch.js';
 import { createRecord, deleteRecord, updateRecord, upsertRecord, writeOne } from './entities/write.js';
 import type { SourceRecord } from '../../core/connector.js';
 
@@ -85,6 +85,11 @@ export class SalesforceApi {
   /** Many WriteOps through Collections or Bulk; one outcome per op, in order, or pending while Bulk API jobs run. */
   writeBatch(entity: string, ops: WriteOp[]): Promise<BatchResult> {
     return writeBatch(this.client, entity, ops, { bulkThreshold: this.settings.bulkThreshold, bulk: { pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs } });
+  }
+
+  /** writeBatch filled op by op: groups past the bulk threshold are held as their Bulk API CSV. */
+  openBatch(entity: string): BatchBuilder {
+    return openWriteBatch(this.client, entity, { bulkThreshold: this.settings.bulkThreshold, bulk: { pollIntervalMs: this.settings.bulkPollIntervalMs, timeoutMs: this.settings.bulkTimeoutMs } });
   }
 
   /** Checks the Bulk API jobs of a pending writeBatch or bulk load. */

@@ -27,6 +27,7 @@ export class SalesforceConnection implements Connector {
   declare readonly write: Connector['write'];
   declare readonly writeBatch: NonNullable<Connector['writeBatch']>;
   declare readonly resumeBatch: NonNullable<Connector['resumeBatch']>;
+  declare readonly openBatch: NonNullable<Connector['openBatch']>;
 
   constructor(private readonly ctx: ConnectorContext) {
     this.api = new SalesforceApi(parseSettings(ctx.settings), ctx);
@@ -113,6 +114,7 @@ export class SalesforceConnection implements Connector {
       write: (op) => this.api.write(entity, op),
       writeBatch: (ops) => this.api.writeBatch(entity, ops),
       resumeBatch: (handle) => this.api.resumeBatch(handle),
+      openBatch: () => this.api.openBatch(entity),
     };
   }
 

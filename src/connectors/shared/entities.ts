@@ -3,7 +3,7 @@
  * handlers instead of its own switch or if chain, so an unknown entity or an unsupported operation is
  * refused the same way by every connector, naming what exists.
  */
-import type { BatchResult, ChangePage, Connector, EntitySpec, ReadAllOptions, ReadChangesOptions, SnapshotPage, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
+import type { BatchBuilder, BatchResult, ChangePage, Connector, EntitySpec, ReadAllOptions, ReadChangesOptions, SnapshotPage, SourceRecord, Watermark, WriteOp, WriteOutcome } from '../../core/connector.js';
 import type { JsonObject } from '../../core/json.js';
 import { SyncError } from '../../core/errors.js';
 
@@ -21,6 +21,8 @@ export interface EntityHandler {
   writeBatch?(ops: WriteOp[]): Promise<BatchResult>;
   /** Checks a vendor job this entity's writeBatch returned pending. */
   resumeBatch?(handle: JsonObject): Promise<BatchResult>;
+  /** writeBatch filled op by op (the ops kept in their wire form as they come). */
+  openBatch?(): BatchBuilder;
 }
 
 /** Handlers by entity name. */
@@ -44,7 +46,7 @@ export function handlerOf<O extends Operation>(table: EntityTable, system: strin
  * The Connector methods that go through the table; spread them into a connector and add check/discover/close.
  * `resolve` gives the handler of an entity not in the table (systems whose entities are discovered at run time).
  */
-export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'readAll' | 'get' | 'find' | 'write' | 'writeBatch' | 'resumeBatch'> {
+export function tableMethods(table: EntityTable, system: string, resolve?: EntityResolver): Pick<Connector, 'readChanges' | 'readAll' | 'get' | 'find' | 'write' | 'writeBatch' | 'resumeBatch' | 'openBatch'> {
   // async: a refused entity rejects the returned promise rather than throwing at the call.
   return {
     readChanges: async (entity, since, options) => handlerOf(table, system, entity, 'readChanges', resolve)(since, options),
@@ -74,6 +76,10 @@ export function tableMethods(table: EntityTable, system: string, resolve?: Entit
       return handlerOf(table, system, entity, 'writeBatch', resolve)(ops);
     },
     resumeBatch: (entity, handle) => handlerOf(table, system, entity, 'resumeBatch', resolve)(handle),
+    openBatch: (entity) => {
+      const handler = Object.hasOwn(table, entity) ? table[entity] : resolve?.(entity);
+      return handler?.openBatch?.() ?? null;
+    },
   };
 }
 

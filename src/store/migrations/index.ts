@@ -13,6 +13,7 @@ import { connectionSchemas } from './0009_connection_schemas.js';
 import { alertTables } from './0010_alerts.js';
 import { recordOrder } from './0011_record_order.js';
 import { deadLetterPerRecord } from './0012_dead_letter_per_record.js';
+import { batchData } from './0013_batch_data.js';
 
 export type { MigrationDialect } from './0001_initial.js';
 
@@ -29,6 +30,7 @@ export function migrations(dialect: MigrationDialect): Record<string, Migration>
     '0010_alerts': alertTables,
     '0011_record_order': recordOrder,
     '0012_dead_letter_per_record': deadLetterPerRecord,
+    '0013_batch_data': batchData,
   };
 }
 

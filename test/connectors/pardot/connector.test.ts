@@ -249,6 +249,30 @@ describe('Import API', () => {
     expect(calls.prospects ?? 0).toBeLessThan(10);
   });
 
+  it('openBatch holds an import\'s rows as CSV once past the threshold, and writes an op the import cannot take on its own call', async () => {
+    const existing = [...emu.state.prospects.values()][0];
+    const batch = conn.openBatch('prospect');
+    if (!batch) throw new Error('expected a batch builder');
+    const data = Array.from({ length: 120 }, (_, i) => ({ firstName: `Streamed${i}` }));
+    data.slice(0, 100).forEach((d, i) => batch.add({ verb: 'upsert', match: { field: 'email', value: `streamed${i}@example.com` }, data: d }));
+    // Past the threshold: an update by id is not an import row; it is written on its own, in its place.
+    batch.add({ verb: 'update', id: String(existing.id), data: { firstName: 'UpdatedOnItsOwn' } });
+    data.slice(100).forEach((d, i) => batch.add({ verb: 'upsert', match: { field: 'email', value: `streamed${100 + i}@example.com` }, data: d }));
+    // What the load does once a write is added: its objects are no longer the batch's.
+    for (const d of data) d.firstName = 'changed after add';
+    const checks: PendingBatch[] = [];
+    const outcomes = await settle(batch.submit(), (h) => conn.resumeBatch('prospect', h), checks);
+    expect(checks[0]?.detail).toMatch(/^import \d+ submitted/);
+    expect(outcomes).toHaveLength(121);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(outcomes[100]).toMatchObject({ ok: true, id: String(existing.id) });
+    expect(emu.state.prospects.get(Number(existing.id))?.firstName).toBe('UpdatedOnItsOwn');
+    const byEmail = new Map([...emu.state.prospects.values()].map((p) => [p.email, p]));
+    for (const i of [0, 99, 119]) expect(byEmail.get(`streamed${i}@example.com`)?.firstName).toBe(`Streamed${i}`);
+    const o119 = outcomes[120];
+    expect(o119.ok && byEmail.get('streamed119@example.com')?.id).toBe(o119.ok ? Number(o119.id) : -1);
+  });
+
   it('returns an import pending at once and completes it through checks, one status read each', async () => {
     const ops = Array.from({ length: 120 }, (_, i) => ({ verb: 'upsert' as const, match: { field: 'email', value: `Load${i}@Example.com` }, data: { company: 'Loaded Co' } }));
     const first = await conn.writeBatch('prospect', ops);

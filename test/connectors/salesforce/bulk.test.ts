@@ -48,6 +48,24 @@ describe('Bulk API 2.0', () => {
     }
   });
 
+  it('openBatch keeps a group past the threshold as its CSV: a write is fixed when it is added, and all go in one Bulk job', async () => {
+    const batch = conn.openBatch('Product2');
+    if (!batch) throw new Error('expected a batch builder');
+    const data = Array.from({ length: 250 }, (_, i) => ({ Name: `Streamed ${i}`, Family: 'Streamed' }));
+    data.forEach((d, i) => batch.add({ verb: 'upsert', match: { field: 'Sage100_Item_Code__c', value: `STREAM-${i}` }, data: d }));
+    // What the load does once a write is added: its objects are no longer the batch's.
+    for (const d of data) d.Name = 'changed after add';
+    const before = emu.state.calls.bulk;
+    const out = await settle(batch.submit(), (h) => conn.resumeBatch('Product2', h));
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(emu.state.calls.bulk - before).toBeLessThan(12);
+    for (const i of [0, 201, 249]) {
+      const o = out[i];
+      if (!o.ok) throw new Error('expected success');
+      expect((await conn.get('Product2', o.id))?.data).toMatchObject({ Name: `Streamed ${i}`, Sage100_Item_Code__c: `STREAM-${i}` });
+    }
+  });
+
   it('bulkUpsert is pending until the job is done, and updates on the second load', async () => {
     const records = Array.from({ length: 250 }, (_, i) => ({ Sage100_Item_Code__c: `BULK-${String(i).padStart(4, '0')}`, Name: `Renamed ${i}` }));
     const first = await conn.api.bulkUpsert('Product2', 'Sage100_Item_Code__c', records);

@@ -61,12 +61,62 @@ export interface ImportHandle {
 /** A check's answer: still running (with a line for progress), or the result. */
 export type ImportCheck = { done: false; status: string; handle: ImportHandle } | { done: true; result: ImportResult };
 
+/**
+ * An import's CSV built row by row as records arrive, so a batch of 50,000 prospects is held as its
+ * upload text and each row's email, not as objects (issue 20). Columns are `email`, then the records'
+ * fields in order of first appearance; rows written before a later column appeared are padded with
+ * empty cells when the CSV is finished, so the text is the one the whole batch would have given.
+ */
+export class ImportCsv {
+  private readonly columns: string[] = ['email'];
+  private readonly known = new Set<string>(['email', 'id']);
+  private readonly lines: string[] = [];
+  private readonly emails: string[] = [];
+  /** Row index where the column count grew, and the count from there on. */
+  private readonly widths: Array<{ from: number; width: number }> = [];
+
+  /** Rows added so far. */
+  get size(): number {
+    return this.lines.length;
+  }
+
+  /** Adds one record (its email normalised) as a row. */
+  add(record: Fields): void {
+    for (const k of Object.keys(record)) {
+      if (this.known.has(k)) continue;
+      this.known.add(k);
+      this.columns.push(k);
+    }
+    if (this.widths.at(-1)?.width !== this.columns.length) this.widths.push({ from: this.lines.length, width: this.columns.length });
+    this.lines.push(stringify([this.columns.map((c) => cell(record[c]))]));
+    this.emails.push(cell(record.email));
+  }
+
+  /** The header, the rows (each ending in LF) and their emails; the builder is spent afterwards. */
+  finish(): { columns: string[]; lines: string[]; emails: string[] } {
+    const width = this.columns.length;
+    for (const [k, w] of this.widths.entries()) {
+      const to = this.widths[k + 1]?.from ?? this.lines.length;
+      // A missing field is an empty cell: a comma per missing column (every row has `email`).
+      const pad = ','.repeat(width - w.width);
+      if (pad) for (let i = w.from; i < to; i++) this.lines[i] = `${this.lines[i].slice(0, -1)}${pad}\n`;
+    }
+    return { columns: this.columns, lines: this.lines.splice(0), emails: this.emails.splice(0) };
+  }
+}
+
 /** Submits the records (matched on `email`) as one or more imports; returns the handle to check them with. */
-export async function startImport(client: PardotClient, records: Fields[]): Promise<ImportHandle> {
-  const header = columns(records);
-  const rows = records.map((r) => header.map((h) => cell(r[h])));
-  const batches = splitBatches(header, rows);
-  const handle: ImportHandle = { importIds: [], startedAt: Date.now(), emails: records.map((r) => cell(r.email)), nextCheckMs: FIRST_CHECK_MS };
+export function startImport(client: PardotClient, records: Fields[]): Promise<ImportHandle> {
+  const csv = new ImportCsv();
+  for (const r of records) csv.add(r);
+  return startImportCsv(client, csv);
+}
+
+/** Submits the rows built in `csv` as one or more imports; returns the handle to check them with. */
+export async function startImportCsv(client: PardotClient, csv: ImportCsv): Promise<ImportHandle> {
+  const { columns: header, lines, emails } = csv.finish();
+  const batches = splitBatches(header, lines);
+  const handle: ImportHandle = { importIds: [], startedAt: Date.now(), emails, nextCheckMs: FIRST_CHECK_MS };
   for (let i = 0; i < batches.length; i += MAX_BATCHES) {
     const { id, createdAt } = await submitImport(client, header, batches.slice(i, i + MAX_BATCHES));
     if (i === 0 && createdAt !== undefined) handle.startedAt = createdAt;
@@ -104,12 +154,6 @@ export async function checkImport(client: PardotClient, handle: ImportHandle): P
   return { done: true, result };
 }
 
-function columns(records: Fields[]): string[] {
-  const set = new Set<string>(['email']);
-  for (const r of records) for (const k of Object.keys(r)) if (k !== 'id') set.add(k);
-  return [...set];
-}
-
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (v instanceof Date) return v.toISOString();
@@ -123,15 +167,14 @@ interface Batch {
   csv: string;
 }
 
-/** Cuts rows into CSV batches under the byte limit, each with the header row. */
-function splitBatches(header: string[], rows: string[][]): Batch[] {
+/** Cuts CSV rows into batches under the byte limit, each with the header row. */
+function splitBatches(header: string[], rows: string[]): Batch[] {
   const head = stringify([header]);
   const out: Batch[] = [];
   let lines: string[] = [];
   let indexes: number[] = [];
   let bytes = Buffer.byteLength(head);
-  rows.forEach((row, i) => {
-    const line = stringify([row]);
+  rows.forEach((line, i) => {
     const size = Buffer.byteLength(line);
     if (lines.length && bytes + size > MAX_BATCH_BYTES) {
       out.push({ indexes, csv: head + lines.join('') });

@@ -5,11 +5,11 @@
  * Pardot matches emails case-sensitively ("will create multiple prospects for casing differences"),
  * so every email this connector writes or matches on is trimmed and lower-cased first.
  */
-import type { BatchOutcome, BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
-import { SyncError, toSyncError } from '../../../core/errors.js';
+import type { BatchBuilder, BatchOutcome, BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
+import { SyncError, toSyncError, type SerializedError } from '../../../core/errors.js';
 import type { Fields, JsonObject } from '../../../core/json.js';
 import type { PardotClient } from '../client.js';
-import { checkImport, startImport, type ImportHandle, type ImportResult } from './imports.js';
+import { checkImport, ImportCsv, startImportCsv, type ImportHandle, type ImportResult } from './imports.js';
 
 /** The collection path. */
 export const PROSPECTS_PATH = '/api/v5/objects/prospects';
@@ -167,18 +167,66 @@ export class Prospects {
     }
   }
 
-  /**
-   * Many writes: creates and email upserts above the threshold go through the Import API (a few
-   * calls for thousands of records); anything else is sent one call per record. One outcome per op.
-   */
   /** Many writes: one call each, or one Import API job (returned pending) above the import threshold. */
-  async writeBatch(ops: WriteOp[]): Promise<BatchResult> {
-    const importable = ops.every((op) => op.verb === 'create' || (op.verb === 'upsert' && (!op.match || op.match.field === 'email')));
-    if (ops.length > this.importThreshold && importable) {
-      // Every row upserts on its email, so a prospect left unidentified is found again by its next write.
-      const byEmail = ops.every((op) => op.verb === 'upsert');
-      return this.startImport(ops, !byEmail || ops.length <= this.importIdReadBack);
-    }
+  writeBatch(ops: WriteOp[]): Promise<BatchResult> {
+    const batch = this.openBatch();
+    for (const op of ops) batch.add(op);
+    return batch.submit();
+  }
+
+  /**
+   * writeBatch filled op by op. Creates and email upserts are held as ops until more than the import
+   * threshold have come, then as the import's CSV rows (a bulk load's 50,000 prospects as upload
+   * text, not objects). A batch that is not all importable before that point is written one call
+   * per op, as writeBatch always did; an op that is not importable after it is written on its own
+   * call at submit, its outcome kept with the import's handle.
+   */
+  openBatch(): BatchBuilder {
+    let ops: WriteOp[] | null = [];
+    let csv: ImportCsv | null = null;
+    let mixed = false;
+    let total = 0;
+    let upserts = 0;
+    /** The op index of each import row. */
+    const rows: number[] = [];
+    const others: Array<[number, WriteOp]> = [];
+    const toImport = (op: WriteOp, i: number) => {
+      csv!.add(importRow(op));
+      rows.push(i);
+      if (op.verb === 'upsert') upserts += 1;
+    };
+    return {
+      add: (op) => {
+        const i = total++;
+        if (csv) {
+          if (importable(op)) toImport(op, i);
+          else others.push([i, op]);
+          return;
+        }
+        ops!.push(op);
+        if (!importable(op)) mixed = true;
+        if (!mixed && ops!.length > this.importThreshold) {
+          csv = new ImportCsv();
+          ops!.forEach(toImport);
+          ops = null;
+        }
+      },
+      submit: async () => {
+        if (!csv) return this.writeEach(ops!);
+        // Every row upserts on its email, so a prospect left unidentified is found again by its next write.
+        const readBack = upserts !== rows.length || rows.length <= this.importIdReadBack;
+        const handle: ProspectImportHandle = { ...(await startImportCsv(this.client, csv)), readBack: readBack ? 1 : 0 };
+        if (others.length) {
+          const outcomes = await this.writeEach(others.map(([, op]) => op));
+          Object.assign(handle, { total, rows, others: others.map(([i], k) => [i, storeOutcome(outcomes[k])]) });
+        }
+        return { pending: true, handle: handle as unknown as JsonObject, checkAfterMs: handle.nextCheckMs, detail: `import ${handle.importIds.join(', ')} submitted` };
+      },
+    };
+  }
+
+  /** One call per op, each failure its own outcome; limits, credentials and configuration stop the rest. */
+  private async writeEach(ops: WriteOp[]): Promise<WriteOutcome[]> {
     const outcomes: WriteOutcome[] = [];
     let stop: SyncError | null = null;
     for (const op of ops) {
@@ -199,20 +247,17 @@ export class Prospects {
   }
 
   /** Checks an import writeBatch started: its outcomes once Pardot completed it, else still pending. */
-  async resumeBatch(handle: JsonObject): Promise<BatchResult> {
-    const check = await checkImport(this.client, handle as unknown as ImportHandle);
-    if (!check.done) return { pending: true, handle: check.handle, checkAfterMs: check.handle.nextCheckMs, detail: check.status };
+  async resumeBatch(raw: JsonObject): Promise<BatchResult> {
+    const handle = raw as unknown as ProspectImportHandle;
+    const check = await checkImport(this.client, handle);
+    if (!check.done) return { pending: true, handle: { ...raw, ...check.handle }, checkAfterMs: check.handle.nextCheckMs, detail: check.status };
     // Handles from before `readBack` existed always read back.
-    return this.importOutcomes(check.result, (handle as unknown as ImportHandle).emails, handle.readBack !== 0);
-  }
-
-  private async startImport(ops: WriteOp[], readBack: boolean): Promise<BatchResult> {
-    const records = ops.map((op) => {
-      const data = cleanData(op.data);
-      return { ...data, email: normalizeEmail(op.match?.value ?? data.email) };
-    });
-    const handle = { ...(await startImport(this.client, records)), readBack: readBack ? 1 : 0 };
-    return { pending: true, handle, checkAfterMs: handle.nextCheckMs, detail: `import ${handle.importIds.join(', ')} submitted` };
+    const imported = await this.importOutcomes(check.result, handle.emails, handle.readBack !== 0);
+    if (!handle.rows) return imported;
+    const outcomes: BatchOutcome[] = new Array(handle.total ?? 0);
+    handle.rows.forEach((i, k) => (outcomes[i] = imported[k]));
+    for (const [i, o] of handle.others ?? []) outcomes[i] = o.ok ? o : { ok: false, error: new SyncError(o.error.kind, o.error.message, o.error.details) };
+    return outcomes;
   }
 
   private async importOutcomes(result: ImportResult, emails: string[], readBack: boolean): Promise<BatchOutcome[]> {
@@ -250,6 +295,27 @@ export class Prospects {
     }
     return out;
   }
+}
+
+/** An outcome as a pending handle keeps it. */
+type StoredOutcome = { ok: true; id: string; created: boolean } | { ok: false; error: SerializedError };
+
+/** What a pending import writeBatch carries to its next check; `total`, `rows` and `others` only when some ops were written on their own. */
+type ProspectImportHandle = ImportHandle & { readBack: number; total?: number; rows?: number[]; others?: Array<[number, StoredOutcome]> };
+
+function storeOutcome(o: WriteOutcome): StoredOutcome {
+  return o.ok ? { ok: true, id: o.id, created: o.created } : { ok: false, error: o.error.toJSON() };
+}
+
+/** Creates and email upserts go through the Import API (it matches on email). */
+function importable(op: WriteOp): boolean {
+  return op.verb === 'create' || (op.verb === 'upsert' && (!op.match || op.match.field === 'email'));
+}
+
+/** An op as an import row: its data as the API takes it, matched on the normalised email. */
+function importRow(op: WriteOp): Fields {
+  const data = cleanData(op.data);
+  return { ...data, email: normalizeEmail(op.match?.value ?? data.email) };
 }
 
 /** Drops what the API refuses in a write body (`id`, stamps) and normalises the email. */

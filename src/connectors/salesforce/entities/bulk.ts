@@ -6,6 +6,7 @@
  * and, when every job is done, their results. The engine schedules the checks (PendingBatch).
  */
 import { createHash } from 'node:crypto';
+import { parse as parseRows } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { WriteOutcome } from '../../../core/connector.js';
@@ -82,35 +83,92 @@ export function jobInfo(client: SalesforceClient, kind: 'ingest' | 'query', jobI
   return client.json<BulkJobInfo>({ method: 'GET', path: `jobs/${kind}/${jobId}`, what: `bulk ${kind} job status`, family: 'bulk', signal });
 }
 
+/**
+ * An ingest job's CSV built row by row as records arrive, so a batch of 50,000 records is held as its
+ * upload text and one short key per row, not as objects (issue 20). Columns are the records' fields in
+ * order of first appearance; rows written before a later column appeared are padded with empty cells
+ * when the CSV is finished, so the text is the one the whole batch would have given at once.
+ */
+export class IngestCsv {
+  private readonly columns: string[] = [];
+  private readonly known = new Set<string>(['attributes']);
+  private readonly lines: string[] = [];
+  private readonly rowKeys: string[] = [];
+  /** Row index where the column count grew, and the count from there on. */
+  private readonly widths: Array<{ from: number; width: number }> = [];
+
+  /** Rows added so far. */
+  get size(): number {
+    return this.lines.length;
+  }
+
+  /** Adds one record as a row. */
+  add(record: Fields): void {
+    for (const k of Object.keys(record)) {
+      if (this.known.has(k)) continue;
+      this.known.add(k);
+      this.columns.push(k);
+    }
+    if (this.widths.at(-1)?.width !== this.columns.length) this.widths.push({ from: this.lines.length, width: this.columns.length });
+    const cells = this.columns.map((c) => cell(record[c]));
+    this.lines.push(stringify([cells]));
+    this.rowKeys.push(rowKey(cells));
+  }
+
+  /** The header, the rows (each ending in LF) and their match keys; the builder is spent afterwards. */
+  finish(): { columns: string[]; lines: string[]; rowKeys: string[] } {
+    const width = this.columns.length;
+    for (const [k, w] of this.widths.entries()) {
+      const missing = width - w.width;
+      if (missing === 0) continue;
+      const to = this.widths[k + 1]?.from ?? this.lines.length;
+      for (let i = w.from; i < to; i++) {
+        // A missing field is an empty cell: the row's text gains a separator per missing column (one
+        // fewer when the row had no column at all).
+        const line = this.lines[i];
+        this.lines[i] = `${line.slice(0, -1)}${','.repeat(w.width === 0 ? missing - 1 : missing)}\n`;
+        const cells = w.width === 0 ? [] : ((parse(line, { relax_column_count: true }) as string[][])[0] ?? []);
+        this.rowKeys[i] = rowKey([...cells, ...new Array<string>(missing).fill('')]);
+      }
+    }
+    return { columns: this.columns, lines: this.lines.splice(0), rowKeys: this.rowKeys.splice(0) };
+  }
+}
+
 /** Creates, uploads and closes the Bulk API 2.0 jobs for the records; returns the handle to check them with. */
-export async function startIngest(client: SalesforceClient, entity: string, records: Fields[], options: BulkIngestOptions): Promise<IngestHandle> {
+export function startIngest(client: SalesforceClient, entity: string, records: Fields[], options: BulkIngestOptions): Promise<IngestHandle> {
+  const csv = new IngestCsv();
+  for (const r of records) csv.add(r);
+  return startIngestCsv(client, entity, csv, options);
+}
+
+/** Creates, uploads and closes the Bulk API 2.0 jobs for the rows built in `csv`; returns the handle to check them with. */
+export async function startIngestCsv(client: SalesforceClient, entity: string, csv: IngestCsv, options: BulkIngestOptions): Promise<IngestHandle> {
   if (options.operation === 'upsert' && !options.externalIdField) throw new SyncError('fatal', `bulk upsert ${entity}: no external id field given`, { system: 'salesforce' });
-  const columns = [...new Set(records.flatMap((r) => Object.keys(r)).filter((k) => k !== 'attributes'))];
+  const { columns, lines, rowKeys } = csv.finish();
   if (options.operation === 'update' || options.operation === 'delete') {
     if (!columns.includes('Id')) throw new SyncError('fatal', `bulk ${options.operation} ${entity}: every record needs Id`, { system: 'salesforce' });
   }
-  const rows = records.map((r) => columns.map((c) => cell(r[c])));
   const maxBytes = options.maxJobBytes ?? 100 * 1024 * 1024;
   const header = stringify([columns]);
   // Split into jobs by size; each slice remembers where its rows sit in the input.
-  const slices: { start: number; csvRows: string[] }[] = [];
-  let current: { start: number; csvRows: string[] } = { start: 0, csvRows: [] };
+  const slices: { start: number; count: number }[] = [];
+  let current = { start: 0, count: 0 };
   let bytes = header.length;
-  rows.forEach((row, i) => {
-    const line = stringify([row]);
-    if (current.csvRows.length > 0 && bytes + line.length > maxBytes) {
+  lines.forEach((line, i) => {
+    if (current.count > 0 && bytes + line.length > maxBytes) {
       slices.push(current);
-      current = { start: i, csvRows: [] };
+      current = { start: i, count: 0 };
       bytes = header.length;
     }
-    current.csvRows.push(line);
+    current.count += 1;
     bytes += line.length;
   });
-  if (current.csvRows.length > 0) slices.push(current);
+  if (current.count > 0) slices.push(current);
 
   const handle: IngestHandle = {
     jobs: [],
-    rowKeys: rows.map(rowKey),
+    rowKeys,
     keyColumn: columns.indexOf(options.externalIdField ?? 'Id'),
     startedAt: Date.now(),
     pollIntervalMs: options.pollIntervalMs,
@@ -121,9 +179,10 @@ export async function startIngest(client: SalesforceClient, entity: string, reco
       method: 'POST', path: 'jobs/ingest', what: `bulk ${options.operation} ${entity}`, family: 'bulk', signal: options.signal,
       json: { object: soqlIdent(entity), operation: options.operation, ...(options.externalIdField ? { externalIdFieldName: soqlIdent(options.externalIdField) } : {}), contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
     });
-    await client.request({ method: 'PUT', path: `jobs/ingest/${job.id}/batches`, body: header + slice.csvRows.join(''), headers: { 'content-type': 'text/csv' }, what: `bulk upload ${entity}`, family: 'bulk', signal: options.signal, timeoutMs: UPLOAD_TIMEOUT_MS });
+    const body = header + lines.slice(slice.start, slice.start + slice.count).join('');
+    await client.request({ method: 'PUT', path: `jobs/ingest/${job.id}/batches`, body, headers: { 'content-type': 'text/csv' }, what: `bulk upload ${entity}`, family: 'bulk', signal: options.signal, timeoutMs: UPLOAD_TIMEOUT_MS });
     await client.request({ method: 'PATCH', path: `jobs/ingest/${job.id}`, json: { state: 'UploadComplete' }, what: `bulk close ${entity}`, family: 'bulk', signal: options.signal });
-    handle.jobs.push({ id: job.id, start: slice.start, count: slice.csvRows.length });
+    handle.jobs.push({ id: job.id, start: slice.start, count: slice.count });
   }
   return handle;
 }
@@ -168,24 +227,24 @@ async function collectResults(client: SalesforceClient, jobId: string, handle: I
     else waiting.set(key, [i]);
   }
   const take = (cells: string[]): number | undefined => waiting.get(rowKey(cells))?.shift();
-  const fetchCsv = async (name: string): Promise<string[][]> => {
+  // A result file of 50,000 rows is read row by row: only its text and one row at a time are held.
+  const eachRow = async (name: string, fn: (row: string[]) => void): Promise<void> => {
     const res = await client.request({ method: 'GET', path: `jobs/ingest/${jobId}/${name}/`, headers: { accept: 'text/csv' }, what: `bulk ${name}`, family: 'bulk', signal });
-    const parsed = parse(res.text, { relax_column_count: true, skip_empty_lines: true, bom: true }) as string[][];
-    return parsed.slice(1);
+    for await (const row of parseRows(res.text, { relax_column_count: true, skip_empty_lines: true, bom: true, from_line: 2 })) fn(row as string[]);
   };
-  for (const row of await fetchCsv('successfulResults')) {
+  await eachRow('successfulResults', (row) => {
     const i = take(row.slice(2));
     if (i !== undefined) outcomes[i] = { ok: true, id: row[0], created: row[1] === 'true' };
-  }
-  for (const row of await fetchCsv('failedResults')) {
+  });
+  await eachRow('failedResults', (row) => {
     const cells = row.slice(2);
     const i = take(cells);
     if (i !== undefined) outcomes[i] = { ok: false, error: fromBulkError(row[1], (handle.keyColumn >= 0 ? cells[handle.keyColumn] : undefined) || row[0] || undefined) };
-  }
-  for (const row of await fetchCsv('unprocessedrecords')) {
+  });
+  await eachRow('unprocessedrecords', (row) => {
     const i = take(row);
     if (i !== undefined) outcomes[i] = { ok: false, error: new SyncError('retryable', `Salesforce Bulk job ${jobId} did not process this record`, { system: 'salesforce' }) };
-  }
+  });
   for (const i of indices) {
     outcomes[i] ??= { ok: false, error: new SyncError('retryable', `Salesforce Bulk job ${jobId} returned no result for this record`, { system: 'salesforce' }) };
   }
