@@ -100,7 +100,7 @@ export class RetentionRunner {
   /** Purges until nothing past the cutoffs is left, yielding to other work between batches of transactions. */
   runOnce(): Promise<PurgeResult> {
     this.running ??= (async () => {
-      const total: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, complete: false };
+      const total: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, batchData: 0, complete: false };
       const cutoffs = cutoffsAt(this.policy, this.clock());
       for (let round = 0; round < 1000 && !total.complete; round++) {
         const r = await this.store.purgeHistory(cutoffs);
@@ -113,10 +113,11 @@ export class RetentionRunner {
         total.reconcileDiffs += r.reconcileDiffs;
         total.alerts += r.alerts;
         total.deadLetters += r.deadLetters;
+        total.batchData += r.batchData;
         total.complete = r.complete;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (total.jobs + total.inbox + total.runs + total.loginCounters + total.reconciliations + total.alerts + total.deadLetters > 0) this.logger.info({ purged: total }, 'retention: history purged');
+      if (total.jobs + total.inbox + total.runs + total.loginCounters + total.reconciliations + total.alerts + total.deadLetters + total.batchData > 0) this.logger.info({ purged: total }, 'retention: history purged');
       return total;
     })().finally(() => {
       this.running = null;

@@ -4,7 +4,8 @@
  * count per flow) in small batches, each its own short transaction, so the queue's writers are never
  * blocked for long. Unfinished work is never touched: a job that is queued or running, its inbox row,
  * and the runs of a job with an open dead letter stay until they are handled; a handled dead letter
- * (replayed, discarded, superseded) goes with its dead job after the runs' age.
+ * (replayed, discarded, superseded) goes with its dead job after the runs' age, and a bulk load's
+ * batch data once no unfinished or dead job names it.
  */
 import { sql, type Kysely } from 'kysely';
 import { purgeResolvedAlerts, type AlertWriteTx } from './alerts/retention.js';
@@ -18,7 +19,7 @@ export type WriteTx = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<
 
 /** Deletes what the cutoffs allow, `batchSize` rows per transaction, at most `maxBatches` transactions per kind of history. */
 export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: RetentionCutoffs): Promise<PurgeResult> {
-  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, complete: true };
+  const out: PurgeResult = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, batchData: 0, complete: true };
   // Each kind (runs, reconciliations, jobs, delivery ids, sign-in counters) has its own budget: when runs
   // arrive faster than they are purged, the other tables must still be purged (the retention benchmark
   // saw the inbox grow without bound behind a shared one). Only batches that deleted something count.
@@ -124,6 +125,42 @@ export async function purgeHistory(db: Kysely<Database>, write: WriteTx, c: Rete
     if (n < c.batchSize) break;
   }
 
+  // A bulk load's batch data (the source records of a vendor job, parts of batch_data): the settling
+  // worker drops it, but a load that died before queueing its batch job, a worker that died between
+  // recording and dropping, or a dead-lettered batch leave it. It goes after the jobs' age once no
+  // unfinished or dead job names it (a dead batch's records stay while its dead letter can be replayed).
+  nextKind();
+  for (;;) {
+    if (spent()) break;
+    const n = await write(async (trx) => {
+      const stale = await trx
+        .selectFrom('batch_data')
+        .select('batch_id')
+        .where('created_at', '<', c.jobsBefore)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('jobs')
+                .select('jobs.id')
+                .where('jobs.kind', '=', 'batch')
+                .where('jobs.status', 'in', ['queued', 'running', 'dead'])
+                // The reference sits in the job's payload (batch.data.id); a batch id is a UUID, so LIKE matches it literally.
+                .where(sql<boolean>`jobs.payload like '%' || batch_data.batch_id || '%'`),
+            ),
+          ),
+        )
+        .groupBy('batch_id')
+        .limit(c.batchSize)
+        .execute();
+      if (stale.length === 0) return 0;
+      const res = await trx.deleteFrom('batch_data').where('batch_id', 'in', stale.map((r) => r.batch_id)).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+    if (n > 0) budget.left--;
+    out.batchData += n;
+    if (n < c.batchSize) break;
+  }
+
   // Sign-in counters: every user name and address ever tried has a row; an old one with no lock in
   // force says nothing the throttle still needs.
   nextKind();
@@ -189,7 +226,7 @@ async function purgeRunBatch(write: WriteTx, flow: string, bound: RunBound, batc
 
 /** Row counts of the growing tables: exact on SQLite; PostgreSQL's running estimate (cheap on big tables) plus bytes. */
 export async function historyTableSizes(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): Promise<Array<{ table: string; rows: number; bytes: number | null }>> {
-  const tables = ['inbox', 'jobs', 'runs', 'traces', 'trace_keys', 'dead_letters', 'xref', 'audit_log'] as const;
+  const tables = ['inbox', 'jobs', 'runs', 'traces', 'trace_keys', 'dead_letters', 'xref', 'audit_log', 'batch_data'] as const;
   if (kind === 'postgres') {
     // Live rows as the statistics system counts them from every commit (n_live_tup), not the planner's
     // reltuples: that one moves only on VACUUM or ANALYZE, so it reads 0 for a table never analyzed

@@ -285,6 +285,8 @@ export interface PurgeResult {
   alerts: number;
   /** Handled dead letters (replayed, discarded, superseded; with their dead jobs) last changed before the runs cutoff. */
   deadLetters: number;
+  /** Parts of a bulk load's batch data that no unfinished or dead batch job names, stored before the jobs cutoff. */
+  batchData: number;
   complete: boolean;
 }
 /** Size of one history table. */

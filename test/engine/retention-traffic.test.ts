@@ -32,7 +32,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       f = await engineFixture(kind, { required: { contacts: ['name'] } });
       f.sink.faults.add({ method: 'POST', path: '^/contacts', fault: { latencyMs: 20 } });
       const retention = new RetentionRunner(f.store, retentionPolicy({ jobs: '0ms', inbox: '0ms', runs: '0ms', batchSize: 5 }), pino({ level: 'silent' }));
-      const purged: Omit<PurgeResult, 'complete'> = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0 };
+      const purged: Omit<PurgeResult, 'complete'> = { jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, batchData: 0 };
       const purge = async () => {
         const r = await retention.runOnce();
         for (const k of Object.keys(purged) as Array<keyof typeof purged>) purged[k] += r[k];

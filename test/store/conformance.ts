@@ -1295,11 +1295,38 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(again.accepted).toBe(1);
       });
 
+      it("purges a bulk load's batch data once no queued, running or dead batch job names it", async () => {
+        const batchJob = (id: string) => ({ flow: 'ret', flowVersion: 1, kind: 'batch' as const, payload: { batch: { target: 't', data: { id, count: 1 } } }, maxAttempts: 3 });
+        const [queued] = await store.enqueue([batchJob('00000000-0000-4000-8000-00000000000a')]);
+        const [dead] = await store.enqueue([batchJob('00000000-0000-4000-8000-00000000000b')]);
+        const claimed = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 30_000, flows: ['ret'] });
+        const deadRow = claimed.find((j) => j.id === dead)!;
+        expect(await store.deadLetterJob({ jobId: dead, workerId: 'w', error: invalidEmail, run: runFor(deadRow, 'dead'), traces: [] })).toBe(true);
+        const back = claimed.find((j) => j.id === queued)!;
+        await store.retryJob({ jobId: queued, workerId: 'w', runAt: new Date().toISOString(), error: invalidEmail, run: runFor(back, 'retrying'), traces: [] });
+        for (const id of ['a', 'b', 'c']) for (let part = 0; part < 3; part++) await store.saveBatchPart(`00000000-0000-4000-8000-00000000000${id}`, part, `part ${part}`);
+
+        // Younger than the cutoff: everything stays.
+        const past = new Date(Date.now() - 86_400_000).toISOString();
+        expect((await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 2 })).batchData).toBe(0);
+        let purged = 0;
+        for (let i = 0; i < 10; i++) {
+          const r = await store.purgeHistory(everything());
+          purged += r.batchData;
+          if (r.complete) break;
+        }
+        // Only the batch no job names (a load that died before queueing it) goes, all three parts.
+        expect(purged).toBe(3);
+        expect(await store.readBatchPart('00000000-0000-4000-8000-00000000000c', 0)).toBeNull();
+        expect(await store.readBatchPart('00000000-0000-4000-8000-00000000000a', 2)).toBe('part 2');
+        expect(await store.readBatchPart('00000000-0000-4000-8000-00000000000b', 0)).toBe('part 0');
+      });
+
       it('keeps what is younger than the cutoffs, and at most maxRunsPerFlow runs per flow', async () => {
         for (let i = 0; i < 4; i++) await finish(`young-${i}`, 'done');
         const past = new Date(Date.now() - 86_400_000).toISOString();
         const none = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, batchSize: 100 });
-        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, complete: true });
+        expect(none).toEqual({ jobs: 0, inbox: 0, runs: 0, traces: 0, loginCounters: 0, reconciliations: 0, reconcileDiffs: 0, alerts: 0, deadLetters: 0, batchData: 0, complete: true });
         const capped = await store.purgeHistory({ jobsBefore: past, inboxBefore: past, runsBefore: past, maxRunsPerFlow: 1, batchSize: 100 });
         expect(capped.runs).toBe(3);
         expect(await store.listRuns({ flow: 'ret' })).toHaveLength(1);
@@ -1336,7 +1363,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       it('reports the size of the history tables and of the whole database', async () => {
         await finish('sized-1', 'done');
         const sizes = await store.tableSizes();
-        expect(sizes.map((t) => t.table).sort()).toEqual(['audit_log', 'dead_letters', 'inbox', 'jobs', 'runs', 'trace_keys', 'traces', 'xref']);
+        expect(sizes.map((t) => t.table).sort()).toEqual(['audit_log', 'batch_data', 'dead_letters', 'inbox', 'jobs', 'runs', 'trace_keys', 'traces', 'xref']);
         // Exact on SQLite; PostgreSQL's statistics count the rows once the writing connection reports (within seconds), no ANALYZE needed.
         const rowsOf = async (table: string) => (await store.tableSizes()).find((t) => t.table === table)?.rows;
         await expect.poll(() => rowsOf('runs'), { timeout: 15_000, interval: 250 }).toBe(1);
