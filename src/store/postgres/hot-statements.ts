@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '../schema.js';
-import type { XrefId } from '../types.js';
+import type { RecordContext, XrefId } from '../types.js';
 import { JOBS_CHANNEL } from './notifier.js';
 
 /** Something that runs a query: the pool (one statement, its own transaction) or a client inside BEGIN … COMMIT. */
@@ -289,4 +289,29 @@ export async function applyLinksGrouped(db: Queryable, links: Array<{ a: XrefId;
   if (drops.length > 0) {
     await db.query({ name: 'syncline_merge_xref', text: MERGE_XREF, values: [drops, drops.map(resolve)] });
   }
+}
+
+/**
+ * The record contexts of many sources in one statement: what KyselyStore.readRecordContext answers
+ * for each, in the same order (oldest link first, then by id), one result per source given.
+ */
+const READ_CONTEXTS = `
+  select k.i, b.connection, b.entity, b.external_id, h.hash
+    from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(connection, entity, external_id, i)
+    join xref a on a.connection = k.connection and a.entity = k.entity and a.external_id = k.external_id
+    join xref b on b.link_id = a.link_id
+    left join target_hashes h on h.connection = b.connection and h.entity = b.entity and h.external_id = b.external_id
+   order by k.i, b.created_at, b.connection, b.entity, b.external_id`;
+
+/** Reads the contexts of `sources` in one statement; one RecordContext per source, in order. */
+export async function readContexts(db: Queryable, sources: XrefId[]): Promise<RecordContext[]> {
+  const out: RecordContext[] = sources.map(() => ({ linked: [] }));
+  if (sources.length === 0) return out;
+  const res = await db.query<{ i: string; connection: string; entity: string; external_id: string; hash: string | null }>({
+    name: 'syncline_read_contexts',
+    text: READ_CONTEXTS,
+    values: [sources.map((s) => s.connection), sources.map((s) => s.entity), sources.map((s) => s.id)],
+  });
+  for (const r of res.rows) out[Number(r.i) - 1].linked.push({ connection: r.connection, entity: r.entity, id: r.external_id, hash: r.hash ?? null });
+  return out;
 }

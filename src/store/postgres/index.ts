@@ -11,13 +11,13 @@ import { migrateToLatest } from '../migrations/index.js';
 import { toJobRow } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { CallSlot, InboxEvent, IngestResult, JobCompletion, JobKind, JobRetry, JobRow } from '../types.js';
+import type { CallSlot, InboxEvent, IngestResult, JobCompletion, JobKind, JobRetry, JobRow, RecordContext, XrefId } from '../types.js';
 import { isoNow, normIso } from '../clock.js';
 import { toJson } from '../rows.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
 import { Batcher } from './batcher.js';
-import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type RateReservation, type ReleaseRow } from './hot-statements.js';
+import { applyLinksGrouped, ingestRows, insertOutcomes, readContexts, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type RateReservation, type ReleaseRow } from './hot-statements.js';
 import { isPostgresOutage } from './outage.js';
 import { claimStatement, dbIso } from './claim.js';
 import { RateCredit } from './rate-credit.js';
@@ -85,6 +85,17 @@ export class PostgresStore extends KyselyStore {
     maxItems: GROUP_ITEMS,
     maxGroups: OUTCOME_GROUPS_AT_ONCE,
     onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
+  });
+  /**
+   * Context reads of jobs started together (a claim's jobs reach theirs in the same turn of the event
+   * loop) share one statement. Each read is sent after its caller asked, so it sees every write
+   * committed before its job was claimed, as a read of its own would.
+   */
+  readonly #contexts = new Batcher<XrefId, RecordContext>({
+    group: (sources) => readContexts(this.#pool, sources),
+    single: (source) => super.readRecordContext(source),
+    maxItems: GROUP_ITEMS,
+    maxGroups: GROUPS_AT_ONCE,
   });
   readonly #credit = new RateCredit();
   readonly #rates = new Batcher<RateCall, RateReservation>({
@@ -188,6 +199,11 @@ export class PostgresStore extends KyselyStore {
       const jobIds = perCall[i].filter((id) => queued.has(id));
       return { accepted: jobIds.length, duplicates: call.events.length - jobIds.length, jobIds };
     });
+  }
+
+  /** Read together with the other jobs' contexts asked for in the same turn (one statement). */
+  override readRecordContext(source: XrefId): Promise<RecordContext> {
+    return this.#contexts.add(source);
   }
 
   /** Grouped with other workers' outcomes when it carries no follow-up jobs (the common case). */
