@@ -76,4 +76,59 @@ describe.skipIf(!available)('postgres grouped statements', () => {
     expect(result).toEqual(single);
     expect(statements).toEqual(['syncline_read_contexts']);
   });
+
+  /** Claims `n` fresh jobs for worker `w`. */
+  async function claimFresh(n: number, worker = 'w'): Promise<string[]> {
+    const keys = Array.from({ length: n }, () => `j${++jobs}`);
+    await store.ingest(keys.map((k) => ({ flow: 'f', deliveryId: k, payload: {}, recordKey: k })), { flowVersion: 1, maxAttempts: 3 });
+    const claimed = await store.claimJobs({ workerId: worker, limit: n, leaseMs: 30_000 });
+    expect(claimed).toHaveLength(n);
+    return claimed.map((j) => j.id);
+  }
+
+  const runOf = (jobId: string, status: 'succeeded' | 'retrying' = 'succeeded') => {
+    const at = new Date().toISOString();
+    return { jobId, flow: 'f', flowVersion: 1, trigger: 'event' as const, status, recordKey: null, startedAt: at, finishedAt: at, error: null, stats: {} };
+  };
+
+  it('records a group of outcomes without links in one statement', async () => {
+    const ids = await claimFresh(5);
+    const { result, statements } = await countStatements(() =>
+      Promise.all([
+        ...ids.slice(0, 3).map((jobId, i) => store.completeJob({ jobId, workerId: 'w', run: runOf(jobId), traces: [{ step: 'write:t', status: 'ok', keys: [`K${i}`] }], hashes: [{ target: id('dst', 'n', `N${i}`), hash: `h${i}` }] })),
+        store.retryJob({ jobId: ids[3], workerId: 'w', run: runOf(ids[3], 'retrying'), traces: [{ step: 'write:t', status: 'failed' }], runAt: new Date().toISOString(), error: { kind: 'retryable', message: 'later', details: {} } }),
+        // A worker that lost its lease records nothing, and the others are not held back by it.
+        store.completeJob({ jobId: ids[4], workerId: 'other', run: runOf(ids[4]), traces: [{ step: 'write:t', status: 'ok' }], hashes: [{ target: id('dst', 'n', 'N2'), hash: 'lost' }] }),
+      ]),
+    );
+    expect(statements.filter((s) => s !== 'syncline_read_contexts')).toEqual(['syncline_record_outcomes']);
+    expect(result).toEqual([true, true, true, true, false]);
+    const runs = await store.listRuns({ flow: 'f', jobId: ids[3], limit: 5 });
+    expect(runs.map((r) => [r.status, r.attempt])).toEqual([['retrying', 1]]);
+    expect((await store.listRuns({ flow: 'f', jobId: ids[0], limit: 5 })).map((r) => r.attempt)).toEqual([1]);
+    expect(await store.getTargetHash(id('dst', 'n', 'N2'))).toBe('h2');
+    expect(await store.listRuns({ flow: 'f', jobId: ids[4], limit: 5 })).toEqual([]);
+    expect((await store.claimJobs({ workerId: 'w', limit: 5, leaseMs: 30_000 })).map((j) => j.id)).toEqual([ids[3]]);
+    // The job whose lease was lost is still running under its owner.
+    expect(await store.completeJob({ jobId: ids[4], workerId: 'w', run: runOf(ids[4]), traces: [] })).toBe(true);
+  });
+
+  it('records a group with links in BEGIN, one release-and-lock statement, one write and COMMIT', async () => {
+    await store.link([{ a: id('src', 'l', 'old1'), b: id('dst', 'l', 'OLD1') }, { a: id('src', 'l', 'old2'), b: id('dst', 'l', 'OLD2') }]);
+    const ids = await claimFresh(3);
+    const { result, statements } = await countStatements(() =>
+      Promise.all([
+        // A new pair, a new id joining an existing group, and two existing groups merged.
+        store.completeJob({ jobId: ids[0], workerId: 'w', run: runOf(ids[0]), traces: [], xref: [{ a: id('src', 'l', 'new'), b: id('dst', 'l', 'NEW') }], hashes: [{ target: id('dst', 'l', 'NEW'), hash: 'a' }] }),
+        store.completeJob({ jobId: ids[1], workerId: 'w', run: runOf(ids[1]), traces: [], xref: [{ a: id('src', 'l', 'old1'), b: id('oth', 'l', 'X') }], hashes: [{ target: id('dst', 'l', 'NEW'), hash: 'b' }] }),
+        store.completeJob({ jobId: ids[2], workerId: 'w', run: runOf(ids[2]), traces: [], xref: [{ a: id('dst', 'l', 'OLD1'), b: id('dst', 'l', 'OLD2') }] }),
+      ]),
+    );
+    expect(statements.filter((s) => s !== 'syncline_read_contexts')).toEqual(['begin', 'syncline_release_lock_xref', 'syncline_write_outcomes', 'commit']);
+    expect(result).toEqual([true, true, true]);
+    const group = (x: XrefId) => store.xrefLinked(x).then((l) => l.map((i) => `${i.connection}/${i.id}`).sort());
+    expect(await group(id('src', 'l', 'new'))).toEqual(['dst/NEW', 'src/new']);
+    expect(await group(id('oth', 'l', 'X'))).toEqual(['dst/OLD1', 'dst/OLD2', 'oth/X', 'src/old1', 'src/old2']);
+    expect(await store.getTargetHash(id('dst', 'l', 'NEW'))).toBe('b');
+  });
 });
