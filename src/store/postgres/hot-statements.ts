@@ -1,13 +1,13 @@
 /**
  * The PostgreSQL hot paths as named statements over arrays: each statement's text is fixed whatever
  * the number of rows (rows travel as one array per column and are expanded with unnest), so the
- * server parses and plans it once per connection and a group of jobs costs one round trip per table,
+ * server parses and plans it once per connection and a group of calls costs one round trip,
  * not one per row. The SQL mirrors the Kysely versions in kysely-store.ts; the conformance suite runs
  * against both adapters to keep them in step.
  */
 import type pg from 'pg';
-import type { JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '../schema.js';
-import type { XrefId } from '../types.js';
+import type { JobsTable } from '../schema.js';
+import type { RecordContext, XrefId } from '../types.js';
 import { JOBS_CHANNEL } from './notifier.js';
 
 /** Something that runs a query: the pool (one statement, its own transaction) or a client inside BEGIN … COMMIT. */
@@ -59,48 +59,6 @@ const INGEST = `
     returning id
   )
   select id, pg_notify('${JOBS_CHANNEL}', '') from queued`;
-
-const RELEASE = `
-  update jobs
-     set status = u.status, run_at = coalesce(u.run_at, jobs.run_at), last_error = coalesce(u.last_error, jobs.last_error),
-         lease_owner = null, lease_expires_at = null, updated_at = $6
-    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as u(id, worker, status, run_at, last_error)
-   where jobs.id = u.id and jobs.status = 'running' and jobs.lease_owner = u.worker
-  returning jobs.id, jobs.attempts`;
-
-const INSERT_RUNS = `
-  insert into runs (id, job_id, flow, flow_version, trigger, status, record_key, attempt, started_at, finished_at, error, stats)
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[])`;
-
-const INSERT_TRACES = `
-  insert into traces (id, run_id, flow, at, step, status, connection, entity, external_id, before, after, lineage, error, keys)
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                       $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])`;
-
-const INSERT_TRACE_KEYS = `
-  insert into trace_keys (key, trace_id, run_id) select * from unnest($1::text[], $2::text[], $3::text[])`;
-
-const UPSERT_HASHES = `
-  insert into target_hashes (connection, entity, external_id, hash, updated_at)
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-  on conflict (connection, entity, external_id) do update set hash = excluded.hash, updated_at = excluded.updated_at`;
-
-/** Locked in one order, so two groups touching the same ids wait for each other instead of deadlocking (mostly). */
-const LOCK_XREF = `
-  select x.connection, x.entity, x.external_id, x.link_id
-    from xref x join unnest($1::text[], $2::text[], $3::text[]) as k(connection, entity, external_id)
-      on x.connection = k.connection and x.entity = k.entity and x.external_id = k.external_id
-   order by x.connection, x.entity, x.external_id
-   for update of x`;
-
-const INSERT_XREF = `
-  insert into xref (connection, entity, external_id, link_id, created_at)
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-  on conflict (connection, entity, external_id) do nothing
-  returning external_id`;
-
-const MERGE_XREF = `
-  update xref set link_id = m.keep from unnest($1::text[], $2::text[]) as m(drop, keep) where xref.link_id = m.drop`;
 
 /**
  * GCRA reservations of many calls in one statement on the database clock: per key, the theoretical
@@ -185,108 +143,27 @@ export async function ingestRows(db: Queryable, rows: InboxJobRow[], now: string
   return new Set(res.rows.map((r) => r.id));
 }
 
-/** Releases the jobs whose lease the worker still holds; returns job id → attempts of those released. */
-export async function releaseJobs(db: Queryable, rows: ReleaseRow[], now: string): Promise<Map<string, number>> {
-  const res = await db.query<{ id: string; attempts: number }>({
-    name: 'syncline_release_jobs',
-    text: RELEASE,
-    values: [column(rows, 'id'), column(rows, 'worker'), column(rows, 'status'), column(rows, 'run_at'), column(rows, 'last_error'), now],
-  });
-  return new Map(res.rows.map((r) => [r.id, Number(r.attempts)]));
-}
-
-/** Inserts runs, trace steps and their search keys: one statement per table. */
-export async function insertOutcomes(db: Queryable, runs: RunsTable[], traces: TracesTable[], keys: TraceKeysTable[]): Promise<void> {
-  if (runs.length > 0) {
-    const cols = ['id', 'job_id', 'flow', 'flow_version', 'trigger', 'status', 'record_key', 'attempt', 'started_at', 'finished_at', 'error', 'stats'] as const;
-    await db.query({ name: 'syncline_insert_runs', text: INSERT_RUNS, values: cols.map((c) => column(runs, c)) });
-  }
-  if (traces.length > 0) {
-    const cols = ['id', 'run_id', 'flow', 'at', 'step', 'status', 'connection', 'entity', 'external_id', 'before', 'after', 'lineage', 'error', 'keys'] as const;
-    await db.query({ name: 'syncline_insert_traces', text: INSERT_TRACES, values: cols.map((c) => column(traces, c)) });
-  }
-  if (keys.length > 0) {
-    await db.query({ name: 'syncline_insert_trace_keys', text: INSERT_TRACE_KEYS, values: [column(keys, 'key'), column(keys, 'trace_id'), column(keys, 'run_id')] });
-  }
-}
-
-/** Sets the hashes of target records; a later row for the same record wins, as if written one by one. */
-export async function upsertHashes(db: Queryable, rows: TargetHashesTable[]): Promise<void> {
-  if (rows.length === 0) return;
-  const last = new Map<string, TargetHashesTable>();
-  for (const r of rows) last.set(`${r.connection}\u0000${r.entity}\u0000${r.external_id}`, r);
-  // One row per record (ON CONFLICT cannot touch a row twice in one statement), in key order.
-  const unique = [...last.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  await db.query({
-    name: 'syncline_upsert_hashes',
-    text: UPSERT_HASHES,
-    values: [column(unique, 'connection'), column(unique, 'entity'), column(unique, 'external_id'), column(unique, 'hash'), column(unique, 'updated_at')],
-  });
-}
-
-/** Another transaction inserted an id this group meant to insert: the group is written again call by call. */
-export class XrefRaceError extends Error {
-  constructor() {
-    super('a cross-reference id was linked concurrently; writing the group call by call');
-  }
-}
-
-function xrefKey(id: XrefId): string {
-  return `${id.connection}\u0000${id.entity}\u0000${id.id}`;
-}
-
 /**
- * Applies links as KyselyStore.applyLinks does one by one (a new id joins its partner's group; two
- * groups merge into the smaller link id), for all links of a group in three statements: lock the ids
- * that exist, insert the new ones, merge groups. Throws XrefRaceError when a new id was inserted by
- * another transaction meanwhile (the caller rolls back and falls back to the one-by-one path).
+ * The record contexts of many sources in one statement: what KyselyStore.readRecordContext answers
+ * for each, in the same order (oldest link first, then by id), one result per source given.
  */
-export async function applyLinksGrouped(db: Queryable, links: Array<{ a: XrefId; b: XrefId }>, newId: () => string, now: string): Promise<void> {
-  if (links.length === 0) return;
-  const ids = new Map<string, XrefId>();
-  for (const { a, b } of links) {
-    ids.set(xrefKey(a), a);
-    ids.set(xrefKey(b), b);
-  }
-  const all = [...ids.values()];
-  const found = await db.query<{ connection: string; entity: string; external_id: string; link_id: string }>({
-    name: 'syncline_lock_xref',
-    text: LOCK_XREF,
-    values: [all.map((x) => x.connection), all.map((x) => x.entity), all.map((x) => x.id)],
+const READ_CONTEXTS = `
+  select k.i, b.connection, b.entity, b.external_id, h.hash
+    from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(connection, entity, external_id, i)
+    join xref a on a.connection = k.connection and a.entity = k.entity and a.external_id = k.external_id
+    join xref b on b.link_id = a.link_id
+    left join target_hashes h on h.connection = b.connection and h.entity = b.entity and h.external_id = b.external_id
+   order by k.i, b.created_at, b.connection, b.entity, b.external_id`;
+
+/** Reads the contexts of `sources` in one statement; one RecordContext per source, in order. */
+export async function readContexts(db: Queryable, sources: XrefId[]): Promise<RecordContext[]> {
+  const out: RecordContext[] = sources.map(() => ({ linked: [] }));
+  if (sources.length === 0) return out;
+  const res = await db.query<{ i: string; connection: string; entity: string; external_id: string; hash: string | null }>({
+    name: 'syncline_read_contexts',
+    text: READ_CONTEXTS,
+    values: [sources.map((s) => s.connection), sources.map((s) => s.entity), sources.map((s) => s.id)],
   });
-  const linkOf = new Map<string, string>(found.rows.map((r) => [`${r.connection}\u0000${r.entity}\u0000${r.external_id}`, r.link_id]));
-  const existing = new Set(linkOf.keys());
-  const merged = new Map<string, string>();
-  const resolve = (link: string): string => {
-    let l = link;
-    while (merged.has(l)) l = merged.get(l)!;
-    return l;
-  };
-  for (const { a, b } of links) {
-    const ka = xrefKey(a);
-    const kb = xrefKey(b);
-    if (!linkOf.has(ka)) linkOf.set(ka, newId());
-    const la = resolve(linkOf.get(ka)!);
-    if (!linkOf.has(kb)) linkOf.set(kb, la);
-    const lb = resolve(linkOf.get(kb)!);
-    if (la !== lb) {
-      const [keep, drop] = la < lb ? [la, lb] : [lb, la];
-      merged.set(drop, keep);
-    }
-  }
-  const fresh = [...linkOf.entries()].filter(([k]) => !existing.has(k)).map(([k, link]) => ({ id: ids.get(k)!, link: resolve(link) }));
-  if (fresh.length > 0) {
-    const inserted = await db.query({
-      name: 'syncline_insert_xref',
-      text: INSERT_XREF,
-      values: [fresh.map((f) => f.id.connection), fresh.map((f) => f.id.entity), fresh.map((f) => f.id.id), fresh.map((f) => f.link), fresh.map(() => now)],
-    });
-    if (inserted.rowCount !== fresh.length) throw new XrefRaceError();
-  }
-  // Only groups already in the table need rewriting: new ids were inserted with their final link id.
-  const stored = new Set(found.rows.map((r) => r.link_id));
-  const drops = [...merged.keys()].filter((d) => stored.has(d));
-  if (drops.length > 0) {
-    await db.query({ name: 'syncline_merge_xref', text: MERGE_XREF, values: [drops, drops.map(resolve)] });
-  }
+  for (const r of res.rows) out[Number(r.i) - 1].linked.push({ connection: r.connection, entity: r.entity, id: r.external_id, hash: r.hash ?? null });
+  return out;
 }

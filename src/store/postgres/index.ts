@@ -11,13 +11,14 @@ import { migrateToLatest } from '../migrations/index.js';
 import { toJobRow } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { CallSlot, InboxEvent, IngestResult, JobCompletion, JobKind, JobRetry, JobRow } from '../types.js';
+import type { CallSlot, InboxEvent, IngestResult, JobCompletion, JobKind, JobRetry, JobRow, RecordContext, XrefId } from '../types.js';
 import { isoNow, normIso } from '../clock.js';
 import { toJson } from '../rows.js';
 import { CONNECTIONS_CHANNEL, JOBS_CHANNEL, PgNotifier } from './notifier.js';
 import { AdvisorySlots } from './call-slots.js';
 import { Batcher } from './batcher.js';
-import { applyLinksGrouped, ingestRows, insertOutcomes, releaseJobs, reserveRates, upsertHashes, type InboxJobRow, type RateCall, type RateReservation, type ReleaseRow } from './hot-statements.js';
+import { ingestRows, readContexts, reserveRates, type InboxJobRow, type RateCall, type RateReservation } from './hot-statements.js';
+import { recordOutcomes, recordOutcomesWithLinks, type OutcomeRows } from './outcome-statements.js';
 import { isPostgresOutage } from './outage.js';
 import { claimStatement, dbIso } from './claim.js';
 import { RateCredit } from './rate-credit.js';
@@ -44,7 +45,7 @@ const GROUP_ITEMS = 128;
 const GROUPS_AT_ONCE = 2;
 /**
  * Outcome groups are written one at a time: outcomes arriving meanwhile make the next group bigger.
- * A group costs about nine statements whatever its size, so at a hundred outcomes a second two groups
+ * A group costs one to four statements whatever its size (outcome-statements.ts), so at a hundred outcomes a second two groups
  * at once held about two jobs each. The worker no longer waits for a commit before its next job
  * (engine/worker.ts), so a larger group costs no throughput.
  */
@@ -85,6 +86,17 @@ export class PostgresStore extends KyselyStore {
     maxItems: GROUP_ITEMS,
     maxGroups: OUTCOME_GROUPS_AT_ONCE,
     onGroupFailed: (err, size) => this.logger?.warn({ err: (err as Error).message, size }, 'recording a group of job outcomes failed; recording them one by one'),
+  });
+  /**
+   * Context reads of jobs started together (a claim's jobs reach theirs in the same turn of the event
+   * loop) share one statement. Each read is sent after its caller asked, so it sees every write
+   * committed before its job was claimed, as a read of its own would.
+   */
+  readonly #contexts = new Batcher<XrefId, RecordContext>({
+    group: (sources) => readContexts(this.#pool, sources),
+    single: (source) => super.readRecordContext(source),
+    maxItems: GROUP_ITEMS,
+    maxGroups: GROUPS_AT_ONCE,
   });
   readonly #credit = new RateCredit();
   readonly #rates = new Batcher<RateCall, RateReservation>({
@@ -190,6 +202,11 @@ export class PostgresStore extends KyselyStore {
     });
   }
 
+  /** Read together with the other jobs' contexts asked for in the same turn (one statement). */
+  override readRecordContext(source: XrefId): Promise<RecordContext> {
+    return this.#contexts.add(source);
+  }
+
   /** Grouped with other workers' outcomes when it carries no follow-up jobs (the common case). */
   override async completeJob(input: JobCompletion): Promise<boolean> {
     if (input.enqueue?.length) return super.completeJob(input);
@@ -203,31 +220,39 @@ export class PostgresStore extends KyselyStore {
   }
 
   /**
-   * Records a group of outcomes in one transaction: every job's lease checked and released in one
-   * statement, then runs, trace steps, search keys, links and hashes one statement per table.
-   * A job whose lease was lost records nothing (false), exactly as completeJob/retryJob alone.
+   * Records a group of outcomes: one statement when no job carries links, else BEGIN, release and lock
+   * the linked ids, write, COMMIT (outcome-statements.ts). A job whose lease was lost records nothing
+   * (false), exactly as completeJob/retryJob alone.
    */
   private async outcomeGroup(calls: OutcomeCall[]): Promise<boolean[]> {
     // The same job twice in a group (a retried persist) would be released once and recorded twice.
     const ids = calls.map((c) => c.input.jobId);
     if (new Set(ids).size !== ids.length) throw new Error('a job appears twice in one outcome group');
     const now = isoNow();
-    const releases: ReleaseRow[] = calls.map((c) =>
-      c.kind === 'complete'
-        ? { id: c.input.jobId, worker: c.input.workerId, status: 'done', run_at: null, last_error: null }
-        : { id: c.input.jobId, worker: c.input.workerId, status: 'queued', run_at: normIso(c.input.runAt), last_error: toJson(c.input.error) },
-    );
+    const jobs: OutcomeRows[] = calls.map((c) => {
+      // The attempt is the one the release answers; outcomeRows' is replaced in the statement.
+      const rows = this.outcomeRows(c.input.run, 0, c.input.traces);
+      return {
+        release:
+          c.kind === 'complete'
+            ? { id: c.input.jobId, worker: c.input.workerId, status: 'done', run_at: null, last_error: null }
+            : { id: c.input.jobId, worker: c.input.workerId, status: 'queued', run_at: normIso(c.input.runAt), last_error: toJson(c.input.error) },
+        run: rows.run,
+        traces: rows.traces,
+        keys: rows.keys,
+        links: c.input.xref ?? [],
+        hashes: (c.input.hashes ?? []).map((h) => ({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now })),
+      };
+    });
+    if (jobs.every((j) => j.links.length === 0)) {
+      const released = await recordOutcomes(this.#pool, jobs, now);
+      return calls.map((c) => released.has(c.input.jobId));
+    }
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      const released = await releaseJobs(client, releases, now);
-      const kept = calls.filter((c) => released.has(c.input.jobId));
-      const rows = kept.map((c) => this.outcomeRows(c.input.run, released.get(c.input.jobId)!, c.input.traces));
-      await insertOutcomes(client, rows.map((r) => r.run), rows.flatMap((r) => r.traces), rows.flatMap((r) => r.keys));
-      await applyLinksGrouped(client, kept.flatMap((c) => c.input.xref ?? []), this.newId, now);
-      await upsertHashes(client, kept.flatMap((c) => (c.input.hashes ?? []).map((h) => ({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now }))));
-      if (kept.some((c) => c.kind === 'retry')) await client.query(`select pg_notify('${JOBS_CHANNEL}', '')`);
+      const released = await recordOutcomesWithLinks(client, jobs, this.newId, now);
       await client.query('commit');
       return calls.map((c) => released.has(c.input.jobId));
     } catch (err) {
