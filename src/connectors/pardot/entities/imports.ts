@@ -14,6 +14,7 @@ import { stringify } from 'csv-stringify/sync';
 import { SyncError } from '../../../core/errors.js';
 import type { Fields } from '../../../core/json.js';
 import type { PardotClient } from '../client.js';
+import { CsvRows } from '../../shared/csv-rows.js';
 
 /** Batches per import (documented limit). */
 const MAX_BATCHES = 10;
@@ -61,47 +62,25 @@ export interface ImportHandle {
 /** A check's answer: still running (with a line for progress), or the result. */
 export type ImportCheck = { done: false; status: string; handle: ImportHandle } | { done: true; result: ImportResult };
 
-/**
- * An import's CSV built row by row as records arrive, so a batch of 50,000 prospects is held as its
- * upload text and each row's email, not as objects (issue 20). Columns are `email`, then the records'
- * fields in order of first appearance; rows written before a later column appeared are padded with
- * empty cells when the CSV is finished, so the text is the one the whole batch would have given.
- */
+/** An import's CSV built row by row (shared/csv-rows.ts): `email` first, then the records' fields; with each row's email. */
 export class ImportCsv {
-  private readonly columns: string[] = ['email'];
-  private readonly known = new Set<string>(['email', 'id']);
-  private readonly lines: string[] = [];
+  private readonly rows = new CsvRows(cell, { first: ['email'], ignore: ['id'] });
   private readonly emails: string[] = [];
-  /** Row index where the column count grew, and the count from there on. */
-  private readonly widths: Array<{ from: number; width: number }> = [];
 
   /** Rows added so far. */
   get size(): number {
-    return this.lines.length;
+    return this.rows.size;
   }
 
   /** Adds one record (its email normalised) as a row. */
   add(record: Fields): void {
-    for (const k of Object.keys(record)) {
-      if (this.known.has(k)) continue;
-      this.known.add(k);
-      this.columns.push(k);
-    }
-    if (this.widths.at(-1)?.width !== this.columns.length) this.widths.push({ from: this.lines.length, width: this.columns.length });
-    this.lines.push(stringify([this.columns.map((c) => cell(record[c]))]));
+    this.rows.add(record);
     this.emails.push(cell(record.email));
   }
 
   /** The header, the rows (each ending in LF) and their emails; the builder is spent afterwards. */
   finish(): { columns: string[]; lines: string[]; emails: string[] } {
-    const width = this.columns.length;
-    for (const [k, w] of this.widths.entries()) {
-      const to = this.widths[k + 1]?.from ?? this.lines.length;
-      // A missing field is an empty cell: a comma per missing column (every row has `email`).
-      const pad = ','.repeat(width - w.width);
-      if (pad) for (let i = w.from; i < to; i++) this.lines[i] = `${this.lines[i].slice(0, -1)}${pad}\n`;
-    }
-    return { columns: this.columns, lines: this.lines.splice(0), emails: this.emails.splice(0) };
+    return { ...this.rows.finish(), emails: this.emails.splice(0) };
   }
 }
 

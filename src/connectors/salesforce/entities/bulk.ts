@@ -14,6 +14,7 @@ import type { Fields } from '../../../core/json.js';
 import { SyncError } from '../../../core/errors.js';
 import type { SalesforceClient } from '../client.js';
 import { fromBulkError } from '../errors.js';
+import { CsvRows } from '../../shared/csv-rows.js';
 import { soqlIdent } from '../soql.js';
 
 /** Bulk ingest operations. */
@@ -83,55 +84,27 @@ export function jobInfo(client: SalesforceClient, kind: 'ingest' | 'query', jobI
   return client.json<BulkJobInfo>({ method: 'GET', path: `jobs/${kind}/${jobId}`, what: `bulk ${kind} job status`, family: 'bulk', signal });
 }
 
-/**
- * An ingest job's CSV built row by row as records arrive, so a batch of 50,000 records is held as its
- * upload text and one short key per row, not as objects (issue 20). Columns are the records' fields in
- * order of first appearance; rows written before a later column appeared are padded with empty cells
- * when the CSV is finished, so the text is the one the whole batch would have given at once.
- */
+/** An ingest job's CSV built row by row (shared/csv-rows.ts), with one short match key per row. */
 export class IngestCsv {
-  private readonly columns: string[] = [];
-  private readonly known = new Set<string>(['attributes']);
-  private readonly lines: string[] = [];
+  private readonly rows = new CsvRows(cell, { ignore: ['attributes'] });
   private readonly rowKeys: string[] = [];
-  /** Row index where the column count grew, and the count from there on. */
-  private readonly widths: Array<{ from: number; width: number }> = [];
 
   /** Rows added so far. */
   get size(): number {
-    return this.lines.length;
+    return this.rows.size;
   }
 
   /** Adds one record as a row. */
   add(record: Fields): void {
-    for (const k of Object.keys(record)) {
-      if (this.known.has(k)) continue;
-      this.known.add(k);
-      this.columns.push(k);
-    }
-    if (this.widths.at(-1)?.width !== this.columns.length) this.widths.push({ from: this.lines.length, width: this.columns.length });
-    const cells = this.columns.map((c) => cell(record[c]));
-    this.lines.push(stringify([cells]));
-    this.rowKeys.push(rowKey(cells));
+    this.rowKeys.push(rowKey(this.rows.add(record)));
   }
 
   /** The header, the rows (each ending in LF) and their match keys; the builder is spent afterwards. */
   finish(): { columns: string[]; lines: string[]; rowKeys: string[] } {
-    const width = this.columns.length;
-    for (const [k, w] of this.widths.entries()) {
-      const missing = width - w.width;
-      if (missing === 0) continue;
-      const to = this.widths[k + 1]?.from ?? this.lines.length;
-      for (let i = w.from; i < to; i++) {
-        // A missing field is an empty cell: the row's text gains a separator per missing column (one
-        // fewer when the row had no column at all).
-        const line = this.lines[i];
-        this.lines[i] = `${line.slice(0, -1)}${','.repeat(w.width === 0 ? missing - 1 : missing)}\n`;
-        const cells = w.width === 0 ? [] : ((parse(line, { relax_column_count: true }) as string[][])[0] ?? []);
-        this.rowKeys[i] = rowKey([...cells, ...new Array<string>(missing).fill('')]);
-      }
-    }
-    return { columns: this.columns, lines: this.lines.splice(0), rowKeys: this.rowKeys.splice(0) };
+    const csv = this.rows.finish((i, cells) => {
+      this.rowKeys[i] = rowKey(cells);
+    });
+    return { ...csv, rowKeys: this.rowKeys.splice(0) };
   }
 }
 
