@@ -25,12 +25,23 @@ class LimitInliner extends OperationNodeTransformer {
   }
 }
 
+/** True when a LIMIT with a bound value appears anywhere in the tree (a walk that allocates nothing). */
+function hasBoundLimit(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(hasBoundLimit);
+  const n = node as { kind?: string; limit?: unknown };
+  if (n.kind === 'LimitNode' && ValueNode.is(n.limit as never) && !(n.limit as ValueNode).immediate) return true;
+  for (const key in n) if (hasBoundLimit((n as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 /** The Kysely plugin that writes every builder LIMIT into the SQL text (SQLite dialect only). */
 export class InlineLimitsPlugin implements KyselyPlugin {
   readonly #inliner = new LimitInliner();
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#inliner.transformNode(args.node);
+    // The transformer copies every node of the tree; most queries have no LIMIT, so look first.
+    return hasBoundLimit(args.node) ? this.#inliner.transformNode(args.node) : args.node;
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
