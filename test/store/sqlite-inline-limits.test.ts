@@ -26,6 +26,15 @@ describe('LIMITs on SQLite are written into the SQL, not bound', () => {
     await db.destroy();
   });
 
+  it('writes in a limit nested in a subquery, and leaves a query without one as it was', () => {
+    const { db } = kysely();
+    const nested = db.selectFrom('jobs').select('id').where('id', 'in', db.selectFrom('jobs').select('id').where('run_at', '<=', '2026').limit(3)).compile();
+    expect(nested.sql).toMatch(/limit 3\)/);
+    expect(nested.parameters).toEqual(['2026']);
+    const plain = db.selectFrom('jobs').select('id').where('run_at', '<=', '2026');
+    expect(plain.compile().sql).toBe(db.withoutPlugins().selectFrom('jobs').select('id').where('run_at', '<=', '2026').compile().sql);
+  });
+
   it('refuses a limit that is not a non-negative integer instead of writing it into the SQL', () => {
     const { db } = kysely();
     expect(() => db.selectFrom('jobs').select('id').limit(1.5).compile()).toThrow(/non-negative integer/);
