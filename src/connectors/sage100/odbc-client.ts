@@ -8,6 +8,7 @@
  */
 import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
+import { ownString, V8_MIN_VIEW } from '../shared/own-string.js';
 import { classifyOdbcError, odbcUnavailable } from './errors.js';
 
 /** What we use of an ODBC connection (the `odbc` package's Connection). */
@@ -230,12 +231,24 @@ export function sqlStringLiteral(value: string): string | null {
   return /^[\x20-\x7E]*$/.test(value) && !/[{}]/.test(value) ? `'${value.replace(/'/g, "''")}'` : null;
 }
 
-/** Trims the trailing-space padding of every string value. */
+/** Trims the trailing-space padding of every string value; each trimmed value is a string of its own (see unpadded). */
 export function trimRow(row: Record<string, unknown>): OdbcRow {
   const out: OdbcRow = {};
   for (const k in row) {
     const v = row[k];
-    out[k] = typeof v === 'string' ? v.trimEnd() : v;
+    out[k] = typeof v === 'string' ? unpadded(v) : v;
   }
   return out;
+}
+
+/**
+ * A value without its trailing padding, sharing no memory with the padded original: `trimEnd` alone
+ * returns a view that keeps the padded string alive, so the records of a bulk load held a 250-character
+ * EmailAddress (and every other padded column they carried into an upload CSV) per customer for as
+ * long as the batch lived (bench/RESULTS.md, issue 20).
+ */
+function unpadded(value: string): string {
+  const t = value.trimEnd();
+  // Below V8's view length the cut is a copy already.
+  return t.length === value.length || t.length < V8_MIN_VIEW ? t : ownString(t);
 }
