@@ -23,7 +23,7 @@ import { openInvoiceEntity } from './entities/open-invoice.js';
 import { previewSalesOrder, writeSalesOrder } from './entities/sales-order-write.js';
 import { salesOrderEntity } from './entities/sales-order.js';
 import { customerInvoiceTotals, type InvoiceTotals } from './invoice-totals.js';
-import { OdbcClient, sqlStringLiteral, type OdbcLoader, type OdbcRow } from './odbc-client.js';
+import { FETCH_ROWS, OdbcClient, sqlStringLiteral, type OdbcLoader, type OdbcRow } from './odbc-client.js';
 import { parseSettings, type Sage100Settings } from './settings.js';
 import { EbwsClient } from './soap-client.js';
 import { localDay, odbcDateLiteral, sageStampToMs } from './stamps.js';
@@ -216,7 +216,7 @@ export class Sage100Connection implements Connector {
     if (!after) reads.push({ sql: m.select + orderBy, params: [] });
     const out: OdbcRow[] = [];
     for (const read of reads) {
-      for await (const rows of this.odbc.stream(read.sql, read.params, `${m.spec.name} by key`, Math.min(limit, 1000))) {
+      for await (const rows of this.odbc.stream(read.sql, read.params, `${m.spec.name} by key`, Math.min(limit, FETCH_ROWS))) {
         signal?.throwIfAborted();
         out.push(...rows.slice(0, limit - out.length));
         // Leaving the loop closes the cursor: the rest of the table is not read.

@@ -8,6 +8,7 @@
  */
 import type { CallGate } from '../../core/connector.js';
 import { SyncError } from '../../core/errors.js';
+import { ownString, V8_MIN_VIEW } from '../shared/own-string.js';
 import { classifyOdbcError, odbcUnavailable } from './errors.js';
 
 /** What we use of an ODBC connection (the `odbc` package's Connection). */
@@ -51,6 +52,16 @@ export interface OdbcClientOptions {
   gate: CallGate;
 }
 
+/**
+ * Rows per cursor fetch. The `odbc` package binds, per cursor, a buffer of this many rows for every
+ * column at four bytes per character of its width (a 250-wide EmailAddress: 1 MB at 1,000 rows), and
+ * copies each fetch's cells into native memory before they become JavaScript values, all on libuv's
+ * worker threads, whose malloc arenas keep what they once held: at 1,000 rows a 100,000-customer load
+ * kept 44 MB in those arenas, at 100 rows 20 MB (bench/RESULTS.md). A fetch is one hop to a worker
+ * thread, so 100 rows costs no measurable CPU.
+ */
+export const FETCH_ROWS = 100;
+
 /** A row as read: strings trimmed of their padding; other values as the driver gave them. */
 export type OdbcRow = Record<string, unknown>;
 
@@ -89,7 +100,7 @@ export class OdbcClient {
    * without holding it (the driver's result buffer and the rows both stay one fetch long). The
    * connection is held, in its queue, until the generator ends or is returned.
    */
-  async *stream(sql: string, params: Array<string | number>, what: string, fetchSize = 1000): AsyncGenerator<OdbcRow[]> {
+  async *stream(sql: string, params: Array<string | number>, what: string, fetchSize = FETCH_ROWS): AsyncGenerator<OdbcRow[]> {
     let done!: () => void;
     const mine = new Promise<void>((resolve) => (done = resolve));
     const before = this.queue;
@@ -230,12 +241,24 @@ export function sqlStringLiteral(value: string): string | null {
   return /^[\x20-\x7E]*$/.test(value) && !/[{}]/.test(value) ? `'${value.replace(/'/g, "''")}'` : null;
 }
 
-/** Trims the trailing-space padding of every string value. */
+/** Trims the trailing-space padding of every string value; each trimmed value is a string of its own (see unpadded). */
 export function trimRow(row: Record<string, unknown>): OdbcRow {
   const out: OdbcRow = {};
   for (const k in row) {
     const v = row[k];
-    out[k] = typeof v === 'string' ? v.trimEnd() : v;
+    out[k] = typeof v === 'string' ? unpadded(v) : v;
   }
   return out;
+}
+
+/**
+ * A value without its trailing padding, sharing no memory with the padded original: `trimEnd` alone
+ * returns a view that keeps the padded string alive, so the records of a bulk load held a 250-character
+ * EmailAddress (and every other padded column they carried into an upload CSV) per customer for as
+ * long as the batch lived (bench/RESULTS.md, issue 20).
+ */
+function unpadded(value: string): string {
+  const t = value.trimEnd();
+  // Below V8's view length the cut is a copy already.
+  return t.length === value.length || t.length < V8_MIN_VIEW ? t : ownString(t);
 }

@@ -8,6 +8,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Fields } from '../../core/json.js';
+import { ownString } from './own-string.js';
 
 /** Which columns a CSV has besides the records' own fields. */
 export interface CsvRowsOptions {
@@ -48,7 +49,8 @@ export class CsvRows {
     }
     if (this.widths.at(-1)?.width !== this.columns.length) this.widths.push({ from: this.lines.length, width: this.columns.length });
     const cells = this.columns.map((c) => this.cell(record[c]));
-    this.lines.push(stringify([cells]));
+    // The line is kept until the batch is sent: as one flat string, not the tree of cells `stringify` built.
+    this.lines.push(ownString(stringify([cells])));
     return cells;
   }
 

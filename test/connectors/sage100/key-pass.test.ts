@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangePage, SourceRecord, Watermark } from '../../../src/core/connector.js';
 import { Sage100Connection } from '../../../src/connectors/sage100/connection.js';
-import { loadOdbcPackage, type OdbcConnection, type OdbcCursor, type OdbcLoader } from '../../../src/connectors/sage100/odbc-client.js';
+import { FETCH_ROWS, loadOdbcPackage, type OdbcConnection, type OdbcCursor, type OdbcLoader } from '../../../src/connectors/sage100/odbc-client.js';
 import { startSage100Emulator, type RunningSage100Emulator } from '../../../src/sandbox/sage100/index.js';
 import { emulatorSettings, testContext } from './context.js';
 
@@ -17,6 +17,8 @@ let conn: Sage100Connection;
 let customerRowsFetched = 0;
 /** The cursors opened on whole AR_Customer rows: their SQL and parameters. */
 const customerCursors: Array<{ sql: string; params: Array<string | number> }> = [];
+/** The rows per fetch of every cursor opened. */
+const fetchSizes: number[] = [];
 
 /** The real `odbc` package, with the customer rows it hands over counted. */
 const countingLoader: OdbcLoader = async () => {
@@ -35,6 +37,7 @@ const countingLoader: OdbcLoader = async () => {
             return rows;
           }
           if (/^SELECT \* FROM AR_Customer\b/i.test(sql)) customerCursors.push({ sql, params: params ?? [] });
+          fetchSizes.push(opts.fetchSize);
           const cursor = await real.query(sql, params ?? [], opts);
           const counting: OdbcCursor = {
             get noData() {
@@ -112,6 +115,15 @@ describe('reading AR_Customer from the beginning', () => {
     // Each page's cursor stops once the page is full; a page that crosses a division reads a few more.
     // (Before: each page read every row stamped on or after its watermark's day, 1,260 rows here.)
     expect(customerRowsFetched).toBeLessThan(total + 7 * 4);
+  });
+
+  it('fetches a few rows at a time whatever the page size, so the driver buffers of a fetch stay small', async () => {
+    fetchSizes.length = 0;
+    await drain(null, 5_000);
+    // The stamp read and the page's cursor, each in fetches of FETCH_ROWS (they were 1,000 rows: the
+    // package binds a buffer of that many rows per column, 1 MB for a 250-wide one).
+    expect(fetchSizes.length).toBeGreaterThanOrEqual(2);
+    expect(fetchSizes.every((n) => n === FETCH_ROWS && n <= 100)).toBe(true);
   });
 
   it('puts the keys into the SQL as literals, so the driver can stream each page (braces go as a parameter)', async () => {

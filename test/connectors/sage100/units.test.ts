@@ -1,9 +1,11 @@
 /** Pure parts of the Sage 100 connector: stamps and zones, OtherFields, fault mapping. */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classifyFault, classifyHttpStatus, classifyOdbcError } from '../../../src/connectors/sage100/errors.js';
-import { sqlStringLiteral } from '../../../src/connectors/sage100/odbc-client.js';
+import { sqlStringLiteral, trimRow } from '../../../src/connectors/sage100/odbc-client.js';
 import { packOtherFields, unpackOtherFields } from '../../../src/connectors/sage100/soap-client.js';
 import { decimalHoursToMs, localDay, sageStampToMs } from '../../../src/connectors/sage100/stamps.js';
+import { heapHoldsText } from '../../support/heap.js';
 
 describe('stamps', () => {
   it('reads decimal hours', () => {
@@ -46,6 +48,23 @@ describe('SQL string literals', () => {
     expect(sqlStringLiteral('X{fn NOW()}')).toBeNull();
     expect(sqlStringLiteral('A\nB')).toBeNull();
     expect(sqlStringLiteral('Müller')).toBeNull();
+  });
+});
+
+describe('rows as read', () => {
+  /** A padded value as the driver hands it over: a flat string of the column's width. */
+  const padded = (s: string, width: number) => Buffer.from(s.padEnd(width), 'utf8').toString('utf8');
+
+  it('trims the padding of string values and leaves other values alone', () => {
+    const row = trimRow({ CustomerNo: padded('ABF', 20), EmailAddress: padded('Ann.Lee@Contoso.example', 250), CustomerName: padded('Zoë Brønsted 😀 Holdings', 30), Empty: padded('', 10), Lead: '  lead kept', CreditLimit: '5000.00', Count: 3, DateUpdated: null });
+    expect(row).toEqual({ CustomerNo: 'ABF', EmailAddress: 'Ann.Lee@Contoso.example', CustomerName: 'Zoë Brønsted 😀 Holdings', Empty: '', Lead: '  lead kept', CreditLimit: '5000.00', Count: 3, DateUpdated: null });
+  });
+
+  it('keeps a trimmed value without its padded original (a 250-wide column held per record otherwise)', async () => {
+    const marker = `padded-${randomUUID()}@example.com`;
+    const row = (() => trimRow({ EmailAddress: padded(marker, 250) }))();
+    expect(await heapHoldsText(marker, ' ', 100)).toBe(false);
+    expect(row.EmailAddress).toBe(marker);
   });
 });
 
