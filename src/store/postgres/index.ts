@@ -121,7 +121,10 @@ export class PostgresStore extends KyselyStore {
     this.#pool = pool;
     this.#notifier = new PgNotifier(options.url, logger);
     this.#slots = new AdvisorySlots(options.url, logger);
-    this.#stats = new StatsKeeper(pool, logger);
+    // During an outage every query fails and the outage is reported elsewhere; the check just tries again.
+    this.#stats = new StatsKeeper(pool, (err) => {
+      if (!isPostgresOutage(err)) logger?.warn({ err: err.message }, 'refreshing table statistics failed; the next check tries again');
+    });
     this.#stats.start();
   }
 

@@ -15,7 +15,6 @@
  * invalidates the plans that read the table, so every session plans them again with the new sizes.
  */
 import type pg from 'pg';
-import type { StoreLogger } from '../kysely-store.js';
 
 /** Tables the hot path reads by key: the queue, the inbox, the cross-reference and the target hashes. */
 export const HOT_TABLES = ['jobs', 'inbox', 'xref', 'target_hashes'] as const;
@@ -42,15 +41,16 @@ export class StatsKeeper {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<string[]> | null = null;
 
+  /** `onError` hears a failed check (the next one runs all the same). */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly logger?: StoreLogger,
+    private readonly onError: (err: Error) => void,
   ) {}
 
   /** Starts the periodic check. */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => void this.refresh().catch((err: Error) => this.logger?.warn({ err: err.message }, 'refreshing table statistics failed; autovacuum will do it later')), CHECK_EVERY_MS);
+    this.#timer = setInterval(() => void this.refresh().catch(this.onError), CHECK_EVERY_MS);
     this.#timer.unref();
   }
 
