@@ -10,7 +10,7 @@
  * seconds come from /proc, so neither this script nor tsx's loader is in the figures. The emulators
  * run in a third process.
  *
- *   npx tsx bench/bulk-load.bench.ts [--customers 100000] [--page 5000] [--batch 50000] [--erp sage100|sagex3] [--rest-page 1000] [--write no] [--node-flags "--max-old-space-size=160"]
+ *   npx tsx bench/bulk-load.bench.ts [--customers 100000] [--page 5000] [--batch 50000] [--erp sage100|sagex3] [--rest-page 1000] [--write no] [--node-flags "--max-old-space-size=160"] [--worker-flags "--trace-gc"]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +38,8 @@ const REST_PAGE = Number(args.get('rest-page') ?? 1000);
 /** Node flags for the load process (a heap cap, `--trace-gc` for its live set), e.g. `--node-flags "--max-old-space-size=160"`; a heap cap applies to the settling worker too. */
 const NODE_FLAGS = (args.get('node-flags') ?? '').split(' ').filter(Boolean);
 const HEAP_CAP = NODE_FLAGS.filter((f) => f.startsWith('--max-old-space-size')).join(' ');
+/** Node flags for the settling worker only, e.g. `--worker-flags "--trace-gc"` (its live set after full collections is then reported). */
+const WORKER_FLAGS = (args.get('worker-flags') ?? '').split(' ').filter(Boolean);
 if (ERP !== 'sage100' && ERP !== 'sagex3') throw new Error(`--erp must be sage100 or sagex3 (got ${ERP})`);
 
 const SAGE100_FLOW = `name: bulk-customers
@@ -209,13 +211,26 @@ async function main(): Promise<void> {
     const written = writtenIn(load.summary);
     const queued = Number(/; (\d+) handed to the queue/.exec(load.summary)?.[1] ?? NaN);
     // Bulk API jobs and imports were submitted and queued as batch checks: a worker process finishes them.
-    const started = await startSyncline(url, 'worker', { concurrency: 4, env: { NODE_OPTIONS: HEAP_CAP } });
+    const started = await startSyncline(url, 'worker', { concurrency: 4, env: { NODE_OPTIONS: HEAP_CAP }, nodeArgs: WORKER_FLAGS });
     worker = started.child;
-    const settle = { peakRssMiB: 0, cpuSeconds: 0 };
+    const settle = { peakRssMiB: 0, cpuSeconds: 0, liveMB: 0, rss: [] as number[] };
+    // --trace-gc in --worker-flags: the heap a full collection left (the worker's live set), largest seen.
+    worker.stdout!.on('data', (d: Buffer) => {
+      for (const m of d.toString().matchAll(/Mark-Compact[^\d]*[\d.]+ \([\d.]+\) -> ([\d.]+) \(.*/g)) {
+        settle.liveMB = Math.max(settle.liveMB, Math.round(Number(m[1])));
+        process.stderr.write(`[worker gc] ${m[0]}\n`);
+      }
+    });
+    let lastSample = 0;
     const sampleWorker = () => {
       const s = procStats(worker!.pid!);
       settle.peakRssMiB = Math.max(settle.peakRssMiB, s.peakRssMiB);
       settle.cpuSeconds = s.cpuSeconds;
+      // RSS every 5 s while it settles: whether the peak comes from one batch or grows batch after batch.
+      if (Date.now() - lastSample >= 5000) {
+        lastSample = Date.now();
+        settle.rss.push(s.rssMiB);
+      }
     };
     const store = await openStore({ url, masterKey: BENCH_MASTER_KEY });
     try {
@@ -250,6 +265,7 @@ async function main(): Promise<void> {
       'load CPU s': load.cpuSeconds.toFixed(1),
       'settling worker peak RSS MiB': settle.peakRssMiB,
       'settling worker CPU s': settle.cpuSeconds.toFixed(1),
+      ...(settle.liveMB ? { 'settling worker live heap MB': settle.liveMB } : {}),
       ...(NODE_FLAGS.length ? { 'node flags': NODE_FLAGS.join(' ') } : {}),
       'load avg start': loadStart,
       'load avg end': loadAverage(),
@@ -257,6 +273,7 @@ async function main(): Promise<void> {
     console.table([row]);
     console.log(JSON.stringify(row));
     console.log(`load process peak RSS by phase, MiB: ${JSON.stringify(load.byPhase)}`);
+    console.log(`settling worker RSS every 5 s, MiB: ${settle.rss.join(' ')}`);
     if (Object.keys(load.liveByPhase).length) console.log(`load process live heap after full GCs (largest), by phase, MB: ${JSON.stringify(load.liveByPhase)}`);
     console.log(`Pardot calls by family: ${JSON.stringify(((await (await fetch(`${endpoints.pardot.url}/__sandbox/calls`)).json()) as { byFamily?: unknown }).byFamily)}`);
     if (!WRITE) return;

@@ -56,10 +56,10 @@ export const BENCH_MASTER_KEY = 'b'.repeat(64);
  * process is `node bin/syncline.js start|worker` in an empty folder, configured by environment as a
  * deployment would be, so its CPU and memory are the product's, not the TypeScript loader's.
  */
-export function startSyncline(url: string, role: 'server' | 'worker', options: { runtime?: BenchRuntime; concurrency?: number; env?: Record<string, string>; stdin?: boolean } = {}): Promise<{ child: ChildProcess; base: string | null }> {
+export function startSyncline(url: string, role: 'server' | 'worker', options: { runtime?: BenchRuntime; concurrency?: number; env?: Record<string, string>; stdin?: boolean; nodeArgs?: string[] } = {}): Promise<{ child: ChildProcess; base: string | null }> {
   const runtime = options.runtime ?? 'bundle';
   const concurrency = options.concurrency ?? 64;
-  const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+  const profile = [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), ...(options.nodeArgs ?? [])];
   let args: string[];
   let cwd = process.cwd();
   if (runtime === 'bundle') {

@@ -1,10 +1,10 @@
 /** `syncline load <flow>`: bulk initial load through the targets' bulk APIs, with a progress bar. */
-import v8 from 'node:v8';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { BULK_BATCH, BULK_PAGE, bulkLoad, type BulkProgress } from '../../engine/bulk-load.js';
 import { applyConfiguredConnections } from '../../server/runtime.js';
 import { withRuntime } from '../shared.js';
+import { applyHeapGrowth, HEAP_GROWTH, HEAP_GROWTH_HELP } from '../heap-growth.js';
 
 /** A progress renderer for a bulk load: a bar per phase on a terminal, one line per change otherwise. */
 export function progressPrinter(): { update(p: BulkProgress): void; stop(): void } {
@@ -43,22 +43,6 @@ export function progressPrinter(): { update(p: BulkProgress): void; stop(): void
   };
 }
 
-/** Default for `--heap-growth`: the heap may grow 10% past what a full GC left before the next one. */
-export const LOAD_HEAP_GROWTH = 10;
-
-/**
- * The V8 flag that bounds how far the heap grows past its live set between full collections. By
- * default V8 lets the heap of a process with plenty of memory grow to several times what is live
- * before it collects: a 100,000-customer load had about 125 MB live and 579 MiB resident
- * (bench/RESULTS.md). A growth factor, unlike a heap limit (--max-old-space-size), cannot make a load
- * run out of heap: it costs a few more collections.
- */
-export function heapGrowthFlag(percent: string | number): string {
-  const n = Number(percent);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--heap-growth must be a whole percentage from 1 to 1000 (got ${String(percent)})`);
-  return `--heap-growing-percent=${n}`;
-}
-
 /** Registers `load`. */
 export function loadCommands(program: Command): void {
   program
@@ -66,12 +50,11 @@ export function loadCommands(program: Command): void {
     .argument('<flow>', 'a deployed flow whose source is read in full')
     .option('--page-size <n>', 'records read per source page (the most source records held at once)', String(BULK_PAGE))
     .option('--batch-size <n>', 'records per vendor job and target (Bulk API job, Pardot import): fewer calls, more memory', String(BULK_BATCH))
-    .option('--heap-growth <percent>', 'how far the heap may grow past its live set before V8 collects: lower keeps memory near what the load holds, for some CPU', String(LOAD_HEAP_GROWTH))
+    .option('--heap-growth <percent>', HEAP_GROWTH_HELP, String(HEAP_GROWTH))
     .description('bulk initial load: every source record through the targets\' bulk APIs (failures go to the normal queue and the DLQ)')
     .action(async (flow: string, o: { pageSize: string; batchSize: string; heapGrowth: string }, cmd: Command) => {
-      // The load is this process's only work, so its collector may favour memory over speed; a
-      // collector heuristic read at each collection, so setting it now (not at start) takes effect.
-      v8.setFlagsFromString(heapGrowthFlag(o.heapGrowth));
+      // The load is this process's only work, so its collector may favour memory over speed.
+      applyHeapGrowth(o.heapGrowth);
       await withRuntime(cmd, async (rt) => {
         await applyConfiguredConnections(rt);
         const printer = progressPrinter();

@@ -296,6 +296,10 @@ describe('Import API', () => {
     const outcomes = await settleAll(conn.writeBatch('prospect', ops), (h) => conn.resumeBatch('prospect', h));
     expect(outcomes.filter((o) => o.ok && o.id === null)).toHaveLength(119);
     expect(outcomes[7].ok).toBe(false);
+    // One shared, frozen outcome for every unidentified row, not one object per row (issue 20: a settling worker holds 50,000 of them).
+    const unread = new Set(outcomes.filter((o) => o.ok));
+    expect(unread.size).toBe(1);
+    expect(Object.isFrozen([...unread][0])).toBe(true);
     // No prospect was read back: the import's own calls only.
     expect(emu.calls().byFamily.prospects ?? 0).toBe(0);
     const stored = [...emu.state.prospects.values()].find((p) => p.email === 'lazy3@example.com');

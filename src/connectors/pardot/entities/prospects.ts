@@ -5,7 +5,7 @@
  * Pardot matches emails case-sensitively ("will create multiple prospects for casing differences"),
  * so every email this connector writes or matches on is trimmed and lower-cased first.
  */
-import type { BatchBuilder, BatchOutcome, BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, WriteOp, WriteOutcome } from '../../../core/connector.js';
+import type { BatchBuilder, BatchOutcome, BatchResult, EntitySpec, FieldSpec, FieldType, SourceRecord, UnidentifiedWrite, WriteOp, WriteOutcome } from '../../../core/connector.js';
 import { SyncError, toSyncError, type SerializedError } from '../../../core/errors.js';
 import type { Fields, JsonObject } from '../../../core/json.js';
 import type { PardotClient } from '../client.js';
@@ -267,7 +267,7 @@ export class Prospects {
     return emails.map((email, i): BatchOutcome => {
       const f = failed.get(i);
       if (f) return { ok: false, error: new SyncError('invalid_data', `Pardot import rejected the row: ${f.error}`, { system: 'pardot', recordKey: email, field: f.field }) };
-      if (!readBack) return { ok: true, id: null, unidentified: true };
+      if (!readBack) return UNIDENTIFIED;
       const hit = found.get(email);
       if (!hit) {
         return { ok: false, error: new SyncError('retryable', 'the import reported the row done but the prospect is not readable yet (v5 reads can lag up to 60 s)', { system: 'pardot', recordKey: email }) };
@@ -296,6 +296,9 @@ export class Prospects {
     return out;
   }
 }
+
+/** The outcome of every row of an import not read back: one shared, frozen object, not 50,000 alike (issue 20). */
+const UNIDENTIFIED: UnidentifiedWrite = Object.freeze({ ok: true, id: null, unidentified: true });
 
 /** An outcome as a pending handle keeps it. */
 type StoredOutcome = { ok: true; id: string; created: boolean } | { ok: false; error: SerializedError };

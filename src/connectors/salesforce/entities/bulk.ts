@@ -6,7 +6,6 @@
  * and, when every job is done, their results. The engine schedules the checks (PendingBatch).
  */
 import { createHash } from 'node:crypto';
-import { parse as parseRows } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { WriteOutcome } from '../../../core/connector.js';
@@ -192,18 +191,22 @@ export async function checkIngest(client: SalesforceClient, handle: IngestHandle
 /** Reads a job's three result files and fills the outcomes of the rows it carried. */
 async function collectResults(client: SalesforceClient, jobId: string, handle: IngestHandle, indices: number[], outcomes: WriteOutcome[], signal?: AbortSignal): Promise<void> {
   // Result rows echo the uploaded cells after the sf__ columns; identical rows are interchangeable.
-  const waiting = new Map<string, number[]>();
-  for (const i of indices) {
-    const key = handle.rowKeys[i];
-    const list = waiting.get(key);
-    if (list) list.push(i);
-    else waiting.set(key, [i]);
-  }
-  const take = (cells: string[]): number | undefined => waiting.get(rowKey(cells))?.shift();
-  // A result file of 50,000 rows is read row by row: only its text and one row at a time are held.
+  const waiting = new RowsByKey();
+  for (const i of indices) waiting.add(handle.rowKeys[i], i);
+  const take = (cells: string[]): number | undefined => waiting.take(rowKey(cells));
+  // A result file of 50,000 rows is read row by row: each row is handed over as the parser reads it
+  // and kept by nobody (on_record returns nothing). Iterating the parser as a stream instead held
+  // every row of the file at once (it parses its whole input in one go and buffers what it read):
+  // 50,000 arrays of cells, promoted to the settling worker's old generation (issue 20).
   const eachRow = async (name: string, fn: (row: string[]) => void): Promise<void> => {
     const res = await client.request({ method: 'GET', path: `jobs/ingest/${jobId}/${name}/`, headers: { accept: 'text/csv' }, what: `bulk ${name}`, family: 'bulk', signal });
-    for await (const row of parseRows(res.text, { relax_column_count: true, skip_empty_lines: true, bom: true, from_line: 2 })) fn(row as string[]);
+    parse(res.text, {
+      relax_column_count: true, skip_empty_lines: true, bom: true, from_line: 2,
+      on_record: (row: string[]) => {
+        fn(row);
+        return null;
+      },
+    });
   };
   await eachRow('successfulResults', (row) => {
     const i = take(row.slice(2));
@@ -220,6 +223,38 @@ async function collectResults(client: SalesforceClient, jobId: string, handle: I
   });
   for (const i of indices) {
     outcomes[i] ??= { ok: false, error: new SyncError('retryable', `Salesforce Bulk job ${jobId} returned no result for this record`, { system: 'salesforce' }) };
+  }
+}
+
+/**
+ * Input rows by match key, each taken once, identical rows (one key) in input order. A key maps to
+ * its first row's index; only keys shared by several rows keep a list: 50,000 distinct rows cost one
+ * number each, not one array each.
+ */
+export class RowsByKey {
+  private readonly first = new Map<string, number>();
+  private readonly more = new Map<string, number[]>();
+
+  /** Adds row `i` under `key` (call in input order). */
+  add(key: string, i: number): void {
+    if (!this.first.has(key)) this.first.set(key, i);
+    else {
+      const list = this.more.get(key);
+      if (list) list.push(i);
+      else this.more.set(key, [i]);
+    }
+  }
+
+  /** The earliest row not taken yet under `key`, or undefined. */
+  take(key: string): number | undefined {
+    const i = this.first.get(key);
+    if (i === undefined) return undefined;
+    const next = this.more.get(key)?.shift();
+    if (next === undefined) {
+      this.first.delete(key);
+      this.more.delete(key);
+    } else this.first.set(key, next);
+    return i;
   }
 }
 

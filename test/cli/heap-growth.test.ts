@@ -1,0 +1,67 @@
+/**
+ * `--heap-growth` on `syncline load` and `syncline worker`: the flag is checked, setting it in a
+ * running process (as the commands do, after Node started) really keeps the heap nearer its live set
+ * (measured in child processes, so this test's own heap plays no part), and both commands set it
+ * through the one helper (cli/heap-growth.ts), the worker too since it settles a load's vendor jobs.
+ */
+import { execFileSync } from 'node:child_process';
+import v8 from 'node:v8';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { heapGrowthFlag, HEAP_GROWTH } from '../../src/cli/heap-growth.js';
+
+vi.mock('../../src/server/runtime.js', () => ({
+  openRuntime: async () => ({ hub: { startWorkers: async () => {} }, store: { kind: 'sqlite' }, close: async () => {} }),
+  applyConfiguredConnections: async () => {},
+  deployFlowsFrom: async () => [],
+}));
+vi.mock('../../src/cli/signals.js', () => ({ stopOnSignals: () => {} }));
+
+/** Peak heap in use (MiB, live and not yet collected) of a process that keeps ~80 MB live while it churns through garbage. */
+function peakHeap(flag: string | null): number {
+  const script = `
+    const v8 = require('node:v8');
+    if (${JSON.stringify(flag)}) v8.setFlagsFromString(${JSON.stringify(flag)});
+    const live = [];
+    let peak = 0;
+    for (let round = 0; round < 50; round++) {
+      live.push(Array.from({ length: 20000 }, (_, i) => ({ a: 'x' + i + '-' + round, b: { c: i, d: [i, i + 1] } })));
+      if (live.length > 20) live.shift();
+      for (let g = 0; g < 20000; g++) JSON.stringify({ g, s: 'y'.repeat(50) });
+      peak = Math.max(peak, v8.getHeapStatistics().used_heap_size);
+    }
+    process.stdout.write(String(Math.round(peak / 2 ** 20)));`;
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }));
+}
+
+describe('--heap-growth', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is a whole percentage', () => {
+    expect(heapGrowthFlag(String(HEAP_GROWTH))).toBe('--heap-growing-percent=10');
+    expect(heapGrowthFlag(50)).toBe('--heap-growing-percent=50');
+    for (const bad of ['0', '-5', '2.5', 'ten', '']) expect(() => heapGrowthFlag(bad)).toThrow(/--heap-growth/);
+  });
+
+  it('set at run time, keeps the heap well below what V8 grows to by default', () => {
+    const byDefault = peakHeap(null);
+    const bounded = peakHeap(heapGrowthFlag(HEAP_GROWTH));
+    expect(bounded).toBeLessThan(byDefault * 0.8);
+  }, 60_000);
+
+  it('`syncline worker` sets it before it runs jobs: 10 % unless told otherwise', async () => {
+    const { startCommands } = await import('../../src/cli/commands/start.js');
+    const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
+    const run = async (...args: string[]) => {
+      const program = new Command().exitOverride();
+      startCommands(program);
+      await program.parseAsync(['worker', '--no-schedule', ...args], { from: 'user' });
+    };
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await run();
+    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=10');
+    await run('--heap-growth', '40');
+    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=40');
+    await expect(run('--heap-growth', 'lots')).rejects.toThrow(/--heap-growth must be a whole percentage/);
+  });
+});
