@@ -21,6 +21,7 @@ import { reconcile } from './sync/reconcile.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HealthBook } from './connection-health.js';
 import { newWorkerId } from './lease-reclaim.js';
+import { withHeapGrowth } from './heap-growth.js';
 
 /**
  * Interrupted claims (the process died while running the job) a record may collect per allowed
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Base delay before a job that failed because the store lost its connection runs again, jittered up to twice this (default 1 s). */
   outageRetryMs?: number;
+  /** While settling a bulk load's vendor job, the heap may grow only this percent past its live set (default: V8's own growth throughout). */
+  batchHeapGrowth?: number;
 }
 
 /** Dependencies of a worker. */
@@ -71,6 +74,7 @@ export class Worker {
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
   private readonly outageRetryMs: number;
+  private readonly batchHeapGrowth: number | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   /**
    * Jobs in flight whose run has not reached its outcome: what `concurrency` bounds. A job recording
@@ -99,6 +103,7 @@ export class Worker {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 250;
     this.outageRetryMs = options.outageRetryMs ?? 1000;
+    this.batchHeapGrowth = options.batchHeapGrowth;
     this.locks = deps.locks ?? new KeyedMutex();
     this.health = deps.health ?? new HealthBook(deps.store);
   }
@@ -285,7 +290,9 @@ export class Worker {
         const checked = flow;
         // One batch at a time in this process: settling one holds its vendor results (50,000 rows) and a
         // part of its records; several at once made the settling worker the largest process of a load.
-        const out = await this.locks.run([BATCH_LOCK], () => checkBatch(checked, job, payload, { pool: this.deps.pool, store }));
+        const settle = () => checkBatch(checked, job, payload, { pool: this.deps.pool, store });
+        const growth = this.batchHeapGrowth;
+        const out = await this.locks.run([BATCH_LOCK], () => (growth ? withHeapGrowth(growth, settle) : settle()));
         this.ran(job.id);
         if (!out.done) {
           if (!(await store.deferJob({ jobId: job.id, workerId: this.id, runAt: out.runAt, payload: out.payload as unknown as JsonValue }))) {

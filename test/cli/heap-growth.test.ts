@@ -1,17 +1,19 @@
 /**
  * `--heap-growth` on `syncline load` and `syncline worker`: the flag is checked, setting it in a
  * running process (as the commands do, after Node started) really keeps the heap nearer its live set
- * (measured in child processes, so this test's own heap plays no part), and both commands set it
- * through the one helper (cli/heap-growth.ts), the worker too since it settles a load's vendor jobs.
+ * (measured in child processes, so this test's own heap plays no part), and both commands use the one
+ * helper (engine/heap-growth.ts): the load for its whole run, a worker only while it settles a load's
+ * vendor job, giving V8 its own growth back after.
  */
 import { execFileSync } from 'node:child_process';
 import v8 from 'node:v8';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { heapGrowthFlag, HEAP_GROWTH } from '../../src/cli/heap-growth.js';
+import { heapGrowthFlag, HEAP_GROWTH, withHeapGrowth } from '../../src/engine/heap-growth.js';
 
+const startWorkers = vi.fn(async (..._args: unknown[]) => {});
 vi.mock('../../src/server/runtime.js', () => ({
-  openRuntime: async () => ({ hub: { startWorkers: async () => {} }, store: { kind: 'sqlite' }, close: async () => {} }),
+  openRuntime: async () => ({ hub: { startWorkers }, store: { kind: 'sqlite' }, close: async () => {} }),
   applyConfiguredConnections: async () => {},
   deployFlowsFrom: async () => [],
 }));
@@ -49,7 +51,18 @@ describe('--heap-growth', () => {
     expect(bounded).toBeLessThan(byDefault * 0.8);
   }, 60_000);
 
-  it('`syncline worker` sets it before it runs jobs: 10 % unless told otherwise', async () => {
+  it('bounds the growth while a batch is settled, and gives V8 its own growth back after, also on failure', async () => {
+    const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
+    expect(await withHeapGrowth(10, async () => {
+      expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=10');
+      return 'settled';
+    })).toBe('settled');
+    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=0');
+    await expect(withHeapGrowth(25, async () => Promise.reject(new Error('vendor down')))).rejects.toThrow('vendor down');
+    expect(set.mock.calls.map((c) => c[0])).toEqual(['--heap-growing-percent=10', '--heap-growing-percent=0', '--heap-growing-percent=25', '--heap-growing-percent=0']);
+  });
+
+  it('`syncline worker` hands its workers the bound for batch settling (10 % unless told otherwise) and leaves the process at V8\'s growth', async () => {
     const { startCommands } = await import('../../src/cli/commands/start.js');
     const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
     const run = async (...args: string[]) => {
@@ -59,9 +72,10 @@ describe('--heap-growth', () => {
     };
     vi.spyOn(console, 'error').mockImplementation(() => {});
     await run();
-    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=10');
+    expect(startWorkers).toHaveBeenLastCalledWith(1, expect.objectContaining({ batchHeapGrowth: 10 }), false);
     await run('--heap-growth', '40');
-    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=40');
+    expect(startWorkers).toHaveBeenLastCalledWith(1, expect.objectContaining({ batchHeapGrowth: 40 }), false);
+    expect(set).not.toHaveBeenCalled();
     await expect(run('--heap-growth', 'lots')).rejects.toThrow(/--heap-growth must be a whole percentage/);
   });
 });

@@ -3,7 +3,7 @@
  * row, in parts, and only the failed records' parts are opened; links and retry jobs are committed part
  * by part; running the settlement again (the job claimed again after a lapsed lease or a crash) adds no
  * link and no job; the stored records survive a restart; a worker settles one batch at a time and drops
- * the stored records once the batch is recorded. Payloads of older jobs (records in the row) still settle.
+ * the stored records once the batch is recorded, with the heap's growth bounded only while it settles. Payloads of older jobs (records in the row) still settle.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SourceRecord, WriteOutcome } from '../../src/core/connector.js';
 import { SyncError } from '../../src/core/errors.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
@@ -114,14 +115,17 @@ describe('settling a finished batch', () => {
     expect(queued.map((p) => [p.id, p.record]).sort()).toEqual([...FAILED].map((i) => [`C${i}`, records[i].data]).sort());
   });
 
-  it('a worker settles one batch at a time and drops its stored records once the batch is recorded', async () => {
+  it('a worker settles one batch at a time, with the heap bounded while it does, and drops its stored records once the batch is recorded', async () => {
     const { flow, s } = await setup();
+    const growth = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
+    const growthWhileSettling: string[] = [];
     let running = 0;
     let most = 0;
     const pool = {
       get: async () => ({
         connector: {
           resumeBatch: async () => {
+            growthWhileSettling.push(String(growth.mock.lastCall?.[0]));
             running += 1;
             most = Math.max(most, running);
             await new Promise((r) => setTimeout(r, 50));
@@ -137,14 +141,18 @@ describe('settling a finished batch', () => {
       ids.push((job.payload as unknown as BatchCheckPayload).batch.data!.id);
       await s.enqueue([job]);
     }
-    const worker = new Worker({ store: s, pool, flows: hub!.flows, logger: pino({ level: 'silent' }) }, { concurrency: 4, idlePollMs: 10 });
+    const worker = new Worker({ store: s, pool, flows: hub!.flows, logger: pino({ level: 'silent' }) }, { concurrency: 4, idlePollMs: 10, batchHeapGrowth: 10 });
     await worker.start();
     try {
       await waitFor(async () => (await s.listRuns({ flow: 'contacts-to-crm' })).filter((r) => r.trigger === 'batch' && r.status === 'succeeded').length === 3, 'three batches to settle', 20_000);
     } finally {
       await worker.stop();
     }
+    const lastGrowth = growth.mock.calls.at(-1);
+    growth.mockRestore();
     expect(most).toBe(1);
+    expect(growthWhileSettling).toEqual(['--heap-growing-percent=10', '--heap-growing-percent=10', '--heap-growing-percent=10']);
+    expect(lastGrowth).toEqual(['--heap-growing-percent=0']);
     for (const id of ids) expect(await s.readBatchPart(id, 0)).toBeNull();
   });
 

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { BULK_BATCH, BULK_PAGE, bulkLoad, type BulkProgress } from '../../engine/bulk-load.js';
 import { applyConfiguredConnections } from '../../server/runtime.js';
 import { withRuntime } from '../shared.js';
-import { applyHeapGrowth, HEAP_GROWTH, HEAP_GROWTH_HELP } from '../heap-growth.js';
+import { applyHeapGrowth, HEAP_GROWTH, HEAP_GROWTH_HELP } from '../../engine/heap-growth.js';
 
 /** A progress renderer for a bulk load: a bar per phase on a terminal, one line per change otherwise. */
 export function progressPrinter(): { update(p: BulkProgress): void; stop(): void } {

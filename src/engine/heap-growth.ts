@@ -1,7 +1,9 @@
 /**
- * How far V8 lets a Syncline process's heap grow past its live set, for the processes whose work is
- * memory-heavy batches: `syncline load` (reads, maps and submits a bulk load) and `syncline worker`
- * (settles the vendor jobs a load left: 50,000 result rows each). One flag, `--heap-growth`, on both.
+ * How far V8 lets a Syncline process's heap grow past its live set while it does memory-heavy batch
+ * work: `syncline load` for its whole run (reads, maps and submits a bulk load), and a worker while it
+ * settles a vendor job a load left (50,000 result rows each). One setting, `--heap-growth`, on both.
+ * Outside batch work a worker keeps V8's own growth: bounded for good, it cost a worker running
+ * ordinary events about a tenth more CPU (bench/RESULTS.md).
  */
 import v8 from 'node:v8';
 
@@ -31,4 +33,20 @@ export function heapGrowthFlag(percent: string | number): string {
  */
 export function applyHeapGrowth(percent: string | number): void {
   v8.setFlagsFromString(heapGrowthFlag(percent));
+}
+
+/** V8's own growth heuristic (its default: the factor follows the collector's speed and the heap's size). */
+const V8_OWN_GROWTH = '--heap-growing-percent=0';
+
+/**
+ * Runs `fn` with the heap's growth bounded to `percent`, and gives V8 back its own heuristic after.
+ * Callers run one at a time (a worker settles one batch at a time), so no other bound is undone.
+ */
+export async function withHeapGrowth<T>(percent: number, fn: () => Promise<T>): Promise<T> {
+  applyHeapGrowth(percent);
+  try {
+    return await fn();
+  } finally {
+    v8.setFlagsFromString(V8_OWN_GROWTH);
+  }
 }
