@@ -23,6 +23,22 @@ function seqScans(plan: Record<string, unknown>): string[] {
 }
 
 describe.skipIf(!available)('postgres table statistics', () => {
+  it('plans the hot statements once per connection (generic plans), and other queries per call', async () => {
+    const db = await createTestDatabase('syncline_plans');
+    // Two connections in all: one for queries, one for the hot statements, so each pool hands out the same connection.
+    const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
+    try {
+      for (let i = 0; i < 8; i++) await store.readRecordContext({ connection: 'hub', entity: 'contacts', id: `r${i}` });
+      const hot = await store.hotStatementPlans('syncline_read_contexts');
+      expect(hot).toMatchObject({ generic: 8, custom: 0 });
+      const session = await store.pool.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+      expect(session.rows[0].plan_cache_mode).toBe('auto');
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+
   it('analyzes a hot table that has grown, so prepared statements stop scanning it whole', async () => {
     const db = await createTestDatabase('syncline_stats');
     const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;

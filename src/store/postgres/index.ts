@@ -28,7 +28,7 @@ import { StatsKeeper } from './stats-keeper.js';
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`. */
   url: string;
-  /** Pool size (default 10). */
+  /** Connections in all (default 10): a third (at least 2) for queries, the rest for the hot statements. */
   poolSize?: number;
 }
 
@@ -64,6 +64,30 @@ export function poolSizeFor(concurrency: number): number {
 /** How long opening a connection may take before the caller gets an error (and retries later). */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * Session settings of the hot statements' connections. Those statements are named, so each connection
+ * plans them once; left to choose, PostgreSQL planned the record-context read afresh on every call
+ * (0.64 ms a plan against 0.04 ms to run it, pg_stat_statements on the engine benchmark), because a
+ * custom plan for the few keys of a call always looked cheaper than the generic one. Their generic
+ * plans are safe to keep: the keys are looked up by index, and StatsKeeper re-plans them as the tables
+ * grow. Other queries (Kysely's, unnamed) keep the default, so a partial index still matches a
+ * filter's value.
+ */
+const HOT_SESSION = '-c plan_cache_mode=force_generic_plan';
+
+/** A pool whose lost connections are noted, not fatal; `session` is sent as the connections' startup options. */
+function openPool(url: string, max: number, logger: StoreLogger | undefined, session?: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...(session ? { options: session } : {}) });
+  pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle PostgreSQL connection lost; the pool opens a new one when needed'));
+  // pg removes the pool's error listener while a client is checked out, so a connection terminated
+  // mid-transaction (failover, pg_terminate_backend, a network blip) would emit an unhandled 'error'
+  // and end the process. Each client keeps a listener of its own: the query in flight already fails
+  // (a retryable error for the job or a 503 for the webhook) and the pool discards the broken client
+  // on release, so the event itself needs no more than a note.
+  pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: err.message }, 'PostgreSQL connection lost; work on it fails and is retried')));
+  return pool;
+}
+
 /** The Store on PostgreSQL. */
 export class PostgresStore extends KyselyStore {
   readonly kind = 'postgres' as const;
@@ -72,6 +96,8 @@ export class PostgresStore extends KyselyStore {
     return isPostgresOutage(err);
   }
   readonly #pool: pg.Pool;
+  /** Connections for the named hot statements (context reads, ingest, outcome and rate groups), which keep generic plans. */
+  readonly #hotPool: pg.Pool;
   readonly #notifier: PgNotifier;
   readonly #slots: AdvisorySlots;
   readonly #stats: StatsKeeper;
@@ -95,34 +121,31 @@ export class PostgresStore extends KyselyStore {
    * committed before its job was claimed, as a read of its own would.
    */
   readonly #contexts = new Batcher<XrefId, RecordContext>({
-    group: (sources) => readContexts(this.#pool, sources),
+    group: (sources) => readContexts(this.#hotPool, sources),
     single: (source) => super.readRecordContext(source),
     maxItems: GROUP_ITEMS,
     maxGroups: GROUPS_AT_ONCE,
   });
   readonly #credit = new RateCredit();
   readonly #rates = new Batcher<RateCall, RateReservation>({
-    group: (calls) => reserveRates(this.#pool, calls),
-    single: (call) => reserveRates(this.#pool, [call]).then((w) => w[0]),
+    group: (calls) => reserveRates(this.#hotPool, calls),
+    single: (call) => reserveRates(this.#hotPool, [call]).then((w) => w[0]),
     maxItems: GROUP_ITEMS,
     maxGroups: GROUPS_AT_ONCE,
   });
 
   constructor(options: PostgresStoreOptions, secretBox: SecretBox, logger?: StoreLogger) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-    pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle PostgreSQL connection lost; the pool opens a new one when needed'));
-    // pg removes the pool's error listener while a client is checked out, so a connection terminated
-    // mid-transaction (failover, pg_terminate_backend, a network blip) would emit an unhandled 'error'
-    // and end the process. Each client keeps a listener of its own: the query in flight already fails
-    // (a retryable error for the job or a 503 for the webhook) and the pool discards the broken client
-    // on release, so the event itself needs no more than a note.
-    pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: err.message }, 'PostgreSQL connection lost; work on it fails and is retried')));
+    const size = options.poolSize ?? 10;
+    const querySize = Math.max(2, Math.floor(size / 3));
+    const pool = openPool(options.url, querySize, logger);
+    const hotPool = openPool(options.url, Math.max(1, size - querySize), logger, HOT_SESSION);
     super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), secretBox, logger);
     this.#pool = pool;
+    this.#hotPool = hotPool;
     this.#notifier = new PgNotifier(options.url, logger);
     this.#slots = new AdvisorySlots(options.url, logger);
     // During an outage every query fails and the outage is reported elsewhere; the check just tries again.
-    this.#stats = new StatsKeeper(pool, (err) => {
+    this.#stats = new StatsKeeper(hotPool, (err) => {
       if (!isPostgresOutage(err)) logger?.warn({ err: err.message }, 'refreshing table statistics failed; the next check tries again');
     });
     this.#stats.start();
@@ -176,7 +199,14 @@ export class PostgresStore extends KyselyStore {
     await this.#stats.stop();
     await this.#notifier.close();
     await this.#slots.close();
+    await this.#hotPool.end();
     await this.db.destroy();
+  }
+
+  /** How often this process's hot-statement connection planned `name` generically and per call (diagnostics; one connection's counts). */
+  async hotStatementPlans(name: string): Promise<{ generic: number; custom: number } | null> {
+    const res = await this.#hotPool.query<{ generic_plans: string; custom_plans: string }>('select generic_plans, custom_plans from pg_prepared_statements where name = $1', [name]);
+    return res.rows[0] ? { generic: Number(res.rows[0].generic_plans), custom: Number(res.rows[0].custom_plans) } : null;
   }
 
   /** The pool, for callers that need raw access (health checks). */
@@ -208,7 +238,7 @@ export class PostgresStore extends KyselyStore {
       }
       return ids;
     });
-    const queued = await ingestRows(this.#pool, rows, isoNow());
+    const queued = await ingestRows(this.#hotPool, rows, isoNow());
     return calls.map((call, i) => {
       const jobIds = perCall[i].filter((id) => queued.has(id));
       return { accepted: jobIds.length, duplicates: call.events.length - jobIds.length, jobIds };
@@ -258,10 +288,10 @@ export class PostgresStore extends KyselyStore {
       };
     });
     if (jobs.every((j) => j.links.length === 0)) {
-      const released = await recordOutcomes(this.#pool, jobs, now);
+      const released = await recordOutcomes(this.#hotPool, jobs, now);
       return calls.map((c) => released.has(c.input.jobId));
     }
-    const client = await this.#pool.connect();
+    const client = await this.#hotPool.connect();
     let broken: Error | undefined;
     try {
       await client.query('begin');
@@ -281,8 +311,9 @@ export class PostgresStore extends KyselyStore {
 
   async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
     if (input.limit <= 0 || input.flows?.length === 0) return [];
-    // Prepared by name, so it is planned once per connection rather than on every claim (about half
-    // a millisecond each on the bench machine); StatsKeeper re-plans it as the jobs table grows.
+    // Prepared by name, on a connection that chooses per call between a generic and a custom plan:
+    // planned on every call it cost about half a millisecond a claim on the bench machine, and kept to
+    // its generic plan its run took three to four times longer (pg_stat_statements, bench/RESULTS.md).
     const compiled = claimStatement(input).compile(this.db);
     const result = await this.#pool.query<JobsTable>({ name: input.flows ? 'syncline_claim_flows' : 'syncline_claim', text: compiled.sql, values: [...compiled.parameters] });
     return result.rows.map(toJobRow).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1));
