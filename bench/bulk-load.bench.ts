@@ -25,7 +25,7 @@ import { BULK_BATCH, BULK_PAGE } from '../src/engine/bulk-load.js';
 import { sandboxConnections } from '../src/cli/demo/connections.js';
 import { loadAverage, machine, procStats, writeSection } from './report.js';
 import { BENCH_MASTER_KEY, bundleIsCurrent, ROOT, startSyncline } from './engine-setup.js';
-import { X3_BULK_FLOW as X3_FLOW } from './bulk-flows.js';
+import { SAGE100_BULK_FLOW as SAGE100_FLOW, X3_BULK_FLOW as X3_FLOW } from './bulk-flows.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -42,29 +42,6 @@ const HEAP_CAP = NODE_FLAGS.filter((f) => f.startsWith('--max-old-space-size')).
 const WORKER_FLAGS = (args.get('worker-flags') ?? '').split(' ').filter(Boolean);
 if (ERP !== 'sage100' && ERP !== 'sagex3') throw new Error(`--erp must be sage100 or sagex3 (got ${ERP})`);
 
-const SAGE100_FLOW = `name: bulk-customers
-description: Sage 100 customers to Salesforce Accounts and Pardot prospects (initial load)
-trigger: { type: manual }
-source: { connection: sage100, entity: AR_Customer }
-filter: "EmailAddress != ''"
-targets:
-  - name: account
-    connection: salesforce
-    entity: Account
-    mapping:
-      Name: CustomerName
-      Sage100_Customer_No__c: { expr: "ARDivisionNo & '-' & CustomerNo" }
-      BillingCity: City
-      Phone: TelephoneNo
-    write: { verb: upsert, externalIdField: Sage100_Customer_No__c }
-  - name: prospect
-    connection: pardot
-    entity: prospect
-    mapping:
-      email: { expr: "$lowercase($trim(EmailAddress))" }
-      company: CustomerName
-    match: { keys: [email] }
-`;
 
 
 interface Endpoints {

@@ -8,28 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sageStampToMs } from '../../src/connectors/sage100/stamps.js';
 import { bulkLoad } from '../../src/engine/bulk-load.js';
 import { journeyFixture, type JourneyFixture } from '../support/journeys.js';
-
-const FLOW = `name: sage100-bulk-customers
-description: Sage 100 customers to Salesforce Accounts and Pardot prospects (initial load)
-trigger: { type: manual }
-source: { connection: sage100, entity: AR_Customer }
-filter: "EmailAddress != ''"
-targets:
-  - name: account
-    connection: salesforce
-    entity: Account
-    mapping:
-      Name: CustomerName
-      Sage100_Customer_No__c: { expr: "ARDivisionNo & '-' & CustomerNo" }
-    write: { verb: upsert, externalIdField: Sage100_Customer_No__c }
-  - name: prospect
-    connection: pardot
-    entity: prospect
-    mapping:
-      email: { expr: "$lowercase($trim(EmailAddress))" }
-      company: CustomerName
-    match: { keys: [email] }
-`;
+import { SAGE100_BULK_FLOW as FLOW } from '../../bench/bulk-flows.js';
 
 describe('bulk load from Sage 100', () => {
   let f: JourneyFixture;
@@ -41,7 +20,7 @@ describe('bulk load from Sage 100', () => {
 
   it('writes every customer once and leaves the watermark at the newest stamp read', async () => {
     const deps = { store: f.store, pool: f.hub.pool, flows: f.hub.flows };
-    const res = await bulkLoad(deps, 'sage100-bulk-customers', { pageSize: 7 });
+    const res = await bulkLoad(deps, 'bulk-customers', { pageSize: 7 });
     await f.drain(60_000);
     const rows = f.sage.db.sql.prepare('SELECT ARDivisionNo, CustomerNo, EmailAddress, DateUpdated, TimeUpdated FROM AR_Customer_DATA').all() as Array<Record<string, string>>;
     expect(new Set(rows.map((r) => r.ARDivisionNo)).size).toBeGreaterThan(1);
@@ -54,7 +33,7 @@ describe('bulk load from Sage 100', () => {
     expect(new Set([...f.pardot.state.prospects.values()].filter((p) => !p.isDeleted).map((p) => String(p.email)))).toEqual(emails);
 
     const newest = Math.max(...rows.map((r) => sageStampToMs(r.DateUpdated, r.TimeUpdated, f.sage.clock.timeZone)!));
-    const mark = await f.store.getWatermark('sage100-bulk-customers', 'sage100/AR_Customer');
+    const mark = await f.store.getWatermark('bulk-customers', 'sage100/AR_Customer');
     expect(mark!.at).toBe(new Date(newest).toISOString());
     expect(mark!.extra?.keyPass).toBeUndefined();
   }, 120_000);
