@@ -6,8 +6,8 @@
  *
  *   npm run bench [-- --only engine,mapping] [-- --list]
  *
- * All of them take about an hour on a 2-core machine (the bulk loads, the soak and the retention run
- * are most of it); run one with `npx tsx bench/<name>.bench.ts` and its flags to measure one thing.
+ * The million-event retention run, the bulk loads and the soak take the longest; run one with
+ * `npx tsx bench/<name>.bench.ts` and its flags to measure one thing.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
