@@ -45,18 +45,24 @@ function pardotCell(v: unknown): string {
   return sfCell(v);
 }
 
+/** A Salesforce client that answers every job creation and keeps the bodies of the CSV uploads (PUT). */
+function recordingClient(): { client: SalesforceClient; uploads: string[] } {
+  const uploads: string[] = [];
+  const client = {
+    json: async () => ({ id: `750${uploads.length}` }),
+    request: async (req: { method: string; body?: string }) => {
+      if (req.method === 'PUT') uploads.push(req.body!);
+      return { text: '', headers: new Headers() };
+    },
+  } as unknown as SalesforceClient;
+  return { client, uploads };
+}
+
 describe('upload CSVs built row by row', () => {
   it('Salesforce Bulk API: the same CSV and row keys as the whole batch at once', async () => {
     const csv = new IngestCsv();
     for (const r of tricky) csv.add(r);
-    const uploads: string[] = [];
-    const client = {
-      json: async () => ({ id: `750${uploads.length}` }),
-      request: async (req: { method: string; body?: string }) => {
-        if (req.method === 'PUT') uploads.push(req.body!);
-        return { text: '', headers: new Headers() };
-      },
-    } as unknown as SalesforceClient;
+    const { client, uploads } = recordingClient();
     const handle = await startIngestCsv(client, 'Account', csv, { operation: 'insert', pollIntervalMs: 1, timeoutMs: 1 });
     const expected = wholeBatchCsv(tricky, (rs) => [...new Set(rs.flatMap((r) => Object.keys(r)).filter((k) => k !== 'attributes'))], sfCell);
     expect(uploads).toEqual([expected.csv]);
@@ -68,14 +74,7 @@ describe('upload CSVs built row by row', () => {
     const records = Array.from({ length: 50 }, (_, i) => ({ Name: `Account ${i}`, ...(i > 20 ? { City: 'Late, column' } : {}) }));
     const csv = new IngestCsv();
     for (const r of records) csv.add(r);
-    const uploads: string[] = [];
-    const client = {
-      json: async () => ({ id: `750${uploads.length}` }),
-      request: async (req: { method: string; body?: string }) => {
-        if (req.method === 'PUT') uploads.push(req.body!);
-        return { text: '', headers: new Headers() };
-      },
-    } as unknown as SalesforceClient;
+    const { client, uploads } = recordingClient();
     const handle = await startIngestCsv(client, 'Account', csv, { operation: 'insert', pollIntervalMs: 1, timeoutMs: 1, maxJobBytes: 400 });
     const whole = wholeBatchCsv(records, () => ['Name', 'City'], sfCell).csv.split('\n').slice(1, -1);
     expect(uploads.length).toBeGreaterThan(2);
