@@ -50,8 +50,8 @@ function recordingClient(): { client: SalesforceClient; uploads: string[] } {
   const uploads: string[] = [];
   const client = {
     json: async () => ({ id: `750${uploads.length}` }),
-    request: async (req: { method: string; body?: string }) => {
-      if (req.method === 'PUT') uploads.push(req.body!);
+    request: async (req: { method: string; body?: string | readonly string[] }) => {
+      if (req.method === 'PUT') uploads.push(typeof req.body === 'string' ? req.body : req.body!.join(''));
       return { text: '', headers: new Headers() };
     },
   } as unknown as SalesforceClient;
@@ -89,9 +89,9 @@ describe('upload CSVs built row by row', () => {
     for (const r of records) csv.add(r);
     const files: string[] = [];
     const client = {
-      call: async (req: { method: string; body?: { data: Buffer; contentType: string } }) => {
+      call: async (req: { method: string; body?: { data: readonly string[]; contentType: string } }) => {
         if (req.body) {
-          const form = await new Response(req.body.data, { headers: { 'content-type': req.body.contentType } }).formData();
+          const form = await new Response(req.body.data.join(''), { headers: { 'content-type': req.body.contentType } }).formData();
           files.push(await (form.get('file') as Blob).text());
         }
         return { json: { id: 5001 }, text: '' };

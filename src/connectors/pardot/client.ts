@@ -7,7 +7,7 @@
  */
 import { SyncError } from '../../core/errors.js';
 import type { CallGate, UsageReport } from '../../core/connector.js';
-import { gatedRequest, type HttpResponse } from '../shared/http.js';
+import { gatedRequest, type HttpResponse, type RequestBody } from '../shared/http.js';
 import type { AccessTokenProvider } from './auth.js';
 import { classifyPardotError, isPardotError } from './errors.js';
 
@@ -22,8 +22,8 @@ export interface PardotCall {
   query?: Query;
   /** JSON body. */
   json?: unknown;
-  /** Raw body with its content type (multipart imports). */
-  body?: { data: Buffer; contentType: string };
+  /** Raw body with its content type (multipart imports, as text parts). */
+  body?: { data: RequestBody; contentType: string };
   /** The record at stake, for error details. */
   recordKey?: string;
   signal?: AbortSignal;

@@ -26,8 +26,8 @@ export interface SalesforceRequest {
   path: string;
   /** JSON body. */
   json?: unknown;
-  /** Raw body (CSV for Bulk uploads). */
-  body?: string;
+  /** Raw body (CSV for Bulk uploads, as its header and lines). */
+  body?: string | readonly string[];
   headers?: Record<string, string>;
   /** Statuses that are not errors besides 2xx (e.g. 300 for upsert). */
   accept?: number[];

@@ -9,6 +9,7 @@
  * submits every import and returns a handle, and `checkImport` reads their status once and says
  * whether they are done. The engine schedules the checks (connector contract: PendingBatch).
  */
+import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { SyncError } from '../../../core/errors.js';
@@ -94,10 +95,11 @@ export function startImport(client: PardotClient, records: Fields[]): Promise<Im
 /** Submits the rows built in `csv` as one or more imports; returns the handle to check them with. */
 export async function startImportCsv(client: PardotClient, csv: ImportCsv): Promise<ImportHandle> {
   const { columns: header, lines, emails } = csv.finish();
-  const batches = splitBatches(header, lines);
+  const head = stringify([header]);
+  const batches = splitBatches(head, lines);
   const handle: ImportHandle = { importIds: [], startedAt: Date.now(), emails, nextCheckMs: FIRST_CHECK_MS };
   for (let i = 0; i < batches.length; i += MAX_BATCHES) {
-    const { id, createdAt } = await submitImport(client, header, batches.slice(i, i + MAX_BATCHES));
+    const { id, createdAt } = await submitImport(client, header, head, batches.slice(i, i + MAX_BATCHES));
     if (i === 0 && createdAt !== undefined) handle.startedAt = createdAt;
     handle.importIds.push(id);
   }
@@ -140,43 +142,56 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-interface Batch {
-  /** Index of each row in the input. */
-  indexes: number[];
-  csv: string;
-}
-
-/** Cuts CSV rows into batches under the byte limit, each with the header row. */
-function splitBatches(header: string[], rows: string[]): Batch[] {
-  const head = stringify([header]);
-  const out: Batch[] = [];
+/** Cuts CSV rows into batches under the byte limit (each is sent with the header row). */
+function splitBatches(head: string, rows: string[]): string[][] {
+  const out: string[][] = [];
   let lines: string[] = [];
-  let indexes: number[] = [];
   let bytes = Buffer.byteLength(head);
-  rows.forEach((line, i) => {
+  for (const line of rows) {
     const size = Buffer.byteLength(line);
     if (lines.length && bytes + size > MAX_BATCH_BYTES) {
-      out.push({ indexes, csv: head + lines.join('') });
+      out.push(lines);
       lines = [];
-      indexes = [];
       bytes = Buffer.byteLength(head);
     }
     lines.push(line);
-    indexes.push(i);
     bytes += size;
-  });
-  if (lines.length) out.push({ indexes, csv: head + lines.join('') });
+  }
+  if (lines.length) out.push(lines);
   return out;
 }
 
-async function multipart(parts: Record<string, { text: string; type: string; filename?: string }>): Promise<{ data: Buffer; contentType: string }> {
-  const form = new FormData();
-  for (const [name, p] of Object.entries(parts)) form.append(name, new Blob([p.text], { type: p.type }), p.filename ?? name);
-  const res = new Response(form);
-  return { data: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get('content-type')! };
+/** One part of a multipart/form-data body: its text as parts, sent as they are (see RequestBody). */
+interface FormPart {
+  name: string;
+  filename: string;
+  type: string;
+  text: readonly string[];
 }
 
-async function submitImport(client: PardotClient, header: string[], batches: Batch[]): Promise<{ id: number; createdAt?: number }> {
+/**
+ * A multipart/form-data body as text parts: a batch's CSV lines go into the body as they are, not
+ * copied into one string, a Blob and a buffer in turn (three copies of up to 9 MB each, issue 20).
+ */
+function multipart(parts: FormPart[]): { data: string[]; contentType: string } {
+  const boundary = `----syncline-${randomBytes(12).toString('hex')}`;
+  const data: string[] = [];
+  for (const p of parts) {
+    data.push(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`);
+    for (const t of p.text) data.push(t);
+    data.push('\r\n');
+  }
+  data.push(`--${boundary}--\r\n`);
+  return { data, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** The file part of one CSV batch. */
+function csvPart(head: string, lines: string[], n: number): FormPart {
+  lines.unshift(head);
+  return { name: 'file', filename: `batch-${n}.csv`, type: 'text/csv', text: lines };
+}
+
+async function submitImport(client: PardotClient, header: string[], head: string, batches: string[][]): Promise<{ id: number; createdAt?: number }> {
   const input = {
     operation: 'Upsert',
     object: 'Prospect',
@@ -187,11 +202,11 @@ async function submitImport(client: PardotClient, header: string[], batches: Bat
   const created = await client.call({
     method: 'POST',
     path: '/api/v5/imports',
-    body: await multipart({ input: { text: JSON.stringify(input), type: 'application/json' }, file: { text: batches[0].csv, type: 'text/csv', filename: 'batch-1.csv' } }),
+    body: multipart([{ name: 'input', filename: 'input', type: 'application/json', text: [JSON.stringify(input)] }, csvPart(head, batches[0], 1)]),
   });
   const job = created.json as { id: number; createdAt?: string };
   for (let b = 1; b < batches.length; b++) {
-    await client.call({ method: 'POST', path: `/api/v5/imports/${job.id}/batches`, body: await multipart({ file: { text: batches[b].csv, type: 'text/csv', filename: `batch-${b + 1}.csv` } }) });
+    await client.call({ method: 'POST', path: `/api/v5/imports/${job.id}/batches`, body: multipart([csvPart(head, batches[b], b + 1)]) });
   }
   await client.call({ method: 'PATCH', path: `/api/v5/imports/${job.id}`, json: { status: 'Ready' } });
   const createdAt = job.createdAt ? Date.parse(job.createdAt) : NaN;

@@ -151,7 +151,8 @@ export async function startIngestCsv(client: SalesforceClient, entity: string, c
       method: 'POST', path: 'jobs/ingest', what: `bulk ${options.operation} ${entity}`, family: 'bulk', signal: options.signal,
       json: { object: soqlIdent(entity), operation: options.operation, ...(options.externalIdField ? { externalIdFieldName: soqlIdent(options.externalIdField) } : {}), contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
     });
-    const body = header + lines.slice(slice.start, slice.start + slice.count).join('');
+    const body = lines.slice(slice.start, slice.start + slice.count);
+    body.unshift(header);
     await client.request({ method: 'PUT', path: `jobs/ingest/${job.id}/batches`, body, headers: { 'content-type': 'text/csv' }, what: `bulk upload ${entity}`, family: 'bulk', signal: options.signal, timeoutMs: UPLOAD_TIMEOUT_MS });
     await client.request({ method: 'PATCH', path: `jobs/ingest/${job.id}`, json: { state: 'UploadComplete' }, what: `bulk close ${entity}`, family: 'bulk', signal: options.signal });
     handle.jobs.push({ id: job.id, start: slice.start, count: slice.count });
