@@ -75,6 +75,12 @@ export class Worker {
   private readonly idlePollMs: number;
   private readonly outageRetryMs: number;
   private readonly batchHeapGrowth: number | undefined;
+  /**
+   * Fewest places a claim fills while jobs are running (an eighth of `concurrency`): with slow
+   * targets jobs end one at a time, and a claim per ended job made the claim and the context read
+   * that follows it cost a statement each per job (bench/RESULTS.md). An idle worker claims at once.
+   */
+  private readonly claimFloor: number;
   private readonly inFlight = new Map<string, Promise<void>>();
   /**
    * Jobs in flight whose run has not reached its outcome: what `concurrency` bounds. A job recording
@@ -104,6 +110,7 @@ export class Worker {
     this.idlePollMs = options.idlePollMs ?? 250;
     this.outageRetryMs = options.outageRetryMs ?? 1000;
     this.batchHeapGrowth = options.batchHeapGrowth;
+    this.claimFloor = Math.max(1, Math.floor(this.concurrency / 8));
     this.locks = deps.locks ?? new KeyedMutex();
     this.health = deps.health ?? new HealthBook(deps.store);
   }
@@ -139,7 +146,7 @@ export class Worker {
     while (this.running) {
       const free = this.free();
       let claimed: JobRow[] = [];
-      if (free > 0) {
+      if (free >= this.claimFloor || (free > 0 && this.runs.size === 0)) {
         // Jobs notified from here on may have been queued after this claim looked.
         this.notified = false;
         try {
@@ -159,8 +166,8 @@ export class Worker {
         });
         this.inFlight.set(job.id, p);
       }
-      if (claimed.length === 0 || this.free() <= 0) {
-        if (this.notified && this.free() > 0) continue;
+      if (claimed.length === 0 || this.free() < this.claimFloor) {
+        if (this.notified && this.free() >= this.claimFloor) continue;
         await new Promise<void>((resolve) => {
           const t = setTimeout(() => {
             this.wake = null;

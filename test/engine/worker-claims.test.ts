@@ -3,7 +3,9 @@
  * outcome is being committed (on PostgreSQL a grouped commit that may wait for the group before it)
  * gives its place to the next job. It still holds its lease and its record's lock until the commit
  * is acknowledged, and at most as many jobs again may be committing. And a claim costs the store
- * one statement: the flows it may take come from the cached flow list, not a flow read each.
+ * one statement: the flows it may take come from the cached flow list, not a flow read each. While
+ * jobs run, a claim waits for an eighth of the places to be free instead of claiming one job per ended
+ * job (slow targets end them one at a time).
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -144,5 +146,40 @@ describe('worker concurrency and claims', () => {
       release();
       await worker.stop();
     }
+  });
+
+  it('claims at least an eighth of its places while jobs run, however the jobs end', async () => {
+    f = await engineFixture('sqlite');
+    const fx = f;
+    // Calls answered after different delays, so the jobs end one at a time, as with a slow vendor.
+    fx.sink.faults.set([
+      { probability: 0.25, fault: { latencyMs: 60 } },
+      { probability: 0.33, fault: { latencyMs: 40 } },
+      { probability: 0.5, fault: { latencyMs: 20 } },
+      { fault: { latencyMs: 5 } },
+    ]);
+    const limits: number[] = [];
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (prop === 'claimJobs') limits.push((args[0] as { limit: number }).limit);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    for (let i = 0; i < 80; i++) {
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `s-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `s${i}`, email: `s${i}@example.com`, name: `S ${i}` })) });
+    }
+    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 16, idlePollMs: 10 });
+    await worker.start();
+    try {
+      await waitFor(async () => fx.sink.records('contacts').length === 80 && (await queueDrained(fx.store)), 'every record');
+    } finally {
+      await worker.stop();
+    }
+    expect(limits.length).toBeGreaterThan(2);
+    expect(Math.min(...limits)).toBeGreaterThanOrEqual(2);
   });
 });
