@@ -39,6 +39,38 @@ function heldCommits(store: Store): { store: Store; held: () => number; release:
   };
 }
 
+/** The store as the worker sees it, telling `seen` of every method called, with its arguments. */
+function observedStore(store: Store, seen: (method: string | symbol, args: unknown[]) => void): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        seen(prop, args);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** Queues `n` contact webhooks (ids `<prefix>0`…) for the sink flow. */
+async function queueContacts(fx: EngineFixture, prefix: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `${prefix}-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `${prefix}${i}`, email: `${prefix}${i}@example.com`, name: `${prefix.toUpperCase()} ${i}` })) });
+  }
+}
+
+/** Runs one worker on `store` until the sink holds `records` contacts and the queue is empty. */
+async function runUntilDrained(fx: EngineFixture, store: Store, concurrency: number, records: number): Promise<void> {
+  const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency, idlePollMs: 10 });
+  await worker.start();
+  try {
+    await waitFor(async () => fx.sink.records('contacts').length === records && (await queueDrained(fx.store)), 'every record');
+  } finally {
+    await worker.stop();
+  }
+}
+
 describe('worker concurrency and claims', () => {
   let f: EngineFixture | null = null;
   afterEach(async () => {
@@ -82,27 +114,12 @@ describe('worker concurrency and claims', () => {
       flowReads += 1;
       return getFlow(name);
     };
-    const store = new Proxy(fx.store, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (prop === 'claimJobs') claims += 1;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
+    const store = observedStore(fx.store, (method) => {
+      if (method === 'claimJobs') claims += 1;
     });
-    for (let i = 0; i < 4; i++) {
-      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `r-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `r${i}`, email: `r${i}@example.com`, name: `R ${i}` })) });
-    }
+    await queueContacts(fx, 'r', 4);
     flowReads = 0;
-    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 2, idlePollMs: 10 });
-    await worker.start();
-    try {
-      await waitFor(async () => fx.sink.records('contacts').length === 4 && (await queueDrained(fx.store)), 'every record');
-    } finally {
-      await worker.stop();
-    }
+    await runUntilDrained(fx, store, 2, 4);
     expect(claims).toBeGreaterThan(1);
     expect(flowReads).toBe(0);
   });
@@ -159,26 +176,11 @@ describe('worker concurrency and claims', () => {
       { fault: { latencyMs: 5 } },
     ]);
     const limits: number[] = [];
-    const store = new Proxy(fx.store, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (prop === 'claimJobs') limits.push((args[0] as { limit: number }).limit);
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
+    const store = observedStore(fx.store, (method, args) => {
+      if (method === 'claimJobs') limits.push((args[0] as { limit: number }).limit);
     });
-    for (let i = 0; i < 80; i++) {
-      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': `s-${i}` }, rawBody: Buffer.from(JSON.stringify({ id: `s${i}`, email: `s${i}@example.com`, name: `S ${i}` })) });
-    }
-    const worker = new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 16, idlePollMs: 10 });
-    await worker.start();
-    try {
-      await waitFor(async () => fx.sink.records('contacts').length === 80 && (await queueDrained(fx.store)), 'every record');
-    } finally {
-      await worker.stop();
-    }
+    await queueContacts(fx, 's', 80);
+    await runUntilDrained(fx, store, 16, 80);
     expect(limits.length).toBeGreaterThan(2);
     expect(Math.min(...limits)).toBeGreaterThanOrEqual(2);
   });
