@@ -69,6 +69,8 @@ describe.skipIf(!run)('the console when the server is stopped', () => {
   it('stacks table rows on a narrow screen, each cell labelled with its column', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    // The Runs page left by the test before also has leads-to-erp rows: look only once Overview shows.
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const row = page.getByRole('row', { name: /leads-to-erp/ });
     await row.waitFor();
     const status = row.getByRole('cell').first();
