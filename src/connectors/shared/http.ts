@@ -29,7 +29,7 @@ export interface HttpRequest {
  */
 export type RequestBody = string | Buffer | readonly string[];
 
-/** Bytes per write when a body is sent from parts: enough lines per write that the count of writes stays small. */
+/** Characters (about bytes, for CSV text) per write when a body is sent from parts: enough lines per write that the writes stay few. */
 const PART_CHUNK_BYTES = 64 * 1024;
 
 export interface HttpResponse {

@@ -185,7 +185,7 @@ function multipart(parts: FormPart[]): { data: string[]; contentType: string } {
   return { data, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** The file part of one CSV batch. */
+/** The file part of one CSV batch; the batch's own array of lines, with the header put in front, becomes the part. */
 function csvPart(head: string, lines: string[], n: number): FormPart {
   lines.unshift(head);
   return { name: 'file', filename: `batch-${n}.csv`, type: 'text/csv', text: lines };
