@@ -326,6 +326,10 @@ export abstract class KyselyStore implements Store {
     const at = isoNow();
     const traceRows: TracesTable[] = [];
     const keyRows: TraceKeysTable[] = [];
+    // A key is indexed once per run, at the first step that carries it: the steps of one run mostly
+    // repeat the record's keys (trigger, map and write each carry them), and findTraces finds the
+    // others through the run and each step's own `keys`.
+    const indexed = new Set<string>();
     for (const t of traces) {
       const id = this.newId();
       const keys = t.keys ? [...new Set(t.keys.map((k) => k.toLowerCase()))] : null;
@@ -346,7 +350,11 @@ export abstract class KyselyStore implements Store {
         error: toJsonOrNull(t.error),
         keys: keys ? JSON.stringify(keys) : null,
       });
-      for (const key of keys ?? []) keyRows.push({ key, trace_id: id, run_id: runId });
+      for (const key of keys ?? []) {
+        if (indexed.has(key)) continue;
+        indexed.add(key);
+        keyRows.push({ key, trace_id: id, run_id: runId });
+      }
     }
     return { run: runRow, traces: traceRows, keys: keyRows };
   }
@@ -859,12 +867,16 @@ export abstract class KyselyStore implements Store {
   }
 
   async findTraces(key: string, limit = 100): Promise<TraceRow[]> {
+    const k = key.toLowerCase();
+    // trace_keys names each run once per key (outcomeRows); the run's steps that carry the key are
+    // those whose own `keys` list it (rows written before that change name every step, hence `in`).
+    const carries = this.kind === 'postgres' ? sql<boolean>`traces.keys::jsonb ? ${k}` : sql<boolean>`exists (select 1 from json_each(traces.keys) where value = ${k})`;
     const rows = await this.db
-      .selectFrom('trace_keys')
-      .innerJoin('traces', 'traces.id', 'trace_keys.trace_id')
-      .selectAll('traces')
-      .where('trace_keys.key', '=', key.toLowerCase())
-      .orderBy('trace_keys.trace_id', 'desc')
+      .selectFrom('traces')
+      .selectAll()
+      .where('run_id', 'in', this.db.selectFrom('trace_keys').select('run_id').where('key', '=', k))
+      .where(carries)
+      .orderBy('id', 'desc')
       .limit(limit)
       .execute();
     return rows.map(toTraceRow);

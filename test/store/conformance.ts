@@ -959,6 +959,25 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(await store.findTraces('zzz')).toEqual([]);
       });
 
+      it('indexes a key once per run, and still finds every step of the run that carries it', async () => {
+        await store.enqueue([newJob('steps')]);
+        const job = await claimOne();
+        const traces = [
+          { step: 'trigger', status: 'ok' as const, keys: ['S-1', 'c@d.com'] },
+          { step: 'map:t', status: 'ok' as const, keys: ['s-1', 'C@D.com'] },
+          { step: 'note', status: 'ok' as const, keys: ['other'] },
+          { step: 'write:t', status: 'ok' as const, keys: ['s-1', 'c@d.com', 'T-9'] },
+        ];
+        await store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job, 'succeeded', 1), traces });
+        // Four distinct keys, so four search rows (one per key and run), not one per step and key (eight).
+        await expect.poll(async () => (await store.tableSizes()).find((t) => t.table === 'trace_keys')?.rows, { timeout: 15_000, interval: 250 }).toBe(4);
+        expect((await store.findTraces('C@D.COM')).map((t) => t.step)).toEqual(['write:t', 'map:t', 'trigger']);
+        expect((await store.findTraces('t-9')).map((t) => t.step)).toEqual(['write:t']);
+        expect((await store.findTraces('other')).map((t) => t.step)).toEqual(['note']);
+        expect((await store.findTraces('s-1', 2)).map((t) => t.step)).toEqual(['write:t', 'map:t']);
+        expect((await store.listRuns({ key: 't-9' })).map((r) => r.jobId)).toEqual([job.id]);
+      });
+
       it('hides polls that found nothing when asked, keeping record runs and polls that read records', async () => {
         const read = async (kind: 'poll' | 'manual', records: number): Promise<string> => {
           await store.enqueue([newJob('p', { read: 'changes' }, { kind })]);
