@@ -45,27 +45,45 @@ function byName(table: Record<string, string>, extra: Record<string, string> = {
   return m;
 }
 
-const US_LOOKUP = byName(US_STATES, { 'washington dc': 'DC', 'washington d.c.': 'DC', 'd.c.': 'DC', 'virgin islands': 'VI' });
-const CA_LOOKUP = byName(CA_PROVINCES, { 'québec': 'QC', newfoundland: 'NL', 'yukon territory': 'YT' });
+/**
+ * The lookup tables are built on first use: the country names come from ICU's region data, and
+ * loading it (with the Unicode normalisation the folded keys need) adds about 10 MiB to the resident
+ * memory of every process that imports the mapping functions, most of which never map an address.
+ */
+let usLookup: Map<string, string> | undefined;
+let caLookup: Map<string, string> | undefined;
+let regionNames: Intl.DisplayNames | undefined;
+let countryLookup: Map<string, string> | undefined;
 
-const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
+function usStates(): Map<string, string> {
+  return (usLookup ??= byName(US_STATES, { 'washington dc': 'DC', 'washington d.c.': 'DC', 'd.c.': 'DC', 'virgin islands': 'VI' }));
+}
 
-const COUNTRY_LOOKUP: Map<string, string> = (() => {
+function caProvinces(): Map<string, string> {
+  return (caLookup ??= byName(CA_PROVINCES, { 'québec': 'QC', newfoundland: 'NL', 'yukon territory': 'YT' }));
+}
+
+function names(): Intl.DisplayNames {
+  return (regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' }));
+}
+
+function countries(): Map<string, string> {
+  if (countryLookup) return countryLookup;
   const m = new Map<string, string>();
   for (const [iso2, iso3] of ISO2_TO_ISO3) {
     m.set(iso2, iso2);
     m.set(iso3, iso2);
     m.set(iso2.toLowerCase(), iso2);
     m.set(iso3.toLowerCase(), iso2);
-    const name = REGION_NAMES.of(iso2);
+    const name = names().of(iso2);
     if (name && name !== iso2) {
       m.set(name, iso2);
       m.set(key(name), iso2);
     }
   }
   for (const [alias, iso2] of Object.entries(COUNTRY_ALIASES)) m.set(key(alias), iso2);
-  return m;
-})();
+  return (countryLookup = m);
+}
 
 /**
  * A US state or Canadian province as its 2-letter postal code, from a name or a code in any case; null when
@@ -75,7 +93,7 @@ export function stateCode(value: unknown, country?: unknown): string | null | un
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') return null;
   const c = country === undefined || country === 'US' ? 'US' : typeof country === 'string' ? countryIso2(country) : 'US';
-  const table = c === 'CA' ? CA_LOOKUP : c === 'US' || c === null || c === undefined ? US_LOOKUP : null;
+  const table = c === 'CA' ? caProvinces() : c === 'US' || c === null || c === undefined ? usStates() : null;
   if (!table) return value.trim().toUpperCase();
   return find(table, value) ?? null;
 }
@@ -84,14 +102,14 @@ export function stateCode(value: unknown, country?: unknown): string | null | un
 export function countryIso2(value: unknown): string | null | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') return null;
-  return find(COUNTRY_LOOKUP, value) ?? null;
+  return find(countries(), value) ?? null;
 }
 
 /** A country's English name from any code or name; null when unknown. `$countryName("DE")` → `"Germany"`. */
 export function countryName(value: unknown): string | null | undefined {
   const iso2 = countryIso2(value);
   if (iso2 === undefined || iso2 === null) return iso2;
-  return REGION_NAMES.of(iso2) ?? null;
+  return names().of(iso2) ?? null;
 }
 
 /** A country as the 3-letter code Sage 100 and Sage X3 store (`US` → `USA`), from a name or any code; null when unknown. */
