@@ -870,11 +870,14 @@ export abstract class KyselyStore implements Store {
     const k = key.toLowerCase();
     // trace_keys names each run once per key (outcomeRows); the run's steps that carry the key are
     // those whose own `keys` list it (rows written before that change name every step, hence `in`).
+    // Only the newest `limit` runs are looked at, so a key with a long history costs an index range,
+    // not every run it ever had: each run brings at least one step.
     const carries = this.kind === 'postgres' ? sql<boolean>`traces.keys::jsonb ? ${k}` : sql<boolean>`exists (select 1 from json_each(traces.keys) where value = ${k})`;
+    const runs = this.db.selectFrom('trace_keys').select('run_id').where('key', '=', k).orderBy('trace_id', 'desc').limit(limit);
     const rows = await this.db
       .selectFrom('traces')
       .selectAll()
-      .where('run_id', 'in', this.db.selectFrom('trace_keys').select('run_id').where('key', '=', k))
+      .where('run_id', 'in', runs)
       .where(carries)
       .orderBy('id', 'desc')
       .limit(limit)

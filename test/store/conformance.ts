@@ -976,6 +976,14 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect((await store.findTraces('other')).map((t) => t.step)).toEqual(['note']);
         expect((await store.findTraces('s-1', 2)).map((t) => t.step)).toEqual(['write:t', 'map:t']);
         expect((await store.listRuns({ key: 't-9' })).map((r) => r.jobId)).toEqual([job.id]);
+
+        // A later run with the same key: the newest steps come first, and a limit takes them from the newest run.
+        await store.enqueue([newJob('steps')]);
+        const later = await claimOne();
+        await store.completeJob({ jobId: later.id, workerId: 'w1', run: runFor(later, 'succeeded', 1), traces: [{ step: 'trigger', status: 'ok', keys: ['s-1'] }, { step: 'write:t', status: 'ok', keys: ['s-1', 'T-10'] }] });
+        const newest = await store.findTraces('s-1', 2);
+        expect(newest.map((t) => [t.step, t.keys])).toEqual([['write:t', ['s-1', 't-10']], ['trigger', ['s-1']]]);
+        expect((await store.findTraces('s-1')).map((t) => t.step)).toEqual(['write:t', 'trigger', 'write:t', 'map:t', 'trigger']);
       });
 
       it('hides polls that found nothing when asked, keeping record runs and polls that read records', async () => {
