@@ -16,11 +16,11 @@ export function percentile(values: number[], q: number): number {
   return Math.round(sorted[idx] * 10) / 10;
 }
 
-/** Renders rows as a Markdown table. */
+/** Renders rows as a Markdown table, with the first row's columns (a cell a row lacks is left empty). */
 export function markdownTable(rows: Array<Record<string, unknown>>): string {
   if (!rows.length) return '';
   const cols = Object.keys(rows[0]);
-  return [`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => String(r[c])).join(' | ')} |`)].join('\n');
+  return [`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => (r[c] === undefined ? '' : String(r[c]))).join(' | ')} |`)].join('\n');
 }
 
 /**
