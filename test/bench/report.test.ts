@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withLatestRun } from '../../bench/report.js';
+import { markdownTable, withLatestRun } from '../../bench/report.js';
 
 const doc = [
   '# Benchmark results',
@@ -46,5 +46,15 @@ describe('writing a benchmark run into RESULTS.md', () => {
     expect(again).toContain('intro 2');
     expect(again).not.toContain('intro\n');
     expect(again.match(/## Cold start \(issue 12\)/g)).toHaveLength(1);
+  });
+});
+
+describe('a benchmark table', () => {
+  it("takes its columns from the first row and leaves a cell empty where a later row has none", () => {
+    const rows = [
+      { round: 1, rate: 1298, cpu: 0.55 },
+      { round: 'median of 1', rate: 1298 },
+    ];
+    expect(markdownTable(rows)).toBe(['| round | rate | cpu |', '| --- | --- | --- |', '| 1 | 1298 | 0.55 |', '| median of 1 | 1298 |  |'].join('\n'));
   });
 });
