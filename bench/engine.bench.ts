@@ -297,18 +297,14 @@ if (ROUNDS > 1) rows.push(...medianRows(rows));
  * rather than the best round is the figure an aim is judged by.
  */
 function medianRows(rounds: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
-  const median = (values: number[]) => {
-    const v = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(v.length / 2);
-    return v.length % 2 ? v[mid] : Math.round((v[mid - 1] + v[mid]) / 2);
-  };
   const groups = new Map<string, Array<Record<string, unknown>>>();
   for (const r of rounds) {
     const key = `${String(r.store)}/${String(r.workers)}/${String(r['sink ms'])}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((g) => {
-    const of = (column: string) => median(g.map((r) => Number(r[column])));
+    // The lower middle of an even count, as percentile() takes it.
+    const of = (column: string) => percentile(g.map((r) => Number(r[column])), 0.5);
     return {
       round: `median of ${g.length}`,
       store: g[0].store,

@@ -146,7 +146,7 @@ export class Worker {
     while (this.running) {
       const free = this.free();
       let claimed: JobRow[] = [];
-      if (free >= this.claimFloor || (free > 0 && this.runs.size === 0)) {
+      if (this.mayClaim(free)) {
         // Jobs notified from here on may have been queued after this claim looked.
         this.notified = false;
         try {
@@ -166,8 +166,8 @@ export class Worker {
         });
         this.inFlight.set(job.id, p);
       }
-      if (claimed.length === 0 || this.free() < this.claimFloor) {
-        if (this.notified && this.free() >= this.claimFloor) continue;
+      if (claimed.length === 0 || !this.mayClaim(this.free())) {
+        if (this.notified && this.mayClaim(this.free())) continue;
         await new Promise<void>((resolve) => {
           const t = setTimeout(() => {
             this.wake = null;
@@ -189,6 +189,11 @@ export class Worker {
    */
   private free(): number {
     return Math.min(this.concurrency - this.runs.size, 2 * this.concurrency - this.inFlight.size);
+  }
+
+  /** Whether `free` places are worth a claim: the claim floor's worth while jobs run, any when none does. */
+  private mayClaim(free: number): boolean {
+    return free >= this.claimFloor || (free > 0 && this.runs.size === 0);
   }
 
   /** Jobs were queued: wake the loop, or have it look again once its claim in flight returns. */
