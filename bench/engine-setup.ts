@@ -59,7 +59,9 @@ export const BENCH_MASTER_KEY = 'b'.repeat(64);
 export function startSyncline(url: string, role: 'server' | 'worker', options: { runtime?: BenchRuntime; concurrency?: number; env?: Record<string, string>; stdin?: boolean; nodeArgs?: string[] } = {}): Promise<{ child: ChildProcess; base: string | null }> {
   const runtime = options.runtime ?? 'bundle';
   const concurrency = options.concurrency ?? 64;
-  const profile = [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), ...(options.nodeArgs ?? [])];
+  // BENCH_NODE_ARGS: extra Node/V8 options for the Syncline processes (tracing, heap flags), space-separated.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const profile = [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), ...extra, ...(options.nodeArgs ?? [])];
   let args: string[];
   let cwd = process.cwd();
   if (runtime === 'bundle') {

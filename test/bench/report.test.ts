@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownTable, withLatestRun } from '../../bench/report.js';
+import { markdownTable, percentile, withLatestRun } from '../../bench/report.js';
 
 const doc = [
   '# Benchmark results',
@@ -56,5 +56,17 @@ describe('a benchmark table', () => {
       { round: 'median of 1', rate: 1298 },
     ];
     expect(markdownTable(rows)).toBe(['| round | rate | cpu |', '| --- | --- | --- |', '| 1 | 1298 | 0.55 |', '| median of 1 | 1298 |  |'].join('\n'));
+  });
+});
+
+describe('percentile', () => {
+  it('takes the lower middle of an even count and rounds to 0.1 unless told', () => {
+    expect(percentile([1.24, 0.57, 0.88, 2], 0.5)).toBe(0.9);
+    expect(percentile([3, 1, 2], 0.99)).toBe(3);
+  });
+
+  it('rounds CPU milliseconds to the step asked for, without float residue', () => {
+    expect(percentile([0.57, 0.41, 0.68], 0.5, 0.01)).toBe(0.57);
+    expect(percentile([0.29, 0.3], 0.5, 0.01)).toBe(0.29);
   });
 });
