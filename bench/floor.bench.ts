@@ -73,12 +73,12 @@ async function run(server: ServerKind): Promise<Record<string, string | number>>
   try {
     const load = loadAverage();
     await burst(1_000_000, WARMUP);
+    // Not reset: a reset starts the sink's ids again at 1, and the hub would take new records for the warm-up's.
     await waitForCount(sink, WARMUP, 300_000);
-    sink.reset();
     const before = { server: procStats(child.pid!).cpuSeconds, bench: process.cpuUsage() };
     const t0 = performance.now();
     await burst(0, EVENTS);
-    await waitForCount(sink, EVENTS, 300_000);
+    await waitForCount(sink, WARMUP + EVENTS, 300_000);
     const seconds = (performance.now() - t0) / 1000;
     const benchCpu = process.cpuUsage(before.bench);
     const perEvent = (s: number) => Math.round((s * 1000 * 100) / EVENTS) / 100;
