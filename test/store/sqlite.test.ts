@@ -69,3 +69,30 @@ describe('sqlite connection settings', () => {
     }
   });
 });
+
+describe('sqlite record-context reads', () => {
+  it('read committed links on a connection of their own: not a write in progress, and nothing after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncline-store-'));
+    const file = join(dir, 'store.db');
+    const store = await openStore({ url: `sqlite:${file}`, masterKey: TEST_MASTER_KEY });
+    const source = { connection: 'pardot', entity: 'prospect', id: 'P1' };
+    const writer = new BetterSqlite3(file);
+    try {
+      await store.link([{ a: source, b: { connection: 'sf', entity: 'Contact', id: 'C1' } }]);
+      expect((await store.readRecordContext(source)).linked.map((l) => l.id)).toEqual(['P1', 'C1']);
+      // Another writer's transaction, open and not committed: the read answers at once, without its rows.
+      writer.exec('begin immediate');
+      const link = (writer.prepare(`select link_id from xref where external_id = 'P1'`).get() as { link_id: string }).link_id;
+      writer.prepare(`insert into xref (connection, entity, external_id, link_id, created_at) values ('sage', 'AR_Customer', 'A1', ?, '2999-01-01T00:00:00.000Z')`).run(link);
+      expect((await store.readRecordContext(source)).linked.map((l) => l.id)).toEqual(['P1', 'C1']);
+      writer.exec('commit');
+      expect((await store.readRecordContext(source)).linked.map((l) => l.id)).toEqual(['P1', 'C1', 'A1']);
+      await store.close();
+      await expect(store.readRecordContext(source)).rejects.toThrow();
+    } finally {
+      writer.close();
+      await store.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

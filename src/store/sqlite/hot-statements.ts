@@ -8,6 +8,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '../schema.js';
 import type { JobRelease } from '../kysely-store.js';
+import type { RecordContext, XrefId } from '../types.js';
 
 /** Prepared statements for one connection. */
 export class HotStatements {
@@ -88,5 +89,33 @@ export class HotStatements {
   releaseJob(id: string, worker: string, set: JobRelease, now: string): JobsTable | null {
     const row = this.release.get({ id, worker, now, status: set.status, run_at: set.run_at ?? null, last_error: set.last_error ?? null });
     return (row as JobsTable | undefined) ?? null;
+  }
+}
+
+/**
+ * The record-context read (KyselyStore.readRecordContext's query) prepared on a connection that only
+ * reads: every record linked to the source, with the hash last written to each.
+ */
+export class ContextReader {
+  private readonly linked: BetterSqlite3.Statement<[string, string, string], { connection: string; entity: string; external_id: string; hash: string | null }>;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    db.pragma('query_only = ON');
+    this.linked = db.prepare(
+      `select b.connection, b.entity, b.external_id, h.hash
+         from xref a
+         join xref b on b.link_id = a.link_id
+         left join target_hashes h on h.connection = b.connection and h.entity = b.entity and h.external_id = b.external_id
+        where a.connection = ? and a.entity = ? and a.external_id = ?
+        order by b.created_at, b.connection, b.entity, b.external_id`,
+    );
+  }
+
+  read(source: XrefId): RecordContext {
+    return { linked: this.linked.all(source.connection, source.entity, source.id).map((r) => ({ connection: r.connection, entity: r.entity, id: r.external_id, hash: r.hash ?? null })) };
+  }
+
+  close(): void {
+    this.db.close();
   }
 }

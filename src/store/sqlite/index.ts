@@ -17,9 +17,9 @@ import { withWriteLock } from './write-lock.js';
 import { toJobRow } from '../rows.js';
 import type { Database, InboxTable, JobsTable, RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '../schema.js';
 import type { SecretBox } from '../secrets.js';
-import type { CallSlot, JobRow, XrefId } from '../types.js';
+import type { CallSlot, JobRow, RecordContext, XrefId } from '../types.js';
 import { LocalCallLimits } from './local-limits.js';
-import { HotStatements } from './hot-statements.js';
+import { HotStatements, ContextReader } from './hot-statements.js';
 import { InlineLimitsPlugin, limitSql } from './inline-limits.js';
 
 /** How long a writer waits for another process's write lock before failing. */
@@ -113,8 +113,11 @@ export class SqliteStore extends KyselyStore {
   readonly #limits = new LocalCallLimits();
   #hotStatements: HotStatements | null = null;
   #controlStatements: ControlStatements | null = null;
+  /** Reads of the hot path on a connection of their own (see readRecordContext); null for `:memory:`. */
+  #contextReader: ContextReader | null = null;
   #draining = false;
   #wakePending = false;
+  #closed = false;
 
   constructor(
     readonly file: string,
@@ -330,7 +333,31 @@ export class SqliteStore extends KyselyStore {
     // Let queued writes finish: their callers were promised a commit or an error.
     while (this.#draining) await new Promise((resolve) => setTimeout(resolve, 1));
     this.#events.removeAllListeners();
+    this.#closed = true;
+    this.#contextReader?.close();
+    this.#contextReader = null;
     await this.db.destroy();
+  }
+
+  /**
+   * A record's context, read on a second connection of this process: in WAL mode it reads the last
+   * committed state without waiting for the write group that holds the main connection (a read there
+   * queues behind the whole group, or would see its uncommitted rows), and as a prepared statement,
+   * not a query Kysely builds and compiles per job. `:memory:` has no second connection to the same
+   * database, so it reads through the main one.
+   */
+  override async readRecordContext(source: XrefId): Promise<RecordContext> {
+    if (this.file === ':memory:' || this.#closed) return super.readRecordContext(source);
+    if (!this.#contextReader) {
+      const db = openSqliteDatabase(this.file, this.durability);
+      try {
+        this.#contextReader = new ContextReader(db);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    }
+    return this.#contextReader.read(source);
   }
 
   async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
