@@ -56,4 +56,36 @@ describe('ids', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  /** The ULID of `ms` and an 80-bit random part, encoded the long way (BigInt), to check the generator against. */
+  const reference = (ms: number, random: bigint): string => {
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    let value = (BigInt(ms) << 80n) | random;
+    let out = '';
+    for (let i = 0; i < 26; i++) {
+      out = alphabet[Number(value & 31n)] + out;
+      value >>= 5n;
+    }
+    return out;
+  };
+  const bytesOf = (hex: string) => (buf: Buffer) => {
+    for (let i = 0; i < buf.length; i += 10) buf.write(hex, i, 10, 'hex');
+  };
+
+  it('encode the time and the random bytes as a ULID does', () => {
+    const next = createIdGenerator(() => 1_700_000_000_123, bytesOf('0123456789abcdef0123'));
+    expect(next()).toBe(reference(1_700_000_000_123, 0x0123456789abcdef0123n));
+    expect(next()).toBe(reference(1_700_000_000_123, 0x0123456789abcdef0124n));
+  });
+
+  it('carry within the random part, and past its end borrow the next millisecond', () => {
+    const ms = 1_700_000_000_000;
+    const carry = createIdGenerator(() => ms, bytesOf('00000000ffffffffffff'));
+    expect([carry(), carry()]).toEqual([reference(ms, 0x00000000ffffffffffffn), reference(ms, 0x00000001000000000000n)]);
+    const full = createIdGenerator(() => ms, bytesOf('ffffffffffffffffffff'));
+    const [last, next] = [full(), full()];
+    expect(last).toBe(reference(ms, (1n << 80n) - 1n));
+    expect(next).toBe(reference(ms + 1, 0n));
+    expect(next > last).toBe(true);
+  });
 });
