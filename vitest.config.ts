@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/support/slow-first-sequencer.js';
 
 // Integration tests start servers and databases: run files in parallel across the 2 cores but keep
 // generous timeouts (no test asserts on speed; benchmarks live in bench/).
@@ -11,5 +12,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Long integration suites first, so no two-minute file is left to run alone at the end.
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

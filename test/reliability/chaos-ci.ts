@@ -1,5 +1,6 @@
 /**
- * The CI-sized chaos run (a few hundred events) on both stores: workers and the server SIGKILLed and
+ * The CI-sized chaos run (a few hundred events), one test file per store (chaos-postgres.test.ts,
+ * chaos-sqlite.test.ts, so the two run side by side): workers and the server SIGKILLed and
  * restarted, vendor faults, expired tokens, repeated and reordered webhooks. Nothing may be lost or
  * duplicated, and every dead letter must be an intentionally invalid record. `npm run chaos` is the
  * full-size run.
@@ -29,7 +30,8 @@ const CI: Partial<ChaosOptions> = {
   drainTimeoutMs: 120_000,
 };
 
-for (const store of ['postgres', 'sqlite'] as const) {
+/** Declares the CI-sized chaos test of one store. */
+export function chaosCiTest(store: 'postgres' | 'sqlite'): void {
   describe(`chaos (CI size, ${store})`, async () => {
     const run = store === 'sqlite' || (await requirePostgres('the CI-sized chaos run on PostgreSQL'));
     it.runIf(run)('loses nothing and duplicates nothing under kills, restarts and vendor faults', async () => {

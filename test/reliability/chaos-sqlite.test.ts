@@ -1,0 +1,3 @@
+import { chaosCiTest } from './chaos-ci.js';
+
+chaosCiTest('sqlite');
