@@ -125,3 +125,10 @@ export async function waitForCount(sink: RunningHttpSink, n: number, timeoutMs: 
   }
 }
 
+/** Stops a benchmark's child process (SIGTERM: it drains as in production) and waits until it has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}

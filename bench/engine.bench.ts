@@ -30,7 +30,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../src/store/index.js';
-import { prepare, startSyncline, waitForCount, type BenchRuntime } from './engine-setup.js';
+import { prepare, startSyncline, stopProcess, waitForCount, type BenchRuntime } from './engine-setup.js';
 import { loadAverage, machine, markdownTable, percentile, procStats, writeSection } from './report.js';
 import type { StatementProfile } from './pg-profile.js';
 import { summarizeTimelines, type timelineSnapshot } from './job-timeline.js';
@@ -266,12 +266,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       'load avg at start': load,
     };
   } finally {
-    await Promise.all(
-      procs.map(async ({ child }) => {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }),
-    );
+    await Promise.all(procs.map(({ child }) => stopProcess(child)));
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
     if (timelineDir) rmSync(timelineDir, { recursive: true, force: true });
     await agent.close();

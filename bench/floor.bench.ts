@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { startHttpSink, type RunningHttpSink } from '../src/sandbox/http-sink/index.js';
-import { prepare, ROOT, startSyncline, waitForCount } from './engine-setup.js';
+import { prepare, ROOT, startSyncline, stopProcess, waitForCount } from './engine-setup.js';
 import { loadAverage, machine, percentile, procStats, writeSection } from './report.js';
 
 const args = new Map<string, string>();
@@ -94,8 +94,7 @@ async function run(server: ServerKind): Promise<Record<string, string | number>>
       'load avg at start': load,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopProcess(child);
     await agent.close();
     await sink.close();
     rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
-import { prepare, startServer, waitForCount } from './engine-setup.js';
+import { prepare, startServer, stopProcess, waitForCount } from './engine-setup.js';
 import { loadAverage, markdownTable, percentile, procStats } from './report.js';
 
 const args = new Map<string, string>();
@@ -94,8 +94,7 @@ async function run(bound: number): Promise<Record<string, string | number>> {
   } finally {
     stop = true;
     reader.close();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopProcess(child);
     await agent.close();
     await sink.close();
     rmSync(dir, { recursive: true, force: true });

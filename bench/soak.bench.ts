@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
-import { prepare, startServer, waitForCount } from './engine-setup.js';
+import { prepare, startServer, stopProcess, waitForCount } from './engine-setup.js';
 import { loadAverage, markdownTable, percentile, procStats } from './report.js';
 
 const args = new Map<string, string>();
@@ -93,8 +93,7 @@ try {
     ]),
   );
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await stopProcess(child);
   await agent.close();
   await sink.close();
   rmSync(dir, { recursive: true, force: true });
