@@ -71,7 +71,7 @@ describe('sqlite connection settings', () => {
 });
 
 describe('sqlite record-context reads', () => {
-  it('read committed links on a connection of their own: not a write in progress, and nothing after close', async () => {
+  it('see only committed links, answer while another connection holds the write lock, and refuse after close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'syncline-store-'));
     const file = join(dir, 'store.db');
     const store = await openStore({ url: `sqlite:${file}`, masterKey: TEST_MASTER_KEY });

@@ -3,7 +3,7 @@
  * has timed before longest first, but a fresh clone (CI) has no timings, and it then runs the largest
  * files first: the CI-sized chaos run (a small file of four minutes) started last and ran alone on
  * one core for almost three minutes while the other sat idle (vitest's wall time 773 s on the bench
- * machine; 710–736 s with the chaos run split per store and this order).
+ * machine; 678–736 s with the chaos run split per store and this order).
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
