@@ -29,6 +29,11 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
+  // Whitespace only, for the same reason as the escaping below: V8 keeps every loaded chunk's source for
+  // the process's life, and indentation was a third of it (a server's large-object space 6.0 → 3.9 MiB).
+  // Names stay as written, so a stack trace still reads; `node --enable-source-maps` maps its columns
+  // back to the TypeScript through the .map files written beside each chunk.
+  minifyWhitespace: true,
   logLevel: 'warning',
   // Native add-ons load their binaries from their own folders; the others are imported on first use
   // by the few connections or commands that need them, so they stay out of every start.

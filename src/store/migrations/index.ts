@@ -39,12 +39,20 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
   return { getMigrations: async () => migrations(dialect) };
 }
 
+/**
+ * Orders migration names by code unit. Kysely's default, localeCompare, gives the same order for these
+ * ASCII names but makes every process load ICU's collation data: 2.2 MiB of resident memory.
+ */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Applies every pending migration; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: MigrationDialect, options: { disableTransactions?: boolean } = {}): Promise<string[]> {
   // Unordered: migrations written on parallel branches get numbers in the order they were planned, not
   // merged; a database that already ran a later one must still run an earlier one that arrived since.
   // Every migration here is independent of the others' order past 0001.
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), disableTransactions: options.disableTransactions, allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), disableTransactions: options.disableTransactions, allowUnorderedMigrations: true, nameComparator: byCodeUnits });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
