@@ -33,6 +33,7 @@ EXPOSE 8080
 # The same probe the orchestrators use: the process answers and the store answers.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SYNCLINE_HEALTH_PORT||process.env.SYNCLINE_PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# tini forwards SIGTERM to node so the server and workers drain before exit.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/syncline.js"]
+# tini forwards SIGTERM to node so the server and workers drain before exit. bin/syncline sets Node's
+# memory settings and execs it (one process); SYNCLINE_NODE_FLAGS adds Node options.
+ENTRYPOINT ["/usr/bin/tini", "--", "bin/syncline"]
 CMD ["start"]

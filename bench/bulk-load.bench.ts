@@ -24,7 +24,7 @@ import { saveConnection } from '../src/engine/connection-settings.js';
 import { BULK_BATCH, BULK_PAGE } from '../src/engine/bulk-load.js';
 import { sandboxConnections } from '../src/cli/demo/connections.js';
 import { loadAverage, machine, procStats, writeSection } from './report.js';
-import { BENCH_MASTER_KEY, bundleIsCurrent, ROOT, startSyncline } from './engine-setup.js';
+import { BENCH_MASTER_KEY, bundleIsCurrent, LAUNCHER, startSyncline } from './engine-setup.js';
 import { SAGE100_BULK_FLOW as SAGE100_FLOW, X3_BULK_FLOW as X3_FLOW } from './bulk-flows.js';
 
 const args = new Map<string, string>();
@@ -88,15 +88,15 @@ interface LoadRun {
 }
 
 /**
- * Runs `syncline load <flow>` as users do: the built CLI (dist/bundle through bin/syncline.js) in its
+ * Runs `syncline load <flow>` as users do: the built CLI (dist/bundle, started by the bin/syncline launcher) in its
  * own process in an empty folder, configured by environment. Its memory is sampled from /proc every
  * 100 ms (VmRSS by phase, VmHWM for the peak), so the figure is the product's, not this script's.
  */
 function runLoad(url: string): Promise<LoadRun> {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'syncline-bulk-run-'));
-  const env = { ...process.env, NODE_OPTIONS: '', SYNCLINE_DATABASE_URL: url, SYNCLINE_MASTER_KEY: BENCH_MASTER_KEY, SYNCLINE_LOG_LEVEL: 'warn' };
+  const env = { ...process.env, NODE_OPTIONS: '', SYNCLINE_NODE_FLAGS: NODE_FLAGS.join(' '), SYNCLINE_DATABASE_URL: url, SYNCLINE_MASTER_KEY: BENCH_MASTER_KEY, SYNCLINE_LOG_LEVEL: 'warn' };
   const t0 = Date.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'syncline.js'), 'load', 'bulk-customers', '--page-size', String(PAGE), '--batch-size', String(BATCH)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(LAUNCHER, ['load', 'bulk-customers', '--page-size', String(PAGE), '--batch-size', String(BATCH)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: LoadRun = { summary: '', exitedAfterS: 0, peakRssMiB: 0, cpuSeconds: 0, byPhase: {}, liveByPhase: {} };
   let phase = 'start';
   const sample = () => {

@@ -1,7 +1,7 @@
 /**
  * Cold start: how long `syncline start` takes from spawn to its first accepted webhook, and how much
  * memory it holds once idle. The store is prepared beforehand (migrated, one webhook flow deployed),
- * as after the first start of an install; each boot then spawns `node bin/syncline.js start` (the
+ * as after the first start of an install; each boot then spawns `bin/syncline start` (the launcher; the
  * compiled dist/ when built, else the TypeScript sources through tsx), posts a webhook every 10 ms
  * until one is answered 202, and reads the CPU time the process used until then (which, unlike the
  * wall time, does not grow with what else runs on the machine) and its resident memory 3 s later.
@@ -85,9 +85,10 @@ async function prepare(dir: string): Promise<string> {
 async function boot(url: string, dir: string): Promise<{ ms: number; cpu: number; rss: number }> {
   const port = await freePort();
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(root, 'bin/syncline.js'), 'start'], {
+  // The launcher, as users start it; it takes extra Node options from SYNCLINE_NODE_FLAGS.
+  const child = spawn(path.join(root, 'bin/syncline'), ['start'], {
     cwd: dir,
-    env: { ...process.env, SYNCLINE_DATABASE_URL: url, SYNCLINE_PORT: String(port), SYNCLINE_MASTER_KEY: MASTER_KEY, SYNCLINE_LOG_LEVEL: 'warn', SYNCLINE_FROM_SOURCE: fromSource ? '1' : '' },
+    env: { ...process.env, SYNCLINE_NODE_FLAGS: profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : '', SYNCLINE_DATABASE_URL: url, SYNCLINE_PORT: String(port), SYNCLINE_MASTER_KEY: MASTER_KEY, SYNCLINE_LOG_LEVEL: 'warn', SYNCLINE_FROM_SOURCE: fromSource ? '1' : '' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

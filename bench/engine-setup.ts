@@ -47,13 +47,15 @@ export type BenchRuntime = 'bundle' | 'tsx';
 
 /** The repository root. */
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** The `syncline` command as installed (bin/syncline): it starts Node with the product's runtime settings. */
+export const LAUNCHER = path.join(ROOT, 'bin', 'syncline');
 /** The master key every benchmark process shares (the store's secrets are encrypted with it). */
 export const BENCH_MASTER_KEY = 'b'.repeat(64);
 
 /**
  * Starts one Syncline process on the store at `url`: `server` (HTTP + one worker) or `worker` (a worker
  * only). Resolves with its base URL (null for a worker) once it serves. With the bundle runtime the
- * process is `node bin/syncline.js start|worker` in an empty folder, configured by environment as a
+ * process is `bin/syncline start|worker` (the launcher, which execs Node) in an empty folder, configured by environment as a
  * deployment would be, so its CPU and memory are the product's, not the TypeScript loader's.
  */
 export function startSyncline(url: string, role: 'server' | 'worker', options: { runtime?: BenchRuntime; concurrency?: number; env?: Record<string, string>; stdin?: boolean; nodeArgs?: string[] } = {}): Promise<{ child: ChildProcess; base: string | null }> {
@@ -62,17 +64,23 @@ export function startSyncline(url: string, role: 'server' | 'worker', options: {
   // BENCH_NODE_ARGS: extra Node/V8 options for the Syncline processes (tracing, heap flags), space-separated.
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const profile = [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), ...extra, ...(options.nodeArgs ?? [])];
+  let command = process.execPath;
   let args: string[];
   let cwd = process.cwd();
+  // The launcher takes extra Node options from SYNCLINE_NODE_FLAGS, after its own defaults.
+  const launcherEnv: Record<string, string> = {};
   if (runtime === 'bundle') {
     if (!bundleIsCurrent()) throw new Error('dist/bundle is older than src/: run `npm run build:server` first (the benchmark measures the built server)');
     cwd = mkdtempSync(path.join(os.tmpdir(), 'syncline-bench-run-'));
-    args = [...profile, path.join(ROOT, 'bin', 'syncline.js'), role === 'server' ? 'start' : 'worker'];
+    command = LAUNCHER;
+    args = [role === 'server' ? 'start' : 'worker'];
+    if (profile.length > 0) launcherEnv.SYNCLINE_NODE_FLAGS = profile.join(' ');
   } else {
     args = [...profile, '--import', 'tsx', path.join(ROOT, 'bench', 'engine-server.ts')];
   }
   const env = {
     ...process.env,
+    ...launcherEnv,
     SYNCLINE_DATABASE_URL: url,
     SYNCLINE_MASTER_KEY: BENCH_MASTER_KEY,
     SYNCLINE_HOST: '127.0.0.1',
@@ -83,7 +91,7 @@ export function startSyncline(url: string, role: 'server' | 'worker', options: {
     CONCURRENCY: String(concurrency),
     ...options.env,
   };
-  const child = spawn(process.execPath, args, { cwd, env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`${role} exited ${c}`)));

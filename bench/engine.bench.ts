@@ -217,6 +217,8 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     await waitForCount(sink, WARMUP + EVENTS, 300_000);
     const done = performance.now();
     const cpu = cpuPerEvent(cpuBefore, await sampleCpu(procs, database), EVENTS);
+    // Memory beside the throughput it was measured at (issue 20): each process's RSS as the burst ends, and its peak so far.
+    const memory = procs.map((p) => procStats(p.child.pid!)).map((m) => `${m.rssMiB} (${m.peakRssMiB})`);
     const throughput = EVENTS / ((done - t0) / 1000);
     const intake = EVENTS / ((accepted - t0) / 1000);
     let profile: ReturnType<typeof readProfiles> | null = null;
@@ -261,6 +263,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       [`p99 ms @${RATE}/s`]: percentile(lat, 0.99),
       ...(profile ? { 'statements/event': profile.perEvent } : {}),
       'CPU ms/event, Syncline processes': cpu.syncline.join(' + '),
+      'RSS MiB after the burst (peak), Syncline processes': memory.join(' + '),
       ...(database ? { 'CPU ms/event, PostgreSQL backends': cpu.postgres } : {}),
       'CPU ms/event, load generator + sink': cpu.bench,
       'load avg at start': load,

@@ -44,7 +44,8 @@ describe('Dockerfile', () => {
     expect(final).toMatch(/\/readyz/);
     expect(final).toMatch(/unixodbc/);
     // Without an init, SIGTERM to PID 1 node is not forwarded the way the drain expects.
-    expect(final).toMatch(/ENTRYPOINT \[.*tini.*bin\/syncline\.js/);
+    // The launcher (bin/syncline), which execs Node with the runtime settings (test/cli/signals.test.ts).
+    expect(final).toMatch(/ENTRYPOINT \[.*tini.*"bin\/syncline"\]/);
     expect(text).toMatch(/npm ci/);
   });
 
