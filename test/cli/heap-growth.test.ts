@@ -3,13 +3,14 @@
  * running process (as the commands do, after Node started) really keeps the heap nearer its live set
  * (measured in child processes, so this test's own heap plays no part), and both commands use the one
  * helper (engine/heap-growth.ts): the load for its whole run, a worker only while it settles a load's
- * vendor job, giving V8 its own growth back after.
+ * vendor job, giving the process its steady growth back after (`--steady-heap-growth` on `start` and
+ * `worker`, 50 % unless told otherwise; 0 leaves it to V8).
  */
 import { execFileSync } from 'node:child_process';
 import v8 from 'node:v8';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { heapGrowthFlag, HEAP_GROWTH, withHeapGrowth } from '../../src/engine/heap-growth.js';
+import { applySteadyHeapGrowth, heapGrowthFlag, HEAP_GROWTH, STEADY_HEAP_GROWTH, withHeapGrowth } from '../../src/engine/heap-growth.js';
 
 const startWorkers = vi.fn(async (..._args: unknown[]) => {});
 vi.mock('../../src/server/runtime.js', () => ({
@@ -51,8 +52,10 @@ describe('--heap-growth', () => {
     expect(bounded).toBeLessThan(byDefault * 0.8);
   }, 60_000);
 
-  it('bounds the growth while a batch is settled, and gives V8 its own growth back after, also on failure', async () => {
+  it('bounds the growth while a batch is settled, and gives the process its steady growth back after, also on failure', async () => {
     const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
+    applySteadyHeapGrowth(0);
+    set.mockClear();
     expect(await withHeapGrowth(10, async () => {
       expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=10');
       return 'settled';
@@ -60,9 +63,21 @@ describe('--heap-growth', () => {
     expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=0');
     await expect(withHeapGrowth(25, async () => Promise.reject(new Error('vendor down')))).rejects.toThrow('vendor down');
     expect(set.mock.calls.map((c) => c[0])).toEqual(['--heap-growing-percent=10', '--heap-growing-percent=0', '--heap-growing-percent=25', '--heap-growing-percent=0']);
+    applySteadyHeapGrowth(STEADY_HEAP_GROWTH);
+    await withHeapGrowth(10, async () => {});
+    expect(set.mock.calls.slice(-3).map((c) => c[0])).toEqual(['--heap-growing-percent=50', '--heap-growing-percent=10', '--heap-growing-percent=50']);
+    applySteadyHeapGrowth(0);
   });
 
-  it('`syncline worker` hands its workers the bound for batch settling (10 % unless told otherwise) and leaves the process at V8\'s growth', async () => {
+  it('the steady growth is a whole percentage, or 0 for V8\'s own', () => {
+    const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
+    for (const bad of ['-5', '2.5', 'half', '1001', '']) expect(() => applySteadyHeapGrowth(bad)).toThrow(/--steady-heap-growth must be a whole percentage/);
+    expect(set).not.toHaveBeenCalled();
+    applySteadyHeapGrowth('0');
+    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=0');
+  });
+
+  it('`syncline worker` hands its workers the bound for batch settling (10 % unless told otherwise) and keeps its steady growth (50 % unless told otherwise)', async () => {
     const { startCommands } = await import('../../src/cli/commands/start.js');
     const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => {});
     const run = async (...args: string[]) => {
@@ -75,7 +90,10 @@ describe('--heap-growth', () => {
     expect(startWorkers).toHaveBeenLastCalledWith(1, expect.objectContaining({ batchHeapGrowth: 10 }), false);
     await run('--heap-growth', '40');
     expect(startWorkers).toHaveBeenLastCalledWith(1, expect.objectContaining({ batchHeapGrowth: 40 }), false);
-    expect(set).not.toHaveBeenCalled();
+    expect(set.mock.calls.map((c) => c[0])).toEqual(['--heap-growing-percent=50', '--heap-growing-percent=50']);
+    await run('--steady-heap-growth', '0');
+    expect(set).toHaveBeenLastCalledWith('--heap-growing-percent=0');
     await expect(run('--heap-growth', 'lots')).rejects.toThrow(/--heap-growth must be a whole percentage/);
+    await expect(run('--steady-heap-growth', 'lots')).rejects.toThrow(/--steady-heap-growth must be a whole percentage/);
   });
 });

@@ -11,7 +11,7 @@ import { ensureFirstAdmin } from '../../server/auth/index.js';
 import { RetentionRunner, retentionPolicy } from '../../engine/retention.js';
 import { parseDuration } from '../../engine/durations.js';
 import { startHealthServer } from '../../server/health.js';
-import { heapGrowthFlag, HEAP_GROWTH, HEAP_GROWTH_HELP } from '../../engine/heap-growth.js';
+import { applySteadyHeapGrowth, heapGrowthFlag, HEAP_GROWTH, HEAP_GROWTH_HELP, STEADY_HEAP_GROWTH, STEADY_HEAP_GROWTH_HELP } from '../../engine/heap-growth.js';
 
 /** Starts server and workers from a runtime; used by `start` and the demo. */
 export async function startServer(rt: Runtime, options: { workers?: number; quiet?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -53,7 +53,9 @@ export function startCommands(program: Command): void {
     .option('--port <port>', 'listen on this port')
     .option('--flows <dir>', 'deploy the flows in this folder at start')
     .option('--no-worker', 'serve the API, webhooks and console only; run jobs in `syncline worker` processes')
-    .action(async (o: { port?: string; flows?: string; worker: boolean }, cmd: Command) => {
+    .option('--steady-heap-growth <percent>', STEADY_HEAP_GROWTH_HELP, String(STEADY_HEAP_GROWTH))
+    .action(async (o: { port?: string; flows?: string; worker: boolean; steadyHeapGrowth: string }, cmd: Command) => {
+      applySteadyHeapGrowth(o.steadyHeapGrowth);
       const config = configFrom(cmd);
       if (o.port) config.port = Number(o.port);
       if (o.flows) {
@@ -74,12 +76,14 @@ export function startCommands(program: Command): void {
     .option('--no-schedule', 'do not enqueue poll and schedule ticks nor follow streams (Change Data Capture) from this process')
     .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (env SYNCLINE_HEALTH_PORT; 0 picks a free one)')
     .option('--heap-growth <percent>', HEAP_GROWTH_HELP, String(HEAP_GROWTH))
-    .action(async (o: { concurrency?: string; schedule: boolean; healthPort?: string; heapGrowth: string }, cmd: Command) => {
+    .option('--steady-heap-growth <percent>', STEADY_HEAP_GROWTH_HELP, String(STEADY_HEAP_GROWTH))
+    .action(async (o: { concurrency?: string; schedule: boolean; healthPort?: string; heapGrowth: string; steadyHeapGrowth: string }, cmd: Command) => {
       // A worker settles a bulk load's vendor jobs one after another, each a burst of short-lived
       // result rows: with V8's defaults its heap grew to several times its 40 MB live set between
       // full collections (up to 409 MiB resident over 40 jobs of 50,000 rows; bench/RESULTS.md).
       // The bound holds while it settles one, not for its ordinary jobs. Checked before anything starts.
       heapGrowthFlag(o.heapGrowth);
+      applySteadyHeapGrowth(o.steadyHeapGrowth);
       const config = configFrom(cmd);
       const logger = createLogger(config.logLevel);
       const rt = await openRuntime(config, logger);
