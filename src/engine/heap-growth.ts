@@ -39,7 +39,7 @@ export function applyHeapGrowth(percent: string | number): void {
  * Default for `--steady-heap-growth`: how far a server's or worker's heap may grow past its live set
  * while it runs events. V8's own heuristic let the old generation of a server at full speed fill to
  * about 110 MiB over a live set of about 21 before it collected (about 200 MiB resident). At 50 % it stayed
- * under 40 (126–149 MiB resident) with no throughput measurably lost; at 30 % it cost CPU (bench/RESULTS.md).
+ * under 40 (126–149 MiB resident) with no throughput measurably lost; 30 % ran slower in both of two runs (bench/RESULTS.md).
  */
 export const STEADY_HEAP_GROWTH = 50;
 

@@ -68,6 +68,18 @@ describe('sqlite connection settings', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps SQLite\'s own 2 MB page cache per connection, not the 16 MB better-sqlite3 is built with', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncline-store-'));
+    try {
+      const db = openSqliteDatabase(join(dir, 'store.db'));
+      // Negative: KiB.
+      expect(db.pragma('cache_size', { simple: true })).toBe(-2000);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('sqlite record-context reads', () => {
