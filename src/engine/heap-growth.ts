@@ -22,9 +22,14 @@ export const HEAP_GROWTH_HELP = 'how far the heap may grow past its live set bef
  * costs a few more collections.
  */
 export function heapGrowthFlag(percent: string | number): string {
-  const n = Number(percent);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--heap-growth must be a whole percentage from 1 to 1000 (got ${String(percent)})`);
-  return `--heap-growing-percent=${n}`;
+  return `--heap-growing-percent=${wholePercent('--heap-growth', percent, 1)}`;
+}
+
+/** `percent` as a whole number from `min` to 1000, or an error that names the option. */
+function wholePercent(option: string, percent: string | number, min: number): number {
+  const n = String(percent).trim() === '' ? NaN : Number(percent);
+  if (!Number.isInteger(n) || n < min || n > 1000) throw new Error(`${option} must be a whole percentage from ${min} to 1000 (got ${String(percent)})`);
+  return n;
 }
 
 /**
@@ -54,10 +59,8 @@ let steadyGrowth = 0;
  * 0 gives the choice back to V8.
  */
 export function applySteadyHeapGrowth(percent: string | number): void {
-  const n = String(percent).trim() === '' ? NaN : Number(percent);
-  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new Error(`--steady-heap-growth must be a whole percentage from 0 to 1000 (got ${String(percent)})`);
-  steadyGrowth = n;
-  v8.setFlagsFromString(`--heap-growing-percent=${n}`);
+  steadyGrowth = wholePercent('--steady-heap-growth', percent, 0);
+  v8.setFlagsFromString(`--heap-growing-percent=${steadyGrowth}`);
 }
 
 /**
