@@ -67,7 +67,7 @@ describe('bin/syncline.js and signals', () => {
   }, 90_000);
 
   it('the launcher becomes Node itself, with its memory settings and the operator\'s flags after them, and SIGTERM drains the server', async () => {
-    const { child, output, exited } = run(launcher, ['start'], serverEnv({ SYNCLINE_NODE_FLAGS: '--max-semi-space-size=16 --stack-trace-limit=20', MALLOC_ARENA_MAX: undefined }));
+    const { child, output, exited } = run(launcher, ['start'], serverEnv({ SYNCLINE_NODE_FLAGS: '--max-semi-space-size=16 --stack-trace-limit=20', MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined }));
     const url = await started(child, output, exited);
     // The pid the process manager holds is Node's (exec), so its signals reach the server directly.
     expect(path.basename(readlinkSync(`/proc/${child.pid}/exe`))).toMatch(/^node/);
@@ -75,13 +75,16 @@ describe('bin/syncline.js and signals', () => {
     expect(argv.slice(1)).toEqual(['--max-semi-space-size=8', '--max-semi-space-size=16', '--stack-trace-limit=20', bin, 'start']);
     const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
     expect(environ).toContain('MALLOC_ARENA_MAX=2');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=262144');
     await stopsOnSigterm(child, url, output, exited);
   }, 90_000);
 
-  it('the launcher keeps an arena limit the operator set', async () => {
-    const { child, output, exited } = run(launcher, ['start'], serverEnv({ MALLOC_ARENA_MAX: '4', SYNCLINE_NODE_FLAGS: undefined }));
+  it('the launcher keeps the malloc settings the operator set', async () => {
+    const { child, output, exited } = run(launcher, ['start'], serverEnv({ MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '131072', SYNCLINE_NODE_FLAGS: undefined }));
     const url = await started(child, output, exited);
-    expect(readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=4');
+    const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('MALLOC_ARENA_MAX=4');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
     expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1)).toEqual(['--max-semi-space-size=8', bin, 'start']);
     await stopsOnSigterm(child, url, output, exited);
   }, 90_000);
