@@ -22,7 +22,12 @@ export const HEAP_GROWTH_HELP = 'how far the heap may grow past its live set bef
  * costs a few more collections.
  */
 export function heapGrowthFlag(percent: string | number): string {
-  return `--heap-growing-percent=${wholePercent('--heap-growth', percent, 1)}`;
+  return growingPercent(wholePercent('--heap-growth', percent, 1));
+}
+
+/** The V8 flag for a growth of `n` % (0: V8's own heuristic). */
+function growingPercent(n: number): string {
+  return `--heap-growing-percent=${n}`;
 }
 
 /** `percent` as a whole number from `min` to 1000, or an error that names the option. */
@@ -60,7 +65,7 @@ let steadyGrowth = 0;
  */
 export function applySteadyHeapGrowth(percent: string | number): void {
   steadyGrowth = wholePercent('--steady-heap-growth', percent, 0);
-  v8.setFlagsFromString(`--heap-growing-percent=${steadyGrowth}`);
+  v8.setFlagsFromString(growingPercent(steadyGrowth));
 }
 
 /**
@@ -72,6 +77,6 @@ export async function withHeapGrowth<T>(percent: number, fn: () => Promise<T>): 
   try {
     return await fn();
   } finally {
-    v8.setFlagsFromString(`--heap-growing-percent=${steadyGrowth}`);
+    v8.setFlagsFromString(growingPercent(steadyGrowth));
   }
 }
