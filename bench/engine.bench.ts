@@ -4,19 +4,23 @@
  * and end-to-end latency p50/p99 at a steady 200 events/s (sent time → stored in the sink).
  *
  *   npx tsx bench/engine.bench.ts [--events 20000] [--stores sqlite,postgres] [--rounds 1]
- *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--timeline 1] [--section <title>]
- *     [--durability power-loss|process-crash] [--runtime bundle|tsx] [--warmup 3000] [--write no]
+ *     [--workers 1,2,4] [--sink-latency-ms 0,50] [--concurrency 64] [--profile 1] [--timeline 1] [--jit 1] [--section <title>]
+ *     [--durability power-loss|process-crash] [--runtime bundle|tsx] [--warmup 30000] [--write no]
  *
  * `--workers` runs the server (HTTP + one worker) plus N-1 worker-only processes on the same store;
  * `--sink-latency-ms` makes the sink answer every call that much later (an I/O-bound target);
  * `--concurrency` is jobs in flight per worker; `--profile 1` counts every PostgreSQL statement the
  * Syncline processes send during the burst (bench/pg-profile.ts) and prints the statements per event;
  * `--timeline 1` records where each job's time goes during the burst (bench/job-timeline.ts) and prints it.
+ * `--jit 1` runs the Syncline processes with V8's compile trace and prints, per process, the TurboFan
+ * compiles and deoptimisations during the burst (bench/jit-activity.ts): the check that the warm-up was long enough.
  * CPU per event during the burst is measured for each Syncline process, the database's backends and
  * this process (load generator and sink), from /proc, so runs on a loaded machine still compare.
  * `--runtime bundle` (default) runs `syncline start|worker` from the built bundle, as users run it;
  * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1` or `--timeline 1`).
- * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 3,000).
+ * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 30,000:
+ * after 3,000, the default until 2026-12-07, each process still compiled about 450 functions in the
+ * burst's first 6 s; bench/RESULTS.md, "The warm-up V8 needs").
  * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run; `--rounds N` runs them all N times in
  * turn and adds a row per combination with the median of its rounds. Writes its table into bench/RESULTS.md
@@ -34,6 +38,7 @@ import { prepare, startSyncline, stopProcess, waitForCount, type BenchRuntime } 
 import { loadAverage, machine, markdownTable, percentile, procStats, writeSection } from './report.js';
 import type { StatementProfile } from './pg-profile.js';
 import { summarizeTimelines, type timelineSnapshot } from './job-timeline.js';
+import { JIT_TRACE_FLAGS, JitActivity } from './jit-activity.js';
 import pg from 'pg';
 
 const args = new Map<string, string>();
@@ -43,10 +48,11 @@ const STORES = (args.get('stores') ?? 'sqlite,postgres').split(',');
 const WORKERS = (args.get('workers') ?? '1').split(',').map(Number);
 const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Number);
 const CONCURRENCY = Number(args.get('concurrency') ?? 64);
-/** Events sent (and delivered) before the burst is timed; 200 was the figure before 2026-12-06 16:00 UTC. */
-const WARMUP = Number(args.get('warmup') ?? 3_000);
+/** Events sent (and delivered) before the burst is timed; 200 until 2026-12-06 16:00 UTC, 3,000 until 2026-12-07 11:00 UTC. */
+const WARMUP = Number(args.get('warmup') ?? 30_000);
 const PROFILE = args.get('profile') === '1';
 const TIMELINE = args.get('timeline') === '1';
+const JIT = args.get('jit') === '1';
 /** Times the whole set of configurations is run, in turn; with more than one, a median row per configuration follows. */
 const ROUNDS = Number(args.get('rounds') ?? 1);
 const RUNTIME = (args.get('runtime') ?? 'bundle') as BenchRuntime;
@@ -63,6 +69,8 @@ interface BenchProcess {
   base: string | null;
   profileFile: string | null;
   timelineFile: string | null;
+  /** V8's compiles and deoptimisations as the process printed them (`--jit 1`), else null. */
+  jit: JitActivity | null;
   /** Sends a line to the process and waits for its acknowledgement. */
   command(line: 'reset' | 'dump'): Promise<void>;
 }
@@ -73,10 +81,14 @@ async function startProcess(url: string, role: 'server' | 'worker', index: numbe
   // The statement profile and the job timeline hook the process from inside, which only bench/engine-server.ts does.
   const runtime: BenchRuntime = profileFile || timelineFile ? 'tsx' : RUNTIME;
   const env: Record<string, string> = { ...(profileFile ? { PG_PROFILE: profileFile } : {}), ...(timelineFile ? { JOB_TIMELINE: timelineFile } : {}) };
-  const { child, base } = await startSyncline(url, role, { runtime, concurrency: CONCURRENCY, env, stdin: true });
+  const { child, base } = await startSyncline(url, role, { runtime, concurrency: CONCURRENCY, env, stdin: true, nodeArgs: JIT ? JIT_TRACE_FLAGS : [] });
+  const jit = JIT ? new JitActivity() : null;
   let out = '';
   const acks: Array<{ line: string; resolve: () => void }> = [];
   child.stdout!.on('data', (d: Buffer) => {
+    jit?.push(d.toString());
+    // Only an acknowledgement is looked for, so output while none is awaited (the compile trace) is not kept.
+    if (acks.length === 0) return;
     out += d.toString();
     for (const a of [...acks]) {
       if (out.includes(`${a.line} done`)) {
@@ -91,6 +103,7 @@ async function startProcess(url: string, role: 'server' | 'worker', index: numbe
     base,
     profileFile,
     timelineFile,
+    jit,
     command: (line) =>
       new Promise<void>((done) => {
         acks.push({ line, resolve: done });
@@ -207,6 +220,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     // Throughput: push EVENTS with 64 requests in flight, time until the last one is stored.
     const cpuBefore = await sampleCpu(procs, database);
     const t0 = performance.now();
+    const burstFrom = Date.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: 64 }, async () => {
@@ -216,6 +230,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     const accepted = performance.now();
     await waitForCount(sink, WARMUP + EVENTS, 300_000);
     const done = performance.now();
+    const burstTo = Date.now();
     const cpu = cpuPerEvent(cpuBefore, await sampleCpu(procs, database), EVENTS);
     // Memory beside the throughput it was measured at (issue 20): each process's RSS as the burst ends, and its peak so far.
     const memory = procs.map((p) => procStats(p.child.pid!)).map((m) => `${m.rssMiB} (${m.peakRssMiB})`);
@@ -223,6 +238,8 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     const intake = EVENTS / ((accepted - t0) / 1000);
     let profile: ReturnType<typeof readProfiles> | null = null;
     if (profileDir || timelineDir) await Promise.all(procs.map((p) => p.command('dump')));
+    const jit = procs.map((p) => p.jit?.between(burstFrom, burstTo) ?? null);
+    if (JIT) console.error(`V8 during the burst, per process: ${jit.map((j) => `${j!.compiles} TurboFan compiles (${j!.compileMs} ms optimising), ${j!.deopts} deoptimisations`).join('; ')}`);
     if (timelineDir) {
       const t = summarizeTimelines(procs.map((p) => JSON.parse(readFileSync(p.timelineFile!, 'utf8')) as ReturnType<typeof timelineSnapshot>));
       console.error(`Job timeline during the burst: mean jobs in flight per process ${t.meanInFlight.join(', ')} (of ${CONCURRENCY}); ${t.claimsPerJob} claims per job, ${t.emptyClaimShare} % of claims empty`);
@@ -262,6 +279,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       [`p50 ms @${RATE}/s`]: percentile(lat, 0.5),
       [`p99 ms @${RATE}/s`]: percentile(lat, 0.99),
       ...(profile ? { 'statements/event': profile.perEvent } : {}),
+      ...(JIT ? { 'TurboFan compiles in the burst, Syncline processes': jit.map((j) => j!.compiles).join(' + ') } : {}),
       'CPU ms/event, Syncline processes': cpu.syncline.join(' + '),
       'RSS MiB after the burst (peak), Syncline processes': memory.join(' + '),
       ...(database ? { 'CPU ms/event, PostgreSQL backends': cpu.postgres } : {}),

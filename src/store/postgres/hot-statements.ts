@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { JobsTable } from '../schema.js';
 import type { RecordContext, XrefId } from '../types.js';
 import { JOBS_CHANNEL } from './notifier.js';
+import { column, pushColumns } from './columns.js';
 
 /** Something that runs a query: the pool (one statement, its own transaction) or a client inside BEGIN … COMMIT. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
@@ -93,34 +94,47 @@ export interface RateReservation {
  * second's worth of intervals before its theoretical arrival time); returns each item's wait and slack.
  */
 export async function reserveRates(db: Queryable, calls: RateCall[]): Promise<RateReservation[]> {
+  // Per key, in order of first appearance: the indexes of its calls and the intervals of all of them.
   const byKey = new Map<string, number[]>();
-  calls.forEach((c, i) => {
-    const list = byKey.get(c.key) ?? [];
-    list.push(i);
-    byKey.set(c.key, list);
-  });
-  const keys = [...byKey.keys()];
-  const interval = (i: number) => 1000 / calls[i].perSecond;
-  const span = (i: number) => interval(i) * (calls[i].calls ?? 1);
-  const adds = keys.map((k) => byKey.get(k)!.reduce((sum, i) => sum + span(i), 0));
+  for (let i = 0; i < calls.length; i++) {
+    const list = byKey.get(calls[i].key);
+    if (list) list.push(i);
+    else byKey.set(calls[i].key, [i]);
+  }
+  const keys: string[] = [];
+  const adds: number[] = [];
+  const addOf = new Map<string, number>();
+  for (const [key, indexes] of byKey) {
+    let sum = 0;
+    for (const i of indexes) sum += span(calls[i]);
+    keys.push(key);
+    adds.push(sum);
+    addOf.set(key, sum);
+  }
   const res = await db.query<{ key: string; tat: number; now: number }>({ name: 'syncline_reserve_rates', text: RESERVE_RATES, values: [keys, adds] });
-  const out: RateReservation[] = calls.map(() => ({ wait: 0, slack: 0 }));
+  const out: RateReservation[] = [];
+  for (let i = 0; i < calls.length; i++) out.push({ wait: 0, slack: 0 });
   for (const row of res.rows) {
-    const indexes = byKey.get(row.key)!;
     const now = Number(row.now);
     // The group's arrival times run from (tat - all its intervals) up to tat, one interval per call.
-    let tat = Number(row.tat) - adds[keys.indexOf(row.key)];
-    for (const i of indexes) {
-      out[i].wait = Math.max(0, tat + interval(i) - 1000 - now);
-      tat += span(i);
+    let tat = Number(row.tat) - addOf.get(row.key)!;
+    for (const i of byKey.get(row.key)!) {
+      out[i].wait = Math.max(0, tat + interval(calls[i]) - 1000 - now);
+      tat += span(calls[i]);
       out[i].slack = 1000 + now - tat;
     }
   }
   return out;
 }
 
-function column<T, K extends keyof T>(rows: T[], key: K): Array<T[K]> {
-  return rows.map((r) => r[key]);
+/** Milliseconds between two calls under a call's rate. */
+function interval(call: RateCall): number {
+  return 1000 / call.perSecond;
+}
+
+/** Milliseconds of the rate's schedule a call's block of calls takes. */
+function span(call: RateCall): number {
+  return interval(call) * (call.calls ?? 1);
 }
 
 /** Puts events through the inbox and queues their jobs in one statement; returns the ids of the jobs queued. */
@@ -157,13 +171,12 @@ const READ_CONTEXTS = `
 
 /** Reads the contexts of `sources` in one statement; one RecordContext per source, in order. */
 export async function readContexts(db: Queryable, sources: XrefId[]): Promise<RecordContext[]> {
-  const out: RecordContext[] = sources.map(() => ({ linked: [] }));
+  const out: RecordContext[] = [];
+  for (let i = 0; i < sources.length; i++) out.push({ linked: [] });
   if (sources.length === 0) return out;
-  const res = await db.query<{ i: string; connection: string; entity: string; external_id: string; hash: string | null }>({
-    name: 'syncline_read_contexts',
-    text: READ_CONTEXTS,
-    values: [sources.map((s) => s.connection), sources.map((s) => s.entity), sources.map((s) => s.id)],
-  });
+  const values: unknown[] = [];
+  pushColumns(values, sources, ['connection', 'entity', 'id']);
+  const res = await db.query<{ i: string; connection: string; entity: string; external_id: string; hash: string | null }>({ name: 'syncline_read_contexts', text: READ_CONTEXTS, values });
   for (const r of res.rows) out[Number(r.i) - 1].linked.push({ connection: r.connection, entity: r.entity, id: r.external_id, hash: r.hash ?? null });
   return out;
 }

@@ -88,6 +88,18 @@ function openPool(url: string, max: number, logger: StoreLogger | undefined, ses
   return pool;
 }
 
+/** Whether each call's job was released by its group (false: its lease was lost, nothing recorded). */
+function releasedOf(calls: OutcomeCall[], released: ReadonlyMap<string, number>): boolean[] {
+  const out: boolean[] = [];
+  for (const c of calls) out.push(released.has(c.input.jobId));
+  return out;
+}
+
+/** Claimed jobs in the order they fell due, ties by id. */
+function byRunAtThenId(a: JobRow, b: JobRow): number {
+  return a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1;
+}
+
 /** The Store on PostgreSQL. */
 export class PostgresStore extends KyselyStore {
   readonly kind = 'postgres' as const;
@@ -226,7 +238,8 @@ export class PostgresStore extends KyselyStore {
     // A delivery id repeated within the group counts for its first call only, as if the calls ran one after the other.
     const seen = new Set<string>();
     const rows: InboxJobRow[] = [];
-    const perCall: string[][] = calls.map((call) => {
+    const perCall: string[][] = [];
+    for (const call of calls) {
       const ids: string[] = [];
       for (const e of call.events) {
         const key = `${e.flow}\u0000${e.deliveryId}`;
@@ -236,13 +249,16 @@ export class PostgresStore extends KyselyStore {
         ids.push(id);
         rows.push({ flow: e.flow, delivery_id: e.deliveryId, job_id: id, flow_version: call.job.flowVersion, kind: call.job.kind ?? 'event', payload: toJson(e.payload), record_key: e.recordKey ?? null, max_attempts: call.job.maxAttempts });
       }
-      return ids;
-    });
+      perCall.push(ids);
+    }
     const queued = await ingestRows(this.#hotPool, rows, isoNow());
-    return calls.map((call, i) => {
-      const jobIds = perCall[i].filter((id) => queued.has(id));
-      return { accepted: jobIds.length, duplicates: call.events.length - jobIds.length, jobIds };
-    });
+    const results: IngestResult[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      const jobIds: string[] = [];
+      for (const id of perCall[i]) if (queued.has(id)) jobIds.push(id);
+      results.push({ accepted: jobIds.length, duplicates: calls[i].events.length - jobIds.length, jobIds });
+    }
+    return results;
   }
 
   /** Read together with the other jobs' contexts asked for in the same turn (one statement). */
@@ -269,35 +285,25 @@ export class PostgresStore extends KyselyStore {
    */
   private async outcomeGroup(calls: OutcomeCall[]): Promise<boolean[]> {
     // The same job twice in a group (a retried persist) would be released once and recorded twice.
-    const ids = calls.map((c) => c.input.jobId);
-    if (new Set(ids).size !== ids.length) throw new Error('a job appears twice in one outcome group');
+    const ids = new Set<string>();
+    for (const c of calls) ids.add(c.input.jobId);
+    if (ids.size !== calls.length) throw new Error('a job appears twice in one outcome group');
     const now = isoNow();
-    const jobs: OutcomeRows[] = calls.map((c) => {
-      // The attempt is the one the release answers; outcomeRows' is replaced in the statement.
-      const rows = this.outcomeRows(c.input.run, 0, c.input.traces);
-      return {
-        release:
-          c.kind === 'complete'
-            ? { id: c.input.jobId, worker: c.input.workerId, status: 'done', run_at: null, last_error: null }
-            : { id: c.input.jobId, worker: c.input.workerId, status: 'queued', run_at: normIso(c.input.runAt), last_error: toJson(c.input.error) },
-        run: rows.run,
-        traces: rows.traces,
-        keys: rows.keys,
-        links: c.input.xref ?? [],
-        hashes: (c.input.hashes ?? []).map((h) => ({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now })),
-      };
-    });
-    if (jobs.every((j) => j.links.length === 0)) {
-      const released = await recordOutcomes(this.#hotPool, jobs, now);
-      return calls.map((c) => released.has(c.input.jobId));
+    const jobs: OutcomeRows[] = [];
+    let linked = false;
+    for (const c of calls) {
+      const job = this.outcomeRowsOf(c, now);
+      if (job.links.length > 0) linked = true;
+      jobs.push(job);
     }
+    if (!linked) return releasedOf(calls, await recordOutcomes(this.#hotPool, jobs, now));
     const client = await this.#hotPool.connect();
     let broken: Error | undefined;
     try {
       await client.query('begin');
       const released = await recordOutcomesWithLinks(client, jobs, this.newId, now);
       await client.query('commit');
-      return calls.map((c) => released.has(c.input.jobId));
+      return releasedOf(calls, released);
     } catch (err) {
       // A connection that cannot even roll back is dropped from the pool, not handed to the next caller.
       await client.query('rollback').catch((e: Error) => {
@@ -309,6 +315,25 @@ export class PostgresStore extends KyselyStore {
     }
   }
 
+  /** One finished attempt's rows for its outcome group. */
+  private outcomeRowsOf(c: OutcomeCall, now: string): OutcomeRows {
+    // The attempt is the one the release answers; outcomeRows' is replaced in the statement.
+    const rows = this.outcomeRows(c.input.run, 0, c.input.traces);
+    const hashes: OutcomeRows['hashes'] = [];
+    for (const h of c.input.hashes ?? []) hashes.push({ connection: h.target.connection, entity: h.target.entity, external_id: h.target.id, hash: h.hash, updated_at: now });
+    return {
+      release:
+        c.kind === 'complete'
+          ? { id: c.input.jobId, worker: c.input.workerId, status: 'done', run_at: null, last_error: null }
+          : { id: c.input.jobId, worker: c.input.workerId, status: 'queued', run_at: normIso(c.input.runAt), last_error: toJson(c.input.error) },
+      run: rows.run,
+      traces: rows.traces,
+      keys: rows.keys,
+      links: c.input.xref ?? [],
+      hashes,
+    };
+  }
+
   async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
     if (input.limit <= 0 || input.flows?.length === 0) return [];
     // Prepared by name, on a connection that chooses per call between a generic and a custom plan:
@@ -316,7 +341,7 @@ export class PostgresStore extends KyselyStore {
     // its generic plan its run took three to four times longer (pg_stat_statements, bench/RESULTS.md).
     const compiled = claimStatement(input).compile(this.db);
     const result = await this.#pool.query<JobsTable>({ name: input.flows ? 'syncline_claim_flows' : 'syncline_claim', text: compiled.sql, values: [...compiled.parameters] });
-    return result.rows.map(toJobRow).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1));
+    return result.rows.map(toJobRow).sort(byRunAtThenId);
   }
 
   async renewLeases(input: { workerId: string; jobIds: string[]; leaseMs: number }): Promise<string[]> {

@@ -13,6 +13,7 @@ import type { RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '
 import type { XrefId } from '../types.js';
 import { JOBS_CHANNEL } from './notifier.js';
 import type { Queryable, ReleaseRow } from './hot-statements.js';
+import { pushColumns, rowsOfJobs } from './columns.js';
 
 /** One job's rows: its run (attempt filled in from the release), its trace steps and keys, its links and hashes. */
 export interface OutcomeRows {
@@ -31,44 +32,55 @@ export class XrefRaceError extends Error {
   }
 }
 
-/** Numbers the parameters of a statement built from parts, in the order the parts ask for them. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown, type: string): string {
-    this.values.push(value);
-    return `$${this.values.length}::${type}`;
+/**
+ * Numbers the parameters of a statement built from parts, in the order the parts ask for them. The
+ * texts are built once, when this module loads; each part's values are appended by its `…Values`
+ * function beside it, in the same order.
+ */
+class Slots {
+  #n = 0;
+  next(type: string): string {
+    this.#n += 1;
+    return `$${this.#n}::${type}`;
   }
 }
 
 const RUN_COLS = ['id', 'job_id', 'flow', 'flow_version', 'trigger', 'status', 'record_key', 'started_at', 'finished_at', 'error', 'stats'] as const;
 const TRACE_COLS = ['id', 'run_id', 'flow', 'at', 'step', 'status', 'connection', 'entity', 'external_id', 'before', 'after', 'lineage', 'error', 'keys'] as const;
+const RELEASE_COLS = ['id', 'worker', 'status', 'run_at', 'last_error'] as const;
+const KEY_COLS = ['key', 'trace_id', 'run_id'] as const;
+const HASH_COLS = ['connection', 'entity', 'external_id', 'hash', 'updated_at'] as const;
+const XREF_COLS = ['connection', 'entity', 'id'] as const;
 
-function releasedByUpdate(p: Params, rows: ReleaseRow[], now: string): string {
+function releasedByUpdate(s: Slots): string {
   return `released as (
     update jobs
        set status = u.status, run_at = coalesce(u.run_at, jobs.run_at), last_error = coalesce(u.last_error, jobs.last_error),
-           lease_owner = null, lease_expires_at = null, updated_at = ${p.add(now, 'text')}
-      from unnest(${p.add(rows.map((r) => r.id), 'text[]')}, ${p.add(rows.map((r) => r.worker), 'text[]')}, ${p.add(rows.map((r) => r.status), 'text[]')},
-                  ${p.add(rows.map((r) => r.run_at), 'text[]')}, ${p.add(rows.map((r) => r.last_error), 'text[]')}) as u(id, worker, status, run_at, last_error)
+           lease_owner = null, lease_expires_at = null, updated_at = ${s.next('text')}
+      from unnest(${RELEASE_COLS.map(() => s.next('text[]')).join(', ')}) as u(${RELEASE_COLS.join(', ')})
      where jobs.id = u.id and jobs.status = 'running' and jobs.lease_owner = u.worker
     returning jobs.id, jobs.attempts, u.status)`;
 }
 
+function releasedByUpdateValues(out: unknown[], jobs: readonly OutcomeRows[], now: string): void {
+  out.push(now);
+  pushColumns(out, releasesOf(jobs), RELEASE_COLS);
+}
+
 /** The rows of every job given, as if released by the statement before (their attempts as it answered). */
-function releasedGiven(p: Params, released: Array<{ id: string; attempts: number; status: string }>): string {
+function releasedGiven(s: Slots): string {
   return `released as (
-    select * from unnest(${p.add(released.map((r) => r.id), 'text[]')}, ${p.add(released.map((r) => r.attempts), 'int[]')}, ${p.add(released.map((r) => r.status), 'text[]')})
-      as r(id, attempts, status))`;
+    select * from unnest(${s.next('text[]')}, ${s.next('int[]')}, ${s.next('text[]')}) as r(id, attempts, status))`;
+}
+
+function releasedGivenValues(out: unknown[], released: readonly Released[]): void {
+  pushColumns(out, released, ['id', 'attempts', 'status']);
 }
 
 /** Runs, trace steps, search keys and hashes of the released jobs (the `released` CTE above them). */
-function writes(p: Params, jobs: OutcomeRows[]): string[] {
-  const runs = jobs.map((j) => j.run);
-  const traces = jobs.flatMap((j) => j.traces.map((t) => ({ t, job: j.release.id })));
-  const keys = jobs.flatMap((j) => j.keys.map((k) => ({ k, job: j.release.id })));
-  const hashes = jobs.flatMap((j) => j.hashes.map((h) => ({ h, job: j.release.id })));
-  const runArrays = RUN_COLS.map((c) => p.add(runs.map((r) => r[c]), c === 'flow_version' ? 'int[]' : 'text[]')).join(', ');
-  const traceArrays = TRACE_COLS.map((c) => p.add(traces.map(({ t }) => t[c]), 'text[]')).join(', ');
+function writes(s: Slots): string[] {
+  const runArrays = RUN_COLS.map((c) => s.next(c === 'flow_version' ? 'int[]' : 'text[]')).join(', ');
+  const traceArrays = TRACE_COLS.map(() => s.next('text[]')).join(', ');
   return [
     `runs_in as (
     insert into runs (id, job_id, flow, flow_version, trigger, status, record_key, attempt, started_at, finished_at, error, stats)
@@ -78,20 +90,19 @@ function writes(p: Params, jobs: OutcomeRows[]): string[] {
     `traces_in as (
     insert into traces (${TRACE_COLS.join(', ')})
     select ${TRACE_COLS.map((c) => `t.${c}`).join(', ')}
-      from unnest(${traceArrays}, ${p.add(traces.map((x) => x.job), 'text[]')}) as t(${TRACE_COLS.join(', ')}, job_id)
+      from unnest(${traceArrays}, ${s.next('text[]')}) as t(${TRACE_COLS.join(', ')}, job_id)
      where t.job_id in (select id from released))`,
     `keys_in as (
     insert into trace_keys (key, trace_id, run_id)
     select k.key, k.trace_id, k.run_id
-      from unnest(${p.add(keys.map((x) => x.k.key), 'text[]')}, ${p.add(keys.map((x) => x.k.trace_id), 'text[]')}, ${p.add(keys.map((x) => x.k.run_id), 'text[]')}, ${p.add(keys.map((x) => x.job), 'text[]')})
+      from unnest(${KEY_COLS.map(() => s.next('text[]')).join(', ')}, ${s.next('text[]')})
         as k(key, trace_id, run_id, job_id)
      where k.job_id in (select id from released))`,
     // One row per record (ON CONFLICT cannot touch a row twice in one statement): the group's last write wins, as one by one.
     `hashes_in as (
     insert into target_hashes (connection, entity, external_id, hash, updated_at)
     select distinct on (h.connection, h.entity, h.external_id) h.connection, h.entity, h.external_id, h.hash, h.updated_at
-      from unnest(${p.add(hashes.map((x) => x.h.connection), 'text[]')}, ${p.add(hashes.map((x) => x.h.entity), 'text[]')}, ${p.add(hashes.map((x) => x.h.external_id), 'text[]')},
-                  ${p.add(hashes.map((x) => x.h.hash), 'text[]')}, ${p.add(hashes.map((x) => x.h.updated_at), 'text[]')}, ${p.add(hashes.map((x) => x.job), 'text[]')})
+      from unnest(${HASH_COLS.map(() => s.next('text[]')).join(', ')}, ${s.next('text[]')})
         with ordinality as h(connection, entity, external_id, hash, updated_at, job_id, ord)
      where h.job_id in (select id from released)
      order by h.connection, h.entity, h.external_id, h.ord desc
@@ -99,19 +110,104 @@ function writes(p: Params, jobs: OutcomeRows[]): string[] {
   ];
 }
 
+function writesValues(out: unknown[], jobs: readonly OutcomeRows[]): void {
+  pushColumns(out, runsOf(jobs), RUN_COLS);
+  const traces = rowsOfJobs(jobs, tracesOf, jobIdOf);
+  pushColumns(out, traces.rows, TRACE_COLS);
+  out.push(traces.jobIds);
+  const keys = rowsOfJobs(jobs, keysOf, jobIdOf);
+  pushColumns(out, keys.rows, KEY_COLS);
+  out.push(keys.jobIds);
+  const hashes = rowsOfJobs(jobs, hashesOf, jobIdOf);
+  pushColumns(out, hashes.rows, HASH_COLS);
+  out.push(hashes.jobIds);
+}
+
+function jobIdOf(job: OutcomeRows): string {
+  return job.release.id;
+}
+function tracesOf(job: OutcomeRows): TracesTable[] {
+  return job.traces;
+}
+function keysOf(job: OutcomeRows): TraceKeysTable[] {
+  return job.keys;
+}
+function hashesOf(job: OutcomeRows): TargetHashesTable[] {
+  return job.hashes;
+}
+function releasesOf(jobs: readonly OutcomeRows[]): ReleaseRow[] {
+  const out: ReleaseRow[] = [];
+  for (let i = 0; i < jobs.length; i++) out.push(jobs[i].release);
+  return out;
+}
+function runsOf(jobs: readonly OutcomeRows[]): RunsTable[] {
+  const out: RunsTable[] = [];
+  for (let i = 0; i < jobs.length; i++) out.push(jobs[i].run);
+  return out;
+}
+
 /** The released jobs, with a NOTIFY (folded into one per transaction) when a retry was queued again. */
 const RELEASED_AND_NOTIFY = `select r.id, r.attempts, r.status, case when r.status = 'queued' then pg_notify('${JOBS_CHANNEL}', '') end as notified from released r`;
 
+/** A group without links: release, and write what the released jobs carry, in one statement. */
+const RECORD_OUTCOMES = ((s: Slots) => `with ${[releasedByUpdate(s), ...writes(s)].join(',\n')}\n${RELEASED_AND_NOTIFY}`)(new Slots());
+
 /** Records a group whose jobs carry no links in one statement; returns job id → attempts of those released. */
 export async function recordOutcomes(db: Queryable, jobs: OutcomeRows[], now: string): Promise<Map<string, number>> {
-  const p = new Params();
-  const text = `with ${[releasedByUpdate(p, jobs.map((j) => j.release), now), ...writes(p, jobs)].join(',\n')}\n${RELEASED_AND_NOTIFY}`;
-  const res = await db.query<{ id: string; attempts: number }>({ name: 'syncline_record_outcomes', text, values: p.values });
-  return new Map(res.rows.map((r) => [r.id, Number(r.attempts)]));
+  const values: unknown[] = [];
+  releasedByUpdateValues(values, jobs, now);
+  writesValues(values, jobs);
+  const res = await db.query<{ id: string; attempts: number }>({ name: 'syncline_record_outcomes', text: RECORD_OUTCOMES, values });
+  const released = new Map<string, number>();
+  for (const r of res.rows) released.set(r.id, Number(r.attempts));
+  return released;
 }
 
 function xrefKey(id: XrefId): string {
   return `${id.connection}\u0000${id.entity}\u0000${id.id}`;
+}
+
+/** A job the first statement released: its attempts count and the status it left in. */
+interface Released {
+  id: string;
+  attempts: number;
+  status: string;
+}
+
+/** Releases the group's jobs and locks the cross-reference rows of every id their links touch, in one order. */
+const RELEASE_LOCK_XREF = ((s: Slots) => `with ${releasedByUpdate(s)},
+  locked as (
+    select x.connection, x.entity, x.external_id, x.link_id
+      from xref x join unnest(${XREF_COLS.map(() => s.next('text[]')).join(', ')})
+        as k(connection, entity, external_id)
+        on x.connection = k.connection and x.entity = k.entity and x.external_id = k.external_id
+     order by x.connection, x.entity, x.external_id
+     for update of x)
+  select 'job' as kind, id as a, attempts::text as b, status as c, null::text as d from released
+  union all
+  select 'xref', connection, entity, external_id, link_id from locked`)(new Slots());
+
+/** Writes a group with links once its jobs are released and their ids locked: what the jobs carry, new ids, merged groups. */
+const WRITE_OUTCOMES = ((s: Slots) => {
+  const parts = [
+    releasedGiven(s),
+    ...writes(s),
+    `xref_in as (
+    insert into xref (connection, entity, external_id, link_id, created_at)
+    select * from unnest(${XREF_COLS.map(() => s.next('text[]')).join(', ')}, ${s.next('text[]')}, ${s.next('text[]')})
+    on conflict (connection, entity, external_id) do nothing
+    returning 1)`,
+    `xref_merged as (
+    update xref set link_id = m.keep from unnest(${s.next('text[]')}, ${s.next('text[]')}) as m(drop, keep) where xref.link_id = m.drop)`,
+  ];
+  return `with ${parts.join(',\n')}\n${RELEASED_AND_NOTIFY.replace(' from released r', ', (select count(*) from xref_in)::int as inserted from released r')}`;
+})(new Slots());
+
+/** The link id `link` ends up in once the group's merges are applied. */
+function resolveLink(merged: ReadonlyMap<string, string>, link: string): string {
+  let l = link;
+  while (merged.has(l)) l = merged.get(l)!;
+  return l;
 }
 
 /**
@@ -125,67 +221,67 @@ function xrefKey(id: XrefId): string {
  */
 export async function recordOutcomesWithLinks(db: Queryable, jobs: OutcomeRows[], newId: () => string, now: string): Promise<Map<string, number>> {
   const ids = new Map<string, XrefId>();
-  for (const { a, b } of jobs.flatMap((j) => j.links)) {
-    ids.set(xrefKey(a), a);
-    ids.set(xrefKey(b), b);
-  }
-  const all = [...ids.values()];
-  const first = new Params();
-  const lockText = `with ${releasedByUpdate(first, jobs.map((j) => j.release), now)},
-  locked as (
-    select x.connection, x.entity, x.external_id, x.link_id
-      from xref x join unnest(${first.add(all.map((x) => x.connection), 'text[]')}, ${first.add(all.map((x) => x.entity), 'text[]')}, ${first.add(all.map((x) => x.id), 'text[]')})
-        as k(connection, entity, external_id)
-        on x.connection = k.connection and x.entity = k.entity and x.external_id = k.external_id
-     order by x.connection, x.entity, x.external_id
-     for update of x)
-  select 'job' as kind, id as a, attempts::text as b, status as c, null::text as d from released
-  union all
-  select 'xref', connection, entity, external_id, link_id from locked`;
-  const locked = await db.query<{ kind: string; a: string; b: string; c: string; d: string | null }>({ name: 'syncline_release_lock_xref', text: lockText, values: first.values });
-  const released = locked.rows.filter((r) => r.kind === 'job').map((r) => ({ id: r.a, attempts: Number(r.b), status: r.c }));
-  const kept = jobs.filter((j) => released.some((r) => r.id === j.release.id));
-  if (kept.length === 0) return new Map();
-  const found = locked.rows.filter((r) => r.kind === 'xref');
-  const linkOf = new Map<string, string>(found.map((r) => [`${r.a}\u0000${r.b}\u0000${r.c}`, r.d!]));
-  const existing = new Set(linkOf.keys());
-  const merged = new Map<string, string>();
-  const resolve = (link: string): string => {
-    let l = link;
-    while (merged.has(l)) l = merged.get(l)!;
-    return l;
-  };
-  for (const { a, b } of kept.flatMap((j) => j.links)) {
-    const ka = xrefKey(a);
-    const kb = xrefKey(b);
-    if (!linkOf.has(ka)) linkOf.set(ka, newId());
-    const la = resolve(linkOf.get(ka)!);
-    if (!linkOf.has(kb)) linkOf.set(kb, la);
-    const lb = resolve(linkOf.get(kb)!);
-    if (la !== lb) {
-      const [keep, drop] = la < lb ? [la, lb] : [lb, la];
-      merged.set(drop, keep);
+  for (const job of jobs) {
+    for (const { a, b } of job.links) {
+      ids.set(xrefKey(a), a);
+      ids.set(xrefKey(b), b);
     }
   }
-  const fresh = [...linkOf.entries()].filter(([k]) => !existing.has(k)).map(([k, link]) => ({ id: ids.get(k)!, link: resolve(link) }));
+  const lockValues: unknown[] = [];
+  releasedByUpdateValues(lockValues, jobs, now);
+  pushColumns(lockValues, [...ids.values()], XREF_COLS);
+  const locked = await db.query<{ kind: string; a: string; b: string; c: string; d: string | null }>({ name: 'syncline_release_lock_xref', text: RELEASE_LOCK_XREF, values: lockValues });
+  const released: Released[] = [];
+  const releasedIds = new Set<string>();
+  const linkOf = new Map<string, string>();
+  for (const r of locked.rows) {
+    if (r.kind === 'job') {
+      released.push({ id: r.a, attempts: Number(r.b), status: r.c });
+      releasedIds.add(r.a);
+    } else linkOf.set(`${r.a}\u0000${r.b}\u0000${r.c}`, r.d!);
+  }
+  const kept: OutcomeRows[] = [];
+  for (const job of jobs) if (releasedIds.has(job.release.id)) kept.push(job);
+  if (kept.length === 0) return new Map();
+  const existing = new Set(linkOf.keys());
   // Only groups already in the table need rewriting: new ids are inserted with their final link id.
-  const stored = new Set(found.map((r) => r.d!));
-  const drops = [...merged.keys()].filter((d) => stored.has(d));
-  const p = new Params();
-  const parts = [
-    releasedGiven(p, released),
-    ...writes(p, kept),
-    `xref_in as (
-    insert into xref (connection, entity, external_id, link_id, created_at)
-    select * from unnest(${p.add(fresh.map((f) => f.id.connection), 'text[]')}, ${p.add(fresh.map((f) => f.id.entity), 'text[]')}, ${p.add(fresh.map((f) => f.id.id), 'text[]')},
-                         ${p.add(fresh.map((f) => f.link), 'text[]')}, ${p.add(fresh.map(() => now), 'text[]')})
-    on conflict (connection, entity, external_id) do nothing
-    returning 1)`,
-    `xref_merged as (
-    update xref set link_id = m.keep from unnest(${p.add(drops, 'text[]')}, ${p.add(drops.map(resolve), 'text[]')}) as m(drop, keep) where xref.link_id = m.drop)`,
-  ];
-  const text = `with ${parts.join(',\n')}\n${RELEASED_AND_NOTIFY.replace(' from released r', ', (select count(*) from xref_in)::int as inserted from released r')}`;
-  const res = await db.query<{ inserted: number }>({ name: 'syncline_write_outcomes', text, values: p.values });
+  const stored = new Set(linkOf.values());
+  const merged = new Map<string, string>();
+  for (const job of kept) {
+    for (const { a, b } of job.links) {
+      const ka = xrefKey(a);
+      const kb = xrefKey(b);
+      if (!linkOf.has(ka)) linkOf.set(ka, newId());
+      const la = resolveLink(merged, linkOf.get(ka)!);
+      if (!linkOf.has(kb)) linkOf.set(kb, la);
+      const lb = resolveLink(merged, linkOf.get(kb)!);
+      if (la !== lb) {
+        if (la < lb) merged.set(lb, la);
+        else merged.set(la, lb);
+      }
+    }
+  }
+  const fresh: Array<{ connection: string; entity: string; id: string; link: string; created_at: string }> = [];
+  for (const [key, link] of linkOf) {
+    if (existing.has(key)) continue;
+    const id = ids.get(key)!;
+    fresh.push({ connection: id.connection, entity: id.entity, id: id.id, link: resolveLink(merged, link), created_at: now });
+  }
+  const drops: string[] = [];
+  const keeps: string[] = [];
+  for (const drop of merged.keys()) {
+    if (!stored.has(drop)) continue;
+    drops.push(drop);
+    keeps.push(resolveLink(merged, drop));
+  }
+  const values: unknown[] = [];
+  releasedGivenValues(values, released);
+  writesValues(values, kept);
+  pushColumns(values, fresh, ['connection', 'entity', 'id', 'link', 'created_at']);
+  values.push(drops, keeps);
+  const res = await db.query<{ inserted: number }>({ name: 'syncline_write_outcomes', text: WRITE_OUTCOMES, values });
   if (Number(res.rows[0].inserted) !== fresh.length) throw new XrefRaceError();
-  return new Map(released.map((r) => [r.id, r.attempts]));
+  const attempts = new Map<string, number>();
+  for (const r of released) attempts.set(r.id, r.attempts);
+  return attempts;
 }
