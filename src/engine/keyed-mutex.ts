@@ -4,26 +4,23 @@
  * create one. Locks are taken in sorted order so two holders of overlapping key sets cannot deadlock.
  */
 export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly tails = new Map<string, Promise<unknown>>();
 
   /** Runs `fn` while holding every key in `keys` (duplicates and empty keys ignored). */
   async run<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    const release = await this.hold(keys);
+    const held = await this.take(keys);
     try {
       return await fn();
     } finally {
-      release();
+      held.release();
     }
   }
 
   /** Takes every key in `keys`; the returned function releases them all. */
   async hold(keys: string[]): Promise<() => void> {
-    const unique = [...new Set(keys.filter(Boolean))].sort();
-    const releases: Array<() => void> = [];
-    for (const key of unique) releases.push(await this.acquire(key));
-    return () => {
-      for (const release of releases.reverse()) release();
-    };
+    const held = await this.take(keys);
+    // A bound method, not a closure per call (docs/decisions/0021-hot-paths-without-per-call-closures.md).
+    return held.release.bind(held);
   }
 
   /** Keys currently held or awaited (for tests and metrics). */
@@ -31,16 +28,41 @@ export class KeyedMutex {
     return this.tails.size;
   }
 
-  private async acquire(key: string): Promise<() => void> {
+  private async take(keys: string[]): Promise<HeldKeys> {
+    const unique = [...new Set(keys.filter(Boolean))].sort();
+    const held = new HeldKeys(this.tails);
+    for (const key of unique) await held.acquire(key);
+    return held;
+  }
+}
+
+/** The keys one caller holds, taken in order; released together, in reverse order. */
+class HeldKeys {
+  readonly #keys: string[] = [];
+  readonly #tails: Array<Promise<unknown>> = [];
+  readonly #opens: Array<() => void> = [];
+
+  constructor(private readonly tails: Map<string, Promise<unknown>>) {}
+
+  /** Waits for the key's current holder (and those queued before this caller), then holds it. */
+  async acquire(key: string): Promise<void> {
     const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
+    const mine = new Promise<void>((open) => {
+      this.#opens.push(open);
+    });
+    // The next caller waits for this one, which waits for its predecessor first.
+    const tail = Promise.all([previous, mine]);
     this.tails.set(key, tail);
+    this.#keys.push(key);
+    this.#tails.push(tail);
     await previous;
-    return () => {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    };
+  }
+
+  release(): void {
+    for (let i = this.#keys.length - 1; i >= 0; i--) {
+      this.#opens[i]();
+      if (this.tails.get(this.#keys[i]) === this.#tails[i]) this.tails.delete(this.#keys[i]);
+    }
+    this.#keys.length = 0;
   }
 }

@@ -49,24 +49,31 @@ export class Batcher<I, O> {
     if (this.#scheduled || this.#pending.length === 0 || this.#groups >= this.options.maxGroups) return;
     this.#scheduled = true;
     // One turn of the event loop, so the callers already running can join this group.
-    setImmediate(() => {
-      this.#scheduled = false;
-      if (this.#groups >= this.options.maxGroups) return;
-      const group = this.#pending.splice(0, this.options.maxItems);
-      if (group.length === 0) return;
-      this.#groups += 1;
-      void this.#write(group).finally(() => {
-        this.#groups -= 1;
-        this.#schedule();
-      });
-      this.#schedule();
-    });
+    setImmediate(this.#start);
   }
+
+  // The callbacks below are made once per batcher, not per group (docs/decisions/0021-hot-paths-without-per-call-closures.md).
+  readonly #start = (): void => {
+    this.#scheduled = false;
+    if (this.#groups >= this.options.maxGroups) return;
+    const group = this.#pending.splice(0, this.options.maxItems);
+    if (group.length === 0) return;
+    this.#groups += 1;
+    void this.#write(group).finally(this.#written);
+    this.#schedule();
+  };
+
+  readonly #written = (): void => {
+    this.#groups -= 1;
+    this.#schedule();
+  };
 
   async #write(group: Array<Pending<I, O>>): Promise<void> {
     let results: O[];
+    const items: I[] = [];
+    for (const p of group) items.push(p.item);
     try {
-      results = await this.options.group(group.map((p) => p.item));
+      results = await this.options.group(items);
     } catch (error) {
       if (group.length === 1) {
         group[0].reject(error);
@@ -83,6 +90,6 @@ export class Batcher<I, O> {
       );
       return;
     }
-    group.forEach((p, i) => p.resolve(results[i]));
+    for (let i = 0; i < group.length; i++) group[i].resolve(results[i]);
   }
 }

@@ -46,6 +46,33 @@ interface Held {
   takenAt: number;
   uses: number;
   timer: NodeJS.Timeout | null;
+  /** Unlocks the slot once it has lingered unused (made once per slot taken, not per release). */
+  expire: () => void;
+}
+
+/** A caller's handle on a held slot; a class, not a closure per call (docs/decisions/0021-hot-paths-without-per-call-closures.md). */
+class SlotLease implements CallSlot {
+  #released = false;
+
+  constructor(
+    private readonly owner: AdvisorySlots,
+    private readonly key: string,
+    private readonly held: Held,
+  ) {}
+
+  get lost(): AbortSignal {
+    return this.held.lost;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.owner.giveBack(this.key, this.held);
+  }
+}
+
+function ignore(): undefined {
+  return undefined;
 }
 
 /** The advisory-lock class of a key: 32 bits of its hash, namespaced so other users of advisory locks do not collide. */
@@ -112,7 +139,7 @@ export class AdvisorySlots {
       const batch = waiting.splice(0);
       try {
         const taken = await this.attempt(key, batch[0].slots, batch.length);
-        batch.forEach((w, i) => w.resolve(taken[i] ?? null));
+        for (let i = 0; i < batch.length; i++) batch[i].resolve(taken[i] ?? null);
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
@@ -167,38 +194,40 @@ export class AdvisorySlots {
     }
     if (generation !== this.#generation) return []; // the session ended under us: the locks went with it
     this.#held.set(key, held);
-    return res.rows.map(({ s: slot }) => {
+    const leases: CallSlot[] = [];
+    for (const { s: slot } of res.rows) {
       held.add(slot);
-      return this.lease(key, { slot, cls, client, generation, lost, takenAt: Date.now(), uses: 1, timer: null });
-    });
+      const h: Held = { slot, cls, client, generation, lost, takenAt: Date.now(), uses: 1, timer: null, expire: () => this.expire(key, h) };
+      leases.push(this.lease(key, h));
+    }
+    return leases;
   }
 
-  /** The caller's handle on a held slot: its release lingers (see above) or unlocks. */
   private lease(key: string, h: Held): CallSlot {
-    let released = false;
-    return {
-      lost: h.lost,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (h.generation !== this.#generation || this.#client !== h.client || this.#closed) return;
-        if (h.uses < MAX_REUSE && Date.now() - h.takenAt < MAX_HOLD_MS) {
-          let idle = this.#idle.get(key);
-          if (!idle) this.#idle.set(key, (idle = []));
-          idle.push(h);
-          h.timer = setTimeout(() => {
-            h.timer = null;
-            const list = this.#idle.get(key);
-            const i = list?.indexOf(h) ?? -1;
-            if (i >= 0) list!.splice(i, 1);
-            this.unlock(key, h);
-          }, LINGER_MS);
-          h.timer.unref();
-          return;
-        }
-        this.unlock(key, h);
-      },
-    };
+    return new SlotLease(this, key, h);
+  }
+
+  /** A slot's holder is done with it: it lingers for this process's next call (see above) or is unlocked. */
+  giveBack(key: string, h: Held): void {
+    if (h.generation !== this.#generation || this.#client !== h.client || this.#closed) return;
+    if (h.uses < MAX_REUSE && Date.now() - h.takenAt < MAX_HOLD_MS) {
+      let idle = this.#idle.get(key);
+      if (!idle) this.#idle.set(key, (idle = []));
+      idle.push(h);
+      h.timer = setTimeout(h.expire, LINGER_MS);
+      h.timer.unref();
+      return;
+    }
+    this.unlock(key, h);
+  }
+
+  /** A lingering slot was not asked for in time: it goes back to the server. */
+  private expire(key: string, h: Held): void {
+    h.timer = null;
+    const list = this.#idle.get(key);
+    const i = list?.indexOf(h) ?? -1;
+    if (i >= 0) list!.splice(i, 1);
+    this.unlock(key, h);
   }
 
   /** Gives a slot back to the server (with the others given back in the same turn, in one statement). */
@@ -219,14 +248,20 @@ export class AdvisorySlots {
   private flushUnlocks(): void {
     this.#unlockScheduled = false;
     const current = this.#client;
-    const list = this.#unlocks.splice(0).filter((u) => u.client === current);
-    if (!current || list.length === 0) return;
-    this.run(current, UNLOCK_SQL, [list.map((u) => u.cls), list.map((u) => u.slot)]).catch((err: unknown) => this.logger?.warn({ err }, 'releasing call slots failed'));
+    const classes: number[] = [];
+    const slots: number[] = [];
+    for (const u of this.#unlocks.splice(0)) {
+      if (u.client !== current) continue;
+      classes.push(u.cls);
+      slots.push(u.slot);
+    }
+    if (!current || slots.length === 0) return;
+    this.run(current, UNLOCK_SQL, [classes, slots]).catch((err: unknown) => this.logger?.warn({ err }, 'releasing call slots failed'));
   }
 
   private run<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
     const next = this.#last.then(() => client.query<R>(text, values));
-    this.#last = next.catch(() => undefined);
+    this.#last = next.catch(ignore);
     return next;
   }
 

@@ -14,23 +14,37 @@
  * being what is left of the backlog's weight).
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { JobsTable } from '../schema.js';
+
+/** The store's fixed-width ISO text, as to_char formats a timestamp. */
+const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /** The database clock plus `ms`, as the store's fixed-width ISO text. */
 export function dbIso(ms: number): RawBuilder<string> {
-  return sql<string>`to_char((clock_timestamp() + ${ms} * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return sql<string>`to_char((clock_timestamp() + ${ms} * interval '1 millisecond') at time zone 'UTC', ${sql.raw(ISO_FORMAT)})`;
 }
 
-/** The claim for one worker: its id, how many jobs, the lease length, and the flows it may take (all when absent). */
-export function claimStatement(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): RawBuilder<JobsTable> {
-  const flowFilter = (alias: string) => (input.flows ? sql`and ${sql.ref(`${alias}.flow`)} = any(${input.flows})` : sql``);
-  return sql<JobsTable>`
-      with clock as (select ${dbIso(0)} as now, ${dbIso(input.leaseMs)} as expires),
+/** What one claim asks for: the worker's id, how many jobs, the lease length, and the flows it may take (all when absent). */
+export interface ClaimInput {
+  workerId: string;
+  limit: number;
+  leaseMs: number;
+  flows?: string[];
+}
+
+/**
+ * The claim's text: fixed, so it is written once (not built per claim) and prepared once per
+ * connection. Parameters: $1 lease in ms, $2 limit, $3 worker id, and $4 the flows when `byFlow`.
+ */
+function claimText(byFlow: boolean): string {
+  const flowFilter = (alias: string) => (byFlow ? `and ${alias}.flow = any($4::text[])` : '');
+  return `
+      with clock as (select to_char(clock_timestamp() at time zone 'UTC', ${ISO_FORMAT}) as now,
+                            to_char((clock_timestamp() + $1::int * interval '1 millisecond') at time zone 'UTC', ${ISO_FORMAT}) as expires),
       expired as (
         select j.id from jobs j, clock
          where j.status = 'running' and j.lease_expires_at <= clock.now ${flowFilter('j')}
          order by j.lease_expires_at
-         limit ${input.limit}
+         limit $2::int
          for update of j skip locked
       ),
       queued as (
@@ -47,13 +61,23 @@ export function claimStatement(input: { workerId: string; limit: number; leaseMs
                   where r.flow = j.flow and r.record_key = j.record_key and r.record_key is not null
                     and r.status in ('queued', 'running') and r.id <> j.id
                     and (r.id < j.id or (r.status = 'running' and r.lease_expires_at > (select now from clock)))))
-         limit (select ${input.limit}::int - count(*) from expired)
+         limit (select $2::int - count(*) from expired)
          for update of j skip locked
       ),
       due as (select id from expired union all select id from queued)
-      update jobs set status = 'running', lease_owner = ${input.workerId}, lease_expires_at = clock.expires,
+      update jobs set status = 'running', lease_owner = $3::text, lease_expires_at = clock.expires,
              attempts = jobs.attempts + 1, updated_at = clock.now
         from due, clock
        where jobs.id = due.id
       returning jobs.*`;
+}
+
+const CLAIM = claimText(false);
+const CLAIM_BY_FLOW = claimText(true);
+
+/** The claim statement for `input`: its name (it is prepared by name), text and values. */
+export function claimStatement(input: ClaimInput): { name: string; text: string; values: unknown[] } {
+  return input.flows
+    ? { name: 'syncline_claim_flows', text: CLAIM_BY_FLOW, values: [input.leaseMs, input.limit, input.workerId, input.flows] }
+    : { name: 'syncline_claim', text: CLAIM, values: [input.leaseMs, input.limit, input.workerId] };
 }

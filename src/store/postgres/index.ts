@@ -339,8 +339,7 @@ export class PostgresStore extends KyselyStore {
     // Prepared by name, on a connection that chooses per call between a generic and a custom plan:
     // planned on every call it cost about half a millisecond a claim on the bench machine, and kept to
     // its generic plan its run took three to four times longer (pg_stat_statements, bench/RESULTS.md).
-    const compiled = claimStatement(input).compile(this.db);
-    const result = await this.#pool.query<JobsTable>({ name: input.flows ? 'syncline_claim_flows' : 'syncline_claim', text: compiled.sql, values: [...compiled.parameters] });
+    const result = await this.#pool.query<JobsTable>(claimStatement(input));
     return result.rows.map(toJobRow).sort(byRunAtThenId);
   }
 
