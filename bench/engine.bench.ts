@@ -18,9 +18,9 @@
  * this process (load generator and sink), from /proc, so runs on a loaded machine still compare.
  * `--runtime bundle` (default) runs `syncline start|worker` from the built bundle, as users run it;
  * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1` or `--timeline 1`).
- * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 30,000:
- * after 3,000, the default until 2026-12-07, each process still compiled about 450 functions in the
- * burst's first 6 s; bench/RESULTS.md, "The warm-up V8 needs").
+ * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 30,000,
+ * or 3,000 with `--sink-latency-ms` above 0: after 3,000, the default until 2026-12-07, each process
+ * still compiled 250-300 functions during a fast burst; bench/RESULTS.md, "Functions made per call").
  * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run; `--rounds N` runs them all N times in
  * turn and adds a row per combination with the median of its rounds. Writes its table into bench/RESULTS.md
@@ -48,8 +48,14 @@ const STORES = (args.get('stores') ?? 'sqlite,postgres').split(',');
 const WORKERS = (args.get('workers') ?? '1').split(',').map(Number);
 const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Number);
 const CONCURRENCY = Number(args.get('concurrency') ?? 64);
-/** Events sent (and delivered) before the burst is timed; 200 until 2026-12-06 16:00 UTC, 3,000 until 2026-12-07 11:00 UTC. */
-const WARMUP = Number(args.get('warmup') ?? 30_000);
+/**
+ * Events sent (and delivered) before the burst is timed: `--warmup`, else 30,000 with a fast sink and
+ * 3,000 with a slow one, whose runs the sink's latency bounds, not the JIT (30,000 events at 150 a
+ * second would take minutes). Until 2026-12-07 11:00 UTC 3,000 throughout (200 until 2026-12-06 16:00).
+ */
+function warmupFor(sinkLatencyMs: number): number {
+  return Number(args.get('warmup') ?? (sinkLatencyMs > 0 ? 3_000 : 30_000));
+}
 const PROFILE = args.get('profile') === '1';
 const TIMELINE = args.get('timeline') === '1';
 const JIT = args.get('jit') === '1';
@@ -170,6 +176,7 @@ function cpuPerEvent(a: CpuSample, b: CpuSample, events: number): { syncline: nu
 }
 
 async function run(kind: string, workers: number, sinkLatencyMs: number): Promise<Record<string, string | number>> {
+  const WARMUP = warmupFor(sinkLatencyMs);
   let url: string;
   let cleanup: () => Promise<void>;
   let database: string | null = null;
