@@ -94,7 +94,7 @@ export interface RateReservation {
  * second's worth of intervals before its theoretical arrival time); returns each item's wait and slack.
  */
 export async function reserveRates(db: Queryable, calls: RateCall[]): Promise<RateReservation[]> {
-  // Per key, in order of first appearance: the indexes of its calls and the intervals of all of them.
+  // Per key, in order of first appearance: the indexes of its calls, then the time all of them take on its schedule.
   const byKey = new Map<string, number[]>();
   for (let i = 0; i < calls.length; i++) {
     const list = byKey.get(calls[i].key);
