@@ -20,7 +20,7 @@
  * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1` or `--timeline 1`).
  * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 30,000,
  * or 3,000 with `--sink-latency-ms` above 0: after 3,000, the default until 2026-12-07, each process
- * still compiled 250-300 functions during a fast burst; bench/RESULTS.md, "Functions made per call").
+ * still compiled 166-305 functions during a 10,000-event burst; bench/RESULTS.md, "Functions made per call").
  * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run; `--rounds N` runs them all N times in
  * turn and adds a row per combination with the median of its rounds. Writes its table into bench/RESULTS.md
@@ -176,7 +176,7 @@ function cpuPerEvent(a: CpuSample, b: CpuSample, events: number): { syncline: nu
 }
 
 async function run(kind: string, workers: number, sinkLatencyMs: number): Promise<Record<string, string | number>> {
-  const WARMUP = warmupFor(sinkLatencyMs);
+  const warmup = warmupFor(sinkLatencyMs);
   let url: string;
   let cleanup: () => Promise<void>;
   let database: string | null = null;
@@ -215,13 +215,13 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     // so the warm-up goes through the same paths at the same concurrency first.
     let warmed = 0;
     await Promise.all(
-      Array.from({ length: Math.min(64, WARMUP) }, async () => {
-        while (warmed < WARMUP) await send(1_000_000 + warmed++);
+      Array.from({ length: Math.min(64, warmup) }, async () => {
+        while (warmed < warmup) await send(1_000_000 + warmed++);
       }),
     );
     // The sink is not reset between phases: a reset starts its ids again at 1, and the hub, which keeps
     // the warm-up's links, would take each new record for an earlier one and merge their links.
-    await waitForCount(sink, WARMUP, 300_000);
+    await waitForCount(sink, warmup, 300_000);
     if (profileDir || timelineDir) await Promise.all(procs.map((p) => p.command('reset')));
 
     // Throughput: push EVENTS with 64 requests in flight, time until the last one is stored.
@@ -235,7 +235,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       }),
     );
     const accepted = performance.now();
-    await waitForCount(sink, WARMUP + EVENTS, 300_000);
+    await waitForCount(sink, warmup + EVENTS, 300_000);
     const done = performance.now();
     const burstTo = Date.now();
     const cpu = cpuPerEvent(cpuBefore, await sampleCpu(procs, database), EVENTS);
@@ -270,7 +270,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     }
     await Promise.all(sends);
     // A store that cannot keep up with the rate drains its backlog here; the percentiles then include that wait.
-    await waitForCount(sink, WARMUP + EVENTS + total, 600_000);
+    await waitForCount(sink, warmup + EVENTS + total, 600_000);
     const lat = sink
       .records('contacts')
       .filter((r) => Number(String(r.source_id).slice(1)) >= 2_000_000)
