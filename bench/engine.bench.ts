@@ -92,10 +92,11 @@ async function startProcess(url: string, role: 'server' | 'worker', index: numbe
   let out = '';
   const acks: Array<{ line: string; resolve: () => void }> = [];
   child.stdout!.on('data', (d: Buffer) => {
-    jit?.push(d.toString());
+    const text = d.toString();
+    jit?.push(text);
     // Only an acknowledgement is looked for, so output while none is awaited (the compile trace) is not kept.
     if (acks.length === 0) return;
-    out += d.toString();
+    out += text;
     for (const a of [...acks]) {
       if (out.includes(`${a.line} done`)) {
         out = out.replace(`${a.line} done`, '');

@@ -38,31 +38,29 @@ export class KeyedMutex {
 
 /** The keys one caller holds, taken in order; released together, in reverse order. */
 class HeldKeys {
-  readonly #keys: string[] = [];
-  readonly #tails: Array<Promise<unknown>> = [];
-  readonly #opens: Array<() => void> = [];
+  /** Each key held, the tail it set (the next caller waits on it) and what lets that tail settle. */
+  readonly #held: Array<{ key: string; tail: Promise<unknown>; open: () => void }> = [];
 
   constructor(private readonly tails: Map<string, Promise<unknown>>) {}
 
   /** Waits for the key's current holder (and those queued before this caller), then holds it. */
   async acquire(key: string): Promise<void> {
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const mine = new Promise<void>((open) => {
-      this.#opens.push(open);
+    let open!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      open = resolve;
     });
     // The next caller waits for this one, which waits for its predecessor first.
     const tail = Promise.all([previous, mine]);
     this.tails.set(key, tail);
-    this.#keys.push(key);
-    this.#tails.push(tail);
+    this.#held.push({ key, tail, open });
     await previous;
   }
 
   release(): void {
-    for (let i = this.#keys.length - 1; i >= 0; i--) {
-      this.#opens[i]();
-      if (this.tails.get(this.#keys[i]) === this.#tails[i]) this.tails.delete(this.#keys[i]);
+    for (const { key, tail, open } of this.#held.splice(0).reverse()) {
+      open();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
     }
-    this.#keys.length = 0;
   }
 }

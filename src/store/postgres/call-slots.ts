@@ -114,7 +114,7 @@ export class AdvisorySlots {
       h.timer = null;
       if (h.generation === this.#generation && h.slot < slots) {
         h.uses += 1;
-        return Promise.resolve(this.lease(key, h));
+        return Promise.resolve(new SlotLease(this, key, h));
       }
       this.unlock(key, h);
     }
@@ -198,13 +198,9 @@ export class AdvisorySlots {
     for (const { s: slot } of res.rows) {
       held.add(slot);
       const h: Held = { slot, cls, client, generation, lost, takenAt: Date.now(), uses: 1, timer: null, expire: () => this.expire(key, h) };
-      leases.push(this.lease(key, h));
+      leases.push(new SlotLease(this, key, h));
     }
     return leases;
-  }
-
-  private lease(key: string, h: Held): CallSlot {
-    return new SlotLease(this, key, h);
   }
 
   /** A slot's holder is done with it: it lingers for this process's next call (see above) or is unlocked. */

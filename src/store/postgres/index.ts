@@ -20,7 +20,7 @@ import { Batcher } from './batcher.js';
 import { ingestRows, readContexts, reserveRates, type InboxJobRow, type RateCall, type RateReservation } from './hot-statements.js';
 import { recordOutcomes, recordOutcomesWithLinks, type OutcomeRows } from './outcome-statements.js';
 import { isPostgresOutage } from './outage.js';
-import { claimStatement, dbIso } from './claim.js';
+import { claimStatement, dbIso, type ClaimInput } from './claim.js';
 import { RateCredit } from './rate-credit.js';
 import { StatsKeeper } from './stats-keeper.js';
 
@@ -334,7 +334,7 @@ export class PostgresStore extends KyselyStore {
     };
   }
 
-  async claimJobs(input: { workerId: string; limit: number; leaseMs: number; flows?: string[] }): Promise<JobRow[]> {
+  async claimJobs(input: ClaimInput): Promise<JobRow[]> {
     if (input.limit <= 0 || input.flows?.length === 0) return [];
     // Prepared by name, on a connection that chooses per call between a generic and a custom plan:
     // planned on every call it cost about half a millisecond a claim on the bench machine, and kept to

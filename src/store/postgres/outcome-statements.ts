@@ -13,7 +13,7 @@ import type { RunsTable, TargetHashesTable, TraceKeysTable, TracesTable } from '
 import type { XrefId } from '../types.js';
 import { JOBS_CHANNEL } from './notifier.js';
 import type { Queryable, ReleaseRow } from './hot-statements.js';
-import { pushColumns, rowsOfJobs } from './columns.js';
+import { column, pushColumns, rowsOfJobs } from './columns.js';
 
 /** One job's rows: its run (attempt filled in from the release), its trace steps and keys, its links and hashes. */
 export interface OutcomeRows {
@@ -64,7 +64,7 @@ function releasedByUpdate(s: Slots): string {
 
 function releasedByUpdateValues(out: unknown[], jobs: readonly OutcomeRows[], now: string): void {
   out.push(now);
-  pushColumns(out, releasesOf(jobs), RELEASE_COLS);
+  pushColumns(out, column(jobs, 'release'), RELEASE_COLS);
 }
 
 /** The rows of every job given, as if released by the statement before (their attempts as it answered). */
@@ -111,14 +111,14 @@ function writes(s: Slots): string[] {
 }
 
 function writesValues(out: unknown[], jobs: readonly OutcomeRows[]): void {
-  pushColumns(out, runsOf(jobs), RUN_COLS);
-  const traces = rowsOfJobs(jobs, tracesOf, jobIdOf);
+  pushColumns(out, column(jobs, 'run'), RUN_COLS);
+  const traces = rowsOfJobs(jobs, 'traces', jobIdOf);
   pushColumns(out, traces.rows, TRACE_COLS);
   out.push(traces.jobIds);
-  const keys = rowsOfJobs(jobs, keysOf, jobIdOf);
+  const keys = rowsOfJobs(jobs, 'keys', jobIdOf);
   pushColumns(out, keys.rows, KEY_COLS);
   out.push(keys.jobIds);
-  const hashes = rowsOfJobs(jobs, hashesOf, jobIdOf);
+  const hashes = rowsOfJobs(jobs, 'hashes', jobIdOf);
   pushColumns(out, hashes.rows, HASH_COLS);
   out.push(hashes.jobIds);
 }
@@ -126,26 +126,6 @@ function writesValues(out: unknown[], jobs: readonly OutcomeRows[]): void {
 function jobIdOf(job: OutcomeRows): string {
   return job.release.id;
 }
-function tracesOf(job: OutcomeRows): TracesTable[] {
-  return job.traces;
-}
-function keysOf(job: OutcomeRows): TraceKeysTable[] {
-  return job.keys;
-}
-function hashesOf(job: OutcomeRows): TargetHashesTable[] {
-  return job.hashes;
-}
-function releasesOf(jobs: readonly OutcomeRows[]): ReleaseRow[] {
-  const out: ReleaseRow[] = [];
-  for (let i = 0; i < jobs.length; i++) out.push(jobs[i].release);
-  return out;
-}
-function runsOf(jobs: readonly OutcomeRows[]): RunsTable[] {
-  const out: RunsTable[] = [];
-  for (let i = 0; i < jobs.length; i++) out.push(jobs[i].run);
-  return out;
-}
-
 /** The released jobs, with a NOTIFY (folded into one per transaction) when a retry was queued again. */
 const RELEASED_AND_NOTIFY = `select r.id, r.attempts, r.status, case when r.status = 'queued' then pg_notify('${JOBS_CHANNEL}', '') end as notified from released r`;
 
