@@ -91,8 +91,15 @@ export class Worker {
   private readonly runs = new Set<string>();
   private running = false;
   private wake: (() => void) | null = null;
-  /** A notification came while the loop was not waiting (its claim was in flight): look again before waiting. */
-  private notified = false;
+  /**
+   * Jobs may be due that no claim has looked for yet: set by a notification, by a claim that filled
+   * every place it asked for (more may wait), and by the idle poll; cleared as a claim starts. An
+   * ended job wakes the loop but claims only while this is set: at a steady low rate a claim after
+   * every job found nothing, and those empty claims were a third of the statements (bench/RESULTS.md,
+   * "Empty claims at a steady rate"). A job held back behind its record's earlier job is announced by
+   * the store when that job is released, like a newly queued one.
+   */
+  private maybeDue = true;
   private loopDone: Promise<void> | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -146,12 +153,13 @@ export class Worker {
     while (this.running) {
       const free = this.free();
       let claimed: JobRow[] = [];
-      if (this.mayClaim(free)) {
+      if (this.maybeDue && this.mayClaim(free)) {
         // Jobs notified from here on may have been queued after this claim looked.
-        this.notified = false;
+        this.maybeDue = false;
         try {
           const flows = await this.claimableFlows();
           claimed = flows.length ? await this.deps.store.claimJobs({ workerId: this.id, limit: free, leaseMs: this.leaseMs, flows }) : [];
+          if (claimed.length >= free) this.maybeDue = true;
         } catch (err) {
           this.deps.logger.error({ err: (err as Error).message }, 'claiming jobs failed; retrying shortly');
         }
@@ -167,9 +175,11 @@ export class Worker {
         this.inFlight.set(job.id, p);
       }
       if (claimed.length === 0 || !this.mayClaim(this.free())) {
-        if (this.notified && this.mayClaim(this.free())) continue;
+        if (this.maybeDue && this.mayClaim(this.free())) continue;
         await new Promise<void>((resolve) => {
           const t = setTimeout(() => {
+            // The poll: delayed retries fall due and expired leases need no notification.
+            this.maybeDue = true;
             this.wake = null;
             resolve();
           }, this.idlePollMs);
@@ -196,10 +206,10 @@ export class Worker {
     return free >= this.claimFloor || (free > 0 && this.runs.size === 0);
   }
 
-  /** Jobs were queued: wake the loop, or have it look again once its claim in flight returns. */
+  /** Jobs were queued: the loop looks again, now if it waits, else once its claim in flight returns. */
   private notify(): void {
-    if (this.wake) this.wake();
-    else this.notified = true;
+    this.maybeDue = true;
+    this.wake?.();
   }
 
   /** The job's run is over and its outcome is being recorded: its place goes to the next job. */

@@ -670,10 +670,10 @@ export abstract class KyselyStore implements Store {
       if (!job) return null;
       await this.recordOutcome(trx, job, input);
       const queued = input.enqueue?.length ? await this.insertJobs(trx, input.enqueue) : [];
-      return queued.length;
+      return queued.length > 0 || (await this.announceSuccessorInTx(trx, job));
     });
     if (result === null) return false;
-    if (result > 0) this.jobsQueuedAfterCommit();
+    if (result) this.jobsQueuedAfterCommit();
     return true;
   }
 
@@ -697,9 +697,11 @@ export abstract class KyselyStore implements Store {
   }
 
   async deadLetterJob(input: JobDeadLetter): Promise<boolean> {
-    return this.relaxedTx(async (trx) => {
+    let successor = false;
+    const ok = await this.relaxedTx(async (trx) => {
       const job = await this.releaseJob(trx, input.jobId, input.workerId, { status: 'dead', last_error: toJson(input.error) });
       if (!job) return false;
+      successor = await this.announceSuccessorInTx(trx, job);
       await this.recordOutcome(trx, job, input);
       const now = isoNow();
       // One open letter per record: its newest failure carries the version a fix and a replay
@@ -737,6 +739,29 @@ export abstract class KyselyStore implements Store {
         .execute();
       return true;
     });
+    if (successor) this.jobsQueuedAfterCommit();
+    return ok;
+  }
+
+  /**
+   * A job just released (done or dead) may have held back a queued job of its record from every
+   * claim (per-record order). If one waits, the workers are told as for a newly queued job, in the
+   * transaction, since no other event would wake them for it. True when it was announced.
+   */
+  private async announceSuccessorInTx(trx: Tx, job: JobsTable): Promise<boolean> {
+    if (job.record_key === null) return false;
+    const next = await trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('flow', '=', job.flow)
+      .where('record_key', '=', job.record_key)
+      .where('status', '=', 'queued')
+      .where('id', '<>', job.id)
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) return false;
+    await this.jobsQueuedInTx(trx);
+    return true;
   }
 
   async getJob(id: string): Promise<JobRow | null> {

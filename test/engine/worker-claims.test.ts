@@ -8,10 +8,11 @@
  * job (slow targets end them one at a time).
  */
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../../src/engine/worker.js';
 import type { Store } from '../../src/store/types.js';
 import { engineFixture, queueDrained, waitFor, type EngineFixture } from '../support/engine.js';
+import { requirePostgres } from '../support/postgres.js';
 
 /** The store as the worker sees it, with every completeJob held until `release()`. */
 function heldCommits(store: Store): { store: Store; held: () => number; release: () => void } {
@@ -183,5 +184,65 @@ describe('worker concurrency and claims', () => {
     await runUntilDrained(fx, store, 16, 80);
     expect(limits.length).toBeGreaterThan(2);
     expect(Math.min(...limits)).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('worker claims at a steady rate on %s', (kind) => {
+  let run = true;
+  let f: EngineFixture | null = null;
+  beforeAll(async () => {
+    if (kind === 'postgres') run = await requirePostgres('worker claims on postgres');
+  });
+  afterEach(async () => {
+    await f?.close();
+    f = null;
+  });
+
+  /** A worker whose idle poll is far longer than the test: only notifications (and full claims) make it claim. */
+  function notifiedOnly(fx: EngineFixture, store: Store): Worker {
+    return new Worker({ store, pool: fx.hub.pool, flows: fx.hub.flows, logger: pino({ level: 'silent' }) }, { concurrency: 4, idlePollMs: 600_000 });
+  }
+
+  it('claims once per notification, not again after every job it ends', async () => {
+    if (!run) return;
+    f = await engineFixture(kind);
+    const fx = f;
+    let claims = 0;
+    const store = observedStore(fx.store, (method) => {
+      if (method === 'claimJobs') claims += 1;
+    });
+    const worker = notifiedOnly(fx, store);
+    await worker.start();
+    try {
+      await waitFor(() => claims === 1, 'the first claim');
+      // Events one at a time, each run to its end before the next: a steady low rate. A claim after
+      // each ended job found nothing and cost a statement (two, with the worker's two wake-ups).
+      for (let i = 0; i < 5; i++) {
+        await queueContacts(fx, `s${i}-`, 1);
+        await waitFor(async () => fx.sink.records('contacts').length === i + 1 && (await queueDrained(fx.store)), `record ${i}`, 10_000);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await worker.stop();
+    }
+    expect(claims).toBe(6);
+  });
+
+  it('runs a job held back behind its record\'s earlier job as soon as that job ends, without the idle poll', async () => {
+    if (!run) return;
+    f = await engineFixture(kind);
+    const fx = f;
+    // Two changes of one record, queued together: the second may start only once the first ends.
+    for (const [delivery, name] of [['k-1', 'First'], ['k-2', 'Second']]) {
+      await fx.hub.intake.receive('contacts-to-sink', { headers: { 'x-delivery-id': delivery }, rawBody: Buffer.from(JSON.stringify({ id: 'k1', email: 'k1@example.com', name })) });
+    }
+    const worker = notifiedOnly(fx, fx.store);
+    await worker.start();
+    try {
+      await waitFor(async () => (await queueDrained(fx.store)) && fx.sink.records('contacts')[0]?.name === 'Second', 'both changes of the record, in order', 10_000);
+    } finally {
+      await worker.stop();
+    }
+    expect(fx.sink.records('contacts')).toHaveLength(1);
   });
 });

@@ -735,6 +735,43 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         expect(calls).toBe(after);
       });
 
+      it('wakes listeners when a job that held back its record\'s next job ends (done, with or without links, or dead), and only then', async () => {
+        // The worker claims after a notification, not after each job it ends: a job held back behind
+        // its record's earlier job is claimable only once that one ends, and nothing else announces it.
+        const t = new Date(Date.now() - 1000).toISOString();
+        let calls = 0;
+        const off = await store.onJobsAvailable(() => calls++);
+        const settle = async (): Promise<number> => {
+          await sleep(150);
+          return calls;
+        };
+        const held = async (key: string): Promise<JobRow> => {
+          await store.enqueue([newJob('a', `${key}-1`, { recordKey: key, runAt: t }), newJob('a', `${key}-2`, { recordKey: key, runAt: t })]);
+          const claimed = await store.claimJobs({ workerId: 'w1', limit: 10, leaseMs: 60_000 });
+          expect(claimed.map((j) => j.payload)).toEqual([`${key}-1`]);
+          return claimed[0];
+        };
+        const link = (n: string) => [{ a: { connection: 'src', entity: 'e', id: n }, b: { connection: 'dst', entity: 'e', id: `${n}-t` } }];
+        const ended: Array<[string, (job: JobRow) => Promise<boolean>]> = [
+          ['done', (job) => store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job), traces: [] })],
+          ['done with links', (job) => store.completeJob({ jobId: job.id, workerId: 'w1', run: runFor(job), traces: [], xref: link(job.id) })],
+          ['dead', (job) => store.deadLetterJob({ jobId: job.id, workerId: 'w1', error: invalidEmail, run: runFor(job, 'dead'), traces: [] })],
+        ];
+        for (const [how, end] of ended) {
+          const first = await held(`r-${how}`);
+          const before = await settle();
+          expect(await end(first), how).toBe(true);
+          expect(await eventually(() => calls > before), `a wake when the held job's predecessor ended (${how})`).toBe(true);
+          const [next] = await store.claimJobs({ workerId: 'w1', limit: 10, leaseMs: 60_000 });
+          expect(next.payload).toBe(`r-${how}-2`);
+          // The last job of its record holds nothing back: ending it wakes no one.
+          const quiet = await settle();
+          expect(await end(next), how).toBe(true);
+          expect(await settle(), `no wake when no job of the record waits (${how})`).toBe(quiet);
+        }
+        await off();
+      });
+
       it('does not wake listeners for a batch of duplicates', async () => {
         await store.ingest([{ flow: 'f', deliveryId: 'dup', payload: {} }], { flowVersion: 1, maxAttempts: 3 });
         await sleep(100);

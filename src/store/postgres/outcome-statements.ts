@@ -52,6 +52,14 @@ const KEY_COLS = ['key', 'trace_id', 'run_id'] as const;
 const HASH_COLS = ['connection', 'entity', 'external_id', 'hash', 'updated_at'] as const;
 const XREF_COLS = ['connection', 'entity', 'id'] as const;
 
+/**
+ * Whether a queued job of the released job's record waits behind it (per-record order held it back
+ * from every claim): then the release is announced like a newly queued job, since no other event
+ * would tell the workers it may be claimed now (the statement sees the jobs as they were before it).
+ */
+const SUCCESSOR_WAITS = `(jobs.record_key is not null and exists (
+      select 1 from jobs q where q.flow = jobs.flow and q.record_key = jobs.record_key and q.status = 'queued' and q.id <> jobs.id)) as successor`;
+
 function releasedByUpdate(s: Slots): string {
   return `released as (
     update jobs
@@ -59,7 +67,7 @@ function releasedByUpdate(s: Slots): string {
            lease_owner = null, lease_expires_at = null, updated_at = ${s.next('text')}
       from unnest(${RELEASE_COLS.map(() => s.next('text[]')).join(', ')}) as u(${RELEASE_COLS.join(', ')})
      where jobs.id = u.id and jobs.status = 'running' and jobs.lease_owner = u.worker
-    returning jobs.id, jobs.attempts, u.status)`;
+    returning jobs.id, jobs.attempts, u.status, ${SUCCESSOR_WAITS})`;
 }
 
 function releasedByUpdateValues(out: unknown[], jobs: readonly OutcomeRows[], now: string): void {
@@ -67,14 +75,14 @@ function releasedByUpdateValues(out: unknown[], jobs: readonly OutcomeRows[], no
   pushColumns(out, column(jobs, 'release'), RELEASE_COLS);
 }
 
-/** The rows of every job given, as if released by the statement before (their attempts as it answered). */
+/** The rows of every job given, as if released by the statement before (their attempts and waiting successors as it answered). */
 function releasedGiven(s: Slots): string {
   return `released as (
-    select * from unnest(${s.next('text[]')}, ${s.next('int[]')}, ${s.next('text[]')}) as r(id, attempts, status))`;
+    select * from unnest(${s.next('text[]')}, ${s.next('int[]')}, ${s.next('text[]')}, ${s.next('bool[]')}) as r(id, attempts, status, successor))`;
 }
 
 function releasedGivenValues(out: unknown[], released: readonly Released[]): void {
-  pushColumns(out, released, ['id', 'attempts', 'status']);
+  pushColumns(out, released, ['id', 'attempts', 'status', 'successor']);
 }
 
 /** Runs, trace steps, search keys and hashes of the released jobs (the `released` CTE above them). */
@@ -126,8 +134,8 @@ function writesValues(out: unknown[], jobs: readonly OutcomeRows[]): void {
 function jobIdOf(job: OutcomeRows): string {
   return job.release.id;
 }
-/** The released jobs, with a NOTIFY (folded into one per transaction) when a retry was queued again. */
-const RELEASED_AND_NOTIFY = `select r.id, r.attempts, r.status, case when r.status = 'queued' then pg_notify('${JOBS_CHANNEL}', '') end as notified from released r`;
+/** The released jobs, with a NOTIFY (folded into one per transaction) when a retry was queued again or a job of the record waits. */
+const RELEASED_AND_NOTIFY = `select r.id, r.attempts, r.status, case when r.status = 'queued' or r.successor then pg_notify('${JOBS_CHANNEL}', '') end as notified from released r`;
 
 /** A group without links: release, and write what the released jobs carry, in one statement. */
 const RECORD_OUTCOMES = ((s: Slots) => `with ${[releasedByUpdate(s), ...writes(s)].join(',\n')}\n${RELEASED_AND_NOTIFY}`)(new Slots());
@@ -147,11 +155,12 @@ function xrefKey(id: XrefId): string {
   return `${id.connection}\u0000${id.entity}\u0000${id.id}`;
 }
 
-/** A job the first statement released: its attempts count and the status it left in. */
+/** A job the first statement released: its attempts count, the status it left in, and whether a job of its record waits. */
 interface Released {
   id: string;
   attempts: number;
   status: string;
+  successor: boolean;
 }
 
 /** Releases the group's jobs and locks the cross-reference rows of every id their links touch, in one order. */
@@ -163,7 +172,7 @@ const RELEASE_LOCK_XREF = ((s: Slots) => `with ${releasedByUpdate(s)},
         on x.connection = k.connection and x.entity = k.entity and x.external_id = k.external_id
      order by x.connection, x.entity, x.external_id
      for update of x)
-  select 'job' as kind, id as a, attempts::text as b, status as c, null::text as d from released
+  select 'job' as kind, id as a, attempts::text as b, status as c, successor::text as d from released
   union all
   select 'xref', connection, entity, external_id, link_id from locked`)(new Slots());
 
@@ -216,7 +225,7 @@ export async function recordOutcomesWithLinks(db: Queryable, jobs: OutcomeRows[]
   const linkOf = new Map<string, string>();
   for (const r of locked.rows) {
     if (r.kind === 'job') {
-      released.push({ id: r.a, attempts: Number(r.b), status: r.c });
+      released.push({ id: r.a, attempts: Number(r.b), status: r.c, successor: r.d === 'true' });
       releasedIds.add(r.a);
     } else linkOf.set(`${r.a}\u0000${r.b}\u0000${r.c}`, r.d!);
   }
