@@ -22,7 +22,7 @@ import { recordOutcomes, recordOutcomesWithLinks, type OutcomeRows } from './out
 import { isPostgresOutage } from './outage.js';
 import { claimStatement, dbIso, type ClaimInput } from './claim.js';
 import { RateCredit } from './rate-credit.js';
-import { StatsKeeper } from './stats-keeper.js';
+import { TableUpkeep, type UpkeepDone } from './table-upkeep.js';
 
 /** Settings of the PostgreSQL adapter. */
 export interface PostgresStoreOptions {
@@ -69,7 +69,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * plans them once; left to choose, PostgreSQL planned the record-context read afresh on every call
  * (0.64 ms a plan against 0.04 ms to run it, pg_stat_statements on the engine benchmark), because a
  * custom plan for the few keys of a call always looked cheaper than the generic one. Their generic
- * plans are safe to keep: the keys are looked up by index, and StatsKeeper re-plans them as the tables
+ * plans are safe to keep: the keys are looked up by index, and TableUpkeep re-plans them as the tables
  * grow. Other queries (Kysely's, unnamed) keep the default, so a partial index still matches a
  * filter's value.
  */
@@ -112,7 +112,7 @@ export class PostgresStore extends KyselyStore {
   readonly #hotPool: pg.Pool;
   readonly #notifier: PgNotifier;
   readonly #slots: AdvisorySlots;
-  readonly #stats: StatsKeeper;
+  readonly #upkeep: TableUpkeep;
   readonly #ingests = new Batcher<IngestCall, IngestResult>({
     group: (calls) => this.ingestGroup(calls),
     single: (call) => this.ingestGroup([call]).then((r) => r[0]),
@@ -157,15 +157,15 @@ export class PostgresStore extends KyselyStore {
     this.#notifier = new PgNotifier(options.url, logger);
     this.#slots = new AdvisorySlots(options.url, logger);
     // During an outage every query fails and the outage is reported elsewhere; the check just tries again.
-    this.#stats = new StatsKeeper(hotPool, (err) => {
-      if (!isPostgresOutage(err)) logger?.warn({ err: err.message }, 'refreshing table statistics failed; the next check tries again');
+    this.#upkeep = new TableUpkeep(hotPool, (err) => {
+      if (!isPostgresOutage(err)) logger?.warn({ err: err.message }, 'the upkeep of the hot tables (analyze, the queue\'s vacuum) failed; the next check tries again');
     });
-    this.#stats.start();
+    this.#upkeep.start();
   }
 
-  /** Analyzes the hot tables that have grown enough since their last analyze (the periodic check, on demand); resolves with their names. */
-  refreshGrowingTables(): Promise<string[]> {
-    return this.#stats.refresh();
+  /** Analyzes the hot tables grown enough since their last analyze and vacuums the queue if due (the periodic check, on demand). */
+  upkeepTables(): Promise<UpkeepDone> {
+    return this.#upkeep.refresh();
   }
 
   protected tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
@@ -208,7 +208,7 @@ export class PostgresStore extends KyselyStore {
   }
 
   async close(): Promise<void> {
-    await this.#stats.stop();
+    await this.#upkeep.stop();
     await this.#notifier.close();
     await this.#slots.close();
     await this.#hotPool.end();

@@ -2,14 +2,17 @@
  * A prepared hot statement keeps the plan it was given while its table was small: the record-context
  * read joined its keys to `xref` with a sequential scan and kept doing so at 20,000 rows, until
  * something analyzed the table. The PostgreSQL store analyzes its hot tables as they grow, so the
- * statement is planned again with the index.
+ * statement is planned again with the index. And every claim walks the due-jobs index from its oldest
+ * end, dead entries of finished jobs included, until a vacuum removes them: the store vacuums the queue
+ * once its dead row versions pass a fixed count.
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import type { PostgresStore } from '../../src/store/postgres/index.js';
 import { readContexts } from '../../src/store/postgres/hot-statements.js';
-import { FIRST_ANALYZE_ROWS } from '../../src/store/postgres/stats-keeper.js';
+import { claimStatement } from '../../src/store/postgres/claim.js';
+import { FIRST_ANALYZE_ROWS, QUEUE_VACUUM_DEAD_ROWS } from '../../src/store/postgres/table-upkeep.js';
 import { createTestDatabase, requirePostgres } from '../support/postgres.js';
 import { TEST_MASTER_KEY } from './conformance.js';
 
@@ -50,7 +53,7 @@ describe.skipIf(!available)('postgres table statistics', () => {
       const key = { connection: 'hub', entity: 'contacts', id: 'missing' };
       // Six runs while the table is empty: PostgreSQL then settles on a generic plan for the statement.
       for (let i = 0; i < 6; i++) await readContexts(client, [key]);
-      expect(await store.refreshGrowingTables()).not.toContain('xref');
+      expect((await store.upkeepTables()).analyzed).not.toContain('xref');
 
       await client.query(`insert into xref (connection, entity, external_id, link_id, created_at)
         select c, 'contacts', 'id' || g, 'L' || g, '2026-01-01T00:00:00.000Z' from generate_series(1, 10000) g, (values ('hub'), ('sink')) v(c)`);
@@ -64,7 +67,7 @@ describe.skipIf(!available)('postgres table statistics', () => {
       // The statistics system counts the new rows within a second or so; the check runs until it sees them.
       let analyzed = false;
       for (let i = 0; i < 50 && !analyzed; i++) {
-        await store.refreshGrowingTables();
+        await store.upkeepTables();
         const rel = await client.query<{ reltuples: number }>(`select reltuples from pg_class where relname = 'xref' and relnamespace = current_schema()::regnamespace`);
         analyzed = Number(rel.rows[0].reltuples) >= 20_000;
         if (!analyzed) await new Promise((r) => setTimeout(r, 200));
@@ -74,7 +77,55 @@ describe.skipIf(!available)('postgres table statistics', () => {
       // Grown by less than its size since: not analyzed again.
       await client.query(`insert into xref (connection, entity, external_id, link_id, created_at)
         select 'hub', 'accounts', 'id' || g, 'M' || g, '2026-01-01T00:00:00.000Z' from generate_series(1, ${FIRST_ANALYZE_ROWS}) g`);
-      expect(await store.refreshGrowingTables()).not.toContain('xref');
+      expect((await store.upkeepTables()).analyzed).not.toContain('xref');
+    } finally {
+      await client.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+});
+
+describe.skipIf(!available)('postgres queue vacuum', () => {
+  it('vacuums the queue once its dead row versions pass the threshold, so an empty claim stops walking them', async () => {
+    const db = await createTestDatabase('syncline_queue_vacuum');
+    const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // Autovacuum kept away: only the store may vacuum.
+      await client.query('alter table jobs set (autovacuum_enabled = false)');
+      const jobs = QUEUE_VACUUM_DEAD_ROWS / 2 + 500;
+      const at = new Date(Date.now() - 1000).toISOString();
+      await store.enqueue(Array.from({ length: jobs }, (_, i) => ({ flow: 'f', kind: 'event' as const, payload: { i }, runAt: at, flowVersion: 1, maxAttempts: 3 })));
+      // Each job claimed and finished, as the workers leave them: two dead versions per job. On a
+      // connection of its own, closed after, so its counts reach the statistics system at once (an idle
+      // session reports them only after 10 s).
+      const worker = new pg.Client({ connectionString: db.url });
+      await worker.connect();
+      await worker.query(`update jobs set status = 'running', lease_owner = 'w', lease_expires_at = '2999-01-01T00:00:00.000Z'`);
+      await worker.query(`update jobs set status = 'done', lease_owner = null, lease_expires_at = null`);
+      await worker.end();
+      const claimBuffers = async (): Promise<number> => {
+        const claim = claimStatement({ workerId: 'w2', limit: 8, leaseMs: 30_000 });
+        const res = await client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }> }>({ text: `explain (analyze, buffers, format json) ${claim.text}`, values: claim.values });
+        const plan = res.rows[0]['QUERY PLAN'][0].Plan;
+        return plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+      };
+      const before = await claimBuffers();
+      // The statistics system counts the dead versions within a second or so; the check runs until it sees them.
+      let vacuumed = false;
+      for (let i = 0; i < 50 && !vacuumed; i++) {
+        vacuumed = (await store.upkeepTables()).vacuumed.includes('jobs');
+        if (!vacuumed) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(vacuumed).toBe(true);
+      const after = await claimBuffers();
+      // The due-jobs index held an entry per job, every one of them walked; after the vacuum the claim reads a handful of pages.
+      expect(before).toBeGreaterThan(30);
+      expect(after).toBeLessThan(before / 3);
+      // Below the threshold again: the next check leaves the queue alone.
+      expect((await store.upkeepTables()).vacuumed).toEqual([]);
     } finally {
       await client.end();
       await store.close();
