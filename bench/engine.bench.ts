@@ -15,7 +15,8 @@
  * `--jit 1` runs the Syncline processes with V8's compile trace and prints, per process, the TurboFan
  * compiles and deoptimisations during the burst (bench/jit-activity.ts): the check that the warm-up was long enough.
  * CPU per event during the burst is measured for each Syncline process, the database's backends and
- * this process (load generator and sink), from /proc, so runs on a loaded machine still compare.
+ * this process (load generator and sink), from /proc, so runs on a loaded machine still compare; at the
+ * steady 200 events/s, for the Syncline processes together and the database's backends.
  * `--runtime bundle` (default) runs `syncline start|worker` from the built bundle, as users run it;
  * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1` or `--timeline 1`).
  * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 30,000,
@@ -259,8 +260,10 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       console.table(profile.top);
     }
 
-    // Latency at a steady rate.
+    // Latency at a steady rate, and what an event costs there: with no concurrency to group, every
+    // statement and wake-up is paid per event (bench/RESULTS.md, "Empty claims at a steady rate").
     const total = RATE * RATE_SECONDS;
+    const steadyBefore = await sampleCpu(procs, database);
     const start = performance.now();
     const sends: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
@@ -272,6 +275,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
     await Promise.all(sends);
     // A store that cannot keep up with the rate drains its backlog here; the percentiles then include that wait.
     await waitForCount(sink, warmup + EVENTS + total, 600_000);
+    const steady = cpuPerEvent(steadyBefore, await sampleCpu(procs, database), total);
     const lat = sink
       .records('contacts')
       .filter((r) => Number(String(r.source_id).slice(1)) >= 2_000_000)
@@ -286,6 +290,7 @@ async function run(kind: string, workers: number, sinkLatencyMs: number): Promis
       'end-to-end events/s': Math.round(throughput),
       [`p50 ms @${RATE}/s`]: percentile(lat, 0.5),
       [`p99 ms @${RATE}/s`]: percentile(lat, 0.99),
+      [`CPU ms/event @${RATE}/s, Syncline processes${database ? ' / PostgreSQL' : ''}`]: `${Math.round(steady.syncline.reduce((a, b) => a + b, 0) * 100) / 100}${database ? ` / ${steady.postgres}` : ''}`,
       ...(profile ? { 'statements/event': profile.perEvent } : {}),
       ...(JIT ? { 'TurboFan compiles in the burst, Syncline processes': jit.map((j) => j!.compiles).join(' + ') } : {}),
       'CPU ms/event, Syncline processes': cpu.syncline.join(' + '),
