@@ -4,7 +4,7 @@
  * MVCC), how jobs are claimed (a single-writer UPDATE vs FOR UPDATE SKIP LOCKED), and how idle
  * workers are woken (an in-process emitter vs LISTEN/NOTIFY).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { KyselySyncStore, type SyncDatabase } from './sync/kysely-sync-store.js';
 import type { SyncStore } from './sync/types.js';
 import { KyselyAlertStore, type AlertDatabase } from './alerts/kysely-alert-store.js';
@@ -115,6 +115,20 @@ function percentile(sorted: number[], p: number): number | null {
   // Nearest-rank: the smallest value with at least p% of the samples at or below it.
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1];
+}
+
+/**
+ * A queued job of the record other than `jobId`, if any. The open-jobs index's own predicate is written
+ * out as literals: SQLite uses a partial index only for a query that repeats its WHERE terms, and with
+ * the status as a bound parameter it scanned the whole table on every completion (the engine benchmark
+ * on SQLite fell from 1,024 to 601 events/s).
+ */
+export function successorLookup(flow: string, recordKey: string, jobId: string): RawBuilder<{ id: string }> {
+  return sql<{ id: string }>`
+    select id from jobs
+     where flow = ${flow} and record_key = ${recordKey} and id <> ${jobId}
+       and status in ('queued', 'running') and record_key is not null and status = 'queued'
+     limit 1`;
 }
 
 /** Shared implementation; see the adapters in sqlite/ and postgres/. */
@@ -750,16 +764,8 @@ export abstract class KyselyStore implements Store {
    */
   private async announceSuccessorInTx(trx: Tx, job: JobsTable): Promise<boolean> {
     if (job.record_key === null) return false;
-    const next = await trx
-      .selectFrom('jobs')
-      .select('id')
-      .where('flow', '=', job.flow)
-      .where('record_key', '=', job.record_key)
-      .where('status', '=', 'queued')
-      .where('id', '<>', job.id)
-      .limit(1)
-      .executeTakeFirst();
-    if (!next) return false;
+    const next = await successorLookup(job.flow, job.record_key, job.id).execute(trx);
+    if (next.rows.length === 0) return false;
     await this.jobsQueuedInTx(trx);
     return true;
   }
