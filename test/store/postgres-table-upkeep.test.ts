@@ -25,6 +25,39 @@ function seqScans(plan: Record<string, unknown>): string[] {
   return [...own, ...children.flatMap(seqScans)];
 }
 
+/**
+ * Runs `fn` on a fresh database with a store on it (two connections: one per pool) and a client of its
+ * own, with autovacuum kept away from `table` so only the store's upkeep may touch it.
+ */
+async function withUpkeepDatabase(prefix: string, table: string, fn: (store: PostgresStore, client: pg.Client, url: string) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase(prefix);
+  const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(`alter table ${table} set (autovacuum_enabled = false)`);
+    await fn(store, client, db.url);
+  } finally {
+    await client.end();
+    await store.close();
+    await db.drop();
+  }
+}
+
+/**
+ * Runs the store's upkeep check until `done` reads the table's state as wanted (the statistics system
+ * reports counts within a second or so); false if it never does. The state, not what one call did, is
+ * read: the store's own 5-second timer may do the work between two calls.
+ */
+async function upkeepUntil(store: PostgresStore, done: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    await store.upkeepTables();
+    if (await done()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
 describe.skipIf(!available)('postgres table statistics', () => {
   it('plans the hot statements and the claim once per connection (generic plans), and other queries per call', async () => {
     const db = await createTestDatabase('syncline_plans');
@@ -46,13 +79,7 @@ describe.skipIf(!available)('postgres table statistics', () => {
   });
 
   it('analyzes a hot table that has grown, so prepared statements stop scanning it whole', async () => {
-    const db = await createTestDatabase('syncline_stats');
-    const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      // Autovacuum kept away: only the store may analyze.
-      await client.query('alter table xref set (autovacuum_enabled = false)');
+    await withUpkeepDatabase('syncline_stats', 'xref', async (store, client) => {
       const key = { connection: 'hub', entity: 'contacts', id: 'missing' };
       // Six runs while the table is empty: PostgreSQL then settles on a generic plan for the statement.
       for (let i = 0; i < 6; i++) await readContexts(client, [key]);
@@ -67,44 +94,30 @@ describe.skipIf(!available)('postgres table statistics', () => {
       // The plan made for the empty table, still in use at 20,000 rows.
       expect(await plan()).toContain('xref');
 
-      // The statistics system counts the new rows within a second or so; the check runs until it sees them.
-      let analyzed = false;
-      for (let i = 0; i < 50 && !analyzed; i++) {
-        await store.upkeepTables();
+      const analyzed = async () => {
         const rel = await client.query<{ reltuples: number }>(`select reltuples from pg_class where relname = 'xref' and relnamespace = current_schema()::regnamespace`);
-        analyzed = Number(rel.rows[0].reltuples) >= 20_000;
-        if (!analyzed) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(analyzed).toBe(true);
+        return Number(rel.rows[0].reltuples) >= 20_000;
+      };
+      expect(await upkeepUntil(store, analyzed)).toBe(true);
       expect(await plan()).not.toContain('xref');
       // Grown by less than its size since: not analyzed again.
       await client.query(`insert into xref (connection, entity, external_id, link_id, created_at)
         select 'hub', 'accounts', 'id' || g, 'M' || g, '2026-01-01T00:00:00.000Z' from generate_series(1, ${FIRST_ANALYZE_ROWS}) g`);
       expect((await store.upkeepTables()).analyzed).not.toContain('xref');
-    } finally {
-      await client.end();
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });
 
 describe.skipIf(!available)('postgres queue vacuum', () => {
   it('vacuums the queue once its dead row versions pass the threshold, so an empty claim stops walking them', async () => {
-    const db = await createTestDatabase('syncline_queue_vacuum');
-    const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      // Autovacuum kept away: only the store may vacuum.
-      await client.query('alter table jobs set (autovacuum_enabled = false)');
+    await withUpkeepDatabase('syncline_queue_vacuum', 'jobs', async (store, client, url) => {
       const jobs = QUEUE_VACUUM_DEAD_ROWS / 2 + 500;
       const at = new Date(Date.now() - 1000).toISOString();
       await store.enqueue(Array.from({ length: jobs }, (_, i) => ({ flow: 'f', kind: 'event' as const, payload: { i }, runAt: at, flowVersion: 1, maxAttempts: 3 })));
       // Each job claimed and finished, as the workers leave them: two dead versions per job. On a
       // connection of its own, closed after, so its counts reach the statistics system at once (an idle
       // session reports them only after 10 s).
-      const worker = new pg.Client({ connectionString: db.url });
+      const worker = new pg.Client({ connectionString: url });
       await worker.connect();
       await worker.query(`update jobs set status = 'running', lease_owner = 'w', lease_expires_at = '2999-01-01T00:00:00.000Z'`);
       await worker.query(`update jobs set status = 'done', lease_owner = null, lease_expires_at = null`);
@@ -116,23 +129,17 @@ describe.skipIf(!available)('postgres queue vacuum', () => {
         return plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
       };
       const before = await claimBuffers();
-      // The statistics system counts the dead versions within a second or so; the check runs until it sees them.
-      let vacuumed = false;
-      for (let i = 0; i < 50 && !vacuumed; i++) {
-        vacuumed = (await store.upkeepTables()).vacuumed.includes('jobs');
-        if (!vacuumed) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(vacuumed).toBe(true);
+      const vacuumed = async () => {
+        const stat = await client.query<{ vacuum_count: string }>(`select vacuum_count from pg_stat_user_tables where relname = 'jobs' and schemaname = current_schema()`);
+        return Number(stat.rows[0].vacuum_count) > 0;
+      };
+      expect(await upkeepUntil(store, vacuumed)).toBe(true);
       const after = await claimBuffers();
       // The due-jobs index held an entry per job, every one of them walked; after the vacuum the claim reads a handful of pages.
       expect(before).toBeGreaterThan(30);
       expect(after).toBeLessThan(before / 3);
       // Below the threshold again: the next check leaves the queue alone.
       expect((await store.upkeepTables()).vacuumed).toEqual([]);
-    } finally {
-      await client.end();
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });
