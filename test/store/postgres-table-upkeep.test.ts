@@ -70,9 +70,35 @@ describe.skipIf(!available)('postgres table statistics', () => {
       // The claim too: left to choose, PostgreSQL planned it afresh on some runs (0.39 ms a plan, 0.20 to run, against 0.13 generic).
       for (let i = 0; i < 8; i++) await store.claimJobs({ workerId: 'w', limit: 4, leaseMs: 30_000, flows: ['f'] });
       expect(await store.hotStatementPlans('syncline_claim_flows')).toMatchObject({ generic: 8, custom: 0 });
-      const session = await store.pool.query<{ plan_cache_mode: string }>('show plan_cache_mode');
-      expect(session.rows[0].plan_cache_mode).toBe('auto');
+      expect(await store.sessionSetting('plan_cache_mode')).toEqual({ query: 'auto', hot: 'force_generic_plan' });
     } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  it('never JIT-compiles a statement, even on a database set to compile everything', async () => {
+    // Statistics taken while a backlog stood made the claim's estimate pass jit_above_cost, and each
+    // claim then spent 20–30 ms compiling to run for under one (src/store/postgres/index.ts, POOL_SESSION).
+    const db = await createTestDatabase('syncline_jit');
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query(`alter database ${db.name} set jit = on`);
+      await admin.query(`alter database ${db.name} set jit_above_cost = 0`);
+    } finally {
+      await admin.end();
+    }
+    const store = (await openStore({ url: db.url, masterKey: TEST_MASTER_KEY, poolSize: 2 })) as PostgresStore;
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // The database's setting holds for any other session: this one would compile a claim.
+      const other = await client.query<{ 'QUERY PLAN': unknown }>(`explain (analyze, format json) ${claimStatement({ workerId: 'w', limit: 4, leaseMs: 30_000 }).text.replace(/\$1/g, '30000').replace(/\$2/g, '4').replace(/\$3/g, "'w'")}`);
+      expect(JSON.stringify(other.rows[0]['QUERY PLAN'])).toContain('"JIT"');
+      expect(await store.sessionSetting('jit')).toEqual({ query: 'off', hot: 'off' });
+    } finally {
+      await client.end();
       await store.close();
       await db.drop();
     }

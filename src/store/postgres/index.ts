@@ -75,9 +75,21 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 const HOT_SESSION = '-c plan_cache_mode=force_generic_plan';
 
-/** A pool whose lost connections are noted, not fatal; `session` is sent as the connections' startup options. */
+/**
+ * Session settings of every pooled connection. JIT is off: PostgreSQL compiles a statement whose
+ * estimated cost passes jit_above_cost (100,000 by default), and the estimates of the queue's
+ * statements follow the statistics, so a table analyzed while a backlog stood made every claim and
+ * ingest look costly long after the backlog was gone. Each then spent 20–30 ms compiling about 50
+ * functions to run for well under a millisecond: one backend at 100 % CPU and a p50 of 33 ms at 200
+ * events/s (auto_explain on the engine benchmark, 2026-12-07). Our statements are all short, so
+ * compiling never pays.
+ */
+const POOL_SESSION = '-c jit=off';
+
+/** A pool whose lost connections are noted, not fatal; `session` is added to the connections' startup options. */
 function openPool(url: string, max: number, logger: StoreLogger | undefined, session?: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...(session ? { options: session } : {}) });
+  const options = session ? `${POOL_SESSION} ${session}` : POOL_SESSION;
+  const pool = new pg.Pool({ connectionString: url, max, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, options });
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle PostgreSQL connection lost; the pool opens a new one when needed'));
   // pg removes the pool's error listener while a client is checked out, so a connection terminated
   // mid-transaction (failover, pg_terminate_backend, a network blip) would emit an unhandled 'error'
@@ -219,6 +231,12 @@ export class PostgresStore extends KyselyStore {
   async hotStatementPlans(name: string): Promise<{ generic: number; custom: number } | null> {
     const res = await this.#hotPool.query<{ generic_plans: string; custom_plans: string }>('select generic_plans, custom_plans from pg_prepared_statements where name = $1', [name]);
     return res.rows[0] ? { generic: Number(res.rows[0].generic_plans), custom: Number(res.rows[0].custom_plans) } : null;
+  }
+
+  /** The values of `setting` on a connection of each pool: the query pool (Kysely's) and the hot statements'. */
+  async sessionSetting(setting: string): Promise<{ query: string; hot: string }> {
+    const read = async (pool: pg.Pool) => (await pool.query<{ value: string }>('select current_setting($1) as value', [setting])).rows[0].value;
+    return { query: await read(this.#pool), hot: await read(this.#hotPool) };
   }
 
   /** The pool, for callers that need raw access (health checks). */
