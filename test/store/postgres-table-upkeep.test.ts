@@ -93,9 +93,12 @@ describe.skipIf(!available)('postgres table statistics', () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      // The database's setting holds for any other session: this one would compile a claim.
-      const other = await client.query<{ 'QUERY PLAN': unknown }>(`explain (analyze, format json) ${claimStatement({ workerId: 'w', limit: 4, leaseMs: 30_000 }).text.replace(/\$1/g, '30000').replace(/\$2/g, '4').replace(/\$3/g, "'w'")}`);
-      expect(JSON.stringify(other.rows[0]['QUERY PLAN'])).toContain('"JIT"');
+      // The database's setting holds for any other session: where the server has JIT, this one compiles.
+      const jit = await client.query<{ available: boolean }>('select pg_jit_available() as available');
+      if (jit.rows[0].available) {
+        const other = await client.query<{ 'QUERY PLAN': unknown }>('explain (analyze, format json) select count(*) from jobs');
+        expect(JSON.stringify(other.rows[0]['QUERY PLAN'])).toContain('"JIT"');
+      }
       expect(await store.sessionSetting('jit')).toEqual({ query: 'off', hot: 'off' });
     } finally {
       await client.end();
