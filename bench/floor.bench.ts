@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { WebhookSender } from './webhook-sender.js';
 import { startHttpSink, type RunningHttpSink } from '../src/sandbox/http-sink/index.js';
 import { prepare, ROOT, startSyncline, stopProcess, waitForCount } from './engine-setup.js';
 import { loadAverage, machine, percentile, procStats, writeSection } from './report.js';
@@ -58,12 +59,8 @@ async function run(server: ServerKind): Promise<Record<string, string | number>>
     base = started.base!;
   }
   const agent = new Agent({ connections: 64, pipelining: 1 });
-  const send = async (i: number) => {
-    const body = JSON.stringify({ id: `e${i}`, email: `User${i}@Example.com`, name: `User ${i}`, sent_at: Date.now() });
-    const res = await request(`${base}/hooks/bench`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-delivery-id': `d${i}` }, dispatcher: agent });
-    await res.body.dump();
-    if (res.statusCode !== 202) throw new Error(`webhook answered ${res.statusCode}`);
-  };
+  const sender = new WebhookSender(`${base}/hooks/bench`, agent);
+  const send = (i: number) => sender.send(i);
   const burst = async (from: number, count: number) => {
     let next = 0;
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {

@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { WebhookSender } from './webhook-sender.js';
 import { startHttpSink } from '../src/sandbox/http-sink/index.js';
 import { prepare, startServer, stopProcess, waitForCount } from './engine-setup.js';
 import { loadAverage, markdownTable, percentile, procStats } from './report.js';
@@ -39,28 +40,16 @@ async function run(bound: number): Promise<Record<string, string | number>> {
   const backlogQuery = reader.prepare(`select count(*) as n from jobs where status in ('queued', 'running')`);
   const agent = new Agent({ connections: SENDERS, pipelining: 1 });
   const hook = `${base}/hooks/bench`;
-  let accepted = 0;
-  let refused = 0;
+  const sender = new WebhookSender(hook, agent);
   let next = 0;
   let stop = false;
-  const sendUntilAccepted = async (i: number) => {
-    for (;;) {
-      const body = JSON.stringify({ id: `e${i}`, email: `User${i}@Example.com`, name: `User ${i}`, sent_at: Date.now() });
-      const res = await request(hook, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-delivery-id': `d${i}` }, dispatcher: agent });
-      await res.body.dump();
-      if (res.statusCode === 202) return void accepted++;
-      if (res.statusCode !== 503) throw new Error(`webhook answered ${res.statusCode}`);
-      refused++;
-      await new Promise((r) => setTimeout(r, Number(res.headers['retry-after'] ?? 1) * 1000));
-    }
-  };
   try {
     const samples: Array<{ t: number; backlog: number; delivered: number }> = [];
     const cpu0 = procStats(child.pid!).cpuSeconds;
     const t0 = performance.now();
     const sampler = setInterval(() => samples.push({ t: performance.now() - t0, backlog: (backlogQuery.get() as { n: number }).n, delivered: sink.count() }), 250);
     const senders = Array.from({ length: SENDERS }, async () => {
-      while (!stop) await sendUntilAccepted(next++);
+      while (!stop) await sender.send(next++);
     });
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     stop = true;
@@ -73,20 +62,20 @@ async function run(bound: number): Promise<Record<string, string | number>> {
     const deliveredRate = half.length > 1 ? (half[half.length - 1].delivered - half[0].delivered) / ((half[half.length - 1].t - half[0].t) / 1000) : NaN;
     const backlogEnd = samples[samples.length - 1]?.backlog ?? 0;
     const lat = sink.records('contacts').map((r) => Date.parse(String(r.createdAt)) - Number(r.sent_at));
-    await waitForCount(sink, accepted, 600_000);
+    await waitForCount(sink, sender.accepted, 600_000);
     const delivered = sink.count();
     const distinct = new Set(sink.records('contacts').map((r) => r.email)).size;
     return {
       bound: bound || 'none',
       senders: SENDERS,
       's': SECONDS,
-      'accepted/s': Math.round(accepted / window),
-      'refused (503)/s': Math.round(refused / window),
+      'accepted/s': Math.round(sender.accepted / window),
+      'refused (503)/s': Math.round(sender.refused / window),
       'delivered/s (2nd half)': Math.round(deliveredRate),
       'max backlog': Math.max(...samples.map((s) => s.backlog)),
       'backlog at end': backlogEnd,
       'p99 accepted→stored ms (during run)': percentile(lat, 0.99),
-      'accepted = delivered once': accepted === delivered && distinct === delivered ? 'yes' : `NO (${accepted} accepted, ${delivered} delivered, ${distinct} distinct)`,
+      'accepted = delivered once': sender.accepted === delivered && distinct === delivered ? 'yes' : `NO (${sender.accepted} accepted, ${delivered} delivered, ${distinct} distinct)`,
       'server CPU s': Math.round((server.cpuSeconds - cpu0) * 10) / 10,
       'server peak RSS MiB': server.peakRssMiB,
       'load avg': loadAverage(),
