@@ -172,3 +172,28 @@ describe.skipIf(!available)('postgres queue vacuum', () => {
     });
   });
 });
+
+describe.skipIf(!available)('postgres claim plan', () => {
+  it('claims by primary key however many jobs the statistics say are queued', async () => {
+    await withUpkeepDatabase('syncline_claim_plan', 'jobs', async (_store, client) => {
+      // Statistics taken while a backlog stood: 30,000 of 40,000 jobs queued. The claim's generic plan
+      // then expected hundreds of due rows and joined them to a sequential scan of the whole table, which
+      // holds every finished job kept for retention: 2,050 pages per claim at 42,000 jobs, long after the
+      // backlog had gone (auto_explain on the engine benchmark, 2026-12-07).
+      await client.query(`insert into jobs (id, flow, flow_version, kind, payload, record_key, max_attempts, status, attempts, run_at, created_at, updated_at)
+        select md5(g::text), 'f', 1, 'event', '{}', 'k' || g, 3, case when g > 10000 then 'queued' else 'done' end, 0,
+               '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+          from generate_series(1, 40000) g`);
+      await client.query('analyze jobs');
+      for (const byFlow of [false, true]) {
+        const claim = claimStatement({ workerId: 'w', limit: 64, leaseMs: 30_000, ...(byFlow ? { flows: ['f'] } : {}) });
+        await client.query({ name: claim.name, text: claim.text, values: claim.values });
+        await client.query('set plan_cache_mode = force_generic_plan');
+        const params = claim.values.map((v) => (Array.isArray(v) ? `'{${v.join(',')}}'` : typeof v === 'string' ? `'${v}'` : String(v))).join(', ');
+        const res = await client.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`explain (format json) execute ${claim.name}(${params})`);
+        expect(seqScans(res.rows[0]['QUERY PLAN'][0].Plan), claim.name).toEqual([]);
+        await client.query('reset plan_cache_mode');
+      }
+    });
+  });
+});

@@ -12,6 +12,13 @@
  * on each and sorted them, for every claim: a claim's cost grew with the backlog (22 ms per claim at a
  * backlog of 3,000 on the 2-core bench machine; 2 ms with the fence, the sort of the queued ids
  * being what is left of the backlog's weight).
+ *
+ * The claimed ids reach the UPDATE as an array, looked up by primary key whatever the statistics say.
+ * Joined as a relation, their count was estimated from the share of queued jobs at the last analyze:
+ * after an analyze taken while a backlog stood, the generic plan expected hundreds and hash-joined
+ * them to a sequential scan of the whole table (every finished job kept for retention included),
+ * 2,050 pages and 11 ms per claim at 42,000 jobs, until the next analyze (auto_explain on the engine
+ * benchmark, 2026-12-07).
  */
 import { sql, type RawBuilder } from 'kysely';
 
@@ -67,8 +74,8 @@ function claimText(byFlow: boolean): string {
       due as (select id from expired union all select id from queued)
       update jobs set status = 'running', lease_owner = $3::text, lease_expires_at = clock.expires,
              attempts = jobs.attempts + 1, updated_at = clock.now
-        from due, clock
-       where jobs.id = due.id
+        from clock
+       where jobs.id = any(array(select id from due))
       returning jobs.*`;
 }
 
