@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebhookSender } from '../../bench/webhook-sender.js';
 
 let server: Server | null = null;
@@ -26,6 +26,8 @@ afterEach(async () => {
   await new Promise((r) => server?.close(r));
   server = null;
 });
+
+afterAll(() => agent.close());
 
 describe('WebhookSender', () => {
   it('sends a refused event again, as the same delivery, until it is accepted', async () => {

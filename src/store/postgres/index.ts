@@ -78,11 +78,11 @@ const HOT_SESSION = '-c plan_cache_mode=force_generic_plan';
 /**
  * Session settings of every pooled connection. JIT is off: PostgreSQL compiles a statement whose
  * estimated cost passes jit_above_cost (100,000 by default), and the estimates of the queue's
- * statements follow the statistics, so a table analyzed while a backlog stood made every claim and
- * ingest look costly long after the backlog was gone. Each then spent 20–30 ms compiling about 50
- * functions to run for well under a millisecond: one backend at 100 % CPU and a p50 of 33 ms at 200
- * events/s (auto_explain on the engine benchmark, 2026-12-07). Our statements are all short, so
- * compiling never pays.
+ * statements follow the statistics, so a table analyzed while a backlog stood made the claim look
+ * costly long after the backlog was gone. Each claim then took 22–34 ms, compiling 53 functions, for
+ * well under a millisecond of work: a backend near a full core and a p50 of 33 ms at 200 events/s
+ * (auto_explain on the engine benchmark, 2026-12-07). Our statements are all short, so compiling
+ * never pays.
  */
 const POOL_SESSION = '-c jit=off';
 
