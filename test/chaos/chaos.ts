@@ -17,7 +17,7 @@ import type { SynclineHub } from '../../src/engine/hub.js';
 import { audit, type AuditResult } from './audit.js';
 import { generateEvents, seededRandom, shuffleWindows, type ConvertedEvent, type FormEvent } from './events.js';
 import { DEFAULT_FAULT_RATES, faultRules, type FaultRates } from './faults.js';
-import { killHard, openLog, startChild } from './processes.js';
+import { killHard, openLog, removeBundles, startChild } from './processes.js';
 import { WebhookSender, type SenderStats } from './sender.js';
 import { FORM_FLOW, JOURNEY_FLOW, prepareStore } from './setup.js';
 import type { ConvertedLeadInput, EmulatorEndpoints, EmulatorState } from './types.js';
@@ -99,6 +99,8 @@ export interface ChaosReport {
   faultsInjected: Record<string, number>;
   /** Jobs parked by a daily-limit error until the vendor's reset, released when the run simulated that reset. */
   parkedUntilReset: number;
+  /** Jobs still backing off when the faults ended, made due at once rather than waited for. */
+  retriesMadeDue: number;
   drained: boolean;
   trafficSeconds: number;
   totalSeconds: number;
@@ -337,6 +339,10 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     // Jobs parked by a daily-limit error wait for the vendor's reset (midnight, or 15 minutes on
     // Salesforce). The run cannot wait that long, so it moves the clock of those jobs: the reset.
     const parkedUntilReset = await releaseParkedJobs(url, 60_000);
+    // The other jobs still waiting are backing off from faults that have ended. Full jitter doubling per
+    // attempt (a killed attempt counts) had them wait up to ~45 s after the outage, most of a CI-sized
+    // run's drain; the backoff itself is unit-tested (test/engine/retry.test.ts). Their clock moves too.
+    const retriesMadeDue = await releaseParkedJobs(url, 0);
 
     let drained = false;
     const drainEnd = Date.now() + o.drainTimeoutMs;
@@ -380,6 +386,7 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
       ...stats,
       faultsInjected,
       parkedUntilReset,
+      retriesMadeDue,
       drained,
       trafficSeconds,
       totalSeconds: (Date.now() - t0) / 1000,
@@ -390,6 +397,7 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     log.end();
     if (!process.env.CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
+    removeBundles();
   }
 }
 
@@ -411,7 +419,7 @@ async function terminateBackends(url: string): Promise<number> {
   }
 }
 
-/** Makes queued jobs due that wait longer than `beyondMs` (a daily-limit wait); returns how many. */
+/** Makes queued jobs due that wait longer than `beyondMs` from now (a daily-limit wait; 0: every wait); returns how many. */
 async function releaseParkedJobs(url: string, beyondMs: number): Promise<number> {
   const limit = new Date(Date.now() + beyondMs).toISOString();
   const now = new Date().toISOString();

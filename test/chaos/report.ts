@@ -55,6 +55,7 @@ export function tableRows(r: ChaosReport): Array<{ metric: string; value: string
     },
     { metric: 'faults injected', value: `${Object.entries(r.faultsInjected).map(([k, v]) => `${k} ${v}`).join(', ')} (rates: 429 ${f.tooMany}, 503 ${f.unavailable}, timeout ${f.timeout}, drop ${f.drop}, daily limit ${f.dailyLimit})` },
     { metric: 'jobs parked by daily limits (released at a simulated reset)', value: String(r.parkedUntilReset) },
+    { metric: 'jobs backing off when the faults ended (made due at once)', value: String(r.retriesMadeDue) },
     { metric: 'delivered', value: String(r.audit.delivered) },
     { metric: 'in the DLQ', value: `${r.audit.deadLetters.length}${reasons ? ` (${reasons})` : ''}` },
     { metric: 'lost', value: String(r.audit.lost) },
