@@ -14,5 +14,7 @@ export default defineConfig({
     reporters: ['default'],
     // Long integration suites first, so no two-minute file is left to run alone at the end.
     sequence: { sequencer: SlowFirstSequencer },
+    // Child processes start from bundles of their scripts (test/support/bundled-script.ts); removed at the end.
+    globalSetup: ['test/support/remove-bundled-scripts.ts'],
   },
 });

@@ -17,7 +17,7 @@ import type { SynclineHub } from '../../src/engine/hub.js';
 import { audit, type AuditResult } from './audit.js';
 import { generateEvents, seededRandom, shuffleWindows, type ConvertedEvent, type FormEvent } from './events.js';
 import { DEFAULT_FAULT_RATES, faultRules, type FaultRates } from './faults.js';
-import { killHard, openLog, removeBundles, startChild } from './processes.js';
+import { killHard, openLog, startChild } from './processes.js';
 import { WebhookSender, type SenderStats } from './sender.js';
 import { FORM_FLOW, JOURNEY_FLOW, prepareStore } from './setup.js';
 import type { ConvertedLeadInput, EmulatorEndpoints, EmulatorState } from './types.js';
@@ -397,7 +397,6 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     log.end();
     if (!process.env.CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
-    removeBundles();
   }
 }
 

@@ -12,10 +12,13 @@ import { SO_SalesOrderHeader } from '../../src/sandbox/sage100/schema.js';
 import { signWebhook } from '../../src/engine/intake.js';
 import { FLOWS_DIR, journeyFixture, type JourneyFixture } from '../support/journeys.js';
 import { queueDrained, waitFor } from '../support/engine.js';
+import { bundledScript } from '../support/bundled-script.js';
+
+const JOURNEY_WORKER = path.resolve('test/support/journey-worker-main.ts');
 
 /** Runs a worker process over the fixture's store that kills itself after `crashAfter`'s write; resolves when it died. */
-function crashingWorker(url: string, crashAfter: string): Promise<{ child: ChildProcess; died: Promise<NodeJS.Signals | number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/journey-worker-main.ts'], {
+async function crashingWorker(url: string, crashAfter: string): Promise<{ child: ChildProcess; died: Promise<NodeJS.Signals | number | null> }> {
+  const child = spawn(process.execPath, [await bundledScript(JOURNEY_WORKER)], {
     env: { ...process.env, SYNCLINE_DATABASE_URL: url, SYNCLINE_TEST_CRASH_AFTER_WRITE: crashAfter, LEASE_MS: '1500' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -8,15 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import type { NewJob, Store } from '../../src/store/types.js';
 import { TEST_MASTER_KEY } from './conformance.js';
+import { bundledScript } from '../support/bundled-script.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/claim-worker.ts', import.meta.url));
+/** The worker's bundle, made before the tests start it. */
+let workerScript = '';
 
 function startWorker(args: string[]): { child: ChildProcess; firstLine: Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [workerScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -39,6 +42,9 @@ describe('SQLite store shared by several processes', () => {
   let url: string;
   let store: Store;
 
+  beforeAll(async () => {
+    workerScript = await bundledScript(WORKER);
+  });
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'syncline-mp-'));
     url = `sqlite:${join(dir, 'store.db')}`;

@@ -1,9 +1,13 @@
 /** Worker processes for multi-process tests: one started from test/support/worker-main.ts, and its kill. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { bundledScript } from './bundled-script.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
 /** Starts a worker on the store at `url`; resolves once it says it is ready. */
-export function startWorkerProcess(url: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-main.ts'], {
+export async function startWorkerProcess(url: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [await bundledScript(WORKER_MAIN)], {
     env: { ...process.env, SYNCLINE_DATABASE_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
