@@ -1,22 +1,18 @@
 /** The `syncline` command as a user runs it: exit codes and what it prints. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runSyncline } from '../support/cli.js';
 import { flowYaml } from '../support/flows.js';
 import { openStore } from '../../src/store/index.js';
 import { readFileSync, statSync } from 'node:fs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
-const env = { ...process.env, SYNCLINE_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}`, SYNCLINE_MASTER_KEY: 'd'.repeat(64), SYNCLINE_CONFIG: '' };
-delete (env as Record<string, string | undefined>).SYNCLINE_CONFIG;
+const env = { SYNCLINE_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}`, SYNCLINE_MASTER_KEY: 'd'.repeat(64) };
 
-/** Runs the command as installed: bin/syncline.js (the bundled build when current, else the sources). */
-function syncline(...args: string[]) {
-  const res = spawnSync(process.execPath, ['bin/syncline.js', ...args], { env, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
-  return { code: res.status, out: res.stdout, err: res.stderr };
-}
+/** Runs the command as installed, on this file's database. */
+const syncline = (...args: string[]) => runSyncline(args, env, 60_000);
 
 describe('syncline CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

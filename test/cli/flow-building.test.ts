@@ -1,9 +1,9 @@
 /** `syncline flow validate` checks names against the store's connections, and `flow rollback` runs an earlier version again. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSyncline } from '../support/cli.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { openStore } from '../../src/store/index.js';
@@ -12,12 +12,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-flows-'));
 const KEY = 'f'.repeat(64);
 const db = `sqlite:${path.join(dir, 'cli.db')}`;
 
-function syncline(...args: string[]) {
-  const env = { ...process.env, SYNCLINE_DATABASE_URL: db, SYNCLINE_MASTER_KEY: KEY };
-  delete (env as Record<string, string | undefined>).SYNCLINE_CONFIG;
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8', cwd: process.cwd(), timeout: 120_000 });
-  return { code: res.status, out: res.stdout, err: res.stderr };
-}
+const syncline = (...args: string[]) => runSyncline(args, { SYNCLINE_DATABASE_URL: db, SYNCLINE_MASTER_KEY: KEY });
 
 const flow = (field: string) => `name: leads
 trigger: { type: manual }

@@ -4,13 +4,13 @@
  * by the CLI with --map-connections (the diff shown first), and then runs on prod's connections: the
  * records prod reads come from prod's source and land in prod's target, none in dev's.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSyncline } from '../support/cli.js';
 import { httpConnector } from '../../src/connectors/http/index.js';
 import { saveConnection } from '../../src/engine/connection-settings.js';
 import { SynclineHub } from '../../src/engine/hub.js';
@@ -112,12 +112,7 @@ async function seedLeads(sink: RunningHttpSink, leads: Array<{ email: string; na
   }
 }
 
-function cli(db: string, ...args: string[]) {
-  const env = { ...process.env, SYNCLINE_DATABASE_URL: db, SYNCLINE_MASTER_KEY: KEY, SYNCLINE_LOG_LEVEL: 'error' };
-  delete (env as Record<string, string | undefined>).SYNCLINE_CONFIG;
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8', cwd: process.cwd(), timeout: 120_000 });
-  return { code: res.status, out: res.stdout, err: res.stderr };
-}
+const cli = (db: string, ...args: string[]) => runSyncline(args, { SYNCLINE_DATABASE_URL: db, SYNCLINE_MASTER_KEY: KEY, SYNCLINE_LOG_LEVEL: 'error' });
 
 describe('promoting flows between two running instances', () => {
   let dev: Instance;

@@ -3,11 +3,11 @@
  * environment, refuses bad values naming the setting, and generates docs/configuration-reference.md,
  * which must match it byte for byte. Every SYNCLINE_* variable the code reads must be documented.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runSyncline } from '../support/cli.js';
 import { loadConfig } from '../../src/server/config.js';
 import { configFields, renderConfigReference } from '../../src/server/config-reference.js';
 import { ENVIRONMENT_ONLY } from '../../src/server/config-schema.js';
@@ -78,28 +78,28 @@ describe('configuration', () => {
   });
 
   it('`syncline config reference --check` passes on the committed file and fails on a stale one', () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'config', 'reference', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const cli = (...args: string[]) => runSyncline(['config', 'reference', ...args]);
     const ok = cli('--check', 'docs/configuration-reference.md');
-    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.code, ok.err).toBe(0);
     const stale = path.join(dir, 'stale.md');
     writeFileSync(stale, renderConfigReference().replace('| `port` |', '| `portt` |'));
     const bad = cli('--check', stale);
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/differs from the configuration schema; regenerate it with: syncline config reference --out/);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/differs from the configuration schema; regenerate it with: syncline config reference --out/);
   }, 150_000);
 
   it('`syncline config check` prints the settings in effect, without passwords or connection settings, and names a bad one', () => {
-    const check = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'config', 'check'], { cwd: process.cwd(), env: { ...process.env, SYNCLINE_CONFIG: '', ...env }, encoding: 'utf8', timeout: 120_000 });
+    const check = (env: Record<string, string>) => runSyncline(['config', 'check'], { SYNCLINE_CONFIG: '', ...env });
     const file = path.join(dir, 'check.yaml');
     writeFileSync(file, 'connections: { crm: { type: http, settings: { token: hunter2 } } }\n');
     const ok = check({ SYNCLINE_CONFIG: file, SYNCLINE_DATABASE_URL: 'postgres://syncline:s3cret@db:5432/syncline', SYNCLINE_WORKERS: '3' });
-    expect(ok.status, ok.stderr).toBe(0);
-    const shown = JSON.parse(ok.stdout) as Record<string, unknown>;
+    expect(ok.code, ok.err).toBe(0);
+    const shown = JSON.parse(ok.out) as Record<string, unknown>;
     expect(shown).toMatchObject({ database: 'postgres://syncline:***@db:5432/syncline', workers: 3, connections: { crm: { type: 'http' } } });
-    expect(ok.stdout).not.toMatch(/s3cret|hunter2/);
+    expect(ok.out).not.toMatch(/s3cret|hunter2/);
     const bad = check({ SYNCLINE_CONFIG: file, SYNCLINE_WORKERS: 'many' });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/SYNCLINE_WORKERS must be a whole number/);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/SYNCLINE_WORKERS must be a whole number/);
   }, 150_000);
 
   it('every SYNCLINE_* variable the code reads is in the reference', () => {
