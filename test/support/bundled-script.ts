@@ -1,9 +1,9 @@
 /**
  * Child processes of the tests, started from one esbuild bundle of their script as the server ships
  * (scripts/bundle-server.mjs), not through tsx. Through tsx every start compiled and resolved about a
- * thousand modules: 2.2–2.5 s to ready on a quiet machine and several times that under a test run's
- * load, for runs that restart their processes dozens of times (the chaos runs took 130 and 165 s in CI,
- * 62 and 74 s bundled). A bundle starts in about half a second.
+ * thousand modules: the chaos run's process took 2.2–2.5 s to ready on a quiet machine (several times
+ * that under a test run's load), and a chaos run restarts its processes dozens of times. From a bundle it
+ * is ready in about half a second.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
