@@ -20,7 +20,7 @@
  * `--runtime bundle` (default) runs `syncline start|worker` from the built bundle, as users run it;
  * `tsx` runs the sources through bench/engine-server.ts (always so with `--profile 1` or `--timeline 1`).
  * `--warmup` events go through first, untimed (V8 optimises the hot paths meanwhile; default 30,000,
- * or 3,000 with `--sink-latency-ms` above 0: after 3,000, the default until 2026-12-07, each process
+ * or 3,000 per worker with `--sink-latency-ms` above 0: after 3,000, the default until 2026-12-07, each process
  * still compiled 166-305 functions during a 10,000-event burst; bench/RESULTS.md, "Functions made per call").
  * `--durability` sets SQLite's commit durability for the Syncline processes (default power-loss).
  * Every combination of stores × workers × sink latency is run; `--rounds N` runs them all N times in
@@ -52,11 +52,14 @@ const SINK_LATENCIES = (args.get('sink-latency-ms') ?? '0').split(',').map(Numbe
 const CONCURRENCY = Number(args.get('concurrency') ?? 64);
 /**
  * Events sent (and delivered) before the burst is timed: `--warmup`, else 30,000 with a fast sink and
- * 3,000 with a slow one, whose runs the sink's latency bounds, not the JIT (30,000 events at 150 a
- * second would take minutes). Until 2026-12-07 11:00 UTC 3,000 throughout (200 until 2026-12-06 16:00).
+ * 3,000 per worker with a slow one, whose runs the sink's latency bounds, not the JIT (30,000 events at
+ * 150 a second would take minutes). Per worker because the workers share the warm-up: with 3,000 in all,
+ * each of four workers ran 750 and then made 89-110 TurboFan compiles (1.0-1.3 s optimising) during the
+ * burst, which the four-worker figure paid for (bench/RESULTS.md, "The slow sink's warm-up, per worker").
+ * Until 2026-12-07 20:00 UTC 3,000 in all with a slow sink; until 11:00 3,000 throughout (200 until 2026-12-06 16:00).
  */
-function warmupFor(sinkLatencyMs: number): number {
-  return Number(args.get('warmup') ?? (sinkLatencyMs > 0 ? 3_000 : 30_000));
+function warmupFor(sinkLatencyMs: number, workers: number): number {
+  return Number(args.get('warmup') ?? (sinkLatencyMs > 0 ? 3_000 * workers : 30_000));
 }
 const PROFILE = args.get('profile') === '1';
 const TIMELINE = args.get('timeline') === '1';
@@ -179,7 +182,7 @@ function cpuPerEvent(a: CpuSample, b: CpuSample, events: number): { syncline: nu
 }
 
 async function run(kind: string, workers: number, sinkLatencyMs: number): Promise<Record<string, string | number>> {
-  const warmup = warmupFor(sinkLatencyMs);
+  const warmup = warmupFor(sinkLatencyMs, workers);
   let url: string;
   let cleanup: () => Promise<void>;
   let database: string | null = null;
