@@ -21,8 +21,8 @@ vi.mock('../../src/server/runtime.js', () => ({
 vi.mock('../../src/cli/signals.js', () => ({ stopOnSignals: () => {} }));
 
 /**
- * Peak heap in use (MiB, live and not yet collected) of a process that keeps about five chunks live
- * (~25 MB) while each chunk is promoted and then dies. The child collects on its own thread
+ * Peak heap in use (MiB, live and not yet collected) of a process that keeps the last five chunks of
+ * 20,000 small objects live while each older chunk, promoted by then, dies. The child collects on its own thread
  * (--single-threaded-gc): with concurrent marking the peak depended on how much CPU the marker got, and
  * on a loaded CI machine the bounded run once peaked at 117 MiB against 144 by default. The live set is
  * small beside V8's default growth, so the two differ by about half, not by a fifth.
