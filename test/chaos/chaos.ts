@@ -340,8 +340,9 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     // Salesforce). The run cannot wait that long, so it moves the clock of those jobs: the reset.
     const parkedUntilReset = await releaseParkedJobs(url, 60_000);
     // The other jobs still waiting are backing off from faults that have ended. Full jitter doubling per
-    // attempt (a killed attempt counts) had them wait up to ~45 s after the outage, most of a CI-sized
-    // run's drain; the backoff itself is unit-tested (test/engine/retry.test.ts). Their clock moves too.
+    // attempt (a killed attempt counts) kept a handful waiting long after the outage: the drain of a
+    // CI-sized SQLite run took 43-55 s of its 94-126 s, 4 s once they were made due. The backoff itself is
+    // unit-tested (test/engine/retry.test.ts). Their clock moves too.
     const retriesMadeDue = await releaseParkedJobs(url, 0);
 
     let drained = false;

@@ -2,7 +2,7 @@
  * Child processes of the tests, started from one esbuild bundle of their script as the server ships
  * (scripts/bundle-server.mjs), not through tsx. Through tsx every start compiled and resolved about a
  * thousand modules: the chaos run's process took 2.2–2.5 s to ready on a quiet machine (several times
- * that under a test run's load), and a chaos run restarts its processes dozens of times. From a bundle it
+ * that under a test run's load), and a CI-sized chaos run starts its processes 10 to 35 times. From a bundle it
  * is ready in about half a second.
  */
 import { randomBytes } from 'node:crypto';
